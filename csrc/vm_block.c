@@ -1,0 +1,283 @@
+/* Decoding guest code into IR blocks, and the cache of decoded blocks. */
+#include "vm_mem.h"
+#include <stdlib.h>
+
+int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
+{
+    memset(ir, 0, sizeof *ir);
+    int len = (w & 3) == 3 ? 4 : 2;
+    if (len == 2)
+        w &= 0xffff;
+    ir->raw = w;
+    ir->len = (uint8_t)len;
+    int op = len == 4 ? vm_decode_op32(w) : VM_OP_INVALID;
+    ir->op = (uint16_t)op;
+    if (op == VM_OP_INVALID)
+        return len;
+    vm_decode_fields(op, w, ir);
+    uint8_t fl = vm_op_flags[op];
+    /* pc-relative operands become absolute: blocks are keyed by pc anyway */
+    if ((fl & VM_OPF_PCREL) || op == VM_OP_AUIPC)
+        ir->imm = (int64_t)((uint64_t)ir->imm + pc);
+    if ((fl & VM_OPF_XRD) && ir->rd == 0)
+        ir->rd = VM_REG_SINK;
+    return len;
+}
+
+/* Reads the 16-bit parcel at `a` for execution. */
+static int fetch16(vm_mem *m, uint64_t a, uint32_t *out)
+{
+    if (vm_fast_ok(m->perm, m->npages, a, 2, VM_PERM_X, 0)) {
+        uint16_t v;
+        memcpy(&v, m->base + a, 2);
+        *out = v;
+        return VM_MEM_OK;
+    }
+    uint64_t v;
+    int r = vm_mem_slow_load(m, a, 2, VM_ACCESS_FETCH, &v);
+    *out = (uint32_t)v;
+    return r;
+}
+
+uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_result)
+{
+    uint32_t n = 0;
+    uint64_t a = pc;
+    *fetch_result = VM_MEM_OK;
+    while (n < max) {
+        uint32_t lo, hi = 0;
+        int r = fetch16(m, a, &lo);
+        if (r == VM_MEM_OK && (lo & 3) == 3)
+            r = fetch16(m, a + 2, &hi);
+        if (r != VM_MEM_OK) {
+            /* a later instruction that cannot be fetched ends the block, so the
+             * fault is raised precisely when execution reaches it */
+            if (n == 0)
+                *fetch_result = r;
+            break;
+        }
+        int len = vm_decode(lo | (hi << 16), a, &out[n]);
+        out[n].pc_off = (uint16_t)(a - pc);
+        uint16_t op = out[n++].op;
+        a += (uint64_t)len;
+        if (op == VM_OP_INVALID || (vm_op_flags[op] & VM_OPF_ENDS_BLOCK))
+            break;
+        if ((a >> VM_PAGE_BITS) != (pc >> VM_PAGE_BITS))
+            break; /* blocks never start an instruction in a second page */
+    }
+    memset(&out[n], 0, sizeof out[n]);
+    out[n].op = VM_OP_BLOCK_END;
+    out[n].pc_off = (uint16_t)(a - pc);
+    return n;
+}
+
+static vm_block *block_alloc(const vm_ir *ir, uint32_t n, uint64_t pc)
+{
+    vm_block *b = calloc(1, sizeof *b + (n + 1) * sizeof(vm_ir));
+    if (!b)
+        return NULL;
+    memcpy(b->ir, ir, (n + 1) * sizeof(vm_ir));
+    b->pc = pc;
+    b->n_insns = n;
+    b->end_pc = pc + ir[n].pc_off;
+    for (uint32_t i = 0; i < n; i++)
+        b->n_mem += (vm_op_flags[ir[i].op] & VM_OPF_MEM) != 0;
+    return b;
+}
+
+vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
+{
+    if (n > 0xffff) {
+        *why = "block too long";
+        return NULL;
+    }
+    vm_ir *tmp = malloc((n + 1) * sizeof *tmp);
+    if (!tmp) {
+        *why = "out of memory";
+        return NULL;
+    }
+    uint32_t off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        tmp[i] = ir[i];
+        /* any field a handler indexes with must stay in range */
+        if (ir[i].op >= VM_OP_COUNT || ir[i].rd > VM_REG_SINK || ir[i].rs1 > 31
+            || ir[i].rs2 > 31 || ir[i].rs3 > 31 || (ir[i].len != 2 && ir[i].len != 4)) {
+            *why = "IR entry has an out-of-range field";
+            free(tmp);
+            return NULL;
+        }
+        if (off > 0xffff) {
+            *why = "block too long";
+            free(tmp);
+            return NULL;
+        }
+        tmp[i].pc_off = (uint16_t)off;
+        off += ir[i].len;
+    }
+    memset(&tmp[n], 0, sizeof tmp[n]);
+    tmp[n].op = VM_OP_BLOCK_END;
+    tmp[n].pc_off = (uint16_t)off;
+    vm_block *b = block_alloc(tmp, n, pc);
+    free(tmp);
+    if (!b)
+        *why = "out of memory";
+    return b;
+}
+
+/* ---- the cache ---------------------------------------------------------- */
+
+static inline uint32_t pc_hash(uint64_t pc)
+{
+    return (uint32_t)((pc >> 1) ^ (pc >> (VM_HASH_BITS + 1))) & ((1u << VM_HASH_BITS) - 1);
+}
+
+static inline uint32_t page_hash(uint64_t pg)
+{
+    return (uint32_t)(pg ^ (pg >> VM_PAGE_HASH_BITS)) & ((1u << VM_PAGE_HASH_BITS) - 1);
+}
+
+vm_block_cache *vm_cache_new(void)
+{
+    vm_block_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->scratch = calloc(1, sizeof(vm_block) + (VM_MAX_BLOCK_INSNS + 1) * sizeof(vm_ir));
+    if (!c->scratch) {
+        free(c);
+        return NULL;
+    }
+    c->byte_limit = 256ull << 20;
+    c->epoch = 1;
+    return c;
+}
+
+void vm_cache_free_retired(vm_block_cache *c)
+{
+    while (c->retired) {
+        vm_block *b = c->retired;
+        c->retired = b->hnext;
+        free(b);
+    }
+}
+
+static void retire(vm_block_cache *c, vm_block *b)
+{
+    /* unlink from the by-pc chain */
+    vm_block **pp = &c->by_pc[pc_hash(b->pc)];
+    while (*pp && *pp != b)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = b->hnext;
+    c->n_blocks--;
+    c->bytes -= sizeof *b + (b->n_insns + 1) * sizeof(vm_ir);
+    b->hnext = c->retired;
+    c->retired = b;
+    c->epoch++;
+    c->invalidations++;
+}
+
+void vm_cache_flush(vm_mem *m)
+{
+    vm_block_cache *c = m->cache;
+    for (uint32_t i = 0; i < (1u << VM_PAGE_HASH_BITS); i++) {
+        vm_block *b = c->by_page[i];
+        c->by_page[i] = NULL;
+        while (b) {
+            vm_block *next = b->pnext;
+            for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+                if (pg < m->npages)
+                    m->perm[pg] &= (uint8_t)~VM_PAGE_CODE;
+            retire(c, b);
+            b = next;
+        }
+    }
+}
+
+/* Retires every block holding a byte of page `pg`: those starting in it and
+ * those starting in the page before that run into it. */
+static void invalidate_page(vm_mem *m, uint64_t pg)
+{
+    vm_block_cache *c = m->cache;
+    for (int k = 0; k < 2; k++) {
+        uint64_t start_pg = pg - (uint64_t)k;
+        if (k == 1 && pg == 0)
+            break;
+        vm_block **pp = &c->by_page[page_hash(start_pg)];
+        while (*pp) {
+            vm_block *b = *pp;
+            if ((b->pc >> VM_PAGE_BITS) == start_pg
+                && (k == 0 || ((b->end_pc - 1) >> VM_PAGE_BITS) >= pg)) {
+                *pp = b->pnext;
+                retire(c, b);
+            } else {
+                pp = &b->pnext;
+            }
+        }
+    }
+    if (pg < m->npages)
+        m->perm[pg] &= (uint8_t)~VM_PAGE_CODE;
+}
+
+void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
+{
+    if (!m->cache || !size || !m->cache->n_blocks)
+        return;
+    uint64_t first = addr >> VM_PAGE_BITS, last = (addr + size - 1) >> VM_PAGE_BITS;
+    if (last < first || last - first > 4096) {
+        vm_cache_flush(m);
+        return;
+    }
+    for (uint64_t pg = first; pg <= last; pg++)
+        if (m->all_callback || (pg < m->npages && (m->perm[pg] & VM_PAGE_CODE)))
+            invalidate_page(m, pg);
+}
+
+vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc)
+{
+    for (vm_block *b = c->by_pc[pc_hash(pc)]; b; b = b->hnext)
+        if (b->pc == pc)
+            return b;
+    return NULL;
+}
+
+vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
+{
+    vm_block_cache *c = m->cache;
+    vm_ir ir[VM_MAX_BLOCK_INSNS + 1];
+    uint32_t n = vm_decode_block(m, pc, ir, VM_MAX_BLOCK_INSNS, err);
+    if (n == 0)
+        return NULL;
+    if (c->bytes > c->byte_limit)
+        vm_cache_flush(m);
+    vm_block *b = block_alloc(ir, n, pc);
+    if (!b) {
+        *err = VM_MEM_NOMEM;
+        return NULL;
+    }
+    b->hnext = c->by_pc[pc_hash(pc)];
+    c->by_pc[pc_hash(pc)] = b;
+    b->pnext = c->by_page[page_hash(pc >> VM_PAGE_BITS)];
+    c->by_page[page_hash(pc >> VM_PAGE_BITS)] = b;
+    for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+        if (pg < m->npages)
+            m->perm[pg] |= VM_PAGE_CODE;
+    c->n_blocks++;
+    c->bytes += sizeof *b + (n + 1) * sizeof(vm_ir);
+    c->blocks_built++;
+    return b;
+}
+
+void vm_cache_free(vm_block_cache *c)
+{
+    for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++) {
+        vm_block *b = c->by_pc[i];
+        while (b) {
+            vm_block *next = b->hnext;
+            free(b);
+            b = next;
+        }
+    }
+    vm_cache_free_retired(c);
+    free(c->scratch);
+    free(c);
+}

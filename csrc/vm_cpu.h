@@ -1,0 +1,47 @@
+/* Guest hart state, shared by the interpreter and the JIT. */
+#ifndef VM_CPU_H
+#define VM_CPU_H
+#include <stdint.h>
+
+/* why vm_run returned */
+enum vm_exit {
+    VM_EXIT_BLOCK_END = 0, /* execute-one-block mode finished its block */
+    VM_EXIT_UNTIL,         /* reached the `until` address */
+    VM_EXIT_BUDGET,        /* instruction budget used up */
+    VM_EXIT_STOP,          /* stop requested */
+    VM_EXIT_ECALL,         /* ecall executed; pc is past it */
+    VM_EXIT_EBREAK,        /* ebreak reached; pc is at it, not counted */
+    VM_EXIT_FAULT,         /* a guest fault; pc is at the faulting instruction */
+    VM_EXIT_CALLBACK_ERROR,/* a Python callback (MMU, MMIO) raised; pc at the instruction */
+    VM_EXIT_NOMEM,         /* the host ran out of memory */
+};
+
+enum vm_fault {
+    VM_FAULT_NONE = 0,
+    VM_FAULT_INVALID_OPCODE,      /* the word decodes to no instruction */
+    VM_FAULT_ILLEGAL_INSTRUCTION, /* decodes, but is illegal here (e.g. unknown CSR) */
+    VM_FAULT_PAGE,                /* unmapped or permission denied */
+    VM_FAULT_ALIGNMENT,           /* misaligned where the ISA forbids it */
+};
+
+enum vm_access { VM_ACCESS_READ = 0, VM_ACCESS_WRITE = 1, VM_ACCESS_FETCH = 2 };
+
+typedef struct vm_cpu {
+    uint64_t x[33];          /* x[32]: sink for writes to x0 */
+    uint64_t f[32];          /* NaN-boxed floating-point registers */
+    uint64_t pc;
+    uint32_t fcsr;           /* frm << 5 | fflags */
+    uint32_t res_valid;      /* LR/SC reservation */
+    uint64_t res_addr;
+    uint64_t instret;        /* retired instructions, exact */
+    uint64_t mem_accesses;   /* loads + stores executed */
+    volatile int32_t stop_request;
+    /* filled when vm_run returns */
+    int32_t  exit_reason;    /* enum vm_exit */
+    int32_t  fault_kind;     /* enum vm_fault */
+    int32_t  fault_access;   /* enum vm_access */
+    uint64_t fault_addr;
+    uint32_t fault_insn;     /* the raw instruction word at pc, if known */
+} vm_cpu;
+
+#endif

@@ -1,0 +1,390 @@
+/* The interpreter loop: threaded dispatch (computed goto) over IR blocks.
+ *
+ * Every table entry gets its handler through VM_OP_LIST, so an instruction
+ * without a handler is a compile error ("label used but not defined").
+ * Instruction counts are exact: a block's count is added when it starts and
+ * the part not executed is taken back when it ends early (fault, ebreak, a
+ * taken branch in the middle of a user-built block). */
+#include "vm_interp.h"
+#include <limits.h>
+#include <time.h>
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+static uint64_t time_csr(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* 10 MHz timebase, as QEMU's virt machine and most RISC-V Linux boards */
+    return (uint64_t)ts.tv_sec * 10000000ull + (uint64_t)ts.tv_nsec / 100u;
+}
+
+int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
+                  uint64_t instret_now, uint64_t *old)
+{
+    uint64_t v;
+    switch (csr) {
+    case 0x001: v = cpu->fcsr & 0x1f; break;        /* fflags */
+    case 0x002: v = (cpu->fcsr >> 5) & 7; break;    /* frm */
+    case 0x003: v = cpu->fcsr & 0xff; break;        /* fcsr */
+    case 0xC00: v = instret_now; break;             /* cycle: one per instruction */
+    case 0xC01: v = time_csr(); break;              /* time */
+    case 0xC02: v = instret_now; break;             /* instret */
+    default:
+        return VM_FAULT_ILLEGAL_INSTRUCTION;
+    }
+    if (write) {
+        if ((csr >> 10) == 3)
+            return VM_FAULT_ILLEGAL_INSTRUCTION; /* read-only CSR */
+        uint64_t nv = op == 0 ? src : op == 1 ? (v | src) : (v & ~src);
+        switch (csr) {
+        case 0x001: cpu->fcsr = (cpu->fcsr & ~0x1fu) | (uint32_t)(nv & 0x1f); break;
+        case 0x002: cpu->fcsr = (cpu->fcsr & 0x1fu) | (uint32_t)((nv & 7) << 5); break;
+        case 0x003: cpu->fcsr = (uint32_t)(nv & 0xff); break;
+        }
+    }
+    *old = v;
+    return 0;
+}
+
+/* Copies the first k instructions of b into the cache's scratch block, closed
+ * so that execution stops before instruction k. */
+static vm_block *truncated(vm_block_cache *c, const vm_block *b, uint32_t k)
+{
+    vm_block *s = c->scratch;
+    s->pc = b->pc;
+    s->n_insns = k;
+    s->n_mem = 0;
+    memcpy(s->ir, b->ir, k * sizeof(vm_ir));
+    for (uint32_t i = 0; i < k; i++)
+        s->n_mem += (vm_op_flags[b->ir[i].op] & VM_OPF_MEM) != 0;
+    memset(&s->ir[k], 0, sizeof(vm_ir));
+    s->ir[k].op = VM_OP_BLOCK_END;
+    s->ir[k].pc_off = b->ir[k].pc_off;
+    s->end_pc = b->pc + b->ir[k].pc_off;
+    return s;
+}
+
+/* memory accesses among instructions [from, n) of b: taken back on early exit */
+static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
+{
+    uint32_t k = 0;
+    for (uint32_t i = from; i < b->n_insns; i++)
+        k += (vm_op_flags[b->ir[i].op] & VM_OPF_MEM) != 0;
+    return k;
+}
+
+#define SEXT32(v) ((uint64_t)(int64_t)(int32_t)(uint32_t)(v))
+
+int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
+{
+#define VM_LABEL(name, mnemonic) [VM_OP_##name] = &&op_##name,
+    static const void *const dispatch[VM_OP_TOTAL] = {
+        [VM_OP_INVALID] = &&op_INVALID,
+        VM_OP_LIST(VM_LABEL)
+        [VM_OP_BLOCK_END] = &&op_BLOCK_END,
+    };
+#undef VM_LABEL
+    uint64_t *const x = cpu->x;
+    uint8_t *const base = mem->base;
+    const uint8_t *const perm = mem->perm;
+    const uint64_t npages = mem->npages;
+    vm_block_cache *const cache = mem->cache;
+    uint64_t budget = o->budget;
+    uint64_t pc = cpu->pc;
+    vm_block *prev = NULL; /* the block just run, for its successor links */
+    int link_slot = 0;
+    vm_block *b, *exec;
+    const vm_ir *ir;
+    uint64_t bpc, epoch;
+    uint32_t done; /* instructions of exec that completed */
+    int exit_reason = -1;
+    int r;
+
+    cpu->fault_kind = VM_FAULT_NONE;
+next_block:
+    if (o->one_block) {
+        b = o->one_block;
+    } else {
+        if (unlikely(cpu->stop_request)) {
+            exit_reason = VM_EXIT_STOP;
+            goto out;
+        }
+        if (o->has_until && pc == o->until) {
+            exit_reason = VM_EXIT_UNTIL;
+            goto out;
+        }
+        if (budget == 0) {
+            exit_reason = VM_EXIT_BUDGET;
+            goto out;
+        }
+        if (unlikely(cache->retired)) {
+            vm_cache_free_retired(cache);
+            prev = NULL;
+        }
+        if (prev && prev->link_epoch == cache->epoch && prev->link[link_slot]
+            && prev->link[link_slot]->pc == pc) {
+            b = prev->link[link_slot];
+        } else {
+            b = vm_cache_lookup(cache, pc);
+            if (!b) {
+                b = vm_cache_translate(mem, pc, &r);
+                if (!b) {
+                    if (r == VM_MEM_FAULT) {
+                        cpu->fault_kind = VM_FAULT_PAGE;
+                        cpu->fault_addr = mem->fault_addr;
+                        cpu->fault_access = VM_ACCESS_FETCH;
+                        cpu->fault_insn = 0;
+                        exit_reason = VM_EXIT_FAULT;
+                    } else {
+                        exit_reason = r == VM_MEM_NOMEM ? VM_EXIT_NOMEM : VM_EXIT_CALLBACK_ERROR;
+                    }
+                    goto out;
+                }
+            }
+            if (prev) {
+                if (prev->link_epoch != cache->epoch) {
+                    prev->link[0] = prev->link[1] = NULL;
+                    prev->link_epoch = cache->epoch;
+                }
+                prev->link[link_slot] = b;
+            }
+        }
+    }
+    exec = b;
+    if (!o->one_block) {
+        uint32_t k = b->n_insns;
+        if (unlikely(budget < k))
+            k = (uint32_t)budget;
+        if (unlikely(o->has_until && o->until - b->pc < b->end_pc - b->pc)) {
+            for (uint32_t i = 1; i < k; i++)
+                if (b->pc + b->ir[i].pc_off == o->until) {
+                    k = i;
+                    break;
+                }
+        }
+        if (unlikely(k < b->n_insns))
+            exec = truncated(cache, b, k);
+        budget -= exec->n_insns;
+    }
+    b->exec_count++;
+    cpu->instret += exec->n_insns;
+    cpu->mem_accesses += exec->n_mem;
+    bpc = exec->pc;
+    epoch = cache ? cache->epoch : 0;
+    ir = exec->ir;
+    goto *dispatch[ir->op];
+
+#define NEXT do { ir++; goto *dispatch[ir->op]; } while (0)
+#define NEXT_PC (bpc + ir->pc_off + ir->len)
+#define RD x[ir->rd]
+#define RS1 x[ir->rs1]
+#define RS2 x[ir->rs2]
+#define IMM ((uint64_t)ir->imm)
+/* leave the block after this instruction, continuing at `target` */
+#define JUMP(target) do { pc = (target); goto after_insn; } while (0)
+
+    /* ---- loads and stores ---------------------------------------------- */
+#define LOAD(T, WIDEN) {                                                        \
+        uint64_t a_ = RS1 + IMM;                                                \
+        T v_;                                                                   \
+        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R, 0))) {    \
+            memcpy(&v_, base + a_, sizeof(T));                                  \
+        } else {                                                                \
+            uint64_t t_;                                                        \
+            r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
+            if (unlikely(r != VM_MEM_OK))                                       \
+                goto mem_error;                                                 \
+            v_ = (T)t_;                                                         \
+            RD = WIDEN(v_);                                                     \
+            if (unlikely(cache && cache->epoch != epoch))                       \
+                JUMP(NEXT_PC); /* a callback changed code */                    \
+            NEXT;                                                               \
+        }                                                                       \
+        RD = WIDEN(v_);                                                         \
+        NEXT;                                                                   \
+    }
+#define STORE(T) {                                                              \
+        uint64_t a_ = RS1 + IMM;                                                \
+        T v_ = (T)RS2;                                                          \
+        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_W, VM_PAGE_CODE))) { \
+            memcpy(base + a_, &v_, sizeof(T));                                  \
+            NEXT;                                                               \
+        }                                                                       \
+        r = vm_mem_slow_store(mem, a_, sizeof(T), (uint64_t)v_);                \
+        if (unlikely(r != VM_MEM_OK))                                           \
+            goto mem_error;                                                     \
+        if (unlikely(cache && cache->epoch != epoch))                           \
+            JUMP(NEXT_PC); /* this block may be stale now: leave it */          \
+        NEXT;                                                                   \
+    }
+#define S8(v) ((uint64_t)(int64_t)(int8_t)(v))
+#define S16(v) ((uint64_t)(int64_t)(int16_t)(v))
+#define S32(v) ((uint64_t)(int64_t)(int32_t)(v))
+#define Z(v) ((uint64_t)(v))
+op_LB: LOAD(uint8_t, S8)
+op_LH: LOAD(uint16_t, S16)
+op_LW: LOAD(uint32_t, S32)
+op_LD: LOAD(uint64_t, Z)
+op_LBU: LOAD(uint8_t, Z)
+op_LHU: LOAD(uint16_t, Z)
+op_LWU: LOAD(uint32_t, Z)
+op_SB: STORE(uint8_t)
+op_SH: STORE(uint16_t)
+op_SW: STORE(uint32_t)
+op_SD: STORE(uint64_t)
+
+    /* ---- integer computation ------------------------------------------- */
+op_LUI: RD = IMM; NEXT;
+op_AUIPC: RD = IMM; NEXT; /* imm holds pc + offset */
+op_ADDI: RD = RS1 + IMM; NEXT;
+op_SLTI: RD = (int64_t)RS1 < ir->imm; NEXT;
+op_SLTIU: RD = RS1 < IMM; NEXT;
+op_XORI: RD = RS1 ^ IMM; NEXT;
+op_ORI: RD = RS1 | IMM; NEXT;
+op_ANDI: RD = RS1 & IMM; NEXT;
+op_SLLI: RD = RS1 << ir->imm; NEXT;
+op_SRLI: RD = RS1 >> ir->imm; NEXT;
+op_SRAI: RD = (uint64_t)((int64_t)RS1 >> ir->imm); NEXT;
+op_ADD: RD = RS1 + RS2; NEXT;
+op_SUB: RD = RS1 - RS2; NEXT;
+op_SLL: RD = RS1 << (RS2 & 63); NEXT;
+op_SLT: RD = (int64_t)RS1 < (int64_t)RS2; NEXT;
+op_SLTU: RD = RS1 < RS2; NEXT;
+op_XOR: RD = RS1 ^ RS2; NEXT;
+op_SRL: RD = RS1 >> (RS2 & 63); NEXT;
+op_SRA: RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
+op_OR: RD = RS1 | RS2; NEXT;
+op_AND: RD = RS1 & RS2; NEXT;
+op_ADDIW: RD = SEXT32(RS1 + IMM); NEXT;
+op_SLLIW: RD = SEXT32((uint32_t)RS1 << ir->imm); NEXT;
+op_SRLIW: RD = SEXT32((uint32_t)RS1 >> ir->imm); NEXT;
+op_SRAIW: RD = SEXT32((int32_t)RS1 >> ir->imm); NEXT;
+op_ADDW: RD = SEXT32(RS1 + RS2); NEXT;
+op_SUBW: RD = SEXT32(RS1 - RS2); NEXT;
+op_SLLW: RD = SEXT32((uint32_t)RS1 << (RS2 & 31)); NEXT;
+op_SRLW: RD = SEXT32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
+op_SRAW: RD = SEXT32((int32_t)RS1 >> (RS2 & 31)); NEXT;
+
+    /* ---- M --------------------------------------------------------------- */
+op_MUL: RD = RS1 * RS2; NEXT;
+op_MULH: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64); NEXT;
+op_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
+op_MULHU: RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
+op_MULW: RD = SEXT32(RS1 * RS2); NEXT;
+op_DIV: {
+        int64_t a = (int64_t)RS1, d = (int64_t)RS2;
+        RD = d == 0 ? ~0ull : (a == INT64_MIN && d == -1) ? (uint64_t)a : (uint64_t)(a / d);
+        NEXT;
+    }
+op_DIVU: { uint64_t a = RS1, d = RS2; RD = d == 0 ? ~0ull : a / d; NEXT; }
+op_REM: {
+        int64_t a = (int64_t)RS1, d = (int64_t)RS2;
+        RD = d == 0 ? (uint64_t)a : (a == INT64_MIN && d == -1) ? 0 : (uint64_t)(a % d);
+        NEXT;
+    }
+op_REMU: { uint64_t a = RS1, d = RS2; RD = d == 0 ? a : a % d; NEXT; }
+op_DIVW: {
+        int32_t a = (int32_t)RS1, d = (int32_t)RS2;
+        RD = d == 0 ? ~0ull : (a == INT32_MIN && d == -1) ? S32(a) : S32(a / d);
+        NEXT;
+    }
+op_DIVUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? ~0ull : S32(a / d); NEXT; }
+op_REMW: {
+        int32_t a = (int32_t)RS1, d = (int32_t)RS2;
+        RD = d == 0 ? S32(a) : (a == INT32_MIN && d == -1) ? 0 : S32(a % d);
+        NEXT;
+    }
+op_REMUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? S32(a) : S32(a % d); NEXT; }
+
+    /* ---- control transfer (always the last instruction of a decoded block) */
+op_JAL: RD = NEXT_PC; JUMP(IMM);
+op_JALR: { uint64_t t = (RS1 + IMM) & ~1ull; RD = NEXT_PC; JUMP(t); }
+op_BEQ: JUMP(RS1 == RS2 ? IMM : NEXT_PC);
+op_BNE: JUMP(RS1 != RS2 ? IMM : NEXT_PC);
+op_BLT: JUMP((int64_t)RS1 < (int64_t)RS2 ? IMM : NEXT_PC);
+op_BGE: JUMP((int64_t)RS1 >= (int64_t)RS2 ? IMM : NEXT_PC);
+op_BLTU: JUMP(RS1 < RS2 ? IMM : NEXT_PC);
+op_BGEU: JUMP(RS1 >= RS2 ? IMM : NEXT_PC);
+
+    /* ---- system ---------------------------------------------------------- */
+op_FENCE: NEXT; /* one hart, in-order memory: nothing to order */
+op_FENCE_I:
+    if (cache)
+        vm_cache_flush(mem);
+    JUMP(NEXT_PC);
+op_ECALL:
+    exit_reason = VM_EXIT_ECALL;
+    JUMP(NEXT_PC);
+op_EBREAK:
+    exit_reason = VM_EXIT_EBREAK;
+    goto trap;
+
+#define CSR_OP(kind, SRC, WRITES) {                                             \
+        uint64_t old_;                                                          \
+        uint64_t now_ = cpu->instret - (exec->n_insns - (uint32_t)(ir - exec->ir)); \
+        if (vm_csr_access(cpu, ir->aux, kind, SRC, WRITES, now_, &old_)) {      \
+            cpu->fault_kind = VM_FAULT_ILLEGAL_INSTRUCTION;                     \
+            exit_reason = VM_EXIT_FAULT;                                        \
+            goto trap;                                                          \
+        }                                                                       \
+        RD = old_;                                                              \
+        NEXT;                                                                   \
+    }
+op_CSRRW: CSR_OP(0, RS1, 1)
+op_CSRRS: CSR_OP(1, RS1, ir->rs1 != 0)
+op_CSRRC: CSR_OP(2, RS1, ir->rs1 != 0)
+op_CSRRWI: CSR_OP(0, IMM, 1)
+op_CSRRSI: CSR_OP(1, IMM, ir->imm != 0)
+op_CSRRCI: CSR_OP(2, IMM, ir->imm != 0)
+
+op_INVALID:
+    cpu->fault_kind = VM_FAULT_INVALID_OPCODE;
+    exit_reason = VM_EXIT_FAULT;
+    goto trap;
+
+op_BLOCK_END:
+    pc = bpc + ir->pc_off;
+    done = exec->n_insns;
+    goto block_done;
+
+after_insn: /* ir completed and left the block for pc */
+    done = (uint32_t)(ir - exec->ir) + 1;
+    if (unlikely(done < exec->n_insns)) { /* taken early: give back the rest */
+        cpu->instret -= exec->n_insns - done;
+        cpu->mem_accesses -= mem_ops_from(exec, done);
+        budget += exec->n_insns - done;
+    }
+block_done:
+    prev = exec == b ? b : NULL;
+    link_slot = pc != b->end_pc;
+    if (exit_reason >= 0)
+        goto out;
+    if (o->one_block) {
+        exit_reason = VM_EXIT_BLOCK_END;
+        goto out;
+    }
+    goto next_block;
+
+mem_error:
+    if (r == VM_MEM_FAULT) {
+        cpu->fault_kind = VM_FAULT_PAGE;
+        cpu->fault_addr = mem->fault_addr;
+        cpu->fault_access = mem->fault_access;
+        exit_reason = VM_EXIT_FAULT;
+    } else {
+        exit_reason = VM_EXIT_CALLBACK_ERROR;
+    }
+    /* fall through */
+trap: /* ir did not execute: state stays as before it, pc points at it */
+    done = (uint32_t)(ir - exec->ir);
+    cpu->instret -= exec->n_insns - done;
+    cpu->mem_accesses -= mem_ops_from(exec, done);
+    pc = bpc + ir->pc_off;
+    cpu->fault_insn = ir->raw;
+out:
+    cpu->pc = pc;
+    cpu->exit_reason = exit_reason;
+    return exit_reason;
+}

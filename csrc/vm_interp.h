@@ -1,0 +1,23 @@
+/* The interpreter: runs IR blocks over a vm_cpu and a vm_mem. */
+#ifndef VM_INTERP_H
+#define VM_INTERP_H
+#include "vm_cpu.h"
+#include "vm_mem.h"
+
+typedef struct vm_run_opts {
+    uint64_t budget;      /* instructions at most; UINT64_MAX for no limit */
+    uint64_t until;       /* stop before executing this address, if has_until */
+    int has_until;
+    vm_block *one_block;  /* execute just this block (not from the cache), from its pc */
+} vm_run_opts;
+
+/* Runs from cpu->pc. Returns (and stores in cpu->exit_reason) an enum vm_exit.
+ * Needs no GIL; Python is entered only through the memory callbacks. */
+int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts);
+
+/* CSR access for csrrw/csrrs/csrrc and their immediate forms. Returns 0, or
+ * VM_FAULT_ILLEGAL_INSTRUCTION. */
+int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
+                  uint64_t instret_now, uint64_t *old);
+
+#endif

@@ -1,0 +1,120 @@
+/* Guest memory: one flat host region, a permission byte per guest page, and
+ * one slow path (page-crossing accesses, MMIO and user MMU callbacks, faults,
+ * writes to pages holding decoded code). */
+#ifndef VM_MEM_H
+#define VM_MEM_H
+#include <stdint.h>
+#include <string.h>
+#include "vm_cpu.h"
+#include "vm_ir.h"
+
+#define VM_PAGE_BITS 12
+#define VM_PAGE_SIZE (1ull << VM_PAGE_BITS)
+#define VM_PAGE_MASK (VM_PAGE_SIZE - 1)
+
+/* permission byte of a guest page */
+#define VM_PERM_R        1u
+#define VM_PERM_W        2u
+#define VM_PERM_X        4u
+#define VM_PAGE_CODE     8u  /* decoded blocks exist for this page: stores take the slow path */
+#define VM_PAGE_CALLBACK 16u /* served by a callback (MMIO): every access takes the slow path */
+#define VM_PAGE_MAPPED   32u
+
+/* slow-path results */
+#define VM_MEM_OK              0
+#define VM_MEM_FAULT          -1 /* page fault; mem->fault_addr says where */
+#define VM_MEM_CALLBACK_ERROR -2 /* a Python callback raised; the exception is pending */
+#define VM_MEM_NOMEM          -3 /* host out of memory */
+
+#define VM_MAX_BLOCK_INSNS 128
+#define VM_OP_BLOCK_END VM_OP_COUNT /* pseudo-op closing every block's IR */
+#define VM_OP_TOTAL (VM_OP_COUNT + 1)
+
+typedef struct vm_block {
+    uint64_t pc;            /* guest address of the first instruction */
+    uint64_t end_pc;        /* address after the last instruction */
+    uint32_t n_insns;       /* instructions, not counting the closing VM_OP_BLOCK_END */
+    uint32_t n_mem;         /* memory-accessing instructions */
+    struct vm_block *hnext; /* chain in the by-pc hash */
+    struct vm_block *pnext; /* chain in the by-page hash (page of pc) */
+    struct vm_block *link[2]; /* successors seen: [0] fall-through, [1] taken/indirect */
+    uint64_t link_epoch;    /* links are valid only while this equals cache->epoch */
+    uint64_t exec_count;
+    vm_ir ir[];             /* n_insns + 1 entries */
+} vm_block;
+
+#define VM_HASH_BITS 16
+#define VM_PAGE_HASH_BITS 12
+
+typedef struct vm_block_cache {
+    vm_block *by_pc[1u << VM_HASH_BITS];
+    vm_block *by_page[1u << VM_PAGE_HASH_BITS];
+    vm_block *retired;      /* unlinked, freed at the next block boundary */
+    vm_block *scratch;      /* truncated copy of a block (budget / until inside it) */
+    uint64_t epoch;         /* bumped whenever blocks are retired */
+    uint64_t n_blocks;
+    uint64_t bytes;
+    uint64_t byte_limit;    /* flush everything past this */
+    uint64_t blocks_built;
+    uint64_t invalidations;
+} vm_block_cache;
+
+typedef struct vm_mem vm_mem;
+/* Callbacks into Python (acquire the GIL themselves). Return VM_MEM_OK,
+ * VM_MEM_FAULT or VM_MEM_CALLBACK_ERROR. */
+typedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access, uint64_t *out);
+typedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size, uint64_t value);
+
+struct vm_mem {
+    uint8_t *base;          /* host address of guest address 0 */
+    uint8_t *perm;          /* permission byte per guest page */
+    uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
+    uint64_t size;          /* npages << VM_PAGE_BITS */
+    int all_callback;       /* every address goes to the callbacks (user MMU object) */
+    void *owner;            /* borrowed Python object the callbacks receive */
+    vm_cb_load_fn cb_load;
+    vm_cb_store_fn cb_store;
+    vm_block_cache *cache;
+    uint64_t fault_addr;    /* set by the slow path on VM_MEM_FAULT */
+    int fault_access;
+};
+
+/* arena */
+int  vm_mem_init(vm_mem *m, uint64_t size);            /* 0 or -errno */
+void vm_mem_destroy(vm_mem *m);
+int  vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback);
+int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
+int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);
+int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
+
+/* slow paths */
+int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out);
+int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value);
+/* host-side (debugger) copies: ignore permissions, need mapped pages */
+int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size);
+int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size);
+
+/* decoded-block cache */
+vm_block_cache *vm_cache_new(void);
+void vm_cache_free(vm_block_cache *c);
+vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc);
+/* The block at pc, decoded now. NULL with *err = VM_MEM_FAULT (fetch fault,
+ * m->fault_addr says where), VM_MEM_CALLBACK_ERROR or VM_MEM_NOMEM. */
+vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err);
+void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size);
+void vm_cache_flush(vm_mem *m);
+void vm_cache_free_retired(vm_block_cache *c);
+/* a block from IR built elsewhere (IRBlock); validates every field. NULL if invalid. */
+vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);
+/* decode straight-line code at pc into `out` (at most max entries, plus the closing entry) */
+uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_fault);
+
+static inline int vm_fast_ok(const uint8_t *perm, uint64_t npages, uint64_t a, unsigned size,
+                             unsigned need, unsigned deny)
+{
+    uint64_t pg = a >> VM_PAGE_BITS;
+    return pg < npages && (a & VM_PAGE_MASK) <= VM_PAGE_SIZE - size
+           && (perm[pg] & (need | deny)) == need;
+}
+
+#endif

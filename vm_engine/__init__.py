@@ -1,0 +1,23 @@
+"""vm_engine: a fast RISC-V (RV64GC) execution engine for Python.
+
+The names follow the reference API (see README): Interpreter, JITCompiler,
+JITConfig, ExecutorType, AsyncExecutionContext, ExecResult, and the errors.
+"""
+from .errors import (AccessType, ExecutionError, Fault, FaultKind, GuestMemoryError,
+                     JITUnavailableError, VmError)
+from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, JITConfig
+from .isa.instruction import DecodeError, Instruction
+from .isa.asm import assemble
+from .ir import IR_DTYPE, IRBlock
+from ._core import FlatMMU
+from .interpreter import Interpreter
+from .mmu import MMU
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessType", "DecodeError", "ExecResult", "ExecStats", "ExecStatus", "ExecutionError",
+    "ExecutorType", "Fault", "FaultKind", "FlatMMU", "GuestMemoryError", "IRBlock", "IR_DTYPE",
+    "Instruction", "Interpreter", "JITConfig", "JITUnavailableError", "MMU", "VmError",
+    "assemble",
+]

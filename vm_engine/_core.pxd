@@ -1,0 +1,122 @@
+# C declarations shared by the Cython modules (the structs live in csrc/).
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
+
+cdef extern from "vm_ir.h":
+    ctypedef struct vm_ir:
+        int64_t imm
+        uint32_t raw
+        uint16_t pc_off
+        uint16_t op
+        uint8_t rd, rs1, rs2, rs3, rm, len
+        uint16_t aux
+    int VM_OP_COUNT
+    int VM_REG_SINK
+    const char *const vm_op_names[]
+    const uint8_t vm_op_flags[]
+    int vm_decode(uint32_t word, uint64_t pc, vm_ir *ir) nogil
+
+cdef extern from "vm_cpu.h":
+    ctypedef struct vm_cpu:
+        uint64_t x[33]
+        uint64_t f[32]
+        uint64_t pc
+        uint32_t fcsr
+        uint32_t res_valid
+        uint64_t res_addr
+        uint64_t instret
+        uint64_t mem_accesses
+        int32_t stop_request
+        int32_t exit_reason
+        int32_t fault_kind
+        int32_t fault_access
+        uint64_t fault_addr
+        uint32_t fault_insn
+    enum:
+        VM_EXIT_BLOCK_END, VM_EXIT_UNTIL, VM_EXIT_BUDGET, VM_EXIT_STOP, VM_EXIT_ECALL,
+        VM_EXIT_EBREAK, VM_EXIT_FAULT, VM_EXIT_CALLBACK_ERROR, VM_EXIT_NOMEM
+    enum:
+        VM_FAULT_NONE, VM_FAULT_INVALID_OPCODE, VM_FAULT_ILLEGAL_INSTRUCTION,
+        VM_FAULT_PAGE, VM_FAULT_ALIGNMENT
+    enum:
+        VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_FETCH
+
+cdef extern from "vm_mem.h":
+    int VM_PAGE_SIZE
+    int VM_PERM_R, VM_PERM_W, VM_PERM_X, VM_PAGE_CODE, VM_PAGE_CALLBACK, VM_PAGE_MAPPED
+    int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
+    int VM_MAX_BLOCK_INSNS
+    ctypedef struct vm_block:
+        uint64_t pc
+        uint64_t end_pc
+        uint32_t n_insns
+        uint32_t n_mem
+        uint64_t exec_count
+        vm_ir ir[1]
+    ctypedef struct vm_block_cache:
+        uint64_t n_blocks
+        uint64_t bytes
+        uint64_t byte_limit
+        uint64_t blocks_built
+        uint64_t invalidations
+    ctypedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access,
+                                  uint64_t *out) noexcept
+    ctypedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size,
+                                   uint64_t value) noexcept
+    ctypedef struct vm_mem:
+        uint8_t *base
+        uint8_t *perm
+        uint64_t npages
+        uint64_t size
+        int all_callback
+        void *owner
+        vm_cb_load_fn cb_load
+        vm_cb_store_fn cb_store
+        vm_block_cache *cache
+        uint64_t fault_addr
+        int fault_access
+    int vm_mem_init(vm_mem *m, uint64_t size)
+    void vm_mem_destroy(vm_mem *m)
+    int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback)
+    int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
+    int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
+    int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
+    int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out) nogil
+    int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value) nogil
+    int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size)
+    int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
+    vm_block_cache *vm_cache_new()
+    void vm_cache_free(vm_block_cache *c)
+    void vm_cache_flush(vm_mem *m)
+    void vm_cache_free_retired(vm_block_cache *c)
+    void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
+    vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
+    uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max,
+                             int *fetch_result) nogil
+
+cdef extern from "vm_interp.h":
+    ctypedef struct vm_run_opts:
+        uint64_t budget
+        uint64_t until
+        int has_until
+        vm_block *one_block
+    int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts) nogil
+
+
+cdef class MemoryBase:
+    """Anything the engines run against: holds a vm_mem."""
+    cdef vm_mem mem
+    cdef object _pending          # exception raised by a callback during a run
+    cdef vm_mem *raw(self) except NULL
+    cdef object take_pending(self)
+
+
+cdef class FlatMMU(MemoryBase):
+    cdef list _mmio               # [(addr, size, read_cb, write_cb)]
+
+
+cdef class UserMMU(MemoryBase):
+    cdef readonly object target   # the user's object with mem_read/mem_write
+
+
+cdef class CpuCore:
+    cdef vm_cpu cpu

@@ -1,0 +1,483 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""The compiled core: guest memory (FlatMMU, adapters for user MMU objects),
+the cpu state and the interpreter run loop (csrc/vm_interp.c, run without the GIL).
+
+The public classes in vm_engine wrap these; nothing here is meant to be used directly.
+"""
+from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from libc.stdlib cimport free
+from libc.string cimport memcpy, memset
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+
+import numpy as np
+
+from vm_engine.errors import GuestMemoryError
+
+PAGE_SIZE = VM_PAGE_SIZE
+MAX_BLOCK_INSNS = VM_MAX_BLOCK_INSNS
+REG_SINK = VM_REG_SINK
+
+EXIT_BLOCK_END = VM_EXIT_BLOCK_END
+EXIT_UNTIL = VM_EXIT_UNTIL
+EXIT_BUDGET = VM_EXIT_BUDGET
+EXIT_STOP = VM_EXIT_STOP
+EXIT_ECALL = VM_EXIT_ECALL
+EXIT_EBREAK = VM_EXIT_EBREAK
+EXIT_FAULT = VM_EXIT_FAULT
+EXIT_CALLBACK_ERROR = VM_EXIT_CALLBACK_ERROR
+EXIT_NOMEM = VM_EXIT_NOMEM
+
+FAULT_INVALID_OPCODE = VM_FAULT_INVALID_OPCODE
+FAULT_ILLEGAL_INSTRUCTION = VM_FAULT_ILLEGAL_INSTRUCTION
+FAULT_PAGE = VM_FAULT_PAGE
+FAULT_ALIGNMENT = VM_FAULT_ALIGNMENT
+
+cdef uint64_t U64_MAX = 0xFFFFFFFFFFFFFFFF
+
+
+def op_names():
+    """Opcode names in the compiled C table, index = VM_OP_* value."""
+    return [vm_op_names[i].decode() for i in range(VM_OP_COUNT)]
+
+
+def op_flags():
+    return [vm_op_flags[i] for i in range(VM_OP_COUNT)]
+
+
+def ir_layout():
+    """(itemsize, {field: offset}) of the C struct vm_ir."""
+    cdef vm_ir s
+    cdef size_t b = <size_t>&s
+    return sizeof(vm_ir), {
+        "imm": <size_t>&s.imm - b, "raw": <size_t>&s.raw - b, "pc_off": <size_t>&s.pc_off - b,
+        "op": <size_t>&s.op - b, "rd": <size_t>&s.rd - b, "rs1": <size_t>&s.rs1 - b,
+        "rs2": <size_t>&s.rs2 - b, "rs3": <size_t>&s.rs3 - b, "rm": <size_t>&s.rm - b,
+        "len": <size_t>&s.len - b, "aux": <size_t>&s.aux - b,
+    }
+
+
+def decode_words(words, uint64_t start_pc):
+    """IR bytes (vm_ir[n]) for instruction words laid out from start_pc.
+
+    ``words`` is a sequence of (word, length) pairs. Returns bytes of n+0 entries
+    (no closing entry: blocks add their own).
+    """
+    cdef Py_ssize_t n = len(words), i
+    out = PyBytes_FromStringAndSize(NULL, n * sizeof(vm_ir))
+    cdef vm_ir *ir = <vm_ir *>PyBytes_AS_STRING(out)
+    cdef uint64_t pc = start_pc
+    cdef int length
+    for i in range(n):
+        word, length = words[i]
+        vm_decode(<uint32_t>word, pc, &ir[i])
+        ir[i].pc_off = <uint16_t>(pc - start_pc)
+        pc += length
+    return out
+
+
+def _check_range(uint64_t addr, uint64_t size):
+    if addr % VM_PAGE_SIZE or size % VM_PAGE_SIZE or size == 0:
+        raise ValueError(f"address {addr:#x} and size {size:#x} must be non-zero "
+                         f"multiples of the page size ({VM_PAGE_SIZE:#x})")
+
+
+cdef unsigned _perm_bits(perms) except? 0xffffffff:
+    if isinstance(perms, int):
+        if perms & ~7:
+            raise ValueError(f"perms must be within 0..7 (r=1, w=2, x=4), got {perms}")
+        return perms
+    bits = 0
+    for ch in str(perms).lower():
+        if ch == "r":
+            bits |= 1
+        elif ch == "w":
+            bits |= 2
+        elif ch == "x":
+            bits |= 4
+        elif ch != "-":
+            raise ValueError(f"perms must be made of 'r', 'w', 'x' (got {perms!r})")
+    return bits
+
+
+cdef str _perm_str(unsigned bits):
+    return ("r" if bits & 1 else "-") + ("w" if bits & 2 else "-") + ("x" if bits & 4 else "-")
+
+
+cdef class MemoryBase:
+    """Common part of FlatMMU and UserMMU: the vm_mem and callback error capture."""
+
+    def __dealloc__(self):
+        vm_mem_destroy(&self.mem)
+
+    cdef vm_mem *raw(self) except NULL:
+        if self.mem.cache == NULL:
+            raise RuntimeError("memory is not initialised")
+        return &self.mem
+
+    cdef object take_pending(self):
+        exc = self._pending
+        self._pending = None
+        return exc
+
+    def flush_code_cache(self):
+        """Drops every decoded block (as fence.i does)."""
+        vm_cache_flush(self.raw())
+
+    @property
+    def code_cache_stats(self):
+        cdef vm_block_cache *c = self.raw().cache
+        return {"blocks": c.n_blocks, "bytes": c.bytes, "blocks_built": c.blocks_built,
+                "invalidations": c.invalidations}
+
+    def decode_block(self, uint64_t pc):
+        """IR bytes of the basic block at guest pc, decoded from this memory
+        (the closing entry is not included). Raises GuestMemoryError if pc cannot
+        be fetched."""
+        cdef vm_ir buf[129]
+        cdef int fetch
+        cdef uint32_t n = vm_decode_block(self.raw(), pc, buf, VM_MAX_BLOCK_INSNS, &fetch)
+        if n == 0:
+            exc = self.take_pending()
+            if exc is not None:
+                raise exc
+            raise GuestMemoryError(self.mem.fault_addr, "fetch")
+        return PyBytes_FromStringAndSize(<char *>buf, n * sizeof(vm_ir))
+
+
+# -- callbacks from the C slow path (the run loop holds no GIL) -------------
+
+cdef int _user_load(void *owner, uint64_t addr, unsigned size, int access,
+                    uint64_t *out) noexcept with gil:
+    cdef UserMMU self = <UserMMU>owner
+    try:
+        data = self.target.mem_read(addr, size)
+        if len(data) != size:
+            raise ValueError(f"{type(self.target).__name__}.mem_read({addr:#x}, {size}) "
+                             f"returned {len(data)} bytes")
+        out[0] = int.from_bytes(data, "little")
+        return VM_MEM_OK
+    except GuestMemoryError as e:
+        self.mem.fault_addr = e.address if e.address is not None else addr
+        self.mem.fault_access = access
+        return VM_MEM_FAULT
+    except BaseException as e:
+        self._pending = e
+        return VM_MEM_CALLBACK_ERROR
+
+
+cdef int _user_store(void *owner, uint64_t addr, unsigned size, uint64_t value) noexcept with gil:
+    cdef UserMMU self = <UserMMU>owner
+    try:
+        self.target.mem_write(addr, value.to_bytes(size, "little"))
+        return VM_MEM_OK
+    except GuestMemoryError as e:
+        self.mem.fault_addr = e.address if e.address is not None else addr
+        self.mem.fault_access = VM_ACCESS_WRITE
+        return VM_MEM_FAULT
+    except BaseException as e:
+        self._pending = e
+        return VM_MEM_CALLBACK_ERROR
+
+
+cdef object _find_mmio(FlatMMU self, uint64_t addr, unsigned size):
+    for region in self._mmio:
+        base, length = region[0], region[1]
+        if base <= addr and addr + size <= base + length:
+            return region
+    return None
+
+
+cdef int _mmio_load(void *owner, uint64_t addr, unsigned size, int access,
+                    uint64_t *out) noexcept with gil:
+    cdef FlatMMU self = <FlatMMU>owner
+    try:
+        region = _find_mmio(self, addr, size)
+        if region is None or access == VM_ACCESS_FETCH or region[2] is None:
+            self.mem.fault_addr = addr
+            self.mem.fault_access = access
+            return VM_MEM_FAULT
+        out[0] = int(region[2](addr - region[0], size)) & ((1 << (8 * size)) - 1)
+        return VM_MEM_OK
+    except BaseException as e:
+        self._pending = e
+        return VM_MEM_CALLBACK_ERROR
+
+
+cdef int _mmio_store(void *owner, uint64_t addr, unsigned size, uint64_t value) noexcept with gil:
+    cdef FlatMMU self = <FlatMMU>owner
+    try:
+        region = _find_mmio(self, addr, size)
+        if region is None or region[3] is None:
+            self.mem.fault_addr = addr
+            self.mem.fault_access = VM_ACCESS_WRITE
+            return VM_MEM_FAULT
+        region[3](addr - region[0], size, value)
+        return VM_MEM_OK
+    except BaseException as e:
+        self._pending = e
+        return VM_MEM_CALLBACK_ERROR
+
+
+cdef class FlatMMU(MemoryBase):
+    """Guest memory as one reserved host region, bounds- and permission-checked.
+
+    ``FlatMMU(address_space=1 << 36)`` reserves (but does not commit) that much
+    host address space; guest addresses 0 .. address_space-1 can be mapped, in
+    4 KiB pages. Host memory is used only for pages the guest touches.
+    """
+
+    def __cinit__(self, uint64_t address_space=1 << 36):
+        if address_space == 0 or address_space % VM_PAGE_SIZE or address_space > (1 << 46):
+            raise ValueError("address_space must be a multiple of 4096 between 4 KiB and 64 TiB")
+        err = vm_mem_init(&self.mem, address_space)
+        if err:
+            raise OSError(-err, f"cannot reserve {address_space:#x} bytes of guest address space")
+        self.mem.owner = <void *>self
+        self.mem.cb_load = _mmio_load
+        self.mem.cb_store = _mmio_store
+        self._mmio = []
+
+    @property
+    def address_space(self):
+        return self.mem.size
+
+    def mem_map(self, uint64_t addr, uint64_t size, perms="rwx"):
+        """Maps zero-filled pages with perms ("rwx" letters, or bits r=1 w=2 x=4)."""
+        _check_range(addr, size)
+        bits = _perm_bits(perms)
+        err = vm_mem_map(&self.mem, addr, size, bits, 0)
+        self._map_error(err, addr, size)
+
+    def mmio_map(self, uint64_t addr, uint64_t size, read_cb, write_cb):
+        """Maps a region served by callbacks: ``read_cb(offset, size) -> int`` and
+        ``write_cb(offset, size, value)`` (either may be None: that access faults).
+        Instructions cannot be fetched from it."""
+        _check_range(addr, size)
+        if (read_cb is not None and not callable(read_cb)) or \
+                (write_cb is not None and not callable(write_cb)):
+            raise TypeError("read_cb and write_cb must be callable or None")
+        err = vm_mem_map(&self.mem, addr, size, 0, 1)
+        self._map_error(err, addr, size)
+        self._mmio.append((addr, size, read_cb, write_cb))
+
+    def _map_error(self, int err, uint64_t addr, uint64_t size):
+        if err == 0:
+            return
+        if err == -17:  # EEXIST
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) overlaps mapped memory")
+        if err == -22:  # EINVAL
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is outside the guest address "
+                             f"space (size {self.mem.size:#x})")
+        raise OSError(-err, "mapping guest memory failed")
+
+    def mem_unmap(self, uint64_t addr, uint64_t size):
+        _check_range(addr, size)
+        err = vm_mem_unmap(&self.mem, addr, size)
+        if err == -2:
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
+        self._map_error(err, addr, size)
+        self._mmio = [r for r in self._mmio if not (addr <= r[0] < addr + size)]
+
+    def mem_protect(self, uint64_t addr, uint64_t size, perms):
+        _check_range(addr, size)
+        bits = _perm_bits(perms)
+        err = vm_mem_protect(&self.mem, addr, size, bits)
+        if err == -2:
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
+        self._map_error(err, addr, size)
+
+    def mem_regions(self):
+        """[(start, end_exclusive, perms)] of mapped memory, merged where equal;
+        MMIO regions show perms "mmio"."""
+        cdef uint64_t pg, start = 0
+        cdef uint8_t f, cur = 0
+        cdef uint8_t keep = VM_PAGE_MAPPED | VM_PAGE_CALLBACK | 7
+        out = []
+        for pg in range(self.mem.npages + 1):
+            f = (self.mem.perm[pg] & keep) if pg < self.mem.npages else 0
+            if f != cur:
+                if cur:
+                    out.append((start * VM_PAGE_SIZE, pg * VM_PAGE_SIZE,
+                                "mmio" if cur & VM_PAGE_CALLBACK else _perm_str(cur & 7)))
+                start = pg
+                cur = f
+        return out
+
+    def mem_read(self, uint64_t addr, uint64_t size):
+        """Guest bytes (ignores page permissions, like a debugger)."""
+        if size > self.mem.size:
+            raise GuestMemoryError(addr, "read")
+        out = PyBytes_FromStringAndSize(NULL, size)
+        if vm_mem_host_read(&self.mem, addr, PyBytes_AS_STRING(out), size):
+            fault_addr = self.mem.fault_addr
+            out = self._host_mmio(addr, size, None)
+            if out is None:
+                raise GuestMemoryError(fault_addr, "read")
+        return out
+
+    def mem_write(self, uint64_t addr, data):
+        """Writes guest bytes (ignores page permissions; drops decoded code there)."""
+        data = bytes(data)
+        cdef const uint8_t[::1] view = data
+        if view.shape[0] == 0:
+            return
+        if vm_mem_host_write(&self.mem, addr, &view[0], view.shape[0]):
+            fault_addr = self.mem.fault_addr
+            if self._host_mmio(addr, view.shape[0], data) is None:
+                raise GuestMemoryError(fault_addr, "write")
+
+    def _host_mmio(self, uint64_t addr, uint64_t size, data):
+        """Host access that falls entirely in one MMIO region goes to its callbacks."""
+        region = _find_mmio(self, addr, size) if size <= 8 else None
+        if region is None:
+            return None
+        if data is None:
+            if region[2] is None:
+                return None
+            return (int(region[2](addr - region[0], size)) & ((1 << (8 * size)) - 1)).to_bytes(
+                size, "little")
+        if region[3] is None:
+            return None
+        region[3](addr - region[0], size, int.from_bytes(data, "little"))
+        return True
+
+    def is_mapped(self, uint64_t addr, uint64_t size=1):
+        return bool(vm_mem_is_mapped(&self.mem, addr, size))
+
+    def load(self, uint64_t addr, unsigned size, int access=VM_ACCESS_READ):
+        """A guest-view load (permissions checked, MMIO called) of 1/2/4/8 bytes."""
+        cdef uint64_t v
+        if size not in (1, 2, 4, 8):
+            raise ValueError("size must be 1, 2, 4 or 8")
+        r = vm_mem_slow_load(&self.mem, addr, size, access, &v)
+        if r == VM_MEM_CALLBACK_ERROR:
+            raise self.take_pending()
+        if r != VM_MEM_OK:
+            raise GuestMemoryError(self.mem.fault_addr, ("read", "write", "fetch")[access])
+        return v
+
+    def store(self, uint64_t addr, unsigned size, uint64_t value):
+        """A guest-view store (permissions checked, MMIO called) of 1/2/4/8 bytes."""
+        if size not in (1, 2, 4, 8):
+            raise ValueError("size must be 1, 2, 4 or 8")
+        r = vm_mem_slow_store(&self.mem, addr, size, value)
+        if r == VM_MEM_CALLBACK_ERROR:
+            raise self.take_pending()
+        if r != VM_MEM_OK:
+            raise GuestMemoryError(self.mem.fault_addr, "write")
+
+
+cdef class UserMMU(MemoryBase):
+    """Runs guest memory accesses through a Python object with
+    ``mem_read(addr, size) -> bytes`` and ``mem_write(addr, data)``. Those may
+    raise GuestMemoryError to signal a page fault. Decoded code is dropped at
+    the start of every run, since writes made outside the guest are not seen."""
+
+    def __cinit__(self, target):
+        if not (callable(getattr(target, "mem_read", None))
+                and callable(getattr(target, "mem_write", None))):
+            raise TypeError(f"{type(target).__name__} is not an MMU: it needs "
+                            f"mem_read(addr, size) and mem_write(addr, data)")
+        memset(&self.mem, 0, sizeof(vm_mem))
+        self.mem.cache = vm_cache_new()
+        if self.mem.cache == NULL:
+            raise MemoryError()
+        self.mem.all_callback = 1
+        self.mem.owner = <void *>self
+        self.mem.cb_load = _user_load
+        self.mem.cb_store = _user_store
+        self.target = target
+
+
+cdef class CpuCore:
+    """The guest hart's state (csrc/vm_cpu.h) and the run loop over it."""
+
+    def __cinit__(self):
+        memset(&self.cpu, 0, sizeof(vm_cpu))
+
+    def _xget(self, int i):
+        return self.cpu.x[i]
+
+    def _xset(self, int i, uint64_t v):
+        if i != 0:
+            self.cpu.x[i] = v
+
+    def _fget(self, int i):
+        return self.cpu.f[i]
+
+    def _fset(self, int i, uint64_t v):
+        self.cpu.f[i] = v
+
+    @property
+    def pc(self):
+        return self.cpu.pc
+
+    @pc.setter
+    def pc(self, uint64_t v):
+        self.cpu.pc = v
+
+    @property
+    def fcsr(self):
+        return self.cpu.fcsr
+
+    @fcsr.setter
+    def fcsr(self, uint64_t v):
+        self.cpu.fcsr = v & 0xff
+
+    @property
+    def instret(self):
+        return self.cpu.instret
+
+    @property
+    def memory_accesses(self):
+        return self.cpu.mem_accesses
+
+    def request_stop(self):
+        """Asks a running loop (in another thread) to stop at the next block boundary."""
+        self.cpu.stop_request = 1
+
+    def _fault_info(self):
+        return (self.cpu.fault_kind, self.cpu.fault_addr, self.cpu.fault_access,
+                self.cpu.fault_insn)
+
+    def _run(self, MemoryBase memory, budget=None, until=None, ir=None, uint64_t block_pc=0):
+        """Runs the loop; returns the exit reason. ``ir``: bytes/array of vm_ir
+        entries to execute once as a block at block_pc instead of cached code.
+        A callback's exception is re-raised here, after the loop stopped."""
+        cdef vm_run_opts opts
+        cdef vm_mem *m = memory.raw()
+        cdef vm_block *blk = NULL
+        cdef const char *why = NULL
+        cdef const uint8_t[::1] view
+        cdef int reason
+        opts.budget = U64_MAX if budget is None else <uint64_t>budget
+        opts.has_until = until is not None
+        opts.until = <uint64_t>until if until is not None else 0
+        opts.one_block = NULL
+        if ir is not None:
+            view = np.ascontiguousarray(np.frombuffer(ir, dtype=np.uint8))
+            if view.shape[0] % sizeof(vm_ir):
+                raise ValueError("IR buffer size is not a multiple of the IR entry size")
+            blk = vm_block_from_ir(<const vm_ir *>&view[0] if view.shape[0] else NULL,
+                                   view.shape[0] // sizeof(vm_ir), block_pc, &why)
+            if blk == NULL:
+                raise ValueError(f"bad IR block: {why.decode()}")
+            opts.one_block = blk
+            self.cpu.pc = block_pc
+        if memory.mem.all_callback:
+            vm_cache_flush(m)
+        self.cpu.stop_request = 0
+        try:
+            with nogil:
+                reason = vm_run(&self.cpu, m, &opts)
+        finally:
+            if blk != NULL:
+                free(blk)
+            vm_cache_free_retired(m.cache)
+        if reason == VM_EXIT_CALLBACK_ERROR:
+            exc = memory.take_pending()
+            if exc is not None:
+                raise exc
+        if reason == VM_EXIT_NOMEM:
+            raise MemoryError("out of host memory while decoding guest code")
+        return reason

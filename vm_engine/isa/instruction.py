@@ -1,0 +1,277 @@
+"""``Instruction``: one RISC-V instruction as a Python value, driven by the table.
+
+``Instruction(opcode=0x13, operands=[1, 0, 0x10], length=4)`` is ``addi ra, zero, 16``:
+*opcode* is the 7-bit major opcode (``funct3``/``funct7`` keywords pick among the
+instructions sharing it, both default 0) or a mnemonic (``Instruction("addi", [1, 0, 16])``);
+*operands* are the assembly operands in the order they are written (for
+``ld a0, 8(sp)``: ``[10, 8, 2]``; branch and jump targets are byte offsets from the
+instruction; ``lui``/``auipc`` take the 20-bit number as written).
+"""
+from __future__ import annotations
+
+import re
+
+from ..errors import VmError
+from .table import (BY_NAME, CSR_BY_NAME, CSRS, F_ABI_NAMES, IMM_FIELDS, INSNS, REG_FIELDS,
+                    ROUNDING_MODES, X_ABI_NAMES, ImmField, InsnSpec, lookup)
+
+
+class DecodeError(VmError, ValueError):
+    """Bytes or text that are not a known instruction."""
+
+
+_FENCE_BITS = "iorw"
+
+
+def _shown(f: ImmField, value: int) -> int:
+    """Field value -> the number written in assembly."""
+    if f.shown_shift:
+        return (value >> f.shown_shift) & ((1 << (f.width - f.shown_shift)) - 1)
+    return value
+
+
+def _unshown(f: ImmField, value: int) -> int:
+    """Number written in assembly -> field value."""
+    if f.shown_shift:
+        bits = f.width - f.shown_shift
+        if not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise ValueError(f"{f.name}: {value:#x} does not fit in {bits} bits")
+        value &= (1 << bits) - 1
+        if value >> (bits - 1):
+            value -= 1 << bits
+        return value << f.shown_shift
+    return value
+
+
+def reg_index(name: str | int, cls: str = "x") -> int:
+    """Register number from an ABI name (a0, fa0), xN/fN, or an int."""
+    if isinstance(name, int):
+        if not 0 <= name < 32:
+            raise ValueError(f"register number {name} out of range 0..31")
+        return name
+    n = name.strip().lower()
+    names = X_ABI_NAMES if cls == "x" else F_ABI_NAMES
+    if n in names:
+        return names.index(n)
+    if cls == "x" and n == "fp":
+        return 8
+    if n[:1] == cls and n[1:].isdigit() and int(n[1:]) < 32:
+        return int(n[1:])
+    raise ValueError(f"unknown {'integer' if cls == 'x' else 'floating-point'} register {name!r}")
+
+
+class Instruction:
+    """A decoded RISC-V instruction; see the module docstring."""
+
+    __slots__ = ("spec", "values")
+
+    def __init__(self, opcode, operands=(), length: int = 4, *, funct3: int | None = None,
+                 funct7: int | None = None, hidden: dict | None = None):
+        operands = list(operands)
+        if isinstance(opcode, InsnSpec):
+            spec = opcode
+        elif isinstance(opcode, str):
+            spec = BY_NAME.get(opcode.lower())
+            if spec is None:
+                raise DecodeError(f"unknown instruction {opcode!r}")
+        else:
+            spec = self._select(int(opcode), len(operands), length, funct3, funct7)
+        if length != spec.length:
+            raise ValueError(f"{spec.name} is {spec.length} bytes long, not {length}")
+        if len(operands) != len(spec.operands):
+            raise ValueError(f"{spec.name} takes {len(spec.operands)} operands "
+                             f"({spec.syntax or 'none'}), got {len(operands)}")
+        values = {}
+        for name, value in zip(spec.operands, operands):
+            if name in REG_FIELDS:
+                values[name] = reg_index(value, REG_FIELDS[name][2])
+            else:
+                values[name] = _unshown(IMM_FIELDS[name], int(value))
+        for name in spec.hidden:
+            values[name] = (hidden or {}).get(name, 0)
+        self.spec = spec
+        self.values = values
+        self.encode()  # validates every field's range
+
+    @staticmethod
+    def _select(opcode, n_operands, length, funct3, funct7) -> InsnSpec:
+        f3 = 0 if funct3 is None else funct3
+        f7 = 0 if funct7 is None else funct7
+        for spec in INSNS:
+            if spec.length != length or spec.major_opcode != (opcode & (0x7F if length == 4 else 3)):
+                continue
+            if len(spec.operands) != n_operands:
+                continue
+            if spec.mask & (7 << 12) and (spec.match >> 12) & 7 != f3:
+                continue
+            if spec.mask & (0x7F << 25) == 0x7F << 25 and (spec.match >> 25) != f7:
+                continue
+            return spec
+        raise DecodeError(f"no instruction with opcode {opcode:#x}, funct3={f3}, funct7={f7} "
+                          f"and {n_operands} operands")
+
+    # -- decoding and encoding -------------------------------------------------
+    @classmethod
+    def decode(cls, raw) -> "Instruction":
+        """From an instruction word (int) or its little-endian bytes."""
+        if isinstance(raw, (bytes, bytearray, memoryview)):
+            data = bytes(raw)
+            if len(data) < 2 or (data[0] & 3 == 3 and len(data) < 4):
+                raise DecodeError(f"{data.hex()}: too short for an instruction")
+            raw = int.from_bytes(data[:4] if data[0] & 3 == 3 else data[:2], "little")
+        word = raw & 0xFFFFFFFF if raw & 3 == 3 else raw & 0xFFFF
+        if word != raw:
+            raise DecodeError(f"{raw:#x} has bits beyond its {4 if raw & 3 == 3 else 2}-byte length")
+        spec = lookup(word)
+        if spec is None:
+            raise DecodeError(f"{word:#0{10 if word & 3 == 3 else 6}x} is not a known instruction")
+        self = cls.__new__(cls)
+        self.spec = spec
+        self.values = {name: spec.field(name).extract(word) if name in IMM_FIELDS
+                       else (word >> REG_FIELDS[name][1]) & 31
+                       for name in spec.operands + spec.hidden}
+        return self
+
+    def encode(self) -> int:
+        word = self.spec.match
+        for name, value in self.values.items():
+            if name in REG_FIELDS:
+                hi, lo, _, _ = REG_FIELDS[name]
+                if not 0 <= value < 32:
+                    raise ValueError(f"{self.spec.name}: register {value} out of range")
+                word |= value << lo
+            else:
+                word |= IMM_FIELDS[name].insert(value)
+        return word
+
+    def to_bytes(self) -> bytes:
+        return self.encode().to_bytes(self.length, "little")
+
+    # -- the reference's fields ------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def opcode(self) -> int:
+        """The major opcode (bits 6..0; for compressed instructions bits 1..0)."""
+        return self.spec.major_opcode
+
+    @property
+    def length(self) -> int:
+        return self.spec.length
+
+    @property
+    def operands(self) -> list[int]:
+        out = []
+        for name in self.spec.operands:
+            v = self.values[name]
+            out.append(_shown(IMM_FIELDS[name], v) if name in IMM_FIELDS else v)
+        return out
+
+    # -- text ------------------------------------------------------------------
+    def disassemble(self, pc: int | None = None, abi: bool = True) -> str:
+        """Standard syntax; with ``pc``, branch/jump targets are absolute addresses."""
+        mnemonic = self.spec.name
+        text = self.spec.syntax
+        out = []
+        pos = 0
+        for m in re.finditer(r"[a-z0-9]+", text):
+            out.append(text[pos:m.start()])
+            out.append(self._format_field(m.group(), pc, abi))
+            pos = m.end()
+        out.append(text[pos:])
+        ops = "".join(out)
+        if "aqrl" in self.values:
+            mnemonic += ("", ".rl", ".aq", ".aqrl")[self.values["aqrl"]]
+        if "rm" in self.spec.operands and ROUNDING_MODES[self.values["rm"]] == "dyn":
+            ops = ops.rsplit(", ", 1)[0]
+        return f"{mnemonic} {ops}".strip()
+
+    def _format_field(self, name: str, pc, abi: bool) -> str:
+        v = self.values[name]
+        if name in REG_FIELDS:
+            cls = REG_FIELDS[name][2]
+            if abi:
+                return (X_ABI_NAMES if cls == "x" else F_ABI_NAMES)[v]
+            return f"{cls}{v}"
+        f = IMM_FIELDS[name]
+        if f.pcrel:
+            return f"{(pc + v) & 0xFFFFFFFFFFFFFFFF:#x}" if pc is not None else str(v)
+        if name == "uimm20":
+            return f"{_shown(f, v):#x}"
+        if name == "csr":
+            return CSRS.get(v, f"{v:#x}")
+        if name in ("pred", "succ"):
+            return "".join(c for i, c in enumerate(_FENCE_BITS) if v & (8 >> i)) or "0"
+        if name == "rm":
+            return ROUNDING_MODES[v] or f"rm{v}"
+        return str(v)
+
+    def __str__(self) -> str:
+        return self.disassemble()
+
+    def __repr__(self) -> str:
+        return f"<Instruction {self.disassemble()} ({self.encode():#0{2 + 2 * self.length}x})>"
+
+    def __eq__(self, other):
+        return isinstance(other, Instruction) and self.spec is other.spec \
+            and self.values == other.values
+
+    def __hash__(self):
+        return hash((self.spec.name, tuple(sorted(self.values.items()))))
+
+    # -- parsing ---------------------------------------------------------------
+    @classmethod
+    def from_asm(cls, text: str, pc: int | None = None) -> "Instruction":
+        """Parses one instruction in the syntax ``disassemble`` writes. With ``pc``,
+        a numeric branch/jump target is an absolute address, else an offset."""
+        text = text.split("#", 1)[0].strip()
+        mnemonic, _, rest = text.partition(" ")
+        mnemonic = mnemonic.lower()
+        aqrl = None
+        for suffix, bits in ((".aqrl", 3), (".aq", 2), (".rl", 1)):
+            if mnemonic.endswith(suffix) and mnemonic[:-len(suffix)] in BY_NAME \
+                    and "aqrl" in BY_NAME[mnemonic[:-len(suffix)]].operands:
+                mnemonic, aqrl = mnemonic[:-len(suffix)], bits
+        spec = BY_NAME.get(mnemonic)
+        if spec is None:
+            raise DecodeError(f"unknown instruction {mnemonic!r} in {text!r}")
+        tokens = [t for t in re.split(r"[\s,()]+", rest.strip()) if t]
+        names = list(spec.operands)
+        if "aqrl" in names:
+            names.remove("aqrl")
+        optional_rm = "rm" in names and len(tokens) == len(names) - 1
+        if optional_rm:
+            names.remove("rm")
+        if len(tokens) != len(names):
+            raise DecodeError(f"{mnemonic} takes operands '{spec.syntax}', got {rest!r}")
+        values = dict(zip(names, tokens))
+        if aqrl is not None or "aqrl" in spec.operands:
+            values["aqrl"] = aqrl or 0
+        if optional_rm:
+            values["rm"] = "dyn"
+        operands = [cls._parse_operand(spec, n, values[n], pc) for n in spec.operands]
+        return cls(spec, operands, spec.length)
+
+    @staticmethod
+    def _parse_operand(spec: InsnSpec, name: str, token, pc):
+        if name in REG_FIELDS:
+            return reg_index(token, REG_FIELDS[name][2])
+        if isinstance(token, int):
+            return token
+        f = IMM_FIELDS[name]
+        t = token.lower()
+        if name == "csr" and t in CSR_BY_NAME:
+            return CSR_BY_NAME[t]
+        if name in ("pred", "succ") and re.fullmatch(r"[iorw]+", t):
+            return sum(8 >> _FENCE_BITS.index(c) for c in t)
+        if name == "rm" and t in ROUNDING_MODES:
+            return ROUNDING_MODES.index(t)
+        try:
+            value = int(t, 0)
+        except ValueError:
+            raise DecodeError(f"{spec.name}: bad {name} operand {token!r}") from None
+        if f.pcrel and pc is not None:
+            value -= pc
+        return value

@@ -1,0 +1,69 @@
+"""The reference's value types: ExecStatus, ExecStats, ExecResult, ExecutorType, JITConfig."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ExecStatus(enum.Enum):
+    Ok = "ok"                # the block (or run up to `until`) completed
+    Ecall = "ecall"          # stopped after an ecall: the environment should handle it
+    Ebreak = "ebreak"        # stopped at an ebreak (pc points at it)
+    Fault = "fault"          # the guest faulted (also raised as ExecutionError)
+    Exit = "exit"            # the guest program exited (Linux user mode)
+    Budget = "budget"        # max_instructions reached
+    Stopped = "stopped"      # stop requested from outside (or timeout)
+
+
+@dataclass
+class ExecStats:
+    instructions: int = 0       # guest instructions retired, exact
+    memory_accesses: int = 0    # guest loads and stores executed
+    time: float = 0.0           # wall seconds
+
+    @property
+    def mips(self) -> float:
+        return self.instructions / self.time / 1e6 if self.time > 0 else 0.0
+
+
+@dataclass
+class ExecResult:
+    status: ExecStatus
+    stats: ExecStats = field(default_factory=ExecStats)
+    next_pc: int = 0
+    exit_code: int | None = None
+
+
+class ExecutorType(enum.Enum):
+    Interpreter = "interpreter"
+    JIT = "jit"
+    Hybrid = "hybrid"
+
+
+@dataclass
+class JITConfig:
+    """JIT settings, with the reference's defaults. Level 0: no optimisation,
+    fastest compile; 1: register allocation; 2 (recommended): inlining, loop
+    optimisation; 3: aggressive, vectorisation."""
+
+    optimization_level: int = 2
+    code_cache_size: int = 64 * 1024 * 1024
+    enable_inlining: bool = True
+    enable_vectorization: bool = False
+
+    MIN_CODE_CACHE = 64 * 1024
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        lvl = self.optimization_level
+        if not isinstance(lvl, int) or isinstance(lvl, bool) or not 0 <= lvl <= 3:
+            raise ValueError(f"optimization_level must be an int in 0..3, got {lvl!r}")
+        size = self.code_cache_size
+        if not isinstance(size, int) or isinstance(size, bool) or size < self.MIN_CODE_CACHE:
+            raise ValueError(f"code_cache_size must be an int >= {self.MIN_CODE_CACHE} bytes, "
+                             f"got {size!r}")
+        for name in ("enable_inlining", "enable_vectorization"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
