@@ -182,8 +182,10 @@ next_block:
 #define RS1 x[ir->rs1]
 #define RS2 x[ir->rs2]
 #define IMM ((uint64_t)ir->imm)
+/* control transfer to `target`: ends the block (a decoded block has it last) */
+#define JUMP(target) do { pc = (target); goto after_jump; } while (0)
 /* leave the block after this instruction, continuing at `target` */
-#define JUMP(target) do { pc = (target); goto after_insn; } while (0)
+#define LEAVE(target) do { pc = (target); goto after_insn; } while (0)
 
     /* ---- loads and stores ---------------------------------------------- */
 #define LOAD(T, WIDEN) {                                                        \
@@ -199,7 +201,7 @@ next_block:
             v_ = (T)t_;                                                         \
             RD = WIDEN(v_);                                                     \
             if (unlikely(cache && cache->epoch != epoch))                       \
-                JUMP(NEXT_PC); /* a callback changed code */                    \
+                LEAVE(NEXT_PC); /* a callback changed code */                    \
             NEXT;                                                               \
         }                                                                       \
         RD = WIDEN(v_);                                                         \
@@ -216,7 +218,7 @@ next_block:
         if (unlikely(r != VM_MEM_OK))                                           \
             goto mem_error;                                                     \
         if (unlikely(cache && cache->epoch != epoch))                           \
-            JUMP(NEXT_PC); /* this block may be stale now: leave it */          \
+            LEAVE(NEXT_PC); /* this block may be stale now: leave it */          \
         NEXT;                                                                   \
     }
 #define S8(v) ((uint64_t)(int64_t)(int8_t)(v))
@@ -313,10 +315,10 @@ op_FENCE: NEXT; /* one hart, in-order memory: nothing to order */
 op_FENCE_I:
     if (cache)
         vm_cache_flush(mem);
-    JUMP(NEXT_PC);
+    LEAVE(NEXT_PC);
 op_ECALL:
     exit_reason = VM_EXIT_ECALL;
-    JUMP(NEXT_PC);
+    LEAVE(NEXT_PC);
 op_EBREAK:
     exit_reason = VM_EXIT_EBREAK;
     goto trap;
@@ -349,6 +351,9 @@ op_BLOCK_END:
     done = exec->n_insns;
     goto block_done;
 
+after_jump: /* in a user-built block, a branch not taken goes on with the block */
+    if (unlikely(ir + 1 < exec->ir + exec->n_insns) && pc == NEXT_PC && exit_reason < 0)
+        NEXT;
 after_insn: /* ir completed and left the block for pc */
     done = (uint32_t)(ir - exec->ir) + 1;
     if (unlikely(done < exec->n_insns)) { /* taken early: give back the rest */

@@ -179,6 +179,11 @@ cdef int _user_store(void *owner, uint64_t addr, unsigned size, uint64_t value) 
         return VM_MEM_CALLBACK_ERROR
 
 
+cdef object _size_mask(unsigned size):
+    """All ones in the low `size` bytes, as a Python int."""
+    return (1 << (8 * <object>size)) - 1
+
+
 cdef object _find_mmio(FlatMMU self, uint64_t addr, unsigned size):
     for region in self._mmio:
         base, length = region[0], region[1]
@@ -196,7 +201,7 @@ cdef int _mmio_load(void *owner, uint64_t addr, unsigned size, int access,
             self.mem.fault_addr = addr
             self.mem.fault_access = access
             return VM_MEM_FAULT
-        out[0] = int(region[2](addr - region[0], size)) & ((1 << (8 * size)) - 1)
+        out[0] = <uint64_t>(int(region[2](addr - region[0], size)) & _size_mask(size))
         return VM_MEM_OK
     except BaseException as e:
         self._pending = e
@@ -334,7 +339,7 @@ cdef class FlatMMU(MemoryBase):
         if data is None:
             if region[2] is None:
                 return None
-            return (int(region[2](addr - region[0], size)) & ((1 << (8 * size)) - 1)).to_bytes(
+            return (int(region[2](addr - region[0], size)) & _size_mask(size)).to_bytes(
                 size, "little")
         if region[3] is None:
             return None

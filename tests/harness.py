@@ -1,0 +1,74 @@
+"""Running guest code under our engines and under Unicorn, side by side."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import vm_engine
+from vm_engine import FlatMMU, assemble
+
+#: every engine the execution tests run under (the JIT levels join this list)
+ENGINES = ["interpreter"]
+
+CODE = 0x10000
+DATA = 0x40000
+DATA_SIZE = 0x4000
+MASK64 = (1 << 64) - 1
+
+
+def make_engine(name: str, mmu=None):
+    if name == "interpreter":
+        return vm_engine.Interpreter(mmu)
+    raise ValueError(f"unknown engine {name}")
+
+
+@dataclass
+class Outcome:
+    regs: list
+    data: bytes
+    pc: int
+    extra: dict = field(default_factory=dict)
+
+
+def run_ours(engine: str, code: bytes, regs=None, data: bytes = b"", max_instructions=None):
+    mmu = FlatMMU()
+    mmu.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF, "rx")
+    mmu.mem_write(CODE, code)
+    mmu.mem_map(DATA, DATA_SIZE, "rw")
+    mmu.mem_write(DATA, data)
+    cpu = make_engine(engine, mmu)
+    for i, v in (regs or {}).items():
+        cpu.reg_write(i, v)
+    result = cpu.run(pc=CODE, until=CODE + len(code), max_instructions=max_instructions)
+    return Outcome([cpu.reg_read(i) for i in range(32)], mmu.mem_read(DATA, DATA_SIZE),
+                   cpu.pc, {"result": result, "cpu": cpu})
+
+
+def run_unicorn(code: bytes, regs=None, data: bytes = b""):
+    from unicorn import Uc, UC_ARCH_RISCV, UC_MODE_RISCV64
+    from unicorn import riscv_const as rc
+    uc = Uc(UC_ARCH_RISCV, UC_MODE_RISCV64)
+    uc.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF)
+    uc.mem_write(CODE, code)
+    uc.mem_map(DATA, DATA_SIZE)
+    uc.mem_write(DATA, data)
+    uc.reg_write(rc.UC_RISCV_REG_MSTATUS, 0x6000)  # FS on, or FP traps
+    xregs = [getattr(rc, f"UC_RISCV_REG_X{i}") for i in range(32)]
+    for i, v in (regs or {}).items():
+        uc.reg_write(xregs[i], v & MASK64)
+    uc.emu_start(CODE, CODE + len(code))
+    return Outcome([uc.reg_read(r) & MASK64 for r in xregs], bytes(uc.mem_read(DATA, DATA_SIZE)),
+                   uc.reg_read(rc.UC_RISCV_REG_PC))
+
+
+def asm(text: str) -> bytes:
+    return assemble(text, CODE)
+
+
+def assert_same(ours: Outcome, ref: Outcome, what: str = ""):
+    for i in range(32):
+        assert ours.regs[i] == ref.regs[i], (
+            f"{what}: x{i} = {ours.regs[i]:#x}, oracle says {ref.regs[i]:#x}")
+    if ours.data != ref.data:
+        first = next(i for i in range(len(ours.data)) if ours.data[i] != ref.data[i])
+        raise AssertionError(f"{what}: memory differs first at {DATA + first:#x}: "
+                             f"{ours.data[first:first + 8].hex()} vs {ref.data[first:first + 8].hex()}")

@@ -1,0 +1,294 @@
+"""FlatMMU, MMIO regions, user-written MMU objects, and decoded-code invalidation."""
+import pytest
+
+from vm_engine import (AccessType, ExecStatus, ExecutionError, FaultKind, FlatMMU,
+                       GuestMemoryError, IRBlock, MMU, assemble)
+from harness import make_engine
+
+CODE = 0x10000
+
+
+def test_map_read_write_regions():
+    m = FlatMMU()
+    m.mem_map(0x1000, 0x3000, "rw")
+    m.mem_map(0x8000, 0x1000, "rx")
+    assert m.mem_read(0x1000, 16) == bytes(16), "fresh memory is zero"
+    m.mem_write(0x1FFE, b"abcd")  # across a page boundary
+    assert m.mem_read(0x1FFE, 4) == b"abcd"
+    assert m.mem_regions() == [(0x1000, 0x4000, "rw-"), (0x8000, 0x9000, "r-x")]
+    m.mem_protect(0x2000, 0x1000, "r")
+    assert m.mem_regions() == [(0x1000, 0x2000, "rw-"), (0x2000, 0x3000, "r--"),
+                               (0x3000, 0x4000, "rw-"), (0x8000, 0x9000, "r-x")]
+    m.mem_unmap(0x1000, 0x1000)
+    assert not m.is_mapped(0x1000) and m.is_mapped(0x2000)
+    with pytest.raises(GuestMemoryError):
+        m.mem_read(0x1FFE, 4)
+    m.mem_map(0x1000, 0x1000)
+    assert m.mem_read(0x1000, 8) == bytes(8), "unmap drops the contents"
+
+
+def test_bad_arguments_are_clear_errors():
+    m = FlatMMU(address_space=1 << 24)
+    with pytest.raises(ValueError, match="multiples of the page size"):
+        m.mem_map(0x1001, 0x1000)
+    with pytest.raises(ValueError, match="multiples"):
+        m.mem_map(0x1000, 0)
+    with pytest.raises(ValueError, match="outside"):
+        m.mem_map(1 << 24, 0x1000)
+    with pytest.raises(ValueError, match="outside"):
+        m.mem_map((1 << 24) - 0x1000, 0x2000)
+    with pytest.raises(ValueError, match="perms"):
+        m.mem_map(0x1000, 0x1000, "rwz")
+    m.mem_map(0x1000, 0x2000)
+    with pytest.raises(ValueError, match="overlaps"):
+        m.mem_map(0x2000, 0x1000)
+    with pytest.raises(ValueError, match="not entirely mapped"):
+        m.mem_unmap(0x2000, 0x2000)
+    with pytest.raises(ValueError, match="not entirely mapped"):
+        m.mem_protect(0x5000, 0x1000, "r")
+    with pytest.raises(ValueError):
+        FlatMMU(address_space=1000)
+    with pytest.raises(GuestMemoryError):
+        m.mem_write(0x2FFF, b"xy")
+    with pytest.raises(GuestMemoryError):
+        m.mem_read((1 << 64) - 4, 8)
+
+
+@pytest.mark.parametrize("addr", [
+    (1 << 24) - 4,            # last bytes of the arena: an 8-byte access runs past it
+    1 << 24,                  # just past the arena
+    (1 << 64) - 4,            # wraps around
+    1 << 63,
+    (1 << 64) - 1,
+])
+@pytest.mark.parametrize("op", ["ld", "sd", "lw", "sb"])
+def test_guest_cannot_reach_past_the_arena(engine, addr, op):
+    m = FlatMMU(address_space=1 << 24)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_map((1 << 24) - 0x1000, 0x1000, "rw")  # the last page is mapped
+    reg = "a0" if op.startswith("l") else "a2"
+    m.mem_write(CODE, assemble(f"li a1, {addr}\n{op} {reg}, 0(a1)\nebreak\n", CODE))
+    cpu = make_engine(engine, m)
+    if op in ("lw", "sb") and addr == (1 << 24) - 4:
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak  # fits in the last page
+        return
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE)
+    assert info.value.fault.kind is FaultKind.PageFault
+
+
+def test_mmio_region_callbacks(engine):
+    m = FlatMMU()
+    log = []
+    regs = {0: 0x11223344}
+    m.mmio_map(0x90000, 0x1000, lambda off, size: regs.get(off, 0xAB),
+               lambda off, size, value: log.append((off, size, value)))
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("""
+        li a1, 0x90000
+        lw a0, 0(a1)
+        lbu a2, 8(a1)
+        li a3, 0x55
+        sh a3, 6(a1)
+        sd a0, 16(a1)
+        ebreak
+    """, CODE))
+    cpu = make_engine(engine, m)
+    assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+    assert cpu.reg_read("a0") == 0x11223344 and cpu.reg_read("a2") == 0xAB
+    assert log == [(6, 2, 0x55), (16, 8, 0x11223344)]
+    assert m.mem_regions() == [(CODE, CODE + 0x1000, "r-x"), (0x90000, 0x91000, "mmio")]
+    assert m.mem_read(0x90000, 4) == (0x11223344).to_bytes(4, "little")
+
+
+def test_mmio_callback_exception_is_reraised_with_state_consistent(engine):
+    m = FlatMMU()
+
+    def bad_read(off, size):
+        raise RuntimeError("device exploded")
+    m.mmio_map(0x90000, 0x1000, bad_read, None)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("li a0, 1\nli a1, 0x90000\nld a0, 0(a1)\nsd a0, 0(a1)\n", CODE))
+    cpu = make_engine(engine, m)
+    with pytest.raises(RuntimeError, match="device exploded"):
+        cpu.run(pc=CODE)
+    assert cpu.pc == CODE + 8 and cpu.reg_read("a0") == 1
+    # a region without a write callback faults on writes
+    cpu.pc = CODE + 12
+    with pytest.raises(ExecutionError) as info:
+        cpu.run()
+    assert info.value.fault.access is AccessType.Write
+
+
+def test_no_fetch_from_mmio(engine):
+    m = FlatMMU()
+    m.mmio_map(0x90000, 0x1000, lambda off, size: 0x13, None)
+    cpu = make_engine(engine, m)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=0x90000)
+    assert info.value.fault.access is AccessType.Fetch
+
+
+class DictMMU:
+    """A user-written MMU: sparse bytes in a dict, pages must be 'mapped'."""
+
+    def __init__(self):
+        self.bytes = {}
+        self.pages = set()
+        self.reads = 0
+
+    def map(self, addr, size):
+        self.pages.update(range(addr >> 12, (addr + size + 0xFFF) >> 12))
+
+    def mem_read(self, addr, size):
+        self.reads += 1
+        if any((a >> 12) not in self.pages for a in range(addr, addr + size)):
+            raise GuestMemoryError(addr, "read")
+        return bytes(self.bytes.get(a, 0) for a in range(addr, addr + size))
+
+    def mem_write(self, addr, data):
+        if any((a >> 12) not in self.pages for a in range(addr, addr + len(data))):
+            raise GuestMemoryError(addr, "write")
+        for i, b in enumerate(data):
+            self.bytes[addr + i] = b
+
+
+def test_user_mmu_object_runs_code(engine):
+    mmu = DictMMU()
+    assert isinstance(mmu, MMU)
+    mmu.map(CODE, 0x1000)
+    mmu.map(0x20000, 0x1000)
+    mmu.mem_write(CODE, assemble("""
+        li a1, 0x20000
+        li a0, 10
+    loop:
+        sd a0, 0(a1)
+        addi a1, a1, 8
+        addi a0, a0, -1
+        bnez a0, loop
+        ld a2, -8(a1)
+        ebreak
+    """, CODE))
+    cpu = make_engine(engine)
+    r = cpu.run(mmu, CODE)
+    assert r.status is ExecStatus.Ebreak and cpu.reg_read("a2") == 1
+    assert mmu.mem_read(0x20000, 8) == (10).to_bytes(8, "little")
+    assert r.stats.memory_accesses == 11
+    cpu.pc = CODE
+    cpu.reg_write("a1", 0x30000)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(mmu, CODE + 8)
+    assert info.value.fault.address == 0x30000 and info.value.fault.access is AccessType.Write
+
+
+def test_user_mmu_for_execute_block(engine):
+    mmu = DictMMU()
+    mmu.map(0x20000, 0x1000)
+    cpu = make_engine(engine)
+    cpu.reg_write("a1", 0x20000)
+    block = IRBlock([__import__("vm_engine").Instruction.from_asm(t) for t in
+                     ("addi a0, zero, 77", "sw a0, 4(a1)", "lhu a2, 4(a1)")], start_pc=0x1000)
+    r = cpu.execute_block(block, mmu)
+    assert r.status is ExecStatus.Ok and r.next_pc == 0x100C
+    assert cpu.reg_read("a2") == 77 and r.stats.memory_accesses == 2
+
+
+def test_user_mmu_exception_propagates(engine):
+    class Broken(DictMMU):
+        def mem_read(self, addr, size):
+            raise KeyError("boom")
+    cpu = make_engine(engine)
+    with pytest.raises(KeyError):
+        cpu.run(Broken(), 0x1000)
+
+
+def test_not_an_mmu_is_a_type_error(engine):
+    cpu = make_engine(engine)
+    with pytest.raises(TypeError, match="not an MMU"):
+        cpu.run(object(), 0)
+
+
+# ---- decoded code follows memory writes ---------------------------------------
+
+def test_self_modifying_store_takes_effect(engine):
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    new_insn = int.from_bytes(assemble("addi a0, a0, 100"), "little")
+    m.mem_write(CODE, assemble(f"""
+        li a3, 3
+    again:
+        jal ra, target
+        li a2, {new_insn}
+        auipc a1, 0
+        sw a2, 20(a1)           # rewrites the addi at 'target'
+        addi a3, a3, -1
+        bnez a3, again
+        ebreak
+    target:
+        addi a0, a0, 1
+        ret
+    """, CODE))
+    cpu = make_engine(engine, m)
+    assert cpu.run(pc=CODE, max_instructions=10_000).status is ExecStatus.Ebreak
+    assert cpu.reg_read("a0") == 1 + 100 + 100, "the rewritten instruction must run"
+    assert m.code_cache_stats["invalidations"] >= 1
+
+
+def test_store_into_the_running_block(engine):
+    # the store rewrites the very next instruction of its own block
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    new_insn = int.from_bytes(assemble("addi a0, zero, 42"), "little")
+    m.mem_write(CODE, assemble(f"""
+        li a2, {new_insn}
+        auipc a1, 0
+        sw a2, 8(a1)
+        addi a0, zero, 1
+        ebreak
+    """, CODE))
+    cpu = make_engine(engine, m)
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 42
+
+
+def test_host_write_invalidates_decoded_code(engine):
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, assemble("addi a0, zero, 1\nebreak"))
+    cpu = make_engine(engine, m)
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 1
+    m.mem_write(CODE, assemble("addi a0, zero, 2"))
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 2
+
+
+def test_protect_drops_code_and_enforces_exec(engine):
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("addi a0, a0, 1\nebreak"))
+    cpu = make_engine(engine, m)
+    cpu.run(pc=CODE)
+    m.mem_protect(CODE, 0x1000, "r")
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE)
+    assert info.value.fault.access is AccessType.Fetch
+
+
+def test_fence_i_flushes(engine):
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, assemble("addi a0, a0, 1\nfence.i\nebreak"))
+    cpu = make_engine(engine, m)
+    cpu.run(pc=CODE)
+    assert m.code_cache_stats["blocks"] <= 1  # the first block was dropped
+    assert cpu.reg_read("a0") == 1
+
+
+def test_decode_block_from_memory():
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("addi a0, a0, 1\nslli a1, a0, 3\nbeq a0, a1, -8\nnop"))
+    block = IRBlock.from_memory(m, CODE)
+    assert [i.name for i in block] == ["addi", "slli", "beq"]
+    assert block.start_pc == CODE
