@@ -13,7 +13,11 @@ extensions = [
         sources=["vm_engine/_core.pyx", *CSRC],
         include_dirs=["csrc", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O2", "-std=gnu11", "-fno-strict-aliasing"],
+        # the guest FPU runs on the host one: keep rounding-mode changes and every
+        # operation (no contraction into FMA, no assumptions about rounding)
+        extra_compile_args=["-O2", "-std=gnu11", "-fno-strict-aliasing", "-frounding-math",
+                            "-ffp-contract=off", "-fno-fast-math"],
+        libraries=["m"],
     ),
 ]
 

@@ -10,11 +10,20 @@ int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
         w &= 0xffff;
     ir->raw = w;
     ir->len = (uint8_t)len;
-    int op = len == 4 ? vm_decode_op32(w) : VM_OP_INVALID;
-    ir->op = (uint16_t)op;
-    if (op == VM_OP_INVALID)
-        return len;
-    vm_decode_fields(op, w, ir);
+    int op;
+    if (len == 4) {
+        op = vm_decode_op32(w);
+        ir->op = (uint16_t)op;
+        if (op == VM_OP_INVALID)
+            return len;
+        vm_decode_fields(op, w, ir);
+    } else {
+        int c = vm_decode_op16(w);
+        if (c == VM_C_INVALID)
+            return len; /* op stays VM_OP_INVALID */
+        vm_decode_compressed(c, w, ir); /* sets the base op */
+        op = ir->op;
+    }
     uint8_t fl = vm_op_flags[op];
     /* pc-relative operands become absolute: blocks are keyed by pc anyway */
     if ((fl & VM_OPF_PCREL) || op == VM_OP_AUIPC)

@@ -6,6 +6,7 @@
  * the part not executed is taken back when it ends early (fault, ebreak, a
  * taken branch in the middle of a user-built block). */
 #include "vm_interp.h"
+#include "vm_fpu.h"
 #include <limits.h>
 #include <time.h>
 
@@ -24,6 +25,8 @@ int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
                   uint64_t instret_now, uint64_t *old)
 {
     uint64_t v;
+    if (csr <= 3)
+        vm_fp_fold(cpu); /* flags the host FPU has gathered since the last fold */
     switch (csr) {
     case 0x001: v = cpu->fcsr & 0x1f; break;        /* fflags */
     case 0x002: v = (cpu->fcsr >> 5) & 7; break;    /* frm */
@@ -101,8 +104,11 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     uint32_t done; /* instructions of exec that completed */
     int exit_reason = -1;
     int r;
+    int cur_rm = -1, frm_ = 0; /* host rounding mode set for the guest (-1: untouched) */
+    const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
+    feclearexcept(FE_ALL_EXCEPT); /* from here on, host FP flags are the guest's */
 next_block:
     if (o->one_block) {
         b = o->one_block;
@@ -181,6 +187,10 @@ next_block:
 #define RD x[ir->rd]
 #define RS1 x[ir->rs1]
 #define RS2 x[ir->rs2]
+#define FRD cpu->f[ir->rd]
+#define FRS1 cpu->f[ir->rs1]
+#define FRS2 cpu->f[ir->rs2]
+#define FRS3 cpu->f[ir->rs3]
 #define IMM ((uint64_t)ir->imm)
 /* control transfer to `target`: ends the block (a decoded block has it last) */
 #define JUMP(target) do { pc = (target); goto after_jump; } while (0)
@@ -188,28 +198,30 @@ next_block:
 #define LEAVE(target) do { pc = (target); goto after_insn; } while (0)
 
     /* ---- loads and stores ---------------------------------------------- */
-#define LOAD(T, WIDEN) {                                                        \
-        uint64_t a_ = RS1 + IMM;                                                \
+#define LOAD(T, WIDEN) LOAD_TO(RD, T, WIDEN)
+#define LOAD_TO(DST, T, WIDEN) { uint64_t a_ = RS1 + IMM; LOAD_FROM_ADDR(a_, DST, T, WIDEN) }
+#define LOAD_FROM_ADDR(A, DST, T, WIDEN) {                                      \
         T v_;                                                                   \
-        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R, 0))) {    \
-            memcpy(&v_, base + a_, sizeof(T));                                  \
+        if (likely(vm_fast_ok(perm, npages, A, sizeof(T), VM_PERM_R, 0))) {     \
+            memcpy(&v_, base + A, sizeof(T));                                   \
         } else {                                                                \
             uint64_t t_;                                                        \
-            r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
+            r = vm_mem_slow_load(mem, A, sizeof(T), VM_ACCESS_READ, &t_);       \
             if (unlikely(r != VM_MEM_OK))                                       \
                 goto mem_error;                                                 \
             v_ = (T)t_;                                                         \
-            RD = WIDEN(v_);                                                     \
+            DST = WIDEN(v_);                                                    \
             if (unlikely(cache && cache->epoch != epoch))                       \
                 LEAVE(NEXT_PC); /* a callback changed code */                    \
             NEXT;                                                               \
         }                                                                       \
-        RD = WIDEN(v_);                                                         \
+        DST = WIDEN(v_);                                                        \
         NEXT;                                                                   \
     }
-#define STORE(T) {                                                              \
+#define STORE(T) STORE_FROM(RS2, T)
+#define STORE_FROM(SRC, T) {                                                    \
         uint64_t a_ = RS1 + IMM;                                                \
-        T v_ = (T)RS2;                                                          \
+        T v_ = (T)(SRC);                                                        \
         if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_W, VM_PAGE_CODE))) { \
             memcpy(base + a_, &v_, sizeof(T));                                  \
             NEXT;                                                               \
@@ -236,6 +248,84 @@ op_SB: STORE(uint8_t)
 op_SH: STORE(uint16_t)
 op_SW: STORE(uint32_t)
 op_SD: STORE(uint64_t)
+op_FLW: LOAD_TO(FRD, uint32_t, box_s)
+op_FLD: LOAD_TO(FRD, uint64_t, Z)
+op_FSW: STORE_FROM(FRS2, uint32_t)
+op_FSD: STORE_FROM(FRS2, uint64_t)
+
+    /* ---- A: LR/SC and AMOs (one hart: atomic by construction) ----------- */
+#define AMO(T, WIDEN, NEWV) {                                                   \
+        uint64_t a_ = RS1;                                                      \
+        T old_, new_, src_ = (T)RS2;                                            \
+        if (unlikely(a_ & (sizeof(T) - 1)))                                     \
+            goto misaligned_store;                                              \
+        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R | VM_PERM_W, VM_PAGE_CODE))) { \
+            memcpy(&old_, base + a_, sizeof(T));                                \
+            new_ = (NEWV);                                                      \
+            memcpy(base + a_, &new_, sizeof(T));                                \
+        } else {                                                                \
+            uint64_t t_;                                                        \
+            r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
+            if (unlikely(r != VM_MEM_OK)) {                                     \
+                mem->fault_access = VM_ACCESS_WRITE; /* AMOs fault as stores */ \
+                goto mem_error;                                                 \
+            }                                                                   \
+            old_ = (T)t_;                                                       \
+            new_ = (NEWV);                                                      \
+            r = vm_mem_slow_store(mem, a_, sizeof(T), (uint64_t)new_);          \
+            if (unlikely(r != VM_MEM_OK))                                       \
+                goto mem_error;                                                 \
+            RD = WIDEN(old_);                                                   \
+            if (unlikely(cache && cache->epoch != epoch))                       \
+                LEAVE(NEXT_PC);                                                 \
+            NEXT;                                                               \
+        }                                                                       \
+        RD = WIDEN(old_);                                                       \
+        NEXT;                                                                   \
+    }
+#define AMO_ALL(W, T, ST, WIDEN)                                                \
+op_AMOSWAP_##W: AMO(T, WIDEN, src_)                                             \
+op_AMOADD_##W: AMO(T, WIDEN, (T)(old_ + src_))                                  \
+op_AMOXOR_##W: AMO(T, WIDEN, (T)(old_ ^ src_))                                  \
+op_AMOAND_##W: AMO(T, WIDEN, (T)(old_ & src_))                                  \
+op_AMOOR_##W: AMO(T, WIDEN, (T)(old_ | src_))                                   \
+op_AMOMIN_##W: AMO(T, WIDEN, (ST)old_ < (ST)src_ ? old_ : src_)                 \
+op_AMOMAX_##W: AMO(T, WIDEN, (ST)old_ > (ST)src_ ? old_ : src_)                 \
+op_AMOMINU_##W: AMO(T, WIDEN, old_ < src_ ? old_ : src_)                        \
+op_AMOMAXU_##W: AMO(T, WIDEN, old_ > src_ ? old_ : src_)
+AMO_ALL(W, uint32_t, int32_t, S32)
+AMO_ALL(D, uint64_t, int64_t, Z)
+
+op_LR_W: { uint64_t a_ = RS1; if (unlikely(a_ & 3)) goto misaligned_load;
+           cpu->res_valid = 1; cpu->res_addr = a_; LOAD_FROM_ADDR(a_, RD, uint32_t, S32) }
+op_LR_D: { uint64_t a_ = RS1; if (unlikely(a_ & 7)) goto misaligned_load;
+           cpu->res_valid = 1; cpu->res_addr = a_; LOAD_FROM_ADDR(a_, RD, uint64_t, Z) }
+#define SC(T) {                                                                 \
+        uint64_t a_ = RS1;                                                      \
+        if (unlikely(a_ & (sizeof(T) - 1)))                                     \
+            goto misaligned_store;                                              \
+        if (!cpu->res_valid || cpu->res_addr != a_) {                           \
+            cpu->res_valid = 0;                                                 \
+            RD = 1;                                                             \
+            NEXT;                                                               \
+        }                                                                       \
+        cpu->res_valid = 0;                                                     \
+        T v_ = (T)RS2;                                                          \
+        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_W, VM_PAGE_CODE))) { \
+            memcpy(base + a_, &v_, sizeof(T));                                  \
+            RD = 0;                                                             \
+            NEXT;                                                               \
+        }                                                                       \
+        r = vm_mem_slow_store(mem, a_, sizeof(T), (uint64_t)v_);                \
+        if (unlikely(r != VM_MEM_OK))                                           \
+            goto mem_error;                                                     \
+        RD = 0;                                                                 \
+        if (unlikely(cache && cache->epoch != epoch))                           \
+            LEAVE(NEXT_PC);                                                     \
+        NEXT;                                                                   \
+    }
+op_SC_W: SC(uint32_t)
+op_SC_D: SC(uint64_t)
 
     /* ---- integer computation ------------------------------------------- */
 op_LUI: RD = IMM; NEXT;
@@ -299,6 +389,85 @@ op_REMW: {
         NEXT;
     }
 op_REMUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? S32(a) : S32(a % d); NEXT; }
+
+
+    /* ---- F and D ------------------------------------------------------------ */
+#define SIGN_D 0x8000000000000000ull
+#define SIGN_S 0x80000000u
+#define D(v) u2d(v)
+#define S(v) u2f(unbox_s(v))
+/* the instruction's rounding mode (dyn: frm) on the host; reserved modes are illegal */
+#define SET_RM() do {                                                           \
+        frm_ = ir->rm == 7 ? (int)((cpu->fcsr >> 5) & 7) : ir->rm;              \
+        if (unlikely(frm_ > 4))                                                 \
+            goto illegal_insn;                                                  \
+        if (frm_ != cur_rm) {                                                   \
+            fesetround(vm_host_rm[frm_]);                                       \
+            cur_rm = frm_;                                                      \
+        }                                                                       \
+    } while (0)
+op_FADD_D: SET_RM(); FRD = canon_d(D(FRS1) + D(FRS2)); NEXT;
+op_FSUB_D: SET_RM(); FRD = canon_d(D(FRS1) - D(FRS2)); NEXT;
+op_FMUL_D: SET_RM(); FRD = canon_d(D(FRS1) * D(FRS2)); NEXT;
+op_FDIV_D: SET_RM(); FRD = canon_d(D(FRS1) / D(FRS2)); NEXT;
+op_FSQRT_D: SET_RM(); FRD = canon_d(sqrt(D(FRS1))); NEXT;
+op_FMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), D(FRS3))); NEXT;
+op_FMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), -D(FRS3))); NEXT;
+op_FNMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), D(FRS3))); NEXT;
+op_FNMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), -D(FRS3))); NEXT;
+op_FADD_S: SET_RM(); FRD = canon_s(S(FRS1) + S(FRS2)); NEXT;
+op_FSUB_S: SET_RM(); FRD = canon_s(S(FRS1) - S(FRS2)); NEXT;
+op_FMUL_S: SET_RM(); FRD = canon_s(S(FRS1) * S(FRS2)); NEXT;
+op_FDIV_S: SET_RM(); FRD = canon_s(S(FRS1) / S(FRS2)); NEXT;
+op_FSQRT_S: SET_RM(); FRD = canon_s(sqrtf(S(FRS1))); NEXT;
+#define FMA_S(EXPR) SET_RM(); fma_inf_zero_s(cpu, unbox_s(FRS1), unbox_s(FRS2)); FRD = canon_s(EXPR); NEXT;
+op_FMADD_S: FMA_S(fmaf(S(FRS1), S(FRS2), S(FRS3)))
+op_FMSUB_S: FMA_S(fmaf(S(FRS1), S(FRS2), -S(FRS3)))
+op_FNMSUB_S: FMA_S(fmaf(-S(FRS1), S(FRS2), S(FRS3)))
+op_FNMADD_S: FMA_S(fmaf(-S(FRS1), S(FRS2), -S(FRS3)))
+op_FSGNJ_D: FRD = (FRS1 & ~SIGN_D) | (FRS2 & SIGN_D); NEXT;
+op_FSGNJN_D: FRD = (FRS1 & ~SIGN_D) | (~FRS2 & SIGN_D); NEXT;
+op_FSGNJX_D: FRD = FRS1 ^ (FRS2 & SIGN_D); NEXT;
+op_FSGNJ_S: FRD = box_s((unbox_s(FRS1) & ~SIGN_S) | (unbox_s(FRS2) & SIGN_S)); NEXT;
+op_FSGNJN_S: FRD = box_s((unbox_s(FRS1) & ~SIGN_S) | (~unbox_s(FRS2) & SIGN_S)); NEXT;
+op_FSGNJX_S: FRD = box_s(unbox_s(FRS1) ^ (unbox_s(FRS2) & SIGN_S)); NEXT;
+op_FMIN_D: FRD = minmax_bits(cpu, FRS1, FRS2, 0, 1); NEXT;
+op_FMAX_D: FRD = minmax_bits(cpu, FRS1, FRS2, 1, 1); NEXT;
+op_FMIN_S: FRD = box_s((uint32_t)minmax_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 0, 0)); NEXT;
+op_FMAX_S: FRD = box_s((uint32_t)minmax_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 1, 0)); NEXT;
+op_FEQ_D: RD = cmp_bits(cpu, FRS1, FRS2, 2, 1); NEXT;
+op_FLT_D: RD = cmp_bits(cpu, FRS1, FRS2, 1, 1); NEXT;
+op_FLE_D: RD = cmp_bits(cpu, FRS1, FRS2, 0, 1); NEXT;
+op_FEQ_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 2, 0); NEXT;
+op_FLT_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 1, 0); NEXT;
+op_FLE_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 0, 0); NEXT;
+op_FCLASS_D: RD = class_bits(FRS1, 1); NEXT;
+op_FCLASS_S: RD = class_bits(unbox_s(FRS1), 0); NEXT;
+/* float -> integer: exact rounding in integer arithmetic (singles widen exactly) */
+#define S_AS_D(v) (isnan_s(unbox_s(v)) ? CANON_NAN_D : d2u((double)S(v)))
+op_FCVT_W_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 0); NEXT;
+op_FCVT_WU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 1); NEXT;
+op_FCVT_L_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 0); NEXT;
+op_FCVT_LU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 1); NEXT;
+op_FCVT_W_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 0); NEXT;
+op_FCVT_WU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 1); NEXT;
+op_FCVT_L_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 0); NEXT;
+op_FCVT_LU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 1); NEXT;
+/* integer -> float: the host conversion rounds in the current mode */
+op_FCVT_D_W: SET_RM(); FRD = d2u((double)(int32_t)RS1); NEXT;
+op_FCVT_D_WU: SET_RM(); FRD = d2u((double)(uint32_t)RS1); NEXT;
+op_FCVT_D_L: SET_RM(); FRD = d2u((double)(int64_t)RS1); NEXT;
+op_FCVT_D_LU: SET_RM(); FRD = d2u((double)RS1); NEXT;
+op_FCVT_S_W: SET_RM(); FRD = box_s(f2u((float)(int32_t)RS1)); NEXT;
+op_FCVT_S_WU: SET_RM(); FRD = box_s(f2u((float)(uint32_t)RS1)); NEXT;
+op_FCVT_S_L: SET_RM(); FRD = box_s(f2u((float)(int64_t)RS1)); NEXT;
+op_FCVT_S_LU: SET_RM(); FRD = box_s(f2u((float)RS1)); NEXT;
+op_FCVT_S_D: SET_RM(); FRD = canon_s((float)D(FRS1)); NEXT;
+op_FCVT_D_S: SET_RM(); FRD = canon_d((double)S(FRS1)); NEXT;
+op_FMV_X_W: RD = S32((uint32_t)FRS1); NEXT;
+op_FMV_W_X: FRD = box_s((uint32_t)RS1); NEXT;
+op_FMV_X_D: RD = FRS1; NEXT;
+op_FMV_D_X: FRD = RS1; NEXT;
 
     /* ---- control transfer (always the last instruction of a decoded block) */
 op_JAL: RD = NEXT_PC; JUMP(IMM);
@@ -372,6 +541,21 @@ block_done:
     }
     goto next_block;
 
+illegal_insn:
+    cpu->fault_kind = VM_FAULT_ILLEGAL_INSTRUCTION;
+    exit_reason = VM_EXIT_FAULT;
+    goto trap;
+misaligned_load:
+    cpu->fault_access = VM_ACCESS_READ;
+    goto misaligned;
+misaligned_store:
+    cpu->fault_access = VM_ACCESS_WRITE;
+misaligned:
+    cpu->fault_kind = VM_FAULT_ALIGNMENT;
+    cpu->fault_addr = RS1;
+    exit_reason = VM_EXIT_FAULT;
+    goto trap;
+
 mem_error:
     if (r == VM_MEM_FAULT) {
         cpu->fault_kind = VM_FAULT_PAGE;
@@ -389,6 +573,12 @@ trap: /* ir did not execute: state stays as before it, pc points at it */
     pc = bpc + ir->pc_off;
     cpu->fault_insn = ir->raw;
 out:
+    vm_fp_fold(cpu);
+    if (cur_rm >= 0)
+        fesetround(host_rm_saved);
+    if (exit_reason != VM_EXIT_BLOCK_END && exit_reason != VM_EXIT_UNTIL
+        && exit_reason != VM_EXIT_BUDGET && exit_reason != VM_EXIT_STOP)
+        cpu->res_valid = 0; /* a trap clears the LR reservation, as the kernel does */
     cpu->pc = pc;
     cpu->exit_reason = exit_reason;
     return exit_reason;

@@ -1,6 +1,7 @@
 /* Flat guest memory: the arena, page permissions and the one slow path. */
 #include "vm_mem.h"
 #include <errno.h>
+#include <fenv.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -103,6 +104,28 @@ int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
     return 0;
 }
 
+/* Python callbacks run with the host's default FP environment; the guest's
+ * rounding mode and gathered flags are put back afterwards. */
+static int call_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out)
+{
+    fenv_t env;
+    fegetenv(&env);
+    fesetenv(FE_DFL_ENV);
+    int r = m->cb_load(m->owner, addr, size, access, out);
+    fesetenv(&env);
+    return r;
+}
+
+static int call_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value)
+{
+    fenv_t env;
+    fegetenv(&env);
+    fesetenv(FE_DFL_ENV);
+    int r = m->cb_store(m->owner, addr, size, value);
+    fesetenv(&env);
+    return r;
+}
+
 static int fault(vm_mem *m, uint64_t addr, int access)
 {
     m->fault_addr = addr;
@@ -132,14 +155,14 @@ static int check_pages(vm_mem *m, uint64_t addr, unsigned size, unsigned need, i
 int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out)
 {
     if (m->all_callback)
-        return m->cb_load(m->owner, addr, size, access, out);
+        return call_load(m, addr, size, access, out);
     int r = check_pages(m, addr, size, access == VM_ACCESS_FETCH ? VM_PERM_X : VM_PERM_R, access);
     if (r < 0)
         return r;
     if (r == 0) {
         if (!m->cb_load)
             return fault(m, addr, access);
-        return m->cb_load(m->owner, addr, size, access, out);
+        return call_load(m, addr, size, access, out);
     }
     uint64_t v = 0;
     memcpy(&v, m->base + addr, size); /* little-endian host */
@@ -150,7 +173,7 @@ int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64
 int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value)
 {
     if (m->all_callback) {
-        int r = m->cb_store(m->owner, addr, size, value);
+        int r = call_store(m, addr, size, value);
         if (r == VM_MEM_OK && m->cache)
             vm_cache_invalidate_range(m, addr, size); /* it may have been code */
         return r;
@@ -161,7 +184,7 @@ int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value)
     if (r == 0) {
         if (!m->cb_store)
             return fault(m, addr, VM_ACCESS_WRITE);
-        return m->cb_store(m->owner, addr, size, value);
+        return call_store(m, addr, size, value);
     }
     uint64_t last = addr + size - 1;
     if ((m->perm[addr >> VM_PAGE_BITS] | m->perm[last >> VM_PAGE_BITS]) & VM_PAGE_CODE)

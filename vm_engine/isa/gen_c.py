@@ -1,16 +1,17 @@
 """Write ``csrc/generated/vm_insn_table.h`` from the instruction table.
 
-Run ``python -m vm_engine.isa.gen_c`` after editing ``table.py``; a test fails
-while the committed header is stale.
+Run ``python -m vm_engine.isa.gen_c [HEADER]`` from the repository after editing
+``table.py``; a test fails while the committed header is stale.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from .table import INSNS, IMM_FIELDS, REG_FIELDS, ImmField
+from .table import COMPRESSED, IMM_FIELDS, INSNS, REG_FIELDS, ImmField, RegField
 
-HEADER_PATH = Path(__file__).resolve().parents[2] / "csrc" / "generated" / "vm_insn_table.h"
+HEADER_PATH = Path("csrc") / "generated" / "vm_insn_table.h"  # from the repository root
+EXECUTABLE = [s for s in INSNS if s.length == 4]
 
 FIRST_LINE = ("/* GENERATED FILE, do not edit: written by `python -m vm_engine.isa.gen_c` "
               "from vm_engine/isa/table.py. */")
@@ -28,17 +29,50 @@ def _imm_expr(f: ImmField) -> str:
     return f"(int64_t)({value})"
 
 
+def _field_expr(f) -> str:
+    if isinstance(f, RegField):
+        return f"{_bits(f.hi, f.lo)} + {f.base}" if f.base else _bits(f.hi, f.lo)
+    return _imm_expr(f)
+
+
+_CAST = {"imm": "", "aux": "(uint16_t)", "rm": "(uint8_t)", "rd": "(uint8_t)",
+         "rs1": "(uint8_t)", "rs2": "(uint8_t)", "rs3": "(uint8_t)"}
+
+
+def _assign(base_field: str, expr: str) -> str:
+    slot = (REG_FIELDS.get(base_field) or IMM_FIELDS[base_field]).ir_slot
+    return f"ir->{slot} = {_CAST[slot]}({expr});"
+
+
 def _field_assignments(spec) -> list[str]:
-    out = []
-    for name in spec.operands + spec.hidden:
-        if name in REG_FIELDS:
-            hi, lo, _cls, slot = REG_FIELDS[name]
-            out.append(f"ir->{slot} = (uint8_t){_bits(hi, lo)};")
-        else:
-            f = IMM_FIELDS[name]
-            cast = {"imm": "", "aux": "(uint16_t)", "rm": "(uint8_t)"}[f.ir_slot]
-            out.append(f"ir->{f.ir_slot} = {cast}{_imm_expr(f)};")
-    return out
+    if spec.expansion:  # compressed: fill the base instruction's IR slots
+        out = [f"ir->op = {spec.base.c_name};"]
+        for base_field, src in spec.expansion[1]:
+            out.append(_assign(base_field, str(src) if isinstance(src, int)
+                               else _field_expr(spec.field(src))))
+        return out
+    return [_assign(name, _field_expr(spec.field(name))) for name in spec.operands + spec.hidden]
+
+
+def _match_expr(spec) -> str:
+    cond = f"(w & 0x{spec.mask:08x}u) == 0x{spec.match:08x}u"
+    for name in spec.nonzero:
+        cond += f" && ({_field_expr(spec.field(name))}) != 0"
+    return cond
+
+
+def _decoder(name: str, specs, select: str, result_type: str, invalid: str) -> list[str]:
+    lines = [f"static inline int {name}(uint32_t w)", "{", f"    switch ({select}) {{"]
+    majors: dict[int, list] = {}
+    for s in specs:
+        majors.setdefault(s.major_opcode, []).append(s)
+    for major, group in sorted(majors.items()):
+        lines.append(f"    case 0x{major:02x}:")
+        for s in group:  # first match wins: the table orders specific entries first
+            lines.append(f"        if ({_match_expr(s)}) return {s.c_name};")
+        lines.append(f"        return {invalid};")
+    lines += ["    default:", f"        return {invalid};", "    }", "}", ""]
+    return lines
 
 
 def _flags(spec) -> str:
@@ -49,43 +83,45 @@ def _flags(spec) -> str:
         flags.append("VM_OPF_MEM")
     if any(n in IMM_FIELDS and IMM_FIELDS[n].pcrel for n in spec.operands):
         flags.append("VM_OPF_PCREL")
-    if "rd" in spec.operands:
+    if "rd" in spec.operands:  # an integer destination: x0 becomes the sink
         flags.append("VM_OPF_XRD")
     return " | ".join(flags) or "0"
 
 
 def generate() -> str:
     lines = [FIRST_LINE, "#ifndef VM_INSN_TABLE_H", "#define VM_INSN_TABLE_H", "",
-             "/* X(NAME, mnemonic) for every table entry, in opcode order. */",
+             "/* X(NAME, mnemonic) for every executable entry, in opcode order. */",
              "#define VM_OP_LIST(X) \\"]
-    lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in INSNS]
+    lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in EXECUTABLE]
     lines += ["", "enum vm_op {", "    VM_OP_INVALID = 0,"]
-    lines += [f"    {s.c_name} = {s.index}," for s in INSNS]
-    lines += [f"    VM_OP_COUNT = {len(INSNS) + 1}", "};", ""]
+    lines += [f"    {s.c_name} = {s.index}," for s in EXECUTABLE]
+    lines += [f"    VM_OP_COUNT = {len(EXECUTABLE) + 1}", "};", ""]
+    lines += ["/* compressed entries: decode-only, each expands to a VM_OP_ */",
+              "enum vm_c_op {", "    VM_C_INVALID = 0,"]
+    lines += [f"    {s.c_name} = {s.index}," for s in COMPRESSED]
+    lines += [f"    VM_C_COUNT = {len(COMPRESSED) + 1}", "};", ""]
     lines += ["static const uint8_t vm_op_flags[VM_OP_COUNT] = {", "    0, /* invalid */"]
-    lines += [f"    {_flags(s)}, /* {s.name} */" for s in INSNS]
+    lines += [f"    {_flags(s)}, /* {s.name} */" for s in EXECUTABLE]
     lines += ["};", ""]
     lines += ["static const char *const vm_op_names[VM_OP_COUNT] = {", '    "invalid",']
-    lines += [f'    "{s.name}",' for s in INSNS]
+    lines += [f'    "{s.name}",' for s in EXECUTABLE]
     lines += ["};", ""]
-    # decoder: first the major opcode, then match/mask within it
-    lines += ["/* The table entry matching a 32-bit word, or VM_OP_INVALID. */",
-              "static inline int vm_decode_op32(uint32_t w)", "{",
-              "    switch (w & 0x7f) {"]
-    majors: dict[int, list] = {}
-    for s in INSNS:
-        if s.length == 4:
-            majors.setdefault(s.major_opcode, []).append(s)
-    for major, specs in sorted(majors.items()):
-        lines.append(f"    case 0x{major:02x}:")
-        for s in specs:
-            lines.append(f"        if ((w & 0x{s.mask:08x}u) == 0x{s.match:08x}u) return {s.c_name};")
-        lines.append("        return VM_OP_INVALID;")
-    lines += ["    default:", "        return VM_OP_INVALID;", "    }", "}", ""]
+    lines += ["/* The entry matching a 32-bit word, or VM_OP_INVALID. */"]
+    lines += _decoder("vm_decode_op32", EXECUTABLE, "w & 0x7f", "int", "VM_OP_INVALID")
+    lines += ["/* The compressed entry matching a 16-bit word, or VM_C_INVALID. */"]
+    lines += _decoder("vm_decode_op16", COMPRESSED, "w & 0x3", "int", "VM_C_INVALID")
     lines += ["/* Operand fields of entry `op` from word `w`, as the table places them. */",
               "static inline void vm_decode_fields(int op, uint32_t w, vm_ir *ir)", "{",
               "    switch (op) {"]
-    for s in INSNS:
+    for s in EXECUTABLE:
+        lines.append(f"    case {s.c_name}:")
+        lines += [f"        {a}" for a in _field_assignments(s)]
+        lines.append("        break;")
+    lines += ["    default:", "        break;", "    }", "}", ""]
+    lines += ["/* Expands compressed entry `c` of word `w` into the IR of its base instruction. */",
+              "static inline void vm_decode_compressed(int c, uint32_t w, vm_ir *ir)", "{",
+              "    switch (c) {"]
+    for s in COMPRESSED:
         lines.append(f"    case {s.c_name}:")
         lines += [f"        {a}" for a in _field_assignments(s)]
         lines.append("        break;")
@@ -93,14 +129,12 @@ def generate() -> str:
     return "\n".join(lines)
 
 
-def is_stale() -> bool:
-    return not HEADER_PATH.exists() or HEADER_PATH.read_text() != generate()
-
-
-def main() -> int:
-    HEADER_PATH.parent.mkdir(parents=True, exist_ok=True)
-    HEADER_PATH.write_text(generate())
-    print(f"wrote {HEADER_PATH}")
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    path = Path(argv[0]) if argv else HEADER_PATH
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(generate())
+    print(f"wrote {path}")
     return 0
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from ..errors import VmError
-from .table import (BY_NAME, CSR_BY_NAME, CSRS, F_ABI_NAMES, IMM_FIELDS, INSNS, REG_FIELDS,
-                    ROUNDING_MODES, X_ABI_NAMES, ImmField, InsnSpec, lookup)
+from .table import (BY_NAME, CSR_BY_NAME, CSRS, F_ABI_NAMES, IMM_FIELDS, INSNS, LITERAL_REGS,
+                    REG_FIELDS, ROUNDING_MODES, X_ABI_NAMES, ImmField, InsnSpec, lookup)
 
 
 class DecodeError(VmError, ValueError):
@@ -84,7 +84,7 @@ class Instruction:
         values = {}
         for name, value in zip(spec.operands, operands):
             if name in REG_FIELDS:
-                values[name] = reg_index(value, REG_FIELDS[name][2])
+                values[name] = reg_index(value, REG_FIELDS[name].cls)
             else:
                 values[name] = _unshown(IMM_FIELDS[name], int(value))
         for name in spec.hidden:
@@ -125,24 +125,37 @@ class Instruction:
         spec = lookup(word)
         if spec is None:
             raise DecodeError(f"{word:#0{10 if word & 3 == 3 else 6}x} is not a known instruction")
+        return cls._from_values(spec, {name: spec.field(name).extract(word)
+                                       for name in spec.operands + spec.hidden})
+
+    @classmethod
+    def _from_values(cls, spec: InsnSpec, values: dict) -> "Instruction":
         self = cls.__new__(cls)
         self.spec = spec
-        self.values = {name: spec.field(name).extract(word) if name in IMM_FIELDS
-                       else (word >> REG_FIELDS[name][1]) & 31
-                       for name in spec.operands + spec.hidden}
+        self.values = values
         return self
 
     def encode(self) -> int:
         word = self.spec.match
         for name, value in self.values.items():
-            if name in REG_FIELDS:
-                hi, lo, _, _ = REG_FIELDS[name]
-                if not 0 <= value < 32:
-                    raise ValueError(f"{self.spec.name}: register {value} out of range")
-                word |= value << lo
-            else:
-                word |= IMM_FIELDS[name].insert(value)
+            try:
+                word |= self.spec.field(name).insert(value)
+            except ValueError as e:
+                raise ValueError(f"{self.spec.name}: {e}") from None
+        if not self.spec.matches(word):
+            zero = [n for n in self.spec.nonzero if not self.values[n]]
+            raise ValueError(f"{self.spec.name}: {', '.join(zero)} must not be 0")
+        if lookup(word) is not self.spec:  # e.g. c.lui sp, ... is c.addi16sp's encoding
+            raise ValueError(f"{self.spec.name} with these operands encodes {lookup(word).name}")
         return word
+
+    def expand(self) -> "Instruction":
+        """The base instruction a compressed one executes as (itself otherwise)."""
+        if not self.spec.expansion:
+            return self
+        base_name, assigns = self.spec.expansion
+        values = {f: src if isinstance(src, int) else self.values[src] for f, src in assigns}
+        return Instruction._from_values(BY_NAME[base_name], values)
 
     def to_bytes(self) -> bytes:
         return self.encode().to_bytes(self.length, "little")
@@ -178,7 +191,8 @@ class Instruction:
         pos = 0
         for m in re.finditer(r"[a-z0-9]+", text):
             out.append(text[pos:m.start()])
-            out.append(self._format_field(m.group(), pc, abi))
+            literal = m.group() in LITERAL_REGS
+            out.append(m.group() if literal else self._format_field(m.group(), pc, abi))
             pos = m.end()
         out.append(text[pos:])
         ops = "".join(out)
@@ -191,14 +205,14 @@ class Instruction:
     def _format_field(self, name: str, pc, abi: bool) -> str:
         v = self.values[name]
         if name in REG_FIELDS:
-            cls = REG_FIELDS[name][2]
+            cls = REG_FIELDS[name].cls
             if abi:
                 return (X_ABI_NAMES if cls == "x" else F_ABI_NAMES)[v]
             return f"{cls}{v}"
         f = IMM_FIELDS[name]
         if f.pcrel:
             return f"{(pc + v) & 0xFFFFFFFFFFFFFFFF:#x}" if pc is not None else str(v)
-        if name == "uimm20":
+        if f.shown_shift:  # lui, c.lui: the upper bits, as written in assembly
             return f"{_shown(f, v):#x}"
         if name == "csr":
             return CSRS.get(v, f"{v:#x}")
@@ -229,35 +243,35 @@ class Instruction:
         text = text.split("#", 1)[0].strip()
         mnemonic, _, rest = text.partition(" ")
         mnemonic = mnemonic.lower()
-        aqrl = None
+        hidden = {}
         for suffix, bits in ((".aqrl", 3), (".aq", 2), (".rl", 1)):
             if mnemonic.endswith(suffix) and mnemonic[:-len(suffix)] in BY_NAME \
-                    and "aqrl" in BY_NAME[mnemonic[:-len(suffix)]].operands:
-                mnemonic, aqrl = mnemonic[:-len(suffix)], bits
+                    and "aqrl" in BY_NAME[mnemonic[:-len(suffix)]].hidden:
+                mnemonic, hidden["aqrl"] = mnemonic[:-len(suffix)], bits
         spec = BY_NAME.get(mnemonic)
         if spec is None:
             raise DecodeError(f"unknown instruction {mnemonic!r} in {text!r}")
         tokens = [t for t in re.split(r"[\s,()]+", rest.strip()) if t]
-        names = list(spec.operands)
-        if "aqrl" in names:
-            names.remove("aqrl")
-        optional_rm = "rm" in names and len(tokens) == len(names) - 1
+        syntax = [t for t in re.split(r"[\s,()]+", spec.syntax) if t]
+        optional_rm = "rm" in syntax and len(tokens) == len(syntax) - 1
         if optional_rm:
-            names.remove("rm")
-        if len(tokens) != len(names):
+            syntax.remove("rm")
+        if len(tokens) != len(syntax):
             raise DecodeError(f"{mnemonic} takes operands '{spec.syntax}', got {rest!r}")
-        values = dict(zip(names, tokens))
-        if aqrl is not None or "aqrl" in spec.operands:
-            values["aqrl"] = aqrl or 0
-        if optional_rm:
-            values["rm"] = "dyn"
+        values = {"rm": "dyn"} if optional_rm else {}
+        for name, token in zip(syntax, tokens):
+            if name in LITERAL_REGS:
+                if reg_index(token) != LITERAL_REGS[name]:
+                    raise DecodeError(f"{mnemonic}: operand must be {name}, got {token!r}")
+            else:
+                values[name] = token
         operands = [cls._parse_operand(spec, n, values[n], pc) for n in spec.operands]
-        return cls(spec, operands, spec.length)
+        return cls(spec, operands, spec.length, hidden=hidden)
 
     @staticmethod
     def _parse_operand(spec: InsnSpec, name: str, token, pc):
         if name in REG_FIELDS:
-            return reg_index(token, REG_FIELDS[name][2])
+            return reg_index(token, REG_FIELDS[name].cls)
         if isinstance(token, int):
             return token
         f = IMM_FIELDS[name]
@@ -268,6 +282,8 @@ class Instruction:
             return sum(8 >> _FENCE_BITS.index(c) for c in t)
         if name == "rm" and t in ROUNDING_MODES:
             return ROUNDING_MODES.index(t)
+        if name == "rm" and re.fullmatch(r"rm[0-7]", t):  # reserved modes, as disassembled
+            return int(t[2])
         try:
             value = int(t, 0)
         except ValueError:
