@@ -105,6 +105,7 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     int exit_reason = -1;
     int r;
     int cur_rm = -1, frm_ = 0; /* host rounding mode set for the guest (-1: untouched) */
+    uint32_t poll_countdown = VM_POLL_BLOCKS;
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
@@ -124,6 +125,13 @@ next_block:
         if (budget == 0) {
             exit_reason = VM_EXIT_BUDGET;
             goto out;
+        }
+        if (unlikely(--poll_countdown == 0)) {
+            poll_countdown = VM_POLL_BLOCKS;
+            if (o->poll && o->poll(o->poll_ctx)) {
+                exit_reason = VM_EXIT_CALLBACK_ERROR;
+                goto out;
+            }
         }
         if (unlikely(cache->retired)) {
             vm_cache_free_retired(cache);

@@ -9,7 +9,13 @@ typedef struct vm_run_opts {
     uint64_t until;       /* stop before executing this address, if has_until */
     int has_until;
     vm_block *one_block;  /* execute just this block (not from the cache), from its pc */
+    /* called every VM_POLL_BLOCKS blocks when set (e.g. to see Ctrl-C); nonzero
+     * stops the run with VM_EXIT_CALLBACK_ERROR */
+    int (*poll)(void *ctx);
+    void *poll_ctx;
 } vm_run_opts;
+
+#define VM_POLL_BLOCKS (1u << 16)
 
 /* Runs from cpu->pc. Returns (and stores in cpu->exit_reason) an enum vm_exit.
  * Needs no GIL; Python is entered only through the memory callbacks. */

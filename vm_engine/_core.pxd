@@ -99,6 +99,8 @@ cdef extern from "vm_interp.h":
         uint64_t until
         int has_until
         vm_block *one_block
+        int (*poll)(void *ctx) noexcept
+        void *poll_ctx
     int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts) nogil
 
 

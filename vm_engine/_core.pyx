@@ -5,6 +5,8 @@ the cpu state and the interpreter run loop (csrc/vm_interp.c, run without the GI
 The public classes in vm_engine wrap these; nothing here is meant to be used directly.
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
+from cpython.exc cimport PyErr_CheckSignals
+import threading
 from libc.stdlib cimport free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
@@ -394,6 +396,17 @@ cdef class UserMMU(MemoryBase):
         self.target = target
 
 
+cdef int _poll_signals(void *ctx) noexcept with gil:
+    """Lets Ctrl-C (any Python signal handler) stop a long run in the main thread."""
+    cdef MemoryBase memory = <MemoryBase>ctx
+    try:
+        PyErr_CheckSignals()
+        return 0
+    except BaseException as e:
+        memory._pending = e
+        return 1
+
+
 cdef class CpuCore:
     """The guest hart's state (csrc/vm_cpu.h) and the run loop over it."""
 
@@ -459,6 +472,10 @@ cdef class CpuCore:
         opts.has_until = until is not None
         opts.until = <uint64_t>until if until is not None else 0
         opts.one_block = NULL
+        opts.poll = NULL
+        opts.poll_ctx = <void *>memory
+        if threading.current_thread() is threading.main_thread():
+            opts.poll = _poll_signals
         if ir is not None:
             view = np.ascontiguousarray(np.frombuffer(ir, dtype=np.uint8))
             if view.shape[0] % sizeof(vm_ir):
