@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -155,9 +156,9 @@ def test_no_command_prints_help(capsys):
     assert "bench" in capsys.readouterr().err
 
 
-def test_run_is_not_available_yet(capsys):
-    assert cli.main(["run", "prog.elf"]) == 2
-    assert "not available yet" in capsys.readouterr().err
+def test_run_runs_a_guest_program():
+    guest = Path(__file__).parent / "guest" / "bin" / "asm_hello"
+    assert cli.main(["run", str(guest)]) == 7
 
 
 def test_asm(tmp_path, capsys):

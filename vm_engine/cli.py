@@ -2,7 +2,7 @@
 
     vm-engine bench [--quick] [--repeat N] [--json FILE] [WORKLOAD ...]
     vm-engine asm FILE.S [-o OUT] [--base ADDR]
-    vm-engine run PROGRAM            (not available yet: needs the ELF loader)
+    vm-engine run [OPTIONS] PROGRAM [ARGS...]
 """
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import argparse
 import json
 import platform
 import sys
+
+from .linux.cli_run import add_run_arguments, run_command
 
 EXIT_OK = 0
 EXIT_FAILED = 1   # a workload gave a wrong result or did not finish
@@ -62,11 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="guest address of the first instruction (default: 0)")
     asm.set_defaults(func=cmd_asm)
 
-    run = sub.add_parser("run", help="run a guest program (not available yet)",
-                         description="Runs a RISC-V ELF program. Not available yet: "
-                                     "the ELF loader is still to come.")
-    run.add_argument("program", nargs="?", metavar="PROGRAM")
-    run.add_argument("args", nargs=argparse.REMAINDER, metavar="ARG")
+    run = sub.add_parser("run", help="run a riscv64 Linux program (like qemu-riscv64)",
+                         description="Runs a RISC-V RV64 Linux ELF program (static or dynamically "
+                                     "linked); its exit status is the program's.")
+    add_run_arguments(run)
     run.set_defaults(func=cmd_run)
     return parser
 
@@ -178,9 +179,7 @@ def cmd_asm(args) -> int:
 
 # -- run -----------------------------------------------------------------------------
 def cmd_run(args) -> int:
-    print("vm-engine run: not available yet (the ELF loader is still to come); "
-          "try 'vm-engine bench --quick'", file=sys.stderr)
-    return EXIT_USAGE
+    return run_command(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,84 @@
+"""The guest programs the Linux tests run, and how: arguments, environment,
+stdin. Shared by tests/test_linux.py and make_expected.py (which records the
+expected output by running each case under qemu-riscv64)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.join(HERE, "bin")
+EXPECTED = os.path.join(HERE, "expected")
+DEFAULT_SYSROOT = "/usr/riscv64-linux-gnu"
+
+#: the environment every case runs with (argv[0] is the case name)
+ENV = {"VMTEST": "hello world", "VMOTHER": "1", "PATH": "/usr/bin:/bin", "LC_ALL": "C"}
+
+
+@dataclass
+class Case:
+    name: str                      # expected/NAME.out, expected/NAME.exit
+    binary: str = ""               # bin/BINARY (default: name)
+    args: list = field(default_factory=list)   # "{dir}" becomes a fresh temporary directory
+    stdin: bytes | None = None
+    dynamic: bool = False          # needs the riscv64 sysroot
+    libc: bool = True              # False: RV64IM assembly, no libc (runs on the base ISA)
+    stderr: bool = False           # also compare stderr (expected/NAME.err)
+    env: dict | None = None        # default: ENV
+
+    @property
+    def environ(self) -> dict:
+        return ENV if self.env is None else self.env
+
+    @property
+    def path(self) -> str:
+        return os.path.join(BIN, self.binary or self.name)
+
+    def argv(self, tmpdir: str | None = None) -> list[str]:
+        return [self.name] + [a.replace("{dir}", tmpdir or "") for a in self.args]
+
+    @property
+    def needs_dir(self) -> bool:
+        return any("{dir}" in a for a in self.args)
+
+
+CASES = [
+    # no libc: these run on the RV64IM base
+    Case("asm_hello", libc=False),
+    # (one variable: qemu-riscv64 passes the environment in reverse order)
+    Case("asm_args", args=["one", "two words", ""], libc=False, env={"VMTEST": "x y"}),
+    Case("asm_mem", libc=False),
+    Case("asm_signal", libc=False),
+    Case("asm_file", args=["{dir}/asm_file.txt"], libc=False),
+    # C and C++ programs (RV64GC)
+    Case("hello"),
+    Case("hello-dyn", dynamic=True),
+    Case("printf"),
+    Case("malloc"),
+    Case("qsort"),
+    Case("setjmp"),
+    Case("fileio", args=["{dir}"]),
+    Case("args", args=["3", "b c", "-x"]),
+    Case("args-exit", binary="args", args=["201", "exit"]),
+    Case("stdin", stdin=b"first line\nsecond\n\nlast, no newline"),
+    Case("fenv"),
+    Case("smc"),
+    Case("signal"),
+    Case("cxx", stderr=True),
+    Case("cxx-dyn", dynamic=True, stderr=True),
+]
+BY_NAME = {c.name: c for c in CASES}
+
+
+def expected(case: Case) -> tuple[bytes, int, bytes | None]:
+    """(stdout, exit status, stderr or None) recorded for ``case``; a signal
+    death is recorded as 128 + the signal number."""
+    with open(os.path.join(EXPECTED, case.name + ".out"), "rb") as f:
+        out = f.read()
+    with open(os.path.join(EXPECTED, case.name + ".exit")) as f:
+        code = int(f.read().strip())
+    err = None
+    if case.stderr:
+        with open(os.path.join(EXPECTED, case.name + ".err"), "rb") as f:
+            err = f.read()
+    return out, code, err

@@ -1,0 +1,115 @@
+/* File I/O in a directory given as argv[1]: stdio and POSIX calls. Prints no
+ * paths, so the output is the same wherever the directory is. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static int cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: fileio DIR\n");
+        return 2;
+    }
+    if (chdir(argv[1]) != 0) {
+        perror("chdir");
+        return 1;
+    }
+    if (mkdir("sub", 0755) != 0) {
+        perror("mkdir");
+        return 1;
+    }
+    FILE *f = fopen("sub/data.txt", "w");
+    if (!f) {
+        perror("fopen");
+        return 1;
+    }
+    for (int i = 0; i < 100; i++)
+        fprintf(f, "line %d: %d\n", i, i * i);
+    fclose(f);
+
+    struct stat st;
+    stat("sub/data.txt", &st);
+    printf("size %lld regular %d\n", (long long)st.st_size, S_ISREG(st.st_mode));
+
+    f = fopen("sub/data.txt", "r");
+    char line[128];
+    int lines = 0;
+    long total = 0;
+    while (fgets(line, sizeof line, f)) {
+        lines++;
+        total += strlen(line);
+        if (lines == 42)
+            printf("line 42 is: %s", line);
+    }
+    fclose(f);
+    printf("read %d lines, %ld bytes\n", lines, total);
+
+    int fd = open("sub/data.txt", O_RDWR);
+    char buf[16] = {0};
+    lseek(fd, 8, SEEK_SET);
+    read(fd, buf, 5);
+    printf("at 8: [%s]\n", buf);
+    pwrite(fd, "LINE", 4, 0);
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 10, 0);
+    printf("after pwrite: [%s]\n", buf);
+    off_t end = lseek(fd, 0, SEEK_END);
+    printf("end at %lld\n", (long long)end);
+    close(fd);
+
+    if (rename("sub/data.txt", "sub/renamed.txt") != 0)
+        perror("rename");
+    printf("old exists %d, new exists %d\n", access("sub/data.txt", F_OK) == 0,
+           access("sub/renamed.txt", F_OK) == 0);
+    errno = 0;
+    if (open("sub/missing", O_RDONLY) < 0)
+        printf("open missing: %s\n", strerror(errno));
+
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "sub/f%d", i);
+        close(open(name, O_CREAT | O_WRONLY, 0644));
+    }
+    DIR *d = opendir("sub");
+    char *names[16];
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 16)
+        names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof names[0], cmp);
+    printf("dir:");
+    for (int i = 0; i < n; i++)
+        printf(" %s", names[i]);
+    printf("\n");
+
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) && chdir("sub") == 0) {
+        char sub[4096];
+        getcwd(sub, sizeof sub);
+        printf("cwd/sub ok: %d\n", strncmp(cwd, sub, strlen(cwd)) == 0 &&
+                                     strcmp(sub + strlen(cwd), "/sub") == 0);
+        chdir("..");
+    }
+    for (int i = 0; i < n; i++) {
+        if (names[i][0] != '.') {
+            char path[64];
+            snprintf(path, sizeof path, "sub/%s", names[i]);
+            unlink(path);
+        }
+        free(names[i]);
+    }
+    printf("rmdir %d\n", rmdir("sub"));
+    return 0;
+}

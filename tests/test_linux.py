@@ -1,0 +1,992 @@
+"""Linux user mode: the ELF loader, the initial stack, system calls one by one,
+and real riscv64 programs (tests/guest) against their recorded output and,
+where qemu-riscv64 is installed, against qemu live."""
+from __future__ import annotations
+
+import errno
+import io
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import vm_engine
+from vm_engine import ExecStatus, ExecutionError, FaultKind
+from vm_engine.linux import ElfError, Kernel, LinuxError, Machine, read_elf, read_stack
+from vm_engine.linux import elf as elfmod
+from vm_engine.linux import syscalls as sc
+from vm_engine.linux.memory import AddressSpace, Layout
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
+from cases import BIN, CASES, DEFAULT_SYSROOT, expected  # noqa: E402
+
+HAVE_SYSROOT = os.path.isfile(os.path.join(DEFAULT_SYSROOT, "lib", "ld-linux-riscv64-lp64d.so.1"))
+QEMU = shutil.which("qemu-riscv64")
+needs_sysroot = pytest.mark.skipif(not HAVE_SYSROOT, reason=f"no riscv64 sysroot at {DEFAULT_SYSROOT}")
+
+
+def binpath(name: str) -> str:
+    return os.path.join(BIN, name)
+
+
+def load(name: str, **kw) -> Machine:
+    kw.setdefault("stdout", bytearray())
+    kw.setdefault("stderr", bytearray())
+    kw.setdefault("env", {"VMTEST": "1"})
+    kw.setdefault("executor", "interpreter")
+    return Machine.load_elf(binpath(name), **kw)
+
+
+# == the loader ==================================================================================
+def _patched(tmp_path, name: str, offset: int, data: bytes) -> str:
+    raw = bytearray(open(binpath("asm_hello"), "rb").read())
+    raw[offset:offset + len(data)] = data
+    p = tmp_path / name
+    p.write_bytes(bytes(raw))
+    return str(p)
+
+
+@pytest.mark.parametrize("what, offset, data, message", [
+    ("x86-64", 18, struct.pack("<H", 62), "not a RISC-V program (e_machine is x86-64)"),
+    ("aarch64", 18, struct.pack("<H", 183), "not a RISC-V program (e_machine is AArch64)"),
+    ("elf32", 4, b"\x01", "32-bit"),
+    ("big-endian", 5, b"\x02", "big-endian"),
+    ("relocatable", 16, struct.pack("<H", 1), "not an executable"),
+    ("core", 16, struct.pack("<H", 4), "core dump"),
+    ("no-phdrs", 56, struct.pack("<H", 0), "no program headers"),
+])
+def test_loader_rejects_bad_headers(tmp_path, what, offset, data, message):
+    path = _patched(tmp_path, what, offset, data)
+    with pytest.raises(ElfError) as info:
+        read_elf(path)
+    assert message in str(info.value)
+    assert isinstance(info.value, vm_engine.VmError)
+    with pytest.raises(ElfError):
+        Machine.load_elf(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"#!/bin/sh\necho hi\n", b"\x7fEL", b"MZ\x90\x00" * 40])
+def test_loader_rejects_non_elf(tmp_path, content):
+    p = tmp_path / "notelf"
+    p.write_bytes(content)
+    with pytest.raises(ElfError, match="not an ELF file"):
+        Machine.load_elf(str(p))
+
+
+@pytest.mark.parametrize("size", [5, 40, 63, 100, 300])
+def test_loader_rejects_truncated(tmp_path, size):
+    raw = open(binpath("asm_hello"), "rb").read()
+    assert len(raw) > 300
+    p = tmp_path / "short"
+    p.write_bytes(raw[:size])
+    with pytest.raises(ElfError, match="truncated"):
+        read_elf(str(p))
+
+
+def test_loader_rejects_truncated_segment_data(tmp_path):
+    raw = open(binpath("hello"), "rb").read()
+    p = tmp_path / "short"
+    p.write_bytes(raw[:len(raw) // 2])
+    with pytest.raises(ElfError, match="truncated"):
+        read_elf(str(p))
+
+
+def test_loader_missing_file():
+    with pytest.raises(ElfError, match="cannot read"):
+        read_elf("/nonexistent/program")
+
+
+def test_loader_missing_interpreter(tmp_path):
+    with pytest.raises(ElfError, match="dynamic loader .* not found"):
+        Machine.load_elf(binpath("hello-dyn"), sysroot=str(tmp_path))
+
+
+def test_segments_mapped_with_their_permissions():
+    m = load("hello")
+    elf = m.program.exe.elf
+    assert not elf.is_pie and elf.interp is None
+    for s in elf.segments:
+        v = m.aspace.find(s.vaddr)
+        assert v is not None and v.prot == s.prot, (s, v)
+        # file bytes are there, the bss after them is zero
+        data = m.mmu.mem_read(s.vaddr, s.memsz)
+        assert data[:s.filesz] == elf.data[s.offset:s.offset + s.filesz]
+        assert data[s.filesz:] == bytes(s.memsz - s.filesz)
+    text = m.aspace.find(elf.entry)
+    assert text.prot == 5   # r-x
+    assert m.aspace.brk_start >= max(s.vaddr + s.memsz for s in elf.segments)
+    assert m.aspace.brk_start % 4096 == 0
+
+
+def test_partial_page_segments_share_a_page(tmp_path):
+    """Two PT_LOAD segments on one page: the page gets both permissions and
+    both segments' bytes."""
+    mmu = vm_engine.FlatMMU(address_space=1 << 36)
+    aspace = AddressSpace(mmu)
+    data = bytes(range(256)) * 16
+    fake = elfmod.ElfFile("fake", data, elfmod.ET_EXEC, 0x10000, 64, 56, 2, 0, [
+        elfmod.Segment(0x10000, 0x800, 0, 0x800, elfmod.PF_R | elfmod.PF_X),
+        elfmod.Segment(0x10800, 0x1000, 0x800, 0x100, elfmod.PF_R | elfmod.PF_W),
+    ])
+    img = elfmod.map_image(aspace, fake)
+    assert img.low == 0x10000 and img.high == 0x11800
+    assert aspace.find(0x10000).prot == 7
+    assert aspace.find(0x11000).prot == 3
+    assert mmu.mem_read(0x10000, 0x900) == data[:0x900]
+    assert mmu.mem_read(0x10900, 0xF00) == bytes(0xF00)
+
+
+def test_initial_stack_layout():
+    rnd = bytes(range(100, 116))
+    m = load("asm_hello", argv=["prog", "a", "", "b c"], env={"X": "1", "YY": "two"},
+             random_bytes=rnd)
+    sp = m.program.sp
+    assert sp % 16 == 0
+    assert m.cpu.reg_read("sp") == sp
+    assert m.cpu.pc == m.program.entry == m.program.exe.entry
+    st = read_stack(m.mmu, sp)
+    assert st["argc"] == 4
+    assert st["argv"] == [b"prog", b"a", b"", b"b c"]
+    assert st["envp"] == [b"X=1", b"YY=two"]
+    aux = st["auxv"]
+    elf = m.program.exe.elf
+    assert aux[elfmod.AT_PAGESZ] == 4096
+    assert aux[elfmod.AT_PHENT] == 56
+    assert aux[elfmod.AT_PHNUM] == elf.phnum
+    assert m.mmu.mem_read(aux[elfmod.AT_PHDR], 56 * elf.phnum) == \
+        elf.data[elf.phoff:elf.phoff + 56 * elf.phnum]
+    assert aux[elfmod.AT_BASE] == 0
+    assert aux[elfmod.AT_FLAGS] == 0
+    assert aux[elfmod.AT_ENTRY] == elf.entry
+    assert aux[elfmod.AT_UID] == os.getuid() and aux[elfmod.AT_EUID] == os.geteuid()
+    assert aux[elfmod.AT_GID] == os.getgid() and aux[elfmod.AT_EGID] == os.getegid()
+    hwcap = aux[elfmod.AT_HWCAP]
+    assert hwcap == 0x112D
+    assert {chr(ord("A") + i) for i in range(26) if hwcap >> i & 1} == set("IMAFDC")
+    assert aux[elfmod.AT_CLKTCK] == 100
+    assert aux[elfmod.AT_SECURE] == 0
+    assert m.mmu.mem_read(aux[elfmod.AT_RANDOM], 16) == rnd
+    assert m.mmu.mem_read(aux[elfmod.AT_EXECFN], len(binpath("asm_hello")) + 1) == \
+        binpath("asm_hello").encode() + b"\0"
+    assert m.mmu.mem_read(aux[elfmod.AT_PLATFORM], 8) == b"riscv64\0"
+    # the strings sit above the table, inside the stack mapping
+    lay = m.aspace.layout
+    assert lay.stack_bottom < sp < lay.stack_top
+    assert m.aspace.find(sp).name == "[stack]"
+    # the NULL word at the very top, execfn right below it
+    assert m.mmu.mem_read(lay.stack_top - 8, 8) == bytes(8)
+    assert aux[elfmod.AT_EXECFN] + len(binpath("asm_hello")) + 1 == lay.stack_top - 8
+
+
+@needs_sysroot
+def test_dynamic_program_layout():
+    m = load("hello-dyn", sysroot=DEFAULT_SYSROOT)
+    exe, interp = m.program.exe, m.program.interp
+    assert exe.elf.is_pie and exe.elf.interp == "/lib/ld-linux-riscv64-lp64d.so.1"
+    assert interp is not None and interp.bias != 0
+    assert exe.bias == m.aspace.layout.pie_base
+    aux = read_stack(m.mmu, m.program.sp)["auxv"]
+    assert aux[elfmod.AT_BASE] == interp.bias
+    assert aux[elfmod.AT_ENTRY] == exe.entry == exe.elf.entry + exe.bias
+    assert exe.low <= aux[elfmod.AT_PHDR] < exe.high
+    assert m.cpu.pc == interp.entry
+    # nothing overlaps: the interpreter, the program, the stack
+    vmas = m.aspace.vmas
+    assert all(a.end <= b.start for a, b in zip(vmas, vmas[1:]))
+
+
+def test_env_and_argv_defaults(monkeypatch):
+    monkeypatch.setenv("VM_ENGINE_TEST_VAR", "yes")
+    m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray())
+    st = read_stack(m.mmu, m.program.sp)
+    assert st["argv"] == [binpath("asm_hello").encode()]
+    assert b"VM_ENGINE_TEST_VAR=yes" in st["envp"]
+
+
+# == the address space ==========================================================================
+def test_address_space_map_unmap_protect():
+    mmu = vm_engine.FlatMMU(address_space=1 << 36)
+    a = AddressSpace(mmu)
+    a.map(0x100000, 0x10000, 3, "x")
+    assert a.is_fully_mapped(0x100000, 0x10000) and not a.is_free(0x10F000, 0x2000)
+    a.unmap(0x104000, 0x2000)   # a hole in the middle
+    assert [(v.start, v.end) for v in a.vmas] == [(0x100000, 0x104000), (0x106000, 0x110000)]
+    assert not mmu.is_mapped(0x104000) and mmu.is_mapped(0x103000)
+    a.protect(0x102000, 0x1000, 1)
+    assert [(v.start, v.end, v.prot) for v in a.vmas] == [
+        (0x100000, 0x102000, 3), (0x102000, 0x103000, 1), (0x103000, 0x104000, 3),
+        (0x106000, 0x110000, 3)]
+    a.protect(0x102000, 0x1000, 3)   # merges back
+    assert [(v.start, v.end) for v in a.vmas] == [(0x100000, 0x104000), (0x106000, 0x110000)]
+    assert a.check_access(0x100000, 0x4000, 2) and not a.check_access(0x100000, 0x5000, 1)
+    a.unmap(0x0, 1 << 36)
+    assert a.vmas == [] and not mmu.is_mapped(0x100000)
+
+
+def test_address_space_find_free_top_down():
+    mmu = vm_engine.FlatMMU(address_space=1 << 36)
+    a = AddressSpace(mmu)
+    top = a.layout.mmap_top
+    x = a.find_free(0x3000)
+    assert x == top - 0x3000
+    a.map(x, 0x3000, 3)
+    y = a.find_free(0x1000)
+    assert y == x - 0x1000
+    a.map(y, 0x1000, 3)
+    a.unmap(x, 0x1000)   # a one-page hole above y
+    assert a.find_free(0x1000) == x      # the hole fits one page
+    assert a.find_free(0x2000) < y
+    assert a.find_free(1 << 40) is None
+
+
+# == system calls, one at a time ================================================================
+class Env:
+    """A Kernel over a bare address space with a scratch area, to drive syscalls directly."""
+
+    SCRATCH = 0x200000
+
+    def __init__(self, tmp_path=None, stdin=b"", **kw):
+        self.mmu = vm_engine.FlatMMU(address_space=1 << 36)
+        self.aspace = AddressSpace(self.mmu, Layout(1 << 36))
+        self.aspace.map(self.SCRATCH, 0x10000, 3, "scratch")
+        self.aspace.set_brk_start(0x1000000)
+        self.cpu = vm_engine.Interpreter(self.mmu)
+        self.cpu.reg_write("sp", self.SCRATCH + 0x10000)
+        self.out, self.err = bytearray(), bytearray()
+        self.k = Kernel(self.mmu, self.aspace, self.cpu, exe_path=binpath("asm_hello"),
+                        argv=["prog", "x"], cwd=str(tmp_path) if tmp_path else None,
+                        stdin=stdin, stdout=self.out, stderr=self.err, **kw)
+        self.strings = self.SCRATCH + 0x8000
+
+    def __call__(self, name: str, *args) -> int:
+        nr = sc.NR[name]
+        self.cpu.reg_write("a7", nr)
+        regs = list(args) + [0] * (6 - len(args))
+        for i, v in enumerate(regs):
+            self.cpu.reg_write(10 + i, v)
+        self.k.syscall()
+        return sc.s64(self.cpu.reg_read("a0"))
+
+    def put(self, data: bytes, at: int | None = None) -> int:
+        at = self.strings if at is None else at
+        self.mmu.mem_write(at, data)
+        if at == self.strings:
+            self.strings += (len(data) + 15) & ~15
+        return at
+
+    def s(self, text) -> int:
+        return self.put(os.fsencode(text) + b"\0")
+
+    def mem(self, addr: int, n: int) -> bytes:
+        return self.mmu.mem_read(addr, n)
+
+
+BUF = Env.SCRATCH
+AT_FDCWD = -100 & sc.MASK64
+
+
+def test_syscall_numbers_match_the_riscv64_table():
+    """The table against the kernel headers, when the cross toolchain is installed."""
+    n = sc.NR
+    assert (n["read"], n["write"], n["openat"], n["close"], n["exit"], n["exit_group"]) == \
+        (63, 64, 56, 57, 93, 94)
+    assert (n["brk"], n["mmap"], n["munmap"], n["mprotect"], n["mremap"]) == (214, 222, 215, 226, 216)
+    assert (n["newfstatat"], n["fstat"], n["statx"], n["getdents64"], n["readlinkat"]) == \
+        (79, 80, 291, 61, 78)
+    assert (n["riscv_hwprobe"], n["riscv_flush_icache"], n["rseq"], n["prlimit64"]) == \
+        (258, 259, 293, 261)
+    gcc = shutil.which("riscv64-linux-gnu-gcc")
+    if not gcc:
+        pytest.skip("riscv64-linux-gnu-gcc not installed")
+    names = [nm for nm in n if nm not in ("riscv_hwprobe", "renameat") and n[nm] < 451]
+    src = "#include <asm/unistd.h>\n" + "".join(f"long nr_{nm} = __NR_{nm};\n" for nm in names)
+    p = subprocess.run([gcc, "-E", "-P", "-x", "c", "-"], input=src, capture_output=True,
+                       text=True)
+    if p.returncode:
+        pytest.skip("cannot preprocess the kernel headers")
+    import re
+    found = {m.group(1): eval(m.group(2)) for m in
+             re.finditer(r"long nr_(\w+) = ([^;]*);", p.stdout) if "__NR" not in m.group(2)}
+    assert found and all(found[nm] == n[nm] for nm in found), \
+        {nm: (found[nm], n[nm]) for nm in found if found[nm] != n[nm]}
+
+
+def test_struct_sizes():
+    st = os.stat(binpath("hello"))
+    raw = sc.pack_stat(st)
+    assert len(raw) == 128
+    dev, ino, mode, nlink, uid, gid = struct.unpack_from("<QQIIII", raw)
+    assert (ino, mode, nlink, uid, gid) == (st.st_ino, st.st_mode, st.st_nlink, st.st_uid, st.st_gid)
+    assert struct.unpack_from("<q", raw, 48)[0] == st.st_size
+    assert struct.unpack_from("<qQ", raw, 88) == divmod(st.st_mtime_ns, 10**9)
+    x = sc.pack_statx(st)
+    assert len(x) == 256
+    assert struct.unpack_from("<I", x, 0)[0] == 0x7FF
+    assert struct.unpack_from("<H", x, 28)[0] == st.st_mode
+    assert struct.unpack_from("<QQ", x, 32) == (st.st_ino, st.st_size)
+    assert struct.unpack_from("<qI", x, 112) == divmod(st.st_mtime_ns, 10**9)
+    assert struct.unpack_from("<II", x, 136) == (os.major(st.st_dev), os.minor(st.st_dev))
+    d = sc.pack_dirent64(5, 1, 8, b"abc")
+    assert len(d) == 24 and struct.unpack_from("<QqHB", d) == (5, 1, 24, 8) and d[19:23] == b"abc\0"
+    assert len(sc.pack_dirent64(5, 1, 8, b"abcde")) == 32
+
+
+def test_write_and_read_stdio():
+    e = Env(stdin=b"line one\nline two\n")
+    msg = e.s("hello")
+    assert e("write", 1, msg, 5) == 5
+    assert e("write", 2, msg, 2) == 2
+    assert bytes(e.out) == b"hello" and bytes(e.err) == b"he"
+    assert e("read", 0, BUF, 4) == 4
+    assert e.mem(BUF, 4) == b"line"
+    assert e("read", 0, BUF, 100) == 14
+    assert e("read", 0, BUF, 100) == 0
+    assert e("write", 7, msg, 5) == -errno.EBADF
+    assert e("write", 1, 0x10, 5) == -errno.EFAULT
+    assert e("read", 0, 0x10, 5) == -errno.EFAULT
+    assert e("write", 1, msg, 0) == 0
+    assert e("read", 1, BUF, 4) == -errno.EBADF   # stdout is write-only
+
+
+def test_writev_readv(tmp_path):
+    e = Env(tmp_path)
+    a, b = e.s("abc"), e.s("defgh")
+    iov = e.put(struct.pack("<QQQQ", a, 3, b, 5))
+    assert e("writev", 1, iov, 2) == 8
+    assert bytes(e.out) == b"abcdefgh"
+    assert e("writev", 1, iov, 5000) == -errno.EINVAL
+    p = tmp_path / "f"
+    p.write_bytes(b"0123456789")
+    fd = e("openat", AT_FDCWD, e.s(str(p)), 0, 0)
+    iov2 = e.put(struct.pack("<QQQQ", BUF, 4, BUF + 100, 10))
+    assert e("readv", fd, iov2, 2) == 10
+    assert e.mem(BUF, 4) == b"0123" and e.mem(BUF + 100, 6) == b"456789"
+    assert e("pread64", fd, BUF, 3, 7) == 3 and e.mem(BUF, 3) == b"789"
+
+
+def test_open_read_lseek_fstat_close(tmp_path):
+    e = Env(tmp_path)
+    p = tmp_path / "data.bin"
+    p.write_bytes(b"x" * 5000)
+    path = e.s(str(p))
+    fd = e("openat", AT_FDCWD, path, sc.O_RDONLY | sc.O_CLOEXEC, 0)
+    assert fd == 3
+    assert e("fstat", fd, BUF) == 0
+    st = os.stat(p)
+    raw = e.mem(BUF, 128)
+    assert struct.unpack_from("<Q", raw, 8)[0] == st.st_ino
+    assert struct.unpack_from("<I", raw, 16)[0] == st.st_mode
+    assert struct.unpack_from("<q", raw, 48)[0] == 5000
+    assert e("lseek", fd, 4990, 0) == 4990
+    assert e("read", fd, BUF, 100) == 10
+    assert e("lseek", fd, -1 & sc.MASK64, 2) == 4999
+    assert e("lseek", fd, 0, 9) == -errno.EINVAL
+    assert e("fcntl", fd, sc.F_GETFD, 0) == sc.FD_CLOEXEC
+    assert e("fcntl", fd, sc.F_GETFL, 0) & sc.O_ACCMODE == sc.O_RDONLY
+    assert e("write", fd, BUF, 1) == -errno.EBADF
+    assert e("close", fd) == 0
+    assert e("close", fd) == -errno.EBADF
+    assert e("openat", AT_FDCWD, e.s(str(tmp_path / "missing")), 0, 0) == -errno.ENOENT
+    assert e("openat", AT_FDCWD, e.s("data.bin"), 0, 0) == 3   # relative to the guest cwd
+    # create with a mode, subject to the guest's umask
+    assert e("umask", 0o077) == 0o022
+    fd = e("openat", AT_FDCWD, e.s("new"), sc.O_WRONLY | sc.O_CREAT | sc.O_EXCL, 0o666)
+    assert fd == 4 and os.stat(tmp_path / "new").st_mode & 0o777 == 0o600
+    assert e("openat", AT_FDCWD, e.s("new"), sc.O_WRONLY | sc.O_CREAT | sc.O_EXCL, 0o666) \
+        == -errno.EEXIST
+    assert e("write", fd, e.s("content"), 7) == 7
+    assert e("ftruncate", fd, 3) == 0
+    assert (tmp_path / "new").read_bytes() == b"con"
+
+
+def test_stat_family(tmp_path):
+    e = Env(tmp_path)
+    (tmp_path / "f").write_bytes(b"12345")
+    os.symlink("f", tmp_path / "link")
+    assert e("newfstatat", AT_FDCWD, e.s("f"), BUF, 0) == 0
+    assert struct.unpack_from("<q", e.mem(BUF, 128), 48)[0] == 5
+    assert e("newfstatat", AT_FDCWD, e.s("link"), BUF, sc.AT_SYMLINK_NOFOLLOW) == 0
+    assert struct.unpack_from("<I", e.mem(BUF, 128), 16)[0] & 0o170000 == 0o120000
+    assert e("newfstatat", AT_FDCWD, e.s("nope"), BUF, 0) == -errno.ENOENT
+    assert e("newfstatat", AT_FDCWD, e.s(""), BUF, 0) == -errno.ENOENT
+    assert e("newfstatat", AT_FDCWD, e.s("f"), BUF, 0x8000000) == -errno.EINVAL
+    assert e("newfstatat", 1, e.s(""), BUF, sc.AT_EMPTY_PATH) == 0   # stdout: a pipe-like buffer
+    assert struct.unpack_from("<I", e.mem(BUF, 128), 16)[0] & 0o170000 == 0o010000
+    assert e("statx", AT_FDCWD, e.s("f"), 0, 0x7FF, BUF) == 0
+    x = e.mem(BUF, 256)
+    assert struct.unpack_from("<I", x, 0)[0] == 0x7FF
+    assert struct.unpack_from("<Q", x, 40)[0] == 5
+    dfd = e("openat", AT_FDCWD, e.s(str(tmp_path)), sc.O_RDONLY | sc.O_DIRECTORY, 0)
+    assert e("newfstatat", dfd, e.s("f"), BUF, 0) == 0   # relative to a directory fd
+    assert e("readlinkat", dfd, e.s("link"), BUF, 100) == 1 and e.mem(BUF, 1) == b"f"
+    assert e("faccessat", AT_FDCWD, e.s("f"), 4) == 0
+    assert e("faccessat", AT_FDCWD, e.s("nope"), 0) == -errno.ENOENT
+    assert e("faccessat2", AT_FDCWD, e.s("f"), 0, 0) == 0
+
+
+def test_proc_self(tmp_path):
+    e = Env(tmp_path)
+    n = e("readlinkat", AT_FDCWD, e.s("/proc/self/exe"), BUF, 4096)
+    assert e.mem(BUF, n) == os.path.realpath(binpath("asm_hello")).encode()
+    assert e("readlinkat", AT_FDCWD, e.s("/proc/self/exe"), BUF, 4) == 4
+    fd = e("openat", AT_FDCWD, e.s("/proc/self/maps"), 0, 0)
+    assert fd >= 0
+    n = e("read", fd, BUF, 4096)
+    text = e.mem(BUF, n).decode()
+    assert "00200000-00210000 rw-p" in text and "scratch" in text
+    fd = e("openat", AT_FDCWD, e.s("/proc/self/exe"), 0, 0)
+    assert e("read", fd, BUF, 4) == 4 and e.mem(BUF, 4) == b"\x7fELF"
+
+
+def test_getdents64(tmp_path):
+    e = Env(tmp_path)
+    for name in ("a", "bb", "c" * 40):
+        (tmp_path / name).write_bytes(b"")
+    os.mkdir(tmp_path / "dir")
+    fd = e("openat", AT_FDCWD, e.s("."), sc.O_RDONLY | sc.O_DIRECTORY, 0)
+    names, types = [], {}
+    while True:
+        n = e("getdents64", fd, BUF, 64)   # small buffer: several calls
+        assert n >= 0
+        if n == 0:
+            break
+        raw, off = e.mem(BUF, n), 0
+        while off < n:
+            ino, doff, reclen, dtype = struct.unpack_from("<QqHB", raw, off)
+            assert reclen % 8 == 0
+            name = raw[off + 19:off + reclen].split(b"\0")[0].decode()
+            names.append(name)
+            types[name] = dtype
+            off += reclen
+    assert sorted(names) == sorted([".", "..", "a", "bb", "c" * 40, "dir"])
+    assert types["dir"] == 4 and types["a"] == 8
+    assert e("getdents64", fd, BUF, 10) == 0    # at the end
+    assert e("lseek", fd, 0, 0) == 0
+    assert e("getdents64", fd, BUF, 10) == -errno.EINVAL   # too small for one entry
+    assert e("getdents64", 1, BUF, 4096) == -errno.ENOTDIR
+
+
+def test_ioctl_tty_and_not_tty():
+    e = Env()
+    assert e("ioctl", 1, sc.TCGETS, BUF) == -errno.ENOTTY
+    assert e("ioctl", 0, sc.TIOCGWINSZ, BUF) == -errno.ENOTTY
+    assert e("ioctl", 9, sc.TCGETS, BUF) == -errno.EBADF
+    try:
+        master, slave = os.openpty()
+    except OSError:
+        pytest.skip("no pty")
+    try:
+        e2 = Env(stdin=slave)
+        assert e2("ioctl", 0, sc.TCGETS, BUF) == 0
+        import termios
+        iflag, oflag, cflag, lflag = termios.tcgetattr(slave)[:4]
+        assert struct.unpack_from("<IIII", e2.mem(BUF, 16)) == (iflag, oflag, cflag, lflag)
+        assert e2("ioctl", 0, sc.TIOCGWINSZ, BUF) == 0
+    finally:
+        os.close(master)
+        os.close(slave)
+
+
+def test_dup_fcntl_pipe():
+    e = Env()
+    assert e("dup", 1) == 3
+    assert e("write", 3, e.s("via dup"), 7) == 7 and bytes(e.out) == b"via dup"
+    assert e("dup3", 1, 10, sc.O_CLOEXEC) == 10
+    assert e("fcntl", 10, sc.F_GETFD, 0) == 1
+    assert e("dup3", 1, 1, 0) == -errno.EINVAL
+    assert e("fcntl", 1, sc.F_DUPFD, 20) == 20
+    assert e("fcntl", 1, sc.F_DUPFD_CLOEXEC, 20) == 21
+    assert e("fcntl", 1, 12345, 0) == -errno.EINVAL
+    assert e("pipe2", BUF, sc.O_CLOEXEC) == 0
+    r, w = struct.unpack("<ii", e.mem(BUF, 8))
+    assert (r, w) == (4, 5)
+    assert e("write", w, e.s("through the pipe"), 16) == 16
+    assert e("read", r, BUF + 64, 100) == 16 and e.mem(BUF + 64, 16) == b"through the pipe"
+    assert e("close", w) == 0
+    assert e("read", r, BUF + 64, 100) == 0   # EOF
+    assert e("pipe2", BUF, 0x1) == -errno.EINVAL
+    e("close", 3)
+    assert e("write", 10, e.s("!"), 1) == 1 and bytes(e.out).endswith(b"!")   # still open
+
+
+def test_brk():
+    e = Env()
+    start = e("brk", 0)
+    assert start == 0x1000000
+    assert e("brk", start + 0x100) == start + 0x100
+    e.mmu.mem_write(start + 0xFF, b"x")
+    assert e.aspace.find(start).name == "[heap]"
+    assert e("brk", start + 0x5000) == start + 0x5000
+    assert e.mmu.is_mapped(start + 0x4FFF)
+    assert e("brk", start) == start
+    assert not e.mmu.is_mapped(start)
+    assert e("brk", start - 0x1000) == start   # below the start: unchanged
+    assert e("brk", 1 << 40) == start          # too far: unchanged
+
+
+def test_mmap_anonymous_fixed_and_hints():
+    e = Env()
+    RW, PRIV_ANON = 3, sc.MAP_PRIVATE | sc.MAP_ANONYMOUS
+    a = e("mmap", 0, 10000, RW, PRIV_ANON, -1 & sc.MASK64, 0)
+    assert a > 0 and a % 4096 == 0
+    assert e.aspace.find(a).end == a + 12288
+    assert e.mem(a, 12288) == bytes(12288)
+    b = e("mmap", 0, 4096, RW, PRIV_ANON, -1 & sc.MASK64, 0)
+    assert b == a - 4096   # top-down
+    hint = 0x5000000
+    assert e("mmap", hint, 4096, RW, PRIV_ANON, -1 & sc.MASK64, 0) == hint
+    # the hint is taken now: elsewhere
+    other = e("mmap", hint, 4096, RW, PRIV_ANON, -1 & sc.MASK64, 0)
+    assert other != hint
+    e.mmu.mem_write(hint, b"old")
+    assert e("mmap", hint, 4096, 1, PRIV_ANON | sc.MAP_FIXED, -1 & sc.MASK64, 0) == hint
+    assert e.mem(hint, 3) == bytes(3) and e.aspace.find(hint).prot == 1
+    assert e("mmap", hint, 4096, RW, PRIV_ANON | sc.MAP_FIXED_NOREPLACE, -1 & sc.MASK64, 0) \
+        == -errno.EEXIST
+    assert e("mmap", hint + 1, 4096, RW, PRIV_ANON | sc.MAP_FIXED, -1 & sc.MASK64, 0) \
+        == -errno.EINVAL
+    assert e("mmap", 0, 0, RW, PRIV_ANON, -1 & sc.MASK64, 0) == -errno.EINVAL
+    assert e("mmap", 0, 4096, RW, sc.MAP_ANONYMOUS, -1 & sc.MASK64, 0) == -errno.EINVAL
+    assert e("mmap", 0, 4096, RW, sc.MAP_PRIVATE, 55, 0) == -errno.EBADF
+    assert e("mmap", 0, 1 << 40, RW, PRIV_ANON, -1 & sc.MASK64, 0) == -errno.ENOMEM
+    # PROT_NONE reservations, then mprotect inside them (glibc's malloc arenas do this)
+    r = e("mmap", 0, 0x10000, 0, PRIV_ANON | 0x4000, -1 & sc.MASK64, 0)
+    assert e.aspace.find(r).prot == 0
+    assert e("mprotect", r, 0x2000, RW) == 0
+    assert [v.prot for v in e.aspace.vmas if r <= v.start < r + 0x10000] == [3, 0]
+
+
+def test_mmap_file_backed(tmp_path):
+    e = Env(tmp_path)
+    data = bytes(range(256)) * 40   # 10240 bytes
+    (tmp_path / "f").write_bytes(data)
+    fd = e("openat", AT_FDCWD, e.s("f"), 0, 0)
+    a = e("mmap", 0, len(data), 1, sc.MAP_PRIVATE, fd, 0)
+    assert a > 0
+    assert e.mem(a, len(data)) == data
+    assert e.mem(a + len(data), 12288 - len(data)) == bytes(12288 - len(data))  # past EOF
+    b = e("mmap", 0, 4096, 3, sc.MAP_PRIVATE, fd, 8192)
+    assert e.mem(b, 2048) == data[8192:]
+    assert e("mmap", 0, 4096, 1, sc.MAP_PRIVATE, fd, 100) == -errno.EINVAL   # offset alignment
+    assert e.aspace.find(a).name.endswith("/f")
+    wfd = e("openat", AT_FDCWD, e.s("f"), sc.O_WRONLY, 0)
+    assert e("mmap", 0, 4096, 1, sc.MAP_PRIVATE, wfd, 0) == -errno.EACCES
+    dfd = e("openat", AT_FDCWD, e.s("."), sc.O_DIRECTORY, 0)
+    assert e("mmap", 0, 4096, 1, sc.MAP_PRIVATE, dfd, 0) == -errno.ENODEV
+
+
+def test_munmap_mprotect_mremap_madvise():
+    e = Env()
+    a = e("mmap", 0, 0x4000, 3, 0x22, -1 & sc.MASK64, 0)
+    e.mmu.mem_write(a, b"A" * 0x4000)
+    assert e("munmap", a + 0x1000, 0x1000) == 0
+    assert not e.mmu.is_mapped(a + 0x1000) and e.mmu.is_mapped(a + 0x2000)
+    assert e("munmap", a + 1, 0x1000) == -errno.EINVAL
+    assert e("munmap", a, 0) == -errno.EINVAL
+    assert e("munmap", 0x7000000, 0x1000) == 0   # nothing there: fine
+    assert e("mprotect", a, 0x3000, 1) == -errno.ENOMEM  # a hole in the range
+    assert e("mprotect", a + 0x2000, 0x2000, 1) == 0
+    assert e.aspace.find(a + 0x3000).prot == 1
+    assert e("mprotect", a + 3, 0x1000, 1) == -errno.EINVAL
+    # mremap: grow in place when there is room, else move (MAYMOVE) keeping the data
+    b = e("mmap", 0, 0x2000, 3, 0x22, -1 & sc.MASK64, 0)
+    e.mmu.mem_write(b, b"B" * 0x2000)
+    assert e("mremap", b, 0x2000, 0x1000, 0, 0) == b
+    assert not e.mmu.is_mapped(b + 0x1000)
+    grown = e("mremap", b, 0x1000, 0x2000, 0, 0)
+    assert grown == b and e.mem(b + 0x1000, 8) == bytes(8)
+    c = e("mmap", b + 0x2000, 0x1000, 3, 0x22 | sc.MAP_FIXED, -1 & sc.MASK64, 0)
+    assert c == b + 0x2000
+    assert e("mremap", b, 0x2000, 0x8000, 0, 0) == -errno.ENOMEM   # blocked, may not move
+    moved = e("mremap", b, 0x2000, 0x8000, sc.MREMAP_MAYMOVE, 0)
+    assert moved not in (b, -errno.ENOMEM) and moved > 0
+    assert e.mem(moved, 0x1000) == b"B" * 0x1000 and not e.mmu.is_mapped(b)
+    assert e("mremap", 0x7000000, 0x1000, 0x2000, 1, 0) == -errno.EFAULT
+    # madvise(DONTNEED) drops the contents of anonymous memory
+    assert e("madvise", moved, 0x1000, sc.MADV_DONTNEED) == 0
+    assert e.mem(moved, 16) == bytes(16)
+
+
+def test_identity_time_and_misc():
+    e = Env()
+    assert e("getpid") == os.getpid() == e("gettid")
+    assert e("getppid") == os.getppid()
+    assert (e("getuid"), e("geteuid"), e("getgid"), e("getegid")) == \
+        (os.getuid(), os.geteuid(), os.getgid(), os.getegid())
+    assert e("set_tid_address", BUF) == os.getpid()
+    assert e("set_robust_list", BUF, 24) == 0
+    assert e("rseq", BUF, 32, 0, 0) == -errno.ENOSYS
+    assert e("uname", BUF) == 0
+    u = e.mem(BUF, 6 * 65)
+    fields = [u[i * 65:(i + 1) * 65].split(b"\0")[0] for i in range(6)]
+    assert fields[0] == b"Linux" and fields[4] == b"riscv64"
+    import time
+    assert e("clock_gettime", 1, BUF) == 0
+    sec, nsec = struct.unpack("<qq", e.mem(BUF, 16))
+    assert abs(sec + nsec / 1e9 - time.monotonic()) < 5 and 0 <= nsec < 10**9
+    assert e("clock_gettime", 0, BUF) == 0
+    assert abs(struct.unpack("<q", e.mem(BUF, 8))[0] - time.time()) < 5
+    assert e("clock_gettime", 99, BUF) == -errno.EINVAL
+    assert e("clock_getres", 1, BUF) == 0 and struct.unpack("<qq", e.mem(BUF, 16))[1] >= 1
+    assert e("gettimeofday", BUF, 0) == 0
+    sec, usec = struct.unpack("<qq", e.mem(BUF, 16))
+    assert abs(sec - time.time()) < 5 and 0 <= usec < 10**6
+    e.put(struct.pack("<qq", 0, 1000), BUF)
+    assert e("nanosleep", BUF, 0) == 0
+    e.put(struct.pack("<qq", 0, 10**9), BUF)
+    assert e("nanosleep", BUF, 0) == -errno.EINVAL
+    e.put(struct.pack("<qq", 0, 1000), BUF)
+    assert e("clock_nanosleep", 1, 0, BUF, 0) == 0
+    assert e("getrandom", BUF, 64, 0) == 64 and e.mem(BUF, 64) != bytes(64)
+    assert e("getrandom", BUF, 8, 0x100) == -errno.EINVAL
+    assert e("prlimit64", 0, 3, 0, BUF) == 0
+    assert struct.unpack("<QQ", e.mem(BUF, 16)) == (8 << 20, sc.RLIM_INFINITY)
+    assert e("getrlimit", 7, BUF) == 0 and struct.unpack("<Q", e.mem(BUF, 8))[0] > 3
+    e.put(struct.pack("<QQ", 4 << 20, sc.RLIM_INFINITY), BUF)
+    assert e("setrlimit", 3, BUF) == 0
+    assert e("prlimit64", 0, 3, 0, BUF + 32) == 0 and e.mem(BUF + 32, 8) == struct.pack("<Q", 4 << 20)
+    assert e("prlimit64", 0, 99, 0, BUF) == -errno.EINVAL
+    assert e("sysinfo", BUF) == 0
+    si = e.mem(BUF, 112)
+    assert struct.unpack_from("<Q", si, 32)[0] > 0 and struct.unpack_from("<I", si, 104)[0] == 1
+    assert e("sched_getaffinity", 0, 128, BUF) == 8 and e.mem(BUF, 8) == struct.pack("<Q", 1)
+    assert e("sched_getaffinity", 0, 4, BUF) == -errno.EINVAL
+    assert e("sched_yield") == 0
+    assert e("getrusage", 0, BUF) == 0
+    assert e("getrusage", 5, BUF) == -errno.EINVAL
+    assert e("times", BUF) > 0
+    assert e("umask", 0o027) == 0o022 and e("umask", 0o022) == 0o027
+    assert e("riscv_flush_icache", 0, 0, 0) == 0
+    assert e("riscv_flush_icache", 0, 0, 2) == -errno.EINVAL
+    assert e("prctl", 15, e.s("newname")) == 0
+    assert e("prctl", 16, BUF) == 0 and e.mem(BUF, 8) == b"newname\0"
+
+
+def test_riscv_hwprobe():
+    e = Env()
+    pairs = e.put(struct.pack("<qQqQqQqQ", 3, 0, 4, 0, 0, 7, 12345, 9))
+    assert e("riscv_hwprobe", pairs, 4, 0, 0, 0) == 0
+    got = struct.unpack("<qQqQqQqQ", e.mem(pairs, 64))
+    assert got[0:2] == (3, 1)          # BASE_BEHAVIOR: IMA
+    assert got[2:4] == (4, 3)          # IMA_EXT_0: FD | C
+    assert got[4:6] == (0, 0)          # mvendorid
+    assert got[6:8] == (-1, 0)         # unknown key
+    assert e("riscv_hwprobe", pairs, 1, 0, 0, 1) == -errno.EINVAL
+
+
+def test_cwd_and_directories(tmp_path):
+    e = Env(tmp_path)
+    host_cwd = os.getcwd()
+    assert e("getcwd", BUF, 4096) == len(str(tmp_path)) + 1
+    assert e.mem(BUF, len(str(tmp_path)) + 1) == str(tmp_path).encode() + b"\0"
+    assert e("getcwd", BUF, 3) == -errno.ERANGE
+    assert e("mkdirat", AT_FDCWD, e.s("sub"), 0o755) == 0
+    assert e("mkdirat", AT_FDCWD, e.s("sub"), 0o755) == -errno.EEXIST
+    assert e("chdir", e.s("sub")) == 0
+    assert os.getcwd() == host_cwd   # the guest's cwd is its own
+    assert e("getcwd", BUF, 4096) > 0
+    assert e.mem(BUF, len(str(tmp_path)) + 4) == str(tmp_path).encode() + b"/sub"
+    assert e("openat", AT_FDCWD, e.s("x"), sc.O_CREAT | sc.O_WRONLY, 0o644) >= 0
+    assert (tmp_path / "sub" / "x").exists()
+    assert e("chdir", e.s("x")) == -errno.ENOTDIR
+    assert e("chdir", e.s("..")) == 0
+    assert e("renameat2", AT_FDCWD, e.s("sub/x"), AT_FDCWD, e.s("y"), 0) == 0
+    assert (tmp_path / "y").exists() and not (tmp_path / "sub" / "x").exists()
+    (tmp_path / "z").write_bytes(b"")
+    assert e("renameat2", AT_FDCWD, e.s("y"), AT_FDCWD, e.s("z"), 1) == -errno.EEXIST
+    assert e("renameat", AT_FDCWD, e.s("y"), AT_FDCWD, e.s("z")) == 0
+    assert e("unlinkat", AT_FDCWD, e.s("sub"), 0) in (-errno.EISDIR, -errno.EPERM)
+    assert e("unlinkat", AT_FDCWD, e.s("sub"), sc.AT_REMOVEDIR) == 0
+    assert e("unlinkat", AT_FDCWD, e.s("z"), 0) == 0
+    assert e("unlinkat", AT_FDCWD, e.s("z"), 0) == -errno.ENOENT
+    assert sorted(os.listdir(tmp_path)) == []
+
+
+def test_futex_single_threaded():
+    e = Env()
+    e.put(struct.pack("<I", 5), BUF)
+    assert e("futex", BUF, 0 | 128, 6, 0, 0, 0) == -errno.EAGAIN     # value differs
+    assert e("futex", BUF, 1 | 128, 1, 0, 0, 0) == 0                 # wake: nobody
+    e.put(struct.pack("<qq", 0, 1000), BUF + 64)
+    assert e("futex", BUF, 0, 5, BUF + 64, 0, 0) == -errno.ETIMEDOUT
+    with pytest.raises(LinuxError, match="deadlock"):
+        e("futex", BUF, 0, 5, 0, 0, 0)
+
+
+def test_signals_actions_masks_and_death():
+    e = Env()
+    act = e.put(struct.pack("<QQQ", 0x12340, sc.SA_SIGINFO, 1 << 1))
+    assert e("rt_sigaction", sc.SIGUSR1, act, 0, 8) == 0
+    assert e("rt_sigaction", sc.SIGUSR1, 0, BUF, 8) == 0
+    assert struct.unpack("<QQQ", e.mem(BUF, 24)) == (0x12340, sc.SA_SIGINFO, 2)
+    assert e("rt_sigaction", sc.SIGKILL, act, 0, 8) == -errno.EINVAL
+    assert e("rt_sigaction", sc.SIGUSR1, act, 0, 16) == -errno.EINVAL
+    e.put(struct.pack("<Q", 1 << (sc.SIGUSR2 - 1) | 1 << (sc.SIGKILL - 1)), BUF)
+    assert e("rt_sigprocmask", 0, BUF, BUF + 8, 8) == 0
+    assert e.k.sigmask == 1 << (sc.SIGUSR2 - 1)   # SIGKILL cannot be blocked
+    assert e("rt_sigprocmask", 9, BUF, 0, 8) == -errno.EINVAL
+    # a blocked signal stays pending until unblocked; ignored ones vanish
+    assert e("kill", os.getpid(), sc.SIGUSR2) == 0
+    assert e.k.pending == 1 << (sc.SIGUSR2 - 1)
+    assert e("kill", os.getpid(), sc.SIGCHLD) == 0 and e.k.pending == 1 << (sc.SIGUSR2 - 1)
+    assert e("kill", 1, sc.SIGTERM) == -errno.EPERM
+    assert e("kill", os.getpid(), 0) == 0
+    assert e("tgkill", os.getpid(), 12345, sc.SIGABRT) == -errno.ESRCH
+    with pytest.raises(sc.ProcessExit) as info:
+        e("rt_sigprocmask", 1, BUF, 0, 8)   # unblock: SIGUSR2's default action kills
+    assert (info.value.status, info.value.signal) == (128 + sc.SIGUSR2, sc.SIGUSR2)
+    e2 = Env()
+    with pytest.raises(sc.ProcessExit) as info:
+        e2("tgkill", os.getpid(), os.getpid(), sc.SIGABRT)
+    assert (info.value.status, info.value.signal) == (134, 6)
+    e3 = Env()
+    e3.put(struct.pack("<QQQ", sc.SIG_IGN, 0, 0), BUF)
+    assert e3("rt_sigaction", sc.SIGABRT, BUF, 0, 8) == 0
+    assert e3("tkill", os.getpid(), sc.SIGABRT) == 0    # ignored
+    assert e3("sigaltstack", 0, BUF) == 0
+    assert struct.unpack("<Qi4xQ", e3.mem(BUF, 24))[1] == sc.SS_DISABLE
+    e3.put(struct.pack("<Qi4xQ", 0x300000, 0, 100), BUF)
+    assert e3("sigaltstack", BUF, 0) == -errno.ENOMEM
+
+
+def test_exit_and_unknown_syscall_and_strace():
+    e = Env()
+    log = io.StringIO()
+    e.k.strace = True
+    e.k.strace_file = log
+    assert e("write", 1, e.s("hi\n"), 3) == 3
+    e.cpu.reg_write("a7", 4000)
+    e.k.syscall()
+    assert sc.s64(e.cpu.reg_read("a0")) == -errno.ENOSYS
+    assert e("openat", AT_FDCWD, e.s("/nonexistent"), sc.O_RDONLY | sc.O_CLOEXEC, 0) == -errno.ENOENT
+    with pytest.raises(sc.ProcessExit) as info:
+        e("exit_group", 300)
+    assert info.value.status == 300 & 0xFF and info.value.signal is None
+    lines = log.getvalue().splitlines()
+    assert lines[0] == 'write(1, "hi\\n", 3) = 3'
+    assert "syscall_4000" in lines[1] and "ENOSYS" in lines[1]
+    assert lines[2].startswith('openat(AT_FDCWD, "/nonexistent", O_RDONLY|O_CLOEXEC') and \
+        lines[2].endswith("= -1 ENOENT (No such file or directory)")
+    assert lines[3] == "exit_group(300) = ?"
+
+
+def test_sysroot_paths(tmp_path):
+    root = tmp_path / "root"
+    (root / "lib").mkdir(parents=True)
+    (root / "lib" / "only-in-sysroot.so").write_bytes(b"sysroot copy")
+    e = Env(sysroot=str(root))
+    fd = e("openat", AT_FDCWD, e.s("/lib/only-in-sysroot.so"), 0, 0)
+    assert fd >= 0 and e("read", fd, BUF, 100) == 12 and e.mem(BUF, 12) == b"sysroot copy"
+    # paths the sysroot lacks come from the host
+    assert e("faccessat", AT_FDCWD, e.s("/etc/passwd" if os.path.exists("/etc/passwd") else "/"), 0) == 0
+
+
+# == whole programs ==============================================================================
+def run_case(case, tmp_path, **kw) -> tuple[Machine, object, bytes, bytes]:
+    out, err = bytearray(), bytearray()
+    d = tmp_path / "work"
+    d.mkdir(exist_ok=True)
+    m = Machine.load_elf(case.path, argv=case.argv(str(d)), env=case.environ,
+                         sysroot=DEFAULT_SYSROOT if case.dynamic else None,
+                         stdin=case.stdin or b"", stdout=out, stderr=err,
+                         executor="interpreter", **kw)
+    r = m.run(timeout=300)
+    return m, r, bytes(out), bytes(err)
+
+
+def _skip_unrunnable(case):
+    if case.dynamic and not HAVE_SYSROOT:
+        pytest.skip(f"{case.name} is dynamically linked: needs the riscv64 sysroot")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_program_matches_recorded_output(case, tmp_path):
+    _skip_unrunnable(case)
+    want_out, want_code, want_err = expected(case)
+    m, r, out, err = run_case(case, tmp_path)
+    assert r.status is ExecStatus.Exit
+    assert out == want_out
+    assert r.exit_code == want_code == m.exit_code
+    if want_err is not None:
+        assert err == want_err
+    if want_code > 128 and case.name in ("signal", "asm_signal"):
+        assert m.term_signal == want_code - 128
+
+
+@pytest.mark.skipif(QEMU is None, reason="qemu-riscv64 not installed")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_program_matches_qemu_live(case, tmp_path):
+    _skip_unrunnable(case)
+    qdir = tmp_path / "qemu"
+    qdir.mkdir()
+    argv = case.argv(str(qdir / "work"))
+    (qdir / "work").mkdir()
+    cmd = [QEMU, "-L", DEFAULT_SYSROOT, "-0", argv[0], case.path] + argv[1:]
+    p = subprocess.run(cmd, input=case.stdin or b"", capture_output=True, env=case.environ,
+                       timeout=300)
+    qcode = p.returncode if p.returncode >= 0 else 128 - p.returncode
+    m, r, out, err = run_case(case, tmp_path)
+    assert out == p.stdout
+    assert r.exit_code == qcode
+    if case.stderr:
+        assert err == p.stderr
+
+
+def test_fault_raises_execution_error():
+    m = load("asm_fault")
+    with pytest.raises(ExecutionError) as info:
+        m.run()
+    f = info.value.fault
+    assert f.kind is FaultKind.PageFault and f.address == 0x10
+    assert bytes(m.kernel.file(1).sink) == b"about to die\n"
+    assert info.value.result.stats.instructions > 0
+    assert not m.exited
+
+
+def test_budget_then_continue():
+    out = bytearray()
+    m = load("asm_mem", stdout=out)
+    r = m.run(max_instructions=10)
+    assert r.status is ExecStatus.Budget and r.stats.instructions == 10 and r.exit_code is None
+    r = m.run(max_instructions=10)
+    assert r.status is ExecStatus.Budget
+    r = m.run()
+    assert r.status is ExecStatus.Exit and r.exit_code == 0
+    assert bytes(out) == b"mem ok\n"
+    assert m.stats.instructions == 86   # exact: as in one run
+    r2 = m.run()
+    assert r2.status is ExecStatus.Exit and r2.exit_code == 0 and r2.stats.instructions == 0
+
+
+def test_timeout_and_stop():
+    out = bytearray()
+    m = load("asm_spin", stdout=out)
+    r = m.run(timeout=0.3)
+    assert r.status is ExecStatus.Stopped and out == b"spinning\n"
+    assert 0.2 < r.stats.time < 10
+    timer = threading.Timer(0.2, m.stop)
+    timer.start()
+    r = m.run()
+    timer.join()
+    assert r.status is ExecStatus.Stopped
+    assert not m.exited
+
+
+def test_output_targets(capfd):
+    bio = io.BytesIO()
+    m = Machine.load_elf(binpath("asm_hello"), stdout=bio, executor="interpreter")
+    assert m.run().exit_code == 7 and bio.getvalue() == b"hello from asm\n"
+    m = Machine.load_elf(binpath("asm_hello"), executor="interpreter")   # the host's stdout
+    assert m.run().exit_code == 7
+    assert capfd.readouterr().out == "hello from asm\n"
+
+
+def test_stdin_from_file_object(tmp_path):
+    p = tmp_path / "in.txt"
+    p.write_bytes(b"abc\ndef\n")
+    out = bytearray()
+    with open(p, "rb") as f:
+        m = Machine.load_elf(binpath("stdin"), stdin=f, stdout=out, executor="interpreter")
+        assert m.run().exit_code == 0
+    assert bytes(out) == b"ABC\nDEF\n2 lines\n"
+    out2 = bytearray()
+    m = Machine.load_elf(binpath("stdin"), stdin=io.BytesIO(b"x\n"), stdout=out2,
+                         executor="interpreter")
+    assert m.run().exit_code == 0 and bytes(out2) == b"X\n1 lines\n"
+
+
+def test_executor_choices():
+    with pytest.warns(RuntimeWarning, match="JIT is not available"):
+        m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray(), executor="jit")
+    assert m.run().exit_code == 7
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray())   # Hybrid: silent
+        assert m.run().exit_code == 7
+    with pytest.raises(ValueError, match="unknown executor"):
+        Machine.load_elf(binpath("asm_hello"), executor="turbo")
+
+
+def test_machine_strace(capsys):
+    m = load("asm_hello")
+    m.strace = True
+    m.run()
+    err = capsys.readouterr().err
+    assert 'write(1, "hello from asm\\n", 15) = 15' in err and "exit(7) = ?" in err
+    assert err.rstrip().endswith("+++ exited with 7 +++")
+    m = load("asm_signal")
+    m.strace = True
+    m.run()
+    err = capsys.readouterr().err
+    assert "--- SIGUSR1 {si_signo=SIGUSR1, si_code=SI_USER" in err
+    assert "rt_sigreturn() = ?" in err
+    assert err.rstrip().endswith("+++ killed by SIGABRT +++")
+
+
+# == the command line ===========================================================================
+def cli(*argv) -> int:
+    from vm_engine.linux.cli_run import main
+    return main(list(argv))
+
+
+def test_cli_exit_codes(capfd, tmp_path):
+    assert cli(binpath("asm_hello")) == 7
+    assert capfd.readouterr().out == "hello from asm\n"
+    assert cli(binpath("asm_args"), "x", "-y", "--z") == 4
+    assert capfd.readouterr().out.splitlines()[:4] == [binpath("asm_args"), "x", "-y", "--z"]
+    assert cli(binpath("asm_fault")) == 128 + 11
+    cap = capfd.readouterr()
+    assert cap.out == "about to die\n"
+    assert "page fault" in cap.err and "pc=0x" in cap.err and "address 0x10" in cap.err \
+        and "SIGSEGV" in cap.err and len(cap.err.strip().splitlines()) == 1
+    assert cli(binpath("asm_signal")) == 128 + 6
+    assert "SIGABRT" in capfd.readouterr().err
+    (tmp_path / "text").write_text("not a program\n")
+    assert cli(str(tmp_path / "text")) == 126
+    assert "not an ELF file" in capfd.readouterr().err
+    assert cli(str(tmp_path / "missing")) == 127
+    assert cli("--max-instructions", "5", binpath("asm_hello")) == 124
+    assert "--max-instructions" in capfd.readouterr().err
+    assert cli("--timeout", "0.2", binpath("asm_spin")) == 124
+    capfd.readouterr()
+
+
+def test_cli_stats_strace_env(capfd):
+    assert cli("--stats", "--strace", "-E", "VMTEST=cli", "--engine", "interpreter",
+               binpath("asm_hello")) == 7
+    err = capfd.readouterr().err
+    assert "instructions" in err and "MIPS" in err
+    assert 'write(1, "hello from asm\\n", 15) = 15' in err
+    assert cli("--engine", "jit", "--opt-level", "1", binpath("asm_hello")) == 7
+    assert "JIT is not available" in capfd.readouterr().err
+
+
+def test_cli_static_c_program(capfd):
+    assert cli("-E", "VMTEST=from cli", binpath("args"), "5", "z") == 5
+    out = capfd.readouterr().out
+    assert "argv[2]=z" in out and "VMTEST=from cli" in out
+
+
+@needs_sysroot
+def test_cli_dynamic_program(capfd):
+    assert cli("--sysroot", DEFAULT_SYSROOT, binpath("hello-dyn")) == 0
+    assert capfd.readouterr().out == "Hello, world!\nfrom a riscv64 guest\n"
+
+
+def test_cli_argument_parsing():
+    import argparse
+    from vm_engine.linux.cli_run import add_run_arguments
+    p = argparse.ArgumentParser()
+    add_run_arguments(p)
+    a = p.parse_args(["--stats", "prog", "--stats", "-x"])
+    assert a.stats and a.program == "prog" and a.args == ["--stats", "-x"]
+    assert a.engine == "hybrid" and a.opt_level is None
+    with pytest.raises(SystemExit):
+        p.parse_args(["--opt-level", "7", "prog"])
+    with pytest.raises(SystemExit):
+        p.parse_args(["--max-instructions", "-1", "prog"])

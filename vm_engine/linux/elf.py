@@ -1,0 +1,391 @@
+"""Loading RISC-V RV64 ELF programs into a guest address space, like Linux's
+binfmt_elf: PT_LOAD segments with their permissions, PIE programs at a base,
+the dynamic loader named by PT_INTERP (looked up in a sysroot, like
+``qemu-riscv64 -L``), and the initial stack (argc, argv, envp, auxv) per the
+RISC-V psABI.
+"""
+from __future__ import annotations
+
+import io
+import os
+import struct
+from dataclasses import dataclass, field
+
+from ..errors import VmError
+from .memory import PAGE_SIZE, AddressSpace, page_down, page_up
+
+EM_RISCV = 243
+ET_EXEC, ET_DYN = 2, 3
+PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+
+# auxiliary vector tags (include/uapi/linux/auxvec.h)
+AT_NULL, AT_IGNORE, AT_EXECFD, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ = 0, 1, 2, 3, 4, 5, 6
+AT_BASE, AT_FLAGS, AT_ENTRY, AT_NOTELF, AT_UID, AT_EUID, AT_GID, AT_EGID = 7, 8, 9, 10, 11, 12, 13, 14
+AT_PLATFORM, AT_HWCAP, AT_CLKTCK, AT_SECURE, AT_BASE_PLATFORM, AT_RANDOM = 15, 16, 17, 23, 24, 25
+AT_HWCAP2, AT_EXECFN, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ = 26, 31, 33, 51
+
+AUXV_NAMES = {v: k for k, v in globals().items() if k.startswith("AT_") and isinstance(v, int)}
+
+#: RV64IMAFDC as the kernel reports it: bit (letter - 'A') per single-letter extension
+HWCAP_RV64IMAFDC = sum(1 << (ord(c) - ord("A")) for c in "IMAFDC")
+PLATFORM = b"riscv64"
+
+_MACHINES = {0: "no machine", 3: "x86 (i386)", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64",
+             22: "s390", 40: "ARM", 50: "IA-64", 62: "x86-64", 183: "AArch64",
+             243: "RISC-V", 258: "LoongArch"}
+_TYPES = {0: "ET_NONE (no file type)", 1: "ET_REL (a relocatable object file, not a program)",
+          4: "ET_CORE (a core dump)"}
+
+
+class ElfError(VmError):
+    """The file is not a RISC-V RV64 program this loader can run."""
+
+    def __init__(self, path, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.reason = message
+
+
+@dataclass
+class Segment:
+    vaddr: int
+    memsz: int
+    offset: int
+    filesz: int
+    flags: int
+
+    @property
+    def prot(self) -> int:  # PF_* to the FlatMMU's r=1 w=2 x=4
+        return ((1 if self.flags & PF_R else 0) | (2 if self.flags & PF_W else 0)
+                | (4 if self.flags & PF_X else 0))
+
+
+@dataclass
+class ElfFile:
+    """A validated ELF program: what loading needs, read with pyelftools."""
+
+    path: str
+    data: bytes
+    type: int
+    entry: int
+    phoff: int
+    phentsize: int
+    phnum: int
+    flags: int
+    segments: list[Segment]
+    interp: str | None = None
+    phdr_vaddr: int | None = None
+    exec_stack: bool = False
+
+    @property
+    def is_pie(self) -> bool:
+        return self.type == ET_DYN
+
+
+@dataclass
+class LoadedImage:
+    """An ELF file mapped in guest memory at ``bias`` (0 for ET_EXEC)."""
+
+    elf: ElfFile
+    bias: int
+    entry: int
+    phdr: int
+    low: int         # lowest mapped address (page-aligned)
+    high: int        # end of the highest segment, bss included (not rounded)
+
+    @property
+    def base(self) -> int:
+        return self.low
+
+
+@dataclass
+class LoadedProgram:
+    exe: LoadedImage
+    interp: LoadedImage | None
+    entry: int                 # where execution starts: the interpreter's entry if any
+    sp: int = 0
+    auxv: list[tuple[int, int]] = field(default_factory=list)
+    random_addr: int = 0
+
+
+def read_elf(path, data: bytes | None = None) -> ElfFile:
+    """Reads and validates ``path`` (or ``data``), raising ElfError with the reason."""
+    path = os.fspath(path)
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ElfError(path, f"cannot read: {e.strerror or e}") from e
+    if len(data) < 4 or data[:4] != b"\x7fELF":
+        raise ElfError(path, "not an ELF file (bad magic number)")
+    if len(data) < 6:
+        raise ElfError(path, "truncated ELF file (the ELF header is incomplete)")
+    if data[4] == 1:
+        raise ElfError(path, "a 32-bit ELF file (ELFCLASS32): only 64-bit (RV64) programs "
+                             "are supported")
+    if data[4] != 2:
+        raise ElfError(path, f"invalid ELF class {data[4]}")
+    if data[5] != 1:
+        raise ElfError(path, "a big-endian ELF file: RISC-V programs are little-endian")
+    if len(data) < 64:
+        raise ElfError(path, "truncated ELF file (the ELF header is incomplete)")
+    e_type, e_machine = struct.unpack_from("<HH", data, 16)
+    if e_machine != EM_RISCV:
+        what = _MACHINES.get(e_machine, f"machine {e_machine}")
+        raise ElfError(path, f"not a RISC-V program (e_machine is {what})")
+    if e_type not in (ET_EXEC, ET_DYN):
+        raise ElfError(path, "not an executable: the ELF type is "
+                       + _TYPES.get(e_type, f"{e_type:#x}"))
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phentsize, phnum = struct.unpack_from("<HH", data, 54)
+    if phnum == 0:
+        raise ElfError(path, "no program headers: nothing to load")
+    if phentsize != 56:
+        raise ElfError(path, f"unexpected program header size {phentsize} (expected 56)")
+    if phoff + phnum * phentsize > len(data):
+        raise ElfError(path, f"truncated ELF file (program headers end at "
+                             f"{phoff + phnum * phentsize:#x}, the file has {len(data):#x} bytes)")
+
+    from elftools.common.exceptions import ELFError as _PyElfError
+    from elftools.elf.elffile import ELFFile
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        header = elf.header
+        segments, interp, phdr_vaddr, exec_stack = [], None, None, False
+        for seg in elf.iter_segments():
+            h = seg.header
+            ptype = h["p_type"]
+            ptype = {"PT_LOAD": PT_LOAD, "PT_INTERP": PT_INTERP, "PT_PHDR": PT_PHDR,
+                     "PT_GNU_STACK": PT_GNU_STACK}.get(ptype, ptype)
+            if ptype in (PT_LOAD, PT_INTERP) and h["p_offset"] + h["p_filesz"] > len(data):
+                raise ElfError(path, f"truncated ELF file (a segment's data ends at "
+                                     f"{h['p_offset'] + h['p_filesz']:#x}, the file has "
+                                     f"{len(data):#x} bytes)")
+            if ptype == PT_LOAD:
+                if h["p_filesz"] > h["p_memsz"]:
+                    raise ElfError(path, "invalid PT_LOAD segment (p_filesz > p_memsz)")
+                if h["p_memsz"]:
+                    segments.append(Segment(h["p_vaddr"], h["p_memsz"], h["p_offset"],
+                                            h["p_filesz"], h["p_flags"]))
+            elif ptype == PT_INTERP:
+                raw = data[h["p_offset"]:h["p_offset"] + h["p_filesz"]]
+                interp = os.fsdecode(raw.split(b"\0", 1)[0])
+                if not interp:
+                    raise ElfError(path, "empty PT_INTERP")
+            elif ptype == PT_PHDR:
+                phdr_vaddr = h["p_vaddr"]
+            elif ptype == PT_GNU_STACK:
+                exec_stack = bool(h["p_flags"] & PF_X)
+    except _PyElfError as e:
+        raise ElfError(path, f"malformed ELF file: {e}") from e
+    except (struct.error, ValueError) as e:
+        raise ElfError(path, f"truncated or malformed ELF file: {e}") from e
+    if not segments:
+        raise ElfError(path, "no PT_LOAD segments: nothing to load")
+    segments.sort(key=lambda s: s.vaddr)
+    return ElfFile(path, data, e_type, header["e_entry"], phoff, phentsize, phnum,
+                   header["e_flags"], segments, interp, phdr_vaddr, exec_stack)
+
+
+def map_image(aspace: AddressSpace, elf: ElfFile, base: int | None = None) -> LoadedImage:
+    """Maps ``elf``'s PT_LOAD segments. ET_DYN files go at ``base`` (default:
+    wherever the mmap area has room); ET_EXEC files where they say."""
+    low = page_down(elf.segments[0].vaddr)
+    high = max(s.vaddr + s.memsz for s in elf.segments)
+    span = page_up(high) - low
+    if elf.is_pie:
+        if base is None:
+            base = aspace.find_free(span)
+            if base is None:
+                raise ElfError(elf.path, f"no room for {span:#x} bytes in the guest address space")
+        bias = base - low
+    else:
+        bias = 0
+    if low + bias < aspace.layout.mmap_min or page_up(high) + bias > aspace.layout.size:
+        raise ElfError(elf.path, f"segments [{low + bias:#x}, {high + bias:#x}) fall outside the "
+                                 f"guest address space [{aspace.layout.mmap_min:#x}, "
+                                 f"{aspace.layout.size:#x})")
+    if not aspace.is_free(low + bias, span):
+        raise ElfError(elf.path, f"segments [{low + bias:#x}, {high + bias:#x}) overlap memory "
+                                 f"already in use")
+    name = os.path.abspath(elf.path)
+    for s in elf.segments:
+        start = s.vaddr + bias
+        pstart = page_down(start)
+        aspace.add_prot(pstart, page_up(start + s.memsz) - pstart, s.prot, name)
+        if s.filesz:
+            aspace.mmu.mem_write(start, elf.data[s.offset:s.offset + s.filesz])
+    if elf.phdr_vaddr is not None:
+        phdr = elf.phdr_vaddr + bias
+    else:
+        for s in elf.segments:
+            if s.offset <= elf.phoff < s.offset + s.filesz:
+                phdr = s.vaddr + (elf.phoff - s.offset) + bias
+                break
+        else:
+            phdr = low + bias + elf.phoff
+    return LoadedImage(elf, bias, elf.entry + bias, phdr, low + bias, high + bias)
+
+
+def find_interpreter(name: str, sysroot: str | None, program: str) -> str:
+    """The host path of the dynamic loader ``name`` (PT_INTERP), looked up in
+    ``sysroot`` first, then on the host (like qemu-riscv64 -L)."""
+    tried = []
+    if sysroot:
+        cand = os.path.join(sysroot, name.lstrip("/"))
+        tried.append(cand)
+        if os.path.exists(cand):
+            return cand
+    tried.append(name)
+    if os.path.exists(name):
+        return name
+    hint = "" if sysroot else (" (a dynamically linked program needs a sysroot with the "
+                               "riscv64 libraries, e.g. sysroot='/usr/riscv64-linux-gnu' from "
+                               "Debian's libc6-riscv64-cross)")
+    raise ElfError(program, f"dynamic loader {name} not found (tried {', '.join(tried)}){hint}")
+
+
+def _to_bytes(s) -> bytes:
+    if isinstance(s, (bytes, bytearray)):
+        b = bytes(s)
+    else:
+        b = os.fsencode(s)
+    if b"\0" in b:
+        raise ValueError(f"argument or environment string contains a NUL byte: {s!r}")
+    return b
+
+
+def build_stack(aspace: AddressSpace, argv, envp, auxv: list[tuple[int, int]], *,
+                execfn, random_bytes: bytes | None = None,
+                platform: bytes = PLATFORM) -> tuple[int, int]:
+    """Maps the stack and writes the initial process stack, as Linux does:
+    from the top, a NULL word, the execfn string, the env strings, the argv
+    strings, the platform string, 16 random bytes (AT_RANDOM); then, at a
+    16-byte aligned sp: argc, argv[], NULL, envp[], NULL, auxv pairs, AT_NULL.
+
+    ``auxv`` lacks AT_RANDOM, AT_EXECFN, AT_PLATFORM: they are added here.
+    Returns (sp, address of the random bytes)."""
+    lay = aspace.layout
+    mmu = aspace.mmu
+    aspace.map(lay.stack_bottom, lay.stack_top - lay.stack_bottom, 3, "[stack]")
+    argv = [_to_bytes(a) for a in argv]
+    envp = [_to_bytes(e) for e in envp]
+    execfn = _to_bytes(execfn)
+    if random_bytes is None:
+        random_bytes = os.urandom(16)
+    if len(random_bytes) != 16:
+        raise ValueError(f"random_bytes must be 16 bytes, got {len(random_bytes)}")
+
+    p = lay.stack_top - 8          # the NULL word at the very top
+    p -= len(execfn) + 1
+    execfn_addr = p
+    env_addrs, arg_addrs = [], []
+    # the argv then envp strings end just below execfn
+    blob = b"".join(a + b"\0" for a in argv) + b"".join(e + b"\0" for e in envp)
+    p -= len(blob)
+    blob_addr = p
+    q = blob_addr
+    for a in argv:
+        arg_addrs.append(q)
+        q += len(a) + 1
+    for e in envp:
+        env_addrs.append(q)
+        q += len(e) + 1
+    if lay.stack_top - p > lay.STACK_SIZE // 4:
+        raise ValueError("argument list and environment too long (E2BIG)")
+    mmu.mem_write(blob_addr, blob)
+    mmu.mem_write(execfn_addr, execfn + b"\0")
+    p &= ~15
+    p -= len(platform) + 1
+    platform_addr = p
+    mmu.mem_write(platform_addr, platform + b"\0")
+    p &= ~15
+    p -= 16
+    random_addr = p
+    mmu.mem_write(random_addr, random_bytes)
+
+    aux = list(auxv) + [(AT_RANDOM, random_addr), (AT_EXECFN, execfn_addr),
+                        (AT_PLATFORM, platform_addr), (AT_NULL, 0)]
+    words = [len(argv)] + arg_addrs + [0] + env_addrs + [0]
+    for k, v in aux:
+        words += [k, v]
+    sp = (p - 8 * len(words)) & ~15
+    mmu.mem_write(sp, struct.pack(f"<{len(words)}Q", *[w & (2**64 - 1) for w in words]))
+    return sp, random_addr
+
+
+def load_program(aspace: AddressSpace, path, argv=None, envp=None, *, sysroot=None,
+                 execfn=None, random_bytes: bytes | None = None,
+                 elf: ElfFile | None = None) -> LoadedProgram:
+    """Loads the program at ``path`` (and its dynamic loader), sets up brk and
+    the initial stack. Returns where to start and the stack pointer."""
+    path = os.fspath(path)
+    elf = elf or read_elf(path)
+    exe = map_image(aspace, elf, aspace.layout.pie_base if elf.is_pie else None)
+    aspace.set_brk_start(exe.high)
+    interp = None
+    if elf.interp is not None:
+        ipath = find_interpreter(elf.interp, sysroot, path)
+        ielf = read_elf(ipath)
+        if ielf.interp is not None:
+            raise ElfError(ipath, "the dynamic loader itself names an interpreter")
+        interp = map_image(aspace, ielf)
+    uid, gid = os.getuid(), os.getgid()
+    auxv = [
+        (AT_HWCAP, HWCAP_RV64IMAFDC),
+        (AT_PAGESZ, PAGE_SIZE),
+        (AT_CLKTCK, 100),
+        (AT_PHDR, exe.phdr),
+        (AT_PHENT, elf.phentsize),
+        (AT_PHNUM, elf.phnum),
+        (AT_BASE, interp.bias if interp else 0),
+        (AT_FLAGS, 0),
+        (AT_ENTRY, exe.entry),
+        (AT_UID, uid), (AT_EUID, os.geteuid()),
+        (AT_GID, gid), (AT_EGID, os.getegid()),
+        (AT_SECURE, 0),
+    ]
+    argv = [path] if argv is None else list(argv)
+    envp = [] if envp is None else list(envp)
+    sp, rnd = build_stack(aspace, argv, envp, auxv,
+                          execfn=path if execfn is None else execfn, random_bytes=random_bytes)
+    if elf.exec_stack:   # PT_GNU_STACK asks for an executable stack
+        lay = aspace.layout
+        aspace.protect(lay.stack_bottom, lay.stack_top - lay.stack_bottom, 7)
+    entry = interp.entry if interp else exe.entry
+    return LoadedProgram(exe, interp, entry, sp, auxv, rnd)
+
+
+def read_stack(mmu, sp: int) -> dict:
+    """Decodes an initial process stack at ``sp`` (for tests and debugging):
+    {"argc", "argv", "envp", "auxv": {tag: value}}."""
+    def u64(a):
+        return struct.unpack("<Q", mmu.mem_read(a, 8))[0]
+
+    def cstr(a):
+        out = bytearray()
+        while True:
+            chunk = mmu.mem_read(a, 1)
+            if chunk == b"\0":
+                return bytes(out)
+            out += chunk
+            a += 1
+
+    argc = u64(sp)
+    argv = [cstr(u64(sp + 8 * (1 + i))) for i in range(argc)]
+    p = sp + 8 * (argc + 2)
+    envp = []
+    while (a := u64(p)) != 0:
+        envp.append(cstr(a))
+        p += 8
+    p += 8
+    auxv = {}
+    while True:
+        k, v = u64(p), u64(p + 8)
+        p += 16
+        if k == AT_NULL:
+            break
+        auxv[k] = v
+    return {"argc": argc, "argv": argv, "envp": envp, "auxv": auxv}

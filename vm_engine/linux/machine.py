@@ -1,0 +1,262 @@
+"""A Linux user-mode machine: one riscv64 program in its own guest address
+space, its system calls served by the host (like qemu-riscv64)."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import warnings
+
+from .._core import FlatMMU
+from ..errors import ExecutionError
+from ..interpreter import Interpreter
+from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, JITConfig
+from .elf import LoadedProgram, load_program, read_elf
+from .memory import AddressSpace, Layout
+from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExit
+
+DEFAULT_ADDRESS_SPACE = 1 << 36
+
+
+def _executor(executor) -> ExecutorType:
+    if isinstance(executor, ExecutorType):
+        return executor
+    try:
+        return ExecutorType(str(executor).lower())
+    except ValueError:
+        raise ValueError(f"unknown executor {executor!r}: expected one of "
+                         f"{', '.join(e.value for e in ExecutorType)}") from None
+
+
+def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu):
+    """The execution engine for ``executor``. Only the interpreter exists yet:
+    ExecutorType.JIT warns and runs the interpreter; ExecutorType.Hybrid (the
+    default: interpret, compile hot code) runs the interpreter silently, since
+    interpreting is what it does before code gets hot."""
+    if jit_config is not None and not isinstance(jit_config, JITConfig):
+        raise TypeError(f"jit_config must be a JITConfig, got {type(jit_config).__name__}")
+    if jit_config is not None:
+        jit_config.validate()
+    if executor is ExecutorType.JIT:
+        warnings.warn("the JIT is not available yet: running the program with the interpreter",
+                      RuntimeWarning, stacklevel=3)
+    return Interpreter(mmu)
+
+
+def _env_list(env) -> list:
+    if env is None:
+        env = os.environ
+    if isinstance(env, dict) or hasattr(env, "items"):
+        out = []
+        for k, v in env.items():
+            k = k if isinstance(k, bytes) else os.fsencode(k)
+            v = v if isinstance(v, bytes) else os.fsencode(v)
+            out.append(k + b"=" + v)
+        return out
+    return list(env)
+
+
+class _Watchdog(threading.Thread):
+    """Stops the machine after ``timeout`` seconds: keeps asking the cpu to stop
+    until the run loop notices (a request made while a syscall is served would
+    otherwise be lost)."""
+
+    def __init__(self, machine: "Machine", timeout: float):
+        super().__init__(daemon=True, name="vm_engine-linux-timeout")
+        self.machine = machine
+        self.timeout = timeout
+        self.done = threading.Event()
+
+    def run(self):
+        if self.done.wait(self.timeout):
+            return
+        while not self.done.is_set():
+            self.machine.stop()
+            self.done.wait(0.01)
+
+
+class Machine:
+    """A riscv64 Linux program loaded into a FlatMMU, ready to run.
+
+    Build one with ``Machine.load_elf(path, ...)``; ``run()`` executes it until
+    it exits (status ExecStatus.Exit, ``exit_code`` set) or a limit is reached
+    (Budget / Stopped: call ``run()`` again to continue). A program killed by
+    a signal (abort(), a signal it sent itself with the default action) also
+    ends with status Exit: ``exit_code`` is 128 + the signal number, as a shell
+    reports it, and ``term_signal`` is the signal. A guest fault raises
+    ExecutionError (its signal handlers are not called). ``strace = True``
+    prints each system call to stderr (or to ``strace_file``).
+
+    Executors: only the interpreter exists yet. ExecutorType.JIT warns
+    (RuntimeWarning) and interprets; ExecutorType.Hybrid, the default, interprets
+    silently (it is the interpreting tier of the hybrid engine).
+    """
+
+    def __init__(self, mmu, aspace: AddressSpace, cpu, kernel: Kernel, program: LoadedProgram,
+                 path: str, executor: ExecutorType, jit_config: JITConfig | None):
+        self.mmu = mmu
+        self.aspace = aspace
+        self.cpu = cpu
+        self.kernel = kernel
+        self.program = program
+        self.path = path
+        self.executor = executor
+        self.jit_config = jit_config
+        self.exit_code: int | None = None
+        self.term_signal: int | None = None    # the signal that ended the program, if any
+        self.stats = ExecStats()               # totals over every run() call
+        self._stop = False
+
+    @classmethod
+    def load_elf(cls, path, argv=None, env=None, sysroot=None,
+                 executor=ExecutorType.Hybrid, jit_config: JITConfig | None = None,
+                 stdin=None, stdout=None, stderr=None, *, cwd=None,
+                 address_space: int = DEFAULT_ADDRESS_SPACE,
+                 random_bytes: bytes | None = None) -> "Machine":
+        """Loads the riscv64 ELF program at ``path``.
+
+        argv: the program's arguments including argv[0] (default: [path]).
+        env: a dict or a list of "NAME=value" strings (default: the host's environment).
+        sysroot: where the dynamic loader and shared libraries come from, for
+          dynamically linked programs (like qemu-riscv64 -L), e.g.
+          "/usr/riscv64-linux-gnu"; absolute paths the guest opens are looked
+          up there first.
+        stdin: None (the host's), bytes, a host fd, or a file object.
+        stdout, stderr: None (the host's), a bytearray (collects the output),
+          a host fd, or an object with write(bytes).
+        cwd: the guest's initial working directory (default: the host's).
+        random_bytes: the 16 AT_RANDOM bytes (default: os.urandom).
+        Raises ElfError if the file cannot be loaded.
+        """
+        path = os.fspath(path)
+        executor = _executor(executor)
+        elf = read_elf(path)
+        mmu = FlatMMU(address_space=address_space)
+        aspace = AddressSpace(mmu, Layout(address_space))
+        cpu = make_cpu(executor, jit_config, mmu)
+        argv = [path] if argv is None else list(argv)
+        program = load_program(aspace, path, argv, _env_list(env), sysroot=sysroot,
+                               random_bytes=random_bytes, elf=elf)
+        kernel = Kernel(mmu, aspace, cpu, exe_path=path, argv=argv, sysroot=sysroot, cwd=cwd,
+                        stdin=stdin, stdout=stdout, stderr=stderr)
+        cpu.reg_write("sp", program.sp)
+        cpu.pc = program.entry
+        return cls(mmu, aspace, cpu, kernel, program, path, executor, jit_config)
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def exited(self) -> bool:
+        return self.exit_code is not None
+
+    @property
+    def strace(self) -> bool:
+        return self.kernel.strace
+
+    @strace.setter
+    def strace(self, on: bool) -> None:
+        self.kernel.strace = bool(on)
+
+    @property
+    def strace_file(self):
+        return self.kernel.strace_file
+
+    @strace_file.setter
+    def strace_file(self, f) -> None:
+        self.kernel.strace_file = f
+
+    def stop(self) -> None:
+        """Asks a running ``run()`` (in another thread) to return (status Stopped)."""
+        self._stop = True
+        self.cpu.request_stop()
+
+    def close(self) -> None:
+        """Closes the host files the guest has open."""
+        self.kernel.close_all()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, max_instructions: int | None = None, timeout: float | None = None) -> ExecResult:
+        """Runs the program until it exits, executes ``max_instructions`` more
+        instructions (status Budget), ``timeout`` seconds pass or stop() is
+        called (status Stopped). Raises ExecutionError on a guest fault."""
+        if max_instructions is not None and max_instructions < 0:
+            raise ValueError("max_instructions must be >= 0")
+        if timeout is not None and timeout < 0:
+            raise ValueError("timeout must be >= 0")
+        stats = ExecStats()
+        if self.exited:
+            return ExecResult(ExecStatus.Exit, stats, self.cpu.pc, self.exit_code)
+        for stream in (sys.stdout, sys.stderr):   # keep the host's and the guest's output in order
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        self._stop = False
+        watchdog = None
+        if timeout is not None:
+            watchdog = _Watchdog(self, timeout)
+            watchdog.start()
+        remaining = max_instructions
+        t0 = time.perf_counter()
+        cpu, kernel = self.cpu, self.kernel
+        status = None
+        try:
+            while True:
+                if self._stop:
+                    status = ExecStatus.Stopped
+                    break
+                try:
+                    r = cpu.run(max_instructions=remaining)
+                except ExecutionError as e:
+                    if e.result is not None:
+                        self._add(stats, e.result.stats)
+                        stats.time = time.perf_counter() - t0
+                        self._add(self.stats, e.result.stats, with_time=False)
+                        self.stats.time += stats.time
+                        e.result.stats = stats
+                    raise
+                self._add(stats, r.stats)
+                if remaining is not None:
+                    remaining = max(0, remaining - r.stats.instructions)
+                if r.status is ExecStatus.Ecall:
+                    kernel.syscall()
+                elif r.status is ExecStatus.Ebreak:
+                    kernel.raise_signal(SIGTRAP)
+                    kernel.deliver_signals()
+                elif r.status in (ExecStatus.Budget, ExecStatus.Stopped):
+                    status = ExecStatus.Stopped if self._stop else r.status
+                    break
+        except ProcessExit as e:
+            self.exit_code = e.status
+            self.term_signal = e.signal
+            if kernel.strace:
+                kernel.trace(f"+++ killed by {SIGNAL_NAMES.get(e.signal, e.signal)} +++"
+                             if e.signal is not None else f"+++ exited with {e.status} +++")
+            kernel.close_all()
+            status = ExecStatus.Exit
+        finally:
+            if watchdog is not None:
+                watchdog.done.set()
+            stats.time = time.perf_counter() - t0
+        self._add(self.stats, stats, with_time=False)
+        self.stats.time += stats.time
+        return ExecResult(status, stats, cpu.pc, self.exit_code)
+
+    @staticmethod
+    def _add(total: ExecStats, part: ExecStats, with_time: bool = False) -> None:
+        total.instructions += part.instructions
+        total.memory_accesses += part.memory_accesses
+        if with_time:
+            total.time += part.time
+
+    def describe_exit(self) -> str:
+        """'exit code N' or 'killed by SIGNAME'."""
+        if self.term_signal is not None:
+            return f"killed by {SIGNAL_NAMES.get(self.term_signal, self.term_signal)}"
+        return f"exit code {self.exit_code}"

@@ -1,0 +1,2234 @@
+"""Linux system calls for a riscv64 user-mode guest.
+
+The numbers are the asm-generic table as riscv64 builds it (__ARCH_WANT_NEW_STAT,
+__ARCH_WANT_SET_GET_RLIMIT, plus riscv_hwprobe 258 and riscv_flush_icache 259).
+Handlers return what the kernel returns: a result, or -errno. Struct layouts
+are riscv64's (LP64, asm-generic): struct stat is the 128-byte one.
+
+Guest file descriptors map to host file descriptors (or to in-memory buffers,
+for embedding) through a table: the guest's 0/1/2 can be the host's or bytes.
+Paths go to the host file system; absolute paths that exist under the sysroot
+are taken from there first (like qemu-riscv64 -L), so the dynamic loader finds
+the riscv64 libraries.
+
+One process, one thread: there is no fork, clone or exec. Signals sent to the
+process itself (kill, tgkill, raise, abort) are delivered: default actions end
+the program as a signal death, handlers run on a signal frame laid out like the
+kernel's (siginfo + ucontext) and return through rt_sigreturn.
+"""
+from __future__ import annotations
+
+import errno as E
+import io
+import os
+import resource
+import select
+import stat as S
+import struct
+import sys
+import time
+from types import SimpleNamespace
+
+from ..errors import GuestMemoryError, VmError
+from .memory import PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, page_down, page_up
+
+MASK64 = (1 << 64) - 1
+
+#: syscall number -> name, riscv64
+SYSCALL_NAMES = {
+    0: "io_setup", 1: "io_destroy", 2: "io_submit", 3: "io_cancel", 4: "io_getevents",
+    5: "setxattr", 6: "lsetxattr", 7: "fsetxattr", 8: "getxattr", 9: "lgetxattr",
+    10: "fgetxattr", 11: "listxattr", 12: "llistxattr", 13: "flistxattr", 14: "removexattr",
+    15: "lremovexattr", 16: "fremovexattr", 17: "getcwd", 18: "lookup_dcookie", 19: "eventfd2",
+    20: "epoll_create1", 21: "epoll_ctl", 22: "epoll_pwait", 23: "dup", 24: "dup3",
+    25: "fcntl", 26: "inotify_init1", 27: "inotify_add_watch", 28: "inotify_rm_watch",
+    29: "ioctl", 30: "ioprio_set", 31: "ioprio_get", 32: "flock", 33: "mknodat", 34: "mkdirat",
+    35: "unlinkat", 36: "symlinkat", 37: "linkat", 38: "renameat", 39: "umount2", 40: "mount",
+    41: "pivot_root", 42: "nfsservctl", 43: "statfs", 44: "fstatfs", 45: "truncate",
+    46: "ftruncate", 47: "fallocate", 48: "faccessat", 49: "chdir", 50: "fchdir", 51: "chroot",
+    52: "fchmod", 53: "fchmodat", 54: "fchownat", 55: "fchown", 56: "openat", 57: "close",
+    58: "vhangup", 59: "pipe2", 60: "quotactl", 61: "getdents64", 62: "lseek", 63: "read",
+    64: "write", 65: "readv", 66: "writev", 67: "pread64", 68: "pwrite64", 69: "preadv",
+    70: "pwritev", 71: "sendfile", 72: "pselect6", 73: "ppoll", 74: "signalfd4",
+    75: "vmsplice", 76: "splice", 77: "tee", 78: "readlinkat", 79: "newfstatat", 80: "fstat",
+    81: "sync", 82: "fsync", 83: "fdatasync", 84: "sync_file_range", 85: "timerfd_create",
+    86: "timerfd_settime", 87: "timerfd_gettime", 88: "utimensat", 89: "acct", 90: "capget",
+    91: "capset", 92: "personality", 93: "exit", 94: "exit_group", 95: "waitid",
+    96: "set_tid_address", 97: "unshare", 98: "futex", 99: "set_robust_list",
+    100: "get_robust_list", 101: "nanosleep", 102: "getitimer", 103: "setitimer",
+    104: "kexec_load", 105: "init_module", 106: "delete_module", 107: "timer_create",
+    108: "timer_gettime", 109: "timer_getoverrun", 110: "timer_settime", 111: "timer_delete",
+    112: "clock_settime", 113: "clock_gettime", 114: "clock_getres", 115: "clock_nanosleep",
+    116: "syslog", 117: "ptrace", 118: "sched_setparam", 119: "sched_setscheduler",
+    120: "sched_getscheduler", 121: "sched_getparam", 122: "sched_setaffinity",
+    123: "sched_getaffinity", 124: "sched_yield", 125: "sched_get_priority_max",
+    126: "sched_get_priority_min", 127: "sched_rr_get_interval", 128: "restart_syscall",
+    129: "kill", 130: "tkill", 131: "tgkill", 132: "sigaltstack", 133: "rt_sigsuspend",
+    134: "rt_sigaction", 135: "rt_sigprocmask", 136: "rt_sigpending", 137: "rt_sigtimedwait",
+    138: "rt_sigqueueinfo", 139: "rt_sigreturn", 140: "setpriority", 141: "getpriority",
+    142: "reboot", 143: "setregid", 144: "setgid", 145: "setreuid", 146: "setuid",
+    147: "setresuid", 148: "getresuid", 149: "setresgid", 150: "getresgid", 151: "setfsuid",
+    152: "setfsgid", 153: "times", 154: "setpgid", 155: "getpgid", 156: "getsid",
+    157: "setsid", 158: "getgroups", 159: "setgroups", 160: "uname", 161: "sethostname",
+    162: "setdomainname", 163: "getrlimit", 164: "setrlimit", 165: "getrusage", 166: "umask",
+    167: "prctl", 168: "getcpu", 169: "gettimeofday", 170: "settimeofday", 171: "adjtimex",
+    172: "getpid", 173: "getppid", 174: "getuid", 175: "geteuid", 176: "getgid",
+    177: "getegid", 178: "gettid", 179: "sysinfo", 180: "mq_open", 181: "mq_unlink",
+    182: "mq_timedsend", 183: "mq_timedreceive", 184: "mq_notify", 185: "mq_getsetattr",
+    186: "msgget", 187: "msgctl", 188: "msgrcv", 189: "msgsnd", 190: "semget", 191: "semctl",
+    192: "semtimedop", 193: "semop", 194: "shmget", 195: "shmctl", 196: "shmat", 197: "shmdt",
+    198: "socket", 199: "socketpair", 200: "bind", 201: "listen", 202: "accept",
+    203: "connect", 204: "getsockname", 205: "getpeername", 206: "sendto", 207: "recvfrom",
+    208: "setsockopt", 209: "getsockopt", 210: "shutdown", 211: "sendmsg", 212: "recvmsg",
+    213: "readahead", 214: "brk", 215: "munmap", 216: "mremap", 217: "add_key",
+    218: "request_key", 219: "keyctl", 220: "clone", 221: "execve", 222: "mmap",
+    223: "fadvise64", 224: "swapon", 225: "swapoff", 226: "mprotect", 227: "msync",
+    228: "mlock", 229: "munlock", 230: "mlockall", 231: "munlockall", 232: "mincore",
+    233: "madvise", 234: "remap_file_pages", 235: "mbind", 236: "get_mempolicy",
+    237: "set_mempolicy", 238: "migrate_pages", 239: "move_pages", 240: "rt_tgsigqueueinfo",
+    241: "perf_event_open", 242: "accept4", 243: "recvmmsg", 258: "riscv_hwprobe",
+    259: "riscv_flush_icache", 260: "wait4", 261: "prlimit64", 262: "fanotify_init",
+    263: "fanotify_mark", 264: "name_to_handle_at", 265: "open_by_handle_at",
+    266: "clock_adjtime", 267: "syncfs", 268: "setns", 269: "sendmmsg",
+    270: "process_vm_readv", 271: "process_vm_writev", 272: "kcmp", 273: "finit_module",
+    274: "sched_setattr", 275: "sched_getattr", 276: "renameat2", 277: "seccomp",
+    278: "getrandom", 279: "memfd_create", 280: "bpf", 281: "execveat", 282: "userfaultfd",
+    283: "membarrier", 284: "mlock2", 285: "copy_file_range", 286: "preadv2", 287: "pwritev2",
+    288: "pkey_mprotect", 289: "pkey_alloc", 290: "pkey_free", 291: "statx",
+    292: "io_pgetevents", 293: "rseq", 294: "kexec_file_load", 424: "pidfd_send_signal",
+    425: "io_uring_setup", 426: "io_uring_enter", 427: "io_uring_register", 428: "open_tree",
+    429: "move_mount", 430: "fsopen", 431: "fsconfig", 432: "fsmount", 433: "fspick",
+    434: "pidfd_open", 435: "clone3", 436: "close_range", 437: "openat2", 438: "pidfd_getfd",
+    439: "faccessat2", 440: "process_madvise", 441: "epoll_pwait2", 442: "mount_setattr",
+    443: "quotactl_fd", 444: "landlock_create_ruleset", 445: "landlock_add_rule",
+    446: "landlock_restrict_self", 447: "memfd_secret", 448: "process_mrelease",
+    449: "futex_waitv", 450: "set_mempolicy_home_node", 451: "cachestat", 452: "fchmodat2",
+    453: "map_shadow_stack", 454: "futex_wake", 455: "futex_wait", 456: "futex_requeue",
+    457: "statmount", 458: "listmount", 459: "lsm_get_self_attr", 460: "lsm_set_self_attr",
+    461: "lsm_list_modules", 462: "mseal",
+}
+NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
+
+# -- constants (asm-generic values, as riscv64 uses them) --------------------------------
+AT_FDCWD = -100
+AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW = 0x100, 0x200, 0x200, 0x400
+AT_NO_AUTOMOUNT, AT_EMPTY_PATH, AT_STATX_SYNC_TYPE = 0x800, 0x1000, 0x6000
+
+O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR = 3, 0, 1, 2
+O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o200, 0o400, 0o1000, 0o2000, 0o4000
+O_DSYNC, O_ASYNC, O_DIRECT, O_LARGEFILE, O_DIRECTORY = 0o10000, 0o20000, 0o40000, 0o100000, 0o200000
+O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH = 0o400000, 0o1000000, 0o2000000, 0o4010000, 0o10000000
+O_TMPFILE = 0o20200000
+_OPEN_FLAGS = [  # guest bit(s) -> host os.O_* name, most specific first
+    (O_TMPFILE, "O_TMPFILE"), (O_SYNC, "O_SYNC"), (O_CREAT, "O_CREAT"), (O_EXCL, "O_EXCL"),
+    (O_NOCTTY, "O_NOCTTY"), (O_TRUNC, "O_TRUNC"), (O_APPEND, "O_APPEND"),
+    (O_NONBLOCK, "O_NONBLOCK"), (O_DSYNC, "O_DSYNC"), (O_ASYNC, "O_ASYNC"),
+    (O_DIRECT, "O_DIRECT"), (O_DIRECTORY, "O_DIRECTORY"), (O_NOFOLLOW, "O_NOFOLLOW"),
+    (O_NOATIME, "O_NOATIME"), (O_CLOEXEC, "O_CLOEXEC"), (O_PATH, "O_PATH"),
+]
+_OPEN_NAMES = [(v, n) for v, n in _OPEN_FLAGS] + [(O_LARGEFILE, "O_LARGEFILE")]
+
+PROT_GROWSDOWN, PROT_GROWSUP = 0x01000000, 0x02000000
+MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 1, 2, 3, 0xF
+MAP_FIXED, MAP_ANONYMOUS, MAP_FIXED_NOREPLACE = 0x10, 0x20, 0x100000
+MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP = 1, 2, 4
+MADV_DONTNEED = 4
+
+SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = range(1, 10)
+SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
+SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 17, 18, 19, 20, 21, 22, 23, 28
+NSIG = 64
+SIG_DFL, SIG_IGN = 0, 1
+SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+MINSIGSTKSZ = 2048
+SI_USER, SI_TKILL = 0, -6
+_DEFAULT_IGNORE = {SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}
+_UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
+SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+                7: "SIGBUS", 8: "SIGFPE", 9: "SIGKILL", 10: "SIGUSR1", 11: "SIGSEGV",
+                12: "SIGUSR2", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM", 16: "SIGSTKFLT",
+                17: "SIGCHLD", 18: "SIGCONT", 19: "SIGSTOP", 20: "SIGTSTP", 21: "SIGTTIN",
+                22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
+                27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
+
+TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
+TIOCGPGRP, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO = 0x540F, 0x5413, 0x5414, 0x541B, 0x5421
+FIONCLEX, FIOCLEX = 0x5450, 0x5451
+TERMIOS_SIZE = 36       # struct termios (kernel): 4 x u32, c_line, c_cc[19]
+
+F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
+F_SETOWN, F_GETOWN, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 8, 9, 36, 37, 38
+F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
+FD_CLOEXEC = 1
+F_UNLCK = 2
+
+CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID = 0, 1, 2, 3
+TIMER_ABSTIME = 1
+FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
+FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
+
+RLIM_INFINITY = MASK64
+RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE",
+                "RLIMIT_RSS", "RLIMIT_NPROC", "RLIMIT_NOFILE", "RLIMIT_MEMLOCK", "RLIMIT_AS",
+                "RLIMIT_LOCKS", "RLIMIT_SIGPENDING", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
+                "RLIMIT_RTPRIO", "RLIMIT_RTTIME"]
+IOV_MAX = 1024
+MAX_RW_COUNT = 0x7FFFF000
+PATH_MAX = 4096
+
+STATX_BASIC_STATS = 0x7FF
+STAT_SIZE, STATX_SIZE = 128, 256
+
+# riscv_hwprobe keys
+HWPROBE_MVENDORID, HWPROBE_MARCHID, HWPROBE_MIMPID = 0, 1, 2
+HWPROBE_BASE_BEHAVIOR, HWPROBE_IMA_EXT_0, HWPROBE_CPUPERF_0 = 3, 4, 5
+HWPROBE_BASE_BEHAVIOR_IMA = 1
+HWPROBE_IMA_FD, HWPROBE_IMA_C = 1, 2
+
+SIGRETURN_CODE = struct.pack("<II", (139 << 20) | (17 << 7) | 0x13, 0x73)  # li a7,139; ecall
+SIGFRAME_SIZE = 128 + 960   # siginfo + ucontext
+UC_SIGMASK, UC_MCONTEXT = 40, 176
+
+_NO_RESULT = object()  # a handler that set the registers itself (rt_sigreturn)
+
+
+def s32(x: int) -> int:
+    x &= 0xFFFFFFFF
+    return x - (1 << 32) if x & 0x80000000 else x
+
+
+def s64(x: int) -> int:
+    x &= MASK64
+    return x - (1 << 64) if x >> 63 else x
+
+
+class Errno(Exception):
+    """Raised inside a handler: the syscall returns -code."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+class ProcessExit(Exception):
+    """The guest process ended: exit/exit_group, or a signal's default action."""
+
+    def __init__(self, status: int, signal: int | None = None):
+        super().__init__(status, signal)
+        self.status = status
+        self.signal = signal
+
+
+class LinuxError(VmError):
+    """The guest did something the Linux layer cannot carry on from (waiting
+    forever in a single-threaded process, for one)."""
+
+
+# -- files ---------------------------------------------------------------------------------
+def _synthetic_stat(mode: int, size: int = 0, ino: int = 0) -> SimpleNamespace:
+    now = time.time_ns()
+    return SimpleNamespace(st_dev=0, st_ino=ino, st_mode=mode, st_nlink=1, st_uid=os.getuid(),
+                           st_gid=os.getgid(), st_rdev=0, st_size=size, st_blksize=4096,
+                           st_blocks=(size + 511) // 512, st_atime_ns=now, st_mtime_ns=now,
+                           st_ctime_ns=now)
+
+
+class GuestFile:
+    """An open file description of the guest (shared by dup'ed descriptors)."""
+
+    host_fd: int | None = None
+    is_dir = False
+
+    def __init__(self, flags: int = O_RDWR, path: str | None = None):
+        self.flags = flags | O_LARGEFILE
+        self.path = path
+        self.refs = 0
+
+    def readable(self) -> bool:
+        return (self.flags & O_ACCMODE) in (O_RDONLY, O_RDWR) and not self.flags & O_PATH
+
+    def writable(self) -> bool:
+        return (self.flags & O_ACCMODE) in (O_WRONLY, O_RDWR) and not self.flags & O_PATH
+
+    def read(self, n: int) -> bytes:
+        raise Errno(E.EINVAL)
+
+    def write(self, data: bytes) -> int:
+        raise Errno(E.EINVAL)
+
+    def pread(self, n: int, offset: int) -> bytes:
+        raise Errno(E.ESPIPE)
+
+    def pwrite(self, data: bytes, offset: int) -> int:
+        raise Errno(E.ESPIPE)
+
+    def lseek(self, offset: int, whence: int) -> int:
+        raise Errno(E.ESPIPE)
+
+    def stat(self):
+        return _synthetic_stat(S.S_IFIFO | 0o600)
+
+    def ioctl(self, kernel: "Kernel", req: int, arg: int) -> int:
+        raise Errno(E.ENOTTY)
+
+    def poll(self, events: int) -> int:
+        return events & (select.POLLIN | select.POLLOUT)
+
+    def get_flags(self) -> int:
+        return self.flags
+
+    def set_flags(self, flags: int) -> None:
+        keep = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME
+        self.flags = (self.flags & ~keep) | (flags & keep)
+
+    def release(self) -> None:
+        pass
+
+
+def _host_flags(guest: int) -> int:
+    out = guest & O_ACCMODE
+    for bit, name in _OPEN_FLAGS:
+        if guest & bit == bit:
+            out |= getattr(os, name, 0)
+            guest &= ~bit
+    return out
+
+
+def _guest_flags(host: int) -> int:
+    out = host & O_ACCMODE
+    for bit, name in _OPEN_FLAGS:
+        h = getattr(os, name, 0)
+        if h and host & h == h:
+            out |= bit
+            host &= ~h
+    return out
+
+
+class HostFile(GuestFile):
+    """A host file descriptor (a file, a pipe, a tty, the host's stdio)."""
+
+    def __init__(self, fd: int, flags: int | None = None, path: str | None = None,
+                 owned: bool = True):
+        if flags is None:
+            try:
+                import fcntl
+                flags = _guest_flags(fcntl.fcntl(fd, fcntl.F_GETFL))
+            except OSError:
+                flags = O_RDWR
+        super().__init__(flags, path)
+        self.host_fd = fd
+        self.owned = owned
+
+    def read(self, n):
+        return os.read(self.host_fd, n)
+
+    def write(self, data):
+        return os.write(self.host_fd, data)
+
+    def pread(self, n, offset):
+        return os.pread(self.host_fd, n, offset)
+
+    def pwrite(self, data, offset):
+        return os.pwrite(self.host_fd, data, offset)
+
+    def lseek(self, offset, whence):
+        return os.lseek(self.host_fd, offset, whence)
+
+    def stat(self):
+        return os.fstat(self.host_fd)
+
+    def poll(self, events):
+        p = select.poll()
+        p.register(self.host_fd, events)
+        got = p.poll(0)
+        return got[0][1] if got else 0
+
+    def get_flags(self):
+        try:
+            import fcntl
+            host = fcntl.fcntl(self.host_fd, fcntl.F_GETFL)
+        except OSError:
+            return self.flags
+        return _guest_flags(host & ~os.O_CLOEXEC) | O_LARGEFILE | (self.flags & O_PATH)
+
+    def set_flags(self, flags):
+        import fcntl
+        super().set_flags(flags)
+        fcntl.fcntl(self.host_fd, fcntl.F_SETFL, _host_flags(self.flags & ~O_ACCMODE
+                                                              & ~O_LARGEFILE))
+
+    def ioctl(self, kernel, req, arg):
+        import fcntl
+        import termios
+        fd = self.host_fd
+        if req == TCGETS:
+            kernel.write_mem(arg, fcntl.ioctl(fd, termios.TCGETS, bytes(TERMIOS_SIZE)))
+            return 0
+        if req in (TCSETS, TCSETSW, TCSETSF):
+            host = {TCSETS: termios.TCSETS, TCSETSW: termios.TCSETSW,
+                    TCSETSF: termios.TCSETSF}[req]
+            fcntl.ioctl(fd, host, kernel.read_mem(arg, TERMIOS_SIZE))
+            return 0
+        if req == TIOCGWINSZ:
+            kernel.write_mem(arg, fcntl.ioctl(fd, termios.TIOCGWINSZ, bytes(8)))
+            return 0
+        if req == TIOCSWINSZ:
+            fcntl.ioctl(fd, termios.TIOCSWINSZ, kernel.read_mem(arg, 8))
+            return 0
+        if req == TIOCGPGRP:
+            kernel.write_mem(arg, fcntl.ioctl(fd, termios.TIOCGPGRP, bytes(4)))
+            return 0
+        if req == FIONREAD:
+            kernel.write_mem(arg, fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))
+            return 0
+        if req == FIONBIO:
+            on = struct.unpack("<i", kernel.read_mem(arg, 4))[0]
+            os.set_blocking(fd, not on)
+            self.flags = (self.flags | O_NONBLOCK) if on else (self.flags & ~O_NONBLOCK)
+            return 0
+        raise Errno(E.ENOTTY)
+
+    def release(self):
+        if self.owned:
+            try:
+                os.close(self.host_fd)
+            except OSError:
+                pass
+
+
+class DirFile(HostFile):
+    """An open directory: getdents64 lists it (a snapshot taken at the first call)."""
+
+    is_dir = True
+
+    def __init__(self, fd, flags, path):
+        super().__init__(fd, flags, path)
+        self.entries = None
+        self.pos = 0
+
+    def read(self, n):
+        raise Errno(E.EISDIR)
+
+    def listing(self):
+        if self.entries is None:
+            st = os.fstat(self.host_fd)
+            entries = [(st.st_ino, 4, b"."), (st.st_ino, 4, b"..")]
+            try:
+                parent = os.stat("..", dir_fd=self.host_fd)
+                entries[1] = (parent.st_ino, 4, b"..")
+            except OSError:
+                pass
+            with os.scandir(self.host_fd) as it:
+                for e in it:
+                    try:
+                        if e.is_symlink():
+                            t = 10
+                        elif e.is_dir(follow_symlinks=False):
+                            t = 4
+                        elif e.is_file(follow_symlinks=False):
+                            t = 8
+                        else:
+                            m = e.stat(follow_symlinks=False).st_mode
+                            t = {S.S_IFIFO: 1, S.S_IFCHR: 2, S.S_IFBLK: 6,
+                                 S.S_IFSOCK: 12}.get(S.S_IFMT(m), 0)
+                    except OSError:
+                        t = 0
+                    entries.append((e.inode(), t, os.fsencode(e.name)))
+            self.entries = entries
+        return self.entries
+
+    def lseek(self, offset, whence):
+        if whence == os.SEEK_SET and offset >= 0:
+            if offset == 0:
+                self.entries = None
+            self.pos = offset
+            return offset
+        if whence == os.SEEK_CUR and self.pos + offset >= 0:
+            self.pos += offset
+            return self.pos
+        raise Errno(E.EINVAL)
+
+
+class BytesInput(GuestFile):
+    """Guest stdin from bytes, or from a Python file object without a file descriptor."""
+
+    def __init__(self, source):
+        super().__init__(O_RDONLY)
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            source = io.BytesIO(bytes(source))
+        self.source = source
+
+    def read(self, n):
+        data = self.source.read(n)
+        if isinstance(data, str):
+            data = data.encode()
+        return data or b""
+
+    def lseek(self, offset, whence):
+        if not (hasattr(self.source, "seekable") and self.source.seekable()):
+            raise Errno(E.ESPIPE)
+        try:
+            return self.source.seek(offset, whence)
+        except (ValueError, OSError):
+            raise Errno(E.EINVAL)
+
+
+class BufferOutput(GuestFile):
+    """Guest output collected into a bytearray or written to a Python file object."""
+
+    def __init__(self, sink):
+        super().__init__(O_WRONLY)
+        self.sink = sink
+
+    def write(self, data):
+        sink = self.sink
+        if isinstance(sink, bytearray):
+            sink += data
+        elif isinstance(sink, io.TextIOBase):
+            buf = getattr(sink, "buffer", None)
+            if buf is not None:
+                sink.flush()
+                buf.write(data)
+                buf.flush()
+            else:
+                sink.write(data.decode("utf-8", "replace"))
+        else:
+            sink.write(data)
+        return len(data)
+
+
+class ProcFile(GuestFile):
+    """A read-only file with contents made up at open (/proc/self/maps)."""
+
+    def __init__(self, data: bytes, path: str):
+        super().__init__(O_RDONLY, path)
+        self.data = data
+        self.pos = 0
+
+    def read(self, n):
+        out = self.data[self.pos:self.pos + n]
+        self.pos += len(out)
+        return out
+
+    def pread(self, n, offset):
+        return self.data[offset:offset + n]
+
+    def lseek(self, offset, whence):
+        base = {0: 0, 1: self.pos, 2: len(self.data)}.get(whence)
+        if base is None or base + offset < 0:
+            raise Errno(E.EINVAL)
+        self.pos = base + offset
+        return self.pos
+
+    def stat(self):
+        return _synthetic_stat(S.S_IFREG | 0o444)
+
+
+def make_stdio(target, fd: int, writing: bool) -> GuestFile:
+    """The guest file for stdin (fd 0) / stdout (1) / stderr (2): None = the
+    host's; an int = that host fd; bytes (stdin); a bytearray or an object with
+    write() (stdout/stderr); a file object with a real fileno() = that fd."""
+    if target is None:
+        return HostFile(fd, owned=False)
+    if isinstance(target, int) and not isinstance(target, bool):
+        return HostFile(target, owned=False)
+    if not writing and isinstance(target, (bytes, bytearray, memoryview, str)):
+        return BytesInput(target.encode() if isinstance(target, str) else target)
+    if writing and isinstance(target, bytearray):
+        return BufferOutput(target)
+    fileno = getattr(target, "fileno", None)
+    if fileno is not None:
+        try:
+            hostfd = fileno()
+        except (OSError, ValueError, io.UnsupportedOperation):
+            hostfd = None
+        if hostfd is not None and hostfd >= 0:
+            if writing and hasattr(target, "flush"):
+                target.flush()
+            return HostFile(hostfd, owned=False)
+    if writing and hasattr(target, "write"):
+        return BufferOutput(target)
+    if not writing and hasattr(target, "read"):
+        return BytesInput(target)
+    raise TypeError(f"cannot use {type(target).__name__} as guest "
+                    f"{('stdin', 'stdout', 'stderr')[fd]}")
+
+
+# -- structures ----------------------------------------------------------------------------
+def pack_stat(st) -> bytes:
+    """struct stat, riscv64 (asm-generic, 128 bytes)."""
+    def ts(ns):
+        return divmod(ns, 1_000_000_000)
+    a, m, c = ts(st.st_atime_ns), ts(st.st_mtime_ns), ts(st.st_ctime_ns)
+    return struct.pack("<QQIIIIQQqiiqqQqQqQII", st.st_dev & MASK64, st.st_ino & MASK64,
+                       st.st_mode, st.st_nlink & 0xFFFFFFFF, st.st_uid, st.st_gid,
+                       st.st_rdev & MASK64, 0, st.st_size, getattr(st, "st_blksize", 4096),
+                       0, getattr(st, "st_blocks", 0), a[0], a[1], m[0], m[1], c[0], c[1], 0, 0)
+
+
+def pack_statx(st) -> bytes:
+    """struct statx (256 bytes), STATX_BASIC_STATS."""
+    def ts(ns):
+        s, n = divmod(ns, 1_000_000_000)
+        return struct.pack("<qIi", s, n, 0)
+    head = struct.pack("<IIQIIIHHQQQQ", STATX_BASIC_STATS, getattr(st, "st_blksize", 4096), 0,
+                       st.st_nlink & 0xFFFFFFFF, st.st_uid, st.st_gid, st.st_mode & 0xFFFF, 0,
+                       st.st_ino & MASK64, st.st_size, getattr(st, "st_blocks", 0), 0)
+    times = ts(st.st_atime_ns) + bytes(16) + ts(st.st_ctime_ns) + ts(st.st_mtime_ns)
+    devs = struct.pack("<IIIIQ", os.major(st.st_rdev), os.minor(st.st_rdev),
+                       os.major(st.st_dev), os.minor(st.st_dev), 0)
+    return (head + times + devs).ljust(STATX_SIZE, b"\0")
+
+
+def pack_dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
+    reclen = (19 + len(name) + 1 + 7) & ~7
+    return struct.pack("<QqHB", ino & MASK64, off, reclen, dtype) + name + bytes(reclen - 19 - len(name))
+
+
+def _utsfield(s: str | bytes) -> bytes:
+    b = s.encode() if isinstance(s, str) else s
+    return b[:64].ljust(65, b"\0")
+
+
+# -- strace formatting ----------------------------------------------------------------------
+def _quote(data: bytes, limit: int = 32) -> str:
+    out = []
+    for b in data[:limit]:
+        c = chr(b)
+        if c == "\n":
+            out.append("\\n")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "\r":
+            out.append("\\r")
+        elif c in "\"\\":
+            out.append("\\" + c)
+        elif 32 <= b < 127:
+            out.append(c)
+        else:
+            out.append(f"\\{b:o}")
+    return '"' + "".join(out) + '"' + ("..." if len(data) > limit else "")
+
+
+def _flags(value: int, names, zero="0") -> str:
+    parts = []
+    for bit, name in names:
+        if bit and value & bit == bit:
+            parts.append(name)
+            value &= ~bit
+    if value:
+        parts.append(hex(value))
+    return "|".join(parts) or zero
+
+
+_AT_NAMES = [(AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"), (AT_REMOVEDIR, "AT_REMOVEDIR"),
+             (AT_SYMLINK_FOLLOW, "AT_SYMLINK_FOLLOW"), (AT_NO_AUTOMOUNT, "AT_NO_AUTOMOUNT"),
+             (AT_EMPTY_PATH, "AT_EMPTY_PATH")]
+_IOCTL_NAMES = {TCGETS: "TCGETS", TCSETS: "TCSETS", TCSETSW: "TCSETSW", TCSETSF: "TCSETSF",
+                TIOCGPGRP: "TIOCGPGRP", TIOCGWINSZ: "TIOCGWINSZ", TIOCSWINSZ: "TIOCSWINSZ",
+                FIONREAD: "FIONREAD", FIONBIO: "FIONBIO", FIONCLEX: "FIONCLEX", FIOCLEX: "FIOCLEX"}
+_FCNTL_NAMES = {F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL",
+                F_SETFL: "F_SETFL", F_GETLK: "F_GETLK", F_SETLK: "F_SETLK", F_SETLKW: "F_SETLKW",
+                F_SETOWN: "F_SETOWN", F_GETOWN: "F_GETOWN", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC",
+                F_SETPIPE_SZ: "F_SETPIPE_SZ", F_GETPIPE_SZ: "F_GETPIPE_SZ"}
+_SKIP = object()   # an argument strace leaves out (openat's mode without O_CREAT)
+
+_PROT_NAMES = [(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"),
+               (PROT_GROWSDOWN, "PROT_GROWSDOWN")]
+_MAP_NAMES = [(MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE"), (MAP_SHARED, "MAP_SHARED"),
+              (MAP_PRIVATE, "MAP_PRIVATE"), (MAP_FIXED, "MAP_FIXED"),
+              (MAP_ANONYMOUS, "MAP_ANONYMOUS"), (0x100, "MAP_GROWSDOWN"),
+              (0x800, "MAP_DENYWRITE"), (0x4000, "MAP_NORESERVE"), (0x8000, "MAP_POPULATE"),
+              (0x20000, "MAP_STACK"), (MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE")]
+
+
+def handler(spec: str = "", ret: str = "d"):
+    """Marks a Kernel method as the handler of the syscall named after it
+    (sys_NAME). ``spec``: one letter per argument, for strace: d int, l long,
+    u unsigned, x hex, p pointer, f fd, s path, b in-buffer (length: next arg),
+    B out-buffer (length: the result), o octal, O open flags, P prot, M mmap
+    flags, S signal, A AT_* flags, R rlimit resource, I ioctl request, C fcntl
+    command, m a mode shown only when the previous argument has O_CREAT.
+    ``ret``: d decimal, x hex."""
+    def deco(fn):
+        fn._syscall = (spec, ret)
+        return fn
+    return deco
+
+
+class Kernel:
+    """The guest process's view of Linux: its files, memory map, signals,
+    identity. ``syscall()`` serves the ecall the cpu just stopped at."""
+
+    def __init__(self, mmu, aspace, cpu, *, exe_path: str, argv=(), sysroot: str | None = None,
+                 cwd: str | None = None, stdin=None, stdout=None, stderr=None):
+        self.mmu = mmu
+        self.aspace = aspace
+        self.cpu = cpu
+        self.exe_path = os.path.realpath(exe_path)
+        self.argv = [a if isinstance(a, bytes) else os.fsencode(a) for a in argv]
+        self.sysroot = os.path.abspath(sysroot) if sysroot else None
+        self.cwd = os.path.abspath(cwd or os.getcwd())
+        self.pid = os.getpid()
+        self.ppid = os.getppid()
+        self.umask = 0o022
+        self.comm = os.fsencode(os.path.basename(exe_path))[:15]
+        self.fds: dict[int, list] = {}  # guest fd -> [GuestFile, cloexec]
+        for fd, target in enumerate((stdin, stdout, stderr)):
+            self.install(make_stdio(target, fd, fd > 0), at=fd)
+        self.sigactions: dict[int, tuple[int, int, int]] = {}
+        self.sigmask = 0
+        self.pending = 0
+        self.pending_code: dict[int, int] = {}
+        self.altstack = (0, SS_DISABLE, 0)
+        self.trampoline = 0
+        self.tid_address = 0
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
+        stack = aspace.layout.STACK_SIZE
+        self.rlimits = [[RLIM_INFINITY, RLIM_INFINITY] for _ in RLIMIT_NAMES]
+        self.rlimits[3] = [stack, RLIM_INFINITY]
+        self.rlimits[4] = [0, RLIM_INFINITY]
+        self.rlimits[7] = [min(nofile[0], 1024), nofile[1] if nofile[1] >= 0 else RLIM_INFINITY]
+        self.rlimits[8] = [8 << 20, 8 << 20]
+        self.rlimits[13] = [0, 0]
+        self.rlimits[14] = [0, 0]
+        self.start_time = time.monotonic()
+        self.strace = False
+        self.strace_file = None
+        self.syscall_count = 0
+        self._table = {}
+        for name in dir(type(self)):
+            if name.startswith("sys_"):
+                fn = getattr(self, name)
+                spec, ret = fn._syscall
+                nargs = fn.__code__.co_argcount - 1
+                self._table[NR[name[4:]]] = (name[4:], fn, nargs, spec, ret)
+
+    # -- the fd table ------------------------------------------------------------------
+    def install(self, f: GuestFile, cloexec: bool = False, at: int | None = None,
+                lowest: int = 0) -> int:
+        if at is None:
+            fd = lowest
+            while fd in self.fds:
+                fd += 1
+            if fd >= self.rlimits[7][0]:
+                raise Errno(E.EMFILE)
+        else:
+            fd = at
+            self.close_fd(fd)
+        f.refs += 1
+        self.fds[fd] = [f, cloexec]
+        return fd
+
+    def file(self, fd: int) -> GuestFile:
+        entry = self.fds.get(s32(fd))
+        if entry is None:
+            raise Errno(E.EBADF)
+        return entry[0]
+
+    def close_fd(self, fd: int) -> bool:
+        entry = self.fds.pop(fd, None)
+        if entry is None:
+            return False
+        f = entry[0]
+        f.refs -= 1
+        if f.refs == 0:
+            f.release()
+        return True
+
+    def close_all(self) -> None:
+        for fd in list(self.fds):
+            self.close_fd(fd)
+
+    # -- guest memory ------------------------------------------------------------------
+    def read_mem(self, addr: int, n: int) -> bytes:
+        if n <= 0:
+            return b""
+        if not self.aspace.check_access(addr, n, PROT_READ):
+            raise Errno(E.EFAULT)
+        return self.mmu.mem_read(addr, n)
+
+    def write_mem(self, addr: int, data: bytes) -> None:
+        if not data:
+            return
+        if not self.aspace.check_access(addr, len(data), PROT_WRITE):
+            raise Errno(E.EFAULT)
+        self.mmu.mem_write(addr, data)
+
+    def check_writable(self, addr: int, n: int) -> None:
+        if n > 0 and not self.aspace.check_access(addr, n, PROT_WRITE):
+            raise Errno(E.EFAULT)
+
+    def read_cstr(self, addr: int, limit: int = PATH_MAX) -> bytes:
+        out = bytearray()
+        while True:
+            chunk = self.read_mem(addr, PAGE_SIZE - (addr & PAGE_MASK))
+            i = chunk.find(0)
+            if i >= 0:
+                out += chunk[:i]
+                break
+            out += chunk
+            addr += len(chunk)
+            if len(out) >= limit:
+                raise Errno(E.ENAMETOOLONG)
+        if len(out) >= limit:
+            raise Errno(E.ENAMETOOLONG)
+        return bytes(out)
+
+    def read_u64(self, addr: int) -> int:
+        return struct.unpack("<Q", self.read_mem(addr, 8))[0]
+
+    def read_timespec(self, addr: int) -> float:
+        sec, nsec = struct.unpack("<qq", self.read_mem(addr, 16))
+        if sec < 0 or not 0 <= nsec < 1_000_000_000:
+            raise Errno(E.EINVAL)
+        return sec + nsec / 1e9
+
+    # -- paths -------------------------------------------------------------------------
+    def host_path(self, path: bytes) -> str:
+        """An absolute guest path on the host: the sysroot's copy if it has one."""
+        p = os.fsdecode(path)
+        if p == "/proc/self/exe" or p == f"/proc/{self.pid}/exe":
+            return self.exe_path
+        if self.sysroot and p != "/" and not p.startswith(("/proc/", "/dev/", "/sys/", "/tmp/")):
+            cand = self.sysroot + p
+            if os.path.lexists(cand):
+                return cand
+        return p
+
+    def resolve(self, dirfd: int, path: bytes):
+        """(host path, host dir fd or None) for a guest (dirfd, path) pair
+        (callers handle AT_EMPTY_PATH's empty path themselves)."""
+        dirfd = s32(dirfd)
+        if not path:
+            raise Errno(E.ENOENT)
+        if path.startswith(b"/"):
+            return self.host_path(path), None
+        if dirfd == AT_FDCWD:
+            return os.path.join(self.cwd, os.fsdecode(path)), None
+        f = self.file(dirfd)
+        if not f.is_dir or f.host_fd is None:
+            raise Errno(E.ENOTDIR)
+        return os.fsdecode(path), f.host_fd
+
+    def _display_path(self, host: str, dfd) -> str:
+        if dfd is None:
+            return host
+        for f, _ in self.fds.values():
+            if f.host_fd == dfd and f.path:
+                return os.path.join(f.path, host)
+        return host
+
+    def _with_umask(self, fn, *args, **kwargs):
+        old = os.umask(self.umask)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            os.umask(old)
+
+    # -- dispatch ----------------------------------------------------------------------
+    def syscall(self) -> None:
+        """Serves the ecall the cpu stopped at (a7 = number, a0-a5 = arguments),
+        writes the result to a0, then delivers any signal that became pending.
+        Raises ProcessExit when the process ends."""
+        cpu = self.cpu
+        nr = cpu.reg_read(17)
+        args = [cpu.reg_read(10 + i) for i in range(6)]
+        self.syscall_count += 1
+        entry = self._table.get(nr)
+        if entry is None:
+            if self.strace:
+                name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
+                self.trace(f"{name}({', '.join(hex(a) for a in args)}) = -1 ENOSYS "
+                            f"(not implemented by vm_engine)")
+            cpu.reg_write(10, -E.ENOSYS & MASK64)
+        else:
+            name, fn, nargs, spec, retfmt = entry
+            shown = self._format_args(spec, args) if self.strace else None
+            try:
+                ret = fn(*args[:nargs])
+            except Errno as e:
+                ret = -e.code
+            except GuestMemoryError:
+                ret = -E.EFAULT
+            except OSError as e:
+                ret = -(e.errno or E.EIO)
+            except ProcessExit:
+                if self.strace:
+                    self.trace(f"{name}({', '.join(a for a in shown if a is not _SKIP)}) = ?")
+                raise
+            if self.strace:
+                self._trace_done(name, spec, args, shown, ret, retfmt)
+            if ret is not _NO_RESULT:
+                cpu.reg_write(10, ret & MASK64)
+        if self.pending & ~self.sigmask:
+            self.deliver_signals()
+
+    def trace(self, text: str) -> None:
+        """Writes one strace line."""
+        out = self.strace_file or sys.stderr
+        out.write(text + "\n")
+        out.flush()
+
+    def _format_args(self, spec: str, args) -> list[str]:
+        out = []
+        for i, kind in enumerate(spec):
+            a = args[i]
+            try:
+                if kind == "d":
+                    out.append(str(s32(a)))
+                elif kind == "l":
+                    out.append(str(s64(a)))
+                elif kind == "u":
+                    out.append(str(a))
+                elif kind == "x":
+                    out.append(hex(a))
+                elif kind == "p":
+                    out.append("NULL" if a == 0 else hex(a))
+                elif kind == "f":
+                    out.append("AT_FDCWD" if s32(a) == AT_FDCWD else str(s32(a)))
+                elif kind == "s":
+                    out.append("NULL" if a == 0 else _quote(self.read_cstr(a), 256))
+                elif kind == "b":
+                    out.append(_quote(self.read_mem(a, min(args[i + 1], 64))
+                                      + (b"\0" * (args[i + 1] > 64))))
+                elif kind == "B":
+                    out.append(None)  # filled in after the call
+                elif kind == "o":
+                    out.append(f"0{a:o}")
+                elif kind == "O":
+                    acc = ("O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE")[a & 3]
+                    rest = _flags(a & ~3, _OPEN_NAMES, "")
+                    out.append(acc + ("|" + rest if rest else ""))
+                elif kind == "P":
+                    out.append(_flags(a, _PROT_NAMES, "PROT_NONE"))
+                elif kind == "M":
+                    out.append(_flags(a, _MAP_NAMES))
+                elif kind == "S":
+                    out.append(SIGNAL_NAMES.get(s32(a), str(s32(a))))
+                elif kind == "A":
+                    out.append(_flags(a, _AT_NAMES))
+                elif kind == "R":
+                    out.append(RLIMIT_NAMES[a] if a < len(RLIMIT_NAMES) else str(a))
+                elif kind == "I":
+                    out.append(_IOCTL_NAMES.get(a & 0xFFFFFFFF, hex(a)))
+                elif kind == "C":
+                    out.append(_FCNTL_NAMES.get(s32(a), str(s32(a))))
+                elif kind == "m":
+                    prev = args[i - 1]
+                    out.append(f"0{a:o}" if prev & O_CREAT or prev & O_TMPFILE == O_TMPFILE
+                               else _SKIP)
+                else:
+                    out.append(hex(a))
+            except (Errno, GuestMemoryError):
+                out.append(hex(a))
+        return out
+
+    def _trace_done(self, name, spec, args, shown, ret, retfmt) -> None:
+        if ret is _NO_RESULT:
+            self.trace(f"{name}({', '.join(shown)}) = ?")
+            return
+        for i, kind in enumerate(spec):
+            if kind == "B":
+                if isinstance(ret, int) and ret > 0:
+                    try:
+                        shown[i] = _quote(self.mmu.mem_read(args[i], min(ret, 64))
+                                          + (b"\0" * (ret > 64)))
+                    except GuestMemoryError:
+                        shown[i] = hex(args[i])
+                else:
+                    shown[i] = hex(args[i])
+        if -4096 < ret < 0:
+            code = -ret
+            r = f"-1 {E.errorcode.get(code, str(code))} ({os.strerror(code)})"
+        elif retfmt == "x":
+            r = hex(ret)
+        else:
+            r = str(ret)
+        self.trace(f"{name}({', '.join(a for a in shown if a is not _SKIP)}) = {r}")
+
+    # == files ==============================================================================
+    @handler("fBu")
+    def sys_read(self, fd, buf, count):
+        f = self.file(fd)
+        if not f.readable():
+            raise Errno(E.EBADF)
+        count = min(count, MAX_RW_COUNT)
+        self.check_writable(buf, count)
+        data = f.read(count)
+        self.write_mem(buf, data)
+        return len(data)
+
+    @handler("fbu")
+    def sys_write(self, fd, buf, count):
+        f = self.file(fd)
+        if not f.writable():
+            raise Errno(E.EBADF)
+        data = self.read_mem(buf, min(count, MAX_RW_COUNT))
+        return self._write(f, data)
+
+    def _write(self, f, data, offset=None):
+        try:
+            return f.write(data) if offset is None else f.pwrite(data, offset)
+        except BrokenPipeError:
+            self.raise_signal(SIGPIPE)
+            raise
+
+    def _iovecs(self, iov, iovcnt):
+        iovcnt = s32(iovcnt)
+        if iovcnt < 0 or iovcnt > IOV_MAX:
+            raise Errno(E.EINVAL)
+        raw = self.read_mem(iov, 16 * iovcnt)
+        vecs = [struct.unpack_from("<QQ", raw, 16 * i) for i in range(iovcnt)]
+        if sum(n for _, n in vecs) > MASK64 >> 1:
+            raise Errno(E.EINVAL)
+        return vecs
+
+    @handler("fpd")
+    def sys_readv(self, fd, iov, iovcnt):
+        return self._readv(fd, iov, iovcnt, None)
+
+    @handler("fpd")
+    def sys_writev(self, fd, iov, iovcnt):
+        return self._writev(fd, iov, iovcnt, None)
+
+    @handler("fpdl")
+    def sys_preadv(self, fd, iov, iovcnt, offset):
+        if s64(offset) < 0:
+            raise Errno(E.EINVAL)
+        return self._readv(fd, iov, iovcnt, s64(offset))
+
+    @handler("fpdl")
+    def sys_pwritev(self, fd, iov, iovcnt, offset):
+        if s64(offset) < 0:
+            raise Errno(E.EINVAL)
+        return self._writev(fd, iov, iovcnt, s64(offset))
+
+    def _readv(self, fd, iov, iovcnt, offset):
+        f = self.file(fd)
+        if not f.readable():
+            raise Errno(E.EBADF)
+        vecs = self._iovecs(iov, iovcnt)
+        for base, n in vecs:
+            self.check_writable(base, n)
+        total = min(sum(n for _, n in vecs), MAX_RW_COUNT)
+        data = f.read(total) if offset is None else f.pread(total, offset)
+        pos = 0
+        for base, n in vecs:
+            if pos >= len(data):
+                break
+            part = data[pos:pos + n]
+            self.write_mem(base, part)
+            pos += len(part)
+        return len(data)
+
+    def _writev(self, fd, iov, iovcnt, offset):
+        f = self.file(fd)
+        if not f.writable():
+            raise Errno(E.EBADF)
+        data = b"".join(self.read_mem(base, n) for base, n in self._iovecs(iov, iovcnt))
+        if not data:
+            return 0
+        return self._write(f, data[:MAX_RW_COUNT], offset)
+
+    @handler("fBul")
+    def sys_pread64(self, fd, buf, count, offset):
+        f = self.file(fd)
+        if not f.readable():
+            raise Errno(E.EBADF)
+        if s64(offset) < 0:
+            raise Errno(E.EINVAL)
+        count = min(count, MAX_RW_COUNT)
+        self.check_writable(buf, count)
+        data = f.pread(count, s64(offset))
+        self.write_mem(buf, data)
+        return len(data)
+
+    @handler("fbul")
+    def sys_pwrite64(self, fd, buf, count, offset):
+        f = self.file(fd)
+        if not f.writable():
+            raise Errno(E.EBADF)
+        if s64(offset) < 0:
+            raise Errno(E.EINVAL)
+        return self._write(f, self.read_mem(buf, min(count, MAX_RW_COUNT)), s64(offset))
+
+    def _proc_file(self, path: bytes):
+        p = os.fsdecode(path)
+        for prefix in ("/proc/self/", f"/proc/{self.pid}/"):
+            if p.startswith(prefix):
+                rest = p[len(prefix):]
+                if rest == "maps":
+                    return ProcFile(self.aspace.maps_text().encode(), p)
+                if rest == "cmdline":
+                    return ProcFile(b"".join(a + b"\0" for a in self.argv), p)
+                if rest == "comm":
+                    return ProcFile(self.comm + b"\n", p)
+        return None
+
+    @handler("fsOm")
+    def sys_openat(self, dirfd, path, flags, mode):
+        p = self.read_cstr(path)
+        flags &= 0xFFFFFFFF
+        if p.startswith(b"/proc/"):
+            pf = self._proc_file(p)
+            if pf is not None:
+                if flags & O_ACCMODE != O_RDONLY:
+                    raise Errno(E.EACCES)
+                return self.install(pf, bool(flags & O_CLOEXEC))
+        host, dfd = self.resolve(dirfd, p)
+        hflags = _host_flags(flags) | os.O_CLOEXEC
+        if flags & O_CREAT or flags & O_TMPFILE == O_TMPFILE:
+            hfd = self._with_umask(os.open, host, hflags, mode & 0o7777, dir_fd=dfd)
+        else:
+            hfd = os.open(host, hflags, dir_fd=dfd)
+        shown = os.path.normpath(self._display_path(host, dfd))
+        try:
+            is_dir = S.S_ISDIR(os.fstat(hfd).st_mode)
+            f = DirFile(hfd, flags, shown) if is_dir and not flags & O_PATH else \
+                HostFile(hfd, flags, shown)
+            if is_dir and flags & O_PATH:
+                f.is_dir = True
+            return self.install(f, bool(flags & O_CLOEXEC))
+        except BaseException:
+            os.close(hfd)
+            raise
+
+    @handler("f")
+    def sys_close(self, fd):
+        if not self.close_fd(s32(fd)):
+            raise Errno(E.EBADF)
+        return 0
+
+    @handler("uud")
+    def sys_close_range(self, first, last, flags):
+        first, last = first & 0xFFFFFFFF, last & 0xFFFFFFFF
+        if first > last or flags & ~6:
+            raise Errno(E.EINVAL)
+        for fd in [fd for fd in self.fds if first <= fd <= last]:
+            if flags & 4:   # CLOSE_RANGE_CLOEXEC
+                self.fds[fd][1] = True
+            else:
+                self.close_fd(fd)
+        return 0
+
+    @handler("fld")
+    def sys_lseek(self, fd, offset, whence):
+        f = self.file(fd)
+        whence = s32(whence)
+        if whence not in (0, 1, 2, 3, 4):
+            raise Errno(E.EINVAL)
+        return f.lseek(s64(offset), whence)
+
+    def _stat_path(self, dirfd, path_ptr, flags, allowed):
+        if flags & ~allowed:
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path_ptr) if path_ptr else b""
+        if not p and flags & AT_EMPTY_PATH:
+            if s32(dirfd) == AT_FDCWD:
+                return os.stat(self.cwd)
+            return self.file(dirfd).stat()
+        host, dfd = self.resolve(dirfd, p)
+        return os.stat(host, dir_fd=dfd, follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
+
+    @handler("fp")
+    def sys_fstat(self, fd, buf):
+        st = self.file(fd).stat()
+        self.write_mem(buf, pack_stat(st))
+        return 0
+
+    @handler("fspA")
+    def sys_newfstatat(self, dirfd, path, buf, flags):
+        st = self._stat_path(dirfd, path, flags,
+                             AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)
+        self.write_mem(buf, pack_stat(st))
+        return 0
+
+    @handler("fsAxp")
+    def sys_statx(self, dirfd, path, flags, mask, buf):
+        flags &= 0xFFFFFFFF
+        if flags & AT_STATX_SYNC_TYPE == AT_STATX_SYNC_TYPE:
+            raise Errno(E.EINVAL)
+        st = self._stat_path(dirfd, path, flags, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW
+                             | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)
+        self.write_mem(buf, pack_statx(st))
+        return 0
+
+    @handler("fsBu")
+    def sys_readlinkat(self, dirfd, path, buf, size):
+        p = self.read_cstr(path)
+        if s32(size) <= 0:
+            raise Errno(E.EINVAL)
+        text = None
+        sp = os.fsdecode(p)
+        for prefix in ("/proc/self/", f"/proc/{self.pid}/"):
+            if sp.startswith(prefix):
+                rest = sp[len(prefix):]
+                if rest == "exe":
+                    text = self.exe_path
+                elif rest == "cwd":
+                    text = self.cwd
+                elif rest.startswith("fd/") and rest[3:].isdigit():
+                    f = self.file(int(rest[3:]))
+                    if f.path:
+                        text = f.path
+                    elif f.host_fd is not None:
+                        text = os.readlink(f"/proc/self/fd/{f.host_fd}")
+                    else:
+                        text = f"pipe:[{id(f) & 0xFFFFFF}]"
+        if text is None:
+            host, dfd = self.resolve(dirfd, p)
+            text = os.readlink(host, dir_fd=dfd)
+        data = os.fsencode(text)[:size]
+        self.write_mem(buf, data)
+        return len(data)
+
+    @handler("fpu")
+    def sys_getdents64(self, fd, buf, count):
+        f = self.file(fd)
+        if not isinstance(f, DirFile):
+            raise Errno(E.ENOTDIR)
+        entries = f.listing()
+        out = bytearray()
+        while f.pos < len(entries):
+            ino, dtype, name = entries[f.pos]
+            rec = pack_dirent64(ino, f.pos + 1, dtype, name)
+            if len(out) + len(rec) > count:
+                if not out:
+                    raise Errno(E.EINVAL)
+                break
+            out += rec
+            f.pos += 1
+        self.write_mem(buf, bytes(out))
+        return len(out)
+
+    @handler("fIx")
+    def sys_ioctl(self, fd, req, arg):
+        f = self.file(fd)
+        req &= 0xFFFFFFFF
+        if req == FIOCLEX or req == FIONCLEX:
+            self.fds[s32(fd)][1] = req == FIOCLEX
+            return 0
+        return f.ioctl(self, req, arg)
+
+    @handler("fCx")
+    def sys_fcntl(self, fd, cmd, arg):
+        f = self.file(fd)
+        fd, cmd = s32(fd), s32(cmd)
+        if cmd in (F_DUPFD, F_DUPFD_CLOEXEC):
+            if s32(arg) < 0 or s32(arg) >= self.rlimits[7][0]:
+                raise Errno(E.EINVAL)
+            return self.install(f, cmd == F_DUPFD_CLOEXEC, lowest=s32(arg))
+        if cmd == F_GETFD:
+            return FD_CLOEXEC if self.fds[fd][1] else 0
+        if cmd == F_SETFD:
+            self.fds[fd][1] = bool(arg & FD_CLOEXEC)
+            return 0
+        if cmd == F_GETFL:
+            return f.get_flags()
+        if cmd == F_SETFL:
+            f.set_flags(arg & 0xFFFFFFFF)
+            return 0
+        if cmd in (F_GETLK, F_OFD_GETLK):
+            raw = bytearray(self.read_mem(arg, 32))
+            struct.pack_into("<h", raw, 0, F_UNLCK)
+            self.write_mem(arg, bytes(raw))
+            return 0
+        if cmd in (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW):
+            self.read_mem(arg, 32)
+            return 0
+        if cmd == F_GETOWN:
+            return 0
+        if cmd == F_SETOWN:
+            return 0
+        if cmd == F_GETPIPE_SZ:
+            return 65536
+        if cmd == F_SETPIPE_SZ:
+            return max(s32(arg), PAGE_SIZE)
+        raise Errno(E.EINVAL)
+
+    @handler("f")
+    def sys_dup(self, fd):
+        return self.install(self.file(fd))
+
+    @handler("ffx")
+    def sys_dup3(self, oldfd, newfd, flags):
+        f = self.file(oldfd)
+        if flags & ~O_CLOEXEC or s32(oldfd) == s32(newfd):
+            raise Errno(E.EINVAL)
+        newfd = s32(newfd)
+        if newfd < 0 or newfd >= self.rlimits[7][0]:
+            raise Errno(E.EBADF)
+        return self.install(f, bool(flags & O_CLOEXEC), at=newfd)
+
+    @handler("px")
+    def sys_pipe2(self, fds, flags):
+        if flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT):
+            raise Errno(E.EINVAL)
+        self.check_writable(fds, 8)
+        r, w = os.pipe2(_host_flags(flags & (O_NONBLOCK | O_DIRECT)) | os.O_CLOEXEC)
+        rf = HostFile(r, O_RDONLY | (flags & O_NONBLOCK))
+        wf = HostFile(w, O_WRONLY | (flags & O_NONBLOCK))
+        try:
+            a = self.install(rf, bool(flags & O_CLOEXEC))
+        except Errno:
+            rf.release()
+            wf.release()
+            raise
+        try:
+            b = self.install(wf, bool(flags & O_CLOEXEC))
+        except Errno:
+            self.close_fd(a)
+            wf.release()
+            raise
+        self.write_mem(fds, struct.pack("<ii", a, b))
+        return 0
+
+    @handler("fl")
+    def sys_ftruncate(self, fd, length):
+        f = self.file(fd)
+        if f.host_fd is None or not f.writable():
+            raise Errno(E.EINVAL)
+        if s64(length) < 0:
+            raise Errno(E.EINVAL)
+        os.ftruncate(f.host_fd, s64(length))
+        return 0
+
+    @handler("sl")
+    def sys_truncate(self, path, length):
+        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        if s64(length) < 0:
+            raise Errno(E.EINVAL)
+        os.truncate(host, s64(length))
+        return 0
+
+    @handler("f")
+    def sys_fsync(self, fd):
+        f = self.file(fd)
+        if f.host_fd is not None:
+            os.fsync(f.host_fd)
+        return 0
+
+    @handler("f")
+    def sys_fdatasync(self, fd):
+        return self.sys_fsync(fd)
+
+    @handler("flld")
+    def sys_fadvise64(self, fd, offset, length, advice):
+        self.file(fd)
+        return 0
+
+    @handler("pupxu")
+    def sys_ppoll(self, fds, nfds, tmo, sigmask, sigsetsize):
+        if nfds > self.rlimits[7][0]:
+            raise Errno(E.EINVAL)
+        raw = bytearray(self.read_mem(fds, 8 * nfds))
+        timeout = None if tmo == 0 else self.read_timespec(tmo)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        polled = [struct.unpack_from("<ih", raw, 8 * i) for i in range(nfds)]
+        waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
+                            for fd, _ in polled)
+        while True:
+            ready = 0
+            for i, (fd, events) in enumerate(polled):
+                rev = 0
+                if fd >= 0:
+                    entry = self.fds.get(fd)
+                    if entry is None:
+                        rev = select.POLLNVAL
+                    else:
+                        rev = entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP)
+                struct.pack_into("<H", raw, 8 * i + 6, rev & 0xFFFF)
+                ready += bool(rev)
+            now = time.monotonic()
+            if ready or (deadline is not None and now >= deadline):
+                break
+            if deadline is None and not waits_on_host:
+                raise LinuxError("deadlock: the guest waits in ppoll for nothing that can "
+                                 "happen in a single-threaded process")
+            time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
+        self.write_mem(fds, bytes(raw))
+        return ready
+
+    # -- directories and names ------------------------------------------------------
+    @handler("Bu")
+    def sys_getcwd(self, buf, size):
+        data = os.fsencode(self.cwd) + b"\0"
+        if size < len(data):
+            raise Errno(E.ERANGE)
+        self.write_mem(buf, data)
+        return len(data)
+
+    @handler("s")
+    def sys_chdir(self, path):
+        p = self.read_cstr(path)
+        host = os.fsdecode(p) if p.startswith(b"/") else os.path.join(self.cwd, os.fsdecode(p))
+        if not p:
+            raise Errno(E.ENOENT)
+        if not S.S_ISDIR(os.stat(host).st_mode):
+            raise Errno(E.ENOTDIR)
+        self.cwd = os.path.normpath(host)
+        return 0
+
+    @handler("f")
+    def sys_fchdir(self, fd):
+        f = self.file(fd)
+        if not f.is_dir or not f.path:
+            raise Errno(E.ENOTDIR)
+        self.cwd = f.path
+        return 0
+
+    @handler("fsA")
+    def sys_unlinkat(self, dirfd, path, flags):
+        if flags & ~AT_REMOVEDIR:
+            raise Errno(E.EINVAL)
+        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        if flags & AT_REMOVEDIR:
+            os.rmdir(host, dir_fd=dfd)
+        else:
+            os.unlink(host, dir_fd=dfd)
+        return 0
+
+    @handler("fso")
+    def sys_mkdirat(self, dirfd, path, mode):
+        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        self._with_umask(os.mkdir, host, mode & 0o7777, dir_fd=dfd)
+        return 0
+
+    @handler("fsfs")
+    def sys_renameat(self, olddirfd, oldpath, newdirfd, newpath):
+        return self.sys_renameat2(olddirfd, oldpath, newdirfd, newpath, 0)
+
+    @handler("fsfsx")
+    def sys_renameat2(self, olddirfd, oldpath, newdirfd, newpath, flags):
+        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath))
+        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath))
+        if flags & ~1:   # only RENAME_NOREPLACE
+            raise Errno(E.EINVAL)
+        if flags & 1:
+            try:
+                os.stat(dst, dir_fd=ddfd, follow_symlinks=False)
+            except FileNotFoundError:
+                pass
+            else:
+                raise Errno(E.EEXIST)
+        os.rename(src, dst, src_dir_fd=sdfd, dst_dir_fd=ddfd)
+        return 0
+
+    @handler("sfs")
+    def sys_symlinkat(self, target, newdirfd, linkpath):
+        t = os.fsdecode(self.read_cstr(target))
+        host, dfd = self.resolve(newdirfd, self.read_cstr(linkpath))
+        os.symlink(t, host, dir_fd=dfd)
+        return 0
+
+    @handler("fsfsx")
+    def sys_linkat(self, olddirfd, oldpath, newdirfd, newpath, flags):
+        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath))
+        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath))
+        os.link(src, dst, src_dir_fd=sdfd, dst_dir_fd=ddfd,
+                follow_symlinks=bool(flags & AT_SYMLINK_FOLLOW))
+        return 0
+
+    @handler("fso")
+    def sys_faccessat(self, dirfd, path, mode):
+        return self.sys_faccessat2(dirfd, path, mode, 0)
+
+    @handler("fsoA")
+    def sys_faccessat2(self, dirfd, path, mode, flags):
+        if mode & ~7 or flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path)
+        if not p and flags & AT_EMPTY_PATH:
+            st = self._stat_path(dirfd, 0, AT_EMPTY_PATH, AT_EMPTY_PATH)
+            return 0 if st else 0
+        host, dfd = self.resolve(dirfd, p)
+        follow = not flags & AT_SYMLINK_NOFOLLOW
+        os.stat(host, dir_fd=dfd, follow_symlinks=follow)  # ENOENT, ENOTDIR, ...
+        if mode and not os.access(host, mode, dir_fd=dfd, effective_ids=bool(flags & AT_EACCESS),
+                                  follow_symlinks=follow):
+            raise Errno(E.EACCES)
+        return 0
+
+    @handler("fo")
+    def sys_fchmod(self, fd, mode):
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EBADF)
+        os.chmod(f.host_fd, mode & 0o7777)
+        return 0
+
+    @handler("fso")
+    def sys_fchmodat(self, dirfd, path, mode):
+        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        os.chmod(host, mode & 0o7777, dir_fd=dfd)
+        return 0
+
+    @handler("o")
+    def sys_umask(self, mask):
+        old = self.umask
+        self.umask = mask & 0o777
+        return old
+
+    # == memory ===============================================================================
+    @handler("p", "x")
+    def sys_brk(self, addr):
+        return self.aspace.set_brk(addr)
+
+    @handler("pxPMfx", "x")
+    def sys_mmap(self, addr, length, prot, flags, fd, offset):
+        aspace = self.aspace
+        lay = aspace.layout
+        if length == 0 or offset & PAGE_MASK:
+            raise Errno(E.EINVAL)
+        size = page_up(length)
+        if size > lay.size:
+            raise Errno(E.ENOMEM)
+        if prot & ~7:
+            raise Errno(E.EINVAL)
+        mtype = flags & MAP_TYPE
+        if mtype not in (MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE):
+            raise Errno(E.EINVAL)
+        f = None
+        if not flags & MAP_ANONYMOUS:
+            f = self.file(fd)
+            if f.host_fd is None or f.is_dir:
+                raise Errno(E.ENODEV)
+            if not f.readable() or (mtype != MAP_PRIVATE and prot & PROT_WRITE
+                                    and not f.writable()):
+                raise Errno(E.EACCES)
+        fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)
+        if fixed:
+            if addr & PAGE_MASK:
+                raise Errno(E.EINVAL)
+            if addr + size > lay.size:
+                raise Errno(E.ENOMEM)
+            if addr < lay.mmap_min:
+                raise Errno(E.EPERM)
+            if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED \
+                    and not aspace.is_free(addr, size):
+                raise Errno(E.EEXIST)
+            start = addr
+        else:
+            hint = page_down(addr)
+            if hint and hint >= lay.mmap_min and aspace.is_free(hint, size):
+                start = hint
+            else:
+                start = aspace.find_free(size)
+                if start is None:
+                    raise Errno(E.ENOMEM)
+        data = b""
+        if f is not None:
+            data = os.pread(f.host_fd, length, offset)
+        eff = prot | (PROT_READ if prot & PROT_WRITE else 0)
+        aspace.map(start, size, eff, name=(f.path or "") if f else "", offset=offset,
+                   replace=bool(fixed))
+        if data:
+            self.mmu.mem_write(start, data)
+        return start
+
+    @handler("px")
+    def sys_munmap(self, addr, length):
+        if addr & PAGE_MASK or length == 0 or addr + length > self.aspace.layout.size:
+            raise Errno(E.EINVAL)
+        self.aspace.unmap(addr, page_up(length))
+        return 0
+
+    @handler("pxP")
+    def sys_mprotect(self, addr, length, prot):
+        if addr & PAGE_MASK or prot & ~(7 | PROT_GROWSDOWN | PROT_GROWSUP):
+            raise Errno(E.EINVAL)
+        size = page_up(length)
+        if size == 0:
+            return 0
+        if prot & PROT_GROWSDOWN:
+            v = self.aspace.find(addr)
+            if v is None:
+                raise Errno(E.ENOMEM)
+            size += addr - v.start
+            addr = v.start
+        if not self.aspace.is_fully_mapped(addr, size):
+            raise Errno(E.ENOMEM)
+        prot &= 7
+        self.aspace.protect(addr, size, prot | (PROT_READ if prot & PROT_WRITE else 0))
+        return 0
+
+    @handler("pxxxp", "x")
+    def sys_mremap(self, old, old_size, new_size, flags, new_addr):
+        aspace = self.aspace
+        if old & PAGE_MASK or flags & ~7 or new_size == 0:
+            raise Errno(E.EINVAL)
+        if flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and not flags & MREMAP_MAYMOVE:
+            raise Errno(E.EINVAL)
+        if flags & MREMAP_DONTUNMAP:
+            raise Errno(E.EINVAL)
+        old_size, new_size = page_up(old_size), page_up(new_size)
+        if old_size == 0:
+            raise Errno(E.EINVAL)
+        v = aspace.find(old)
+        if v is None or old + old_size > v.end:
+            raise Errno(E.EFAULT)
+        prot, name = v.prot, v.name
+
+        def move(dest):
+            keep = min(old_size, new_size)
+            data = self.mmu.mem_read(old, keep)
+            aspace.map(dest, new_size, prot, name, replace=True)
+            self.mmu.mem_write(dest, data)
+            aspace.unmap(old, old_size)
+            return dest
+
+        if flags & MREMAP_FIXED:
+            if new_addr & PAGE_MASK or new_addr + new_size > aspace.layout.size:
+                raise Errno(E.EINVAL)
+            if new_addr < old + old_size and old < new_addr + new_size:
+                raise Errno(E.EINVAL)
+            return move(new_addr)
+        if new_size <= old_size:
+            if new_size < old_size:
+                aspace.unmap(old + new_size, old_size - new_size)
+            return old
+        if aspace.is_free(old + old_size, new_size - old_size):
+            aspace.map(old + old_size, new_size - old_size, prot, name)
+            aspace._merge()
+            return old
+        if not flags & MREMAP_MAYMOVE:
+            raise Errno(E.ENOMEM)
+        dest = aspace.find_free(new_size)
+        if dest is None:
+            raise Errno(E.ENOMEM)
+        return move(dest)
+
+    @handler("pxd")
+    def sys_madvise(self, addr, length, advice):
+        if addr & PAGE_MASK:
+            raise Errno(E.EINVAL)
+        size = page_up(length)
+        if advice == MADV_DONTNEED and size:
+            if not self.aspace.is_fully_mapped(addr, size):
+                raise Errno(E.ENOMEM)
+            end = addr + size
+            for i in self.aspace._overlapping(addr, end):   # drop the pages: zero-filled again
+                v = self.aspace.vmas[i]
+                lo, hi = max(v.start, addr), min(v.end, end)
+                self.mmu.mem_unmap(lo, hi - lo)
+                self.mmu.mem_map(lo, hi - lo, v.prot)
+        return 0
+
+    @handler("pxd")
+    def sys_msync(self, addr, length, flags):
+        if addr & PAGE_MASK:
+            raise Errno(E.EINVAL)
+        return 0
+
+    @handler("px")
+    def sys_mlock(self, addr, length):
+        return 0
+
+    @handler("px")
+    def sys_munlock(self, addr, length):
+        return 0
+
+    @handler("x")
+    def sys_mlockall(self, flags):
+        return 0
+
+    @handler("")
+    def sys_munlockall(self):
+        return 0
+
+    # == process ==============================================================================
+    @handler("d")
+    def sys_exit(self, status):
+        raise ProcessExit(status & 0xFF)
+
+    @handler("d")
+    def sys_exit_group(self, status):
+        raise ProcessExit(status & 0xFF)
+
+    @handler("p")
+    def sys_set_tid_address(self, tidptr):
+        self.tid_address = tidptr
+        return self.pid
+
+    @handler("pu")
+    def sys_set_robust_list(self, head, length):
+        if length != 24:
+            raise Errno(E.EINVAL)
+        return 0
+
+    @handler("puxx")
+    def sys_rseq(self, rseq, length, flags, sig):
+        raise Errno(E.ENOSYS)
+
+    @handler("")
+    def sys_getpid(self):
+        return self.pid
+
+    @handler("")
+    def sys_getppid(self):
+        return self.ppid
+
+    @handler("")
+    def sys_gettid(self):
+        return self.pid
+
+    @handler("")
+    def sys_getuid(self):
+        return os.getuid()
+
+    @handler("")
+    def sys_geteuid(self):
+        return os.geteuid()
+
+    @handler("")
+    def sys_getgid(self):
+        return os.getgid()
+
+    @handler("")
+    def sys_getegid(self):
+        return os.getegid()
+
+    @handler("ppp")
+    def sys_getresuid(self, r, e, s):
+        for p, v in zip((r, e, s), os.getresuid()):
+            self.write_mem(p, struct.pack("<I", v))
+        return 0
+
+    @handler("ppp")
+    def sys_getresgid(self, r, e, s):
+        for p, v in zip((r, e, s), os.getresgid()):
+            self.write_mem(p, struct.pack("<I", v))
+        return 0
+
+    @handler("d")
+    def sys_getpgid(self, pid):
+        if s32(pid) not in (0, self.pid):
+            raise Errno(E.ESRCH)
+        return os.getpgid(0)
+
+    @handler("d")
+    def sys_getsid(self, pid):
+        if s32(pid) not in (0, self.pid):
+            raise Errno(E.ESRCH)
+        return os.getsid(0)
+
+    @handler("dp")
+    def sys_getgroups(self, size, lst):
+        groups = os.getgroups()
+        if s32(size) == 0:
+            return len(groups)
+        if s32(size) < len(groups):
+            raise Errno(E.EINVAL)
+        self.write_mem(lst, struct.pack(f"<{len(groups)}I", *groups))
+        return len(groups)
+
+    @handler("dxxxx")
+    def sys_prctl(self, option, a2, a3, a4, a5):
+        option = s32(option)
+        if option == 15:   # PR_SET_NAME
+            self.comm = self.read_cstr(a2, 1 << 20)[:15]
+            return 0
+        if option == 16:   # PR_GET_NAME
+            self.write_mem(a2, self.comm.ljust(16, b"\0"))
+            return 0
+        if option == 3:    # PR_GET_DUMPABLE
+            return 1
+        if option == 4:    # PR_SET_DUMPABLE
+            return 0
+        raise Errno(E.EINVAL)
+
+    @handler("x")
+    def sys_personality(self, persona):
+        return 0
+
+    @handler("dRpp")
+    def sys_prlimit64(self, pid, res, new, old):
+        if s32(pid) not in (0, self.pid):
+            raise Errno(E.ESRCH)
+        if res >= len(self.rlimits):
+            raise Errno(E.EINVAL)
+        cur = self.rlimits[res]
+        newval = None
+        if new:
+            newval = list(struct.unpack("<QQ", self.read_mem(new, 16)))
+            if newval[0] > newval[1]:
+                raise Errno(E.EINVAL)
+            if newval[1] > cur[1] and os.geteuid() != 0:
+                raise Errno(E.EPERM)
+        if old:
+            self.write_mem(old, struct.pack("<QQ", *cur))
+        if newval is not None:
+            self.rlimits[res] = newval
+        return 0
+
+    @handler("Rp")
+    def sys_getrlimit(self, res, rlim):
+        return self.sys_prlimit64(0, res, 0, rlim)
+
+    @handler("Rp")
+    def sys_setrlimit(self, res, rlim):
+        return self.sys_prlimit64(0, res, rlim, 0)
+
+    @handler("p")
+    def sys_uname(self, buf):
+        u = os.uname()
+        self.write_mem(buf, b"".join(_utsfield(s) for s in (
+            "Linux", u.nodename, u.release, u.version, "riscv64", "(none)")))
+        return 0
+
+    @handler("p")
+    def sys_sysinfo(self, buf):
+        try:
+            pages, avail = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_AVPHYS_PAGES")
+            pagesize = os.sysconf("SC_PAGE_SIZE")
+        except (ValueError, OSError):
+            pages, avail, pagesize = 1 << 20, 1 << 19, 4096
+        try:
+            with open("/proc/uptime") as fp:
+                uptime = int(float(fp.read().split()[0]))
+        except (OSError, ValueError, IndexError):
+            uptime = int(time.monotonic())
+        try:
+            loads = [int(x * 65536) for x in os.getloadavg()]
+        except OSError:
+            loads = [0, 0, 0]
+        data = struct.pack("<q3QQQQQQQHH4xQQI4x", uptime, *loads, pages * pagesize,
+                           avail * pagesize, 0, 0, 0, 0, 1, 0, 0, 0, 1)
+        self.write_mem(buf, data)
+        return 0
+
+    @handler("dup")
+    def sys_sched_getaffinity(self, pid, size, mask):
+        if s32(pid) not in (0, self.pid):
+            raise Errno(E.ESRCH)
+        if size < 8 or size & 7:
+            raise Errno(E.EINVAL)
+        self.write_mem(mask, struct.pack("<Q", 1))
+        return 8
+
+    @handler("dup")
+    def sys_sched_setaffinity(self, pid, size, mask):
+        if s32(pid) not in (0, self.pid):
+            raise Errno(E.ESRCH)
+        self.read_mem(mask, min(size, 8))
+        return 0
+
+    @handler("")
+    def sys_sched_yield(self):
+        return 0
+
+    @handler("d")
+    def sys_sched_getscheduler(self, pid):
+        return 0
+
+    @handler("dp")
+    def sys_sched_getparam(self, pid, param):
+        self.write_mem(param, bytes(4))
+        return 0
+
+    @handler("d")
+    def sys_sched_get_priority_max(self, policy):
+        return 0
+
+    @handler("d")
+    def sys_sched_get_priority_min(self, policy):
+        return 0
+
+    @handler("ppp")
+    def sys_getcpu(self, cpu, node, cache):
+        if cpu:
+            self.write_mem(cpu, bytes(4))
+        if node:
+            self.write_mem(node, bytes(4))
+        return 0
+
+    @handler("dp")
+    def sys_getrusage(self, who, ru):
+        who = s32(who)
+        if who not in (0, -1, 1):
+            raise Errno(E.EINVAL)
+        r = resource.getrusage(resource.RUSAGE_CHILDREN if who == -1 else resource.RUSAGE_SELF)
+
+        def tv(t):
+            s = int(t)
+            return [s, int((t - s) * 1e6)]
+        fields = tv(r.ru_utime) + tv(r.ru_stime) + [
+            r.ru_maxrss, r.ru_ixrss, r.ru_idrss, r.ru_isrss, r.ru_minflt, r.ru_majflt, r.ru_nswap,
+            r.ru_inblock, r.ru_oublock, r.ru_msgsnd, r.ru_msgrcv, r.ru_nsignals, r.ru_nvcsw,
+            r.ru_nivcsw]
+        self.write_mem(ru, struct.pack("<18q", *fields))
+        return 0
+
+    @handler("p")
+    def sys_times(self, buf):
+        t = os.times()
+        if buf:
+            self.write_mem(buf, struct.pack("<4q", int(t.user * 100), int(t.system * 100),
+                                            int(t.children_user * 100),
+                                            int(t.children_system * 100)))
+        return int(time.monotonic() * 100) & ((1 << 62) - 1)
+
+    @handler("Bux")
+    def sys_getrandom(self, buf, count, flags):
+        if flags & ~7:
+            raise Errno(E.EINVAL)
+        count = min(count, 33554431)
+        self.check_writable(buf, count)
+        self.write_mem(buf, os.urandom(count))
+        return count
+
+    @handler("dpd")
+    def sys_wait4(self, pid, status, options):
+        raise Errno(E.ECHILD)
+
+    @handler("xppxx")
+    def sys_clone(self, flags, stack, ptid, tls, ctid):
+        raise Errno(E.ENOSYS)
+
+    @handler("spp")
+    def sys_execve(self, path, argv, envp):
+        raise Errno(E.ENOSYS)
+
+    @handler("sx")
+    def sys_memfd_create(self, name, flags):
+        label = os.fsdecode(self.read_cstr(name, 250))
+        hfd = os.memfd_create(label, os.MFD_CLOEXEC)
+        return self.install(HostFile(hfd, O_RDWR, f"/memfd:{label}"), bool(flags & 1))
+
+    # -- time ---------------------------------------------------------------------------
+    def _clock(self, clk: int) -> int:
+        clk = s32(clk)
+        if clk < 0 or clk > 11 or clk == 10:   # 10 was CLOCK_SGI_CYCLE, never on Linux
+            raise Errno(E.EINVAL)
+        return clk
+
+    @handler("dp")
+    def sys_clock_gettime(self, clk, tp):
+        ns = time.clock_gettime_ns(self._clock(clk))
+        self.write_mem(tp, struct.pack("<qq", *divmod(ns, 1_000_000_000)))
+        return 0
+
+    @handler("dp")
+    def sys_clock_getres(self, clk, tp):
+        res = time.clock_getres(self._clock(clk))
+        if tp:
+            self.write_mem(tp, struct.pack("<qq", 0, max(1, round(res * 1e9))))
+        return 0
+
+    @handler("pp")
+    def sys_gettimeofday(self, tv, tz):
+        ns = time.time_ns()
+        if tv:
+            self.write_mem(tv, struct.pack("<qq", ns // 1_000_000_000, ns // 1000 % 1_000_000))
+        if tz:
+            self.write_mem(tz, bytes(8))
+        return 0
+
+    @handler("pp")
+    def sys_nanosleep(self, req, rem):
+        t = self.read_timespec(req)
+        time.sleep(t)
+        return 0
+
+    @handler("dxpp")
+    def sys_clock_nanosleep(self, clk, flags, req, rem):
+        clk = self._clock(clk)
+        t = self.read_timespec(req)
+        if flags & TIMER_ABSTIME:
+            t = max(0.0, t - time.clock_gettime(clk))
+        time.sleep(t)
+        return 0
+
+    # -- futexes, hwprobe, icache ----------------------------------------------------------
+    @handler("pdupud")
+    def sys_futex(self, uaddr, op, val, timeout, uaddr2, val3):
+        cmd = op & FUTEX_CMD_MASK
+        if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+            if uaddr & 3:
+                raise Errno(E.EINVAL)
+            cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
+            if cur != val & 0xFFFFFFFF:
+                raise Errno(E.EAGAIN)
+            if timeout:
+                t = self.read_timespec(timeout)
+                if cmd == FUTEX_WAIT_BITSET:   # absolute
+                    clk = CLOCK_REALTIME if op & 256 else CLOCK_MONOTONIC
+                    t = max(0.0, t - time.clock_gettime(clk))
+                time.sleep(t)
+                raise Errno(E.ETIMEDOUT)
+            raise LinuxError(f"deadlock: the guest waits on futex {uaddr:#x} forever "
+                             f"(nothing else runs in a single-threaded process)")
+        if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
+            if cmd == FUTEX_CMP_REQUEUE:
+                cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
+                if cur != val3 & 0xFFFFFFFF:
+                    raise Errno(E.EAGAIN)
+            return 0
+        if cmd == FUTEX_WAKE_OP:
+            old = struct.unpack("<I", self.read_mem(uaddr2, 4))[0]
+            # the operation on *uaddr2; its comparison only decides whom to wake: nobody waits
+            wop, oparg = (val3 >> 28) & 0xF, (val3 >> 12) & 0xFFF
+            if wop & 8:
+                oparg = 1 << (oparg & 31)
+            wop &= 7
+            new = {0: oparg, 1: old + oparg, 2: old | oparg, 3: old & ~oparg,
+                   4: old ^ oparg}.get(wop)
+            if new is None:
+                raise Errno(E.ENOSYS)
+            self.write_mem(uaddr2, struct.pack("<I", new & 0xFFFFFFFF))
+            return 0
+        raise Errno(E.ENOSYS)
+
+    @handler("puupx")
+    def sys_riscv_hwprobe(self, pairs, count, cpusetsize, cpus, flags):
+        if flags:
+            raise Errno(E.EINVAL)
+        values = {HWPROBE_MVENDORID: 0, HWPROBE_MARCHID: 0, HWPROBE_MIMPID: 0,
+                  HWPROBE_BASE_BEHAVIOR: HWPROBE_BASE_BEHAVIOR_IMA,
+                  HWPROBE_IMA_EXT_0: HWPROBE_IMA_FD | HWPROBE_IMA_C,
+                  HWPROBE_CPUPERF_0: 0}
+        raw = bytearray(self.read_mem(pairs, 16 * count))
+        for i in range(count):
+            key = s64(struct.unpack_from("<Q", raw, 16 * i)[0])
+            if key in values:
+                struct.pack_into("<qQ", raw, 16 * i, key, values[key])
+            else:
+                struct.pack_into("<qQ", raw, 16 * i, -1, 0)
+        self.write_mem(pairs, bytes(raw))
+        return 0
+
+    @handler("ppx")
+    def sys_riscv_flush_icache(self, start, end, flags):
+        if flags & ~1:
+            raise Errno(E.EINVAL)
+        self.mmu.flush_code_cache()
+        return 0
+
+    @handler("dx")
+    def sys_membarrier(self, cmd, flags):
+        if s32(cmd) == 0:   # MEMBARRIER_CMD_QUERY: nothing supported (nor needed)
+            return 0
+        raise Errno(E.EINVAL)
+
+    # == signals ==============================================================================
+    @handler("Sppu")
+    def sys_rt_sigaction(self, sig, act, oact, sigsetsize):
+        sig = s32(sig)
+        if sigsetsize != 8:
+            raise Errno(E.EINVAL)
+        if not 1 <= sig <= NSIG or (act and sig in (SIGKILL, SIGSTOP)):
+            raise Errno(E.EINVAL)
+        old = self.sigactions.get(sig, (SIG_DFL, 0, 0))
+        new = struct.unpack("<QQQ", self.read_mem(act, 24)) if act else None
+        if oact:
+            self.write_mem(oact, struct.pack("<QQQ", *old))
+        if new is not None:
+            self.sigactions[sig] = (new[0], new[1], new[2] & ~_UNBLOCKABLE)
+            if new[0] == SIG_IGN or (new[0] == SIG_DFL and sig in _DEFAULT_IGNORE):
+                self.pending &= ~(1 << (sig - 1))
+        return 0
+
+    @handler("dppu")
+    def sys_rt_sigprocmask(self, how, nset, oset, sigsetsize):
+        if sigsetsize != 8:
+            raise Errno(E.EINVAL)
+        old = self.sigmask
+        if nset:
+            how = s32(how)
+            new = struct.unpack("<Q", self.read_mem(nset, 8))[0]
+            if how == 0:
+                mask = old | new
+            elif how == 1:
+                mask = old & ~new
+            elif how == 2:
+                mask = new
+            else:
+                raise Errno(E.EINVAL)
+        if oset:
+            self.write_mem(oset, struct.pack("<Q", old))
+        if nset:
+            self.sigmask = mask & ~_UNBLOCKABLE
+        return 0
+
+    @handler("pu")
+    def sys_rt_sigpending(self, uset, sigsetsize):
+        if sigsetsize > 8:
+            raise Errno(E.EINVAL)
+        self.write_mem(uset, struct.pack("<Q", self.pending & self.sigmask)[:sigsetsize])
+        return 0
+
+    @handler("pu")
+    def sys_rt_sigsuspend(self, uset, sigsetsize):
+        if sigsetsize != 8:
+            raise Errno(E.EINVAL)
+        temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
+        if not self.pending & ~temp:
+            raise LinuxError("deadlock: the guest waits in sigsuspend for a signal "
+                             "that cannot come")
+        saved = self.sigmask
+        self.sigmask = temp
+        self.cpu.reg_write(10, -E.EINTR & MASK64)
+        if not self.deliver_signals(restore_mask=saved):
+            self.sigmask = saved
+        return _NO_RESULT
+
+    @handler("pp")
+    def sys_sigaltstack(self, ss, oss):
+        sp = self.cpu.reg_read(2)
+        on = self._on_altstack(sp)
+        if oss:
+            base, flags, size = self.altstack
+            cur = SS_DISABLE if flags & SS_DISABLE else (SS_ONSTACK if on else 0)
+            self.write_mem(oss, struct.pack("<Qi4xQ", base, cur | (flags & SS_AUTODISARM), size))
+        if ss:
+            base, flags, size = struct.unpack("<Qi4xQ", self.read_mem(ss, 24))
+            flags &= 0xFFFFFFFF
+            if on:
+                raise Errno(E.EPERM)
+            mode = flags & ~SS_AUTODISARM
+            if mode not in (0, SS_ONSTACK, SS_DISABLE):
+                raise Errno(E.EINVAL)
+            if mode == SS_DISABLE:
+                self.altstack = (0, SS_DISABLE, 0)
+            else:
+                if size < MINSIGSTKSZ:
+                    raise Errno(E.ENOMEM)
+                self.altstack = (base, flags & SS_AUTODISARM, size)
+        return 0
+
+    def _on_altstack(self, sp: int) -> bool:
+        base, flags, size = self.altstack
+        return not flags & SS_DISABLE and base < sp <= base + size
+
+    def _check_sig(self, sig: int) -> int:
+        sig = s32(sig)
+        if not 0 <= sig <= NSIG:
+            raise Errno(E.EINVAL)
+        return sig
+
+    @handler("dS")
+    def sys_kill(self, pid, sig):
+        sig = self._check_sig(sig)
+        if s32(pid) not in (0, -1, self.pid):
+            raise Errno(E.EPERM)   # no other processes are reachable from the guest
+        if sig:
+            self.raise_signal(sig, SI_USER)
+        return 0
+
+    @handler("dS")
+    def sys_tkill(self, tid, sig):
+        sig = self._check_sig(sig)
+        if s32(tid) != self.pid:
+            raise Errno(E.ESRCH)
+        if sig:
+            self.raise_signal(sig, SI_TKILL)
+        return 0
+
+    @handler("ddS")
+    def sys_tgkill(self, tgid, tid, sig):
+        sig = self._check_sig(sig)
+        if s32(tgid) != self.pid or s32(tid) != self.pid:
+            raise Errno(E.ESRCH)
+        if sig:
+            self.raise_signal(sig, SI_TKILL)
+        return 0
+
+    @handler("")
+    def sys_rt_sigreturn(self):
+        cpu = self.cpu
+        frame = cpu.reg_read(2)
+        try:
+            uc = self.read_mem(frame + 128, 960)
+        except Errno:
+            raise ProcessExit(128 + SIGSEGV, SIGSEGV)
+        mask = struct.unpack_from("<Q", uc, UC_SIGMASK)[0]
+        gregs = struct.unpack_from("<32Q", uc, UC_MCONTEXT)
+        fregs = struct.unpack_from("<32QI", uc, UC_MCONTEXT + 256)
+        for i in range(1, 32):
+            cpu.reg_write(i, gregs[i])
+        for i in range(32):
+            cpu.reg_write(f"f{i}", fregs[i])
+        cpu.reg_write("fcsr", fregs[32])
+        cpu.pc = gregs[0]
+        self.sigmask = mask & ~_UNBLOCKABLE
+        return _NO_RESULT
+
+    def raise_signal(self, sig: int, code: int = SI_USER) -> None:
+        """Makes ``sig`` pending for the process; syscall() delivers it on return."""
+        handler = self.sigactions.get(sig, (SIG_DFL, 0, 0))[0]
+        if handler == SIG_IGN or (handler == SIG_DFL and sig in _DEFAULT_IGNORE):
+            if sig not in (SIGKILL, SIGSTOP):
+                return
+        self.pending |= 1 << (sig - 1)
+        self.pending_code[sig] = code
+
+    def deliver_signals(self, restore_mask: int | None = None) -> bool:
+        """Acts on the lowest deliverable pending signal: a default action that
+        terminates raises ProcessExit; a handler gets a signal frame (returns
+        True then)."""
+        while True:
+            ready = self.pending & ~self.sigmask
+            if not ready:
+                return False
+            sig = (ready & -ready).bit_length()
+            self.pending &= ~(1 << (sig - 1))
+            code = self.pending_code.pop(sig, SI_USER)
+            handler, flags, mask = self.sigactions.get(sig, (SIG_DFL, 0, 0))
+            if sig in (SIGKILL, SIGSTOP):
+                handler = SIG_DFL
+            if handler == SIG_IGN:
+                continue
+            if handler == SIG_DFL:
+                if sig in _DEFAULT_IGNORE:
+                    continue
+                raise ProcessExit(128 + sig, sig)
+            self._setup_frame(sig, handler, flags, mask, code, restore_mask)
+            return True
+
+    def _setup_frame(self, sig, handler, flags, mask, code, restore_mask=None):
+        cpu = self.cpu
+        if not self.trampoline:
+            where = self.aspace.find_free(PAGE_SIZE)
+            if where is None:
+                raise ProcessExit(128 + SIGSEGV, SIGSEGV)
+            self.aspace.map(where, PAGE_SIZE, PROT_READ | PROT_EXEC, "[vdso]")
+            self.mmu.mem_write(where, SIGRETURN_CODE)
+            self.trampoline = where
+        if self.strace:
+            codes = {SI_USER: "SI_USER", SI_TKILL: "SI_TKILL"}
+            self.trace(f"--- {SIGNAL_NAMES.get(sig, sig)} {{si_signo={SIGNAL_NAMES.get(sig, sig)}, "
+                       f"si_code={codes.get(code, code)}, si_pid={self.pid}, "
+                       f"si_uid={os.getuid()}}} ---")
+        regs = [cpu.reg_read(i) for i in range(32)]
+        fregs = [cpu.reg_read(f"f{i}") for i in range(32)]
+        sp = regs[2]
+        base, ss_flags, size = self.altstack
+        if flags & SA_ONSTACK and not ss_flags & SS_DISABLE and not self._on_altstack(sp):
+            sp = base + size
+            if ss_flags & SS_AUTODISARM:
+                self.altstack = (0, SS_DISABLE, 0)
+        frame = (sp - SIGFRAME_SIZE) & ~15
+        info = struct.pack("<iii4xiI", sig, 0, code, self.pid, os.getuid()).ljust(128, b"\0")
+        uc = struct.pack("<QQQi4xQ", 0, 0, base, ss_flags, size)
+        uc += struct.pack("<Q", self.sigmask if restore_mask is None else restore_mask)
+        uc = uc.ljust(UC_MCONTEXT, b"\0")
+        uc += struct.pack("<32Q", cpu.pc, *regs[1:])
+        uc += struct.pack("<32QI", *fregs, cpu.reg_read("fcsr")).ljust(528, b"\0")
+        try:
+            self.write_mem(frame, info + uc)
+        except Errno:   # no room for the frame: the kernel kills with SIGSEGV
+            raise ProcessExit(128 + SIGSEGV, SIGSEGV)
+        cpu.reg_write(1, self.trampoline)
+        cpu.reg_write(2, frame)
+        cpu.reg_write(10, sig)
+        cpu.reg_write(11, frame)
+        cpu.reg_write(12, frame + 128)
+        cpu.pc = handler
+        self.sigmask |= mask
+        if not flags & SA_NODEFER:
+            self.sigmask |= 1 << (sig - 1)
+        self.sigmask &= ~_UNBLOCKABLE
+        if flags & SA_RESETHAND:
+            self.sigactions[sig] = (SIG_DFL, 0, 0)
