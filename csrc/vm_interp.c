@@ -128,9 +128,18 @@ next_block:
         }
         if (unlikely(--poll_countdown == 0)) {
             poll_countdown = VM_POLL_BLOCKS;
-            if (o->poll && o->poll(o->poll_ctx)) {
-                exit_reason = VM_EXIT_CALLBACK_ERROR;
-                goto out;
+            if (o->poll) {
+                /* Python signal handlers run with the host's FP environment,
+                 * as memory callbacks do (vm_mem.c) */
+                fenv_t env;
+                fegetenv(&env);
+                fesetenv(FE_DFL_ENV);
+                r = o->poll(o->poll_ctx);
+                fesetenv(&env);
+                if (r) {
+                    exit_reason = VM_EXIT_CALLBACK_ERROR;
+                    goto out;
+                }
             }
         }
         if (unlikely(cache->retired)) {
