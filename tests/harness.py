@@ -29,13 +29,18 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
-def run_ours(engine: str, code: bytes, regs=None, data: bytes = b"", max_instructions=None):
+def load(engine: str, code: bytes, data: bytes = b""):
+    """(mmu, cpu): code mapped r-x at CODE, a zeroed r/w data area at DATA."""
     mmu = FlatMMU()
     mmu.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF, "rx")
     mmu.mem_write(CODE, code)
     mmu.mem_map(DATA, DATA_SIZE, "rw")
     mmu.mem_write(DATA, data)
-    cpu = make_engine(engine, mmu)
+    return mmu, make_engine(engine, mmu)
+
+
+def run_ours(engine: str, code: bytes, regs=None, data: bytes = b"", max_instructions=None):
+    mmu, cpu = load(engine, code, data)
     for i, v in (regs or {}).items():
         cpu.reg_write(i, v)
     result = cpu.run(pc=CODE, until=CODE + len(code), max_instructions=max_instructions)

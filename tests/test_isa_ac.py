@@ -5,9 +5,9 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vm_engine import ExecutionError, FaultKind, Instruction
+from vm_engine import ExecStatus, ExecutionError, FaultKind, FlatMMU
 from vm_engine.isa.table import COMPRESSED
-from harness import DATA, ENGINES, asm, assert_same, run_ours, run_unicorn, CODE
+from harness import CODE, DATA, ENGINES, asm, load, make_engine, run_ours
 from test_isa_oracle import VALUES, compare, store_result
 
 AMOS = "amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu".split()
@@ -58,13 +58,7 @@ def test_misaligned_atomics_raise_alignment_faults(engine, text):
 
 def test_reservation_is_cleared_by_a_trap(engine):
     code = asm("lr.d a0, (a1)\necall\nsc.d a4, a3, (a1)\n")
-    from harness import make_engine
-    from vm_engine import FlatMMU, ExecStatus
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, code)
-    m.mem_map(DATA, 0x1000, "rw")
-    cpu = make_engine(engine, m)
+    m, cpu = load(engine, code)
     cpu.reg_write("a1", DATA)
     assert cpu.run(pc=CODE).status is ExecStatus.Ecall
     cpu.run(until=CODE + len(code))
@@ -139,16 +133,10 @@ def test_compressed_loads_and_stores(spec, engine):
 
 
 def test_compressed_floating_point_loads_and_stores(engine):
-    from harness import make_engine
-    from vm_engine import FlatMMU
     code = asm("c.fld fa0, 8(s0)\nc.fsd fa0, 16(s0)\nc.fldsp fa1, 24(sp)\nc.fsdsp fa1, 32(sp)\n")
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, code)
-    m.mem_map(DATA, 0x1000, "rw")
+    m, cpu = load(engine, code)
     m.mem_write(DATA + 8, (0x400921FB54442D18).to_bytes(8, "little"))
     m.mem_write(DATA + 24, (0x4005BF0A8B145769).to_bytes(8, "little"))
-    cpu = make_engine(engine, m)
     cpu.reg_write("s0", DATA)
     cpu.reg_write("sp", DATA)
     cpu.run(pc=CODE, until=CODE + len(code))
@@ -158,8 +146,6 @@ def test_compressed_floating_point_loads_and_stores(engine):
 
 
 def test_four_byte_instruction_straddling_a_page(engine):
-    from harness import make_engine
-    from vm_engine import FlatMMU, ExecStatus
     m = FlatMMU()
     m.mem_map(CODE, 0x2000, "rwx")
     start = CODE + 0x1000 - 4
@@ -174,12 +160,7 @@ def test_four_byte_instruction_straddling_a_page(engine):
 
 
 def test_reserved_compressed_raises_invalid_opcode(engine):
-    from harness import make_engine
-    from vm_engine import FlatMMU
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, asm("c.li a0, 1") + b"\x00\x00")  # 0x0000 is reserved
-    cpu = make_engine(engine, m)
+    m, cpu = load(engine, asm("c.li a0, 1") + b"\x00\x00")  # 0x0000 is reserved
     with pytest.raises(ExecutionError) as info:
         cpu.run(pc=CODE)
     assert info.value.fault.kind is FaultKind.InvalidOpcode and info.value.fault.pc == CODE + 2

@@ -110,23 +110,23 @@ def generate() -> str:
     lines += _decoder("vm_decode_op32", EXECUTABLE, "w & 0x7f", "int", "VM_OP_INVALID")
     lines += ["/* The compressed entry matching a 16-bit word, or VM_C_INVALID. */"]
     lines += _decoder("vm_decode_op16", COMPRESSED, "w & 0x3", "int", "VM_C_INVALID")
-    lines += ["/* Operand fields of entry `op` from word `w`, as the table places them. */",
-              "static inline void vm_decode_fields(int op, uint32_t w, vm_ir *ir)", "{",
-              "    switch (op) {"]
-    for s in EXECUTABLE:
-        lines.append(f"    case {s.c_name}:")
-        lines += [f"        {a}" for a in _field_assignments(s)]
-        lines.append("        break;")
-    lines += ["    default:", "        break;", "    }", "}", ""]
-    lines += ["/* Expands compressed entry `c` of word `w` into the IR of its base instruction. */",
-              "static inline void vm_decode_compressed(int c, uint32_t w, vm_ir *ir)", "{",
-              "    switch (c) {"]
-    for s in COMPRESSED:
-        lines.append(f"    case {s.c_name}:")
-        lines += [f"        {a}" for a in _field_assignments(s)]
-        lines.append("        break;")
-    lines += ["    default:", "        break;", "    }", "}", "", "#endif", ""]
+    lines += _field_decoder("vm_decode_fields", "op", EXECUTABLE,
+                            "Operand fields of entry `op` from word `w`, as the table places them.")
+    lines += _field_decoder("vm_decode_compressed", "c", COMPRESSED,
+                            "Expands compressed entry `c` of word `w` into the IR of its base "
+                            "instruction.")
+    lines += ["#endif", ""]
     return "\n".join(lines)
+
+
+def _field_decoder(name: str, arg: str, specs, comment: str) -> list[str]:
+    lines = [f"/* {comment} */", f"static inline void {name}(int {arg}, uint32_t w, vm_ir *ir)",
+             "{", f"    switch ({arg}) {{"]
+    for s in specs:
+        lines.append(f"    case {s.c_name}:")
+        lines += [f"        {a}" for a in _field_assignments(s)]
+        lines.append("        break;")
+    return lines + ["    default:", "        break;", "    }", "}", ""]
 
 
 def main(argv=None) -> int:
