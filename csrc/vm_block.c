@@ -1,5 +1,6 @@
 /* Decoding guest code into IR blocks, and the cache of decoded blocks. */
 #include "vm_mem.h"
+#include "vm_jit.h"
 #include <stdlib.h>
 
 int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
@@ -287,6 +288,10 @@ void vm_cache_free(vm_block_cache *c)
         }
     }
     vm_cache_free_retired(c);
+    if (c->code) {
+        vm_code_arena_destroy(c->code);
+        free(c->code);
+    }
     free(c->scratch);
     free(c);
 }

@@ -7,6 +7,7 @@
  * taken branch in the middle of a user-built block). */
 #include "vm_interp.h"
 #include "vm_fpu.h"
+#include "vm_jit.h"
 #include <limits.h>
 #include <time.h>
 
@@ -69,13 +70,19 @@ static vm_block *truncated(vm_block_cache *c, const vm_block *b, uint32_t k)
     return s;
 }
 
+/* memory accesses among instructions [from, to) of b */
+static uint32_t mem_ops_between(const vm_block *b, uint32_t from, uint32_t to)
+{
+    uint32_t k = 0;
+    for (uint32_t i = from; i < to; i++)
+        k += (vm_op_flags[b->ir[i].op] & VM_OPF_MEM) != 0;
+    return k;
+}
+
 /* memory accesses among instructions [from, n) of b: taken back on early exit */
 static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
 {
-    uint32_t k = 0;
-    for (uint32_t i = from; i < b->n_insns; i++)
-        k += (vm_op_flags[b->ir[i].op] & VM_OPF_MEM) != 0;
-    return k;
+    return mem_ops_between(b, from, b->n_insns);
 }
 
 #define SEXT32(v) ((uint64_t)(int64_t)(int32_t)(uint32_t)(v))
@@ -174,6 +181,59 @@ next_block:
                 prev->link[link_slot] = b;
             }
         }
+    }
+    if (o->compile && !o->one_block && !b->jit_tried && b->exec_count >= o->compile_threshold) {
+        uint64_t e0 = cache->epoch;
+        b->jit_tried = 1;
+        fenv_t env; /* Python runs with the host's FP environment */
+        fegetenv(&env);
+        fesetenv(FE_DFL_ENV);
+        r = o->compile(o->compile_ctx, b);
+        fesetenv(&env);
+        if (r) {
+            exit_reason = VM_EXIT_CALLBACK_ERROR;
+            goto out;
+        }
+        if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
+            prev = NULL;
+            goto next_block;
+        }
+    }
+    if (b->jit_code && (o->one_block || (budget >= b->jit_len
+            && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
+        vm_jit_rt rt = {cpu, mem, 0, VM_JIT_OK, cache->epoch};
+        b->exec_count++;
+        pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
+        done = rt.done;
+        cpu->instret += done;
+        budget -= done;
+        cpu->mem_accesses += done == b->jit_len ? b->jit_mem : mem_ops_between(b, 0, done);
+        if (unlikely(rt.status == VM_JIT_FAULT)) {
+            cpu->fault_insn = b->ir[done].raw;
+            exit_reason = VM_EXIT_FAULT;
+            goto out;
+        }
+        if (unlikely(rt.status == VM_JIT_CALLBACK_ERROR)) {
+            exit_reason = VM_EXIT_CALLBACK_ERROR;
+            goto out;
+        }
+        if (o->one_block) {
+            if (done < b->n_insns && pc == b->pc + b->ir[done].pc_off) {
+                /* the rest of this block has no compiled code: interpret it */
+                exec = b;
+                bpc = b->pc;
+                epoch = cache->epoch;
+                cpu->instret += b->n_insns - done;
+                cpu->mem_accesses += mem_ops_between(b, done, b->n_insns);
+                ir = b->ir + done;
+                goto *dispatch[ir->op];
+            }
+            exit_reason = VM_EXIT_BLOCK_END;
+            goto out;
+        }
+        prev = b;
+        link_slot = pc != b->end_pc;
+        goto next_block;
     }
     exec = b;
     if (!o->one_block) {

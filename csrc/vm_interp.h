@@ -13,6 +13,12 @@ typedef struct vm_run_opts {
      * stops the run with VM_EXIT_CALLBACK_ERROR */
     int (*poll)(void *ctx);
     void *poll_ctx;
+    /* JIT: called (with the block) once a block has run compile_threshold
+     * times; it may set b->jit_code. Nonzero stops the run with
+     * VM_EXIT_CALLBACK_ERROR. */
+    int (*compile)(void *ctx, vm_block *b);
+    void *compile_ctx;
+    uint64_t compile_threshold;
 } vm_run_opts;
 
 #define VM_POLL_BLOCKS (1u << 16)

@@ -40,6 +40,11 @@ typedef struct vm_block {
     struct vm_block *link[2]; /* successors seen: [0] fall-through, [1] taken/indirect */
     uint64_t link_epoch;    /* links are valid only while this equals cache->epoch */
     uint64_t exec_count;
+    void *jit_code;         /* compiled code for ir[0 .. jit_len), or NULL */
+    uint32_t jit_len;
+    uint32_t jit_mem;       /* memory-accessing instructions among them */
+    uint32_t jit_tried;     /* compilation was attempted (compiled or not) */
+    uint32_t pad_;
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 
@@ -57,6 +62,7 @@ typedef struct vm_block_cache {
     uint64_t byte_limit;    /* flush everything past this */
     uint64_t blocks_built;
     uint64_t invalidations;
+    struct vm_code_arena *code; /* the JIT's executable memory for these blocks, or NULL */
 } vm_block_cache;
 
 typedef struct vm_mem vm_mem;

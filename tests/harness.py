@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 import vm_engine
 from vm_engine import FlatMMU, assemble
 
-#: every engine the execution tests run under (the JIT levels join this list)
-ENGINES = ["interpreter"]
+#: every engine the execution tests run under
+ENGINES = ["interpreter", "jit-L0"]
 
 CODE = 0x10000
 DATA = 0x40000
@@ -18,6 +18,9 @@ MASK64 = (1 << 64) - 1
 def make_engine(name: str, mmu=None):
     if name == "interpreter":
         return vm_engine.Interpreter(mmu)
+    if name.startswith("jit-L"):
+        from vm_engine.jit import JITCompiler
+        return JITCompiler(vm_engine.JITConfig(optimization_level=int(name[5:])), mmu)
     raise ValueError(f"unknown engine {name}")
 
 

@@ -786,14 +786,14 @@ def test_sysroot_paths(tmp_path):
 
 
 # == whole programs ==============================================================================
-def run_case(case, tmp_path, **kw) -> tuple[Machine, object, bytes, bytes]:
+def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()
     d = tmp_path / "work"
     d.mkdir(exist_ok=True)
     m = Machine.load_elf(case.path, argv=case.argv(str(d)), env=case.environ,
                          sysroot=DEFAULT_SYSROOT if case.dynamic else None,
                          stdin=case.stdin or b"", stdout=out, stderr=err,
-                         executor="interpreter", **kw)
+                         executor=executor, **kw)
     r = m.run(timeout=300)
     return m, r, bytes(out), bytes(err)
 
@@ -803,11 +803,12 @@ def _skip_unrunnable(case):
         pytest.skip(f"{case.name} is dynamically linked: needs the riscv64 sysroot")
 
 
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_program_matches_recorded_output(case, tmp_path):
+def test_program_matches_recorded_output(case, executor, tmp_path):
     _skip_unrunnable(case)
     want_out, want_code, want_err = expected(case)
-    m, r, out, err = run_case(case, tmp_path)
+    m, r, out, err = run_case(case, tmp_path, executor)
     assert r.status is ExecStatus.Exit
     assert out == want_out
     assert r.exit_code == want_code == m.exit_code
@@ -900,9 +901,12 @@ def test_stdin_from_file_object(tmp_path):
 
 
 def test_executor_choices():
-    with pytest.warns(RuntimeWarning, match="JIT is not available"):
-        m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray(), executor="jit")
+    from vm_engine.jit import JITCompiler
+    m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray(), executor="jit")
+    assert isinstance(m.cpu, JITCompiler) and m.cpu.compile_threshold == 0
     assert m.run().exit_code == 7
+    m = Machine.load_elf(binpath("asm_hello"), stdout=bytearray(), executor="interpreter")
+    assert not isinstance(m.cpu, JITCompiler)
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -962,8 +966,8 @@ def test_cli_stats_strace_env(capfd):
     err = capfd.readouterr().err
     assert "instructions" in err and "MIPS" in err
     assert 'write(1, "hello from asm\\n", 15) = 15' in err
-    assert cli("--engine", "jit", "--opt-level", "1", binpath("asm_hello")) == 7
-    assert "JIT is not available" in capfd.readouterr().err
+    assert cli("--engine", "jit", "--opt-level", "0", "--stats", binpath("asm_hello")) == 7
+    assert "(jit)" in capfd.readouterr().err
 
 
 def test_cli_static_c_program(capfd):

@@ -40,6 +40,24 @@ cdef extern from "vm_cpu.h":
     enum:
         VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_FETCH
 
+cdef extern from "vm_jit.h":
+    ctypedef struct vm_code_arena:
+        uint8_t *base
+        size_t size
+        size_t used
+        uint64_t installs
+        uint64_t resets
+    ctypedef struct vm_jit_rt:
+        vm_cpu *cpu
+        uint32_t done
+        int32_t status
+    int vm_code_arena_init(vm_code_arena *a, size_t size)
+    void vm_code_arena_destroy(vm_code_arena *a)
+    void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+    void vm_code_arena_reset(vm_code_arena *a)
+    uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
+    void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
+
 cdef extern from "vm_mem.h":
     int VM_PAGE_SIZE
     int VM_PERM_R, VM_PERM_W, VM_PERM_X, VM_PAGE_CODE, VM_PAGE_CALLBACK, VM_PAGE_MAPPED
@@ -51,6 +69,10 @@ cdef extern from "vm_mem.h":
         uint32_t n_insns
         uint32_t n_mem
         uint64_t exec_count
+        void *jit_code
+        uint32_t jit_len
+        uint32_t jit_mem
+        uint32_t jit_tried
         vm_ir ir[1]
     ctypedef struct vm_block_cache:
         uint64_t n_blocks
@@ -58,6 +80,7 @@ cdef extern from "vm_mem.h":
         uint64_t byte_limit
         uint64_t blocks_built
         uint64_t invalidations
+        vm_code_arena *code
     ctypedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access,
                                   uint64_t *out) noexcept
     ctypedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size,
@@ -101,6 +124,9 @@ cdef extern from "vm_interp.h":
         vm_block *one_block
         int (*poll)(void *ctx) noexcept
         void *poll_ctx
+        int (*compile)(void *ctx, vm_block *b) noexcept
+        void *compile_ctx
+        uint64_t compile_threshold
     int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts) nogil
 
 

@@ -7,7 +7,7 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 import threading
-from libc.stdlib cimport free
+from libc.stdlib cimport calloc, free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 
@@ -396,6 +396,101 @@ cdef class UserMMU(MemoryBase):
         self.target = target
 
 
+# -- JIT support --------------------------------------------------------------
+
+def jit_layout():
+    """Offsets compiled code relies on: cpu registers, vm_jit_rt fields, helpers."""
+    cdef vm_cpu c
+    cdef vm_jit_rt rt
+    return {
+        "cpu_x": <size_t>&c.x[0] - <size_t>&c, "cpu_f": <size_t>&c.f[0] - <size_t>&c,
+        "rt_done": <size_t>&rt.done - <size_t>&rt, "rt_status": <size_t>&rt.status - <size_t>&rt,
+        "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
+    }
+
+
+cdef class CodeArena:
+    """Executable memory for compiled blocks (W^X: RW while written, then RX)."""
+    cdef vm_code_arena arena
+
+    def __cinit__(self, size_t size):
+        err = vm_code_arena_init(&self.arena, size)
+        if err:
+            raise OSError(-err, "cannot map executable memory for the JIT")
+
+    def __dealloc__(self):
+        vm_code_arena_destroy(&self.arena)
+
+    def install(self, bytes code):
+        """Copies code in; returns its address, or None when the arena is full."""
+        cdef void *p = vm_code_install(&self.arena, <const char *>code, len(code))
+        return None if p == NULL else <size_t>p
+
+    def reset(self):
+        vm_code_arena_reset(&self.arena)
+
+    @property
+    def stats(self):
+        return {"size": self.arena.size, "used": self.arena.used,
+                "installs": self.arena.installs, "resets": self.arena.resets,
+                "base": <size_t>self.arena.base}
+
+
+cdef vm_code_arena *_memory_arena(MemoryBase memory, size_t size) except NULL:
+    """The memory's arena for code compiled from its blocks (made on first use)."""
+    cdef vm_block_cache *c = memory.raw().cache
+    cdef vm_code_arena *a
+    if c.code == NULL:
+        a = <vm_code_arena *>calloc(1, sizeof(vm_code_arena))
+        if a == NULL:
+            raise MemoryError()
+        err = vm_code_arena_init(a, size)
+        if err:
+            free(a)
+            raise OSError(-err, "cannot map executable memory for the JIT")
+        c.code = a
+    return c.code
+
+
+def memory_code_stats(MemoryBase memory):
+    cdef vm_code_arena *a = memory.raw().cache.code
+    if a == NULL:
+        return {"size": 0, "used": 0, "installs": 0, "resets": 0}
+    return {"size": a.size, "used": a.used, "installs": a.installs, "resets": a.resets}
+
+
+cdef class _CompileHook:
+    cdef MemoryBase memory
+    cdef object compiler
+
+
+cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
+    """Asks the Python code generator for b's code and installs it."""
+    cdef _CompileHook hook = <_CompileHook>ctx
+    cdef vm_code_arena *arena
+    cdef void *p
+    try:
+        ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
+        res = hook.compiler.compile_ir(ir, b.pc)
+        if res is None:
+            return 0
+        code, covered, n_mem = res
+        arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
+        p = vm_code_install(arena, <const char *>code, len(code))
+        if p == NULL:  # full: drop every block and all code, then start again
+            vm_cache_flush(&hook.memory.mem)
+            vm_code_arena_reset(arena)
+            hook.compiler._evicted()
+            return 0
+        b.jit_code = p
+        b.jit_len = covered
+        b.jit_mem = n_mem
+        return 0
+    except BaseException as e:
+        hook.memory._pending = e
+        return 1
+
+
 cdef int _poll_signals(void *ctx) noexcept with gil:
     """Lets Ctrl-C (any Python signal handler) stop a long run in the main thread."""
     cdef MemoryBase memory = <MemoryBase>ctx
@@ -458,7 +553,8 @@ cdef class CpuCore:
         return (self.cpu.fault_kind, self.cpu.fault_addr, self.cpu.fault_access,
                 self.cpu.fault_insn)
 
-    def _run(self, MemoryBase memory, budget=None, until=None, ir=None, uint64_t block_pc=0):
+    def _run(self, MemoryBase memory, budget=None, until=None, ir=None, uint64_t block_pc=0,
+             compiler=None, uint64_t compile_threshold=0, jit=None):
         """Runs the loop; returns the exit reason. ``ir``: bytes/array of vm_ir
         entries to execute once as a block at block_pc instead of cached code.
         A callback's exception is re-raised here, after the loop stopped."""
@@ -474,6 +570,16 @@ cdef class CpuCore:
         opts.one_block = NULL
         opts.poll = NULL
         opts.poll_ctx = <void *>memory
+        opts.compile = NULL
+        opts.compile_ctx = NULL
+        opts.compile_threshold = compile_threshold
+        cdef _CompileHook hook = None
+        if compiler is not None:
+            hook = _CompileHook()
+            hook.memory = memory
+            hook.compiler = compiler
+            opts.compile = _compile_block
+            opts.compile_ctx = <void *>hook
         if threading.current_thread() is threading.main_thread():
             opts.poll = _poll_signals
         if ir is not None:
@@ -484,6 +590,10 @@ cdef class CpuCore:
                                    view.shape[0] // sizeof(vm_ir), block_pc, &why)
             if blk == NULL:
                 raise ValueError(f"bad IR block: {why.decode()}")
+            if jit is not None:  # (address, instructions covered, memory ops among them)
+                blk.jit_code = <void *><size_t>jit[0]
+                blk.jit_len = jit[1]
+                blk.jit_mem = jit[2]
             opts.one_block = blk
             self.cpu.pc = block_pc
         if memory.mem.all_callback:

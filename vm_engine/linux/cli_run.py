@@ -65,8 +65,8 @@ def _opt_level(text: str) -> int:
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """Registers the ``run`` options and positionals on ``parser`` (a subparser)."""
     parser.add_argument("--engine", choices=["interpreter", "jit", "hybrid"], default="hybrid",
-                        help="execution engine (default: %(default)s; the JIT is not "
-                             "available yet: jit warns and interprets, hybrid interprets)")
+                        help="execution engine (default: %(default)s: interpret, compile "
+                             "blocks once they are hot; jit compiles every block)")
     parser.add_argument("--opt-level", type=_opt_level, default=None, metavar="N",
                         help="JIT optimisation level 0..3 (default: 2)")
     parser.add_argument("--sysroot", metavar="DIR", default=None,
@@ -146,8 +146,8 @@ def run_command(args) -> int:
         else None
     engine = ExecutorType(args.engine)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # said once, below, in the CLI's words
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")   # said once, below, in the CLI's words
             machine = Machine.load_elf(program, argv=[program] + list(args.args), env=env,
                                        sysroot=sysroot, executor=engine, jit_config=jit_config)
     except ElfError as e:
@@ -159,8 +159,8 @@ def run_command(args) -> int:
     except ValueError as e:   # an argument list that does not fit
         _say(f"{program}: {e}")
         return EXIT_CANNOT_RUN
-    if engine is ExecutorType.JIT:
-        _say("the JIT is not available yet: interpreting")
+    for w in said:
+        _say(str(w.message))
     machine.strace = args.strace
     try:
         try:

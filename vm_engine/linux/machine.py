@@ -29,19 +29,30 @@ def _executor(executor) -> ExecutorType:
                          f"{', '.join(e.value for e in ExecutorType)}") from None
 
 
+#: executions before Hybrid compiles a block (cold code stays interpreted)
+HYBRID_COMPILE_THRESHOLD = 16
+
+
 def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu):
-    """The execution engine for ``executor``. Only the interpreter exists yet:
-    ExecutorType.JIT warns and runs the interpreter; ExecutorType.Hybrid (the
-    default: interpret, compile hot code) runs the interpreter silently, since
-    interpreting is what it does before code gets hot."""
+    """The execution engine for ``executor``: the interpreter; the JIT (every
+    block compiled on first execution); or Hybrid (the default: blocks run
+    interpreted until they have run HYBRID_COMPILE_THRESHOLD times, then
+    compiled). Where the JIT cannot run (not x86-64 Linux), JIT and Hybrid
+    fall back to the interpreter, JIT with a warning."""
+    from ..jit import JITCompiler, jit_available
     if jit_config is not None and not isinstance(jit_config, JITConfig):
         raise TypeError(f"jit_config must be a JITConfig, got {type(jit_config).__name__}")
     if jit_config is not None:
         jit_config.validate()
-    if executor is ExecutorType.JIT:
-        warnings.warn("the JIT is not available yet: running the program with the interpreter",
-                      RuntimeWarning, stacklevel=3)
-    return Interpreter(mmu)
+    if executor is ExecutorType.Interpreter:
+        return Interpreter(mmu)
+    if not jit_available():
+        if executor is ExecutorType.JIT:
+            warnings.warn("the JIT needs an x86-64 Linux host: running the program with the "
+                          "interpreter", RuntimeWarning, stacklevel=3)
+        return Interpreter(mmu)
+    threshold = 0 if executor is ExecutorType.JIT else HYBRID_COMPILE_THRESHOLD
+    return JITCompiler(jit_config, mmu, compile_threshold=threshold)
 
 
 def _env_list(env) -> list:

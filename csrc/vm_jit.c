@@ -1,0 +1,89 @@
+/* Executable memory for compiled blocks, and the slow paths they call. */
+#include "vm_jit.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
+{
+    uint64_t v = 0;
+    int r = vm_mem_slow_load(rt->mem, addr, size, VM_ACCESS_READ, &v);
+    if (r == VM_MEM_FAULT) {
+        rt->cpu->fault_kind = VM_FAULT_PAGE;
+        rt->cpu->fault_addr = rt->mem->fault_addr;
+        rt->cpu->fault_access = rt->mem->fault_access;
+        rt->status = VM_JIT_FAULT;
+    } else if (r != VM_MEM_OK) {
+        rt->status = VM_JIT_CALLBACK_ERROR;
+    } else if (rt->mem->cache->epoch != rt->epoch) {
+        rt->status = VM_JIT_CODE_CHANGED; /* a callback changed code */
+    }
+    return v;
+}
+
+void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
+{
+    int r = vm_mem_slow_store(rt->mem, addr, size, value);
+    if (r == VM_MEM_FAULT) {
+        rt->cpu->fault_kind = VM_FAULT_PAGE;
+        rt->cpu->fault_addr = rt->mem->fault_addr;
+        rt->cpu->fault_access = rt->mem->fault_access;
+        rt->status = VM_JIT_FAULT;
+    } else if (r != VM_MEM_OK) {
+        rt->status = VM_JIT_CALLBACK_ERROR;
+    } else if (rt->mem->cache->epoch != rt->epoch) {
+        rt->status = VM_JIT_CODE_CHANGED;
+    }
+}
+
+int vm_code_arena_init(vm_code_arena *a, size_t size)
+{
+    memset(a, 0, sizeof *a);
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size = (size + page - 1) & ~(page - 1);
+    void *p = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return -errno;
+    a->base = p;
+    a->size = size;
+    return 0;
+}
+
+void vm_code_arena_destroy(vm_code_arena *a)
+{
+    if (a->base)
+        munmap(a->base, a->size);
+    memset(a, 0, sizeof *a);
+}
+
+void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+{
+    size_t start = (a->used + 15) & ~(size_t)15;
+    if (!a->base || len > a->size || start > a->size - len)
+        return NULL;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    uint8_t *lo = a->base + (start & ~(page - 1));
+    uint8_t *hi = a->base + ((start + len + page - 1) & ~(page - 1));
+    /* W^X: the pages are writable only while nothing can execute them */
+    if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_WRITE))
+        return NULL;
+    memcpy(a->base + start, code, len);
+    if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_EXEC))
+        return NULL;
+    a->used = start + len;
+    a->installs++;
+    return a->base + start;
+}
+
+void vm_code_arena_reset(vm_code_arena *a)
+{
+    /* fresh pages: drops the old code and its memory */
+    if (a->base)
+        mmap(a->base, a->size, PROT_READ | PROT_EXEC,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    a->used = 0;
+    a->resets++;
+}
+
