@@ -186,6 +186,17 @@ static void retire(vm_block_cache *c, vm_block *b)
     c->invalidations++;
 }
 
+/* Once any block is retired, no compiled code may jump into it: drop every
+ * link (the dispatcher links blocks again as they run). */
+static void unchain_all(vm_block_cache *c)
+{
+    for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++)
+        for (vm_block *b = c->by_pc[i]; b; b = b->hnext)
+            b->chain[0].code = b->chain[1].code = NULL;
+    for (vm_block *b = c->retired; b; b = b->hnext)
+        b->chain[0].code = b->chain[1].code = NULL;
+}
+
 void vm_cache_flush(vm_mem *m)
 {
     vm_block_cache *c = m->cache;
@@ -201,6 +212,7 @@ void vm_cache_flush(vm_mem *m)
             b = next;
         }
     }
+    unchain_all(c);
 }
 
 /* Retires every block holding a byte of page `pg`: those starting in it and
@@ -237,9 +249,12 @@ void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
         vm_cache_flush(m);
         return;
     }
+    uint64_t epoch = m->cache->epoch;
     for (uint64_t pg = first; pg <= last; pg++)
         if (m->all_callback || (pg < m->npages && (m->perm[pg] & VM_PAGE_CODE)))
             invalidate_page(m, pg);
+    if (m->cache->epoch != epoch)
+        unchain_all(m->cache);
 }
 
 vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc)

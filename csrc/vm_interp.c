@@ -113,6 +113,8 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     int r;
     int cur_rm = -1, frm_ = 0; /* host rounding mode set for the guest (-1: untouched) */
     uint32_t poll_countdown = VM_POLL_BLOCKS;
+    vm_chain *pending_link = NULL; /* exit slot of the compiled block that returned last */
+    uint64_t pending_epoch = 0;
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
@@ -152,6 +154,7 @@ next_block:
         if (unlikely(cache->retired)) {
             vm_cache_free_retired(cache);
             prev = NULL;
+            pending_link = NULL;
         }
         if (prev && prev->link_epoch == cache->epoch && prev->link[link_slot]
             && prev->link[link_slot]->pc == pc) {
@@ -199,17 +202,24 @@ next_block:
             goto next_block;
         }
     }
+    if (pending_link && cache->epoch == pending_epoch && b->jit_entry) {
+        pending_link->code = b->jit_entry; /* the exit just taken now leads here */
+        pending_link->pc = b->pc;
+    }
+    pending_link = NULL;
     if (b->jit_code && (o->one_block || (budget >= b->jit_len
             && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
-        vm_jit_rt rt = {cpu, mem, 0, VM_JIT_OK, cache->epoch};
+        /* compiled code counts for itself and may run on through linked blocks;
+         * it returns now and then so stop requests and signals are seen */
+        uint64_t slice = o->one_block ? b->jit_len : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
+        vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
+                        cache->epoch};
         b->exec_count++;
         pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
-        done = rt.done;
-        cpu->instret += done;
-        budget -= done;
-        cpu->mem_accesses += done == b->jit_len ? b->jit_mem : mem_ops_between(b, 0, done);
+        budget -= slice - rt.budget;
+        if (slice - rt.budget > VM_JIT_SLICE / 2)
+            poll_countdown = 1; /* long in host code: look at signals next */
         if (unlikely(rt.status == VM_JIT_FAULT)) {
-            cpu->fault_insn = b->ir[done].raw;
             exit_reason = VM_EXIT_FAULT;
             goto out;
         }
@@ -218,21 +228,23 @@ next_block:
             goto out;
         }
         if (o->one_block) {
-            if (done < b->n_insns && pc == b->pc + b->ir[done].pc_off) {
-                /* the rest of this block has no compiled code: interpret it */
-                exec = b;
-                bpc = b->pc;
-                epoch = cache->epoch;
-                cpu->instret += b->n_insns - done;
-                cpu->mem_accesses += mem_ops_between(b, done, b->n_insns);
-                ir = b->ir + done;
-                goto *dispatch[ir->op];
-            }
+            for (uint32_t k = 0; k < b->n_insns; k++)
+                if (pc == b->pc + b->ir[k].pc_off && k > 0) {
+                    /* the rest of this block has no compiled code: interpret it */
+                    exec = b;
+                    bpc = b->pc;
+                    epoch = cache->epoch;
+                    cpu->instret += b->n_insns - k;
+                    cpu->mem_accesses += mem_ops_between(b, k, b->n_insns);
+                    ir = b->ir + k;
+                    goto *dispatch[ir->op];
+                }
             exit_reason = VM_EXIT_BLOCK_END;
             goto out;
         }
-        prev = b;
-        link_slot = pc != b->end_pc;
+        pending_link = rt.exit_slot;
+        pending_epoch = cache->epoch;
+        prev = NULL;
         goto next_block;
     }
     exec = b;

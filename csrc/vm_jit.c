@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* a fault in compiled code: the pc and counts are the code's business */
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
 {
     uint64_t v = 0;

@@ -6,7 +6,11 @@
  *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm,
  *                    uint64_t npages)
  * covering the first `jit_len` instructions of a vm_block. It returns the next
- * guest pc and always sets rt->done (instructions completed) and rt->status. */
+ * guest pc. Compiled code keeps cpu->instret and cpu->mem_accesses exact itself
+ * and takes the instructions it runs from rt->budget. From level 1 on, a block
+ * that ends jumps straight into the next compiled block through a link slot
+ * (vm_block.chain) that the dispatcher fills, so control stays in host code
+ * until a block without code, the budget, a stop request or an exit. */
 #ifndef VM_JIT_H
 #define VM_JIT_H
 #include <stddef.h>
@@ -15,19 +19,24 @@
 #include "vm_mem.h"
 
 enum vm_jit_status {
-    VM_JIT_OK = 0,             /* done instructions ran; continue at the returned pc */
-    VM_JIT_FAULT = 1,          /* instruction `done` faulted (cpu->fault_* set) */
-    VM_JIT_CALLBACK_ERROR = 2, /* a Python callback raised at instruction `done` */
+    VM_JIT_OK = 0,             /* continue at the returned pc */
+    VM_JIT_FAULT = 1,          /* the instruction at the returned pc faulted (cpu->fault_* set) */
+    VM_JIT_CALLBACK_ERROR = 2, /* a Python callback raised at the returned pc */
     VM_JIT_CODE_CHANGED = 3,   /* (from the store helper) a store hit translated code */
 };
 
 typedef struct vm_jit_rt {
-    vm_cpu *cpu;      /* offset 0 */
-    vm_mem *mem;      /* 8 */
-    uint32_t done;    /* 16 */
-    int32_t status;   /* 20 */
-    uint64_t epoch;   /* 24: cache epoch when the block started */
+    vm_cpu *cpu;         /* offset 0 */
+    vm_mem *mem;         /* 8 */
+    uint64_t budget;     /* 16: instructions compiled code may still run */
+    int32_t status;      /* 24 */
+    int32_t nochain;     /* 28: nonzero: return to the dispatcher at every block end */
+    vm_chain *exit_slot; /* 32: the link slot of the exit that returned, for the dispatcher */
+    uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
 } vm_jit_rt;
+
+/* instructions compiled code may run before it returns to the dispatcher */
+#define VM_JIT_SLICE (1ull << 22)
 
 typedef uint64_t (*vm_jit_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm,
                               uint64_t npages);

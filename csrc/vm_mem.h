@@ -30,6 +30,12 @@
 #define VM_OP_BLOCK_END VM_OP_COUNT /* pseudo-op closing every block's IR */
 #define VM_OP_TOTAL (VM_OP_COUNT + 1)
 
+/* a compiled block's exit: where it jumps next, valid while code != NULL */
+typedef struct vm_chain {
+    void *code;             /* chain entry of the next block's compiled code */
+    uint64_t pc;            /* its guest pc (checked for indirect jumps) */
+} vm_chain;
+
 typedef struct vm_block {
     uint64_t pc;            /* guest address of the first instruction */
     uint64_t end_pc;        /* address after the last instruction */
@@ -41,6 +47,8 @@ typedef struct vm_block {
     uint64_t link_epoch;    /* links are valid only while this equals cache->epoch */
     uint64_t exec_count;
     void *jit_code;         /* compiled code for ir[0 .. jit_len), or NULL */
+    void *jit_entry;        /* its chain entry (jumped to from other blocks) */
+    vm_chain chain[2];      /* exits: [0] fall-through, [1] taken/jump/indirect */
     uint32_t jit_len;
     uint32_t jit_mem;       /* memory-accessing instructions among them */
     uint32_t jit_tried;     /* compilation was attempted (compiled or not) */

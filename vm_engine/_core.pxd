@@ -49,8 +49,10 @@ cdef extern from "vm_jit.h":
         uint64_t resets
     ctypedef struct vm_jit_rt:
         vm_cpu *cpu
-        uint32_t done
+        uint64_t budget
         int32_t status
+        int32_t nochain
+        void *exit_slot
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
@@ -59,6 +61,9 @@ cdef extern from "vm_jit.h":
     void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
 
 cdef extern from "vm_mem.h":
+    ctypedef struct vm_chain:
+        void *code
+        uint64_t pc
     int VM_PAGE_SIZE
     int VM_PERM_R, VM_PERM_W, VM_PERM_X, VM_PAGE_CODE, VM_PAGE_CALLBACK, VM_PAGE_MAPPED
     int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
@@ -70,6 +75,8 @@ cdef extern from "vm_mem.h":
         uint32_t n_mem
         uint64_t exec_count
         void *jit_code
+        void *jit_entry
+        vm_chain chain[2]
         uint32_t jit_len
         uint32_t jit_mem
         uint32_t jit_tried

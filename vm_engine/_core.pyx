@@ -402,9 +402,13 @@ def jit_layout():
     """Offsets compiled code relies on: cpu registers, vm_jit_rt fields, helpers."""
     cdef vm_cpu c
     cdef vm_jit_rt rt
+    cdef size_t cb = <size_t>&c, rb = <size_t>&rt
     return {
-        "cpu_x": <size_t>&c.x[0] - <size_t>&c, "cpu_f": <size_t>&c.f[0] - <size_t>&c,
-        "rt_done": <size_t>&rt.done - <size_t>&rt, "rt_status": <size_t>&rt.status - <size_t>&rt,
+        "cpu_x": <size_t>&c.x[0] - cb, "cpu_f": <size_t>&c.f[0] - cb,
+        "cpu_instret": <size_t>&c.instret - cb, "cpu_mem": <size_t>&c.mem_accesses - cb,
+        "cpu_stop": <size_t>&c.stop_request - cb, "cpu_fault_insn": <size_t>&c.fault_insn - cb,
+        "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
+        "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
     }
 
@@ -471,10 +475,10 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef void *p
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc)
+        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0])
         if res is None:
             return 0
-        code, covered, n_mem = res
+        code, covered, n_mem, entry = res
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again
@@ -483,6 +487,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
             hook.compiler._evicted()
             return 0
         b.jit_code = p
+        b.jit_entry = <char *>p + <size_t>entry
         b.jit_len = covered
         b.jit_mem = n_mem
         return 0

@@ -72,9 +72,9 @@ class JITCompiler(Interpreter):
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int):
+    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0):
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level)
+        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr)
         self.stats["compile_time"] += time.perf_counter() - t0
         if res is not None:
             self.stats["blocks_compiled"] += 1
@@ -100,7 +100,7 @@ class JITCompiler(Interpreter):
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
-        code, covered, n_mem = res
+        code, covered, n_mem, _ = res
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
         address = self._arena.install(code)

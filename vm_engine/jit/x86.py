@@ -7,9 +7,16 @@ have emitters; the dispatcher interprets from the first one without. The code
 is position independent (helpers are called through absolute addresses) so it
 can be installed anywhere in the code cache.
 
-Level 0 (this module): straight templates, guest registers live in the cpu
-struct; memory accesses inline the flat-memory fast path and call the C slow
-path (faults, MMIO, code-page writes) out of line.
+Level 0: straight templates, guest registers live in the cpu struct; memory
+accesses inline the flat-memory fast path and call the C slow path (faults,
+MMIO, code-page writes) out of line; every block returns to the dispatcher.
+Level 1 and up: a block's exits jump straight into the next block's compiled
+code through link slots the dispatcher fills (direct chaining; indirect jumps
+check the target pc of their slot, a one-entry inline cache).
+
+Every block keeps cpu->instret and cpu->mem_accesses exact and takes its
+instructions from rt->budget on entry; an early exit (fault, code changed)
+gives back what did not run.
 """
 from __future__ import annotations
 
@@ -49,9 +56,8 @@ _SHIFT_REG = {"sll": Code.SHL_RM64_CL, "srl": Code.SHR_RM64_CL, "sra": Code.SAR_
               "sllw": Code.SHL_RM32_CL, "srlw": Code.SHR_RM32_CL, "sraw": Code.SAR_RM32_CL}
 _SET = {"slt": Code.SETL_RM8, "sltu": Code.SETB_RM8, "slti": Code.SETL_RM8,
         "sltiu": Code.SETB_RM8}
-_BRANCH = {"beq": Code.CMOVE_R64_RM64, "bne": Code.CMOVNE_R64_RM64, "blt": Code.CMOVL_R64_RM64,
-           "bge": Code.CMOVGE_R64_RM64, "bltu": Code.CMOVB_R64_RM64,
-           "bgeu": Code.CMOVAE_R64_RM64}
+_BRANCH = {"beq": Code.JE_REL32_64, "bne": Code.JNE_REL32_64, "blt": Code.JL_REL32_64,
+           "bge": Code.JGE_REL32_64, "bltu": Code.JB_REL32_64, "bgeu": Code.JAE_REL32_64}
 # loads: (size, code that widens [base+addr] into rax/eax, code that widens al/ax/eax in rax)
 _LOADS = {
     "lb": (1, Code.MOVSX_R64_RM8, Code.MOVSX_R64_RM8), "lbu": (1, Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM8),
@@ -93,11 +99,19 @@ class _Asm:
         enc.add_many(self.hot + self.cold)
         return enc.encode(0)
 
+    def encode_with_offset(self, label: int) -> tuple[bytes, int]:
+        """The code, and the offset of `label` (which must follow straight-line code)."""
+        idx = next(k for k, insn in enumerate(self.hot) if insn.ip == label)
+        head = BlockEncoder(64)
+        head.add_many(self.hot[:idx])
+        return self.encode(), len(head.encode(0)) if idx else 0
 
-def compile_ir(ir_bytes: bytes, pc: int, level: int = 0):
+
+def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry): (code, instructions covered, memory ops among them), or
-    None when its first instruction has no emitter."""
+    None when its first instruction has no emitter. ``chain_addr`` is the
+    address of the block's two vm_chain link slots (0: no chaining)."""
     ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
     n = len(ir) - 1
     covered = 0
@@ -108,46 +122,113 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0):
             break
     if covered == 0:
         return None
-    a = _Asm()
-    epilogue = a.label()
+    mem_ops = [_NAME[int(ir[i]["op"])] in _LOADS or _NAME[int(ir[i]["op"])] in _STORES
+               for i in range(covered)]
+    blk = _Block(_Asm(), ir, pc, covered, mem_ops, chain_addr if level >= 1 else 0)
+    a = blk.a
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
     for dst, src in zip((CPU, RT, BASE, PERM, NPAGES), (R.RDI, R.RSI, R.RDX, R.RCX, R.R8)):
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
-    next_pc_in_rax = False
-    n_mem = 0
+    # the chain entry: stop requests, the budget, then the block's counts
+    bail, bail_restore = a.label(), a.label()
+    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
+           label=blk.entry)
+    a.emit(X.create_branch(Code.JNE_REL32_64, bail))
+    a.emit(X.create_mem_i32(Code.SUB_RM64_IMM32, M(RT, displ=_L["rt_budget"]), covered))
+    a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
+    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), covered))
+    if sum(mem_ops):
+        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), sum(mem_ops)))
+    end = None
     for i in range(covered):
         e = ir[i]
-        name = _NAME[int(e["op"])]
         insn_pc = pc + int(e["pc_off"])
-        next_pc = insn_pc + int(e["len"])
-        if name in _LOADS or name in _STORES:
-            n_mem += 1
-        next_pc_in_rax = _emit(a, name, e, i, insn_pc, next_pc, epilogue)
-    if not next_pc_in_rax:  # fell off the end, or stopped before an instruction without emitter
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc + int(ir[covered]["pc_off"])))
-    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_done"]), covered))
-    a.emit(X.create_reg(Code.POP_R64, R.R15), label=epilogue)
+        end = _emit(blk, _NAME[int(e["op"])], e, i, insn_pc, insn_pc + int(e["len"]))
+    if end is None:  # fell off the end, or stopped before an instruction without emitter
+        blk.exit(0, pc + int(ir[covered]["pc_off"]))
+    elif end[0] == "branch":
+        _, jcc, target, fallthrough = end
+        taken = a.label()
+        a.emit(X.create_branch(jcc, taken))
+        blk.exit(0, fallthrough)
+        a.emit(X.create(Code.NOPD), label=taken)
+        blk.exit(1, target)
+    elif end[0] == "jump":
+        blk.exit(1, end[1])
+    else:  # indirect: the target is in rax
+        blk.exit(1, None)
+    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(RT, displ=_L["rt_budget"]), covered), True,
+           label=bail_restore)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc), True, label=bail)
+    a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
+    a.emit(X.create_reg(Code.POP_R64, R.R15), label=blk.epilogue)
     for r in reversed(_SAVED[:-1]):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
-    return a.encode(), covered, n_mem
+    code, entry_offset = a.encode_with_offset(blk.entry)
+    return code, covered, sum(mem_ops), entry_offset
 
 
-def _exit(a: _Asm, epilogue: int, done: int, pc: int, cold=True, label=None, clear_status=False):
-    """Leave the block: `done` instructions completed, continue at pc."""
-    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_done"]), done), cold, label)
-    if clear_status:
-        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_status"]), 0), cold)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc & 0xFFFFFFFFFFFFFFFF), cold)
-    a.emit(X.create_branch(Code.JMP_REL32_64, epilogue), cold)
+class _Block:
+    """What the emitters of one block share: its assembler, labels and exits."""
+
+    def __init__(self, a, ir, pc, covered, mem_ops, chain):
+        self.a, self.ir, self.pc, self.covered, self.mem_ops, self.chain = \
+            a, ir, pc, covered, mem_ops, chain
+        self.epilogue = a.label()
+        self.entry = a.label()
+
+    def exit(self, slot: int, target):
+        """Leave the block for `target` (None: already in rax) through link slot `slot`."""
+        a = self.a
+        if target is not None:
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target & 0xFFFFFFFFFFFFFFFF))
+        if not self.chain:
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue))
+            return
+        unlinked = a.label()
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, self.chain + 16 * slot))
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0))
+        a.emit(X.create_branch(Code.JNE_REL32_64, self.epilogue))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)))
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
+        a.emit(X.create_branch(Code.JE_REL32_64, unlinked))
+        if target is None:  # indirect: the slot is right only for the pc it was linked for
+            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)))
+            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
+        a.emit(X.create_reg(Code.JMP_RM64, R.RDX))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
+               label=unlinked)
+        a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
+
+    def leave_early(self, done: int, pc: int, raw=None, label=None):
+        """Out of line: only `done` instructions ran; give the rest back and go on
+        at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
+        insns = []
+        rest = self.covered - done
+        if rest:
+            insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), rest))
+            insns.append(X.create_mem_i32(Code.ADD_RM64_IMM32, M(RT, displ=_L["rt_budget"]), rest))
+        mem_rest = sum(self.mem_ops[done:])
+        if mem_rest:
+            insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem_rest))
+        if raw is not None:
+            insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(CPU, displ=_L["cpu_fault_insn"]), raw))
+        else:
+            insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_status"]), 0))
+        insns.append(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc & 0xFFFFFFFFFFFFFFFF))
+        insns.append(X.create_branch(Code.JMP_REL32_64, self.epilogue))
+        for k, insn in enumerate(insns):
+            self.a.emit(insn, True, label if k == 0 else None)
 
 
-def _after_helper(a: _Asm, i: int, insn_pc: int, next_pc: int, epilogue: int, resume: int,
+def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
                   before_leave=()):
     """Status check after a slow-path call: 0 resumes, 3 (code changed) leaves
     after this instruction, anything else is a fault/callback error at it."""
-    fault, leave = a.label(), a.label()
+    a = blk.a
+    fault = a.label()
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
     a.emit(X.create_branch(Code.JE_REL32_64, resume), True)
@@ -155,9 +236,8 @@ def _after_helper(a: _Asm, i: int, insn_pc: int, next_pc: int, epilogue: int, re
     a.emit(X.create_branch(Code.JNE_REL32_64, fault), True)
     for insn in before_leave:
         a.emit(insn, True)
-    _exit(a, epilogue, i + 1, next_pc, clear_status=True)
-    _exit(a, epilogue, i, insn_pc, label=fault)
-    del leave
+    blk.leave_early(i + 1, next_pc)
+    blk.leave_early(i, insn_pc, raw=int(blk.ir[i]["raw"]), label=fault)
 
 
 def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
@@ -194,8 +274,11 @@ def _call_helper(a: _Asm, helper: str, size: int, value_reg=None):
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
 
 
-def _emit(a: _Asm, name: str, e, i: int, insn_pc: int, next_pc: int, epilogue: int) -> bool:
-    """Emits one instruction; True when it left the next pc in rax (block end)."""
+def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
+    """Emits one instruction. A control transfer (the block's last) returns how
+    the block ends: ("branch", jcc, target, fallthrough) after a compare,
+    ("jump", target), or ("indirect",) with the target in rax."""
+    a = blk.a
     rd, rs1, rs2, imm = int(e["rd"]), int(e["rs1"]), int(e["rs2"]), int(e["imm"])
     store_rd = X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX)
     if name in ("lui", "auipc"):
@@ -260,7 +343,7 @@ def _emit(a: _Asm, name: str, e, i: int, insn_pc: int, next_pc: int, epilogue: i
         if widen_reg is not None:
             wdst = R.EAX if widen_reg in (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32) else R.RAX
             a.emit(X.create_reg_reg(widen_reg, wdst, _WIDE[size]), True)
-        _after_helper(a, i, insn_pc, next_pc, epilogue, join,
+        _after_helper(blk, i, insn_pc, next_pc, join,
                       before_leave=[X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX)])
     elif name in _STORES:
         size, code, src = _STORES[name]
@@ -272,19 +355,15 @@ def _emit(a: _Asm, name: str, e, i: int, insn_pc: int, next_pc: int, epilogue: i
         a.emit(X.create(Code.NOPD), label=join)
         a.emit(X.create(Code.NOPD), True, label=slow)
         _call_helper(a, "store_helper", size, value_reg=xreg(rs2))
-        _after_helper(a, i, insn_pc, next_pc, epilogue, join)
+        _after_helper(blk, i, insn_pc, next_pc, join)
     elif name in _BRANCH:
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs1)))
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, xreg(rs2)))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, next_pc))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, imm & 0xFFFFFFFFFFFFFFFF))
-        a.emit(X.create_reg_reg(_BRANCH[name], R.RAX, R.RCX))
-        return True
+        return ("branch", _BRANCH[name], imm, next_pc)
     elif name == "jal":
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, next_pc))
         a.emit(store_rd)
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, imm & 0xFFFFFFFFFFFFFFFF))
-        return True
+        return ("jump", imm)
     elif name == "jalr":
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
         if imm:
@@ -292,12 +371,12 @@ def _emit(a: _Asm, name: str, e, i: int, insn_pc: int, next_pc: int, epilogue: i
         a.emit(X.create_reg_i32(Code.AND_RM64_IMM8, R.RAX, -2))
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, next_pc))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RCX))
-        return True
+        return ("indirect",)
     elif name == "fence":
         pass
     else:  # pragma: no cover - SUPPORTED and this function must agree
         raise AssertionError(f"no emitter for {name}")
-    return False
+    return None
 
 
 def disassemble(code: bytes, address: int = 0) -> list[str]:
