@@ -6,7 +6,7 @@
  * the part not executed is taken back when it ends early (fault, ebreak, a
  * taken branch in the middle of a user-built block). */
 #include "vm_interp.h"
-#include "vm_fpu.h"
+#include "vm_fp_ops.h"
 #include "vm_jit.h"
 #include <limits.h>
 #include <time.h>
@@ -111,7 +111,7 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     uint32_t done; /* instructions of exec that completed */
     int exit_reason = -1;
     int r;
-    int cur_rm = -1, frm_ = 0; /* host rounding mode set for the guest (-1: untouched) */
+    int cur_rm = -1; /* host rounding mode set for the guest (-1: untouched) */
     uint32_t poll_countdown = VM_POLL_BLOCKS;
     vm_chain *pending_link = NULL; /* exit slot of the compiled block that returned last */
     uint64_t pending_epoch = 0;
@@ -207,15 +207,21 @@ next_block:
         pending_link->pc = b->pc;
     }
     pending_link = NULL;
-    if (b->jit_code && (o->one_block || (budget >= b->jit_len
+    if (b->jit_code && ((cpu->fcsr >> 5) & 7) <= 4 && (o->one_block || (budget >= b->jit_len
             && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
         /* compiled code counts for itself and may run on through linked blocks;
          * it returns now and then so stop requests and signals are seen */
         uint64_t slice = o->one_block ? b->jit_len : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
+        int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
+        if (frm != cur_rm) {
+            fesetround(vm_host_rm[frm]);
+            cur_rm = frm;
+        }
         vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                        cache->epoch};
+                        cache->epoch, cur_rm};
         b->exec_count++;
         pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
+        cur_rm = rt.cur_rm;
         budget -= slice - rt.budget;
         if (slice - rt.budget > VM_JIT_SLICE / 2)
             poll_countdown = 1; /* long in host code: look at signals next */
@@ -480,83 +486,10 @@ op_REMW: {
 op_REMUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? S32(a) : S32(a % d); NEXT; }
 
 
-    /* ---- F and D ------------------------------------------------------------ */
-#define SIGN_D 0x8000000000000000ull
-#define SIGN_S 0x80000000u
-#define D(v) u2d(v)
-#define S(v) u2f(unbox_s(v))
-/* the instruction's rounding mode (dyn: frm) on the host; reserved modes are illegal */
-#define SET_RM() do {                                                           \
-        frm_ = ir->rm == 7 ? (int)((cpu->fcsr >> 5) & 7) : ir->rm;              \
-        if (unlikely(frm_ > 4))                                                 \
-            goto illegal_insn;                                                  \
-        if (frm_ != cur_rm) {                                                   \
-            fesetround(vm_host_rm[frm_]);                                       \
-            cur_rm = frm_;                                                      \
-        }                                                                       \
-    } while (0)
-op_FADD_D: SET_RM(); FRD = canon_d(D(FRS1) + D(FRS2)); NEXT;
-op_FSUB_D: SET_RM(); FRD = canon_d(D(FRS1) - D(FRS2)); NEXT;
-op_FMUL_D: SET_RM(); FRD = canon_d(D(FRS1) * D(FRS2)); NEXT;
-op_FDIV_D: SET_RM(); FRD = canon_d(D(FRS1) / D(FRS2)); NEXT;
-op_FSQRT_D: SET_RM(); FRD = canon_d(sqrt(D(FRS1))); NEXT;
-op_FMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), D(FRS3))); NEXT;
-op_FMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), -D(FRS3))); NEXT;
-op_FNMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), D(FRS3))); NEXT;
-op_FNMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), -D(FRS3))); NEXT;
-op_FADD_S: SET_RM(); FRD = canon_s(S(FRS1) + S(FRS2)); NEXT;
-op_FSUB_S: SET_RM(); FRD = canon_s(S(FRS1) - S(FRS2)); NEXT;
-op_FMUL_S: SET_RM(); FRD = canon_s(S(FRS1) * S(FRS2)); NEXT;
-op_FDIV_S: SET_RM(); FRD = canon_s(S(FRS1) / S(FRS2)); NEXT;
-op_FSQRT_S: SET_RM(); FRD = canon_s(sqrtf(S(FRS1))); NEXT;
-#define FMA_S(EXPR) SET_RM(); fma_inf_zero_s(cpu, unbox_s(FRS1), unbox_s(FRS2)); FRD = canon_s(EXPR); NEXT;
-op_FMADD_S: FMA_S(fmaf(S(FRS1), S(FRS2), S(FRS3)))
-op_FMSUB_S: FMA_S(fmaf(S(FRS1), S(FRS2), -S(FRS3)))
-op_FNMSUB_S: FMA_S(fmaf(-S(FRS1), S(FRS2), S(FRS3)))
-op_FNMADD_S: FMA_S(fmaf(-S(FRS1), S(FRS2), -S(FRS3)))
-op_FSGNJ_D: FRD = (FRS1 & ~SIGN_D) | (FRS2 & SIGN_D); NEXT;
-op_FSGNJN_D: FRD = (FRS1 & ~SIGN_D) | (~FRS2 & SIGN_D); NEXT;
-op_FSGNJX_D: FRD = FRS1 ^ (FRS2 & SIGN_D); NEXT;
-op_FSGNJ_S: FRD = box_s((unbox_s(FRS1) & ~SIGN_S) | (unbox_s(FRS2) & SIGN_S)); NEXT;
-op_FSGNJN_S: FRD = box_s((unbox_s(FRS1) & ~SIGN_S) | (~unbox_s(FRS2) & SIGN_S)); NEXT;
-op_FSGNJX_S: FRD = box_s(unbox_s(FRS1) ^ (unbox_s(FRS2) & SIGN_S)); NEXT;
-op_FMIN_D: FRD = minmax_bits(cpu, FRS1, FRS2, 0, 1); NEXT;
-op_FMAX_D: FRD = minmax_bits(cpu, FRS1, FRS2, 1, 1); NEXT;
-op_FMIN_S: FRD = box_s((uint32_t)minmax_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 0, 0)); NEXT;
-op_FMAX_S: FRD = box_s((uint32_t)minmax_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 1, 0)); NEXT;
-op_FEQ_D: RD = cmp_bits(cpu, FRS1, FRS2, 2, 1); NEXT;
-op_FLT_D: RD = cmp_bits(cpu, FRS1, FRS2, 1, 1); NEXT;
-op_FLE_D: RD = cmp_bits(cpu, FRS1, FRS2, 0, 1); NEXT;
-op_FEQ_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 2, 0); NEXT;
-op_FLT_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 1, 0); NEXT;
-op_FLE_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 0, 0); NEXT;
-op_FCLASS_D: RD = class_bits(FRS1, 1); NEXT;
-op_FCLASS_S: RD = class_bits(unbox_s(FRS1), 0); NEXT;
-/* float -> integer: exact rounding in integer arithmetic (singles widen exactly) */
-#define S_AS_D(v) (isnan_s(unbox_s(v)) ? CANON_NAN_D : d2u((double)S(v)))
-op_FCVT_W_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 0); NEXT;
-op_FCVT_WU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 1); NEXT;
-op_FCVT_L_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 0); NEXT;
-op_FCVT_LU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 1); NEXT;
-op_FCVT_W_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 0); NEXT;
-op_FCVT_WU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 1); NEXT;
-op_FCVT_L_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 0); NEXT;
-op_FCVT_LU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 1); NEXT;
-/* integer -> float: the host conversion rounds in the current mode */
-op_FCVT_D_W: SET_RM(); FRD = d2u((double)(int32_t)RS1); NEXT;
-op_FCVT_D_WU: SET_RM(); FRD = d2u((double)(uint32_t)RS1); NEXT;
-op_FCVT_D_L: SET_RM(); FRD = d2u((double)(int64_t)RS1); NEXT;
-op_FCVT_D_LU: SET_RM(); FRD = d2u((double)RS1); NEXT;
-op_FCVT_S_W: SET_RM(); FRD = box_s(f2u((float)(int32_t)RS1)); NEXT;
-op_FCVT_S_WU: SET_RM(); FRD = box_s(f2u((float)(uint32_t)RS1)); NEXT;
-op_FCVT_S_L: SET_RM(); FRD = box_s(f2u((float)(int64_t)RS1)); NEXT;
-op_FCVT_S_LU: SET_RM(); FRD = box_s(f2u((float)RS1)); NEXT;
-op_FCVT_S_D: SET_RM(); FRD = canon_s((float)D(FRS1)); NEXT;
-op_FCVT_D_S: SET_RM(); FRD = canon_d((double)S(FRS1)); NEXT;
-op_FMV_X_W: RD = S32((uint32_t)FRS1); NEXT;
-op_FMV_W_X: FRD = box_s((uint32_t)RS1); NEXT;
-op_FMV_X_D: RD = FRS1; NEXT;
-op_FMV_D_X: FRD = RS1; NEXT;
+    /* ---- F and D computation: csrc/vm_fp_ops.h ------------------------------ */
+#define FP_OP(N, mnemonic) op_##N: if (unlikely(vm_fp_exec(cpu, ir, VM_OP_##N, &cur_rm))) goto illegal_insn; NEXT;
+VM_FP_OP_LIST(FP_OP)
+#undef FP_OP
 
     /* ---- control transfer (always the last instruction of a decoded block) */
 op_JAL: RD = NEXT_PC; JUMP(IMM);

@@ -1,5 +1,6 @@
 /* Executable memory for compiled blocks, and the slow paths they call. */
 #include "vm_jit.h"
+#include "vm_fp_ops.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,6 +26,8 @@ uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
 
 void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
 {
+    if (size < 8)
+        value &= (1ull << (8 * size)) - 1; /* compiled code passes the whole register */
     int r = vm_mem_slow_store(rt->mem, addr, size, value);
     if (r == VM_MEM_FAULT) {
         rt->cpu->fault_kind = VM_FAULT_PAGE;
@@ -35,6 +38,22 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
         rt->status = VM_JIT_CALLBACK_ERROR;
     } else if (rt->mem->cache->epoch != rt->epoch) {
         rt->status = VM_JIT_CODE_CHANGED;
+    }
+}
+
+void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
+{
+    vm_cpu *cpu = rt->cpu;
+    if (vm_fp_exec(cpu, ir, ir->op, &rt->cur_rm)) {
+        cpu->fault_kind = VM_FAULT_ILLEGAL_INSTRUCTION;
+        rt->status = VM_JIT_FAULT;
+        return;
+    }
+    /* compiled templates round in frm: put it back after a static rounding mode */
+    int frm = (int)((cpu->fcsr >> 5) & 7);
+    if (frm <= 4 && rt->cur_rm != frm) {
+        fesetround(vm_host_rm[frm]);
+        rt->cur_rm = frm;
     }
 }
 

@@ -33,6 +33,7 @@ typedef struct vm_jit_rt {
     int32_t nochain;     /* 28: nonzero: return to the dispatcher at every block end */
     vm_chain *exit_slot; /* 32: the link slot of the exit that returned, for the dispatcher */
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
+    int32_t cur_rm;      /* 48: the host FPU's rounding mode (the guest's frm on entry) */
 } vm_jit_rt;
 
 /* instructions compiled code may run before it returns to the dispatcher */
@@ -44,6 +45,8 @@ typedef uint64_t (*vm_jit_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const u
 /* slow paths for compiled loads and stores (fast paths are inline) */
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size);
 void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value);
+/* an F/D computation without an x86 template, through the interpreter's definition */
+void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
 
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {

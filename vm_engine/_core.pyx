@@ -410,6 +410,7 @@ def jit_layout():
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
+        "fp_helper": <size_t>vm_jit_fp,
     }
 
 
@@ -475,7 +476,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef void *p
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0])
+        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], <size_t>&b.ir[0])
         if res is None:
             return 0
         code, covered, n_mem, entry = res

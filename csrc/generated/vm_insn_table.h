@@ -161,6 +161,67 @@
     X(FCVT_S_D, "fcvt.s.d") \
     X(FCVT_D_S, "fcvt.d.s") \
 
+/* X(NAME, mnemonic) for the floating-point computation entries (class fp). */
+#define VM_FP_OP_LIST(X) \
+    X(FMADD_S, "fmadd.s") \
+    X(FMSUB_S, "fmsub.s") \
+    X(FNMSUB_S, "fnmsub.s") \
+    X(FNMADD_S, "fnmadd.s") \
+    X(FADD_S, "fadd.s") \
+    X(FSUB_S, "fsub.s") \
+    X(FMUL_S, "fmul.s") \
+    X(FDIV_S, "fdiv.s") \
+    X(FSQRT_S, "fsqrt.s") \
+    X(FSGNJ_S, "fsgnj.s") \
+    X(FSGNJN_S, "fsgnjn.s") \
+    X(FSGNJX_S, "fsgnjx.s") \
+    X(FMIN_S, "fmin.s") \
+    X(FMAX_S, "fmax.s") \
+    X(FEQ_S, "feq.s") \
+    X(FLT_S, "flt.s") \
+    X(FLE_S, "fle.s") \
+    X(FCLASS_S, "fclass.s") \
+    X(FCVT_W_S, "fcvt.w.s") \
+    X(FCVT_S_W, "fcvt.s.w") \
+    X(FCVT_WU_S, "fcvt.wu.s") \
+    X(FCVT_S_WU, "fcvt.s.wu") \
+    X(FCVT_L_S, "fcvt.l.s") \
+    X(FCVT_S_L, "fcvt.s.l") \
+    X(FCVT_LU_S, "fcvt.lu.s") \
+    X(FCVT_S_LU, "fcvt.s.lu") \
+    X(FMADD_D, "fmadd.d") \
+    X(FMSUB_D, "fmsub.d") \
+    X(FNMSUB_D, "fnmsub.d") \
+    X(FNMADD_D, "fnmadd.d") \
+    X(FADD_D, "fadd.d") \
+    X(FSUB_D, "fsub.d") \
+    X(FMUL_D, "fmul.d") \
+    X(FDIV_D, "fdiv.d") \
+    X(FSQRT_D, "fsqrt.d") \
+    X(FSGNJ_D, "fsgnj.d") \
+    X(FSGNJN_D, "fsgnjn.d") \
+    X(FSGNJX_D, "fsgnjx.d") \
+    X(FMIN_D, "fmin.d") \
+    X(FMAX_D, "fmax.d") \
+    X(FEQ_D, "feq.d") \
+    X(FLT_D, "flt.d") \
+    X(FLE_D, "fle.d") \
+    X(FCLASS_D, "fclass.d") \
+    X(FCVT_W_D, "fcvt.w.d") \
+    X(FCVT_D_W, "fcvt.d.w") \
+    X(FCVT_WU_D, "fcvt.wu.d") \
+    X(FCVT_D_WU, "fcvt.d.wu") \
+    X(FCVT_L_D, "fcvt.l.d") \
+    X(FCVT_D_L, "fcvt.d.l") \
+    X(FCVT_LU_D, "fcvt.lu.d") \
+    X(FCVT_D_LU, "fcvt.d.lu") \
+    X(FMV_X_W, "fmv.x.w") \
+    X(FMV_W_X, "fmv.w.x") \
+    X(FMV_X_D, "fmv.x.d") \
+    X(FMV_D_X, "fmv.d.x") \
+    X(FCVT_S_D, "fcvt.s.d") \
+    X(FCVT_D_S, "fcvt.d.s") \
+
 enum vm_op {
     VM_OP_INVALID = 0,
     VM_OP_LUI = 1,

@@ -93,6 +93,9 @@ def generate() -> str:
              "/* X(NAME, mnemonic) for every executable entry, in opcode order. */",
              "#define VM_OP_LIST(X) \\"]
     lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in EXECUTABLE]
+    lines += ["", "/* X(NAME, mnemonic) for the floating-point computation entries (class fp). */",
+              "#define VM_FP_OP_LIST(X) \\"]
+    lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in EXECUTABLE if s.cls == "fp"]
     lines += ["", "enum vm_op {", "    VM_OP_INVALID = 0,"]
     lines += [f"    {s.c_name} = {s.index}," for s in EXECUTABLE]
     lines += [f"    VM_OP_COUNT = {len(EXECUTABLE) + 1}", "};", ""]

@@ -38,6 +38,7 @@ class CompiledBlock:
     covered: int
     n_mem: int
     compile_time: float
+    ir: np.ndarray = None  # the IR the code was compiled from (helpers read it)
 
     def listing(self) -> str:
         """Guest instructions beside the host code."""
@@ -72,9 +73,9 @@ class JITCompiler(Interpreter):
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0):
+    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, ir_addr: int = 0):
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr)
+        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr, ir_addr)
         self.stats["compile_time"] += time.perf_counter() - t0
         if res is not None:
             self.stats["blocks_compiled"] += 1
@@ -94,12 +95,15 @@ class JITCompiler(Interpreter):
     def compile_block(self, block: IRBlock) -> CompiledBlock:
         """Compiles ``block`` (at its start_pc, 0 if None) into executable memory."""
         pc = block.start_pc or 0
-        ir = block.lower(pc)
+        lowered = block.lower(pc)
+        # the IR stays alive with the CompiledBlock: helper calls point into it
+        ir = np.frombuffer(lowered.tobytes() + _closing_entry(lowered), dtype=IR_DTYPE)
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir.tobytes() + _closing_entry(ir), pc, self.config.optimization_level)
+        res = x86.compile_ir(ir.tobytes(), pc, self.config.optimization_level, 0,
+                             ir.ctypes.data)
         elapsed = time.perf_counter() - t0
         if res is None:
-            return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
+            return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed, ir)
         code, covered, n_mem, _ = res
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
@@ -110,7 +114,7 @@ class JITCompiler(Interpreter):
             address = self._arena.install(code)
             if address is None:
                 raise VmError(f"a {len(code)}-byte block does not fit in code_cache_size")
-        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed)
+        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed, ir)
 
     def execute_compiled(self, compiled: CompiledBlock, mmu=None) -> ExecResult:
         """Runs a compiled block once from its start pc (a taken branch ends it;

@@ -40,6 +40,10 @@ def xreg(i: int) -> M:
     return M(CPU, displ=_L["cpu_x"] + 8 * int(i))
 
 
+def freg(i: int) -> M:
+    return M(CPU, displ=_L["cpu_f"] + 8 * int(i))
+
+
 _RR = {  # reg-reg ALU: (64-bit code, 32-bit code or None)
     "add": (Code.ADD_R64_RM64, None), "sub": (Code.SUB_R64_RM64, None),
     "xor": (Code.XOR_R64_RM64, None), "or": (Code.OR_R64_RM64, None),
@@ -66,13 +70,24 @@ _LOADS = {
     "lw": (4, Code.MOVSXD_R64_RM32, Code.MOVSXD_R64_RM32), "lwu": (4, Code.MOV_R32_RM32, Code.MOV_R32_RM32),
     "ld": (8, Code.MOV_R64_RM64, None),
 }
-_STORES = {"sb": (1, Code.MOV_RM8_R8, R.CL), "sh": (2, Code.MOV_RM16_R16, R.CX),
-           "sw": (4, Code.MOV_RM32_R32, R.ECX), "sd": (8, Code.MOV_RM64_R64, R.RCX)}
+_STORES = {"sb": (1,), "sh": (2,), "sw": (4,), "sd": (8,)}
 _WIDE = {1: R.AL, 2: R.AX, 4: R.EAX, 8: R.RAX}
 
-#: the instructions level 0 has templates for
+# floating point: double arithmetic in the guest's dynamic rounding mode (the
+# dispatcher sets the host's to frm), loads/stores/moves/sign injection inline;
+# every other F/D computation calls the interpreter's definition (vm_jit_fp)
+_FP_ARITH = {"fadd.d": Code.ADDSD_XMM_XMMM64, "fsub.d": Code.SUBSD_XMM_XMMM64,
+             "fmul.d": Code.MULSD_XMM_XMMM64, "fdiv.d": Code.DIVSD_XMM_XMMM64}
+_FP_LOADS = {"fld": 8, "flw": 4}
+_FP_STORES = {"fsd": 8, "fsw": 4}
+_FP_HELPER = {spec.name for spec in BY_INDEX.values() if spec.cls == "fp"}
+CANON_NAN_D = 0x7FF8000000000000
+BOX_S = 0xFFFFFFFF00000000
+
+#: the instructions compiled code covers (natively or through a helper call)
 SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET) | set(_BRANCH)
-             | set(_LOADS) | set(_STORES) | {"lui", "auipc", "addiw", "jal", "jalr", "fence"})
+             | set(_LOADS) | set(_STORES) | {"lui", "auipc", "addiw", "jal", "jalr", "fence"}
+             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER)
 
 
 class _Asm:
@@ -107,24 +122,29 @@ class _Asm:
         return self.encode(), len(head.encode(0)) if idx else 0
 
 
-def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0):
+def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir_addr: int = 0):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
-    closing entry): (code, instructions covered, memory ops among them), or
-    None when its first instruction has no emitter. ``chain_addr`` is the
-    address of the block's two vm_chain link slots (0: no chaining)."""
+    closing entry): (code, instructions covered, memory ops among them, offset
+    of the chain entry), or None when its first instruction has no emitter.
+    ``chain_addr`` is the address of the block's two vm_chain link slots (0: no
+    chaining); ``ir_addr`` where the IR stays in memory while the code lives
+    (helpers get pointers into it; 0: no helper calls for computation)."""
     ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
     n = len(ir) - 1
     covered = 0
     while covered < n and _NAME.get(int(ir[covered]["op"])) in SUPPORTED:
         name = _NAME[int(ir[covered]["op"])]
+        if name in _FP_HELPER and not _native_fp(name, ir[covered]) and not ir_addr:
+            break
         covered += 1
         if name in _BRANCH or name in ("jal", "jalr"):
             break
     if covered == 0:
         return None
-    mem_ops = [_NAME[int(ir[i]["op"])] in _LOADS or _NAME[int(ir[i]["op"])] in _STORES
-               for i in range(covered)]
+    mem_names = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
+    mem_ops = [_NAME[int(ir[i]["op"])] in mem_names for i in range(covered)]
     blk = _Block(_Asm(), ir, pc, covered, mem_ops, chain_addr if level >= 1 else 0)
+    blk.ir_addr = ir_addr
     a = blk.a
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
@@ -240,6 +260,48 @@ def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
     blk.leave_early(i, insn_pc, raw=int(blk.ir[i]["raw"]), label=fault)
 
 
+_ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
+
+
+def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, dest: M, box=False):
+    """A load into `dest`: inline fast path, C slow path out of line."""
+    a = blk.a
+    slow, join = a.label(), a.label()
+    _address(a, e)
+    _fast_check(a, size, PERM_R, 0, slow)
+    a.emit(X.create_reg_mem(widen_mem, R.EAX if widen_mem in _ZERO_EXTENDING else R.RAX,
+                            M(BASE, R.RAX)))
+    def finish():  # rax -> dest (fresh instructions each time: both paths end so)
+        boxing = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),  # singles are NaN-boxed
+                  X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX)] if box else []
+        return boxing + [X.create_mem_reg(Code.MOV_RM64_R64, dest, R.RAX)]
+    for k, insn in enumerate(finish()):
+        a.emit(insn, label=join if k == 0 else None)
+    # out of line: the C slow path, then the same widening of its raw value
+    a.emit(X.create(Code.NOPD), True, label=slow)
+    _call_helper(a, "load_helper", size)
+    if widen_reg is not None:
+        a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
+                                _WIDE[size]), True)
+    _after_helper(blk, i, insn_pc, next_pc, join, before_leave=finish())
+
+
+def _emit_store(blk, e, i, insn_pc, next_pc, size, src: M):
+    """A store of the low `size` bytes of `src`: inline fast path, C slow path out of line."""
+    a = blk.a
+    slow, join = a.label(), a.label()
+    _address(a, e)
+    _fast_check(a, size, PERM_W, PAGE_CODE, slow)
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
+    code, reg = {1: (Code.MOV_RM8_R8, R.CL), 2: (Code.MOV_RM16_R16, R.CX),
+                 4: (Code.MOV_RM32_R32, R.ECX), 8: (Code.MOV_RM64_R64, R.RCX)}[size]
+    a.emit(X.create_mem_reg(code, M(BASE, R.RAX), reg))
+    a.emit(X.create(Code.NOPD), label=join)
+    a.emit(X.create(Code.NOPD), True, label=slow)
+    _call_helper(a, "store_helper", size, value_reg=src)
+    _after_helper(blk, i, insn_pc, next_pc, join)
+
+
 def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
     """rax = guest address; jumps to slow unless [rax, rax+size) is one plain page
     with `need` and without `deny` permission bits."""
@@ -274,13 +336,84 @@ def _call_helper(a: _Asm, helper: str, size: int, value_reg=None):
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
 
 
+def _native_fp(name: str, e) -> bool:
+    """F/D computations with an x86 template (the rest call vm_jit_fp)."""
+    if name in _FP_ARITH or name == "fsqrt.d":
+        return int(e["rm"]) == 7  # dyn: the host rounds in frm
+    return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d")
+
+
+def _canon_d(a: _Asm):
+    """A NaN result in xmm0 becomes the canonical NaN (ucomisd: no flags for qNaN)."""
+    fix, back = a.label(), a.label()
+    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM0))
+    a.emit(X.create_branch(Code.JP_REL32_64, fix))
+    a.emit(X.create(Code.NOPD), label=back)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True, label=fix)
+    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RAX), True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+
+
+def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
+    a = blk.a
+    rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
+    if name in _FP_ARITH and int(e["rm"]) == 7:
+        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
+        a.emit(X.create_reg_mem(_FP_ARITH[name], R.XMM0, freg(rs2)))
+        _canon_d(a)
+        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+    elif name == "fsqrt.d" and int(e["rm"]) == 7:
+        a.emit(X.create_reg_mem(Code.SQRTSD_XMM_XMMM64, R.XMM0, freg(rs1)))
+        _canon_d(a)
+        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+    elif name == "fmv.x.d":
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX))
+    elif name == "fmv.d.x":
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
+    elif name in ("fsgnj.d", "fsgnjn.d", "fsgnjx.d"):
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, freg(rs2)))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 1 << 63))
+        if name == "fsgnjn.d":
+            a.emit(X.create_reg(Code.NOT_RM64, R.RCX))
+        a.emit(X.create_reg_reg(Code.AND_RM64_R64, R.RCX, R.RDX))
+        if name != "fsgnjx.d":
+            a.emit(X.create_reg(Code.NOT_RM64, R.RDX))
+            a.emit(X.create_reg_reg(Code.AND_RM64_R64, R.RAX, R.RDX))
+            a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RCX))
+        else:
+            a.emit(X.create_reg_reg(Code.XOR_RM64_R64, R.RAX, R.RCX))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
+    else:  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["fp_helper"]))
+        a.emit(X.create_reg(Code.CALL_RM64, R.R10))
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
+        fault = a.label()
+        a.emit(X.create_branch(Code.JNE_REL32_64, fault))
+        blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
+
+
 def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     """Emits one instruction. A control transfer (the block's last) returns how
     the block ends: ("branch", jcc, target, fallthrough) after a compare,
     ("jump", target), or ("indirect",) with the target in rax."""
     a = blk.a
     rd, rs1, rs2, imm = int(e["rd"]), int(e["rs1"]), int(e["rs2"]), int(e["imm"])
+    if name in _FP_HELPER:
+        return _emit_fp(blk, name, e, i, insn_pc, next_pc)
     store_rd = X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX)
+    if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
+        size = _FP_LOADS[name]
+        return _emit_load(blk, e, i, insn_pc, next_pc, size,
+                          Code.MOV_R64_RM64 if size == 8 else Code.MOV_R32_RM32,
+                          None if size == 8 else Code.MOV_R32_RM32, freg(rd), box=size == 4)
+    if name in _FP_STORES:
+        size = _FP_STORES[name]
+        return _emit_store(blk, e, i, insn_pc, next_pc, size, freg(rs2))
     if name in ("lui", "auipc"):
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, imm & 0xFFFFFFFFFFFFFFFF))
         a.emit(store_rd)
@@ -331,31 +464,9 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(store_rd)
     elif name in _LOADS:
         size, widen_mem, widen_reg = _LOADS[name]
-        slow, join = a.label(), a.label()
-        _address(a, e)
-        _fast_check(a, size, PERM_R, 0, slow)
-        dst = R.EAX if widen_mem in (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32) else R.RAX
-        a.emit(X.create_reg_mem(widen_mem, dst, M(BASE, R.RAX)))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX), label=join)
-        # out of line: the C slow path, then the same widening of its raw value
-        a.emit(X.create(Code.NOPD), True, label=slow)
-        _call_helper(a, "load_helper", size)
-        if widen_reg is not None:
-            wdst = R.EAX if widen_reg in (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32) else R.RAX
-            a.emit(X.create_reg_reg(widen_reg, wdst, _WIDE[size]), True)
-        _after_helper(blk, i, insn_pc, next_pc, join,
-                      before_leave=[X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX)])
+        _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, xreg(rd))
     elif name in _STORES:
-        size, code, src = _STORES[name]
-        slow, join = a.label(), a.label()
-        _address(a, e)
-        _fast_check(a, size, PERM_W, PAGE_CODE, slow)
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs2)))
-        a.emit(X.create_mem_reg(code, M(BASE, R.RAX), src))
-        a.emit(X.create(Code.NOPD), label=join)
-        a.emit(X.create(Code.NOPD), True, label=slow)
-        _call_helper(a, "store_helper", size, value_reg=xreg(rs2))
-        _after_helper(blk, i, insn_pc, next_pc, join)
+        _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name][0], xreg(rs2))
     elif name in _BRANCH:
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs1)))
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, xreg(rs2)))
