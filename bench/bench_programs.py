@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from vm_engine import ExecutorType
+from vm_engine import ExecutorType, JITConfig
 from vm_engine.linux import Machine
 
 HERE = Path(__file__).resolve().parent / "programs"
@@ -30,7 +30,13 @@ PROGRAMS = {
     "matmul": ["200"],
     "crc": ["4000000"],
 }
-ENGINES = {"interpreter": ExecutorType.Interpreter}
+ENGINES = {  # name -> (executor, JIT optimisation level)
+    "interpreter": (ExecutorType.Interpreter, None),
+    "jit-L0": (ExecutorType.JIT, 0),
+    "jit-L1": (ExecutorType.JIT, 1),
+    "jit-L2": (ExecutorType.JIT, 2),
+    "hybrid": (ExecutorType.Hybrid, 2),
+}
 
 
 def build_native(name: str, outdir: Path) -> Path | None:
@@ -52,13 +58,15 @@ def time_process(cmd: list[str], repeat: int) -> tuple[float, bytes]:
     return best, out
 
 
-def time_engine(name: str, executor, repeat: int) -> tuple[float, bytes, int]:
+def time_engine(name: str, engine, repeat: int) -> tuple[float, bytes, int]:
+    executor, level = engine
+    config = JITConfig(optimization_level=level) if level is not None else None
     best, out, insns = float("inf"), b"", 0
     for _ in range(repeat):
         buf = bytearray()
         t0 = time.perf_counter()
         m = Machine.load_elf(HERE / "bin" / name, argv=[name, *PROGRAMS[name]],
-                             executor=executor, stdout=buf)
+                             executor=executor, jit_config=config, stdout=buf)
         r = m.run()
         best = min(best, time.perf_counter() - t0)
         out, insns = bytes(buf), r.stats.instructions
@@ -73,8 +81,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     qemu = shutil.which("qemu-riscv64")
     columns = ["native"] + (["qemu"] if qemu else []) + list(ENGINES)
+    best_engine = "jit-L2"
     print(f"{'program':8} {'guest insns':>12} " + " ".join(f"{c:>12}" for c in columns)
-          + "   engine/native  engine/qemu")
+          + f"   {best_engine}/native  {best_engine}/qemu")
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.programs:
@@ -95,10 +104,10 @@ def main(argv=None) -> int:
                     print(f"{name}: output of {who} differs: {out[:80]!r} vs {reference[:80]!r}",
                           file=sys.stderr)
                     failed = True
-            eng = times[list(ENGINES)[0]]
+            eng = times[best_engine]
             row = f"{name:8} {insns:>12,} " + " ".join(
                 f"{times[c]:>11.3f}s" if c in times else f"{'-':>12}" for c in columns)
-            row += f"   {times['native'] / eng:>12.1%}" if "native" in times else "   " + "-" * 12
+            row += f"   {times['native'] / eng:>13.1%}" if "native" in times else "   " + "-" * 13
             row += f"  {times['qemu'] / eng:>10.2f}x" if "qemu" in times else ""
             print(row, flush=True)
     return 1 if failed else 0

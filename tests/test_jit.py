@@ -1,0 +1,99 @@
+"""The JIT's own machinery: the reference API, W^X code memory, eviction,
+chaining and its counts. (Every execution test also runs under the JIT levels:
+harness.ENGINES.)"""
+import re
+
+import pytest
+
+from vm_engine import (ExecStatus, ExecutionError, FaultKind, FlatMMU, Instruction, IRBlock,
+                       JITConfig, assemble)
+from vm_engine.jit import JITCompiler
+from harness import CODE, DATA, load
+
+LOOP = """
+    li t0, 20000
+loop:
+    addi a0, a0, 3
+    xor a1, a1, a0
+    sd a1, 0(s0)
+    ld a2, 0(s0)
+    add a3, a3, a2
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def test_compile_block_and_execute_compiled():
+    jit = JITCompiler(JITConfig(optimization_level=1))
+    block = IRBlock([Instruction.from_asm(t) for t in
+                     ("addi a0, zero, 40", "addi a0, a0, 2", "slli a1, a0, 4",
+                      "fcvt.d.l fa0, a1", "fadd.d fa1, fa0, fa0")], start_pc=0x1000)
+    compiled = jit.compile_block(block)
+    assert compiled.covered == 5 and compiled.address != 0
+    r = jit.execute_compiled(compiled, FlatMMU())
+    assert r.status is ExecStatus.Ok and r.next_pc == 0x1014 and r.stats.instructions == 5
+    assert jit.reg_read("a0") == 42 and jit.reg_read("a1") == 42 * 16
+    assert jit.reg_read("fa1") == 0x4095000000000000  # 672.0 * 2
+    listing = compiled.listing()
+    assert "addi a0, zero, 40" in listing and re.search(r"\bret\b", listing)
+
+
+def test_execute_compiled_faults_precisely():
+    jit = JITCompiler()
+    block = IRBlock([Instruction.from_asm(t) for t in
+                     ("addi a0, zero, 1", "ld a1, 0(a0)", "addi a0, zero, 2")], start_pc=0x2000)
+    with pytest.raises(ExecutionError) as info:
+        jit.execute_compiled(jit.compile_block(block), FlatMMU())
+    f = info.value.fault
+    assert (f.kind, f.pc, f.address) == (FaultKind.PageFault, 0x2004, 1)
+    assert jit.reg_read("a0") == 1 and info.value.result.stats.instructions == 1
+
+
+def _mappings():
+    return [line.split()[1] for line in open("/proc/self/maps")]
+
+
+def test_code_memory_is_never_writable_and_executable():
+    m, jit = load("jit-L1", assemble(LOOP, CODE))
+    jit.reg_write("s0", DATA)
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert jit.stats["blocks_compiled"] >= 2
+    assert not [p for p in _mappings() if "w" in p and "x" in p]
+
+
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_tiny_code_cache_evicts_and_stays_correct(level):
+    n = 1500  # blocks: their code is several times the cache
+    text = "\n".join(f"f{k}:\naddi a0, a0, {k}\njal zero, f{k + 1}" for k in range(n))
+    text += f"\nf{n}:\nebreak"
+    config = JITConfig(optimization_level=level, code_cache_size=JITConfig.MIN_CODE_CACHE)
+    m = FlatMMU()
+    m.mem_map(CODE, 0x4000, "rx")
+    m.mem_write(CODE, assemble(text, CODE))
+    jit = JITCompiler(config, m)
+    for _ in range(3):
+        jit.reg_write("a0", 0)
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        assert jit.reg_read("a0") == sum(range(n))
+    assert jit.stats["evictions"] >= 1
+
+
+def test_chained_code_counts_exactly_and_obeys_the_budget():
+    for budget in (1, 7, 1000, 54321, 139_000):
+        m, jit = load("jit-L2", assemble(LOOP, CODE))
+        jit.reg_write("s0", DATA)
+        r = jit.run(pc=CODE, max_instructions=budget)
+        assert r.status is ExecStatus.Budget and r.stats.instructions == budget
+        m2, ref = load("interpreter", assemble(LOOP, CODE))
+        ref.reg_write("s0", DATA)
+        ref.run(pc=CODE, max_instructions=budget)
+        assert [jit.reg_read(i) for i in range(32)] == [ref.reg_read(i) for i in range(32)]
+        assert jit.pc == ref.pc and jit.memory_accesses == ref.memory_accesses
+
+
+def test_stop_request_reaches_chained_code():
+    m, jit = load("jit-L2", assemble("l:\naddi a0, a0, 1\nj l\n", CODE))
+    r = jit.run(pc=CODE, timeout=0.2)
+    assert r.status is ExecStatus.Stopped and r.stats.instructions > 1000
+
