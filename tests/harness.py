@@ -7,7 +7,7 @@ import vm_engine
 from vm_engine import FlatMMU, assemble
 
 #: every engine the execution tests run under
-ENGINES = ["interpreter", "jit-L0", "jit-L1"]
+ENGINES = ["interpreter", "jit-L0", "jit-L1", "jit-L2"]
 
 CODE = 0x10000
 DATA = 0x40000

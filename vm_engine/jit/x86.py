@@ -25,7 +25,7 @@ from iced_x86 import BlockEncoder, Code, Instruction as X, MemoryOperand as M, R
 
 from .. import _core
 from ..ir import IR_DTYPE
-from ..isa.table import BY_INDEX
+from ..isa.table import BY_INDEX, REG_FIELDS
 
 _L = _core.jit_layout()
 PERM_R, PERM_W, PAGE_CODE = 1, 2, 8
@@ -33,7 +33,10 @@ OP = {spec.name: spec.index for spec in BY_INDEX.values()}
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
 CPU, RT, BASE, PERM, NPAGES = R.RBX, R.R15, R.R12, R.R13, R.R14
-_SAVED = (R.RBX, R.R12, R.R13, R.R14, R.R15)
+_SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained blocks share a frame
+# level 2: host registers that hold a block's most used guest registers
+_POOL = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)
+_R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.RSI: R.ESI, R.RDI: R.EDI}
 
 
 def xreg(i: int) -> M:
@@ -42,6 +45,25 @@ def xreg(i: int) -> M:
 
 def freg(i: int) -> M:
     return M(CPU, displ=_L["cpu_f"] + 8 * int(i))
+
+
+def _op(code, dst, operand):
+    """`code dst, operand` for an operand that is a register or memory."""
+    if isinstance(operand, M):
+        return X.create_reg_mem(code, dst, operand)
+    return X.create_reg_reg(code, dst, operand)
+
+
+def _x_slots():
+    """op -> the IR slots (rd, rs1, rs2) that name integer registers."""
+    out = {}
+    for spec in BY_INDEX.values():
+        out[spec.index] = tuple(REG_FIELDS[f].ir_slot for f in spec.operands
+                                if f in REG_FIELDS and REG_FIELDS[f].cls == "x")
+    return out
+
+
+_X_SLOTS = _x_slots()
 
 
 _RR = {  # reg-reg ALU: (64-bit code, 32-bit code or None)
@@ -145,9 +167,12 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     mem_ops = [_NAME[int(ir[i]["op"])] in mem_names for i in range(covered)]
     blk = _Block(_Asm(), ir, pc, covered, mem_ops, chain_addr if level >= 1 else 0)
     blk.ir_addr = ir_addr
+    if level >= 2:
+        blk.allocate()
     a = blk.a
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
     for dst, src in zip((CPU, RT, BASE, PERM, NPAGES), (R.RDI, R.RSI, R.RDX, R.RCX, R.R8)):
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
     # the chain entry: stop requests, the budget, then the block's counts
@@ -160,6 +185,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), covered))
     if sum(mem_ops):
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), sum(mem_ops)))
+    for insn in blk.reload():
+        a.emit(insn)
     end = None
     for i in range(covered):
         e = ir[i]
@@ -182,8 +209,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
            label=bail_restore)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc), True, label=bail)
     a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-    a.emit(X.create_reg(Code.POP_R64, R.R15), label=blk.epilogue)
-    for r in reversed(_SAVED[:-1]):
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), label=blk.epilogue)
+    for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
     code, entry_offset = a.encode_with_offset(blk.entry)
@@ -198,10 +225,49 @@ class _Block:
             a, ir, pc, covered, mem_ops, chain
         self.epilogue = a.label()
         self.entry = a.label()
+        self.alloc = {}     # guest register -> host register (level 2)
+        self.dirty = set()  # allocated guest registers whose memory copy is stale
+
+    def allocate(self):
+        """The most used guest registers of the block get host registers."""
+        uses = {}
+        for e in self.ir[:self.covered]:
+            for slot in _X_SLOTS.get(int(e["op"]), ()):
+                r = int(e[slot])
+                if 0 < r < 32:
+                    uses[r] = uses.get(r, 0) + 1
+        ranked = sorted((r for r in uses if uses[r] >= 2), key=lambda r: -uses[r])
+        self.alloc = dict(zip(ranked, _POOL))
+
+    def src(self, i, bits: int = 64):
+        """Where guest register i is now: its host register or its cpu slot."""
+        host = self.alloc.get(int(i))
+        if host is None:
+            return xreg(i)
+        return host if bits == 64 else _R32[host]
+
+    def write_rd(self, rd, src=R.RAX):
+        """The instruction that sets guest register rd from a host register."""
+        host = self.alloc.get(int(rd))
+        if host is None:
+            return X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), src)
+        self.dirty.add(int(rd))
+        return X.create_reg_reg(Code.MOV_R64_RM64, host, src)
+
+    def spill(self):
+        """Instructions writing dirty host copies back to the cpu struct."""
+        return [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), self.alloc[r])
+                for r in sorted(self.dirty)]
+
+    def reload(self):
+        return [X.create_reg_mem(Code.MOV_R64_RM64, host, xreg(r))
+                for r, host in sorted(self.alloc.items())]
 
     def exit(self, slot: int, target):
         """Leave the block for `target` (None: already in rax) through link slot `slot`."""
         a = self.a
+        for insn in self.spill():
+            a.emit(insn)
         if target is not None:
             a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target & 0xFFFFFFFFFFFFFFFF))
         if not self.chain:
@@ -225,7 +291,7 @@ class _Block:
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
         at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
-        insns = []
+        insns = self.spill()
         rest = self.covered - done
         if rest:
             insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), rest))
@@ -263,42 +329,43 @@ def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
 _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 
 
-def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, dest: M, box=False):
-    """A load into `dest`: inline fast path, C slow path out of line."""
+def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write, box=False):
+    """A load, its value (in rax) stored by the instruction write() makes: inline
+    fast path, C slow path out of line."""
     a = blk.a
     slow, join = a.label(), a.label()
-    _address(a, e)
+    _address(blk, e)
     _fast_check(a, size, PERM_R, 0, slow)
     a.emit(X.create_reg_mem(widen_mem, R.EAX if widen_mem in _ZERO_EXTENDING else R.RAX,
                             M(BASE, R.RAX)))
     def finish():  # rax -> dest (fresh instructions each time: both paths end so)
         boxing = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),  # singles are NaN-boxed
                   X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX)] if box else []
-        return boxing + [X.create_mem_reg(Code.MOV_RM64_R64, dest, R.RAX)]
+        return boxing + [write()]
     for k, insn in enumerate(finish()):
         a.emit(insn, label=join if k == 0 else None)
     # out of line: the C slow path, then the same widening of its raw value
     a.emit(X.create(Code.NOPD), True, label=slow)
-    _call_helper(a, "load_helper", size)
+    _call_helper(blk, "load_helper", size)
     if widen_reg is not None:
         a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
                                 _WIDE[size]), True)
     _after_helper(blk, i, insn_pc, next_pc, join, before_leave=finish())
 
 
-def _emit_store(blk, e, i, insn_pc, next_pc, size, src: M):
+def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     """A store of the low `size` bytes of `src`: inline fast path, C slow path out of line."""
     a = blk.a
     slow, join = a.label(), a.label()
-    _address(a, e)
+    _address(blk, e)
     _fast_check(a, size, PERM_W, PAGE_CODE, slow)
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
+    a.emit(_op(Code.MOV_R64_RM64, R.RCX, src))
     code, reg = {1: (Code.MOV_RM8_R8, R.CL), 2: (Code.MOV_RM16_R16, R.CX),
                  4: (Code.MOV_RM32_R32, R.ECX), 8: (Code.MOV_RM64_R64, R.RCX)}[size]
     a.emit(X.create_mem_reg(code, M(BASE, R.RAX), reg))
     a.emit(X.create(Code.NOPD), label=join)
     a.emit(X.create(Code.NOPD), True, label=slow)
-    _call_helper(a, "store_helper", size, value_reg=src)
+    _call_helper(blk, "store_helper", size, value=src)
     _after_helper(blk, i, insn_pc, next_pc, join)
 
 
@@ -320,20 +387,27 @@ def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
         a.emit(X.create_branch(Code.JA_REL32_64, slow))
 
 
-def _address(a: _Asm, e):
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(e["rs1"])))
+def _address(blk, e):
+    a = blk.a
+    a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(e["rs1"])))
     if int(e["imm"]):
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, int(e["imm"])))
 
 
-def _call_helper(a: _Asm, helper: str, size: int, value_reg=None):
+def _call_helper(blk, helper: str, size: int, value=None):
+    """Out of line: the C slow path for the access at rax (value: what a store writes)."""
+    a = blk.a
+    for insn in blk.spill():  # the helper may look at guest state and clobbers host registers
+        a.emit(insn, True)
+    if value is not None:
+        a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, size), True)
-    if value_reg is not None:
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, value_reg), True)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
+    for insn in blk.reload():
+        a.emit(insn, True)
 
 
 def _native_fp(name: str, e) -> bool:
@@ -368,9 +442,9 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
     elif name == "fmv.x.d":
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX))
+        a.emit(blk.write_rd(rd))
     elif name == "fmv.d.x":
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
+        a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
     elif name in ("fsgnj.d", "fsgnjn.d", "fsgnjx.d"):
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
@@ -387,10 +461,15 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             a.emit(X.create_reg_reg(Code.XOR_RM64_R64, R.RAX, R.RCX))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
     else:  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
+        for insn in blk.spill():  # it reads and writes guest registers in memory
+            a.emit(insn)
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["fp_helper"]))
         a.emit(X.create_reg(Code.CALL_RM64, R.R10))
+        for insn in blk.reload():
+            a.emit(insn)
+        blk.dirty.clear()
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
         fault = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
@@ -405,83 +484,88 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     rd, rs1, rs2, imm = int(e["rd"]), int(e["rs1"]), int(e["rs2"]), int(e["imm"])
     if name in _FP_HELPER:
         return _emit_fp(blk, name, e, i, insn_pc, next_pc)
-    store_rd = X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RAX)
     if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
         size = _FP_LOADS[name]
         return _emit_load(blk, e, i, insn_pc, next_pc, size,
                           Code.MOV_R64_RM64 if size == 8 else Code.MOV_R32_RM32,
-                          None if size == 8 else Code.MOV_R32_RM32, freg(rd), box=size == 4)
+                          None if size == 8 else Code.MOV_R32_RM32,
+                          lambda: X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX),
+                          box=size == 4)
     if name in _FP_STORES:
         size = _FP_STORES[name]
         return _emit_store(blk, e, i, insn_pc, next_pc, size, freg(rs2))
+    src = blk.src
+    if name in _LOADS:
+        size, widen_mem, widen_reg = _LOADS[name]
+        return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg,
+                          lambda: blk.write_rd(rd))
+    if name in _STORES:
+        return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name][0], src(rs2))
     if name in ("lui", "auipc"):
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, imm & 0xFFFFFFFFFFFFFFFF))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
     elif name in _RR:
         code64, code32 = _RR[name]
         if code64:
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
-            a.emit(X.create_reg_mem(code64, R.RAX, xreg(rs2)))
+            a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
+            a.emit(_op(code64, R.RAX, src(rs2)))
         else:
-            a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, xreg(rs1)))
-            a.emit(X.create_reg_mem(code32, R.EAX, xreg(rs2)))
+            a.emit(_op(Code.MOV_R32_RM32, R.EAX, src(rs1, 32)))
+            a.emit(_op(code32, R.EAX, src(rs2, 32)))
             a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
     elif name in _RI or name == "addiw":
         if name == "addiw":
-            a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, xreg(rs1)))
+            a.emit(_op(Code.MOV_R32_RM32, R.EAX, src(rs1, 32)))
             a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, R.EAX, imm))
             a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
         else:
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
+            a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
             a.emit(X.create_reg_i32(_RI[name], R.RAX, imm))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
     elif name in _SHIFT_IMM:
         wide = not name.endswith("w")
         acc = R.RAX if wide else R.EAX
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc, xreg(rs1)))
+        a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc,
+                   src(rs1, 64 if wide else 32)))
         a.emit(X.create_reg_u32(_SHIFT_IMM[name], acc, imm))
         if not wide:
             a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
     elif name in _SHIFT_REG:
         wide = not name.endswith("w")
         acc = R.RAX if wide else R.EAX
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs2)))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc, xreg(rs1)))
+        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs2)))
+        a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc,
+                   src(rs1, 64 if wide else 32)))
         a.emit(X.create_reg_reg(_SHIFT_REG[name], acc, R.CL))
         if not wide:
             a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
     elif name in _SET:
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs1)))
+        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs1)))
         a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
         if name.endswith("i") or name == "sltiu":
             a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RCX, imm))
         else:
-            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, xreg(rs2)))
+            a.emit(_op(Code.CMP_R64_RM64, R.RCX, src(rs2)))
         a.emit(X.create_reg(_SET[name], R.AL))
-        a.emit(store_rd)
-    elif name in _LOADS:
-        size, widen_mem, widen_reg = _LOADS[name]
-        _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, xreg(rd))
-    elif name in _STORES:
-        _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name][0], xreg(rs2))
+        a.emit(blk.write_rd(rd))
     elif name in _BRANCH:
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, xreg(rs1)))
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, xreg(rs2)))
+        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs1)))
+        a.emit(_op(Code.CMP_R64_RM64, R.RCX, src(rs2)))
         return ("branch", _BRANCH[name], imm, next_pc)
     elif name == "jal":
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, next_pc))
-        a.emit(store_rd)
+        a.emit(blk.write_rd(rd))
         return ("jump", imm)
     elif name == "jalr":
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
+        a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
         if imm:
             a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
         a.emit(X.create_reg_i32(Code.AND_RM64_IMM8, R.RAX, -2))
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, next_pc))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), R.RCX))
+        a.emit(blk.write_rd(rd, R.RCX))
         return ("indirect",)
     elif name == "fence":
         pass
