@@ -115,6 +115,7 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     uint32_t poll_countdown = VM_POLL_BLOCKS;
     vm_chain *pending_link = NULL; /* exit slot of the compiled block that returned last */
     uint64_t pending_epoch = 0;
+    uint32_t pending_abi = 0;
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
@@ -202,7 +203,7 @@ next_block:
             goto next_block;
         }
     }
-    if (pending_link && cache->epoch == pending_epoch && b->jit_entry) {
+    if (pending_link && cache->epoch == pending_epoch && b->jit_entry && b->jit_abi == pending_abi) {
         pending_link->code = b->jit_entry; /* the exit just taken now leads here */
         pending_link->pc = b->pc;
     }
@@ -218,7 +219,7 @@ next_block:
             cur_rm = frm;
         }
         vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                        cache->epoch, cur_rm};
+                        cache->epoch, cur_rm, 0};
         b->exec_count++;
         pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
         cur_rm = rt.cur_rm;
@@ -249,6 +250,7 @@ next_block:
             goto out;
         }
         pending_link = rt.exit_slot;
+        pending_abi = rt.exit_abi;
         pending_epoch = cache->epoch;
         prev = NULL;
         goto next_block;

@@ -34,6 +34,7 @@ typedef struct vm_jit_rt {
     vm_chain *exit_slot; /* 32: the link slot of the exit that returned, for the dispatcher */
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
     int32_t cur_rm;      /* 48: the host FPU's rounding mode (the guest's frm on entry) */
+    uint32_t exit_abi;   /* 52: register convention of the block that set exit_slot */
 } vm_jit_rt;
 
 /* instructions compiled code may run before it returns to the dispatcher */

@@ -52,7 +52,7 @@ typedef struct vm_block {
     uint32_t jit_len;
     uint32_t jit_mem;       /* memory-accessing instructions among them */
     uint32_t jit_tried;     /* compilation was attempted (compiled or not) */
-    uint32_t pad_;
+    uint32_t jit_abi;       /* register convention of the code: only equal ones chain */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 

@@ -53,6 +53,7 @@ cdef extern from "vm_jit.h":
         int32_t status
         int32_t nochain
         void *exit_slot
+        uint32_t exit_abi
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
@@ -81,6 +82,7 @@ cdef extern from "vm_mem.h":
         uint32_t jit_len
         uint32_t jit_mem
         uint32_t jit_tried
+        uint32_t jit_abi
         vm_ir ir[1]
     ctypedef struct vm_block_cache:
         uint64_t n_blocks

@@ -409,6 +409,7 @@ def jit_layout():
         "cpu_stop": <size_t>&c.stop_request - cb, "cpu_fault_insn": <size_t>&c.fault_insn - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
+        "rt_exit_abi": <size_t>&rt.exit_abi - rb,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp,
     }
@@ -479,7 +480,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], <size_t>&b.ir[0])
         if res is None:
             return 0
-        code, covered, n_mem, entry = res
+        code, covered, n_mem, entry, abi = res
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again
@@ -491,6 +492,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         b.jit_entry = <char *>p + <size_t>entry
         b.jit_len = covered
         b.jit_mem = n_mem
+        b.jit_abi = abi
         return 0
     except BaseException as e:
         hook.memory._pending = e

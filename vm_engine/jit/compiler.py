@@ -104,7 +104,7 @@ class JITCompiler(Interpreter):
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed, ir)
-        code, covered, n_mem, _ = res
+        code, covered, n_mem, _, _ = res
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
         address = self._arena.install(code)

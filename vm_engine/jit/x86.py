@@ -34,9 +34,13 @@ _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
 CPU, RT, BASE, PERM, NPAGES = R.RBX, R.R15, R.R12, R.R13, R.R14
 _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained blocks share a frame
-# level 2: host registers that hold a block's most used guest registers
-_POOL = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)
+# level 2: these guest registers live in host registers throughout compiled code
+# (loaded on entry from the dispatcher, written back on return and around helper
+# calls), so chained blocks pass them along without memory traffic
+REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 14: R.RSI, 15: R.RDI}  # sp a0 a1 a2 a4 a5
 _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.RSI: R.ESI, R.RDI: R.EDI}
+#: register conventions (vm_block.jit_abi): blocks chain only into the same one
+ABI_MEMORY, ABI_REG_MAP = 0, 1
 
 
 def xreg(i: int) -> M:
@@ -168,13 +172,15 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     blk = _Block(_Asm(), ir, pc, covered, mem_ops, chain_addr if level >= 1 else 0)
     blk.ir_addr = ir_addr
     if level >= 2:
-        blk.allocate()
+        blk.alloc = dict(REG_MAP)
     a = blk.a
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
     for dst, src in zip((CPU, RT, BASE, PERM, NPAGES), (R.RDI, R.RSI, R.RDX, R.RCX, R.R8)):
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
+    for insn in blk.reload():  # (level 2) the guest registers kept in host registers
+        a.emit(insn)
     # the chain entry: stop requests, the budget, then the block's counts
     bail, bail_restore = a.label(), a.label()
     a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
@@ -185,8 +191,6 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), covered))
     if sum(mem_ops):
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), sum(mem_ops)))
-    for insn in blk.reload():
-        a.emit(insn)
     end = None
     for i in range(covered):
         e = ir[i]
@@ -209,12 +213,14 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
            label=bail_restore)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc), True, label=bail)
     a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), label=blk.epilogue)
+    epilogue = blk.spill() + [X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8)]
+    for k, insn in enumerate(epilogue):
+        a.emit(insn, label=blk.epilogue if k == 0 else None)
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
     code, entry_offset = a.encode_with_offset(blk.entry)
-    return code, covered, sum(mem_ops), entry_offset
+    return code, covered, sum(mem_ops), entry_offset, blk.abi
 
 
 class _Block:
@@ -225,19 +231,7 @@ class _Block:
             a, ir, pc, covered, mem_ops, chain
         self.epilogue = a.label()
         self.entry = a.label()
-        self.alloc = {}     # guest register -> host register (level 2)
-        self.dirty = set()  # allocated guest registers whose memory copy is stale
-
-    def allocate(self):
-        """The most used guest registers of the block get host registers."""
-        uses = {}
-        for e in self.ir[:self.covered]:
-            for slot in _X_SLOTS.get(int(e["op"]), ()):
-                r = int(e[slot])
-                if 0 < r < 32:
-                    uses[r] = uses.get(r, 0) + 1
-        ranked = sorted((r for r in uses if uses[r] >= 2), key=lambda r: -uses[r])
-        self.alloc = dict(zip(ranked, _POOL))
+        self.alloc = {}  # guest register -> host register (level 2: REG_MAP)
 
     def src(self, i, bits: int = 64):
         """Where guest register i is now: its host register or its cpu slot."""
@@ -246,18 +240,21 @@ class _Block:
             return xreg(i)
         return host if bits == 64 else _R32[host]
 
+    @property
+    def abi(self) -> int:
+        return ABI_REG_MAP if self.alloc else ABI_MEMORY
+
     def write_rd(self, rd, src=R.RAX):
         """The instruction that sets guest register rd from a host register."""
         host = self.alloc.get(int(rd))
         if host is None:
             return X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), src)
-        self.dirty.add(int(rd))
         return X.create_reg_reg(Code.MOV_R64_RM64, host, src)
 
     def spill(self):
-        """Instructions writing dirty host copies back to the cpu struct."""
-        return [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), self.alloc[r])
-                for r in sorted(self.dirty)]
+        """Instructions writing the host-held guest registers back to the cpu struct."""
+        return [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), host)
+                for r, host in sorted(self.alloc.items())]
 
     def reload(self):
         return [X.create_reg_mem(Code.MOV_R64_RM64, host, xreg(r))
@@ -266,8 +263,6 @@ class _Block:
     def exit(self, slot: int, target):
         """Leave the block for `target` (None: already in rax) through link slot `slot`."""
         a = self.a
-        for insn in self.spill():
-            a.emit(insn)
         if target is not None:
             a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target & 0xFFFFFFFFFFFFFFFF))
         if not self.chain:
@@ -286,12 +281,14 @@ class _Block:
         a.emit(X.create_reg(Code.JMP_RM64, R.RDX))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
                label=unlinked)
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), self.abi),
+               True)
         a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
         at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
-        insns = self.spill()
+        insns = []  # (the epilogue writes host-held registers back)
         rest = self.covered - done
         if rest:
             insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), rest))
@@ -469,7 +466,6 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_reg(Code.CALL_RM64, R.R10))
         for insn in blk.reload():
             a.emit(insn)
-        blk.dirty.clear()
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
         fault = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
