@@ -407,6 +407,7 @@ def jit_layout():
         "cpu_x": <size_t>&c.x[0] - cb, "cpu_f": <size_t>&c.f[0] - cb,
         "cpu_instret": <size_t>&c.instret - cb, "cpu_mem": <size_t>&c.mem_accesses - cb,
         "cpu_stop": <size_t>&c.stop_request - cb, "cpu_fault_insn": <size_t>&c.fault_insn - cb,
+        "cpu_fcsr": <size_t>&c.fcsr - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb,

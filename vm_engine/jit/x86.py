@@ -107,6 +107,22 @@ _FP_ARITH = {"fadd.d": Code.ADDSD_XMM_XMMM64, "fsub.d": Code.SUBSD_XMM_XMMM64,
 _FP_LOADS = {"fld": 8, "flw": 4}
 _FP_STORES = {"fsd": 8, "fsw": 4}
 _FP_HELPER = {spec.name for spec in BY_INDEX.values() if spec.cls == "fp"}
+# fused multiply-add: RISC-V's four forms as FMA3 (a*b+c, a*b-c, -(a*b)+c, -(a*b)-c)
+_FMA = {"fmadd.d": Code.VEX_VFMADD213SD_XMM_XMM_XMMM64,
+        "fmsub.d": Code.VEX_VFMSUB213SD_XMM_XMM_XMMM64,
+        "fnmsub.d": Code.VEX_VFNMADD213SD_XMM_XMM_XMMM64,
+        "fnmadd.d": Code.VEX_VFNMSUB213SD_XMM_XMM_XMMM64}
+
+
+def _host_has(flag: str) -> bool:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return any(line.startswith("flags") and f" {flag} " in line + " " for line in f)
+    except OSError:
+        return False
+
+
+HOST_FMA = _host_has("fma")
 CANON_NAN_D = 0x7FF8000000000000
 BOX_S = 0xFFFFFFFF00000000
 
@@ -409,18 +425,48 @@ def _call_helper(blk, helper: str, size: int, value=None):
 
 def _native_fp(name: str, e) -> bool:
     """F/D computations with an x86 template (the rest call vm_jit_fp)."""
-    if name in _FP_ARITH or name == "fsqrt.d":
+    if name in _FP_ARITH or name == "fsqrt.d" or (name in _FMA and HOST_FMA):
         return int(e["rm"]) == 7  # dyn: the host rounds in frm
-    return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d")
+    if name == "fcvt.d.w":
+        return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
+    if name == "fcvt.d.l":
+        return int(e["rm"]) == 7
+    return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
+                    "fle.d")
 
 
-def _canon_d(a: _Asm):
-    """A NaN result in xmm0 becomes the canonical NaN (ucomisd: no flags for qNaN)."""
+def _canon_d(a: _Asm, fma_inputs=None):
+    """A NaN result in xmm0 becomes the canonical NaN (ucomisd: no flags for qNaN).
+    For an FMA, RISC-V also wants NV for inf * 0 when the addend is a quiet NaN,
+    which x86 does not raise: checked here, where every such case lands."""
     fix, back = a.label(), a.label()
     a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM0))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
     a.emit(X.create(Code.NOPD), label=back)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True, label=fix)
+    first = True
+    if fma_inputs is not None:
+        other, set_nv, done = a.label(), a.label(), a.label()
+        cold = [X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(fma_inputs[0])),
+                X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, freg(fma_inputs[1])),
+                X.create_reg_u32(Code.BTR_RM64_IMM8, R.RAX, 63),
+                X.create_reg_u32(Code.BTR_RM64_IMM8, R.RCX, 63),
+                X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 0x7FF0000000000000),
+                X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RDX),
+                X.create_branch(Code.JNE_REL32_64, other),
+                X.create_reg_reg(Code.TEST_RM64_R64, R.RCX, R.RCX),
+                X.create_branch(Code.JE_REL32_64, set_nv)]
+        for k, insn in enumerate(cold):
+            a.emit(insn, True, fix if k == 0 else None)
+        a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RCX, R.RDX), True, label=other)
+        a.emit(X.create_branch(Code.JNE_REL32_64, done), True)
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RAX, R.RAX), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, done), True)
+        a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
+               label=set_nv)
+        a.emit(X.create(Code.NOPD), True, label=done)
+        first = False
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True,
+           label=fix if first else None)
     a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RAX), True)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
@@ -428,12 +474,54 @@ def _canon_d(a: _Asm):
 def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     a = blk.a
     rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
-    if name in _FP_ARITH and int(e["rm"]) == 7:
+    if not _native_fp(name, e):  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
+        for insn in blk.spill():  # it reads and writes guest registers in memory
+            a.emit(insn)
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["fp_helper"]))
+        a.emit(X.create_reg(Code.CALL_RM64, R.R10))
+        for insn in blk.reload():
+            a.emit(insn)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
+        fault = a.label()
+        a.emit(X.create_branch(Code.JNE_REL32_64, fault))
+        blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
+        return
+    if name in _FP_ARITH:
         a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
         a.emit(X.create_reg_mem(_FP_ARITH[name], R.XMM0, freg(rs2)))
         _canon_d(a)
         a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
-    elif name == "fsqrt.d" and int(e["rm"]) == 7:
+    elif name in _FMA:
+        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
+        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM1, freg(rs2)))
+        a.emit(X.create_reg_reg_mem(_FMA[name], R.XMM0, R.XMM1, freg(int(e["rs3"]))))
+        _canon_d(a, fma_inputs=(rs1, rs2))
+        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+    elif name in ("feq.d", "flt.d", "fle.d"):
+        # feq: quiet compare (NV only for sNaN); flt/fle: signalling (NV for any NaN),
+        # as written b > a / b >= a so that unordered gives 0
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
+        if name == "feq.d":
+            a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
+            a.emit(X.create_reg_mem(Code.UCOMISD_XMM_XMMM64, R.XMM0, freg(rs2)))
+            a.emit(X.create_reg(Code.SETE_RM8, R.AL))
+            a.emit(X.create_reg(Code.SETNP_RM8, R.CL))
+            a.emit(X.create_reg_reg(Code.AND_RM8_R8, R.AL, R.CL))
+        else:
+            a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs2)))
+            a.emit(X.create_reg_mem(Code.COMISD_XMM_XMMM64, R.XMM0, freg(rs1)))
+            a.emit(X.create_reg(Code.SETA_RM8 if name == "flt.d" else Code.SETAE_RM8, R.AL))
+        a.emit(blk.write_rd(rd))
+    elif name in ("fcvt.d.w", "fcvt.d.l"):
+        a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
+        if name == "fcvt.d.w":
+            a.emit(X.create_reg_reg(Code.CVTSI2SD_XMM_RM32, R.XMM0, R.EAX))
+        else:
+            a.emit(X.create_reg_reg(Code.CVTSI2SD_XMM_RM64, R.XMM0, R.RAX))
+        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+    elif name == "fsqrt.d":
         a.emit(X.create_reg_mem(Code.SQRTSD_XMM_XMMM64, R.XMM0, freg(rs1)))
         _canon_d(a)
         a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
@@ -457,19 +545,6 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         else:
             a.emit(X.create_reg_reg(Code.XOR_RM64_R64, R.RAX, R.RCX))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
-    else:  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
-        for insn in blk.spill():  # it reads and writes guest registers in memory
-            a.emit(insn)
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["fp_helper"]))
-        a.emit(X.create_reg(Code.CALL_RM64, R.R10))
-        for insn in blk.reload():
-            a.emit(insn)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
-        fault = a.label()
-        a.emit(X.create_branch(Code.JNE_REL32_64, fault))
-        blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
 
 
 def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
