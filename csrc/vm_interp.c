@@ -219,11 +219,12 @@ next_block:
             cur_rm = frm;
         }
         vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                        cache->epoch, cur_rm, 0};
+                        cache->epoch, cur_rm, 0, npages};
         b->exec_count++;
         pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
         cur_rm = rt.cur_rm;
         budget -= slice - rt.budget;
+        cpu->instret += slice - rt.budget;
         if (slice - rt.budget > VM_JIT_SLICE / 2)
             poll_countdown = 1; /* long in host code: look at signals next */
         if (unlikely(rt.status == VM_JIT_FAULT)) {

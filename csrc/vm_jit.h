@@ -6,8 +6,9 @@
  *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm,
  *                    uint64_t npages)
  * covering the first `jit_len` instructions of a vm_block. It returns the next
- * guest pc. Compiled code keeps cpu->instret and cpu->mem_accesses exact itself
- * and takes the instructions it runs from rt->budget. From level 1 on, a block
+ * guest pc. Compiled code keeps cpu->mem_accesses exact itself and takes the
+ * instructions it runs from rt->budget; the dispatcher adds what rt->budget
+ * lost to cpu->instret. From level 1 on, a block
  * that ends jumps straight into the next compiled block through a link slot
  * (vm_block.chain) that the dispatcher fills, so control stays in host code
  * until a block without code, the budget, a stop request or an exit. */
@@ -35,6 +36,7 @@ typedef struct vm_jit_rt {
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
     int32_t cur_rm;      /* 48: the host FPU's rounding mode (the guest's frm on entry) */
     uint32_t exit_abi;   /* 52: register convention of the block that set exit_slot */
+    uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
 } vm_jit_rt;
 
 /* instructions compiled code may run before it returns to the dispatcher */

@@ -54,6 +54,7 @@ cdef extern from "vm_jit.h":
         int32_t nochain
         void *exit_slot
         uint32_t exit_abi
+        uint64_t npages
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)

@@ -14,9 +14,9 @@ Level 1 and up: a block's exits jump straight into the next block's compiled
 code through link slots the dispatcher fills (direct chaining; indirect jumps
 check the target pc of their slot, a one-entry inline cache).
 
-Every block keeps cpu->instret and cpu->mem_accesses exact and takes its
-instructions from rt->budget on entry; an early exit (fault, code changed)
-gives back what did not run.
+Every block takes its instructions from the budget (r14) on entry and keeps
+cpu->mem_accesses exact; an early exit (fault, code changed) gives back what
+did not run, so what the budget lost is exactly the instructions retired.
 """
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ PERM_R, PERM_W, PAGE_CODE = 1, 2, 8
 OP = {spec.name: spec.index for spec in BY_INDEX.values()}
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
-CPU, RT, BASE, PERM, NPAGES = R.RBX, R.R15, R.R12, R.R13, R.R14
+# rbx: cpu, r15: rt, r12: guest memory base, r13: page permissions,
+# r14: the instruction budget (rt->budget while compiled code runs)
+CPU, RT, BASE, PERM, BUDGET = R.RBX, R.R15, R.R12, R.R13, R.R14
 _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained blocks share a frame
 # level 2: these guest registers live in host registers throughout compiled code
 # (loaded on entry from the dispatcher, written back on return and around helper
@@ -193,8 +195,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
-    for dst, src in zip((CPU, RT, BASE, PERM, NPAGES), (R.RDI, R.RSI, R.RDX, R.RCX, R.R8)):
+    for dst, src in zip((CPU, RT, BASE, PERM), (R.RDI, R.RSI, R.RDX, R.RCX)):
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
     for insn in blk.reload():  # (level 2) the guest registers kept in host registers
         a.emit(insn)
     # the chain entry: stop requests, the budget, then the block's counts
@@ -202,9 +205,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
            label=blk.entry)
     a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    a.emit(X.create_mem_i32(Code.SUB_RM64_IMM32, M(RT, displ=_L["rt_budget"]), covered))
+    # (the dispatcher adds what the budget lost to cpu->instret)
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, covered))
     a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
-    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), covered))
     if sum(mem_ops):
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), sum(mem_ops)))
     end = None
@@ -225,11 +228,11 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
         blk.exit(1, end[1])
     else:  # indirect: the target is in rax
         blk.exit(1, None)
-    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(RT, displ=_L["rt_budget"]), covered), True,
-           label=bail_restore)
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, covered), True, label=bail_restore)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc), True, label=bail)
     a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-    epilogue = blk.spill() + [X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8)]
+    epilogue = blk.spill() + [X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET),
+                              X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8)]
     for k, insn in enumerate(epilogue):
         a.emit(insn, label=blk.epilogue if k == 0 else None)
     for r in reversed(_SAVED):
@@ -307,8 +310,7 @@ class _Block:
         insns = []  # (the epilogue writes host-held registers back)
         rest = self.covered - done
         if rest:
-            insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_instret"]), rest))
-            insns.append(X.create_mem_i32(Code.ADD_RM64_IMM32, M(RT, displ=_L["rt_budget"]), rest))
+            insns.append(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest))
         mem_rest = sum(self.mem_ops[done:])
         if mem_rest:
             insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem_rest))
@@ -387,7 +389,7 @@ def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
     with `need` and without `deny` permission bits."""
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
-    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RDX, NPAGES))
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, slow))
     a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
     a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, need | deny))
