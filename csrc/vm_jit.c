@@ -6,11 +6,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* a fault in compiled code: the pc and counts are the code's business */
-uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
+/* rt->status after a slow-path access (the pc and counts are the code's business) */
+static void access_status(vm_jit_rt *rt, int r)
 {
-    uint64_t v = 0;
-    int r = vm_mem_slow_load(rt->mem, addr, size, VM_ACCESS_READ, &v);
     if (r == VM_MEM_FAULT) {
         rt->cpu->fault_kind = VM_FAULT_PAGE;
         rt->cpu->fault_addr = rt->mem->fault_addr;
@@ -19,8 +17,14 @@ uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
     } else if (r != VM_MEM_OK) {
         rt->status = VM_JIT_CALLBACK_ERROR;
     } else if (rt->mem->cache->epoch != rt->epoch) {
-        rt->status = VM_JIT_CODE_CHANGED; /* a callback changed code */
+        rt->status = VM_JIT_CODE_CHANGED; /* a store (or a callback) changed code */
     }
+}
+
+uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
+{
+    uint64_t v = 0;
+    access_status(rt, vm_mem_slow_load(rt->mem, addr, size, VM_ACCESS_READ, &v));
     return v;
 }
 
@@ -28,17 +32,7 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
 {
     if (size < 8)
         value &= (1ull << (8 * size)) - 1; /* compiled code passes the whole register */
-    int r = vm_mem_slow_store(rt->mem, addr, size, value);
-    if (r == VM_MEM_FAULT) {
-        rt->cpu->fault_kind = VM_FAULT_PAGE;
-        rt->cpu->fault_addr = rt->mem->fault_addr;
-        rt->cpu->fault_access = rt->mem->fault_access;
-        rt->status = VM_JIT_FAULT;
-    } else if (r != VM_MEM_OK) {
-        rt->status = VM_JIT_CALLBACK_ERROR;
-    } else if (rt->mem->cache->epoch != rt->epoch) {
-        rt->status = VM_JIT_CODE_CHANGED;
-    }
+    access_status(rt, vm_mem_slow_store(rt->mem, addr, size, value));
 }
 
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
