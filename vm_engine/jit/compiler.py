@@ -19,11 +19,13 @@ from ..errors import JITUnavailableError, VmError
 from ..interpreter import Interpreter
 from ..ir import IR_DTYPE, IRBlock
 from ..types import ExecResult, JITConfig
-from . import x86
 
 
 def jit_available() -> bool:
-    return platform.machine().lower() in ("x86_64", "amd64") and sys.platform.startswith("linux")
+    """True on x86-64 Linux with iced-x86 installed (the package depends on it there)."""
+    import importlib.util
+    return (platform.machine().lower() in ("x86_64", "amd64") and sys.platform.startswith("linux")
+            and importlib.util.find_spec("iced_x86") is not None)
 
 
 @dataclass
@@ -48,6 +50,7 @@ class CompiledBlock:
         for insn in self.block.instructions:
             lines.append(f";   {pc:#010x}  {insn.disassemble(pc=pc)}")
             pc += insn.length
+        from . import x86
         lines += x86.disassemble(self.code, self.address)
         return "\n".join(lines)
 
@@ -62,8 +65,8 @@ class JITCompiler(Interpreter):
     def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0):
         if not jit_available():
             raise JITUnavailableError(
-                f"the JIT emits x86-64 code for Linux; this host is {platform.machine()} "
-                f"{sys.platform}: use ExecutorType.Interpreter")
+                f"the JIT emits x86-64 code for Linux and needs iced-x86; this host is "
+                f"{platform.machine()} {sys.platform}: use ExecutorType.Interpreter")
         super().__init__(mmu)
         self.config = config if config is not None else JITConfig()
         self.config.validate()
@@ -74,6 +77,7 @@ class JITCompiler(Interpreter):
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, ir_addr: int = 0):
+        from . import x86
         t0 = time.perf_counter()
         res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr, ir_addr)
         self.stats["compile_time"] += time.perf_counter() - t0
@@ -98,6 +102,7 @@ class JITCompiler(Interpreter):
         lowered = block.lower(pc)
         # the IR stays alive with the CompiledBlock: helper calls point into it
         ir = np.frombuffer(lowered.tobytes() + _closing_entry(lowered), dtype=IR_DTYPE)
+        from . import x86
         t0 = time.perf_counter()
         res = x86.compile_ir(ir.tobytes(), pc, self.config.optimization_level, 0,
                              ir.ctypes.data)
