@@ -21,6 +21,9 @@
 #define SIGN_S 0x80000000u
 #define D(v) u2d(v)
 #define S(v) u2f(unbox_s(v))
+/* R, the host's nearest-even result, with an RMM tie turned away from zero */
+#define RMM_D(R, K, A, B, C) (__builtin_expect(frm_ == 4, 0) ? rmm_d((R), K, A, B, C) : (R))
+#define RMM_S(R, K, A, B, C) (__builtin_expect(frm_ == 4, 0) ? rmm_s((R), K, A, B, C) : (R))
 
 static inline __attribute__((always_inline)) int
 vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
@@ -38,25 +41,26 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
             *cur_rm = frm_;                                                     \
         }                                                                       \
     } while (0)
-    case VM_OP_FADD_D: SET_RM(); FRD = canon_d(D(FRS1) + D(FRS2)); return 0;
-    case VM_OP_FSUB_D: SET_RM(); FRD = canon_d(D(FRS1) - D(FRS2)); return 0;
-    case VM_OP_FMUL_D: SET_RM(); FRD = canon_d(D(FRS1) * D(FRS2)); return 0;
-    case VM_OP_FDIV_D: SET_RM(); FRD = canon_d(D(FRS1) / D(FRS2)); return 0;
-    case VM_OP_FSQRT_D: SET_RM(); FRD = canon_d(sqrt(D(FRS1))); return 0;
-    case VM_OP_FMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), D(FRS3))); return 0;
-    case VM_OP_FMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(D(FRS1), D(FRS2), -D(FRS3))); return 0;
-    case VM_OP_FNMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), D(FRS3))); return 0;
-    case VM_OP_FNMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(fma(-D(FRS1), D(FRS2), -D(FRS3))); return 0;
-    case VM_OP_FADD_S: SET_RM(); FRD = canon_s(S(FRS1) + S(FRS2)); return 0;
-    case VM_OP_FSUB_S: SET_RM(); FRD = canon_s(S(FRS1) - S(FRS2)); return 0;
-    case VM_OP_FMUL_S: SET_RM(); FRD = canon_s(S(FRS1) * S(FRS2)); return 0;
-    case VM_OP_FDIV_S: SET_RM(); FRD = canon_s(S(FRS1) / S(FRS2)); return 0;
+    case VM_OP_FADD_D: SET_RM(); FRD = canon_d(RMM_D(D(FRS1) + D(FRS2), RMM_ADD, D(FRS1), D(FRS2), 0)); return 0;
+    case VM_OP_FSUB_D: SET_RM(); FRD = canon_d(RMM_D(D(FRS1) - D(FRS2), RMM_SUB, D(FRS1), D(FRS2), 0)); return 0;
+    case VM_OP_FMUL_D: SET_RM(); FRD = canon_d(RMM_D(D(FRS1) * D(FRS2), RMM_MUL, D(FRS1), D(FRS2), 0)); return 0;
+    case VM_OP_FDIV_D: SET_RM(); FRD = canon_d(RMM_D(D(FRS1) / D(FRS2), RMM_DIV, D(FRS1), D(FRS2), 0)); return 0;
+    case VM_OP_FSQRT_D: SET_RM(); FRD = canon_d(sqrt(D(FRS1))); return 0; /* a square root never ties */
+    case VM_OP_FMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(RMM_D(fma(D(FRS1), D(FRS2), D(FRS3)), RMM_FMA, D(FRS1), D(FRS2), D(FRS3))); return 0;
+    case VM_OP_FMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(RMM_D(fma(D(FRS1), D(FRS2), -D(FRS3)), RMM_FMA, D(FRS1), D(FRS2), -D(FRS3))); return 0;
+    case VM_OP_FNMSUB_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(RMM_D(fma(-D(FRS1), D(FRS2), D(FRS3)), RMM_FMA, -D(FRS1), D(FRS2), D(FRS3))); return 0;
+    case VM_OP_FNMADD_D: SET_RM(); fma_inf_zero_d(cpu, FRS1, FRS2); FRD = canon_d(RMM_D(fma(-D(FRS1), D(FRS2), -D(FRS3)), RMM_FMA, -D(FRS1), D(FRS2), -D(FRS3))); return 0;
+    case VM_OP_FADD_S: SET_RM(); FRD = canon_s(RMM_S(S(FRS1) + S(FRS2), RMM_ADD, S(FRS1), S(FRS2), 0)); return 0;
+    case VM_OP_FSUB_S: SET_RM(); FRD = canon_s(RMM_S(S(FRS1) - S(FRS2), RMM_SUB, S(FRS1), S(FRS2), 0)); return 0;
+    case VM_OP_FMUL_S: SET_RM(); FRD = canon_s(RMM_S(S(FRS1) * S(FRS2), RMM_MUL, S(FRS1), S(FRS2), 0)); return 0;
+    case VM_OP_FDIV_S: SET_RM(); FRD = canon_s(RMM_S(S(FRS1) / S(FRS2), RMM_DIV, S(FRS1), S(FRS2), 0)); return 0;
     case VM_OP_FSQRT_S: SET_RM(); FRD = canon_s(sqrtf(S(FRS1))); return 0;
-#define FMA_S(EXPR) SET_RM(); fma_inf_zero_s(cpu, unbox_s(FRS1), unbox_s(FRS2)); FRD = canon_s(EXPR); return 0;
-    case VM_OP_FMADD_S: FMA_S(fmaf(S(FRS1), S(FRS2), S(FRS3)))
-    case VM_OP_FMSUB_S: FMA_S(fmaf(S(FRS1), S(FRS2), -S(FRS3)))
-    case VM_OP_FNMSUB_S: FMA_S(fmaf(-S(FRS1), S(FRS2), S(FRS3)))
-    case VM_OP_FNMADD_S: FMA_S(fmaf(-S(FRS1), S(FRS2), -S(FRS3)))
+#define FMA_S(A, B, C) SET_RM(); fma_inf_zero_s(cpu, unbox_s(FRS1), unbox_s(FRS2)); \
+        FRD = canon_s(RMM_S(fmaf(A, B, C), RMM_FMA, A, B, C)); return 0;
+    case VM_OP_FMADD_S: FMA_S(S(FRS1), S(FRS2), S(FRS3))
+    case VM_OP_FMSUB_S: FMA_S(S(FRS1), S(FRS2), -S(FRS3))
+    case VM_OP_FNMSUB_S: FMA_S(-S(FRS1), S(FRS2), S(FRS3))
+    case VM_OP_FNMADD_S: FMA_S(-S(FRS1), S(FRS2), -S(FRS3))
     case VM_OP_FSGNJ_D: FRD = (FRS1 & ~SIGN_D) | (FRS2 & SIGN_D); return 0;
     case VM_OP_FSGNJN_D: FRD = (FRS1 & ~SIGN_D) | (~FRS2 & SIGN_D); return 0;
     case VM_OP_FSGNJX_D: FRD = FRS1 ^ (FRS2 & SIGN_D); return 0;
@@ -88,13 +92,13 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
 /* integer -> float: the host conversion rounds in the current mode */
     case VM_OP_FCVT_D_W: SET_RM(); FRD = d2u((double)(int32_t)RS1); return 0;
     case VM_OP_FCVT_D_WU: SET_RM(); FRD = d2u((double)(uint32_t)RS1); return 0;
-    case VM_OP_FCVT_D_L: SET_RM(); FRD = d2u((double)(int64_t)RS1); return 0;
-    case VM_OP_FCVT_D_LU: SET_RM(); FRD = d2u((double)RS1); return 0;
-    case VM_OP_FCVT_S_W: SET_RM(); FRD = box_s(f2u((float)(int32_t)RS1)); return 0;
-    case VM_OP_FCVT_S_WU: SET_RM(); FRD = box_s(f2u((float)(uint32_t)RS1)); return 0;
-    case VM_OP_FCVT_S_L: SET_RM(); FRD = box_s(f2u((float)(int64_t)RS1)); return 0;
-    case VM_OP_FCVT_S_LU: SET_RM(); FRD = box_s(f2u((float)RS1)); return 0;
-    case VM_OP_FCVT_S_D: SET_RM(); FRD = canon_s((float)D(FRS1)); return 0;
+    case VM_OP_FCVT_D_L: SET_RM(); FRD = d2u(RMM_D((double)(int64_t)RS1, RMM_CVT, (long double)(int64_t)RS1, 0, 0)); return 0;
+    case VM_OP_FCVT_D_LU: SET_RM(); FRD = d2u(RMM_D((double)RS1, RMM_CVT, (long double)RS1, 0, 0)); return 0;
+    case VM_OP_FCVT_S_W: SET_RM(); FRD = box_s(f2u(RMM_S((float)(int32_t)RS1, RMM_CVT, (int32_t)RS1, 0, 0))); return 0;
+    case VM_OP_FCVT_S_WU: SET_RM(); FRD = box_s(f2u(RMM_S((float)(uint32_t)RS1, RMM_CVT, (uint32_t)RS1, 0, 0))); return 0;
+    case VM_OP_FCVT_S_L: SET_RM(); FRD = box_s(f2u(RMM_S((float)(int64_t)RS1, RMM_CVT, (long double)(int64_t)RS1, 0, 0))); return 0;
+    case VM_OP_FCVT_S_LU: SET_RM(); FRD = box_s(f2u(RMM_S((float)RS1, RMM_CVT, (long double)RS1, 0, 0))); return 0;
+    case VM_OP_FCVT_S_D: SET_RM(); FRD = canon_s(RMM_S((float)D(FRS1), RMM_CVT, D(FRS1), 0, 0)); return 0;
     case VM_OP_FCVT_D_S: SET_RM(); FRD = canon_d((double)S(FRS1)); return 0;
     case VM_OP_FMV_X_W: RD = S32((uint32_t)FRS1); return 0;
     case VM_OP_FMV_W_X: FRD = box_s((uint32_t)RS1); return 0;
@@ -122,4 +126,6 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
 #undef SET_RM
 #undef FMA_S
 #undef S_AS_D
+#undef RMM_D
+#undef RMM_S
 #endif

@@ -9,8 +9,10 @@
  * is done here on bit patterns, setting fflags directly and never touching
  * the host flags.
  *
- * Known gap: the RMM rounding mode (ties to max magnitude) is exact for
- * float-to-integer conversions; arithmetic in RMM rounds ties to even. */
+ * RMM (round to nearest, ties to max magnitude) has no host mode: the host
+ * rounds to nearest-even, and rmm_d/rmm_s turn a tie the other way, finding
+ * ties exactly from the operation redone in 64-bit-mantissa long double with
+ * round-to-odd (which leaves enough bits to round once more without error). */
 #ifndef VM_FPU_H
 #define VM_FPU_H
 #include <fenv.h>
@@ -30,7 +32,7 @@
 #define BOX_S 0xffffffff00000000ull
 
 static const int vm_host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD,
-                                  FE_TONEAREST /* RMM: see the header comment */};
+                                  FE_TONEAREST /* RMM: ties fixed by rmm_d/rmm_s */};
 
 static inline void vm_fp_fold(vm_cpu *cpu)
 {
@@ -142,6 +144,71 @@ static inline uint64_t class_bits(uint64_t u, int dbl)
     if (e == 0)
         return m == 0 ? (s ? 1u << 3 : 1u << 4) : (s ? 1u << 2 : 1u << 5);
     return s ? 1u << 1 : 1u << 6;
+}
+
+/* ---- RMM ------------------------------------------------------------------ */
+enum vm_rmm_kind { RMM_ADD, RMM_SUB, RMM_MUL, RMM_DIV, RMM_SQRT, RMM_FMA, RMM_CVT };
+
+/* op(a, b, c) in long double, rounded toward zero and then made round-to-odd
+ * (lowest bit set when inexact). The guest's flags and rounding mode are left
+ * as they were. */
+static inline long double rmm_exact_odd(int kind, long double a, long double b, long double c)
+{
+    fenv_t env;
+    feholdexcept(&env);
+    fesetround(FE_TOWARDZERO);
+    long double r;
+    switch (kind) {
+    case RMM_ADD: r = a + b; break;
+    case RMM_SUB: r = a - b; break;
+    case RMM_MUL: r = a * b; break;
+    case RMM_DIV: r = a / b; break;
+    case RMM_SQRT: r = sqrtl(a); break;
+    case RMM_FMA: r = fmal(a, b, c); break;
+    default: r = a; break; /* conversions: the operand itself is exact */
+    }
+    int inexact = fetestexcept(FE_INEXACT);
+    fesetenv(&env);
+    if (inexact && isfinite(r)) {
+        union { long double v; struct { uint64_t mant; uint16_t sexp; } b; } u = {r};
+        u.b.mant |= 1;
+        r = u.v;
+    }
+    return r;
+}
+
+/* Whether x (exact or round-to-odd) lies exactly halfway between two values of
+ * a format with p-bit significands and minimum normal exponent emin; if so,
+ * *away is the one of larger magnitude. */
+static inline int rmm_tie(long double x, int p, int emin, long double *away)
+{
+    if (x == 0 || !isfinite(x))
+        return 0;
+    int e = ilogbl(x);
+    int ulp_exp = (e < emin ? emin : e) - (p - 1);
+    long double q = scalbnl(x, -ulp_exp); /* exact: a power-of-two scaling */
+    long double t = truncl(q);
+    if (fabsl(q - t) != 0.5L)
+        return 0;
+    *away = scalbnl(t + (q < 0 ? -1.0L : 1.0L), ulp_exp);
+    return 1;
+}
+
+/* The RMM result, from the host's nearest-even one and the operation's operands. */
+static inline double rmm_d(double r_ne, int kind, long double a, long double b, long double c)
+{
+    long double away;
+    if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 53, -1022, &away))
+        return r_ne;
+    return (double)away; /* representable (or the same overflow as nearest-even) */
+}
+
+static inline float rmm_s(float r_ne, int kind, long double a, long double b, long double c)
+{
+    long double away;
+    if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 24, -126, &away))
+        return r_ne;
+    return (float)away;
 }
 
 /* ---- float to integer, in integer arithmetic (exact flags, every mode) ------ */

@@ -208,7 +208,9 @@ next_block:
         pending_link->pc = b->pc;
     }
     pending_link = NULL;
-    if (b->jit_code && ((cpu->fcsr >> 5) & 7) <= 4 && (o->one_block || (budget >= b->jit_len
+    /* compiled FP rounds in the host's mode: frm RMM (no host mode) and the
+     * reserved values (which must trap) are left to the interpreter */
+    if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
             && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
         /* compiled code counts for itself and may run on through linked blocks;
          * it returns now and then so stop requests and signals are seen */

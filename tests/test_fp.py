@@ -1234,3 +1234,47 @@ def test_fp_loads_and_stores_through_callbacks(engine):
     assert writes == [(8, 4, 0x9ABCDEF0), (16, 8, QNAN_PAYLOAD_D)]
     assert (cpu.reg_read("fa6"), cpu.reg_read("fa7")) == (box(0x06050403), 0x0807060504030201)
     assert cpu.reg_read("fflags") == 0
+
+
+# ---- RMM: ties away from zero (x86 has no such mode) ---------------------------
+
+RMM_TIE_CASES = [  # (assembly, inputs, register, expected bits) -- exact ties and non-ties
+    ("fadd.d fa0, fa1, fa2, rmm", {"fa1": 1.0, "fa2": 2.0 ** -53}, "fa0", 0x3FF0000000000001),
+    ("fadd.d fa0, fa1, fa2, rne", {"fa1": 1.0, "fa2": 2.0 ** -53}, "fa0", 0x3FF0000000000000),
+    ("fsub.d fa0, fa1, fa2, rmm", {"fa1": -1.0, "fa2": 2.0 ** -53}, "fa0", 0xBFF0000000000001),
+    ("fadd.d fa0, fa1, fa2, rmm", {"fa1": 1.0, "fa2": 3 * 2.0 ** -55}, "fa0", 0x3FF0000000000000),
+    ("fmul.d fa0, fa1, fa2, rmm", {"fa1": 1.0 + 2.0 ** -52, "fa2": 1.5}, "fa0", 0x3FF8000000000002),
+    ("fmadd.d fa0, fa1, fa1, fa2, rmm", {"fa1": 1.0, "fa2": 2.0 ** -53}, "fa0", 0x3FF0000000000001),
+    # a normal quotient never ties; a subnormal one can
+    ("fdiv.d fa0, fa1, fa2, rmm", {"fa1": 2.0 ** -1074 * 3, "fa2": 2.0}, "fa0", 2),
+    ("fdiv.d fa0, fa1, fa2, rne", {"fa1": 2.0 ** -1074 * 3, "fa2": 2.0}, "fa0", 2),
+    ("fdiv.d fa0, fa1, fa2, rmm", {"fa1": 2.0 ** -1074 * 5, "fa2": 2.0}, "fa0", 3),
+    ("fdiv.d fa0, fa1, fa2, rne", {"fa1": 2.0 ** -1074 * 5, "fa2": 2.0}, "fa0", 2),
+    ("fcvt.d.l fa0, a0, rmm", {"a0": 2 ** 53 + 1}, "fa0", 0x4340000000000001),
+    ("fcvt.d.l fa0, a0, rne", {"a0": 2 ** 53 + 1}, "fa0", 0x4340000000000000),
+    ("fcvt.s.w fa0, a0, rmm", {"a0": 2 ** 24 + 1}, "fa0", 0xFFFFFFFF4B800001),
+    ("fcvt.s.w fa0, a0, rne", {"a0": 2 ** 24 + 1}, "fa0", 0xFFFFFFFF4B800000),
+    ("fcvt.s.d fa0, fa1, rmm", {"fa1": 1.0 + 2.0 ** -24}, "fa0", 0xFFFFFFFF3F800001),
+    ("fadd.s fa0, fa1, fa2, rmm", {"fa1": 0xFFFFFFFF3F800000, "fa2": 0xFFFFFFFF33800000},
+     "fa0", 0xFFFFFFFF3F800001),  # 1 + 2^-24 in single: a tie
+]
+
+
+@pytest.mark.parametrize("text, inputs, reg, expected", RMM_TIE_CASES)
+def test_rmm_rounds_ties_away_from_zero(engine, text, inputs, reg, expected):
+    import struct
+    from harness import CODE, load
+    from vm_engine import assemble
+    for dyn in (False, True):  # the static mode, and frm = RMM with dyn
+        body = text if not dyn else "csrrwi zero, frm, 4\n" + text.rsplit(",", 1)[0]
+        if dyn and text.endswith("rne"):
+            continue
+        m, cpu = load(engine, assemble(body + "\nebreak", CODE))
+        for name, value in inputs.items():
+            if isinstance(value, float):
+                value = struct.unpack("<Q", struct.pack("<d", value))[0]
+            cpu.reg_write(name, value)
+        cpu.run(pc=CODE)
+        assert cpu.reg_read(reg) == expected, (body, hex(cpu.reg_read(reg)))
+        tiny = expected < (1 << 52)  # a subnormal result: underflow too
+        assert cpu.reg_read("fflags") == (0x03 if tiny else 0x01)
