@@ -58,6 +58,9 @@ def time_process(cmd: list[str], repeat: int) -> tuple[float, bytes]:
     return best, out
 
 
+COMPILE = {}  # engine -> [seconds compiling, instructions compiled]
+
+
 def time_engine(name: str, engine, repeat: int) -> tuple[float, bytes, int]:
     executor, level = engine
     config = JITConfig(optimization_level=level) if level is not None else None
@@ -70,6 +73,11 @@ def time_engine(name: str, engine, repeat: int) -> tuple[float, bytes, int]:
         r = m.run()
         best = min(best, time.perf_counter() - t0)
         out, insns = bytes(buf), r.stats.instructions
+        stats = getattr(m.cpu, "stats", None)
+        if stats:
+            acc = COMPILE.setdefault(engine, [0.0, 0])
+            acc[0] += stats["compile_time"]
+            acc[1] += stats["instructions_compiled"]
         m.close()
     return best, out, insns
 
@@ -110,6 +118,11 @@ def main(argv=None) -> int:
             row += f"   {times['native'] / eng:>13.1%}" if "native" in times else "   " + "-" * 13
             row += f"  {times['qemu'] / eng:>10.2f}x" if "qemu" in times else ""
             print(row, flush=True)
+    for name, (executor, level) in ENGINES.items():
+        if (executor, level) in COMPILE and COMPILE[(executor, level)][1]:
+            secs, n = COMPILE[(executor, level)]
+            print(f"{name}: compile time {secs / n * 1e6:.1f} us per guest instruction "
+                  f"({n:,} instructions compiled)")
     return 1 if failed else 0
 
 

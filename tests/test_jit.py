@@ -97,3 +97,23 @@ def test_stop_request_reaches_chained_code():
     r = jit.run(pc=CODE, timeout=0.2)
     assert r.status is ExecStatus.Stopped and r.stats.instructions > 1000
 
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096
+
+
+def test_ten_thousand_compile_evict_cycles_do_not_grow_memory():
+    jit = JITCompiler(JITConfig(optimization_level=2, code_cache_size=JITConfig.MIN_CODE_CACHE))
+    block = IRBlock([Instruction.from_asm(t) for t in
+                     ("addi a0, a0, 1", "ld a1, 8(sp)", "fadd.d fa0, fa1, fa2", "bne a0, a1, -12")],
+                    start_pc=0x1000)
+    for _ in range(1000):  # warm up allocators
+        jit.compile_block(block)
+    before = _rss()
+    for _ in range(10_000):
+        compiled = jit.compile_block(block)
+    after = _rss()
+    assert jit.stats["evictions"] >= 10 and compiled.covered == 4
+    assert after - before < 16 << 20, f"RSS grew by {(after - before) >> 20} MiB"

@@ -960,6 +960,14 @@ def test_cli_exit_codes(capfd, tmp_path):
     capfd.readouterr()
 
 
+def test_cli_dump_jit(tmp_path):
+    out = tmp_path / "jit.txt"
+    assert cli("--engine", "jit", "--dump-jit", str(out), binpath("asm_hello")) == 7
+    text = out.read_text()
+    assert "; block 0x" in text and "instructions compiled" in text
+    assert "push rbx" in text and "ret" in text  # the host code is listed too
+
+
 def test_cli_stats_strace_env(capfd):
     assert cli("--stats", "--strace", "-E", "VMTEST=cli", "--engine", "interpreter",
                binpath("asm_hello")) == 7

@@ -74,6 +74,7 @@ class JITCompiler(Interpreter):
         self.stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
                       "code_bytes": 0, "evictions": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
+        self.dump_file = None  # a text file: every compiled block is listed there
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, ir_addr: int = 0):
@@ -85,7 +86,22 @@ class JITCompiler(Interpreter):
             self.stats["blocks_compiled"] += 1
             self.stats["instructions_compiled"] += res[1]
             self.stats["code_bytes"] += len(res[0])
+            if self.dump_file is not None:
+                self._dump(ir_bytes, pc, res, x86)
         return res
+
+    def _dump(self, ir_bytes: bytes, pc: int, res, x86) -> None:
+        from ..isa.instruction import Instruction
+        code, covered = res[0], res[1]
+        ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
+        lines = [f"; block {pc:#x}: {covered} of {len(ir) - 1} instructions compiled "
+                 f"(level {self.config.optimization_level}), {len(code)} bytes"]
+        for e in ir[:covered]:
+            insn_pc = pc + int(e["pc_off"])
+            text = Instruction.decode(int(e["raw"])).disassemble(pc=insn_pc)
+            lines.append(f";   {insn_pc:#010x}  {text}")
+        lines += x86.disassemble(code, 0)
+        self.dump_file.write("\n".join(lines) + "\n\n")
 
     def _evicted(self):
         self.stats["evictions"] += 1

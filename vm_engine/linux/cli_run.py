@@ -81,6 +81,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="print instructions, time and MIPS to stderr at the end")
     parser.add_argument("--strace", action="store_true",
                         help="print the program's system calls to stderr")
+    parser.add_argument("--dump-jit", metavar="FILE", default=None,
+                        help="write every block the JIT compiles (guest instructions beside "
+                             "the x86-64 code) to FILE")
     parser.add_argument("-E", "--env", action="append", default=[], metavar="NAME=VALUE",
                         help="set an environment variable for the program (repeatable)")
     parser.add_argument("-U", "--unset", action="append", default=[], metavar="NAME",
@@ -162,6 +165,12 @@ def run_command(args) -> int:
     for w in said:
         _say(str(w.message))
     machine.strace = args.strace
+    dump = None
+    if args.dump_jit is not None:
+        if not hasattr(machine.cpu, "dump_file"):
+            _say("--dump-jit: this engine compiles nothing (use --engine jit or hybrid)")
+        else:
+            dump = machine.cpu.dump_file = open(args.dump_jit, "w")
     try:
         try:
             result = machine.run(max_instructions=args.max_instructions, timeout=args.timeout)
@@ -196,6 +205,8 @@ def run_command(args) -> int:
     finally:
         if args.stats:
             _print_stats(machine, engine.value)
+        if dump is not None:
+            dump.close()
         machine.close()
 
 
