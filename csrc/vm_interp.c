@@ -7,6 +7,7 @@
  * taken branch in the middle of a user-built block). */
 #include "vm_interp.h"
 #include "vm_fp_ops.h"
+#include "vm_m_ops.h"
 #include "vm_jit.h"
 #include <limits.h>
 #include <time.h>
@@ -461,34 +462,11 @@ op_SRAW: RD = SEXT32((int32_t)RS1 >> (RS2 & 31)); NEXT;
 
     /* ---- M --------------------------------------------------------------- */
 op_MUL: RD = RS1 * RS2; NEXT;
-op_MULH: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)(int64_t)RS2) >> 64); NEXT;
-op_MULHSU: RD = (uint64_t)(((__int128)(int64_t)RS1 * (__int128)RS2) >> 64); NEXT;
-op_MULHU: RD = (uint64_t)(((unsigned __int128)RS1 * RS2) >> 64); NEXT;
 op_MULW: RD = SEXT32(RS1 * RS2); NEXT;
-op_DIV: {
-        int64_t a = (int64_t)RS1, d = (int64_t)RS2;
-        RD = d == 0 ? ~0ull : (a == INT64_MIN && d == -1) ? (uint64_t)a : (uint64_t)(a / d);
-        NEXT;
-    }
-op_DIVU: { uint64_t a = RS1, d = RS2; RD = d == 0 ? ~0ull : a / d; NEXT; }
-op_REM: {
-        int64_t a = (int64_t)RS1, d = (int64_t)RS2;
-        RD = d == 0 ? (uint64_t)a : (a == INT64_MIN && d == -1) ? 0 : (uint64_t)(a % d);
-        NEXT;
-    }
-op_REMU: { uint64_t a = RS1, d = RS2; RD = d == 0 ? a : a % d; NEXT; }
-op_DIVW: {
-        int32_t a = (int32_t)RS1, d = (int32_t)RS2;
-        RD = d == 0 ? ~0ull : (a == INT32_MIN && d == -1) ? S32(a) : S32(a / d);
-        NEXT;
-    }
-op_DIVUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? ~0ull : S32(a / d); NEXT; }
-op_REMW: {
-        int32_t a = (int32_t)RS1, d = (int32_t)RS2;
-        RD = d == 0 ? S32(a) : (a == INT32_MIN && d == -1) ? 0 : S32(a % d);
-        NEXT;
-    }
-op_REMUW: { uint32_t a = (uint32_t)RS1, d = (uint32_t)RS2; RD = d == 0 ? S32(a) : S32(a % d); NEXT; }
+/* high products and divisions: csrc/vm_m_ops.h */
+#define M_OP(N, mnemonic) op_##N: vm_m_exec(cpu, ir, VM_OP_##N); NEXT;
+VM_M_OP_LIST(M_OP)
+#undef M_OP
 
 
     /* ---- F and D computation: csrc/vm_fp_ops.h ------------------------------ */

@@ -1,6 +1,7 @@
 /* Executable memory for compiled blocks, and the slow paths they call. */
 #include "vm_jit.h"
 #include "vm_fp_ops.h"
+#include "vm_m_ops.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -49,6 +50,11 @@ void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
         fesetround(vm_host_rm[frm]);
         rt->cur_rm = frm;
     }
+}
+
+void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
+{
+    vm_m_exec(rt->cpu, ir, ir->op);
 }
 
 int vm_code_arena_init(vm_code_arena *a, size_t size)

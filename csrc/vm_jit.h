@@ -50,6 +50,8 @@ uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size);
 void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value);
 /* an F/D computation without an x86 template, through the interpreter's definition */
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
+/* the M extension's high products and divisions (csrc/vm_m_ops.h) */
+void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir);
 
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {

@@ -62,6 +62,7 @@ cdef extern from "vm_jit.h":
     uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
     void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
+    void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
 
 cdef extern from "vm_mem.h":
     ctypedef struct vm_chain:

@@ -222,6 +222,20 @@
     X(FCVT_S_D, "fcvt.s.d") \
     X(FCVT_D_S, "fcvt.d.s") \
 
+/* X(NAME, mnemonic) for the M entries computed out of line (csrc/vm_m_ops.h). */
+#define VM_M_OP_LIST(X) \
+    X(MULH, "mulh") \
+    X(MULHSU, "mulhsu") \
+    X(MULHU, "mulhu") \
+    X(DIV, "div") \
+    X(DIVU, "divu") \
+    X(REM, "rem") \
+    X(REMU, "remu") \
+    X(DIVW, "divw") \
+    X(DIVUW, "divuw") \
+    X(REMW, "remw") \
+    X(REMUW, "remuw") \
+
 enum vm_op {
     VM_OP_INVALID = 0,
     VM_OP_LUI = 1,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .table import COMPRESSED, IMM_FIELDS, INSNS, REG_FIELDS, ImmField, RegField
+from .table import COMPRESSED, IMM_FIELDS, INSNS, M_OUT_OF_LINE, REG_FIELDS, ImmField, RegField
 
 HEADER_PATH = Path("csrc") / "generated" / "vm_insn_table.h"  # from the repository root
 EXECUTABLE = [s for s in INSNS if s.length == 4]
@@ -96,6 +96,10 @@ def generate() -> str:
     lines += ["", "/* X(NAME, mnemonic) for the floating-point computation entries (class fp). */",
               "#define VM_FP_OP_LIST(X) \\"]
     lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in EXECUTABLE if s.cls == "fp"]
+    lines += ["", "/* X(NAME, mnemonic) for the M entries computed out of line (csrc/vm_m_ops.h). */",
+              "#define VM_M_OP_LIST(X) \\"]
+    lines += [f"    X({s.c_name[6:]}, \"{s.name}\") \\" for s in EXECUTABLE
+              if s.name in M_OUT_OF_LINE]
     lines += ["", "enum vm_op {", "    VM_OP_INVALID = 0,"]
     lines += [f"    {s.c_name} = {s.index}," for s in EXECUTABLE]
     lines += [f"    VM_OP_COUNT = {len(EXECUTABLE) + 1}", "};", ""]

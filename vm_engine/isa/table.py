@@ -525,6 +525,8 @@ def _check_table(specs: list[InsnSpec]) -> None:
 
 INSNS: list[InsnSpec] = _parse_table(_TABLE)
 BY_NAME: dict[str, InsnSpec] = {s.name: s for s in INSNS}
+#: M instructions computed out of line (csrc/vm_m_ops.h: high products, divisions)
+M_OUT_OF_LINE = frozenset(s.name for s in INSNS if s.cls == "div" or s.name.startswith("mulh"))
 #: the executable (32-bit) instructions by VM_OP_* value; VM_OP_INVALID is 0
 BY_INDEX: dict[int, InsnSpec] = {s.index: s for s in INSNS if s.length == 4}
 #: compressed entries, by VM_C_* value

@@ -25,7 +25,7 @@ from iced_x86 import BlockEncoder, Code, Instruction as X, MemoryOperand as M, R
 
 from .. import _core
 from ..ir import IR_DTYPE
-from ..isa.table import BY_INDEX, REG_FIELDS
+from ..isa.table import BY_INDEX, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
 PERM_R, PERM_W, PAGE_CODE = 1, 2, 8
@@ -131,7 +131,7 @@ BOX_S = 0xFFFFFFFF00000000
 #: the instructions compiled code covers (natively or through a helper call)
 SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET) | set(_BRANCH)
              | set(_LOADS) | set(_STORES) | {"lui", "auipc", "addiw", "jal", "jalr", "fence"}
-             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER)
+             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE)
 
 
 class _Asm:
@@ -178,8 +178,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     covered = 0
     while covered < n and _NAME.get(int(ir[covered]["op"])) in SUPPORTED:
         name = _NAME[int(ir[covered]["op"])]
-        if name in _FP_HELPER and not _native_fp(name, ir[covered]) and not ir_addr:
-            break
+        if not ir_addr and (name in M_OUT_OF_LINE or
+                            (name in _FP_HELPER and not _native_fp(name, ir[covered]))):
+            break  # helper calls need the IR in memory
         covered += 1
         if name in _BRANCH or name in ("jal", "jalr"):
             break
@@ -425,6 +426,19 @@ def _call_helper(blk, helper: str, size: int, value=None):
         a.emit(insn, True)
 
 
+def _call_ir_helper(blk, helper: str, i: int):
+    """Calls helper(rt, &ir[i]): an instruction computed by the interpreter's definition."""
+    a = blk.a
+    for insn in blk.spill():  # it reads and writes guest registers in memory
+        a.emit(insn)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]))
+    a.emit(X.create_reg(Code.CALL_RM64, R.R10))
+    for insn in blk.reload():
+        a.emit(insn)
+
+
 def _native_fp(name: str, e) -> bool:
     """F/D computations with an x86 template (the rest call vm_jit_fp)."""
     if name in _FP_ARITH or name == "fsqrt.d" or (name in _FMA and HOST_FMA):
@@ -477,14 +491,7 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     a = blk.a
     rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
     if not _native_fp(name, e):  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
-        for insn in blk.spill():  # it reads and writes guest registers in memory
-            a.emit(insn)
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["fp_helper"]))
-        a.emit(X.create_reg(Code.CALL_RM64, R.R10))
-        for insn in blk.reload():
-            a.emit(insn)
+        _call_ir_helper(blk, "fp_helper", i)
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
         fault = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
@@ -557,6 +564,9 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     rd, rs1, rs2, imm = int(e["rd"]), int(e["rs1"]), int(e["rs2"]), int(e["imm"])
     if name in _FP_HELPER:
         return _emit_fp(blk, name, e, i, insn_pc, next_pc)
+    if name in M_OUT_OF_LINE:  # the interpreter's definition: vm_jit_m(rt, &ir[i])
+        _call_ir_helper(blk, "m_helper", i)
+        return None
     if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
         size = _FP_LOADS[name]
         return _emit_load(blk, e, i, insn_pc, next_pc, size,
