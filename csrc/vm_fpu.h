@@ -195,7 +195,8 @@ static inline int rmm_tie(long double x, int p, int emin, long double *away)
 }
 
 /* The RMM result, from the host's nearest-even one and the operation's operands. */
-static inline double rmm_d(double r_ne, int kind, long double a, long double b, long double c)
+__attribute__((noinline, cold)) static double rmm_d(double r_ne, int kind, long double a, long double b,
+                                                   long double c)
 {
     long double away;
     if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 53, -1022, &away))
@@ -203,7 +204,8 @@ static inline double rmm_d(double r_ne, int kind, long double a, long double b, 
     return (double)away; /* representable (or the same overflow as nearest-even) */
 }
 
-static inline float rmm_s(float r_ne, int kind, long double a, long double b, long double c)
+__attribute__((noinline, cold)) static float rmm_s(float r_ne, int kind, long double a, long double b,
+                                                  long double c)
 {
     long double away;
     if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 24, -126, &away))

@@ -187,77 +187,79 @@ next_block:
             }
         }
     }
-    if (o->compile && !o->one_block && !b->jit_tried && b->exec_count >= o->compile_threshold) {
-        uint64_t e0 = cache->epoch;
-        b->jit_tried = 1;
-        fenv_t env; /* Python runs with the host's FP environment */
-        fegetenv(&env);
-        fesetenv(FE_DFL_ENV);
-        r = o->compile(o->compile_ctx, b);
-        fesetenv(&env);
-        if (r) {
-            exit_reason = VM_EXIT_CALLBACK_ERROR;
-            goto out;
+    if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
+        if (o->compile && !o->one_block && !b->jit_tried && b->exec_count >= o->compile_threshold) {
+            uint64_t e0 = cache->epoch;
+            b->jit_tried = 1;
+            fenv_t env; /* Python runs with the host's FP environment */
+            fegetenv(&env);
+            fesetenv(FE_DFL_ENV);
+            r = o->compile(o->compile_ctx, b);
+            fesetenv(&env);
+            if (r) {
+                exit_reason = VM_EXIT_CALLBACK_ERROR;
+                goto out;
+            }
+            if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
+                prev = NULL;
+                goto next_block;
+            }
         }
-        if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
+        if (pending_link && cache->epoch == pending_epoch && b->jit_entry && b->jit_abi == pending_abi) {
+            pending_link->code = b->jit_entry; /* the exit just taken now leads here */
+            pending_link->pc = b->pc;
+        }
+        pending_link = NULL;
+        /* compiled FP rounds in the host's mode: frm RMM (no host mode) and the
+         * reserved values (which must trap) are left to the interpreter */
+        if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
+                && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
+            /* compiled code counts for itself and may run on through linked blocks;
+             * it returns now and then so stop requests and signals are seen */
+            uint64_t slice = o->one_block ? b->jit_len : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
+            int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
+            if (frm != cur_rm) {
+                fesetround(vm_host_rm[frm]);
+                cur_rm = frm;
+            }
+            vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
+                            cache->epoch, cur_rm, 0, npages};
+            b->exec_count++;
+            pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
+            cur_rm = rt.cur_rm;
+            budget -= slice - rt.budget;
+            cpu->instret += slice - rt.budget;
+            if (slice - rt.budget > VM_JIT_SLICE / 2)
+                poll_countdown = 1; /* long in host code: look at signals next */
+            if (unlikely(rt.status == VM_JIT_FAULT)) {
+                exit_reason = VM_EXIT_FAULT;
+                goto out;
+            }
+            if (unlikely(rt.status == VM_JIT_CALLBACK_ERROR)) {
+                exit_reason = VM_EXIT_CALLBACK_ERROR;
+                goto out;
+            }
+            if (o->one_block) {
+                for (uint32_t k = 0; k < b->n_insns; k++)
+                    if (pc == b->pc + b->ir[k].pc_off && k > 0) {
+                        /* the rest of this block has no compiled code: interpret it */
+                        exec = b;
+                        bpc = b->pc;
+                        epoch = cache->epoch;
+                        cpu->instret += b->n_insns - k;
+                        cpu->mem_accesses += mem_ops_between(b, k, b->n_insns);
+                        ir = b->ir + k;
+                        goto *dispatch[ir->op];
+                    }
+                exit_reason = VM_EXIT_BLOCK_END;
+                goto out;
+            }
+            pending_link = rt.exit_slot;
+            pending_abi = rt.exit_abi;
+            pending_epoch = cache->epoch;
             prev = NULL;
             goto next_block;
         }
-    }
-    if (pending_link && cache->epoch == pending_epoch && b->jit_entry && b->jit_abi == pending_abi) {
-        pending_link->code = b->jit_entry; /* the exit just taken now leads here */
-        pending_link->pc = b->pc;
-    }
-    pending_link = NULL;
-    /* compiled FP rounds in the host's mode: frm RMM (no host mode) and the
-     * reserved values (which must trap) are left to the interpreter */
-    if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
-            && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
-        /* compiled code counts for itself and may run on through linked blocks;
-         * it returns now and then so stop requests and signals are seen */
-        uint64_t slice = o->one_block ? b->jit_len : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
-        int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
-        if (frm != cur_rm) {
-            fesetround(vm_host_rm[frm]);
-            cur_rm = frm;
-        }
-        vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                        cache->epoch, cur_rm, 0, npages};
-        b->exec_count++;
-        pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
-        cur_rm = rt.cur_rm;
-        budget -= slice - rt.budget;
-        cpu->instret += slice - rt.budget;
-        if (slice - rt.budget > VM_JIT_SLICE / 2)
-            poll_countdown = 1; /* long in host code: look at signals next */
-        if (unlikely(rt.status == VM_JIT_FAULT)) {
-            exit_reason = VM_EXIT_FAULT;
-            goto out;
-        }
-        if (unlikely(rt.status == VM_JIT_CALLBACK_ERROR)) {
-            exit_reason = VM_EXIT_CALLBACK_ERROR;
-            goto out;
-        }
-        if (o->one_block) {
-            for (uint32_t k = 0; k < b->n_insns; k++)
-                if (pc == b->pc + b->ir[k].pc_off && k > 0) {
-                    /* the rest of this block has no compiled code: interpret it */
-                    exec = b;
-                    bpc = b->pc;
-                    epoch = cache->epoch;
-                    cpu->instret += b->n_insns - k;
-                    cpu->mem_accesses += mem_ops_between(b, k, b->n_insns);
-                    ir = b->ir + k;
-                    goto *dispatch[ir->op];
-                }
-            exit_reason = VM_EXIT_BLOCK_END;
-            goto out;
-        }
-        pending_link = rt.exit_slot;
-        pending_abi = rt.exit_abi;
-        pending_epoch = cache->epoch;
-        prev = NULL;
-        goto next_block;
     }
     exec = b;
     if (!o->one_block) {
