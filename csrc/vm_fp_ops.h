@@ -8,15 +8,8 @@
 #define VM_FP_OPS_H
 #include "vm_fpu.h"
 #include "vm_ir.h"
+#include "vm_regs.h"
 
-#define RD x[ir->rd]
-#define RS1 x[ir->rs1]
-#define RS2 x[ir->rs2]
-#define FRD cpu->f[ir->rd]
-#define FRS1 cpu->f[ir->rs1]
-#define FRS2 cpu->f[ir->rs2]
-#define FRS3 cpu->f[ir->rs3]
-#define S32(v) ((uint64_t)(int64_t)(int32_t)(v))
 #define SIGN_D 0x8000000000000000ull
 #define SIGN_S 0x80000000u
 #define D(v) u2d(v)
@@ -111,14 +104,6 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
     return 0;
 }
 
-#undef RD
-#undef RS1
-#undef RS2
-#undef FRD
-#undef FRS1
-#undef FRS2
-#undef FRS3
-#undef S32
 #undef SIGN_D
 #undef SIGN_S
 #undef D

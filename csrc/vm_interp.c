@@ -8,6 +8,7 @@
 #include "vm_interp.h"
 #include "vm_fp_ops.h"
 #include "vm_m_ops.h"
+#include "vm_regs.h"
 #include "vm_jit.h"
 #include <limits.h>
 #include <time.h>
@@ -86,7 +87,6 @@ static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
     return mem_ops_between(b, from, b->n_insns);
 }
 
-#define SEXT32(v) ((uint64_t)(int64_t)(int32_t)(uint32_t)(v))
 
 int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
 {
@@ -225,7 +225,7 @@ next_block:
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
                             cache->epoch, cur_rm, 0, npages};
             b->exec_count++;
-            pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm, npages);
+            pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;
@@ -287,13 +287,6 @@ next_block:
 
 #define NEXT do { ir++; goto *dispatch[ir->op]; } while (0)
 #define NEXT_PC (bpc + ir->pc_off + ir->len)
-#define RD x[ir->rd]
-#define RS1 x[ir->rs1]
-#define RS2 x[ir->rs2]
-#define FRD cpu->f[ir->rd]
-#define FRS1 cpu->f[ir->rs1]
-#define FRS2 cpu->f[ir->rs2]
-#define FRS3 cpu->f[ir->rs3]
 #define IMM ((uint64_t)ir->imm)
 /* control transfer to `target`: ends the block (a decoded block has it last) */
 #define JUMP(target) do { pc = (target); goto after_jump; } while (0)
@@ -338,7 +331,6 @@ next_block:
     }
 #define S8(v) ((uint64_t)(int64_t)(int8_t)(v))
 #define S16(v) ((uint64_t)(int64_t)(int16_t)(v))
-#define S32(v) ((uint64_t)(int64_t)(int32_t)(v))
 #define Z(v) ((uint64_t)(v))
 op_LB: LOAD(uint8_t, S8)
 op_LH: LOAD(uint16_t, S16)
@@ -452,19 +444,19 @@ op_SRL: RD = RS1 >> (RS2 & 63); NEXT;
 op_SRA: RD = (uint64_t)((int64_t)RS1 >> (RS2 & 63)); NEXT;
 op_OR: RD = RS1 | RS2; NEXT;
 op_AND: RD = RS1 & RS2; NEXT;
-op_ADDIW: RD = SEXT32(RS1 + IMM); NEXT;
-op_SLLIW: RD = SEXT32((uint32_t)RS1 << ir->imm); NEXT;
-op_SRLIW: RD = SEXT32((uint32_t)RS1 >> ir->imm); NEXT;
-op_SRAIW: RD = SEXT32((int32_t)RS1 >> ir->imm); NEXT;
-op_ADDW: RD = SEXT32(RS1 + RS2); NEXT;
-op_SUBW: RD = SEXT32(RS1 - RS2); NEXT;
-op_SLLW: RD = SEXT32((uint32_t)RS1 << (RS2 & 31)); NEXT;
-op_SRLW: RD = SEXT32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
-op_SRAW: RD = SEXT32((int32_t)RS1 >> (RS2 & 31)); NEXT;
+op_ADDIW: RD = S32(RS1 + IMM); NEXT;
+op_SLLIW: RD = S32((uint32_t)RS1 << ir->imm); NEXT;
+op_SRLIW: RD = S32((uint32_t)RS1 >> ir->imm); NEXT;
+op_SRAIW: RD = S32((int32_t)RS1 >> ir->imm); NEXT;
+op_ADDW: RD = S32(RS1 + RS2); NEXT;
+op_SUBW: RD = S32(RS1 - RS2); NEXT;
+op_SLLW: RD = S32((uint32_t)RS1 << (RS2 & 31)); NEXT;
+op_SRLW: RD = S32((uint32_t)RS1 >> (RS2 & 31)); NEXT;
+op_SRAW: RD = S32((int32_t)RS1 >> (RS2 & 31)); NEXT;
 
     /* ---- M --------------------------------------------------------------- */
 op_MUL: RD = RS1 * RS2; NEXT;
-op_MULW: RD = SEXT32(RS1 * RS2); NEXT;
+op_MULW: RD = S32(RS1 * RS2); NEXT;
 /* high products and divisions: csrc/vm_m_ops.h */
 #define M_OP(N, mnemonic) op_##N: vm_m_exec(cpu, ir, VM_OP_##N); NEXT;
 VM_M_OP_LIST(M_OP)

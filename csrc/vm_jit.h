@@ -3,8 +3,7 @@
  * with iced-x86; it is position independent and installed here.
  *
  * A compiled block is a function
- *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm,
- *                    uint64_t npages)
+ *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm)
  * covering the first `jit_len` instructions of a vm_block. It returns the next
  * guest pc. Compiled code keeps cpu->mem_accesses exact itself and takes the
  * instructions it runs from rt->budget; the dispatcher adds what rt->budget
@@ -42,8 +41,7 @@ typedef struct vm_jit_rt {
 /* instructions compiled code may run before it returns to the dispatcher */
 #define VM_JIT_SLICE (1ull << 22)
 
-typedef uint64_t (*vm_jit_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm,
-                              uint64_t npages);
+typedef uint64_t (*vm_jit_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm);
 
 /* slow paths for compiled loads and stores (fast paths are inline) */
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size);

@@ -7,11 +7,8 @@
 #include <limits.h>
 #include "vm_cpu.h"
 #include "vm_ir.h"
+#include "vm_regs.h"
 
-#define RD x[ir->rd]
-#define RS1 x[ir->rs1]
-#define RS2 x[ir->rs2]
-#define S32(v) ((uint64_t)(int64_t)(int32_t)(v))
 
 static inline __attribute__((always_inline)) void vm_m_exec(vm_cpu *cpu, const vm_ir *ir, int op)
 {
@@ -49,8 +46,4 @@ static inline __attribute__((always_inline)) void vm_m_exec(vm_cpu *cpu, const v
     }
 }
 
-#undef RD
-#undef RS1
-#undef RS2
-#undef S32
 #endif

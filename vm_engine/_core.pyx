@@ -42,10 +42,6 @@ def op_names():
     return [vm_op_names[i].decode() for i in range(VM_OP_COUNT)]
 
 
-def op_flags():
-    return [vm_op_flags[i] for i in range(VM_OP_COUNT)]
-
-
 def ir_layout():
     """(itemsize, {field: offset}) of the C struct vm_ir."""
     cdef vm_ir s
@@ -457,13 +453,6 @@ cdef vm_code_arena *_memory_arena(MemoryBase memory, size_t size) except NULL:
             raise OSError(-err, "cannot map executable memory for the JIT")
         c.code = a
     return c.code
-
-
-def memory_code_stats(MemoryBase memory):
-    cdef vm_code_arena *a = memory.raw().cache.code
-    if a == NULL:
-        return {"size": 0, "used": 0, "installs": 0, "resets": 0}
-    return {"size": a.size, "used": a.used, "installs": a.installs, "resets": a.resets}
 
 
 cdef class _CompileHook:

@@ -1,7 +1,7 @@
 """x86-64 code generation for IR blocks, encoded with iced-x86.
 
 A compiled block is a System V function
-``uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, uint8_t *perm, uint64_t npages)``
+``uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, uint8_t *perm)``
 (csrc/vm_jit.h) covering the longest prefix of the block whose instructions
 have emitters; the dispatcher interprets from the first one without. The code
 is position independent (helpers are called through absolute addresses) so it
@@ -98,7 +98,7 @@ _LOADS = {
     "lw": (4, Code.MOVSXD_R64_RM32, Code.MOVSXD_R64_RM32), "lwu": (4, Code.MOV_R32_RM32, Code.MOV_R32_RM32),
     "ld": (8, Code.MOV_R64_RM64, None),
 }
-_STORES = {"sb": (1,), "sh": (2,), "sw": (4,), "sd": (8,)}
+_STORES = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}  # size in bytes
 _WIDE = {1: R.AL, 2: R.AX, 4: R.EAX, 8: R.RAX}
 
 # floating point: double arithmetic in the guest's dynamic rounding mode (the
@@ -583,7 +583,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg,
                           lambda: blk.write_rd(rd))
     if name in _STORES:
-        return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name][0], src(rs2))
+        return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name], src(rs2))
     if name in ("lui", "auipc"):
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, imm & 0xFFFFFFFFFFFFFFFF))
         a.emit(blk.write_rd(rd))
@@ -628,7 +628,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name in _SET:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs1)))
         a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
-        if name.endswith("i") or name == "sltiu":
+        if name in ("slti", "sltiu"):
             a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RCX, imm))
         else:
             a.emit(_op(Code.CMP_R64_RM64, R.RCX, src(rs2)))
