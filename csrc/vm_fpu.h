@@ -34,6 +34,35 @@
 static const int vm_host_rm[5] = {FE_TONEAREST, FE_TOWARDZERO, FE_DOWNWARD, FE_UPWARD,
                                   FE_TONEAREST /* RMM: ties fixed by rmm_d/rmm_s */};
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+/* x86-64: the arithmetic is SSE, so the flags are MXCSR's; reading and clearing
+ * them directly costs a few cycles where feclearexcept reloads the whole x87
+ * environment. (The long double of the RMM fix-ups moves its x87 flags over:
+ * x87_flags_to_sse.) DE (a denormal operand) has no RISC-V counterpart. */
+static inline void vm_fp_fold(vm_cpu *cpu)
+{
+    unsigned mxcsr = _mm_getcsr();
+    unsigned e = mxcsr & 0x3du;
+    if (e) {
+        cpu->fcsr |= ((e & 0x01u) ? FFLAG_NV : 0) | ((e & 0x04u) ? FFLAG_DZ : 0)
+                     | ((e & 0x08u) ? FFLAG_OF : 0) | ((e & 0x10u) ? FFLAG_UF : 0)
+                     | ((e & 0x20u) ? FFLAG_NX : 0);
+        _mm_setcsr(mxcsr & ~0x3fu);
+    }
+}
+
+/* x87 status flags (same bit order as MXCSR's) added to MXCSR, then cleared */
+static inline void x87_flags_to_sse(void)
+{
+    unsigned short sw;
+    __asm__ volatile("fnstsw %0" : "=am"(sw));
+    if (sw & 0x3fu) {
+        _mm_setcsr(_mm_getcsr() | (sw & 0x3fu));
+        __asm__ volatile("fnclex");
+    }
+}
+#else
 static inline void vm_fp_fold(vm_cpu *cpu)
 {
     int e = fetestexcept(FE_ALL_EXCEPT);
@@ -44,6 +73,9 @@ static inline void vm_fp_fold(vm_cpu *cpu)
         feclearexcept(FE_ALL_EXCEPT);
     }
 }
+
+static inline void x87_flags_to_sse(void) {}
+#endif
 
 /* ---- bit views ------------------------------------------------------------ */
 static inline uint64_t d2u(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
@@ -201,7 +233,9 @@ __attribute__((noinline, cold)) static double rmm_d(double r_ne, int kind, long 
     long double away;
     if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 53, -1022, &away))
         return r_ne;
-    return (double)away; /* representable (or the same overflow as nearest-even) */
+    double r = (double)away; /* representable (or the same overflow as nearest-even) */
+    x87_flags_to_sse();
+    return r;
 }
 
 __attribute__((noinline, cold)) static float rmm_s(float r_ne, int kind, long double a, long double b,
@@ -210,7 +244,9 @@ __attribute__((noinline, cold)) static float rmm_s(float r_ne, int kind, long do
     long double away;
     if (!isfinite(r_ne) || !rmm_tie(rmm_exact_odd(kind, a, b, c), 24, -126, &away))
         return r_ne;
-    return (float)away;
+    float r = (float)away;
+    x87_flags_to_sse();
+    return r;
 }
 
 /* ---- float to integer, in integer arithmetic (exact flags, every mode) ------ */

@@ -1,6 +1,7 @@
 /* Executable memory for compiled blocks, and the slow paths they call. */
 #include "vm_jit.h"
 #include "vm_fp_ops.h"
+#include "vm_interp.h"
 #include "vm_m_ops.h"
 #include <errno.h>
 #include <string.h>
@@ -55,6 +56,27 @@ void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
 void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
 {
     vm_m_exec(rt->cpu, ir, ir->op);
+}
+
+void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
+{
+    vm_cpu *cpu = rt->cpu;
+    uint64_t *x = cpu->x;
+    int imm = ir->op == VM_OP_CSRRWI || ir->op == VM_OP_CSRRSI || ir->op == VM_OP_CSRRCI;
+    int kind = (ir->op == VM_OP_CSRRW || ir->op == VM_OP_CSRRWI) ? 0
+               : (ir->op == VM_OP_CSRRS || ir->op == VM_OP_CSRRSI) ? 1 : 2;
+    uint64_t src = imm ? (uint64_t)ir->imm : RS1;
+    int writes = kind == 0 || (imm ? ir->imm != 0 : ir->rs1 != 0);
+    uint64_t old;
+    vm_csr_access(cpu, ir->aux, kind, src, writes, 0, &old); /* fflags/frm/fcsr: never faults */
+    RD = old;
+    int frm = (int)((cpu->fcsr >> 5) & 7);
+    if (frm >= 4) {
+        rt->status = VM_JIT_CODE_CHANGED; /* compiled code cannot round so: leave after this */
+    } else if (rt->cur_rm != frm) {
+        fesetround(vm_host_rm[frm]);
+        rt->cur_rm = frm;
+    }
 }
 
 int vm_code_arena_init(vm_code_arena *a, size_t size)

@@ -50,6 +50,8 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value);
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
 /* the M extension's high products and divisions (csrc/vm_m_ops.h) */
 void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir);
+/* a CSR instruction on fflags, frm or fcsr (folds the host's flags; follows frm) */
+void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir);
 
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {

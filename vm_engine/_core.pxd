@@ -63,6 +63,7 @@ cdef extern from "vm_jit.h":
     void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
+    void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
 
 cdef extern from "vm_mem.h":
     ctypedef struct vm_chain:

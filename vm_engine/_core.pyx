@@ -409,6 +409,7 @@ def jit_layout():
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
+        "fcsr_helper": <size_t>vm_jit_fcsr,
     }
 
 

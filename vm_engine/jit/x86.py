@@ -128,10 +128,26 @@ HOST_FMA = _host_has("fma")
 CANON_NAN_D = 0x7FF8000000000000
 BOX_S = 0xFFFFFFFF00000000
 
+# CSR instructions on fflags, frm and fcsr call vm_jit_fcsr (the counters stay
+# with the dispatcher, which knows the exact instruction count)
+_CSR = {"csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"}
+_FCSR = (1, 2, 3)
+
 #: the instructions compiled code covers (natively or through a helper call)
 SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET) | set(_BRANCH)
              | set(_LOADS) | set(_STORES) | {"lui", "auipc", "addiw", "jal", "jalr", "fence"}
-             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE)
+             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE | _CSR)
+
+
+def _compilable(name, e, ir_addr: int) -> bool:
+    """Whether compiled code covers this instruction (helper calls need the IR in memory)."""
+    if name not in SUPPORTED:
+        return False
+    if name in _CSR:
+        return bool(ir_addr) and int(e["aux"]) in _FCSR
+    if name in M_OUT_OF_LINE or (name in _FP_HELPER and not _native_fp(name, e)):
+        return bool(ir_addr)
+    return True
 
 
 class _Asm:
@@ -176,11 +192,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir
     ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
     n = len(ir) - 1
     covered = 0
-    while covered < n and _NAME.get(int(ir[covered]["op"])) in SUPPORTED:
+    while covered < n and _compilable(_NAME.get(int(ir[covered]["op"])), ir[covered], ir_addr):
         name = _NAME[int(ir[covered]["op"])]
-        if not ir_addr and (name in M_OUT_OF_LINE or
-                            (name in _FP_HELPER and not _native_fp(name, ir[covered]))):
-            break  # helper calls need the IR in memory
         covered += 1
         if name in _BRANCH or name in ("jal", "jalr"):
             break
@@ -566,6 +579,13 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         return _emit_fp(blk, name, e, i, insn_pc, next_pc)
     if name in M_OUT_OF_LINE:  # the interpreter's definition: vm_jit_m(rt, &ir[i])
         _call_ir_helper(blk, "m_helper", i)
+        return None
+    if name in _CSR:  # vm_jit_fcsr(rt, &ir[i]); a frm compiled code cannot use leaves after it
+        _call_ir_helper(blk, "fcsr_helper", i)
+        leave = a.label()
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
+        a.emit(X.create_branch(Code.JNE_REL32_64, leave))
+        blk.leave_early(i + 1, next_pc, label=leave)
         return None
     if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
         size = _FP_LOADS[name]
