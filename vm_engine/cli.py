@@ -1,16 +1,16 @@
 """The ``vm-engine`` command line (also ``python -m vm_engine``).
 
-    vm-engine bench [--quick] [--repeat N] [--json FILE] [WORKLOAD ...]
+    vm-engine bench [--engines LIST] [--opt-levels LEVELS] [--compare LIST] [--quick]
+                    [--repeat N] [--json FILE] [--plot FILE.png] [PROGRAM ...]
     vm-engine asm FILE.S [-o OUT] [--base ADDR]
     vm-engine run [OPTIONS] PROGRAM [ARGS...]
 """
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 
+from .bench import cli as bench_cli
 from .linux.cli_run import add_run_arguments, run_command
 
 EXIT_OK = 0
@@ -22,13 +22,6 @@ def _int(text: str) -> int:
     return int(text, 0)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
     parser = argparse.ArgumentParser(
@@ -37,21 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bench = sub.add_parser(
-        "bench", help="run the bundled guest workloads and report guest MIPS",
-        description="Runs each bundled workload under the interpreter, checks the "
-                    "result it leaves in a0 against an independent Python model, and "
-                    "prints guest instructions, best/median seconds and MIPS.")
-    bench.add_argument("workloads", nargs="*", metavar="WORKLOAD",
-                       help="workloads to run (default: all; see --list)")
-    bench.add_argument("--quick", action="store_true",
-                       help="small sizes: a few seconds in total (default: full sizes)")
-    bench.add_argument("--repeat", type=_positive, default=3, metavar="N",
-                       help="runs per workload; the best and median are reported "
-                            "(default: %(default)s)")
-    bench.add_argument("--json", metavar="FILE",
-                       help="also write the results as JSON to FILE ('-': stdout)")
-    bench.add_argument("--list", action="store_true",
-                       help="list the workloads and their sizes, and exit")
+        "bench", help="benchmark the engines on guest programs against native, qemu, Unicorn",
+        description=bench_cli.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench_cli.add_arguments(bench)
     bench.set_defaults(func=cmd_bench)
 
     asm = sub.add_parser("asm", help="assemble a RISC-V source file to raw machine code",
@@ -82,73 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # -- bench ---------------------------------------------------------------------------
-def _table(rows: list[list[str]], right: set[int]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for k, row in enumerate(rows):
-        cells = [c.rjust(w) if i in right else c.ljust(w)
-                 for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells).rstrip())
-        if k == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def cmd_bench(args) -> int:
-    from . import workloads
-
-    size = "quick" if args.quick else "full"
-    if args.list:
-        rows = [["workload", "quick n", "full n", "description"]]
-        for w in workloads.WORKLOADS.values():
-            rows.append([w.name, f"{w.sizes['quick']:,}", f"{w.sizes['full']:,}",
-                         w.description])
-        print(_table(rows, right={1, 2}))
-        return EXIT_OK
-    names = args.workloads or workloads.names()
-    unknown = [n for n in names if n not in workloads.WORKLOADS]
-    if unknown:
-        print(f"vm-engine bench: unknown workload(s): {', '.join(unknown)} "
-              f"(known: {', '.join(workloads.names())})", file=sys.stderr)
-        return EXIT_USAGE
-
-    to_stdout = args.json == "-"
-    out = sys.stderr if to_stdout else sys.stdout  # keep stdout pure JSON with --json -
-    print(f"vm-engine bench: interpreter, {size} sizes, best of {args.repeat}", file=out)
-    rows = [["workload", "n", "guest insns", "best s", "median s", "MIPS", "check"]]
-    results, errors = [], []
-    for name in names:
-        program = workloads.get(name).program(size)
-        try:
-            m = workloads.measure(program, args.repeat)
-        except workloads.WorkloadError as e:
-            errors.append(str(e))
-            rows.append([name, f"{program.n:,}", "-", "-", "-", "-", "ERROR"])
-            results.append({"workload": name, "n": program.n, "ok": False, "error": str(e)})
-            continue
-        if not m.ok:
-            errors.append(f"{name} (n={program.n:,}): wrong result: a0 = {m.a0:#x}, "
-                          f"expected {program.expected:#x}")
-        rows.append([name, f"{program.n:,}", f"{m.instructions:,}", f"{m.best:.4f}",
-                     f"{m.median:.4f}", f"{m.mips:.1f}", "ok" if m.ok else "WRONG"])
-        results.append(m.as_dict())
-    print(_table(rows, right={1, 2, 3, 4, 5}), file=out)
-
-    if args.json:
-        from . import __version__
-        doc = {"engine": "interpreter", "vm_engine": __version__, "size": size,
-               "repeat": args.repeat, "python": platform.python_version(),
-               "machine": platform.machine(), "platform": platform.platform(),
-               "ok": not errors, "results": results}
-        text = json.dumps(doc, indent=2) + "\n"
-        if to_stdout:
-            sys.stdout.write(text)
-        else:
-            with open(args.json, "w", encoding="utf-8") as f:
-                f.write(text)
-    for e in errors:
-        print(f"vm-engine bench: FAILED: {e}", file=sys.stderr)
-    return EXIT_FAILED if errors else EXIT_OK
+    return bench_cli.command(args)
 
 
 # -- asm -----------------------------------------------------------------------------
