@@ -401,3 +401,15 @@ def test_plot_without_matplotlib_is_a_clear_error(monkeypatch, tmp_path, capsys)
     assert bench("--plot", str(tmp_path / "c.png"), *FAST, "sieve 1000 1") == 2
     assert "pip install 'vm-engine[bench]'" in capsys.readouterr().err
     assert not os.path.exists(tmp_path / "c.png")
+
+
+def test_an_exception_in_a_runner_is_that_runners_failure():
+    class Broken(FakeRunner):
+        def run(self, program, timeout):
+            raise AttributeError("no attribute 'perf_map'")
+    good = FakeRunner("interpreter")
+    [res] = harness.run_benchmark([PROG], [Broken("jit-L2"), good], repeat=2, warmup=0)
+    m = res.measurements["jit-L2"]
+    assert m.status == harness.FAILED
+    assert m.detail == "internal error: AttributeError: no attribute 'perf_map'"
+    assert res.measurements["interpreter"].ok and good.calls == 2

@@ -186,10 +186,21 @@ def run_benchmark(programs: list[Program], runners: list[Runner], *, repeat: int
                 if m.status != OK:
                     continue
                 progress.step(program, r.name, what)
-                _record(result, m, r.run(program, timeout), timed)
+                _record(result, m, run_once(r, program, timeout), timed)
         results.append(result)
     progress.finish()
     return results
+
+
+def run_once(runner: Runner, program: Program, timeout: float | None) -> RunOutput:
+    """One run; an exception escaping the runner (a bug in an engine, say) is
+    reported as that run's failure instead of ending the whole benchmark."""
+    t0 = time.perf_counter()
+    try:
+        return runner.run(program, timeout)
+    except Exception as e:  # noqa: BLE001 - reported, with its type, in the results
+        return RunOutput(b"", None, time.perf_counter() - t0,
+                         error=f"internal error: {type(e).__name__}: {e}")
 
 
 def _record(result: ProgramResult, m: Measurement, out: RunOutput, timed: bool) -> None:
