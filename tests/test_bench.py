@@ -33,16 +33,15 @@ def bench(*argv) -> int:
 
 # -- the bundled workloads ---------------------------------------------------------------------
 def test_every_workload_ships_its_source_and_a_riscv64_elf():
-    from vm_engine.linux.elf import EM_RISCV, read_elf
+    from vm_engine.linux.elf import read_elf
     d = workloads.programs_dir()
     assert len(workloads.WORKLOADS) >= 8
     assert {"integer", "float", "libc", "memory", "mixed"} <= {
         w.category for w in workloads.WORKLOADS.values()}
     for name in workloads.WORKLOADS:
         assert (d / f"{name}.c").is_file()
-        elf = read_elf(str(d / "bin" / name))
+        elf = read_elf(str(d / "bin" / name))   # raises unless a riscv64 program
         assert elf.interp is None        # static: runs anywhere, no sysroot needed
-        assert EM_RISCV == 243
 
 
 def test_makefile_builds_exactly_the_workloads_with_the_flags_native_uses():

@@ -33,7 +33,7 @@ class Measurement:
     runs: int = 0                         # runs made, warm-up included
     exit_code: int | None = None
     instructions: int | None = None
-    compile_s: float | None = None
+    compile_times: list[float] = field(default_factory=list)   # JIT: per timed run
     code_bytes: int | None = None
     blocks_compiled: int | None = None
 
@@ -52,6 +52,11 @@ class Measurement:
     @property
     def stdev(self) -> float | None:
         return statistics.stdev(self.times) if len(self.times) > 1 else None
+
+    @property
+    def compile_s(self) -> float | None:
+        """JIT: median seconds compiling per timed run."""
+        return statistics.median(self.compile_times) if self.compile_times else None
 
     @property
     def noise(self) -> float | None:
@@ -218,8 +223,10 @@ def _record(result: ProgramResult, m: Measurement, out: RunOutput, timed: bool) 
             m.exit_code = out.exit_code
             return
     m.exit_code = out.exit_code
-    for attr in ("instructions", "compile_s", "code_bytes", "blocks_compiled"):
+    for attr in ("instructions", "code_bytes", "blocks_compiled"):
         if getattr(out, attr) is not None:
             setattr(m, attr, getattr(out, attr))
     if timed:
         m.times.append(out.seconds)
+        if out.compile_s is not None:
+            m.compile_times.append(out.compile_s)
