@@ -65,3 +65,10 @@ class GuestMemoryError(VmError):
 
 class JITUnavailableError(VmError):
     """The JIT cannot run on this host (it needs x86-64 Linux)."""
+
+
+class ConcurrentUseError(VmError):
+    """An engine (Interpreter, JITCompiler), a guest memory or a Machine was
+    used by a second thread while it was running in another one. An engine
+    holds one guest hart's state: use one instance per thread (or serialise
+    the calls yourself)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from . import _core
+from . import _core, _owner
 from .errors import AccessType, ExecutionError, Fault, FaultKind
 from .ir import IRBlock
 from .isa.instruction import Instruction, reg_index
@@ -41,7 +41,10 @@ class Interpreter(_core.CpuCore):
     """Executes guest code by interpreting IR blocks. Owns the guest registers.
 
     ``mmu`` is the memory ``execute_instruction`` and calls without an mmu
-    argument use. Not thread-safe: one instance per thread.
+    argument use. Not thread-safe: one instance per thread. A run started
+    while the instance (or the guest memory it would use) is running in
+    another thread raises ConcurrentUseError instead of corrupting the state;
+    ``request_stop()`` is the one call meant for other threads.
     """
 
     def __init__(self, mmu=None):
@@ -132,20 +135,29 @@ class Interpreter(_core.CpuCore):
             raise ValueError("max_instructions must be >= 0")
         if timeout is not None and timeout < 0:
             raise ValueError("timeout must be >= 0")
-        if pc is not None:
-            self.pc = pc
-        timer = None
-        if timeout is not None:
-            timer = threading.Timer(timeout, self.request_stop)
-            timer.daemon = True
-            timer.start()
-        try:
-            return self._execute(self._memory(mmu), budget=max_instructions, until=until)
-        finally:
-            if timer is not None:
-                timer.cancel()
+        with _owner.owned(self, type(self).__name__):   # before touching pc
+            if pc is not None:
+                self.pc = pc
+            timer = None
+            if timeout is not None:
+                timer = threading.Timer(timeout, self.request_stop)
+                timer.daemon = True
+                timer.start()
+            try:
+                return self._execute(self._memory(mmu), budget=max_instructions, until=until)
+            finally:
+                if timer is not None:
+                    timer.cancel()
 
     def _execute(self, memory, **kwargs) -> ExecResult:
+        # every run goes through here: one thread at a time per engine and per
+        # guest memory (the memory's block cache is not shared safely either)
+        with _owner.owned(self, type(self).__name__), \
+                _owner.owned(memory, f"{type(memory).__name__} (guest memory)",
+                             "engines that run at the same time need their own guest memory"):
+            return self._execute_owned(memory, **kwargs)
+
+    def _execute_owned(self, memory, **kwargs) -> ExecResult:
         n0, m0 = self.instret, self.memory_accesses
         t0 = time.perf_counter()
         reason = self._run(memory, **kwargs)

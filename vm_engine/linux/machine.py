@@ -8,6 +8,7 @@ import threading
 import time
 import warnings
 
+from .. import _owner
 from .._core import FlatMMU
 from ..errors import ExecutionError
 from ..interpreter import Interpreter
@@ -177,7 +178,9 @@ class Machine:
         self.kernel.strace_file = f
 
     def stop(self) -> None:
-        """Asks a running ``run()`` (in another thread) to return (status Stopped)."""
+        """Asks a running ``run()`` (in another thread) to return (status Stopped)
+        at the next block boundary or after the system call being served; the
+        machine stays consistent and a later run() continues it."""
         self._stop = True
         self.cpu.request_stop()
 
@@ -195,7 +198,15 @@ class Machine:
     def run(self, max_instructions: int | None = None, timeout: float | None = None) -> ExecResult:
         """Runs the program until it exits, executes ``max_instructions`` more
         instructions (status Budget), ``timeout`` seconds pass or stop() is
-        called (status Stopped). Raises ExecutionError on a guest fault."""
+        called (status Stopped). Raises ExecutionError on a guest fault.
+
+        One thread at a time: calling run() while the machine runs in another
+        thread raises ConcurrentUseError (stop() is meant for other threads).
+        ``AsyncExecutionContext.run_async`` runs it from asyncio."""
+        with _owner.owned(self, "Machine"):
+            return self._run(max_instructions, timeout)
+
+    def _run(self, max_instructions: int | None, timeout: float | None) -> ExecResult:
         if max_instructions is not None and max_instructions < 0:
             raise ValueError("max_instructions must be >= 0")
         if timeout is not None and timeout < 0:
