@@ -3,8 +3,8 @@
 The names follow the reference API (see README): Interpreter, JITCompiler,
 JITConfig, ExecutorType, AsyncExecutionContext, ExecResult, and the errors.
 """
-from .errors import (AccessType, ExecutionError, Fault, FaultKind, GuestMemoryError,
-                     JITUnavailableError, VmError)
+from .errors import (AccessType, ConcurrentUseError, ExecutionError, Fault, FaultKind,
+                     GuestMemoryError, JITUnavailableError, VmError)
 from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, JITConfig
 from .isa.instruction import DecodeError, Instruction
 from .isa.asm import assemble
@@ -15,9 +15,18 @@ from .mmu import MMU
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # imported on first use: asyncio adds ~20 ms to every start-up otherwise
+    if name == "AsyncExecutionContext":
+        from .async_context import AsyncExecutionContext
+        return AsyncExecutionContext
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
-    "AccessType", "DecodeError", "ExecResult", "ExecStats", "ExecStatus", "ExecutionError",
-    "ExecutorType", "Fault", "FaultKind", "FlatMMU", "GuestMemoryError", "IRBlock", "IR_DTYPE",
-    "Instruction", "Interpreter", "JITConfig", "JITUnavailableError", "MMU", "VmError",
-    "assemble",
+    "AccessType", "AsyncExecutionContext", "ConcurrentUseError", "DecodeError", "ExecResult",
+    "ExecStats", "ExecStatus", "ExecutionError", "ExecutorType", "Fault", "FaultKind", "FlatMMU",
+    "GuestMemoryError", "IRBlock", "IR_DTYPE", "Instruction", "Interpreter", "JITConfig",
+    "JITUnavailableError", "MMU", "VmError", "assemble",
 ]
