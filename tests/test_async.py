@@ -13,6 +13,7 @@ import pytest
 
 from vm_engine import (AsyncExecutionContext, ConcurrentUseError, ExecStatus, ExecutionError,
                        FaultKind, FlatMMU, Instruction, Interpreter, IRBlock, assemble)
+from vm_engine.async_context import LoopStallMonitor
 from vm_engine.linux import Machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -63,14 +64,6 @@ def sequential(name: str, engine: str) -> tuple[bytes, int, int]:
 def outcome(m: Machine, out: bytearray) -> tuple[bytes, int, int]:
     return bytes(out), m.exit_code, m.stats.instructions
 
-
-async def ticker(done: asyncio.Event, gaps: list) -> None:
-    last = time.perf_counter()
-    while not done.is_set():
-        await asyncio.sleep(0.001)
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
 
 
 # == execute_async ===============================================================================
@@ -203,23 +196,19 @@ def test_event_loop_not_blocked(engine):
         async with AsyncExecutionContext(engine) as ctx:
             out = bytearray()
             m = load("asm_spin" if engine == "jit" else "work", engine, out)
-            done, gaps = asyncio.Event(), []
-            tick = asyncio.create_task(ticker(done, gaps))
-            await asyncio.sleep(0.005)
-            t0 = time.perf_counter()
-            if engine == "jit":
-                with pytest.raises(asyncio.TimeoutError):
-                    await ctx.run_async(m, timeout=0.4)
-                assert out == b"spinning\n" and m.stats.instructions > 10**7
-            else:
-                r = await ctx.run_async(m)
-                assert r.status is ExecStatus.Exit
-                assert (bytes(out), r.exit_code) == sequential("work", engine)[:2]
-            wall = time.perf_counter() - t0
-            done.set()
-            await tick
-            assert len(gaps) >= wall / 0.01   # ticked all along (1 ms sleeps)
-            return max(gaps)
+            async with LoopStallMonitor() as monitor:
+                t0 = time.perf_counter()
+                if engine == "jit":
+                    with pytest.raises(asyncio.TimeoutError):
+                        await ctx.run_async(m, timeout=0.4)
+                    assert out == b"spinning\n" and m.stats.instructions > 10**7
+                else:
+                    r = await ctx.run_async(m)
+                    assert r.status is ExecStatus.Exit
+                    assert (bytes(out), r.exit_code) == sequential("work", engine)[:2]
+                wall = time.perf_counter() - t0
+            assert len(monitor.gaps) >= wall / 0.01   # ticked all along (1 ms sleeps)
+            return monitor.max_gap
 
     stalls = []
     for _ in range(3):
@@ -232,48 +221,38 @@ def test_event_loop_not_blocked(engine):
 
 # == cancellation and timeouts ===================================================================
 @pytest.mark.parametrize("engine", ENGINES)
-def test_cancel_stops_quickly_and_resumes(engine):
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+def test_interrupted_run_stops_quickly_and_resumes(engine, how):
+    """task.cancel() or timeout= stop the guest part way within milliseconds; a
+    later run (async after a cancel, synchronous after a timeout) finishes it
+    with the output, exit code and instruction count of an uninterrupted run."""
     want = sequential("work", engine)
 
     async def main():
         with AsyncExecutionContext(engine) as ctx:
             out = bytearray()
             m = load("work", engine, out)
-            task = asyncio.create_task(ctx.run_async(m))
-            await asyncio.sleep(0.03)
-            t0 = time.perf_counter()
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
+            if how == "cancel":
+                task = asyncio.create_task(ctx.run_async(m))
+                await asyncio.sleep(0.03)
+                t0 = time.perf_counter()
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            else:
+                t0 = time.perf_counter() + 0.02
+                with pytest.raises(asyncio.TimeoutError, match="stopped after 0.02 s"):
+                    await ctx.run_async(m, timeout=0.02)
             latency = time.perf_counter() - t0
             assert latency < MAX_STOP_LATENCY, f"the guest took {latency * 1e3:.1f} ms to stop"
-            # stopped part way, consistent: the rest of the run gives the uninterrupted result
             assert not m.exited and 0 < m.stats.instructions < want[2]
-            r = await ctx.run_async(m)
-            assert r.status is ExecStatus.Exit
-            assert outcome(m, out) == want
-
-    asyncio.run(main())
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_timeout_raises_and_resumes(engine):
-    want = sequential("work", engine)
-
-    async def main():
-        with AsyncExecutionContext(engine) as ctx:
-            out = bytearray()
-            m = load("work", engine, out)
-            t0 = time.perf_counter()
-            with pytest.raises(asyncio.TimeoutError):
-                await ctx.run_async(m, timeout=0.02)
-            assert time.perf_counter() - t0 < 0.02 + MAX_STOP_LATENCY
-            assert not m.exited and 0 < m.stats.instructions < want[2]
+            if how == "cancel":
+                assert (await ctx.run_async(m)).status is ExecStatus.Exit
             return m, out
 
     m, out = asyncio.run(main())
-    r = m.run()                    # resumed synchronously, outside any event loop
-    assert r.status is ExecStatus.Exit
+    if how == "timeout":
+        assert m.run().status is ExecStatus.Exit   # outside any event loop
     assert outcome(m, out) == want
 
 

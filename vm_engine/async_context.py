@@ -31,6 +31,7 @@ import concurrent.futures
 import importlib
 import itertools
 import sys
+import time
 
 from .ir import IRBlock
 from .types import ExecResult, ExecStatus, ExecutorType, JITConfig
@@ -210,3 +211,38 @@ async def _halt(job: concurrent.futures.Future, fut: asyncio.Future, stop) -> bo
     if cancelled:
         raise asyncio.CancelledError()
     return True
+
+
+class LoopStallMonitor:
+    """``async with LoopStallMonitor() as mon: ...`` measures how long the running
+    event loop goes without getting to a task: a ticker task sleeps ``interval``
+    seconds at a time and records the time between its wake-ups in ``mon.gaps``
+    (seconds). ``mon.max_gap`` is the longest: ``interval`` plus the worst stall."""
+
+    def __init__(self, interval: float = 0.001):
+        self.interval = interval
+        self.gaps: list[float] = []
+        self._task: asyncio.Task | None = None
+        self._done: asyncio.Event | None = None
+
+    @property
+    def max_gap(self) -> float:
+        return max(self.gaps, default=0.0)
+
+    async def _tick(self) -> None:
+        last = time.perf_counter()
+        while not self._done.is_set():
+            await asyncio.sleep(self.interval)
+            now = time.perf_counter()
+            self.gaps.append(now - last)
+            last = now
+
+    async def __aenter__(self):
+        self._done = asyncio.Event()
+        self._task = asyncio.create_task(self._tick())
+        await asyncio.sleep(self.interval)    # ticking before the body starts
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._done.set()
+        await self._task
