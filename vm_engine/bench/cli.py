@@ -92,7 +92,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         f"--quick: {QUICK_ENGINES}); 'none' for none")
     p.add_argument("--opt-levels", metavar="LEVELS", default=DEFAULT_LEVELS,
                    help="JIT optimisation levels for jit and hybrid, e.g. 2, 0-3 or 0,2; "
-                        "one column each (default: %(default)s)")
+                        "one runner each (default: %(default)s)")
     p.add_argument("--compare", metavar="LIST", default=",".join(runners.COMPARE),
                    help="references to compare with, comma-separated, from "
                         f"{','.join(runners.COMPARE)} (default: all that are available); "
