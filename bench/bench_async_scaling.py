@@ -6,13 +6,13 @@ and how long the event loop stalls meanwhile.
 
 The default program is tests/guest/bin/work (tests/guest/src/work.c: hashing
 through a table, N steps x ROUNDS, a line of output per round). For each engine
-and each VM count N it loads N machines of the program (loading is not timed), runs them with ``asyncio.gather(ctx.run_async(m) ...)`` and
-reports wall seconds (best of --repeat), guest MIPS over all VMs, the scaling
-(throughput relative to one VM: N x t1 / tN, ideally N on N free cores), and
-the largest gap a 1 ms ticker coroutine saw (event-loop stall) over all
-repeats. Every run's output and instruction count is checked against the
-first. Run it on a quiet machine: other load on the cores shows up directly as
-lost scaling.
+and each VM count N it loads N machines of the program (loading is not timed),
+runs them with ``asyncio.gather(ctx.run_async(m) ...)`` and reports wall
+seconds (best of --repeat), guest MIPS over all VMs, the scaling (throughput
+relative to one VM: N x t1 / tN, ideally N on N free cores), and the largest
+gap a 1 ms ticker coroutine saw (event-loop stall) over all repeats. Every
+run's output and instruction count is checked against the first. Run it on a
+quiet machine: other load on the cores shows up directly as lost scaling.
 """
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ def main(argv=None) -> int:
     counts = [int(c) for c in args.vms.split(",")]
     print(f"{' '.join([os.path.basename(args.program)] + argv[1:])}: {os.cpu_count()} host cores, "
           f"best of {args.repeat}")
-    print(f"{'engine':<12} {'VMs':>3} {'seconds':>8} {'MIPS':>8} {'scaling':>8} {'max loop stall':>15}")
+    print(f"{'engine':<12} {'VMs':>3} {'seconds':>8} {'MIPS':>8} {'scaling':>8} "
+          f"{'max loop stall':>15}")
     for engine in args.engines.split(","):
         for row in asyncio.run(bench(engine, argv, counts, args.repeat)):
             print(f"{row['engine']:<12} {row['vms']:>3} {row['seconds']:>8.3f} {row['mips']:>8.0f} "

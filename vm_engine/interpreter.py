@@ -27,6 +27,8 @@ _FAULT_KIND = {
 }
 _ACCESS = (AccessType.Read, AccessType.Write, AccessType.Fetch)
 _SPECIAL_REGS = ("pc", "fcsr", "fflags", "frm")
+_SHARED_MEMORY = ("this {type} (guest memory) is already in use by an engine running in "
+                  "thread {thread!r}; engines that run at the same time need their own memory")
 
 
 def as_memory(mmu):
@@ -135,7 +137,8 @@ class Interpreter(_core.CpuCore):
             raise ValueError("max_instructions must be >= 0")
         if timeout is not None and timeout < 0:
             raise ValueError("timeout must be >= 0")
-        with _owner.owned(self, type(self).__name__):   # before touching pc
+        _owner.claim(self)   # before touching pc
+        try:
             if pc is not None:
                 self.pc = pc
             timer = None
@@ -148,14 +151,21 @@ class Interpreter(_core.CpuCore):
             finally:
                 if timer is not None:
                     timer.cancel()
+        finally:
+            _owner.release(self)
 
     def _execute(self, memory, **kwargs) -> ExecResult:
         # every run goes through here: one thread at a time per engine and per
         # guest memory (the memory's block cache is not shared safely either)
-        with _owner.owned(self, type(self).__name__), \
-                _owner.owned(memory, f"{type(memory).__name__} (guest memory)",
-                             "engines that run at the same time need their own guest memory"):
-            return self._execute_owned(memory, **kwargs)
+        _owner.claim(self)
+        try:
+            _owner.claim(memory, _SHARED_MEMORY)
+            try:
+                return self._execute_owned(memory, **kwargs)
+            finally:
+                _owner.release(memory)
+        finally:
+            _owner.release(self)
 
     def _execute_owned(self, memory, **kwargs) -> ExecResult:
         n0, m0 = self.instret, self.memory_accesses

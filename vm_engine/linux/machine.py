@@ -203,8 +203,11 @@ class Machine:
         One thread at a time: calling run() while the machine runs in another
         thread raises ConcurrentUseError (stop() is meant for other threads).
         ``AsyncExecutionContext.run_async`` runs it from asyncio."""
-        with _owner.owned(self, "Machine"):
+        _owner.claim(self)
+        try:
             return self._run(max_instructions, timeout)
+        finally:
+            _owner.release(self)
 
     def _run(self, max_instructions: int | None, timeout: float | None) -> ExecResult:
         if max_instructions is not None and max_instructions < 0:
