@@ -10,7 +10,8 @@ and each VM count N it loads N machines of the program (loading is not timed),
 runs them with ``asyncio.gather(ctx.run_async(m) ...)`` and reports wall
 seconds (best of --repeat), guest MIPS over all VMs, the scaling (throughput
 relative to one VM: N x t1 / tN, ideally N on N free cores), and the largest
-gap a 1 ms ticker coroutine saw (event-loop stall) over all repeats. Every
+gap a 1 ms ticker coroutine saw (event-loop stall) over all repeats; then how
+long a cancelled run takes to stop (a run cancelled while it has run 50 ms). Every
 run's output and instruction count is checked against the first. Run it on a
 quiet machine: other load on the cores shows up directly as lost scaling.
 """
@@ -63,7 +64,25 @@ async def bench(engine: str, argv: list[str], counts: list[int], repeat: int) ->
             rows.append({"engine": engine, "vms": n, "seconds": best,
                          "mips": insns / best / 1e6, "scaling": n * t1 / best,
                          "max_stall_ms": stall * 1e3})
+        rows[-1]["cancel_ms"] = await cancel_latencies(ctx, argv, repeat)
     return rows
+
+
+async def cancel_latencies(ctx: AsyncExecutionContext, argv: list[str], repeat: int) -> list:
+    """Milliseconds from task.cancel() to the awaiting task's end, a run cancelled
+    50 ms after it started, ``repeat`` times."""
+    latencies = []
+    for _ in range(repeat):
+        m = ctx.load_elf(argv[0], argv=argv, env={}, stdout=bytearray())
+        task = asyncio.create_task(ctx.run_async(m))
+        await asyncio.sleep(0.05)
+        t0 = time.perf_counter()
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            latencies.append((time.perf_counter() - t0) * 1e3)
+    return latencies
 
 
 def main(argv=None) -> int:
@@ -84,10 +103,13 @@ def main(argv=None) -> int:
           f"best of {args.repeat}")
     print(f"{'engine':<12} {'VMs':>3} {'seconds':>8} {'MIPS':>8} {'scaling':>8} "
           f"{'max loop stall':>15}")
+    cancels = []
     for engine in args.engines.split(","):
         for row in asyncio.run(bench(engine, argv, counts, args.repeat)):
             print(f"{row['engine']:<12} {row['vms']:>3} {row['seconds']:>8.3f} {row['mips']:>8.0f} "
                   f"{row['scaling']:>7.2f}x {row['max_stall_ms']:>12.1f} ms")
+        cancels.append(f"{engine} " + ", ".join(f"{ms:.2f}" for ms in row["cancel_ms"]))
+    print("task.cancel() to the task's end (ms): " + "; ".join(cancels))
     return 0
 
 
