@@ -105,6 +105,7 @@ def test_parse_list():
     (["--compare", "bochs"], "unknown comparison 'bochs'"),
     (["--opt-levels", "1-7"], "out of range"),
     (["no/such/elf"], "no such file"),
+    (["--sysroot", "/no/such/dir"], "not a directory"),
     ([sys.executable], "not a RISC-V program"),
 ])
 def test_bad_requests_exit_2_with_a_message(argv, message, capsys):
@@ -371,6 +372,18 @@ def test_unicorn_runs_a_floating_point_program_like_the_interpreter():
     b = runners.EngineRunner("interpreter").run(prog, timeout=60)
     assert a.error is None and a.exit_code == b.exit_code == 0
     assert a.stdout == b.stdout and a.stdout.count(b"\n") == 2
+
+
+def test_a_dynamically_linked_program_loads_from_the_sysroot(tmp_path, capsys):
+    from vm_engine.linux.cli_run import default_sysroot
+    if default_sysroot() is None:
+        pytest.skip("no riscv64 sysroot (Debian's libc6-riscv64-cross)")
+    path = tmp_path / "bench.json"
+    assert bench("--engines", "interpreter", "--compare", "qemu,unicorn", "--json", str(path),
+                 *FAST, str(GUEST / "hello-dyn")) == 0
+    [prog] = json.loads(path.read_text())["programs"]
+    assert prog["reference_stdout"] == (GUEST.parent / "expected" / "hello-dyn.out").read_text()
+    assert all(r["ok"] for r in prog["results"])
 
 
 def test_unicorn_reports_a_fault():

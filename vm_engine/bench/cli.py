@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 
+from ..linux.cli_run import default_sysroot
 from . import harness, report, runners, workloads
 from .workloads import BenchError
 
@@ -104,6 +106,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="timed runs per program and runner (default: %(default)s)")
     p.add_argument("--warmup", type=_non_negative, metavar="N", default=1,
                    help="untimed runs before them (default: %(default)s)")
+    p.add_argument("--sysroot", metavar="DIR",
+                   help="riscv64 libraries for dynamically linked programs (like "
+                        "qemu-riscv64 -L; default: as vm-engine run: $VM_ENGINE_SYSROOT, "
+                        "else /usr/riscv64-linux-gnu if present)")
     p.add_argument("--timeout", type=_seconds, metavar="S", default=600.0,
                    help="a run taking longer fails (default: %(default)g s)")
     p.add_argument("--json", metavar="FILE",
@@ -134,7 +140,10 @@ def command(args) -> int:
                              runners.ENGINES, "engine")
         levels = parse_levels(args.opt_levels)
         compare = parse_list(args.compare, runners.COMPARE, "comparison")
-        programs = workloads.resolve(args.programs, args.quick)
+        sysroot = args.sysroot if args.sysroot is not None else default_sysroot()
+        if sysroot is not None and not os.path.isdir(sysroot):
+            raise BenchError(f"--sysroot {sysroot}: not a directory")
+        programs = workloads.resolve(args.programs, args.quick, sysroot)
         if args.plot:
             report.check_plotting()
     except (BenchError, ImportError) as e:

@@ -127,7 +127,8 @@ class EngineRunner(Runner):
         t0 = time.perf_counter()
         try:
             m = Machine.load_elf(program.elf, argv=program.argv, executor=self.engine,
-                                 jit_config=config, stdin=b"", stdout=out, stderr=err)
+                                 jit_config=config, stdin=b"", stdout=out, stderr=err,
+                                 sysroot=program.sysroot)
         except VmError as e:
             return RunOutput(bytes(out), None, time.perf_counter() - t0, error=str(e))
         try:
@@ -251,8 +252,9 @@ class QemuRunner(Runner):
 
     def run(self, program: Program, timeout: float | None) -> RunOutput:
         # -0: the same argv[0] the other runners give the program
-        return run_process([self.path, "-0", program.name, program.elf, *program.args],
-                           None, timeout)
+        sysroot = ["-L", program.sysroot] if program.sysroot else []
+        return run_process([self.path, *sysroot, "-0", program.name, program.elf,
+                            *program.args], None, timeout)
 
 
 class UnicornRunner(Runner):
@@ -278,7 +280,8 @@ class UnicornRunner(Runner):
         out, err = bytearray(), bytearray()
         t0 = time.perf_counter()
         try:
-            m = UnicornMachine.load_elf(program.elf, argv=program.argv, stdout=out, stderr=err)
+            m = UnicornMachine.load_elf(program.elf, argv=program.argv, stdout=out, stderr=err,
+                                        sysroot=program.sysroot)
             try:
                 code = m.run(timeout=timeout)
             finally:

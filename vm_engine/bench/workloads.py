@@ -81,6 +81,7 @@ class Program:
     args: tuple[str, ...]       # arguments (argv[1:])
     source: str | None = None   # C source (bundled workloads)
     category: str = "program"
+    sysroot: str | None = None  # riscv64 libraries for a dynamically linked program
 
     @property
     def argv(self) -> list[str]:
@@ -109,11 +110,12 @@ def check_elf(path: str) -> None:
         raise BenchError(str(e)) from None
 
 
-def resolve(specs: list[str], quick: bool) -> list[Program]:
+def resolve(specs: list[str], quick: bool, sysroot: str | None = None) -> list[Program]:
     """The programs named on the command line (default: every bundled workload).
     A spec is a bundled workload's name or the path of a riscv64 ELF, optionally
     followed (in the same, shell-quoted argument) by the program's arguments:
-    ``"sieve 1000 1"``, ``"./prog -n 5"``."""
+    ``"sieve 1000 1"``, ``"./prog -n 5"``. ``sysroot``: where a dynamically
+    linked program's loader and libraries come from (like qemu-riscv64 -L)."""
     if not specs:
         return [bundled(name, quick) for name in WORKLOADS]
     programs, seen = [], set()
@@ -129,7 +131,7 @@ def resolve(specs: list[str], quick: bool) -> list[Program]:
             program = bundled(head, quick, args or None)
         else:
             check_elf(head)
-            program = Program(os.path.basename(head), head, args)
+            program = Program(os.path.basename(head), head, args, sysroot=sysroot)
         if program.label in seen:
             raise BenchError(f"{program.label!r} is named twice")
         seen.add(program.label)
