@@ -74,21 +74,18 @@ class AsyncExecutionContext:
         self.executor_type = _executor(executor_type)
         self.jit_config = jit_config
         self.cpu = make_cpu(self.executor_type, jit_config, None)
-        if self.executor_type is not ExecutorType.Interpreter and hasattr(self.cpu, "compile_ir"):
-            # the code generator is imported on first compile, holding the GIL for
-            # ~8 ms: do it here rather than stall the event loop in the first run
-            importlib.import_module("vm_engine.jit.x86")
+        _load_code_generator(self.cpu)
         self.max_workers = max_workers
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=sys.maxsize if max_workers is None else max_workers,
             thread_name_prefix=f"vm_engine-async-{next(_context_ids)}")
         self._block_lock: asyncio.Lock | None = None
+        self._block_lock_loop = None
         # execute_async's compiled blocks: (pc, IR bytes) -> [executions, CompiledBlock]
         self._blocks: dict[tuple, list] = {}
         self._evictions = 0
         #: execute_async's blocks: how many ran interpreted, were compiled, ran compiled
         self.block_stats = {"interpreted": 0, "compiled": 0, "executed_compiled": 0}
-        self._block_lock_loop = None
 
     # -- the reference API ----------------------------------------------------------------
     async def execute_async(self, block, mmu=None) -> ExecResult:
@@ -113,6 +110,7 @@ class AsyncExecutionContext:
             raise ValueError("timeout must be >= 0")
         if max_instructions is not None and max_instructions < 0:
             raise ValueError("max_instructions must be >= 0")
+        _load_code_generator(machine.cpu)
         return await self._call(lambda: machine.run(max_instructions), machine.stop, timeout)
 
     def load_elf(self, path, **kwargs):
@@ -190,6 +188,14 @@ class AsyncExecutionContext:
         if result.status is ExecStatus.Stopped:
             raise asyncio.TimeoutError(f"the guest was stopped after {timeout} s")
         return result                  # it finished just as the time ran out
+
+
+def _load_code_generator(cpu) -> None:
+    """Imports the JIT's code generator if ``cpu`` compiles: imported on the
+    first compile instead, in the worker, it would hold the GIL (and stall the
+    event loop) for ~8 ms."""
+    if hasattr(cpu, "compile_ir"):
+        importlib.import_module("vm_engine.jit.x86")
 
 
 async def _halt(job: concurrent.futures.Future, fut: asyncio.Future, stop) -> bool:
