@@ -353,6 +353,18 @@ def test_native_builds_are_cached(monkeypatch, tmp_path):
     assert second.run(prog, timeout=60).stdout == out.stdout
 
 
+def test_a_failed_native_build_is_reported_and_skipped(monkeypatch, capsys):
+    false = runners.shutil.which("false")
+    if false is None:
+        pytest.skip("no false(1)")
+    monkeypatch.setattr(runners, "find_cc", lambda: false)   # a "compiler" that fails
+    assert bench("--engines", "interpreter", "--compare", "native", *FAST, "sieve 1000 1") == 0
+    out = capsys.readouterr().out
+    assert "native skipped for sieve 1000 1: native build failed" in out
+    assert re.search(r"interpreter\s.*ok \(ref\)", out)
+    assert not list(runners.cache_dir().glob("*/sieve"))    # nothing cached
+
+
 def test_user_program_without_source_runs_everywhere_but_native(capsys):
     # asm_hello prints a line and exits with status 7: the exit code is compared too
     assert bench("--engines", "interpreter", "--compare", "native,unicorn", *FAST,
@@ -386,12 +398,29 @@ def test_a_dynamically_linked_program_loads_from_the_sysroot(tmp_path, capsys):
     assert all(r["ok"] for r in prog["results"])
 
 
+def rwx_mappings() -> list[str]:
+    with open("/proc/self/maps") as f:
+        return [line for line in f if line.split()[1].startswith("rwx")]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="needs /proc/self/maps")
+def test_unicorn_leaves_no_executable_writable_memory_behind():
+    pytest.importorskip("unicorn")
+    before = rwx_mappings()
+    prog = workloads.resolve(["sieve 1000 1"], quick=True)[0]
+    uni = runners.UnicornRunner()
+    uni.check()
+    assert uni.run(prog, timeout=60).exit_code == 0
+    assert rwx_mappings() == before      # Unicorn's code buffer is gone with the run
+
+
 def test_unicorn_reports_a_fault():
     pytest.importorskip("unicorn")
-    from vm_engine.bench.unicorn_linux import UnicornError, UnicornMachine
-    m = UnicornMachine.load_elf(str(GUEST / "asm_fault"), stdout=bytearray())
-    with pytest.raises(UnicornError, match="pc 0x"):
-        m.run(timeout=10)
+    prog = workloads.resolve([str(GUEST / "asm_fault")], quick=True)[0]
+    uni = runners.UnicornRunner()
+    uni.check()
+    out = uni.run(prog, timeout=60)
+    assert out.exit_code is None and re.search(r"Unicorn stopped at pc 0x[0-9a-f]+", out.error)
 
 
 def test_json_to_stdout_is_pure_json(capsys):

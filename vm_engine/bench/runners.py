@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import VmError
-from .workloads import Program, compile_flags
+from .workloads import Program, compile_flags, makefile_words
 
 ENGINES = ("interpreter", "jit", "hybrid")        # what --engines accepts
 COMPARE = ("native", "qemu", "unicorn")           # what --compare accepts
@@ -205,16 +205,16 @@ class NativeRunner(Runner):
             raise Skip("no C source (only the bundled workloads are built natively)")
         if program.source in self._exe:
             return
-        flags = compile_flags()
+        flags, libs = compile_flags(), makefile_words("LDLIBS")
         source = Path(program.source).read_bytes()
-        key = hashlib.sha256("\0".join([os.path.realpath(self.cc), self._version or "",
-                                        *flags]).encode() + b"\0" + source).hexdigest()[:16]
+        what = "\0".join([os.path.realpath(self.cc), self._version or "", *flags, *libs])
+        key = hashlib.sha256(what.encode() + b"\0" + source).hexdigest()[:16]
         exe = cache_dir() / key / program.name
         if not exe.exists():
             exe.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=exe.parent, prefix=f".{program.name}.")
             os.close(fd)
-            cmd = [self.cc, *flags, "-o", tmp, program.source, "-lm"]
+            cmd = [self.cc, *flags, "-o", tmp, program.source, *libs]
             try:
                 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300,
                                       stdin=subprocess.DEVNULL)
@@ -258,8 +258,12 @@ class QemuRunner(Runner):
 
 
 class UnicornRunner(Runner):
-    """Unicorn (QEMU's CPU emulator as a library) running the ELF in this
-    process, its system calls served by vm_engine's Linux layer."""
+    """Unicorn (QEMU's CPU emulator as a library) running the ELF, its system
+    calls served by vm_engine's Linux layer, in a Python child process
+    (``python -m vm_engine.bench.unicorn_linux``) that times the run itself
+    from loading the ELF to the exit, as the engines' runs are timed: Unicorn's
+    read-write-execute code buffer stays out of this process, and a crash in
+    it fails one run, not the benchmark."""
     kind = "unicorn"
     name = "unicorn"
 
@@ -276,19 +280,38 @@ class UnicornRunner(Runner):
         return self._version
 
     def run(self, program: Program, timeout: float | None) -> RunOutput:
-        from .unicorn_linux import UnicornMachine
-        out, err = bytearray(), bytearray()
-        t0 = time.perf_counter()
-        try:
-            m = UnicornMachine.load_elf(program.elf, argv=program.argv, stdout=out, stderr=err,
-                                        sysroot=program.sysroot)
+        import json
+        import sys
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+        with tempfile.TemporaryDirectory(prefix="vm_engine-unicorn-") as tmp:
+            report = os.path.join(tmp, "report.json")
+            cmd = [sys.executable, "-m", "vm_engine.bench.unicorn_linux", "--report", report,
+                   "--argv0", program.name]
+            cmd += ["--sysroot", program.sysroot] if program.sysroot else []
+            cmd += ["--timeout", str(timeout)] if timeout else []
+            t0 = time.perf_counter()
             try:
-                code = m.run(timeout=timeout)
-            finally:
-                m.close()
-        except VmError as e:
-            return RunOutput(bytes(out), None, time.perf_counter() - t0, error=str(e))
-        return RunOutput(bytes(out), code, time.perf_counter() - t0)
+                proc = subprocess.run([*cmd, program.elf, *program.args], env=env,
+                                      stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE,
+                                      timeout=None if timeout is None else timeout + 60)
+            except subprocess.TimeoutExpired:
+                return RunOutput(b"", None, time.perf_counter() - t0,
+                                 error=f"did not finish within the {timeout:g} s time limit")
+            try:
+                with open(report, encoding="utf-8") as f:
+                    outcome = json.load(f)
+            except (OSError, ValueError):
+                tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+                return RunOutput(proc.stdout, None, time.perf_counter() - t0,
+                                 error=f"the Unicorn process ended with status "
+                                       f"{proc.returncode} without a result"
+                                       + (f": {tail[0]}" if tail else ""))
+        return RunOutput(proc.stdout, outcome["exit_code"], outcome["seconds"],
+                         error=outcome["error"])
 
 
 def make_runners(engines: list[str], levels: list[int], compare: list[str]):

@@ -141,6 +141,7 @@ class UnicornMachine:
         self.uc, self.mmu, self.cpu, self.kernel, self.entry = uc, mmu, cpu, kernel, entry
         self.exit_code: int | None = None
         self._failure: BaseException | None = None
+        self._hook = None
 
     @classmethod
     def load_elf(cls, path, argv=None, env=None, stdin=b"", stdout=None, stderr=None,
@@ -165,7 +166,7 @@ class UnicornMachine:
                      uc.reg_read(rc.UC_RISCV_REG_MSTATUS) | MSTATUS_FS_DIRTY)
         cpu.reg_write("sp", program.sp)
         machine = cls(uc, mmu, cpu, kernel, program.entry)
-        uc.hook_add(UC_HOOK_INTR, machine._on_interrupt)
+        machine._hook = uc.hook_add(UC_HOOK_INTR, machine._on_interrupt)
         return machine
 
     def _on_interrupt(self, uc, intno: int, user_data) -> None:
@@ -185,6 +186,8 @@ class UnicornMachine:
         """Runs the program to its end; returns the exit code. Raises UnicornError
         on a fault or when ``timeout`` seconds pass first."""
         from unicorn import UcError
+        if self.uc is None:
+            raise UnicornError("the machine is closed")
         try:
             # until=0: no program jumps there on purpose (a null call stops it too)
             self.uc.emu_start(self.entry, 0, timeout=int(timeout * 1e6) if timeout else 0)
@@ -203,4 +206,49 @@ class UnicornMachine:
         return self.exit_code
 
     def close(self) -> None:
+        """Closes the guest's files and lets go of the Unicorn instance."""
         self.kernel.close_all()
+        if self.uc is not None:
+            self.uc.hook_del(self._hook)
+            self.uc = self.mmu.uc = self.cpu.uc = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """One timed run in a process of its own (how ``vm-engine bench`` runs
+    Unicorn: its translation buffer and ctypes hooks are read-write-execute
+    memory, and a crash in it must not end the benchmark). The guest's
+    stdout and stderr are this process's; the outcome (exit code, seconds from
+    loading the ELF to the exit, or the error) goes to ``--report`` as JSON."""
+    import argparse
+    import json
+    import time
+    ap = argparse.ArgumentParser(prog="python -m vm_engine.bench.unicorn_linux",
+                                 description=main.__doc__.splitlines()[0])
+    ap.add_argument("--report", required=True, metavar="FILE")
+    ap.add_argument("--argv0", metavar="NAME")
+    ap.add_argument("--sysroot", metavar="DIR")
+    ap.add_argument("--timeout", type=float, metavar="S")
+    ap.add_argument("elf")
+    ap.add_argument("args", nargs=argparse.REMAINDER)
+    opts = ap.parse_args(argv)
+    outcome = {"exit_code": None, "error": None}
+    t0 = time.perf_counter()
+    try:
+        m = UnicornMachine.load_elf(opts.elf, argv=[opts.argv0 or opts.elf, *opts.args],
+                                    sysroot=opts.sysroot)
+        try:
+            outcome["exit_code"] = m.run(timeout=opts.timeout)
+        finally:
+            outcome["seconds"] = time.perf_counter() - t0
+            m.close()
+    except VmError as e:
+        outcome["error"] = str(e)
+    outcome.setdefault("seconds", time.perf_counter() - t0)
+    with open(opts.report, "w", encoding="utf-8") as f:
+        json.dump(outcome, f)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())

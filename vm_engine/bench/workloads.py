@@ -62,14 +62,19 @@ def programs_dir() -> Path:
     return Path(str(resources.files(__package__).joinpath("programs")))
 
 
-def compile_flags() -> list[str]:
-    """The C compiler flags the bundled ELFs were built with: the Makefile's
-    CFLAGS (its one definition), used for the native builds too."""
+def makefile_words(name: str) -> list[str]:
+    """The words of variable ``name`` in the workloads' Makefile."""
     for line in (programs_dir() / "Makefile").read_text().splitlines():
         key, sep, value = line.partition("=")
-        if sep and key.strip() == "CFLAGS":
+        if sep and key.strip() == name:
             return shlex.split(value)
-    raise BenchError(f"no CFLAGS line in {programs_dir() / 'Makefile'}")
+    raise BenchError(f"no {name} line in {programs_dir() / 'Makefile'}")
+
+
+def compile_flags() -> list[str]:
+    """The C compiler flags the bundled ELFs were built with (the Makefile's
+    CFLAGS, their one definition), used for the native builds too."""
+    return makefile_words("CFLAGS")
 
 
 @dataclass(frozen=True)
