@@ -4,9 +4,9 @@ qemu-riscv64 and Unicorn. Each runner reports the program's stdout, exit code
 and wall time; engines add guest instruction counts and JIT statistics.
 
 Timing: a native or qemu run is a child process, timed from its start to its
-exit (process creation included); an engine or Unicorn run is timed from
-loading the ELF to the program's exit, in this process (Python's own start-up
-excluded).
+exit (process creation included); an engine run is timed from loading the ELF
+to the program's exit, in this process, and a Unicorn run the same way inside
+its Python child process (Python's own start-up excluded).
 """
 from __future__ import annotations
 
