@@ -260,7 +260,7 @@ class QemuRunner(Runner):
 class UnicornRunner(Runner):
     """Unicorn (QEMU's CPU emulator as a library) running the ELF, its system
     calls served by vm_engine's Linux layer, in a Python child process
-    (``python -m vm_engine.bench.unicorn_linux``) that times the run itself
+    (:func:`vm_engine.bench.unicorn_linux.main`) that times the run itself
     from loading the ELF to the exit, as the engines' runs are timed: Unicorn's
     read-write-execute code buffer stays out of this process, and a crash in
     it fails one run, not the benchmark."""
@@ -282,19 +282,19 @@ class UnicornRunner(Runner):
     def run(self, program: Program, timeout: float | None) -> RunOutput:
         import json
         import sys
+        # this very vm_engine first on the child's path (before its working
+        # directory, which may hold another checkout), the working directory kept
         package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [package_root, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])])
+        code = (f"import sys; sys.path.insert(0, {package_root!r}); "
+                "from vm_engine.bench.unicorn_linux import main; sys.exit(main(sys.argv[1:]))")
         with tempfile.TemporaryDirectory(prefix="vm_engine-unicorn-") as tmp:
             report = os.path.join(tmp, "report.json")
-            cmd = [sys.executable, "-m", "vm_engine.bench.unicorn_linux", "--report", report,
-                   "--argv0", program.name]
+            cmd = [sys.executable, "-c", code, "--report", report, "--argv0", program.name]
             cmd += ["--sysroot", program.sysroot] if program.sysroot else []
             cmd += ["--timeout", str(timeout)] if timeout else []
             t0 = time.perf_counter()
             try:
-                proc = subprocess.run([*cmd, program.elf, *program.args], env=env,
+                proc = subprocess.run([*cmd, program.elf, *program.args],
                                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE,
                                       timeout=None if timeout is None else timeout + 60)
