@@ -188,13 +188,19 @@ static void retire(vm_block_cache *c, vm_block *b)
 
 /* Once any block is retired, no compiled code may jump into it: drop every
  * link (the dispatcher links blocks again as they run). */
+static void unlink_exits(vm_block *b)
+{
+    for (int k = 0; k < VM_CHAIN_SLOTS; k++)
+        b->chain[k].code = NULL;
+}
+
 static void unchain_all(vm_block_cache *c)
 {
     for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++)
         for (vm_block *b = c->by_pc[i]; b; b = b->hnext)
-            b->chain[0].code = b->chain[1].code = NULL;
+            unlink_exits(b);
     for (vm_block *b = c->retired; b; b = b->hnext)
-        b->chain[0].code = b->chain[1].code = NULL;
+        unlink_exits(b);
 }
 
 void vm_cache_flush(vm_mem *m)

@@ -215,8 +215,12 @@ next_block:
         if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
                 && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
             /* compiled code counts for itself and may run on through linked blocks;
-             * it returns now and then so stop requests and signals are seen */
-            uint64_t slice = o->one_block ? b->jit_len : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
+             * it returns now and then so stop requests and signals are seen. A run
+             * that must stop at this block's end (one block, or an `until` pc) gets
+             * a budget of exactly the block: the region beyond it, its loops and
+             * linked blocks all stop at their budget checks */
+            uint64_t slice = (o->one_block || o->has_until) ? b->jit_len
+                             : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
             int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
             if (frm != cur_rm) {
                 fesetround(vm_host_rm[frm]);

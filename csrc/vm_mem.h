@@ -36,6 +36,10 @@ typedef struct vm_chain {
     uint64_t pc;            /* its guest pc (checked for indirect jumps) */
 } vm_chain;
 
+/* link slots per block: a compiled region (a block with the blocks it inlines) has
+ * an exit per branch; exits beyond these return to the dispatcher unlinked */
+#define VM_CHAIN_SLOTS 8
+
 typedef struct vm_block {
     uint64_t pc;            /* guest address of the first instruction */
     uint64_t end_pc;        /* address after the last instruction */
@@ -48,7 +52,7 @@ typedef struct vm_block {
     uint64_t exec_count;
     void *jit_code;         /* compiled code for ir[0 .. jit_len), or NULL */
     void *jit_entry;        /* its chain entry (jumped to from other blocks) */
-    vm_chain chain[2];      /* exits: [0] fall-through, [1] taken/jump/indirect */
+    vm_chain chain[VM_CHAIN_SLOTS]; /* exits of the compiled code, in the order it numbers them */
     uint32_t jit_len;
     uint32_t jit_mem;       /* memory-accessing instructions among them */
     uint32_t jit_tried;     /* compilation was attempted (compiled or not) */

@@ -66,6 +66,7 @@ cdef extern from "vm_jit.h":
     void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
 
 cdef extern from "vm_mem.h":
+    enum: VM_CHAIN_SLOTS
     ctypedef struct vm_chain:
         void *code
         uint64_t pc
@@ -81,7 +82,7 @@ cdef extern from "vm_mem.h":
         uint64_t exec_count
         void *jit_code
         void *jit_entry
-        vm_chain chain[2]
+        vm_chain chain[VM_CHAIN_SLOTS]
         uint32_t jit_len
         uint32_t jit_mem
         uint32_t jit_tried

@@ -409,7 +409,8 @@ def jit_layout():
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
-        "fcsr_helper": <size_t>vm_jit_fcsr,
+        "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
+        "chain_slot_size": sizeof(vm_chain),
     }
 
 
@@ -468,10 +469,10 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef void *p
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], <size_t>&b.ir[0])
+        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory)
         if res is None:
             return 0
-        code, covered, n_mem, entry, abi = res
+        code, covered, n_mem, entry, abi = res[:5]
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again
@@ -484,6 +485,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         b.jit_len = covered
         b.jit_mem = n_mem
         b.jit_abi = abi
+        if hook.compiler.perf_map is not None:
+            hook.compiler._installed(b.pc, <size_t>p, len(code), covered)
         return 0
     except BaseException as e:
         hook.memory._pending = e

@@ -7,6 +7,7 @@ instruction without an emitter simply runs interpreted.
 """
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -40,7 +41,7 @@ class CompiledBlock:
     covered: int
     n_mem: int
     compile_time: float
-    ir: np.ndarray = None  # the IR the code was compiled from (helpers read it)
+    data_size: int = 0  # bytes of IR entries (read by helper calls) at the end of the code
 
     def listing(self) -> str:
         """Guest instructions beside the host code."""
@@ -51,7 +52,7 @@ class CompiledBlock:
             lines.append(f";   {pc:#010x}  {insn.disassemble(pc=pc)}")
             pc += insn.length
         from . import x86
-        lines += x86.disassemble(self.code, self.address)
+        lines += x86.disassemble(self.code, self.address, self.data_size)
         return "\n".join(lines)
 
     __str__ = listing
@@ -75,33 +76,41 @@ class JITCompiler(Interpreter):
                       "code_bytes": 0, "evictions": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self.dump_file = None  # a text file: every compiled block is listed there
+        # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
+        # `perf report` then names host code by guest block
+        self.perf_map = None
+        if os.environ.get("VM_ENGINE_PERF_MAP"):
+            self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, ir_addr: int = 0):
+    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, memory=None):
+        """Code for the block at pc (the run loop's hook); with inlining on, the
+        region goes on into blocks decoded from ``memory``."""
         from . import x86
+        fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr, ir_addr)
+        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr, fetch)
         self.stats["compile_time"] += time.perf_counter() - t0
         if res is not None:
             self.stats["blocks_compiled"] += 1
-            self.stats["instructions_compiled"] += res[1]
+            self.stats["instructions_compiled"] += len(res[6])
             self.stats["code_bytes"] += len(res[0])
             if self.dump_file is not None:
                 self._dump(ir_bytes, pc, res, x86)
         return res
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86) -> None:
-        from ..isa.instruction import Instruction
-        code, covered = res[0], res[1]
-        ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
-        lines = [f"; block {pc:#x}: {covered} of {len(ir) - 1} instructions compiled "
-                 f"(level {self.config.optimization_level}), {len(code)} bytes"]
-        for e in ir[:covered]:
-            insn_pc = pc + int(e["pc_off"])
-            text = Instruction.decode(int(e["raw"])).disassemble(pc=insn_pc)
-            lines.append(f";   {insn_pc:#010x}  {text}")
-        lines += x86.disassemble(code, 0)
+        code, covered, data_size, guest = res[0], res[1], res[5], res[6]
+        n = len(ir_bytes) // IR_DTYPE.itemsize - 1
+        lines = [f"; block {pc:#x}: {covered} of {n} instructions compiled"
+                 + (f", {len(guest)} with the blocks it runs into" if len(guest) > covered else "")
+                 + f" (level {self.config.optimization_level}), {len(code)} bytes"]
+        lines += _guest_lines(guest)
+        lines += x86.disassemble(code, 0, data_size)
         self.dump_file.write("\n".join(lines) + "\n\n")
+
+    def _installed(self, pc: int, address: int, size: int, covered: int) -> None:
+        self.perf_map.write(f"{address:x} {size:x} guest_{pc:x}_{covered}\n")
 
     def _evicted(self):
         self.stats["evictions"] += 1
@@ -115,17 +124,14 @@ class JITCompiler(Interpreter):
     def compile_block(self, block: IRBlock) -> CompiledBlock:
         """Compiles ``block`` (at its start_pc, 0 if None) into executable memory."""
         pc = block.start_pc or 0
-        lowered = block.lower(pc)
-        # the IR stays alive with the CompiledBlock: helper calls point into it
-        ir = np.frombuffer(lowered.tobytes() + _closing_entry(lowered), dtype=IR_DTYPE)
         from . import x86
+        ir = x86.with_end(block.lower(pc).tobytes())
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir.tobytes(), pc, self.config.optimization_level, 0,
-                             ir.ctypes.data)
+        res = x86.compile_ir(ir.tobytes(), pc, self.config.optimization_level)
         elapsed = time.perf_counter() - t0
         if res is None:
-            return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed, ir)
-        code, covered, n_mem, _, _ = res
+            return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
+        code, covered, n_mem, data_size = res[0], res[1], res[2], res[5]
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
         address = self._arena.install(code)
@@ -135,7 +141,7 @@ class JITCompiler(Interpreter):
             address = self._arena.install(code)
             if address is None:
                 raise VmError(f"a {len(code)}-byte block does not fit in code_cache_size")
-        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed, ir)
+        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed, data_size)
 
     def execute_compiled(self, compiled: CompiledBlock, mmu=None) -> ExecResult:
         """Runs a compiled block once from its start pc (a taken branch ends it;
@@ -146,9 +152,6 @@ class JITCompiler(Interpreter):
                              block_pc=compiled.start_pc, jit=jit)
 
 
-def _closing_entry(ir) -> bytes:
-    """The VM_OP_BLOCK_END entry the C decoder puts after a block's IR."""
-    end = np.zeros(1, dtype=IR_DTYPE)
-    end[0]["op"] = len(_core.op_names())
-    end[0]["pc_off"] = int(ir[-1]["pc_off"]) + int(ir[-1]["len"]) if len(ir) else 0
-    return end.tobytes()
+def _guest_lines(guest) -> list[str]:
+    from ..isa.instruction import Instruction
+    return [f";   {pc:#010x}  {Instruction.decode(raw).disassemble(pc=pc)}" for pc, raw in guest]

@@ -90,6 +90,9 @@ _SET = {"slt": Code.SETL_RM8, "sltu": Code.SETB_RM8, "slti": Code.SETL_RM8,
         "sltiu": Code.SETB_RM8}
 _BRANCH = {"beq": Code.JE_REL32_64, "bne": Code.JNE_REL32_64, "blt": Code.JL_REL32_64,
            "bge": Code.JGE_REL32_64, "bltu": Code.JB_REL32_64, "bgeu": Code.JAE_REL32_64}
+_NEGATED = {Code.JE_REL32_64: Code.JNE_REL32_64, Code.JL_REL32_64: Code.JGE_REL32_64,
+            Code.JB_REL32_64: Code.JAE_REL32_64}
+_NEGATED.update({v: k for k, v in _NEGATED.items()})
 # loads: (size, code that widens [base+addr] into rax/eax, code that widens al/ax/eax in rax)
 _LOADS = {
     "lb": (1, Code.MOVSX_R64_RM8, Code.MOVSX_R64_RM8), "lbu": (1, Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM8),
@@ -139,15 +142,11 @@ SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET)
              | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE | _CSR)
 
 
-def _compilable(name, e, ir_addr: int) -> bool:
-    """Whether compiled code covers this instruction (helper calls need the IR in memory)."""
+def _compilable(name, e) -> bool:
+    """Whether compiled code covers this instruction (natively or by a helper call)."""
     if name not in SUPPORTED:
         return False
-    if name in _CSR:
-        return bool(ir_addr) and int(e["aux"]) in _FCSR
-    if name in M_OUT_OF_LINE or (name in _FP_HELPER and not _native_fp(name, e)):
-        return bool(ir_addr)
-    return True
+    return name not in _CSR or int(e["aux"]) in _FCSR
 
 
 class _Asm:
@@ -157,19 +156,32 @@ class _Asm:
         self.hot: list = []
         self.cold: list = []
         self._next_ip = 1
-        self._pending: dict = {}
+        self._pending = {False: None, True: None}  # a label for the next instruction
 
     def label(self) -> int:
         self._next_ip += 1
         return self._next_ip * 16  # label ids never collide with instruction ids
 
+    def bind(self, label: int, cold=False):
+        """Places `label` at the next instruction emitted to the stream."""
+        if self._pending[cold] is not None:
+            self.emit(X.create(Code.NOPD), cold)
+        self._pending[cold] = label
+
     def emit(self, insn, cold=False, label=None):
+        if label is not None:
+            self.bind(label, cold)
         self._next_ip += 1
-        insn.ip = label if label is not None else self._next_ip * 16 + 1
+        pending = self._pending[cold]
+        self._pending[cold] = None
+        insn.ip = pending if pending is not None else self._next_ip * 16 + 1
         (self.cold if cold else self.hot).append(insn)
         return insn
 
     def encode(self) -> bytes:
+        for cold in (False, True):
+            if self._pending[cold] is not None:  # a label at the very end
+                self.emit(X.create(Code.NOPD), cold)
         enc = BlockEncoder(64)
         enc.add_many(self.hot + self.cold)
         return enc.encode(0)
@@ -182,89 +194,249 @@ class _Asm:
         return self.encode(), len(head.encode(0)) if idx else 0
 
 
-def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, ir_addr: int = 0):
-    """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
-    closing entry): (code, instructions covered, memory ops among them, offset
-    of the chain entry), or None when its first instruction has no emitter.
-    ``chain_addr`` is the address of the block's two vm_chain link slots (0: no
-    chaining); ``ir_addr`` where the IR stays in memory while the code lives
-    (helpers get pointers into it; 0: no helper calls for computation)."""
+#: a region (level 2, inlining on): at most this many blocks and instructions
+REGION_BLOCKS, REGION_INSNS = 8, 96
+_END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
+_JUMPS = set(_BRANCH) | {"jal", "jalr"}
+_MEM_NAMES = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
+
+
+class _Seg:
+    """One guest block of a compiled region: its pc, IR (with the closing entry),
+    how many of its instructions are compiled and the flat index of the first."""
+
+    def __init__(self, pc: int, ir, first: int):
+        self.pc, self.ir, self.first = pc, ir, first
+        n = len(ir) - 1
+        k = 0
+        while k < n and _compilable(_NAME.get(int(ir[k]["op"])), ir[k]):
+            k += 1
+            if _NAME[int(ir[k - 1]["op"])] in _JUMPS:
+                break
+        self.k = k
+        self.label = self.body = None  # where it starts; where its budget check starts
+        self.last = _NAME[int(ir[k - 1]["op"])] if k else None
+
+    def end_pc(self) -> int:
+        """Where execution goes when the compiled part falls through (or a branch is not taken)."""
+        return self.pc + int(self.ir[self.k]["pc_off"]) if self.k < len(self.ir) - 1 else \
+            self.pc + int(self.ir[self.k - 1]["pc_off"]) + int(self.ir[self.k - 1]["len"])
+
+    def targets(self) -> list:
+        """The guest pcs its end may go to (None: an indirect jump)."""
+        if self.last in _BRANCH:
+            return [int(self.ir[self.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF, self.end_pc()]
+        if self.last == "jal":
+            return [int(self.ir[self.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF]
+        if self.last == "jalr":
+            return [None]
+        return [self.end_pc()]
+
+
+def with_end(ir_bytes: bytes):
+    """The IR array of a block decoded without its closing entry, closed."""
     ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
-    n = len(ir) - 1
-    covered = 0
-    while covered < n and _compilable(_NAME.get(int(ir[covered]["op"])), ir[covered], ir_addr):
-        name = _NAME[int(ir[covered]["op"])]
-        covered += 1
-        if name in _BRANCH or name in ("jal", "jalr"):
+    end = np.zeros(1, dtype=IR_DTYPE)
+    end[0]["op"] = _END_OP
+    end[0]["pc_off"] = int(ir[-1]["pc_off"]) + int(ir[-1]["len"]) if len(ir) else 0
+    return np.concatenate([ir, end])
+
+
+def _region(ir, pc: int, fetch) -> list:
+    """The head block and the blocks it runs into by falling through or by a
+    direct jump, decoded with fetch(pc) while they lie in the pages the head
+    covers (a write there retires the head, and with it the whole region)."""
+    segs = [_Seg(pc, ir, 0)]
+    if fetch is None:
+        return segs
+    lo = pc >> 12
+    hi = (pc + int(ir[-1]["pc_off"]) - 1) >> 12
+    total = segs[0].k
+    while len(segs) < REGION_BLOCKS:
+        seg = segs[-1]
+        if seg.k < len(seg.ir) - 1 or seg.last == "jalr":
+            break  # ends before an instruction without emitter, or at an indirect jump
+        nxt = seg.targets()[-1]  # the fall-through, or a jump's target
+        if any(s.pc == nxt for s in segs) or not lo <= nxt >> 12 <= hi:
             break
-    if covered == 0:
+        try:
+            nir = with_end(fetch(nxt))
+        except Exception:  # not fetchable now: it faults when (if) it runs
+            break
+        if (nxt + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
+            break
+        nseg = _Seg(nxt, nir, total)
+        if nseg.k == 0 or total + nseg.k > REGION_INSNS:
+            break
+        segs.append(nseg)
+        total += nseg.k
+    return segs
+
+
+def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fetch=None):
+    """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
+    closing entry): (code, instructions of the block covered, memory ops among
+    them, offset of the chain entry, register convention, bytes of IR data at
+    the end of the code, [(pc, raw) of every guest instruction compiled]), or
+    None when its first instruction has no emitter. ``chain_addr`` is the address of the
+    block's link slots (0: no chaining); ``fetch(pc)`` decodes the guest block
+    at pc (level 2: the region goes on into the blocks the head leads to)."""
+    ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
+    segs = _region(ir, pc, fetch if level >= 2 else None)
+    head = segs[0]
+    if head.k == 0:
         return None
-    mem_names = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
-    mem_ops = [_NAME[int(ir[i]["op"])] in mem_names for i in range(covered)]
-    blk = _Block(_Asm(), ir, pc, covered, mem_ops, chain_addr if level >= 1 else 0)
-    blk.ir_addr = ir_addr
+    entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
+    blk = _Block(_Asm(), entries, pc, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries],
+                 chain_addr if level >= 1 else 0)
+    starts = {seg.pc for seg in segs}
+    # a region whose branches or jumps lead back into itself keeps its loop in host code
+    blk.loop = level >= 1 and any(t in starts for seg in segs for t in seg.targets()[:1])
     if level >= 2:
-        blk.alloc = dict(REG_MAP)
+        blk.std = dict(REG_MAP)
+    if level >= 1:
+        blk.alloc = _allocate(segs, blk.std, blk.loop)
+    if blk.alloc == blk.std:
+        blk.epilogue = blk.std_epilogue
     a = blk.a
+    for seg in segs:
+        seg.label = blk.head if seg is head else a.label()
+        seg.body = a.label()
+    blk.segs = {seg.pc: seg for seg in segs}
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
     for dst, src in zip((CPU, RT, BASE, PERM), (R.RDI, R.RSI, R.RDX, R.RCX)):
         a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
-    for insn in blk.reload():  # (level 2) the guest registers kept in host registers
+    for insn in _moves(blk.std, {}):  # (level 2) the convention's registers, as a chained block gets them
         a.emit(insn)
-    # the chain entry: stop requests, the budget, then the block's counts
-    bail, bail_restore = a.label(), a.label()
-    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
-           label=blk.entry)
-    a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    # (the dispatcher adds what the budget lost to cpu->instret)
-    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, covered))
-    a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
-    if sum(mem_ops):
-        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), sum(mem_ops)))
-    end = None
-    for i in range(covered):
-        e = ir[i]
-        insn_pc = pc + int(e["pc_off"])
-        end = _emit(blk, _NAME[int(e["op"])], e, i, insn_pc, insn_pc + int(e["len"]))
-    if end is None:  # fell off the end, or stopped before an instruction without emitter
-        blk.exit(0, pc + int(ir[covered]["pc_off"]))
-    elif end[0] == "branch":
-        _, jcc, target, fallthrough = end
-        taken = a.label()
-        a.emit(X.create_branch(jcc, taken))
-        blk.exit(0, fallthrough)
-        a.emit(X.create(Code.NOPD), label=taken)
-        blk.exit(1, target)
-    elif end[0] == "jump":
-        blk.exit(1, end[1])
-    else:  # indirect: the target is in rax
-        blk.exit(1, None)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, covered), True, label=bail_restore)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc), True, label=bail)
-    a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-    epilogue = blk.spill() + [X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET),
-                              X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8)]
-    for k, insn in enumerate(epilogue):
-        a.emit(insn, label=blk.epilogue if k == 0 else None)
+    # the chain entry: this region's registers in place of the convention's
+    a.bind(blk.entry)
+    for insn in _moves(blk.alloc, blk.std):
+        a.emit(insn)
+    for n, seg in enumerate(segs):
+        _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
+    # the epilogues: from the region's own registers, or from the convention's
+    ret = a.label()
+    if blk.alloc != blk.std:
+        for k, insn in enumerate(blk.spill(blk.alloc) + [X.create_branch(Code.JMP_REL32_64, ret)]):
+            a.emit(insn, label=blk.epilogue if k == 0 else None)
+    a.bind(blk.std_epilogue)
+    for insn in blk.spill(blk.std):
+        a.emit(insn)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), label=ret)
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8))
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
+    for label, data in blk.data:  # IR entries the helpers read, after the code
+        a.emit(X.create_declare_byte(data[:16]), True, label=label)
+        a.emit(X.create_declare_byte(data[16:]), True)
     code, entry_offset = a.encode_with_offset(blk.entry)
-    return code, covered, sum(mem_ops), entry_offset, blk.abi
+    guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
+             for seg in segs for j in range(seg.k)]
+    return (code, head.k, sum(blk.mem_ops[:head.k]), entry_offset, blk.abi,
+            IR_DTYPE.itemsize * len(blk.data), guest)
+
+
+def _emit_seg(blk, seg: _Seg, following):
+    """One block of the region: its checks and counts, its instructions, its exits
+    (`following`: the segment emitted next, entered by falling into it)."""
+    a = blk.a
+    blk.seg = seg
+    bail, bail_restore = a.label(), a.label()
+    if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
+               label=seg.label)
+        a.emit(X.create_branch(Code.JNE_REL32_64, bail))
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, seg.k), label=seg.body)
+    # (the dispatcher adds what the budget lost to cpu->instret)
+    a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
+    n_mem = sum(blk.mem_ops[seg.first:seg.first + seg.k])
+    if n_mem:
+        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), n_mem))
+    end = None
+    for j in range(seg.k):
+        e = seg.ir[j]
+        insn_pc = seg.pc + int(e["pc_off"])
+        end = _emit(blk, _NAME[int(e["op"])], e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
+    if end is None:  # fell off the end, or stopped before an instruction without emitter
+        blk.goto(seg.end_pc(), following)
+    elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
+        _, jcc, target, fallthrough = end
+        not_taken = a.label()
+        a.emit(X.create_branch(_NEGATED[jcc], not_taken))
+        blk.goto(target, None)
+        a.bind(not_taken)
+        blk.goto(fallthrough, following)
+    elif end[0] == "jump":
+        blk.goto(end[1], following)
+    else:  # indirect: the target is in rax
+        blk.exit(None)
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, seg.k), True, label=bail_restore)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
+    a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
+
+
+_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)  # guest registers' host registers
+
+
+def _allocate(segs, std: dict, loop: bool) -> dict:
+    """Guest register -> host register for the compiled body: the most used
+    guest registers (used at least twice, or at all in a loop; a use inside a
+    loop counts 8), the ones the convention `std` already holds keeping their
+    host registers."""
+    index = {seg.pc: n for n, seg in enumerate(segs)}
+    # segment n is in a loop when a segment m >= n jumps back to one <= n
+    back = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1] if t in index]
+    uses: dict = {}
+    for n, seg in enumerate(segs):
+        weight = 8 if any(lo <= n <= m for lo, m in back) else 1
+        for e in seg.ir[:seg.k]:
+            for slot in _X_SLOTS.get(int(e["op"]), ()):
+                r = int(e[slot])
+                if 0 < r < 32:
+                    uses[r] = uses.get(r, 0) + weight
+    if std and not loop:
+        return dict(std)  # straight-line code: the convention is good enough
+    least = 1 if loop else 2
+    ranked = sorted((r for r, n in uses.items() if n >= least),
+                    key=lambda r: (-uses[r], r not in std, r))[:len(_HOSTS)]
+    alloc = {r: std[r] for r in ranked if r in std}
+    free = [h for h in _HOSTS if h not in alloc.values()]
+    for r in ranked:
+        if r not in alloc:
+            alloc[r] = free.pop(0)
+    return alloc
+
+
+def _moves(to: dict, frm: dict) -> list:
+    """Instructions changing the host-held registers from convention `frm` to `to`:
+    registers leaving host registers are written back, the arriving ones loaded."""
+    out = [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), h)
+           for r, h in sorted(frm.items()) if to.get(r) != h]
+    out += [X.create_reg_mem(Code.MOV_R64_RM64, h, xreg(r))
+            for r, h in sorted(to.items()) if frm.get(r) != h]
+    return out
 
 
 class _Block:
-    """What the emitters of one block share: its assembler, labels and exits."""
+    """What the emitters of one region share: its assembler, labels and exits."""
 
-    def __init__(self, a, ir, pc, covered, mem_ops, chain):
-        self.a, self.ir, self.pc, self.covered, self.mem_ops, self.chain = \
-            a, ir, pc, covered, mem_ops, chain
-        self.epilogue = a.label()
-        self.entry = a.label()
-        self.alloc = {}  # guest register -> host register (level 2: REG_MAP)
+    def __init__(self, a, entries, pc, mem_ops, chain):
+        self.a, self.ir, self.pc, self.mem_ops, self.chain = a, entries, pc, mem_ops, chain
+        self.epilogue = a.label()      # returns from the body (its registers written back)
+        self.std_epilogue = a.label()  # returns from the convention's registers
+        self.entry = a.label()         # where chained blocks enter
+        self.head = a.label()          # the checks and counts each pass starts with
+        self.loop = False
+        self.std = {}    # the register convention between blocks (level 2: REG_MAP)
+        self.alloc = {}  # guest register -> host register in the body
+        self.segs = {}   # guest pc -> _Seg of the region's blocks
+        self.seg = None  # the one being emitted
+        self.slots = 0   # link slots given to exits so far
+        self.data = []   # (label, IR entry bytes) placed after the code
 
     def src(self, i, bits: int = 64):
         """Where guest register i is now: its host register or its cpu slot."""
@@ -275,7 +447,7 @@ class _Block:
 
     @property
     def abi(self) -> int:
-        return ABI_REG_MAP if self.alloc else ABI_MEMORY
+        return ABI_REG_MAP if self.std else ABI_MEMORY
 
     def write_rd(self, rd, src=R.RAX):
         """The instruction that sets guest register rd from a host register."""
@@ -284,48 +456,75 @@ class _Block:
             return X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), src)
         return X.create_reg_reg(Code.MOV_R64_RM64, host, src)
 
-    def spill(self):
+    def spill(self, alloc=None):
         """Instructions writing the host-held guest registers back to the cpu struct."""
         return [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), host)
-                for r, host in sorted(self.alloc.items())]
+                for r, host in sorted((self.alloc if alloc is None else alloc).items())]
 
     def reload(self):
         return [X.create_reg_mem(Code.MOV_R64_RM64, host, xreg(r))
                 for r, host in sorted(self.alloc.items())]
 
-    def exit(self, slot: int, target):
-        """Leave the block for `target` (None: already in rax) through link slot `slot`."""
+    def goto(self, target: int, following=None):
+        """Go on at guest pc `target`: into the segment emitted next, round a loop
+        inside the region, or out through a link slot. (A run that must stop at
+        the head block's end has a budget of just that block: the next
+        segment's budget check ends it.)"""
+        a = self.a
+        seg = self.segs.get(target) if self.chain else None
+        if seg is None:
+            self.exit(target)
+        elif seg is not following:  # a jump back (a loop): stop requests end it
+            out = a.label()
+            a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
+            a.emit(X.create_branch(Code.JNE_REL32_64, out))
+            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
+            a.bind(out, cold=True)
+            self.exit(target, cold=True, linked=False)
+
+    def exit(self, target, cold=False, linked=True):
+        """Leave the region for `target` (None: already in rax), linked through the
+        next free slot (linked=False: for the dispatcher, which was asked for)."""
         a = self.a
         if target is not None:
-            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target & 0xFFFFFFFFFFFFFFFF))
-        if not self.chain:
-            a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue))
+            target &= 0xFFFFFFFFFFFFFFFF
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target), cold)
+        if not self.chain or not linked:
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), cold)
             return
+        for insn in _moves(self.std, self.alloc):  # back to the convention between blocks
+            a.emit(insn, cold)
+        if self.slots == _L["chain_slots"]:  # none left: through the dispatcher, unlinked
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), cold)
+            return
+        slot = self.chain + _L["chain_slot_size"] * self.slots
+        self.slots += 1
         unlinked = a.label()
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, self.chain + 16 * slot))
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0))
-        a.emit(X.create_branch(Code.JNE_REL32_64, self.epilogue))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)))
-        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
-        a.emit(X.create_branch(Code.JE_REL32_64, unlinked))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), cold)
+        a.emit(X.create_branch(Code.JNE_REL32_64, self.std_epilogue), cold)
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), cold)
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), cold)
+        a.emit(X.create_branch(Code.JE_REL32_64, unlinked), cold)
         if target is None:  # indirect: the slot is right only for the pc it was linked for
-            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)))
-            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
-        a.emit(X.create_reg(Code.JMP_RM64, R.RDX))
+            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), cold)
+            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), cold)
+        a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
                label=unlinked)
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), self.abi),
                True)
-        a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
+        a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), True)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
         at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
         insns = []  # (the epilogue writes host-held registers back)
-        rest = self.covered - done
+        seg_end = self.seg.first + self.seg.k  # the budget and counts went by segment
+        rest = seg_end - done
         if rest:
             insns.append(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest))
-        mem_rest = sum(self.mem_ops[done:])
+        mem_rest = sum(self.mem_ops[done:seg_end])
         if mem_rest:
             insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem_rest))
         if raw is not None:
@@ -339,17 +538,21 @@ class _Block:
 
 
 def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
-                  before_leave=()):
-    """Status check after a slow-path call: 0 resumes, 3 (code changed) leaves
-    after this instruction, anything else is a fault/callback error at it."""
+                  on_ok=lambda: ()):
+    """Status check after a slow-path call: 0 resumes (after the instructions
+    on_ok() makes), 3 (code changed) leaves after this instruction, anything
+    else is a fault/callback error at it."""
     a = blk.a
-    fault = a.label()
+    fault, not_ok = a.label(), a.label()
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
-    a.emit(X.create_branch(Code.JE_REL32_64, resume), True)
-    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM8, R.EDX, 3), True)
+    a.emit(X.create_branch(Code.JNE_REL32_64, not_ok), True)
+    for insn in on_ok():
+        a.emit(insn, True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, resume), True)
+    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM8, R.EDX, 3), True, label=not_ok)
     a.emit(X.create_branch(Code.JNE_REL32_64, fault), True)
-    for insn in before_leave:
+    for insn in on_ok():
         a.emit(insn, True)
     blk.leave_early(i + 1, next_pc)
     blk.leave_early(i, insn_pc, raw=int(blk.ir[i]["raw"]), label=fault)
@@ -358,28 +561,43 @@ def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
 _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 
 
-def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write, box=False):
-    """A load, its value (in rax) stored by the instruction write() makes: inline
-    fast path, C slow path out of line."""
+def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False):
+    """A load into guest register rd (or, given write(), into what the
+    instruction write() makes stores from rax): inline fast path, C slow path
+    out of line."""
     a = blk.a
     slow, join = a.label(), a.label()
+    rd = int(e["rd"])
+    dst = R.RAX if write is not None else _dest(blk, rd)
+    narrow = widen_mem in _ZERO_EXTENDING
     _address(blk, e)
     _fast_check(a, size, PERM_R, 0, slow)
-    a.emit(X.create_reg_mem(widen_mem, R.EAX if widen_mem in _ZERO_EXTENDING else R.RAX,
+    a.emit(X.create_reg_mem(widen_mem, ({R.RAX: R.EAX, **_R32}[dst] if narrow else dst),
                             M(BASE, R.RAX)))
-    def finish():  # rax -> dest (fresh instructions each time: both paths end so)
+
+    def finish():  # the loaded value -> its destination (fresh instructions for each path)
+        if write is None:
+            return [] if dst is not R.RAX else [blk.write_rd(rd)]
         boxing = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),  # singles are NaN-boxed
                   X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX)] if box else []
         return boxing + [write()]
-    for k, insn in enumerate(finish()):
-        a.emit(insn, label=join if k == 0 else None)
+    a.bind(join)
+    for insn in finish():
+        a.emit(insn)
     # out of line: the C slow path, then the same widening of its raw value
-    a.emit(X.create(Code.NOPD), True, label=slow)
+    a.bind(slow, cold=True)
     _call_helper(blk, "load_helper", size)
-    if widen_reg is not None:
-        a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
-                                _WIDE[size]), True)
-    _after_helper(blk, i, insn_pc, next_pc, join, before_leave=finish())
+
+    def on_ok():
+        out = []
+        if widen_reg is not None:
+            out.append(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING
+                                        else R.RAX, _WIDE[size]))
+        if dst is not R.RAX:
+            out.append(blk.write_rd(rd))
+        return out
+    _after_helper(blk, i, insn_pc, next_pc, join,
+                  on_ok=on_ok if dst is not R.RAX else lambda: on_ok() + finish())
 
 
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
@@ -388,39 +606,56 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     slow, join = a.label(), a.label()
     _address(blk, e)
     _fast_check(a, size, PERM_W, PAGE_CODE, slow)
-    a.emit(_op(Code.MOV_R64_RM64, R.RCX, src))
-    code, reg = {1: (Code.MOV_RM8_R8, R.CL), 2: (Code.MOV_RM16_R16, R.CX),
-                 4: (Code.MOV_RM32_R32, R.ECX), 8: (Code.MOV_RM64_R64, R.RCX)}[size]
-    a.emit(X.create_mem_reg(code, M(BASE, R.RAX), reg))
-    a.emit(X.create(Code.NOPD), label=join)
-    a.emit(X.create(Code.NOPD), True, label=slow)
-    _call_helper(blk, "store_helper", size, value=src)
+    value = src
+    if isinstance(src, M):
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
+        src = R.RCX
+    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L,
+               R.RSI: R.SIL, R.RDI: R.DIL},
+           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W,
+               R.RSI: R.SI, R.RDI: R.DI},
+           4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
+    code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
+            8: Code.MOV_RM64_R64}[size]
+    a.emit(X.create_mem_reg(code, M(BASE, R.RAX), src if low is None else low[src]))
+    a.bind(join)
+    a.bind(slow, cold=True)
+    _call_helper(blk, "store_helper", size, value=value)
     _after_helper(blk, i, insn_pc, next_pc, join)
 
 
 def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
-    """rax = guest address; jumps to slow unless [rax, rax+size) is one plain page
-    with `need` and without `deny` permission bits."""
+    """rax = guest address; jumps to slow unless it is naturally aligned (so
+    that the access stays in one page) and its page is a plain one with `need`
+    and without `deny` permission bits. (Misaligned accesses are rare and take
+    the slow path, which handles them.)"""
+    if size > 1:
+        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, size - 1))
+        a.emit(X.create_branch(Code.JNE_REL32_64, slow))
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, slow))
+    if not deny:
+        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need))
+        a.emit(X.create_branch(Code.JE_REL32_64, slow))
+        return
     a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
     a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, need | deny))
     a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, need))
     a.emit(X.create_branch(Code.JNE_REL32_64, slow))
-    if size > 1:
-        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX))
-        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, 0xFFF))
-        a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, 0x1000 - size))
-        a.emit(X.create_branch(Code.JA_REL32_64, slow))
 
 
 def _address(blk, e):
-    a = blk.a
-    a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(e["rs1"])))
-    if int(e["imm"]):
-        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, int(e["imm"])))
+    """rax = the guest address rs1 + imm."""
+    rs1, imm = int(e["rs1"]), int(e["imm"])
+    host = blk.alloc.get(rs1)
+    if host is not None and imm:
+        blk.a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)))
+        return
+    _load(blk, R.RAX, rs1)
+    if imm:
+        blk.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
 
 
 def _call_helper(blk, helper: str, size: int, value=None):
@@ -440,12 +675,15 @@ def _call_helper(blk, helper: str, size: int, value=None):
 
 
 def _call_ir_helper(blk, helper: str, i: int):
-    """Calls helper(rt, &ir[i]): an instruction computed by the interpreter's definition."""
+    """Calls helper(rt, &entry): instruction i computed by the interpreter's
+    definition, its IR entry a copy kept with the code."""
     a = blk.a
     for insn in blk.spill():  # it reads and writes guest registers in memory
         a.emit(insn)
+    entry = a.label()
+    blk.data.append((entry, blk.ir[i].tobytes()))
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RSI, blk.ir_addr + IR_DTYPE.itemsize * i))
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RSI, M(R.RIP, displ=entry)))
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]))
     a.emit(X.create_reg(Code.CALL_RM64, R.R10))
     for insn in blk.reload():
@@ -471,7 +709,7 @@ def _canon_d(a: _Asm, fma_inputs=None):
     fix, back = a.label(), a.label()
     a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM0))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
-    a.emit(X.create(Code.NOPD), label=back)
+    a.bind(back)
     first = True
     if fma_inputs is not None:
         other, set_nv, done = a.label(), a.label(), a.label()
@@ -492,7 +730,7 @@ def _canon_d(a: _Asm, fma_inputs=None):
         a.emit(X.create_branch(Code.JNE_REL32_64, done), True)
         a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
                label=set_nv)
-        a.emit(X.create(Code.NOPD), True, label=done)
+        a.bind(done, cold=True)
         first = False
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True,
            label=fix if first else None)
@@ -569,6 +807,89 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
 
 
+def _dest(blk, rd: int, avoid: int = -1):
+    """The host register an integer result is computed in: rd's own when it has
+    one (unless it also holds the second operand `avoid`), else rax."""
+    host = blk.alloc.get(rd)
+    return host if host is not None and rd != avoid else R.RAX
+
+
+def _load(blk, dst, i: int):
+    """dst (a 64- or 32-bit host register) = guest register i."""
+    wide = dst not in _R32.values() and dst != R.EAX
+    if i == 0:
+        low = dst if not wide else {R.RAX: R.EAX, **_R32}[dst]
+        blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
+        return
+    where = blk.src(i, 64 if wide else 32)
+    if where != dst:
+        blk.a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, dst, where))
+
+
+def _store(blk, rd: int, host):
+    """Guest register rd = host register (nothing when it is rd's own)."""
+    if blk.alloc.get(rd) != host:
+        blk.a.emit(blk.write_rd(rd, host))
+
+
+def _move(blk, rd: int, rs: int):
+    """rd = rs."""
+    dst = _dest(blk, rd)
+    _load(blk, dst, rs)
+    _store(blk, rd, dst)
+
+
+def _sext32(blk, rd: int):
+    """rd = eax sign-extended."""
+    dst = _dest(blk, rd)
+    blk.a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, dst, R.EAX))
+    _store(blk, rd, dst)
+
+
+def _set_const(blk, rd: int, value: int, scratch=R.RAX):
+    value &= 0xFFFFFFFFFFFFFFFF
+    signed = value - (1 << 64) if value >> 63 else value
+    host = blk.alloc.get(rd)
+    if -(1 << 31) <= signed < (1 << 31):
+        if host is not None:
+            blk.a.emit(X.create_reg_i32(Code.MOV_RM64_IMM32, host, signed))
+        else:
+            blk.a.emit(X.create_mem_i32(Code.MOV_RM64_IMM32, xreg(rd), signed))
+        return
+    dst = host if host is not None else scratch
+    blk.a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, dst, value))
+    _store(blk, rd, dst)
+
+
+def _compare(blk, rs1: int, rs2, imm: int = 0):
+    """Flags of guest register rs1 compared with rs2 (None: with imm)."""
+    a = blk.a
+    left = blk.src(rs1) if rs1 else None
+    if rs2 is None or rs2 == 0:
+        value = imm if rs2 is None else 0
+        if left is None:
+            a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))
+            left = R.RCX
+        if value == 0 and not isinstance(left, M):
+            a.emit(X.create_reg_reg(Code.TEST_RM64_R64, left, left))
+        elif isinstance(left, M):
+            a.emit(X.create_mem_i32(Code.CMP_RM64_IMM32, left, value))
+        else:
+            a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, left, value))
+        return
+    right = blk.src(rs2)
+    if left is None:
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))
+        left = R.RCX
+    elif isinstance(left, M) and isinstance(right, M):
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, left))
+        left = R.RCX
+    if isinstance(left, M):
+        a.emit(X.create_mem_reg(Code.CMP_RM64_R64, left, right))
+    else:
+        a.emit(_op(Code.CMP_R64_RM64, left, right))
+
+
 def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     """Emits one instruction. A control transfer (the block's last) returns how
     the block ends: ("branch", jcc, target, fallthrough) after a compare,
@@ -600,75 +921,82 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     src = blk.src
     if name in _LOADS:
         size, widen_mem, widen_reg = _LOADS[name]
-        return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg,
-                          lambda: blk.write_rd(rd))
+        return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg)
     if name in _STORES:
         return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name], src(rs2))
     if name in ("lui", "auipc"):
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, imm & 0xFFFFFFFFFFFFFFFF))
-        a.emit(blk.write_rd(rd))
+        _set_const(blk, rd, imm)
     elif name in _RR:
         code64, code32 = _RR[name]
         if code64:
-            a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
-            a.emit(_op(code64, R.RAX, src(rs2)))
-        else:
-            a.emit(_op(Code.MOV_R32_RM32, R.EAX, src(rs1, 32)))
+            if rs2 == 0 and name in ("add", "sub", "or", "xor"):
+                _move(blk, rd, rs1)
+            else:
+                dst = _dest(blk, rd, avoid=rs2)
+                _load(blk, dst, rs1)
+                a.emit(_op(code64, dst, src(rs2)))
+                _store(blk, rd, dst)
+        else:  # W: 32-bit operation, sign-extended
+            _load(blk, R.EAX, rs1)
             a.emit(_op(code32, R.EAX, src(rs2, 32)))
-            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(blk.write_rd(rd))
+            _sext32(blk, rd)
     elif name in _RI or name == "addiw":
         if name == "addiw":
-            a.emit(_op(Code.MOV_R32_RM32, R.EAX, src(rs1, 32)))
-            a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, R.EAX, imm))
-            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
+            _load(blk, R.EAX, rs1)
+            if imm:
+                a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, R.EAX, imm))
+            _sext32(blk, rd)
+        elif rs1 == 0 and name in ("addi", "ori", "xori"):
+            _set_const(blk, rd, imm)  # li
+        elif imm == 0 and name in ("addi", "ori", "xori"):
+            _move(blk, rd, rs1)  # mv
         else:
-            a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
-            a.emit(X.create_reg_i32(_RI[name], R.RAX, imm))
-        a.emit(blk.write_rd(rd))
+            dst = _dest(blk, rd)
+            _load(blk, dst, rs1)
+            a.emit(X.create_reg_i32(_RI[name], dst, imm))
+            _store(blk, rd, dst)
     elif name in _SHIFT_IMM:
-        wide = not name.endswith("w")
-        acc = R.RAX if wide else R.EAX
-        a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc,
-                   src(rs1, 64 if wide else 32)))
-        a.emit(X.create_reg_u32(_SHIFT_IMM[name], acc, imm))
-        if not wide:
-            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(blk.write_rd(rd))
-    elif name in _SHIFT_REG:
-        wide = not name.endswith("w")
-        acc = R.RAX if wide else R.EAX
-        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs2)))
-        a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc,
-                   src(rs1, 64 if wide else 32)))
-        a.emit(X.create_reg_reg(_SHIFT_REG[name], acc, R.CL))
-        if not wide:
-            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
-        a.emit(blk.write_rd(rd))
-    elif name in _SET:
-        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs1)))
-        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
-        if name in ("slti", "sltiu"):
-            a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RCX, imm))
+        if name.endswith("w"):
+            _load(blk, R.EAX, rs1)
+            a.emit(X.create_reg_u32(_SHIFT_IMM[name], R.EAX, imm))
+            _sext32(blk, rd)
         else:
-            a.emit(_op(Code.CMP_R64_RM64, R.RCX, src(rs2)))
+            dst = _dest(blk, rd)
+            _load(blk, dst, rs1)
+            a.emit(X.create_reg_u32(_SHIFT_IMM[name], dst, imm))
+            _store(blk, rd, dst)
+    elif name in _SHIFT_REG:
+        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs2)))
+        if name.endswith("w"):
+            _load(blk, R.EAX, rs1)
+            a.emit(X.create_reg_reg(_SHIFT_REG[name], R.EAX, R.CL))
+            _sext32(blk, rd)
+        else:
+            dst = _dest(blk, rd)
+            _load(blk, dst, rs1)
+            a.emit(X.create_reg_reg(_SHIFT_REG[name], dst, R.CL))
+            _store(blk, rd, dst)
+    elif name in _SET:
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
+        _compare(blk, rs1, None if name in ("slti", "sltiu") else rs2, imm)
         a.emit(X.create_reg(_SET[name], R.AL))
         a.emit(blk.write_rd(rd))
     elif name in _BRANCH:
-        a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs1)))
-        a.emit(_op(Code.CMP_R64_RM64, R.RCX, src(rs2)))
+        _compare(blk, rs1, rs2)
         return ("branch", _BRANCH[name], imm, next_pc)
     elif name == "jal":
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, next_pc))
-        a.emit(blk.write_rd(rd))
+        _set_const(blk, rd, next_pc)
         return ("jump", imm)
     elif name == "jalr":
-        a.emit(_op(Code.MOV_R64_RM64, R.RAX, src(rs1)))
-        if imm:
-            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
+        host = blk.alloc.get(rs1)
+        if host is not None and imm:
+            a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)))
+        else:
+            _load(blk, R.RAX, rs1)
+            if imm:
+                a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
         a.emit(X.create_reg_i32(Code.AND_RM64_IMM8, R.RAX, -2))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, next_pc))
-        a.emit(blk.write_rd(rd, R.RCX))
+        _set_const(blk, rd, next_pc, scratch=R.RCX)  # (the target stays in rax)
         return ("indirect",)
     elif name == "fence":
         pass
@@ -677,11 +1005,14 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     return None
 
 
-def disassemble(code: bytes, address: int = 0) -> list[str]:
-    """Host instructions of compiled code, one line each (for CompiledBlock listings)."""
+def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
+    """Host instructions of compiled code, one line each (for CompiledBlock
+    listings); the last data_size bytes are the IR entries helpers read."""
     from iced_x86 import Decoder, Formatter, FormatterSyntax
     fmt = Formatter(FormatterSyntax.INTEL)
-    out = []
-    for insn in Decoder(64, code, ip=address):
-        out.append(f"{insn.ip:#014x}  {fmt.format(insn)}")
+    text = len(code) - data_size
+    out = [f"{insn.ip:#014x}  {fmt.format(insn)}"
+           for insn in Decoder(64, code[:text], ip=address)]
+    for off in range(text, len(code), IR_DTYPE.itemsize):
+        out.append(f"{address + off:#014x}  ; IR entry {code[off:off + IR_DTYPE.itemsize].hex()}")
     return out
