@@ -10,10 +10,13 @@ and each VM count N it loads N machines of the program (loading is not timed),
 runs them with ``asyncio.gather(ctx.run_async(m) ...)`` and reports wall
 seconds (best of --repeat), guest MIPS over all VMs, the scaling (throughput
 relative to one VM: N x t1 / tN, ideally N on N free cores), and the largest
-gap a 1 ms ticker coroutine saw (event-loop stall) over all repeats; then how
-long a cancelled run takes to stop (a run cancelled while it has run 50 ms). Every
-run's output and instruction count is checked against the first. Run it on a
-quiet machine: other load on the cores shows up directly as lost scaling.
+gap a 1 ms ticker coroutine saw (event-loop stall) over all repeats, and, for
+the best run, how many cores this process kept busy and how many the rest of
+the host did (from /proc/stat): other load on the cores shows up directly as
+lost scaling, so run it on a quiet machine and read "others" to know whether
+it was. Then how long a cancelled run takes to stop (a run cancelled once it
+has run 50 ms). Every run's output and instruction count is checked against
+the first.
 """
 from __future__ import annotations
 
@@ -32,19 +35,41 @@ from vm_engine.async_context import LoopStallMonitor  # noqa: E402
 WORK = os.path.join(os.path.dirname(HERE), "tests", "guest", "bin", "work")
 
 
-async def run_once(ctx: AsyncExecutionContext, argv: list[str], n: int):
-    """(wall seconds, total guest instructions, max loop gap, [(stdout, exit code, insns)])"""
+def _busy_seconds() -> float | None:
+    """CPU seconds the whole host has spent busy (all cores, /proc/stat), if known."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+async def run_once(ctx: AsyncExecutionContext, argv: list[str], n: int) -> dict:
+    """One run of ``n`` machines at once: wall seconds, guest instructions, the
+    largest loop gap, the cores this process and the rest of the host kept busy,
+    and each machine's (stdout, exit code, instructions)."""
     outs = [bytearray() for _ in range(n)]
     machines = [ctx.load_elf(argv[0], argv=argv, env={}, stdout=o) for o in outs]
     async with LoopStallMonitor() as monitor:
-        t0 = time.perf_counter()
+        busy0, ours0, t0 = _busy_seconds(), _process_seconds(), time.perf_counter()
         results = await asyncio.gather(*(ctx.run_async(m) for m in machines))
         wall = time.perf_counter() - t0
+        busy1, ours1 = _busy_seconds(), _process_seconds()
     for r in results:
         if r.status is not ExecStatus.Exit:
             raise RuntimeError(f"{argv[0]}: ended with {r.status}")
-    return (wall, sum(r.stats.instructions for r in results), monitor.max_gap,
-            [(bytes(o), r.exit_code, r.stats.instructions) for o, r in zip(outs, results)])
+    ours = (ours1 - ours0) / wall
+    return {"wall": wall, "instructions": sum(r.stats.instructions for r in results),
+            "gap": monitor.max_gap, "ours": ours,
+            "others": None if busy0 is None else max(0.0, (busy1 - busy0) / wall - ours),
+            "outcomes": [(bytes(o), r.exit_code, r.stats.instructions)
+                         for o, r in zip(outs, results)]}
 
 
 async def bench(engine: str, argv: list[str], counts: list[int], repeat: int) -> list[dict]:
@@ -53,17 +78,18 @@ async def bench(engine: str, argv: list[str], counts: list[int], repeat: int) ->
         for n in counts:
             best, stall = None, 0.0
             for _ in range(repeat):
-                wall, insns, gap, outcomes = await run_once(ctx, argv, n)
-                reference = reference or outcomes[0]
-                if any(o != reference for o in outcomes):
+                run = await run_once(ctx, argv, n)
+                reference = reference or run["outcomes"][0]
+                if any(o != reference for o in run["outcomes"]):
                     raise RuntimeError(f"{engine}: a result differs from the first run")
-                best = wall if best is None else min(best, wall)
-                stall = max(stall, gap)
+                best = run if best is None or run["wall"] < best["wall"] else best
+                stall = max(stall, run["gap"])
             if n == counts[0]:
-                t1 = best / n   # seconds per VM
-            rows.append({"engine": engine, "vms": n, "seconds": best,
-                         "mips": insns / best / 1e6, "scaling": n * t1 / best,
-                         "max_stall_ms": stall * 1e3})
+                t1 = best["wall"] / n   # seconds per VM
+            rows.append({"engine": engine, "vms": n, "seconds": best["wall"],
+                         "mips": best["instructions"] / best["wall"] / 1e6,
+                         "scaling": n * t1 / best["wall"], "max_stall_ms": stall * 1e3,
+                         "ours": best["ours"], "others": best["others"]})
         rows[-1]["cancel_ms"] = await cancel_latencies(ctx, argv, repeat)
     return rows
 
@@ -102,12 +128,14 @@ def main(argv=None) -> int:
     print(f"{' '.join([os.path.basename(args.program)] + argv[1:])}: {os.cpu_count()} host cores, "
           f"best of {args.repeat}")
     print(f"{'engine':<12} {'VMs':>3} {'seconds':>8} {'MIPS':>8} {'scaling':>8} "
-          f"{'max loop stall':>15}")
+          f"{'max loop stall':>15} {'cores: ours':>12} {'others':>7}")
     cancels = []
     for engine in args.engines.split(","):
         for row in asyncio.run(bench(engine, argv, counts, args.repeat)):
+            others = "?" if row["others"] is None else f"{row['others']:.2f}"
             print(f"{row['engine']:<12} {row['vms']:>3} {row['seconds']:>8.3f} {row['mips']:>8.0f} "
-                  f"{row['scaling']:>7.2f}x {row['max_stall_ms']:>12.1f} ms")
+                  f"{row['scaling']:>7.2f}x {row['max_stall_ms']:>12.1f} ms "
+                  f"{row['ours']:>12.2f} {others:>7}")
         cancels.append(f"{engine} " + ", ".join(f"{ms:.2f}" for ms in row["cancel_ms"]))
     print("task.cancel() to the task's end (ms): " + "; ".join(cancels))
     return 0
