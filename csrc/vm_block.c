@@ -194,7 +194,7 @@ static void unlink_exits(vm_block *b)
         b->chain[k].code = NULL;
 }
 
-static void unchain_all(vm_block_cache *c)
+void vm_cache_unchain(vm_block_cache *c)
 {
     for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++)
         for (vm_block *b = c->by_pc[i]; b; b = b->hnext)
@@ -218,7 +218,7 @@ void vm_cache_flush(vm_mem *m)
             b = next;
         }
     }
-    unchain_all(c);
+    vm_cache_unchain(c);
 }
 
 /* Retires every block holding a byte of page `pg`: those starting in it and
@@ -260,7 +260,7 @@ void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
         if (m->all_callback || (pg < m->npages && (m->perm[pg] & VM_PAGE_CODE)))
             invalidate_page(m, pg);
     if (m->cache->epoch != epoch)
-        unchain_all(m->cache);
+        vm_cache_unchain(m->cache);
 }
 
 vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc)

@@ -42,6 +42,9 @@ typedef struct vm_cpu {
     int32_t  fault_access;   /* enum vm_access */
     uint64_t fault_addr;
     uint32_t fault_insn;     /* the raw instruction word at pc, if known */
+    /* where the instructions ran (JIT and Hybrid): instret - jit_instret were interpreted */
+    uint64_t jit_instret;    /* instructions retired in compiled code */
+    uint64_t interp_blocks;  /* blocks (or their uncompiled rests) interpreted */
 } vm_cpu;
 
 #endif

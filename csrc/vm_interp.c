@@ -190,6 +190,7 @@ next_block:
     if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
         if (o->compile && !o->one_block && !b->jit_tried && b->exec_count >= o->compile_threshold) {
             uint64_t e0 = cache->epoch;
+            void *old_code = b->jit_code;
             b->jit_tried = 1;
             fenv_t env; /* Python runs with the host's FP environment */
             fegetenv(&env);
@@ -200,6 +201,8 @@ next_block:
                 exit_reason = VM_EXIT_CALLBACK_ERROR;
                 goto out;
             }
+            if (old_code && b->jit_code != old_code)
+                vm_cache_unchain(cache); /* a tier-up: nothing may enter the old code again */
             if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
                 prev = NULL;
                 goto next_block;
@@ -233,6 +236,7 @@ next_block:
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;
+            cpu->jit_instret += slice - rt.budget;
             if (slice - rt.budget > VM_JIT_SLICE / 2)
                 poll_countdown = 1; /* long in host code: look at signals next */
             if (unlikely(rt.status == VM_JIT_FAULT)) {
@@ -282,6 +286,7 @@ next_block:
         budget -= exec->n_insns;
     }
     b->exec_count++;
+    cpu->interp_blocks++;
     cpu->instret += exec->n_insns;
     cpu->mem_accesses += exec->n_mem;
     bpc = exec->pc;

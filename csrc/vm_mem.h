@@ -57,6 +57,9 @@ typedef struct vm_block {
     uint32_t jit_mem;       /* memory-accessing instructions among them */
     uint32_t jit_tried;     /* compilation was attempted (compiled or not) */
     uint32_t jit_abi;       /* register convention of the code: only equal ones chain */
+    uint32_t jit_tier;      /* times compiled (a tier-up compiles a hot block again) */
+    int32_t tier_countdown; /* first-tier code counts its runs down here; at 0 it clears
+                               jit_tried and returns, and the dispatcher compiles again */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 
@@ -121,6 +124,8 @@ vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc);
 vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err);
 void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size);
 void vm_cache_flush(vm_mem *m);
+/* drops every link between compiled blocks (the dispatcher links them again) */
+void vm_cache_unchain(vm_block_cache *c);
 void vm_cache_free_retired(vm_block_cache *c);
 /* a block from IR built elsewhere (IRBlock); validates every field. NULL if invalid. */
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);

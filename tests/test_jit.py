@@ -129,7 +129,7 @@ bump:
 """
 
 
-@pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2"])
+@pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
 def test_regions_and_loops_count_exactly(engine, budget):
     outs = []
@@ -139,6 +139,36 @@ def test_regions_and_loops_count_exactly(engine, budget):
         r = cpu.run(pc=CODE, max_instructions=budget)
         outs.append((r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses))
     assert outs[0] == outs[1]
+
+
+def test_hybrid_interprets_cold_code_and_tiers_up_hot_code():
+    from vm_engine import HybridConfig
+    m, ref = load("interpreter", assemble(NESTED, CODE))
+    ref.reg_write("s0", DATA)
+    ref.run(pc=CODE)
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(NESTED, CODE))
+    m.mem_map(DATA, 0x1000, "rw")
+    hybrid = JITCompiler(JITConfig(optimization_level=2), m,
+                         hybrid=HybridConfig(compile_threshold=4, tier_up_threshold=50))
+    hybrid.reg_write("s0", DATA)
+    assert hybrid.run(pc=CODE).status is ExecStatus.Ebreak
+    assert hybrid.regs == ref.regs and hybrid.instret == ref.instret
+    st = hybrid.stats
+    assert st["tier_ups"] >= 1 and st["blocks_compiled"] > st["tier_ups"]
+    # the first runs of every block were interpreted, the hot loops ran compiled
+    assert st["instructions_interpreted"] > 0 and st["blocks_interpreted"] > 0
+    assert st["instructions_in_compiled"] > 10 * st["instructions_interpreted"]
+    assert st["instructions_interpreted"] + st["instructions_in_compiled"] == ref.instret
+
+
+def test_hybrid_config_is_checked():
+    from vm_engine import HybridConfig
+    for bad in (dict(compile_threshold=-1), dict(tier_up_threshold=0), dict(first_level=4),
+                dict(first_level=True), dict(tier_up_threshold=1.5)):
+        with pytest.raises(ValueError):
+            HybridConfig(**bad)
 
 
 @pytest.mark.parametrize("level", [0, 1, 2])

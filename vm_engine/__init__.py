@@ -5,7 +5,7 @@ JITConfig, ExecutorType, AsyncExecutionContext, ExecResult, and the errors.
 """
 from .errors import (AccessType, ConcurrentUseError, ExecutionError, Fault, FaultKind,
                      GuestMemoryError, JITUnavailableError, VmError)
-from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, JITConfig
+from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .isa.instruction import DecodeError, Instruction
 from .isa.asm import assemble
 from .ir import IR_DTYPE, IRBlock
@@ -27,6 +27,6 @@ def __getattr__(name):
 __all__ = [
     "AccessType", "AsyncExecutionContext", "ConcurrentUseError", "DecodeError", "ExecResult",
     "ExecStats", "ExecStatus", "ExecutionError", "ExecutorType", "Fault", "FaultKind", "FlatMMU",
-    "GuestMemoryError", "IRBlock", "IR_DTYPE", "Instruction", "Interpreter", "JITConfig",
+    "GuestMemoryError", "HybridConfig", "IRBlock", "IR_DTYPE", "Instruction", "Interpreter", "JITConfig",
     "JITUnavailableError", "MMU", "VmError", "assemble",
 ]

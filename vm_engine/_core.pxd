@@ -24,6 +24,8 @@ cdef extern from "vm_cpu.h":
         uint32_t res_valid
         uint64_t res_addr
         uint64_t instret
+        uint64_t jit_instret
+        uint64_t interp_blocks
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason
@@ -87,6 +89,8 @@ cdef extern from "vm_mem.h":
         uint32_t jit_mem
         uint32_t jit_tried
         uint32_t jit_abi
+        uint32_t jit_tier
+        int32_t tier_countdown
         vm_ir ir[1]
     ctypedef struct vm_block_cache:
         uint64_t n_blocks

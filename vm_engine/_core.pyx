@@ -469,7 +469,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef void *p
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory)
+        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory, b.jit_tier,
+                                       <size_t>&b.tier_countdown, <size_t>&b.jit_tried)
         if res is None:
             return 0
         code, covered, n_mem, entry, abi = res[:5]
@@ -485,6 +486,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         b.jit_len = covered
         b.jit_mem = n_mem
         b.jit_abi = abi
+        b.jit_tier += 1
+        b.tier_countdown = res[7]  # (first-tier code counts down from here to its tier-up)
         if hook.compiler.perf_map is not None:
             hook.compiler._installed(b.pc, <size_t>p, len(code), covered)
         return 0
@@ -542,6 +545,16 @@ cdef class CpuCore:
     @property
     def instret(self):
         return self.cpu.instret
+
+    @property
+    def jit_instret(self):
+        """Instructions retired in compiled code (the rest of instret was interpreted)."""
+        return self.cpu.jit_instret
+
+    @property
+    def interp_blocks(self):
+        """Blocks (or uncompiled rests of blocks) the interpreter ran."""
+        return self.cpu.interp_blocks
 
     @property
     def memory_accesses(self):

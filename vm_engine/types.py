@@ -1,4 +1,5 @@
-"""The reference's value types: ExecStatus, ExecStats, ExecResult, ExecutorType, JITConfig."""
+"""The reference's value types: ExecStatus, ExecStats, ExecResult, ExecutorType,
+JITConfig; and HybridConfig, the Hybrid executor's tiering thresholds."""
 from __future__ import annotations
 
 import enum
@@ -67,3 +68,27 @@ class JITConfig:
         for name in ("enable_inlining", "enable_vectorization"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
+
+
+@dataclass
+class HybridConfig:
+    """How ExecutorType.Hybrid tiers code. A block is interpreted until it has
+    run ``compile_threshold`` times; then it is compiled at ``first_level``
+    (cheap to compile: no regions), and that code counts its runs (loop
+    iterations included); after ``tier_up_threshold`` more it is compiled again
+    at the JITConfig's optimization_level (regions, loops in host code). With
+    an optimization_level at or below first_level there is one tier."""
+
+    compile_threshold: int = 16
+    tier_up_threshold: int = 1000
+    first_level: int = 1
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        for name, low, high in (("compile_threshold", 0, (1 << 32) - 1),
+                                ("tier_up_threshold", 1, (1 << 31) - 1), ("first_level", 0, 3)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ValueError(f"{name} must be an int in {low}..{high}, got {value!r}")

@@ -19,7 +19,7 @@ from .. import _core
 from ..errors import JITUnavailableError, VmError
 from ..interpreter import Interpreter
 from ..ir import IR_DTYPE, IRBlock
-from ..types import ExecResult, JITConfig
+from ..types import ExecResult, HybridConfig, JITConfig
 
 
 def jit_available() -> bool:
@@ -61,9 +61,16 @@ class CompiledBlock:
 class JITCompiler(Interpreter):
     """``JITCompiler(config)``: compile_block / execute_compiled as the reference
     has them, and ``run`` like Interpreter.run with blocks compiled as they are
-    first executed (compile threshold 0)."""
+    first executed (compile threshold 0).
 
-    def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0):
+    With a HybridConfig it is the Hybrid engine: blocks run interpreted until
+    they are warm, are compiled at a cheap first level, and are compiled again
+    at the config's level once hot (``stats["tier_ups"]``). ``stats`` also says
+    where the instructions ran: instructions_interpreted, instructions_in_compiled
+    (each compiled block counts what it retires), blocks_interpreted."""
+
+    def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0,
+                 hybrid: HybridConfig | None = None):
         if not jit_available():
             raise JITUnavailableError(
                 f"the JIT emits x86-64 code for Linux and needs iced-x86; this host is "
@@ -71,9 +78,15 @@ class JITCompiler(Interpreter):
         super().__init__(mmu)
         self.config = config if config is not None else JITConfig()
         self.config.validate()
+        if hybrid is not None:
+            hybrid.validate()
+            compile_threshold = hybrid.compile_threshold
+        self.hybrid = hybrid
         self.compile_threshold = compile_threshold
         self.stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
-                      "code_bytes": 0, "evictions": 0}
+                      "code_bytes": 0, "evictions": 0, "tier_ups": 0,
+                      "instructions_interpreted": 0, "instructions_in_compiled": 0,
+                      "blocks_interpreted": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
@@ -83,28 +96,40 @@ class JITCompiler(Interpreter):
             self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, memory=None):
+    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, memory=None,
+                   tier: int = 0, countdown: int = 0, tried: int = 0):
         """Code for the block at pc (the run loop's hook); with inlining on, the
-        region goes on into blocks decoded from ``memory``."""
+        region goes on into blocks decoded from ``memory``. ``tier``: times the
+        block was compiled before; ``countdown``/``tried``: addresses in its
+        vm_block that first-tier code counts down and, once hot, clears.
+        Returns x86.compile_ir's tuple and the countdown's start (0: none)."""
         from . import x86
+        level, start = self.config.optimization_level, 0
+        h = self.hybrid
+        if h is not None and tier == 0 and h.first_level < level and countdown:
+            level, start = h.first_level, h.tier_up_threshold
+        elif tier > 0:
+            self.stats["tier_ups"] += 1
         fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir_bytes, pc, self.config.optimization_level, chain_addr, fetch)
+        res = x86.compile_ir(ir_bytes, pc, level, chain_addr, fetch,
+                             countdown if start else 0, tried if start else 0)
         self.stats["compile_time"] += time.perf_counter() - t0
-        if res is not None:
-            self.stats["blocks_compiled"] += 1
-            self.stats["instructions_compiled"] += len(res[6])
-            self.stats["code_bytes"] += len(res[0])
-            if self.dump_file is not None:
-                self._dump(ir_bytes, pc, res, x86)
-        return res
+        if res is None:
+            return None
+        self.stats["blocks_compiled"] += 1
+        self.stats["instructions_compiled"] += len(res[6])
+        self.stats["code_bytes"] += len(res[0])
+        if self.dump_file is not None:
+            self._dump(ir_bytes, pc, res, x86, level)
+        return res + (start,)
 
-    def _dump(self, ir_bytes: bytes, pc: int, res, x86) -> None:
+    def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res[0], res[1], res[5], res[6]
         n = len(ir_bytes) // IR_DTYPE.itemsize - 1
         lines = [f"; block {pc:#x}: {covered} of {n} instructions compiled"
                  + (f", {len(guest)} with the blocks it runs into" if len(guest) > covered else "")
-                 + f" (level {self.config.optimization_level}), {len(code)} bytes"]
+                 + f" (level {level}), {len(code)} bytes"]
         lines += _guest_lines(guest)
         lines += x86.disassemble(code, 0, data_size)
         self.dump_file.write("\n".join(lines) + "\n\n")
@@ -118,7 +143,12 @@ class JITCompiler(Interpreter):
     def _execute(self, memory, **kwargs) -> ExecResult:
         if "ir" not in kwargs:
             kwargs.update(compiler=self, compile_threshold=self.compile_threshold)
-        return super()._execute(memory, **kwargs)
+        try:
+            return super()._execute(memory, **kwargs)
+        finally:
+            self.stats.update(instructions_in_compiled=self.jit_instret,
+                              instructions_interpreted=self.instret - self.jit_instret,
+                              blocks_interpreted=self.interp_blocks)
 
     # -- the reference API ----------------------------------------------------------
     def compile_block(self, block: IRBlock) -> CompiledBlock:

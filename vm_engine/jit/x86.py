@@ -273,14 +273,18 @@ def _region(ir, pc: int, fetch) -> list:
     return segs
 
 
-def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fetch=None):
+def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fetch=None,
+               countdown: int = 0, tried: int = 0):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry): (code, instructions of the block covered, memory ops among
     them, offset of the chain entry, register convention, bytes of IR data at
     the end of the code, [(pc, raw) of every guest instruction compiled]), or
     None when its first instruction has no emitter. ``chain_addr`` is the address of the
     block's link slots (0: no chaining); ``fetch(pc)`` decodes the guest block
-    at pc (level 2: the region goes on into the blocks the head leads to)."""
+    at pc (level 2: the region goes on into the blocks the head leads to).
+    First-tier code (Hybrid) counts its runs down in the int32 at address
+    ``countdown``; at zero it clears the uint32 at ``tried`` (the block's
+    jit_tried) and returns, for the dispatcher to compile the block again."""
     ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
     segs = _region(ir, pc, fetch if level >= 2 else None)
     head = segs[0]
@@ -303,6 +307,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
         seg.label = blk.head if seg is head else a.label()
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
+    blk.countdown, blk.tried = countdown, tried
     for r in _SAVED:
         a.emit(X.create_reg(Code.PUSH_R64, r))
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
@@ -330,6 +335,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
+    if blk.thunk_label is not None:
+        _emit_thunk(blk)
     for label, data in blk.data:  # IR entries the helpers read, after the code
         a.emit(X.create_declare_byte(data[:16]), True, label=label)
         a.emit(X.create_declare_byte(data[16:]), True)
@@ -350,7 +357,18 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
                label=seg.label)
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, seg.k), label=seg.body)
+    a.bind(seg.body)
+    if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
+        tier_up = a.label()
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, blk.countdown))
+        a.emit(X.create_mem_i32(Code.SUB_RM32_IMM8, M(R.RCX), 1))
+        a.emit(X.create_branch(Code.JE_REL32_64, tier_up))
+        for k, insn in enumerate([X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, blk.tried),
+                                  X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RCX), 0),
+                                  X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc),
+                                  X.create_branch(Code.JMP_REL32_64, blk.epilogue)]):
+            a.emit(insn, True, label=tier_up if k == 0 else None)
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, seg.k))
     # (the dispatcher adds what the budget lost to cpu->instret)
     a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     n_mem = sum(blk.mem_ops[seg.first:seg.first + seg.k])
@@ -437,6 +455,13 @@ class _Block:
         self.seg = None  # the one being emitted
         self.slots = 0   # link slots given to exits so far
         self.data = []   # (label, IR entry bytes) placed after the code
+        self.thunk_label = None  # the call into C helpers, when one is used
+        self.countdown = self.tried = 0  # (first-tier code) addresses in its vm_block
+
+    def thunk(self) -> int:
+        if self.thunk_label is None:
+            self.thunk_label = self.a.label()
+        return self.thunk_label
 
     def src(self, i, bits: int = 64):
         """Where guest register i is now: its host register or its cpu slot."""
@@ -544,9 +569,7 @@ def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
     else is a fault/callback error at it."""
     a = blk.a
     fault, not_ok = a.label(), a.label()
-    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
-    a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
-    a.emit(X.create_branch(Code.JNE_REL32_64, not_ok), True)
+    a.emit(X.create_branch(Code.JNE_REL32_64, not_ok), True)  # (the thunk tested rt->status)
     for insn in on_ok():
         a.emit(insn, True)
     a.emit(X.create_branch(Code.JMP_REL32_64, resume), True)
@@ -661,33 +684,42 @@ def _address(blk, e):
 def _call_helper(blk, helper: str, size: int, value=None):
     """Out of line: the C slow path for the access at rax (value: what a store writes)."""
     a = blk.a
-    for insn in blk.spill():  # the helper may look at guest state and clobbers host registers
-        a.emit(insn, True)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, size), True)
     if value is not None:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, size), True)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]), True)
-    a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
-    for insn in blk.reload():
-        a.emit(insn, True)
+    a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), True)
 
 
 def _call_ir_helper(blk, helper: str, i: int):
     """Calls helper(rt, &entry): instruction i computed by the interpreter's
     definition, its IR entry a copy kept with the code."""
     a = blk.a
-    for insn in blk.spill():  # it reads and writes guest registers in memory
-        a.emit(insn)
     entry = a.label()
     blk.data.append((entry, blk.ir[i].tobytes()))
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT))
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RSI, M(R.RIP, displ=entry)))
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(R.RIP, displ=entry)))
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]))
-    a.emit(X.create_reg(Code.CALL_RM64, R.R10))
+    a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()))  # (flags: rt->status tested)
+
+
+def _emit_thunk(blk):
+    """The region's way into C: r10(rt, rax, edx, rcx) with the host-held guest
+    registers written back before (helpers read and write guest state, and
+    clobber host registers) and loaded after; returns with edx = rt->status
+    and the flags of testing it."""
+    a = blk.a
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
+    for insn in blk.spill():
+        a.emit(insn, True)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
+    a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
     for insn in blk.reload():
-        a.emit(insn)
+        a.emit(insn, True)
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
+    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
+    a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
+    a.emit(X.create(Code.RETNQ), True)
 
 
 def _native_fp(name: str, e) -> bool:
@@ -743,7 +775,6 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
     if not _native_fp(name, e):  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
         _call_ir_helper(blk, "fp_helper", i)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
         fault = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
         blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
@@ -904,7 +935,6 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     if name in _CSR:  # vm_jit_fcsr(rt, &ir[i]); a frm compiled code cannot use leaves after it
         _call_ir_helper(blk, "fcsr_helper", i)
         leave = a.label()
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, leave))
         blk.leave_early(i + 1, next_pc, label=leave)
         return None

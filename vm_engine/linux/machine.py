@@ -12,7 +12,7 @@ from .. import _owner
 from .._core import FlatMMU
 from ..errors import ExecutionError
 from ..interpreter import Interpreter
-from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, JITConfig
+from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .elf import LoadedProgram, load_program, read_elf
 from .memory import AddressSpace, Layout
 from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExit
@@ -30,16 +30,13 @@ def _executor(executor) -> ExecutorType:
                          f"{', '.join(e.value for e in ExecutorType)}") from None
 
 
-#: executions before Hybrid compiles a block (cold code stays interpreted)
-HYBRID_COMPILE_THRESHOLD = 16
-
-
-def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu):
+def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu,
+             hybrid_config: HybridConfig | None = None):
     """The execution engine for ``executor``: the interpreter; the JIT (every
     block compiled on first execution); or Hybrid (the default: blocks run
-    interpreted until they have run HYBRID_COMPILE_THRESHOLD times, then
-    compiled). Where the JIT cannot run (not x86-64 Linux), JIT and Hybrid
-    fall back to the interpreter, JIT with a warning."""
+    interpreted until warm, then compiled in tiers: HybridConfig). Where the JIT
+    cannot run (not x86-64 Linux), JIT and Hybrid fall back to the
+    interpreter, JIT with a warning."""
     from ..jit import JITCompiler, jit_available
     if jit_config is not None and not isinstance(jit_config, JITConfig):
         raise TypeError(f"jit_config must be a JITConfig, got {type(jit_config).__name__}")
@@ -52,8 +49,11 @@ def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu):
             warnings.warn("the JIT needs an x86-64 Linux host: running the program with the "
                           "interpreter", RuntimeWarning, stacklevel=3)
         return Interpreter(mmu)
-    threshold = 0 if executor is ExecutorType.JIT else HYBRID_COMPILE_THRESHOLD
-    return JITCompiler(jit_config, mmu, compile_threshold=threshold)
+    if hybrid_config is not None and not isinstance(hybrid_config, HybridConfig):
+        raise TypeError(f"hybrid_config must be a HybridConfig, got {type(hybrid_config).__name__}")
+    if executor is ExecutorType.JIT:
+        return JITCompiler(jit_config, mmu)
+    return JITCompiler(jit_config, mmu, hybrid=hybrid_config or HybridConfig())
 
 
 def _env_list(env) -> list:
@@ -124,6 +124,7 @@ class Machine:
     def load_elf(cls, path, argv=None, env=None, sysroot=None,
                  executor=ExecutorType.Hybrid, jit_config: JITConfig | None = None,
                  stdin=None, stdout=None, stderr=None, *, cwd=None,
+                 hybrid_config: HybridConfig | None = None,
                  address_space: int = DEFAULT_ADDRESS_SPACE,
                  random_bytes: bytes | None = None) -> "Machine":
         """Loads the riscv64 ELF program at ``path``.
@@ -138,6 +139,7 @@ class Machine:
         stdout, stderr: None (the host's), a bytearray (collects the output),
           a host fd, or an object with write(bytes).
         cwd: the guest's initial working directory (default: the host's).
+        hybrid_config: the Hybrid executor's tiering thresholds (default: HybridConfig()).
         random_bytes: the 16 AT_RANDOM bytes (default: os.urandom).
         Raises ElfError if the file cannot be loaded.
         """
@@ -146,7 +148,7 @@ class Machine:
         elf = read_elf(path)
         mmu = FlatMMU(address_space=address_space)
         aspace = AddressSpace(mmu, Layout(address_space))
-        cpu = make_cpu(executor, jit_config, mmu)
+        cpu = make_cpu(executor, jit_config, mmu, hybrid_config)
         argv = [path] if argv is None else list(argv)
         program = load_program(aspace, path, argv, _env_list(env), sysroot=sysroot,
                                random_bytes=random_bytes, elf=elf)
