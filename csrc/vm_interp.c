@@ -188,7 +188,9 @@ next_block:
         }
     }
     if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
-        if (o->compile && !o->one_block && !b->jit_tried && b->exec_count >= o->compile_threshold) {
+        /* (signed: a deferred compile sets exec_count below zero to wait longer) */
+        if (o->compile && !o->one_block && !b->jit_tried
+            && (int64_t)b->exec_count >= (int64_t)o->compile_threshold) {
             uint64_t e0 = cache->epoch;
             void *old_code = b->jit_code;
             b->jit_tried = 1;

@@ -163,10 +163,34 @@ def test_hybrid_interprets_cold_code_and_tiers_up_hot_code():
     assert st["instructions_interpreted"] + st["instructions_in_compiled"] == ref.instret
 
 
+def test_hybrid_defers_compiles_over_its_budget_and_stays_exact():
+    """No compile-time budget at all: every compile is deferred, the program
+    runs interpreted and exactly; a generous one compiles."""
+    from vm_engine import HybridConfig
+    m, ref = load("interpreter", assemble(NESTED, CODE))
+    ref.reg_write("s0", DATA)
+    ref.run(pc=CODE)
+    for budget, compiled in ((0.0, False), (10.0, True)):
+        m = FlatMMU()
+        m.mem_map(CODE, 0x1000, "rx")
+        m.mem_write(CODE, assemble(NESTED, CODE))
+        m.mem_map(DATA, 0x1000, "rw")
+        h = HybridConfig(compile_threshold=2, tier_up_threshold=5, compile_budget=budget,
+                         compile_allowance=0.0 if not budget else 1.0)
+        hybrid = JITCompiler(JITConfig(), m, hybrid=h)
+        hybrid.reg_write("s0", DATA)
+        hybrid.run(pc=CODE)
+        assert hybrid.regs == ref.regs and hybrid.instret == ref.instret
+        st = hybrid.stats
+        assert (st["blocks_compiled"] > 0) == compiled
+        assert (st["compiles_deferred"] > 0) != compiled
+
+
 def test_hybrid_config_is_checked():
     from vm_engine import HybridConfig
     for bad in (dict(compile_threshold=-1), dict(tier_up_threshold=0), dict(first_level=4),
-                dict(first_level=True), dict(tier_up_threshold=1.5)):
+                dict(first_level=True), dict(tier_up_threshold=1.5), dict(compile_budget=-1),
+                dict(compile_allowance="x")):
         with pytest.raises(ValueError):
             HybridConfig(**bad)
 

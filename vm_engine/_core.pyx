@@ -467,11 +467,21 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef _CompileHook hook = <_CompileHook>ctx
     cdef vm_code_arena *arena
     cdef void *p
+    cdef int64_t wait
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory, b.jit_tier,
                                        <size_t>&b.tier_countdown, <size_t>&b.jit_tried)
         if res is None:
+            return 0
+        if isinstance(res, tuple) and res[0] == "later":  # deferred: offer it again after
+            if b.jit_code != NULL:                         # res[1] more runs
+                b.jit_tried = 1
+                b.tier_countdown = res[1]
+            else:
+                b.jit_tried = 0
+                wait = res[1]
+                b.exec_count = <uint64_t>(<int64_t>hook.compiler.compile_threshold - wait)
             return 0
         code, covered, n_mem, entry, abi = res[:5]
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)

@@ -77,11 +77,19 @@ class HybridConfig:
     (cheap to compile: no regions), and that code counts its runs (loop
     iterations included); after ``tier_up_threshold`` more it is compiled again
     at the JITConfig's optimization_level (regions, loops in host code). With
-    an optimization_level at or below first_level there is one tier."""
+    an optimization_level at or below first_level there is one tier.
+
+    Compiling costs far more per instruction than interpreting it once, so a
+    short program must not spend its time compiling: compile time is held to
+    ``compile_budget`` (a fraction) of the run's time so far plus
+    ``compile_allowance`` seconds; a block that would go over is compiled later,
+    when it has stayed hot (another compile_threshold runs, or tier_up_threshold)."""
 
     compile_threshold: int = 16
     tier_up_threshold: int = 1000
     first_level: int = 1
+    compile_budget: float = 0.2
+    compile_allowance: float = 0.02
 
     def __post_init__(self):
         self.validate()
@@ -92,3 +100,7 @@ class HybridConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
                 raise ValueError(f"{name} must be an int in {low}..{high}, got {value!r}")
+        for name in ("compile_budget", "compile_allowance"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")

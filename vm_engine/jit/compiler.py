@@ -22,6 +22,11 @@ from ..ir import IR_DTYPE, IRBlock
 from ..types import ExecResult, HybridConfig, JITConfig
 
 
+#: runs of a block before a deferred compile is offered again: long enough that
+#: asking again costs little (a few microseconds per 16k runs of the block)
+DEFERRAL = 1 << 14
+
+
 def jit_available() -> bool:
     """True on x86-64 Linux with iced-x86 installed (the package depends on it there)."""
     import importlib.util
@@ -84,10 +89,12 @@ class JITCompiler(Interpreter):
         self.hybrid = hybrid
         self.compile_threshold = compile_threshold
         self.stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
-                      "code_bytes": 0, "evictions": 0, "tier_ups": 0,
+                      "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
                       "blocks_interpreted": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
+        self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
+        self._run_started = time.perf_counter()
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
         # `perf report` then names host code by guest block
@@ -102,13 +109,20 @@ class JITCompiler(Interpreter):
         region goes on into blocks decoded from ``memory``. ``tier``: times the
         block was compiled before; ``countdown``/``tried``: addresses in its
         vm_block that first-tier code counts down and, once hot, clears.
-        Returns x86.compile_ir's tuple and the countdown's start (0: none)."""
+        Returns x86.compile_ir's tuple and the countdown's start (0: none), or
+        ("later", runs) (Hybrid, over its compile-time budget: the block stays
+        as it is and is offered again after that many more runs)."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
-        if h is not None and tier == 0 and h.first_level < level and countdown:
-            level, start = h.first_level, h.tier_up_threshold
-        elif tier > 0:
+        if h is not None:
+            ran = self._run_time + (time.perf_counter() - self._run_started)
+            if self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
+                self.stats["compiles_deferred"] += 1
+                return "later", DEFERRAL
+            if tier == 0 and h.first_level < level and countdown:
+                level, start = h.first_level, h.tier_up_threshold
+        if tier > 0:
             self.stats["tier_ups"] += 1
         fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
         t0 = time.perf_counter()
@@ -143,9 +157,11 @@ class JITCompiler(Interpreter):
     def _execute(self, memory, **kwargs) -> ExecResult:
         if "ir" not in kwargs:
             kwargs.update(compiler=self, compile_threshold=self.compile_threshold)
+        self._run_started = time.perf_counter()
         try:
             return super()._execute(memory, **kwargs)
         finally:
+            self._run_time += time.perf_counter() - self._run_started
             self.stats.update(instructions_in_compiled=self.jit_instret,
                               instructions_interpreted=self.instret - self.jit_instret,
                               blocks_interpreted=self.interp_blocks)
