@@ -171,9 +171,9 @@ class JITCompiler(Interpreter):
         """Compiles ``block`` (at its start_pc, 0 if None) into executable memory."""
         pc = block.start_pc or 0
         from . import x86
-        ir = x86.with_end(block.lower(pc).tobytes())
+        ir = block.lower(pc).tobytes()
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir.tobytes(), pc, self.config.optimization_level)
+        res = x86.compile_ir(ir + x86.closing_entry(ir), pc, self.config.optimization_level)
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)

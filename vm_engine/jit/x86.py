@@ -160,7 +160,7 @@ class _Asm:
 
     def label(self) -> int:
         self._next_ip += 1
-        return self._next_ip * 16  # label ids never collide with instruction ids
+        return self._next_ip * 16  # (a label is the ip of the instruction it marks)
 
     def bind(self, label: int, cold=False):
         """Places `label` at the next instruction emitted to the stream."""
@@ -171,10 +171,10 @@ class _Asm:
     def emit(self, insn, cold=False, label=None):
         if label is not None:
             self.bind(label, cold)
-        self._next_ip += 1
         pending = self._pending[cold]
-        self._pending[cold] = None
-        insn.ip = pending if pending is not None else self._next_ip * 16 + 1
+        if pending is not None:  # (unlabelled instructions keep ip 0: nothing jumps to them)
+            insn.ip = pending
+            self._pending[cold] = None
         (self.cold if cold else self.hot).append(insn)
         return insn
 
@@ -186,13 +186,14 @@ class _Asm:
         enc.add_many(self.hot + self.cold)
         return enc.encode(0)
 
-    def encode_with_offset(self, label: int) -> tuple[bytes, int]:
-        """The code, and the offset of `label` (which must follow straight-line code)."""
-        idx = next(k for k, insn in enumerate(self.hot) if insn.ip == label)
+    def offset_of(self, n: int) -> int:
+        """Bytes taken by the first n hot instructions (straight-line code)."""
         head = BlockEncoder(64)
-        head.add_many(self.hot[:idx])
-        return self.encode(), len(head.encode(0)) if idx else 0
+        head.add_many(self.hot[:n])
+        return len(head.encode(0)) if n else 0
 
+
+_PROLOGUE_SIZE: dict = {}  # (instructions, convention) -> bytes before the chain entry
 
 #: a region (level 2, inlining on): at most this many blocks and instructions
 REGION_BLOCKS, REGION_INSNS = 8, 96
@@ -233,13 +234,33 @@ class _Seg:
         return [self.end_pc()]
 
 
-def with_end(ir_bytes: bytes):
-    """The IR array of a block decoded without its closing entry, closed."""
-    ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
+_FIELDS = IR_DTYPE.names
+_ITEM = IR_DTYPE.itemsize
+
+
+def _entries(ir_bytes: bytes, closed: bool = True) -> list:
+    """A block's IR as dicts of its fields (plus "bytes", the entry itself), closed
+    by a VM_OP_BLOCK_END entry (added when `closed` says the bytes lack it).
+    (Dicts: the code generator reads fields far faster than from numpy.)"""
+    rows = np.frombuffer(ir_bytes, dtype=IR_DTYPE).tolist()
+    out = [dict(zip(_FIELDS, row), bytes=ir_bytes[k * _ITEM:(k + 1) * _ITEM])
+           for k, row in enumerate(rows)]
+    if not closed:
+        end = dict.fromkeys(_FIELDS, 0)
+        end["op"] = _END_OP
+        end["pc_off"] = out[-1]["pc_off"] + out[-1]["len"] if out else 0
+        out.append(end)
+    return out
+
+
+def closing_entry(ir_bytes: bytes) -> bytes:
+    """The VM_OP_BLOCK_END entry the C decoder puts after a block's IR."""
     end = np.zeros(1, dtype=IR_DTYPE)
     end[0]["op"] = _END_OP
-    end[0]["pc_off"] = int(ir[-1]["pc_off"]) + int(ir[-1]["len"]) if len(ir) else 0
-    return np.concatenate([ir, end])
+    if ir_bytes:
+        last = np.frombuffer(ir_bytes[-_ITEM:], dtype=IR_DTYPE)[0]
+        end[0]["pc_off"] = int(last["pc_off"]) + int(last["len"])
+    return end.tobytes()
 
 
 def _region(ir, pc: int, fetch) -> list:
@@ -260,7 +281,7 @@ def _region(ir, pc: int, fetch) -> list:
         if any(s.pc == nxt for s in segs) or not lo <= nxt >> 12 <= hi:
             break
         try:
-            nir = with_end(fetch(nxt))
+            nir = _entries(fetch(nxt), closed=False)
         except Exception:  # not fetchable now: it faults when (if) it runs
             break
         if (nxt + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
@@ -285,7 +306,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     First-tier code (Hybrid) counts its runs down in the int32 at address
     ``countdown``; at zero it clears the uint32 at ``tried`` (the block's
     jit_tried) and returns, for the dispatcher to compile the block again."""
-    ir = np.frombuffer(ir_bytes, dtype=IR_DTYPE)
+    ir = _entries(ir_bytes)
     segs = _region(ir, pc, fetch if level >= 2 else None)
     head = segs[0]
     if head.k == 0:
@@ -316,7 +337,12 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
     for insn in _moves(blk.std, {}):  # (level 2) the convention's registers, as a chained block gets them
         a.emit(insn)
-    # the chain entry: this region's registers in place of the convention's
+    # the chain entry: this region's registers in place of the convention's (the
+    # prologue before it depends only on the convention: its size is cached)
+    key = (len(a.hot), bool(blk.std))
+    if key not in _PROLOGUE_SIZE:
+        _PROLOGUE_SIZE[key] = a.offset_of(len(a.hot))
+    entry_offset = _PROLOGUE_SIZE[key]
     a.bind(blk.entry)
     for insn in _moves(blk.alloc, blk.std):
         a.emit(insn)
@@ -340,7 +366,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     for label, data in blk.data:  # IR entries the helpers read, after the code
         a.emit(X.create_declare_byte(data[:16]), True, label=label)
         a.emit(X.create_declare_byte(data[16:]), True)
-    code, entry_offset = a.encode_with_offset(blk.entry)
+    code = a.encode()
     guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
              for seg in segs for j in range(seg.k)]
     return (code, head.k, sum(blk.mem_ops[:head.k]), entry_offset, blk.abi,
@@ -696,7 +722,7 @@ def _call_ir_helper(blk, helper: str, i: int):
     definition, its IR entry a copy kept with the code."""
     a = blk.a
     entry = a.label()
-    blk.data.append((entry, blk.ir[i].tobytes()))
+    blk.data.append((entry, blk.ir[i]["bytes"]))
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(R.RIP, displ=entry)))
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]))
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()))  # (flags: rt->status tested)
