@@ -43,9 +43,12 @@ class ExecutorType(enum.Enum):
 
 @dataclass
 class JITConfig:
-    """JIT settings, with the reference's defaults. Level 0: no optimisation,
-    fastest compile; 1: register allocation; 2 (recommended): inlining, loop
-    optimisation; 3: aggressive, vectorisation."""
+    """JIT settings, with the reference's defaults. Level 0: templates, fastest
+    compile; 1: register allocation, block chaining, self-loops in host code;
+    2 (recommended): regions across direct jumps and fall-throughs
+    (``enable_inlining``), loops in host code; 3: larger regions.
+    ``enable_vectorization`` is accepted but no level vectorises yet.
+    (vm_engine/jit/x86.py has the details.)"""
 
     optimization_level: int = 2
     code_cache_size: int = 64 * 1024 * 1024

@@ -3,20 +3,31 @@
 A compiled block is a System V function
 ``uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, uint8_t *perm)``
 (csrc/vm_jit.h) covering the longest prefix of the block whose instructions
-have emitters; the dispatcher interprets from the first one without. The code
-is position independent (helpers are called through absolute addresses) so it
-can be installed anywhere in the code cache.
+it compiles (every instruction but system ones and CSRs other than
+fflags/frm/fcsr; those without a template call the interpreter's definition);
+the dispatcher interprets from the first one it does not. Helpers are called
+through absolute addresses and the IR entries they read are kept after the
+code, so the code can be installed anywhere in the code cache.
 
 Level 0: straight templates, guest registers live in the cpu struct; memory
 accesses inline the flat-memory fast path and call the C slow path (faults,
 MMIO, code-page writes) out of line; every block returns to the dispatcher.
-Level 1 and up: a block's exits jump straight into the next block's compiled
-code through link slots the dispatcher fills (direct chaining; indirect jumps
-check the target pc of their slot, a one-entry inline cache).
+Level 1: the block's most used guest registers live in host registers; exits
+jump straight into the next block's code through link slots the dispatcher
+fills (indirect jumps check the slot's pc: a one-entry inline cache); a block
+that branches back to itself loops in host code.
+Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
+blocks; with inlining on, a block is compiled as a region together with the
+blocks it falls or jumps into (up to 8 blocks, within the pages the head
+covers, so a write there retires the whole region), and branches back into
+the region are loops in host code, their registers allocated for the loop.
+Level 3: regions of up to 16 blocks. (Vectorising recognised loops is not
+implemented yet: enable_vectorization changes nothing.)
 
-Every block takes its instructions from the budget (r14) on entry and keeps
-cpu->mem_accesses exact; an early exit (fault, code changed) gives back what
-did not run, so what the budget lost is exactly the instructions retired.
+Every segment (block) of compiled code takes its instructions from the budget
+(r14) as it starts and keeps cpu->mem_accesses exact; an early exit (fault,
+code changed) gives back what did not run, so what the budget lost is exactly
+the instructions retired; loops check stop requests where they jump back.
 """
 from __future__ import annotations
 
@@ -195,8 +206,8 @@ class _Asm:
 
 _PROLOGUE_SIZE: dict = {}  # (instructions, convention) -> bytes before the chain entry
 
-#: a region (level 2, inlining on): at most this many blocks and instructions
-REGION_BLOCKS, REGION_INSNS = 8, 96
+#: a region (inlining on): at most this many blocks and instructions, by level
+REGION_LIMITS = {2: (8, 96), 3: (16, 256)}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
 _MEM_NAMES = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
@@ -263,17 +274,18 @@ def closing_entry(ir_bytes: bytes) -> bytes:
     return end.tobytes()
 
 
-def _region(ir, pc: int, fetch) -> list:
+def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
     """The head block and the blocks it runs into by falling through or by a
     direct jump, decoded with fetch(pc) while they lie in the pages the head
     covers (a write there retires the head, and with it the whole region)."""
     segs = [_Seg(pc, ir, 0)]
+    max_blocks, max_insns = limits
     if fetch is None:
         return segs
     lo = pc >> 12
     hi = (pc + int(ir[-1]["pc_off"]) - 1) >> 12
     total = segs[0].k
-    while len(segs) < REGION_BLOCKS:
+    while len(segs) < max_blocks:
         seg = segs[-1]
         if seg.k < len(seg.ir) - 1 or seg.last == "jalr":
             break  # ends before an instruction without emitter, or at an indirect jump
@@ -287,7 +299,7 @@ def _region(ir, pc: int, fetch) -> list:
         if (nxt + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
             break
         nseg = _Seg(nxt, nir, total)
-        if nseg.k == 0 or total + nseg.k > REGION_INSNS:
+        if nseg.k == 0 or total + nseg.k > max_insns:
             break
         segs.append(nseg)
         total += nseg.k
@@ -307,7 +319,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     ``countdown``; at zero it clears the uint32 at ``tried`` (the block's
     jit_tried) and returns, for the dispatcher to compile the block again."""
     ir = _entries(ir_bytes)
-    segs = _region(ir, pc, fetch if level >= 2 else None)
+    segs = _region(ir, pc, fetch, REGION_LIMITS[level]) if level >= 2 else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
