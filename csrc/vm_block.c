@@ -158,6 +158,7 @@ vm_block_cache *vm_cache_new(void)
     }
     c->byte_limit = 256ull << 20;
     c->epoch = 1;
+    vm_cache_unchain(c);
     return c;
 }
 
@@ -196,6 +197,10 @@ static void unlink_exits(vm_block *b)
 
 void vm_cache_unchain(vm_block_cache *c)
 {
+    for (uint32_t i = 0; i < 2 * VM_TC_SIZE; i++) {
+        c->jit_tc[i].code = NULL;
+        c->jit_tc[i].pc = VM_TC_EMPTY;
+    }
     for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++)
         for (vm_block *b = c->by_pc[i]; b; b = b->hnext)
             unlink_exits(b);

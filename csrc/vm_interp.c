@@ -232,7 +232,13 @@ next_block:
                 cur_rm = frm;
             }
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                            cache->epoch, cur_rm, 0, npages};
+                            cache->epoch, cur_rm, 0, npages, cache->jit_tc};
+            if (b->jit_entry && b->jit_abi < 2 && !o->one_block) {
+                /* indirect jumps in compiled code find it here from now on */
+                vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
+                t->code = b->jit_entry;
+                t->pc = b->pc;
+            }
             b->exec_count++;
             pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm);
             cur_rm = rt.cur_rm;

@@ -36,6 +36,7 @@ typedef struct vm_jit_rt {
     int32_t cur_rm;      /* 48: the host FPU's rounding mode (the guest's frm on entry) */
     uint32_t exit_abi;   /* 52: register convention of the block that set exit_slot */
     uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
+    struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
 } vm_jit_rt;
 
 /* instructions compiled code may run before it returns to the dispatcher */

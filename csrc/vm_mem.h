@@ -60,11 +60,20 @@ typedef struct vm_block {
     uint32_t jit_tier;      /* times compiled (a tier-up compiles a hot block again) */
     int32_t tier_countdown; /* first-tier code counts its runs down here; at 0 it clears
                                jit_tried and returns, and the dispatcher compiles again */
+    uint32_t jit_deferred;  /* a compile was deferred (Hybrid's budget): offered again, it
+                               has proven hot */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 
 #define VM_HASH_BITS 16
 #define VM_PAGE_HASH_BITS 12
+
+/* compiled code's table for indirect jumps its link slot misses: pc -> chain
+ * entry, direct-mapped by (pc >> 1), one table per register convention */
+#define VM_TC_BITS 12
+#define VM_TC_SIZE (1u << VM_TC_BITS)
+#define VM_TC_EMPTY 1u /* no guest pc is odd */
+#define VM_TC_INDEX(pc) (((uint32_t)(pc) >> 1) & (VM_TC_SIZE - 1))
 
 typedef struct vm_block_cache {
     vm_block *by_pc[1u << VM_HASH_BITS];
@@ -78,6 +87,8 @@ typedef struct vm_block_cache {
     uint64_t blocks_built;
     uint64_t invalidations;
     struct vm_code_arena *code; /* the JIT's executable memory for these blocks, or NULL */
+    vm_chain jit_tc[2 * VM_TC_SIZE]; /* [abi * VM_TC_SIZE + VM_TC_INDEX(pc)], cleared
+                                        with the links */
 } vm_block_cache;
 
 typedef struct vm_mem vm_mem;

@@ -57,6 +57,7 @@ cdef extern from "vm_jit.h":
         void *exit_slot
         uint32_t exit_abi
         uint64_t npages
+        void *tc
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
@@ -69,6 +70,7 @@ cdef extern from "vm_jit.h":
 
 cdef extern from "vm_mem.h":
     enum: VM_CHAIN_SLOTS
+    enum: VM_TC_SIZE
     ctypedef struct vm_chain:
         void *code
         uint64_t pc
@@ -91,6 +93,7 @@ cdef extern from "vm_mem.h":
         uint32_t jit_abi
         uint32_t jit_tier
         int32_t tier_countdown
+        uint32_t jit_deferred
         vm_ir ir[1]
     ctypedef struct vm_block_cache:
         uint64_t n_blocks

@@ -407,6 +407,7 @@ def jit_layout():
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
+        "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
@@ -471,11 +472,14 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory, b.jit_tier,
-                                       <size_t>&b.tier_countdown, <size_t>&b.jit_tried)
+                                       <size_t>&b.tier_countdown, <size_t>&b.jit_tried,
+                                       b.jit_deferred)
+        b.jit_deferred = 0
         if res is None:
             return 0
         if isinstance(res, tuple) and res[0] == "later":  # deferred: offer it again after
-            if b.jit_code != NULL:                         # res[1] more runs
+            b.jit_deferred = 1                             # res[1] more runs
+            if b.jit_code != NULL:
                 b.jit_tried = 1
                 b.tier_countdown = res[1]
             else:

@@ -85,8 +85,8 @@ class HybridConfig:
     Compiling costs far more per instruction than interpreting it once, so a
     short program must not spend its time compiling: compile time is held to
     ``compile_budget`` (a fraction) of the run's time so far plus
-    ``compile_allowance`` seconds; a block that would go over is compiled later,
-    when it has stayed hot (another compile_threshold runs, or tier_up_threshold)."""
+    ``compile_allowance`` seconds; a block that would go over waits 16384 more
+    runs and is then compiled whatever the budget (so hot enough to pay for it)."""
 
     compile_threshold: int = 16
     tier_up_threshold: int = 1000

@@ -104,20 +104,24 @@ class JITCompiler(Interpreter):
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, memory=None,
-                   tier: int = 0, countdown: int = 0, tried: int = 0):
+                   tier: int = 0, countdown: int = 0, tried: int = 0, deferred: int = 0):
         """Code for the block at pc (the run loop's hook); with inlining on, the
         region goes on into blocks decoded from ``memory``. ``tier``: times the
         block was compiled before; ``countdown``/``tried``: addresses in its
-        vm_block that first-tier code counts down and, once hot, clears.
+        vm_block that first-tier code counts down and, once hot, clears;
+        ``deferred``: this block's compile was deferred before and it has run
+        DEFERRAL more times since: hot enough to pay for its compile.
         Returns x86.compile_ir's tuple and the countdown's start (0: none), or
         ("later", runs) (Hybrid, over its compile-time budget: the block stays
-        as it is and is offered again after that many more runs)."""
+        as it is and is offered again after that many more runs; then it is
+        compiled whatever the budget)."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
         if h is not None:
             ran = self._run_time + (time.perf_counter() - self._run_started)
-            if self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
+            if not deferred and \
+                    self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
                 self.stats["compiles_deferred"] += 1
                 return "later", DEFERRAL
             if tier == 0 and h.first_level < level and countdown:

@@ -573,6 +573,17 @@ class _Block:
             a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), cold)
             a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), cold)
         a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
+        if target is None:  # the slot missed: the table of compiled blocks by pc (jit_tc)
+            a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
+            unlinked = a.label()
+            tc = _L["chain_slot_size"] * _L["tc_size"] * self.abi
+            a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
+            a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
+            a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
+            a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
+            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
+            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
+            a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
                label=unlinked)
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), self.abi),
