@@ -129,12 +129,55 @@ bump:
 """
 
 
+# one function returning to many call sites, and a jump table (at CODE + 28):
+# indirect jumps whose link slot keeps missing (they go through the table of
+# compiled blocks)
+CALLS = """
+    li s1, 300
+again:
+    andi t0, s1, 3
+    slli t0, t0, 2
+    lui t1, 0x10
+    addi t1, t1, 28
+    add t1, t1, t0
+    jalr zero, 0(t1)
+table:
+    j case0
+    j case1
+    j case2
+    j case3
+case0:
+    jal ra, f
+    addi a1, a1, 1
+    j next
+case1:
+    jal ra, f
+    jal ra, f
+    j next
+case2:
+    addi a2, a2, 7
+    jal ra, f
+    j next
+case3:
+    jal ra, f
+    xor a3, a3, a0
+next:
+    addi s1, s1, -1
+    bnez s1, again
+    ebreak
+f:
+    addi a0, a0, 3
+    ret
+"""
+
+
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
-def test_regions_and_loops_count_exactly(engine, budget):
+@pytest.mark.parametrize("program", [NESTED, CALLS], ids=["nested", "calls"])
+def test_regions_and_loops_count_exactly(engine, budget, program):
     outs = []
     for name in ("interpreter", engine):
-        m, cpu = load(name, assemble(NESTED, CODE))
+        m, cpu = load(name, assemble(program, CODE))
         cpu.reg_write("s0", DATA)
         r = cpu.run(pc=CODE, max_instructions=budget)
         outs.append((r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses))
