@@ -373,6 +373,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
+    blk.emit_links()
     if blk.thunk_label is not None:
         _emit_thunk(blk)
     for label, data in blk.data:  # IR entries the helpers read, after the code
@@ -495,6 +496,7 @@ class _Block:
         self.data = []   # (label, IR entry bytes) placed after the code
         self.thunk_label = None  # the call into C helpers, when one is used
         self.countdown = self.tried = 0  # (first-tier code) addresses in its vm_block
+        self.links = {}  # "direct"/"indirect" -> label of the shared way out (emit_links)
 
     def thunk(self) -> int:
         if self.thunk_label is None:
@@ -562,33 +564,47 @@ class _Block:
             return
         slot = self.chain + _L["chain_slot_size"] * self.slots
         self.slots += 1
-        unlinked = a.label()
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), cold)
-        a.emit(X.create_branch(Code.JNE_REL32_64, self.std_epilogue), cold)
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), cold)
-        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), cold)
-        a.emit(X.create_branch(Code.JE_REL32_64, unlinked), cold)
-        if target is None:  # indirect: the slot is right only for the pc it was linked for
-            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), cold)
-            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), cold)
-        a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
-        if target is None:  # the slot missed: the table of compiled blocks by pc (jit_tc)
-            a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
+        kind = "direct" if target is not None else "indirect"
+        if kind not in self.links:
+            self.links[kind] = a.label()
+        a.emit(X.create_branch(Code.JMP_REL32_64, self.links[kind]), cold)
+
+    def emit_links(self):
+        """The region's ways out through a link slot (rcx; the target pc in rax),
+        shared by its exits: into the linked block's code, or (indirect jumps
+        the slot does not fit) a compiled block found in the cache's table, or
+        back to the dispatcher, which links the slot."""
+        a = self.a
+        for kind, label in self.links.items():
             unlinked = a.label()
-            tc = _L["chain_slot_size"] * _L["tc_size"] * self.abi
-            a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
-            a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
-            a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
-            a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
-            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
-            a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
-            a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
-               label=unlinked)
-        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), self.abi),
-               True)
-        a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), True)
+            a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), True,
+                   label=label)
+            a.emit(X.create_branch(Code.JNE_REL32_64, self.std_epilogue), True)
+            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
+            a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
+            a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
+            if kind == "indirect":  # the slot is right only for the pc it was linked for
+                a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
+                a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
+            a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
+            if kind == "indirect":  # the slot missed: the table of compiled blocks by pc
+                a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
+                unlinked = a.label()
+                tc = _L["chain_slot_size"] * _L["tc_size"] * self.abi
+                a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
+                a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
+                a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
+                a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])),
+                       True)
+                a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
+                a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
+                a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
+            a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX),
+                   True, label=unlinked)
+            a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]),
+                                    self.abi), True)
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), True)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
