@@ -240,7 +240,7 @@ next_block:
                 t->pc = b->pc;
             }
             b->exec_count++;
-            pc = ((vm_jit_fn)b->jit_code)(cpu, &rt, base, perm);
+            pc = vm_jit_enter[b->jit_abi](cpu, &rt, base, perm, b->jit_entry);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;

@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+vm_jit_enter_fn vm_jit_enter[2];
+
 /* rt->status after a slow-path access (the pc and counts are the code's business) */
 static void access_status(vm_jit_rt *rt, int r)
 {

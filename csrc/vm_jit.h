@@ -42,7 +42,13 @@ typedef struct vm_jit_rt {
 /* instructions compiled code may run before it returns to the dispatcher */
 #define VM_JIT_SLICE (1ull << 22)
 
-typedef uint64_t (*vm_jit_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm);
+/* Compiled code is entered through a stub per register convention (abi), which
+ * saves the host's registers, sets up the fixed ones and jumps to `entry` (a
+ * block's chain entry); it returns the guest pc to go on at. The stubs are
+ * generated with the rest of the code (vm_engine/jit/x86.py) and registered once. */
+typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
+                                    const uint8_t *perm, void *entry);
+extern vm_jit_enter_fn vm_jit_enter[2];
 
 /* slow paths for compiled loads and stores (fast paths are inline) */
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size);

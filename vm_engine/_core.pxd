@@ -67,6 +67,9 @@ cdef extern from "vm_jit.h":
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
+    ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
+                                         const uint8_t *perm, void *entry)
+    vm_jit_enter_fn vm_jit_enter[2]
 
 cdef extern from "vm_mem.h":
     enum: VM_CHAIN_SLOTS

@@ -415,6 +415,13 @@ def jit_layout():
     }
 
 
+def set_jit_enter(int abi, size_t address):
+    """Registers the stub that enters compiled code of register convention abi."""
+    if abi not in (0, 1) or address == 0:
+        raise ValueError("bad compiled-code entry stub")
+    vm_jit_enter[abi] = <vm_jit_enter_fn>address
+
+
 cdef class CodeArena:
     """Executable memory for compiled blocks (W^X: RW while written, then RX)."""
     cdef vm_code_arena arena
@@ -619,10 +626,11 @@ cdef class CpuCore:
                                    view.shape[0] // sizeof(vm_ir), block_pc, &why)
             if blk == NULL:
                 raise ValueError(f"bad IR block: {why.decode()}")
-            if jit is not None:  # (address, instructions covered, memory ops among them)
-                blk.jit_code = <void *><size_t>jit[0]
+            if jit is not None:  # (entry address, instructions covered, memory ops, abi)
+                blk.jit_code = blk.jit_entry = <void *><size_t>jit[0]
                 blk.jit_len = jit[1]
                 blk.jit_mem = jit[2]
+                blk.jit_abi = jit[3]
             opts.one_block = blk
             self.cpu.pc = block_pc
         if memory.mem.all_callback:

@@ -47,6 +47,7 @@ class CompiledBlock:
     n_mem: int
     compile_time: float
     data_size: int = 0  # bytes of IR entries (read by helper calls) at the end of the code
+    abi: int = 0        # its register convention (which entry stub runs it)
 
     def listing(self) -> str:
         """Guest instructions beside the host code."""
@@ -181,7 +182,7 @@ class JITCompiler(Interpreter):
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
-        code, covered, n_mem, data_size = res[0], res[1], res[2], res[5]
+        code, covered, n_mem, abi, data_size = res[0], res[1], res[2], res[4], res[5]
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
         address = self._arena.install(code)
@@ -191,13 +192,14 @@ class JITCompiler(Interpreter):
             address = self._arena.install(code)
             if address is None:
                 raise VmError(f"a {len(code)}-byte block does not fit in code_cache_size")
-        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed, data_size)
+        return CompiledBlock(block, pc, code, address, covered, n_mem, elapsed, data_size, abi)
 
     def execute_compiled(self, compiled: CompiledBlock, mmu=None) -> ExecResult:
         """Runs a compiled block once from its start pc (a taken branch ends it;
         instructions past the compiled part, if any, run interpreted)."""
         memory = self._memory(mmu)
-        jit = (compiled.address, compiled.covered, compiled.n_mem) if compiled.covered else None
+        jit = (compiled.address, compiled.covered, compiled.n_mem, compiled.abi) \
+            if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),
                              block_pc=compiled.start_pc, jit=jit)
 

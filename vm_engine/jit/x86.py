@@ -197,14 +197,43 @@ class _Asm:
         enc.add_many(self.hot + self.cold)
         return enc.encode(0)
 
-    def offset_of(self, n: int) -> int:
-        """Bytes taken by the first n hot instructions (straight-line code)."""
-        head = BlockEncoder(64)
-        head.add_many(self.hot[:n])
-        return len(head.encode(0)) if n else 0
 
 
-_PROLOGUE_SIZE: dict = {}  # (instructions, convention) -> bytes before the chain entry
+_STUBS: dict = {}  # "ret" -> address of the shared return stub (and the arena holding it)
+
+
+def _stubs() -> dict:
+    """The code every compiled block shares, installed once per process: entry
+    stubs per register convention (registered with the dispatcher: they save
+    the host's callee-saved registers, set up the fixed ones, load the
+    convention's guest registers and jump to the block's chain entry, the
+    fifth argument) and the return stub (budget back to rt, registers
+    restored, return; the guest pc to go on at is in rax)."""
+    if _STUBS:
+        return _STUBS
+    arena = _core.CodeArena(_core.PAGE_SIZE)
+    for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
+        a = _Asm()
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.R8))  # (r8 holds a guest register)
+        for r in _SAVED:
+            a.emit(X.create_reg(Code.PUSH_R64, r))
+        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
+        for dst, src in zip((CPU, RT, BASE, PERM), (R.RDI, R.RSI, R.RDX, R.RCX)):
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
+        for insn in _moves(std, {}):
+            a.emit(insn)
+        a.emit(X.create_reg(Code.JMP_RM64, R.RAX))
+        _core.set_jit_enter(abi, arena.install(a.encode()))
+    a = _Asm()
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET))
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8))
+    for r in reversed(_SAVED):
+        a.emit(X.create_reg(Code.POP_R64, r))
+    a.emit(X.create(Code.RETNQ))
+    _STUBS.update(ret=arena.install(a.encode()), arena=arena)
+    return _STUBS
+
 
 #: a region (inlining on): at most this many blocks and instructions, by level
 REGION_LIMITS = {2: (8, 96), 3: (16, 256)}
@@ -341,38 +370,27 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
     blk.countdown, blk.tried = countdown, tried
-    for r in _SAVED:
-        a.emit(X.create_reg(Code.PUSH_R64, r))
-    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
-    for dst, src in zip((CPU, RT, BASE, PERM), (R.RDI, R.RSI, R.RDX, R.RCX)):
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
-    for insn in _moves(blk.std, {}):  # (level 2) the convention's registers, as a chained block gets them
-        a.emit(insn)
-    # the chain entry: this region's registers in place of the convention's (the
-    # prologue before it depends only on the convention: its size is cached)
-    key = (len(a.hot), bool(blk.std))
-    if key not in _PROLOGUE_SIZE:
-        _PROLOGUE_SIZE[key] = a.offset_of(len(a.hot))
-    entry_offset = _PROLOGUE_SIZE[key]
+    # the chain entry (where the entry stub jumps too): this region's registers
+    # in place of the convention's
     a.bind(blk.entry)
     for insn in _moves(blk.alloc, blk.std):
         a.emit(insn)
     for n, seg in enumerate(segs):
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
-    # the epilogues: from the region's own registers, or from the convention's
-    ret = a.label()
+    # the epilogues: from the region's own registers, or from the convention's,
+    # then the shared return stub
+    ret = _stubs()["ret"]
     if blk.alloc != blk.std:
-        for k, insn in enumerate(blk.spill(blk.alloc) + [X.create_branch(Code.JMP_REL32_64, ret)]):
-            a.emit(insn, label=blk.epilogue if k == 0 else None)
+        a.bind(blk.epilogue)
+        for insn in blk.spill(blk.alloc):
+            a.emit(insn)
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
+        a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
     a.bind(blk.std_epilogue)
     for insn in blk.spill(blk.std):
         a.emit(insn)
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), label=ret)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8))
-    for r in reversed(_SAVED):
-        a.emit(X.create_reg(Code.POP_R64, r))
-    a.emit(X.create(Code.RETNQ))
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
+    a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
     blk.emit_links()
     if blk.thunk_label is not None:
         _emit_thunk(blk)
@@ -382,7 +400,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     code = a.encode()
     guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
              for seg in segs for j in range(seg.k)]
-    return (code, head.k, sum(blk.mem_ops[:head.k]), entry_offset, blk.abi,
+    return (code, head.k, sum(blk.mem_ops[:head.k]), 0, blk.abi,
             IR_DTYPE.itemsize * len(blk.data), guest)
 
 
