@@ -141,6 +141,9 @@ class JITCompiler(Interpreter):
         self.stats["code_bytes"] += len(res[0])
         if self.dump_file is not None:
             self._dump(ir_bytes, pc, res, x86, level)
+        # compiling holds the GIL: let other threads (an event loop, other guests) in
+        # between compiles, or a burst of them starves everyone else
+        time.sleep(0)
         return res + (start,)
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:

@@ -100,9 +100,10 @@ class Machine:
     ExecutionError (its signal handlers are not called). ``strace = True``
     prints each system call to stderr (or to ``strace_file``).
 
-    Executors: only the interpreter exists yet. ExecutorType.JIT warns
-    (RuntimeWarning) and interprets; ExecutorType.Hybrid, the default, interprets
-    silently (it is the interpreting tier of the hybrid engine).
+    Executors: ExecutorType.Interpreter; ExecutorType.JIT (every block compiled
+    on first execution); ExecutorType.Hybrid, the default (hot code compiled in
+    tiers: HybridConfig). Off x86-64 Linux, JIT (with a RuntimeWarning) and
+    Hybrid interpret.
     """
 
     def __init__(self, mmu, aspace: AddressSpace, cpu, kernel: Kernel, program: LoadedProgram,

@@ -26,6 +26,7 @@ import select
 import stat as S
 import struct
 import sys
+import threading
 import time
 from types import SimpleNamespace
 
@@ -202,6 +203,8 @@ def s64(x: int) -> int:
     x &= MASK64
     return x - (1 << 64) if x >> 63 else x
 
+
+_UMASK_LOCK = threading.Lock()
 
 class Errno(Exception):
     """Raised inside a handler: the syscall returns -code."""
@@ -821,11 +824,13 @@ class Kernel:
         return host
 
     def _with_umask(self, fn, *args, **kwargs):
-        old = os.umask(self.umask)
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            os.umask(old)
+        # the umask is the host process's: guests creating files at once take turns
+        with _UMASK_LOCK:
+            old = os.umask(self.umask)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                os.umask(old)
 
     # -- dispatch ----------------------------------------------------------------------
     def syscall(self) -> None:
