@@ -184,6 +184,39 @@ def test_regions_and_loops_count_exactly(engine, budget, program):
     assert outs[0] == outs[1]
 
 
+FOLDED = ["addi", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw",
+          "sraiw", "add", "sub", "xor", "or", "and", "addw", "subw"]
+
+
+@pytest.mark.parametrize("value", [0, 1, -1, 0x7FFFFFFF, -0x80000000, 0x123456789ABCDEF0,
+                                   -0x7654321, 0x80000000])
+def test_constant_folding_matches_the_interpreter(value):
+    """Level 2 folds operations on registers known to hold constants (li/lui/
+    auipc and what follows from them): every foldable operation, folded and not."""
+    lines = [f"li s2, {value}", "li s3, -5"]
+    for k, op in enumerate(FOLDED):
+        rd = 5 + k % 3  # t0-t2: results feed later operations (folded again)
+        if op in _RR_OPS:
+            lines.append(f"{op} x{rd}, s2, s3")
+        else:
+            imm = 13 if "sl" in op or "sr" in op else -7
+            lines.append(f"{op} x{rd}, s2, {imm}")
+        lines.append(f"add s2, s2, x{rd}")   # s2 stays known
+        lines.append(f"xor a{k % 8}, a{k % 8}, s2")
+    lines.append("add s4, s2, a0")          # a0 was not known: not folded
+    lines.append("ebreak")
+    code = assemble("\n".join(lines), CODE)
+    outs = []
+    for name in ("interpreter", "jit-L2", "jit-L3"):
+        m, cpu = load(name, code)
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        outs.append((cpu.regs, cpu.instret))
+    assert outs[0] == outs[1] == outs[2]
+
+
+_RR_OPS = {"add", "sub", "xor", "or", "and", "addw", "subw"}
+
+
 def test_hybrid_interprets_cold_code_and_tiers_up_hot_code():
     from vm_engine import HybridConfig
     m, ref = load("interpreter", assemble(NESTED, CODE))

@@ -370,6 +370,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
     blk.countdown, blk.tried = countdown, tried
+    blk.fold = level >= 2
     # the chain entry (where the entry stub jumps too): this region's registers
     # in place of the convention's
     a.bind(blk.entry)
@@ -432,10 +433,24 @@ def _emit_seg(blk, seg: _Seg, following):
     if n_mem:
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), n_mem))
     end = None
+    blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
-        end = _emit(blk, _NAME[int(e["op"])], e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
+        name = _NAME[int(e["op"])]
+        value = _fold(blk, name, e) if blk.fold else None
+        if value is not None:  # constant folding: the result is known at compile time
+            _set_const(blk, e["rd"], value)
+            end = None
+        else:
+            end = _emit(blk, name, e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
+        if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
+            if value is None and name in ("lui", "auipc"):
+                value = e["imm"] & _MASK
+            if value is None:
+                blk.consts.pop(e["rd"], None)
+            else:
+                blk.consts[e["rd"]] = value
     if end is None:  # fell off the end, or stopped before an instruction without emitter
         blk.goto(seg.end_pc(), following)
     elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
@@ -515,6 +530,8 @@ class _Block:
         self.thunk_label = None  # the call into C helpers, when one is used
         self.countdown = self.tried = 0  # (first-tier code) addresses in its vm_block
         self.links = {}  # "direct"/"indirect" -> label of the shared way out (emit_links)
+        self.fold = False  # (level 2) constant folding
+        self.consts = {}   # guest register -> value known at this point of the segment
 
     def thunk(self) -> int:
         if self.thunk_label is None:
@@ -960,7 +977,56 @@ def _sext32(blk, rd: int):
     _store(blk, rd, dst)
 
 
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _signed(value: int, bits: int = 64) -> int:
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def _sext(value: int, bits: int) -> int:
+    """The low `bits` of value sign-extended, as a 64-bit pattern."""
+    return _signed(value, bits) & _MASK
+
+
+#: integer operations constant folding evaluates: (a, b) -> result (b: rs2 or imm)
+_FOLD = {
+    "addi": lambda a, b: a + b, "xori": lambda a, b: a ^ b, "ori": lambda a, b: a | b,
+    "andi": lambda a, b: a & b, "addiw": lambda a, b: _sext(a + b, 32),
+    "slli": lambda a, b: a << (b & 63), "srli": lambda a, b: a >> (b & 63),
+    "srai": lambda a, b: _signed(a) >> (b & 63),
+    "slliw": lambda a, b: _sext(a << (b & 31), 32),
+    "srliw": lambda a, b: _sext((a & 0xFFFFFFFF) >> (b & 31), 32),
+    "sraiw": lambda a, b: _sext(_signed(a, 32) >> (b & 31), 32),
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "xor": lambda a, b: a ^ b,
+    "or": lambda a, b: a | b, "and": lambda a, b: a & b,
+    "addw": lambda a, b: _sext(a + b, 32), "subw": lambda a, b: _sext(a - b, 32),
+}
+_FOLD_RR = {"add", "sub", "xor", "or", "and", "addw", "subw"}
+
+
+def _fold(blk, name: str, e):
+    """The result of instruction e when its operands are known constants, else None."""
+    fn = _FOLD.get(name)
+    if fn is None or e["rd"] == 32:
+        return None
+    consts = blk.consts
+    a = 0 if e["rs1"] == 0 else consts.get(e["rs1"])
+    if a is None:
+        return None
+    if name in _FOLD_RR:
+        b = 0 if e["rs2"] == 0 else consts.get(e["rs2"])
+        if b is None:
+            return None
+    else:
+        b = e["imm"]
+    return fn(a, b) & _MASK
+
+
 def _set_const(blk, rd: int, value: int, scratch=R.RAX):
+    if rd == 32:
+        return  # x0: nothing to write
     value &= 0xFFFFFFFFFFFFFFFF
     signed = value - (1 << 64) if value >> 63 else value
     host = blk.alloc.get(rd)
@@ -1044,6 +1110,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         if code64:
             if rs2 == 0 and name in ("add", "sub", "or", "xor"):
                 _move(blk, rd, rs1)
+            elif rs1 == 0 and name in ("add", "or", "xor"):
+                _move(blk, rd, rs2)
             else:
                 dst = _dest(blk, rd, avoid=rs2)
                 _load(blk, dst, rs1)
