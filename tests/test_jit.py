@@ -66,10 +66,13 @@ print("\\n".join(line.split()[1] for line in open("/proc/self/maps")))
 """
 
 
-def test_code_memory_is_never_writable_and_executable():
-    # in a process of its own: other libraries (Unicorn, the oracle) map RWX pages
-    out = subprocess.run([sys.executable, "-c", W_XOR_X], capture_output=True, text=True,
-                         check=True).stdout.split()
+def test_code_memory_is_never_writable_and_executable(tmp_path):
+    # in a process of its own: other libraries (Unicorn, the oracle) map RWX pages;
+    # (run from elsewhere: the checkout's vm_engine/ must not shadow the installed one)
+    proc = subprocess.run([sys.executable, "-c", W_XOR_X], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.split()
     assert out and not [p for p in out if "w" in p and "x" in p]
 
 
