@@ -12,7 +12,8 @@ import time
 import pytest
 
 from vm_engine import (AsyncExecutionContext, ConcurrentUseError, ExecStatus, ExecutionError,
-                       FaultKind, FlatMMU, Instruction, Interpreter, IRBlock, assemble)
+                       FaultKind, FlatMMU, HybridConfig, Instruction, Interpreter, IRBlock,
+                       assemble)
 from vm_engine.async_context import LoopStallMonitor
 from vm_engine.linux import Machine
 
@@ -76,7 +77,7 @@ def test_execute_async_block(engine):
                      Instruction.from_asm("sd a1, 8(a0)")], start_pc=0x1000)
 
     async def main():
-        with AsyncExecutionContext(engine) as ctx:
+        with AsyncExecutionContext(engine, hybrid_config=HybridConfig(compile_threshold=16)) as ctx:
             ctx.cpu.reg_write("a0", 0x2000)
             r = await ctx.execute_async(block, mmu)
             assert r.status is ExecStatus.Ok and r.next_pc == 0x100C

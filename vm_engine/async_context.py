@@ -34,7 +34,7 @@ import sys
 import time
 
 from .ir import IRBlock
-from .types import ExecResult, ExecStatus, ExecutorType, JITConfig
+from .types import ExecResult, ExecStatus, ExecutorType, HybridConfig, JITConfig
 
 #: seconds between stop requests while waiting for a stopped worker to return
 STOP_POLL = 0.001
@@ -53,8 +53,8 @@ class AsyncExecutionContext:
     - ``await ctx.run_async(machine, max_instructions=None, timeout=None)``
       runs a Linux program (``vm_engine.linux.Machine``) like ``machine.run``.
       The machine runs on its own engine, chosen when it was loaded;
-      ``ctx.load_elf(path, ...)`` loads one with the context's executor_type and
-      jit_config. Many machines can be awaited at once (``asyncio.gather``):
+      ``ctx.load_elf(path, ...)`` loads one with the context's executor_type,
+      jit_config and hybrid_config. Many machines can be awaited at once (``asyncio.gather``):
       each runs in its own worker thread.
 
     Guest faults raise ExecutionError in the awaiting coroutine. Cancelling
@@ -67,13 +67,15 @@ class AsyncExecutionContext:
     MAX_CACHED_BLOCKS = 4096
 
     def __init__(self, executor_type: ExecutorType | str = ExecutorType.Hybrid,
-                 jit_config: JITConfig | None = None, *, max_workers: int | None = None):
+                 jit_config: JITConfig | None = None, *, max_workers: int | None = None,
+                 hybrid_config: HybridConfig | None = None):
         from .linux.machine import _executor, make_cpu
         if max_workers is not None and max_workers < 1:
             raise ValueError("max_workers must be >= 1 (or None: no limit)")
         self.executor_type = _executor(executor_type)
         self.jit_config = jit_config
-        self.cpu = make_cpu(self.executor_type, jit_config, None)
+        self.hybrid_config = hybrid_config
+        self.cpu = make_cpu(self.executor_type, jit_config, None, hybrid_config)
         _load_code_generator(self.cpu)
         self.max_workers = max_workers
         self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -114,9 +116,10 @@ class AsyncExecutionContext:
         return await self._call(lambda: machine.run(max_instructions), machine.stop, timeout)
 
     def load_elf(self, path, **kwargs):
-        """``Machine.load_elf(path, **kwargs)`` with the context's executor_type
-        and jit_config."""
+        """``Machine.load_elf(path, **kwargs)`` with the context's executor_type,
+        jit_config and hybrid_config."""
         from .linux.machine import Machine
+        kwargs.setdefault("hybrid_config", self.hybrid_config)
         return Machine.load_elf(path, executor=self.executor_type, jit_config=self.jit_config,
                                 **kwargs)
 

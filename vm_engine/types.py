@@ -88,7 +88,7 @@ class HybridConfig:
     ``compile_allowance`` seconds; a block that would go over waits 16384 more
     runs and is then compiled whatever the budget (so hot enough to pay for it)."""
 
-    compile_threshold: int = 16
+    compile_threshold: int = 1000
     tier_up_threshold: int = 1000
     first_level: int = 1
     compile_budget: float = 0.2
