@@ -56,12 +56,18 @@ _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.RSI: R.ESI, R.R
 ABI_MEMORY, ABI_REG_MAP = 0, 1
 
 
+# (operands are made once: iced-x86 copies them into each instruction)
+_XREGS = [M(CPU, displ=_L["cpu_x"] + 8 * i) for i in range(33)]
+_FREGS = [M(CPU, displ=_L["cpu_f"] + 8 * i) for i in range(32)]
+
+
 def xreg(i: int) -> M:
-    return M(CPU, displ=_L["cpu_x"] + 8 * int(i))
+    """Guest integer register i in the cpu struct (32: the sink for writes to x0)."""
+    return _XREGS[i]
 
 
 def freg(i: int) -> M:
-    return M(CPU, displ=_L["cpu_f"] + 8 * int(i))
+    return _FREGS[i]
 
 
 def _op(code, dst, operand):
