@@ -15,7 +15,7 @@ import threading
 import pytest
 
 import vm_engine
-from vm_engine import ExecStatus, ExecutionError, FaultKind
+from vm_engine import ExecStatus, ExecutionError, FaultKind, HybridConfig
 from vm_engine.linux import ElfError, Kernel, LinuxError, Machine, read_elf, read_stack
 from vm_engine.linux import elf as elfmod
 from vm_engine.linux import syscalls as sc
@@ -803,12 +803,20 @@ def _skip_unrunnable(case):
         pytest.skip(f"{case.name} is dynamically linked: needs the riscv64 sysroot")
 
 
-@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
+#: Hybrid with tiny thresholds: short test programs go through every tier
+#: (interpreted, first-tier code, tier-ups) instead of staying interpreted
+EAGER_HYBRID = HybridConfig(compile_threshold=2, tier_up_threshold=8)
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid", "hybrid-eager"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_program_matches_recorded_output(case, executor, tmp_path):
     _skip_unrunnable(case)
     want_out, want_code, want_err = expected(case)
-    m, r, out, err = run_case(case, tmp_path, executor)
+    kw = {}
+    if executor == "hybrid-eager":
+        executor, kw = "hybrid", {"hybrid_config": EAGER_HYBRID}
+    m, r, out, err = run_case(case, tmp_path, executor, **kw)
     assert r.status is ExecStatus.Exit
     assert out == want_out
     assert r.exit_code == want_code == m.exit_code
