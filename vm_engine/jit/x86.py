@@ -40,7 +40,6 @@ from ..isa.table import BY_INDEX, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
 PERM_R, PERM_W, PAGE_CODE = 1, 2, 8
-OP = {spec.name: spec.index for spec in BY_INDEX.values()}
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
 # rbx: cpu, r15: rt, r12: guest memory base, r13: page permissions,
