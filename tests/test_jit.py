@@ -288,6 +288,37 @@ def test_jumps_and_links_above_two_gib(level):
     assert jit.reg_read("ra") == base + 4 and jit.pc == base + 8
 
 
+def test_compiled_code_is_shared_by_engines_running_the_same_code():
+    """The second engine finds every region compiled already (the code is the
+    same bytes whatever the block, VM or run: it reaches its vm_block through
+    the pointer the installer writes), and computes the same."""
+    from vm_engine.jit import x86
+    x86.CODE_CACHE.clear()
+    outs = []
+    for _ in range(2):
+        m, jit = load("jit-L2", assemble(CALLS, CODE))
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        outs.append((jit.regs, jit.instret, jit.memory_accesses))
+        reused, compiled = jit.stats["code_reused"], jit.stats["blocks_compiled"]
+    assert outs[0] == outs[1] and compiled > 0 and reused == compiled
+
+
+def test_a_full_code_cache_starts_again_and_stays_correct(monkeypatch):
+    from vm_engine.jit import x86
+    monkeypatch.setattr(x86, "CODE_CACHE_LIMIT", 2000)  # a region or two
+    x86.CODE_CACHE.clear()
+    m, ref = load("interpreter", assemble(NESTED, CODE))
+    ref.reg_write("s0", DATA)
+    ref.run(pc=CODE)
+    for _ in range(2):
+        m, jit = load("jit-L2", assemble(NESTED, CODE))
+        jit.reg_write("s0", DATA)
+        jit.run(pc=CODE)
+        assert jit.regs == ref.regs and jit.instret == ref.instret
+        assert x86.CODE_CACHE.bytes <= 2000 or len(x86.CODE_CACHE) == 1
+    x86.CODE_CACHE.clear()
+
+
 def test_stop_request_reaches_chained_code():
     m, jit = load("jit-L2", assemble("l:\naddi a0, a0, 1\nj l\n", CODE))
     r = jit.run(pc=CODE, timeout=0.2)

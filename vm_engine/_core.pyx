@@ -398,7 +398,8 @@ def jit_layout():
     """Offsets compiled code relies on: cpu registers, vm_jit_rt fields, helpers."""
     cdef vm_cpu c
     cdef vm_jit_rt rt
-    cdef size_t cb = <size_t>&c, rb = <size_t>&rt
+    cdef vm_block blk
+    cdef size_t cb = <size_t>&c, rb = <size_t>&rt, bb = <size_t>&blk
     return {
         "cpu_x": <size_t>&c.x[0] - cb, "cpu_f": <size_t>&c.f[0] - cb,
         "cpu_instret": <size_t>&c.instret - cb, "cpu_mem": <size_t>&c.mem_accesses - cb,
@@ -411,6 +412,9 @@ def jit_layout():
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
+        "block_chain": <size_t>&blk.chain[0] - bb,
+        "block_countdown": <size_t>&blk.tier_countdown - bb,
+        "block_tried": <size_t>&blk.jit_tried - bb,
         "chain_slot_size": sizeof(vm_chain),
     }
 
@@ -478,9 +482,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef int64_t wait
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc, <size_t>&b.chain[0], hook.memory, b.jit_tier,
-                                       <size_t>&b.tier_countdown, <size_t>&b.jit_tried,
-                                       b.jit_deferred)
+        res = hook.compiler.compile_ir(ir, b.pc, hook.memory, b.jit_tier, b.jit_deferred)
         b.jit_deferred = 0
         if res is None:
             return 0
@@ -495,6 +497,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
                 b.exec_count = <uint64_t>(<int64_t>hook.compiler.compile_threshold - wait)
             return 0
         code, covered, n_mem, entry, abi = res[:5]
+        code = hook.compiler.install_for(code, <size_t>b)  # the code's pointer to its block
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again

@@ -124,6 +124,9 @@ class EngineRunner(Runner):
         from ..types import ExecStatus, JITConfig
         out, err = bytearray(), bytearray()
         config = None if self.level is None else JITConfig(optimization_level=self.level)
+        if self.level is not None:  # every run compiles from scratch, as qemu's runs do
+            from ..jit import x86    # (not from the process's cache of compiled code)
+            x86.CODE_CACHE.clear()
         t0 = time.perf_counter()
         try:
             m = Machine.load_elf(program.elf, argv=program.argv, executor=self.engine,

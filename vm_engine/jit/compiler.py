@@ -91,6 +91,7 @@ class JITCompiler(Interpreter):
         self.compile_threshold = compile_threshold
         self.stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
                       "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
+                      "code_reused": 0,
                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
                       "blocks_interpreted": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
@@ -104,14 +105,14 @@ class JITCompiler(Interpreter):
             self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int, chain_addr: int = 0, memory=None,
-                   tier: int = 0, countdown: int = 0, tried: int = 0, deferred: int = 0):
-        """Code for the block at pc (the run loop's hook); with inlining on, the
-        region goes on into blocks decoded from ``memory``. ``tier``: times the
-        block was compiled before; ``countdown``/``tried``: addresses in its
-        vm_block that first-tier code counts down and, once hot, clears;
-        ``deferred``: this block's compile was deferred before and it has run
-        DEFERRAL more times since: hot enough to pay for its compile.
+    def compile_ir(self, ir_bytes: bytes, pc: int, memory=None, tier: int = 0,
+                   deferred: int = 0):
+        """Code for the block at pc (the run loop's hook, which links it to the
+        block's vm_block with install_for); with inlining on, the region goes on
+        into blocks decoded from ``memory``. ``tier``: times the block was
+        compiled before; ``deferred``: this block's compile was deferred before
+        and it has run DEFERRAL more times since: hot enough to pay for its
+        compile.
         Returns x86.compile_ir's tuple and the countdown's start (0: none), or
         ("later", runs) (Hybrid, over its compile-time budget: the block stays
         as it is and is offered again after that many more runs; then it is
@@ -125,15 +126,16 @@ class JITCompiler(Interpreter):
                     self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
                 self.stats["compiles_deferred"] += 1
                 return "later", DEFERRAL
-            if tier == 0 and h.first_level < level and countdown:
+            if tier == 0 and h.first_level < level:
                 level, start = h.first_level, h.tier_up_threshold
         if tier > 0:
             self.stats["tier_ups"] += 1
         fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir_bytes, pc, level, chain_addr, fetch,
-                             countdown if start else 0, tried if start else 0)
+        hits = x86.CODE_CACHE.hits
+        res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start))
         self.stats["compile_time"] += time.perf_counter() - t0
+        self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:
             return None
         self.stats["blocks_compiled"] += 1
@@ -145,6 +147,11 @@ class JITCompiler(Interpreter):
         # between compiles, or a burst of them starves everyone else
         time.sleep(0)
         return res + (start,)
+
+    @staticmethod
+    def install_for(code: bytes, block_addr: int) -> bytes:
+        from . import x86
+        return x86.install_for(code, block_addr)
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res[0], res[1], res[5], res[6]

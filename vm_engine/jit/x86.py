@@ -340,26 +340,69 @@ def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
     return segs
 
 
-def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fetch=None,
-               countdown: int = 0, tried: int = 0):
+def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
+               countdown: bool = False):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry): (code, instructions of the block covered, memory ops among
-    them, offset of the chain entry, register convention, bytes of IR data at
-    the end of the code, [(pc, raw) of every guest instruction compiled]), or
-    None when its first instruction has no emitter. ``chain_addr`` is the address of the
-    block's link slots (0: no chaining); ``fetch(pc)`` decodes the guest block
-    at pc (level 2: the region goes on into the blocks the head leads to).
-    First-tier code (Hybrid) counts its runs down in the int32 at address
-    ``countdown``; at zero it clears the uint32 at ``tried`` (the block's
-    jit_tried) and returns, for the dispatcher to compile the block again."""
+    them, offset of the chain entry, register convention, bytes of data at the
+    end of the code, [(pc, raw) of every guest instruction compiled]), or None
+    when its first instruction has no emitter. ``chained``: the code links to
+    other blocks through its vm_block's slots (level 1 and up); ``fetch(pc)``
+    decodes the guest block at pc (level 2: the region goes on into the
+    blocks the head leads to). First-tier code (``countdown``, Hybrid) counts
+    its runs down in its vm_block's tier_countdown; at zero it clears the
+    block's jit_tried and returns, for the dispatcher to compile it again.
+
+    The code refers to its vm_block only through the pointer in its last 8
+    bytes, which the installer writes (install_for): so the same guest code
+    compiles to the same bytes for any block, VM or run, and is compiled once
+    per process (CODE_CACHE)."""
     ir = _entries(ir_bytes)
     segs = _region(ir, pc, fetch, REGION_LIMITS[level]) if level >= 2 else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
+    chained = chained and level >= 1
+    key = (level, chained, countdown,
+           tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
+    hit = CODE_CACHE.get(key)
+    if hit is not None:
+        CODE_CACHE.hits += 1
+        return hit
+    res = _compile_region(segs, pc, level, chained, countdown)
+    if CODE_CACHE.bytes + len(res[0]) > CODE_CACHE_LIMIT:
+        CODE_CACHE.clear()
+    CODE_CACHE[key] = res
+    CODE_CACHE.bytes += len(res[0])
+    return res
+
+
+class _CodeCache(dict):
+    """Compiled regions by guest code (and level, linking, tier), shared by every
+    engine in the process: a guest program run again, or in many VMs, is
+    compiled once."""
+    bytes = 0  # of code held
+    hits = 0   # compiles answered from the cache
+
+    def clear(self):
+        super().clear()
+        self.bytes = 0
+
+
+CODE_CACHE = _CodeCache()
+CODE_CACHE_LIMIT = 64 << 20  # bytes of code kept; past it the cache starts again
+
+
+def install_for(code: bytes, block_addr: int) -> bytes:
+    """The code with its vm_block pointer (its last 8 bytes) filled in."""
+    return code[:-8] + block_addr.to_bytes(8, "little")
+
+
+def _compile_region(segs, pc: int, level: int, chained: bool, countdown: bool):
+    head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, pc, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries],
-                 chain_addr if level >= 1 else 0)
+                 chained)
     starts = {seg.pc for seg in segs}
     # a region whose branches or jumps lead back into itself keeps its loop in host code
     blk.loop = level >= 1 and any(t in starts for seg in segs for t in seg.targets()[:1])
@@ -374,7 +417,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
         seg.label = blk.head if seg is head else a.label()
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
-    blk.countdown, blk.tried = countdown, tried
+    blk.countdown = countdown
     blk.fold = level >= 2
     # the chain entry (where the entry stub jumps too): this region's registers
     # in place of the convention's
@@ -403,11 +446,13 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chain_addr: int = 0, fe
     for label, data in blk.data:  # IR entries the helpers read, after the code
         a.emit(X.create_declare_byte(data[:16]), True, label=label)
         a.emit(X.create_declare_byte(data[16:]), True)
+    # last: the pointer to this code's vm_block (install_for writes it)
+    a.emit(X.create_declare_byte(bytes(8)), True, label=blk.block_slot)
     code = a.encode()
     guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
              for seg in segs for j in range(seg.k)]
     return (code, head.k, sum(blk.mem_ops[:head.k]), 0, blk.abi,
-            IR_DTYPE.itemsize * len(blk.data), guest)
+            IR_DTYPE.itemsize * len(blk.data) + 8, guest)
 
 
 def _emit_seg(blk, seg: _Seg, following):
@@ -423,13 +468,13 @@ def _emit_seg(blk, seg: _Seg, following):
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
         tier_up = a.label()
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, blk.countdown))
-        a.emit(X.create_mem_i32(Code.SUB_RM32_IMM8, M(R.RCX), 1))
+        a.emit(blk.load_block())
+        a.emit(X.create_mem_i32(Code.SUB_RM32_IMM8, M(R.RCX, displ=_L["block_countdown"]), 1))
         a.emit(X.create_branch(Code.JE_REL32_64, tier_up))
-        for k, insn in enumerate([X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, blk.tried),
-                                  X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RCX), 0),
-                                  X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc),
-                                  X.create_branch(Code.JMP_REL32_64, blk.epilogue)]):
+        for k, insn in enumerate([
+                X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RCX, displ=_L["block_tried"]), 0),
+                X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc),
+                X.create_branch(Code.JMP_REL32_64, blk.epilogue)]):
             a.emit(insn, True, label=tier_up if k == 0 else None)
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, seg.k))
     # (the dispatcher adds what the budget lost to cpu->instret)
@@ -533,10 +578,15 @@ class _Block:
         self.slots = 0   # link slots given to exits so far
         self.data = []   # (label, IR entry bytes) placed after the code
         self.thunk_label = None  # the call into C helpers, when one is used
-        self.countdown = self.tried = 0  # (first-tier code) addresses in its vm_block
+        self.countdown = False  # first-tier code: counts down to its tier-up
+        self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.links = {}  # "direct"/"indirect" -> label of the shared way out (emit_links)
         self.fold = False  # (level 2) constant folding
         self.consts = {}   # guest register -> value known at this point of the segment
+
+    def load_block(self):
+        """rcx = this code's vm_block (from the pointer after the code)."""
+        return X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, M(R.RIP, displ=self.block_slot))
 
     def thunk(self) -> int:
         if self.thunk_label is None:
@@ -602,9 +652,10 @@ class _Block:
         if self.slots == _L["chain_slots"]:  # none left: through the dispatcher, unlinked
             a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), cold)
             return
-        slot = self.chain + _L["chain_slot_size"] * self.slots
+        slot = _L["block_chain"] + _L["chain_slot_size"] * self.slots
         self.slots += 1
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
+        a.emit(self.load_block(), cold)  # rcx = the slot in this code's vm_block
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot), cold)
         kind = "direct" if target is not None else "indirect"
         if kind not in self.links:
             self.links[kind] = a.label()
