@@ -212,8 +212,9 @@ def _stubs() -> dict:
     stubs per register convention (registered with the dispatcher: they save
     the host's callee-saved registers, set up the fixed ones, load the
     convention's guest registers and jump to the block's chain entry, the
-    fifth argument) and the return stub (budget back to rt, registers
-    restored, return; the guest pc to go on at is in rax)."""
+    fifth argument), the return stub (budget back to rt, registers restored,
+    return; the guest pc to go on at is in rax) and the link stubs per kind of
+    exit and convention (_link_stub)."""
     if _STUBS:
         return _STUBS
     arena = _core.CodeArena(_core.PAGE_SIZE)
@@ -236,8 +237,50 @@ def _stubs() -> dict:
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
-    _STUBS.update(ret=arena.install(a.encode()), arena=arena)
+    ret = arena.install(a.encode())
+    links = {(kind, abi): arena.install(_link_stub(kind, abi, std, ret))
+             for kind in ("direct", "indirect") for abi, std in ((ABI_MEMORY, {}),
+                                                                  (ABI_REG_MAP, REG_MAP))}
+    _STUBS.update(links, ret=ret, arena=arena)
     return _STUBS
+
+
+def _link_stub(kind: str, abi: int, std: dict, ret: int) -> bytes:
+    """The way out of compiled code through a link slot (rcx; the target pc in
+    rax; the convention's registers in place): into the linked block's code,
+    or (an indirect jump the slot does not fit) a compiled block found in the
+    cache's table, or back to the dispatcher, which links the slot."""
+    a = _Asm()
+    unlinked, leave = a.label(), a.label()
+    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0))
+    a.emit(X.create_branch(Code.JNE_REL32_64, leave))
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)))
+    a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
+    a.emit(X.create_branch(Code.JE_REL32_64, unlinked))
+    if kind == "indirect":  # the slot is right only for the pc it was linked for
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)))
+        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
+    a.emit(X.create_reg(Code.JMP_RM64, R.RDX))
+    if kind == "indirect":  # the slot missed: the table of compiled blocks by pc
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), label=unlinked)
+        unlinked = a.label()
+        tc = _L["chain_slot_size"] * _L["tc_size"] * abi
+        a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1))
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1))
+        a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4))
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)))
+        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
+        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)))
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX),
+           label=unlinked)
+    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), abi))
+    a.bind(leave)  # back to the dispatcher: the convention's registers written back
+    for insn in _moves({}, std):
+        a.emit(insn)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
+    a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
+    return a.encode()
 
 
 #: a region (inlining on): at most this many blocks and instructions, by level
@@ -440,7 +483,6 @@ def _compile_region(segs, pc: int, level: int, chained: bool, countdown: bool):
         a.emit(insn)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
     a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
-    blk.emit_links()
     if blk.thunk_label is not None:
         _emit_thunk(blk)
     for label, data in blk.data:  # IR entries the helpers read, after the code
@@ -580,7 +622,6 @@ class _Block:
         self.thunk_label = None  # the call into C helpers, when one is used
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
-        self.links = {}  # "direct"/"indirect" -> label of the shared way out (emit_links)
         self.fold = False  # (level 2) constant folding
         self.consts = {}   # guest register -> value known at this point of the segment
 
@@ -656,46 +697,9 @@ class _Block:
         self.slots += 1
         a.emit(self.load_block(), cold)  # rcx = the slot in this code's vm_block
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot), cold)
-        kind = "direct" if target is not None else "indirect"
-        if kind not in self.links:
-            self.links[kind] = a.label()
-        a.emit(X.create_branch(Code.JMP_REL32_64, self.links[kind]), cold)
-
-    def emit_links(self):
-        """The region's ways out through a link slot (rcx; the target pc in rax),
-        shared by its exits: into the linked block's code, or (indirect jumps
-        the slot does not fit) a compiled block found in the cache's table, or
-        back to the dispatcher, which links the slot."""
-        a = self.a
-        for kind, label in self.links.items():
-            unlinked = a.label()
-            a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), True,
-                   label=label)
-            a.emit(X.create_branch(Code.JNE_REL32_64, self.std_epilogue), True)
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
-            a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
-            a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
-            if kind == "indirect":  # the slot is right only for the pc it was linked for
-                a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
-                a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
-            a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
-            if kind == "indirect":  # the slot missed: the table of compiled blocks by pc
-                a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
-                unlinked = a.label()
-                tc = _L["chain_slot_size"] * _L["tc_size"] * self.abi
-                a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
-                a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
-                a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
-                a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])),
-                       True)
-                a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
-                a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
-                a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
-            a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX),
-                   True, label=unlinked)
-            a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]),
-                                    self.abi), True)
-            a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), True)
+        stub = _stubs()[("direct" if target is not None else "indirect", self.abi)]
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, stub), cold)
+        a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
