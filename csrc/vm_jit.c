@@ -10,33 +10,61 @@
 
 vm_jit_enter_fn vm_jit_enter[2];
 
-/* rt->status after a slow-path access (the pc and counts are the code's business) */
-static void access_status(vm_jit_rt *rt, int r)
+/* rt->status after a slow-path access; when it is not OK, the compiled run ends
+ * here (d says how): at the access for a fault or a callback error, after it
+ * when the access changed code (a load's value then goes to its register) */
+static void access_status(vm_jit_rt *rt, int r, const vm_jit_access *d, uint64_t loaded)
 {
+    vm_cpu *cpu = rt->cpu;
     if (r == VM_MEM_FAULT) {
-        rt->cpu->fault_kind = VM_FAULT_PAGE;
-        rt->cpu->fault_addr = rt->mem->fault_addr;
-        rt->cpu->fault_access = rt->mem->fault_access;
+        cpu->fault_kind = VM_FAULT_PAGE;
+        cpu->fault_addr = rt->mem->fault_addr;
+        cpu->fault_access = rt->mem->fault_access;
         rt->status = VM_JIT_FAULT;
     } else if (r != VM_MEM_OK) {
         rt->status = VM_JIT_CALLBACK_ERROR;
     } else if (rt->mem->cache->epoch != rt->epoch) {
         rt->status = VM_JIT_CODE_CHANGED; /* a store (or a callback) changed code */
+    } else {
+        return;
     }
+    if (rt->status != VM_JIT_CODE_CHANGED) {
+        rt->budget += d->rest;
+        cpu->mem_accesses -= d->mem_rest;
+        cpu->fault_insn = d->raw;
+        rt->exit_pc = d->pc;
+        return;
+    }
+    switch (d->kind) {
+    case VM_JIT_LOAD_S:
+        cpu->x[d->rd] = d->size == 8 ? loaded : (uint64_t)((int64_t)(loaded << (64 - 8 * d->size))
+                                                         >> (64 - 8 * d->size));
+        break;
+    case VM_JIT_LOAD_U:
+        cpu->x[d->rd] = loaded;
+        break;
+    case VM_JIT_LOAD_F:
+        cpu->f[d->rd] = d->size == 4 ? (0xffffffff00000000ull | loaded) : loaded;
+        break;
+    }
+    rt->budget += d->rest - 1;
+    cpu->mem_accesses -= d->mem_rest - 1;
+    rt->exit_pc = d->next_pc;
 }
 
-uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
+uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
 {
     uint64_t v = 0;
-    access_status(rt, vm_mem_slow_load(rt->mem, addr, size, VM_ACCESS_READ, &v));
+    int r = vm_mem_slow_load(rt->mem, addr, d->size, VM_ACCESS_READ, &v);
+    access_status(rt, r, d, v);
     return v;
 }
 
-void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
+void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value)
 {
-    if (size < 8)
-        value &= (1ull << (8 * size)) - 1; /* compiled code passes the whole register */
-    access_status(rt, vm_mem_slow_store(rt->mem, addr, size, value));
+    if (d->size < 8)
+        value &= (1ull << (8 * d->size)) - 1; /* compiled code passes the whole register */
+    access_status(rt, vm_mem_slow_store(rt->mem, addr, d->size, value), d, 0);
 }
 
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)

@@ -37,7 +37,25 @@ typedef struct vm_jit_rt {
     uint32_t exit_abi;   /* 52: register convention of the block that set exit_slot */
     uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
     struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
+    uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
 } vm_jit_rt;
+
+/* What compiled code tells the slow path of one of its loads or stores, so that
+ * a fault (or a change to code) can end the compiled run there: the slow path
+ * gives back to the budget and the counts what will not run, records the
+ * fault, sets exit_pc (and, after a completed load, writes its destination). */
+typedef struct vm_jit_access {
+    uint32_t size;     /* 0: bytes */
+    uint32_t rest;     /* 4: instructions of its block from this one on */
+    uint32_t mem_rest; /* 8: memory accesses among them */
+    uint32_t raw;      /* 12: the instruction word */
+    uint64_t pc;       /* 16 */
+    uint64_t next_pc;  /* 24 */
+    uint8_t kind;      /* 32: VM_JIT_STORE, VM_JIT_LOAD_S/_U (integer, sign/zero-extended), _F */
+    uint8_t rd;        /* 33: a load's destination register */
+    uint8_t pad[6];
+} vm_jit_access;
+enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 
 /* instructions compiled code may run before it returns to the dispatcher */
 #define VM_JIT_SLICE (1ull << 22)
@@ -51,8 +69,8 @@ typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
 extern vm_jit_enter_fn vm_jit_enter[2];
 
 /* slow paths for compiled loads and stores (fast paths are inline) */
-uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size);
-void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value);
+uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d);
+void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value);
 /* an F/D computation without an x86 template, through the interpreter's definition */
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
 /* the M extension's high products and divisions (csrc/vm_m_ops.h) */

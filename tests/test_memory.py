@@ -251,6 +251,38 @@ def test_store_into_the_running_block(engine):
     assert cpu.reg_read("a0") == 42
 
 
+@pytest.mark.parametrize("load", ["lw", "lbu", "lh", "ld", "flw", "fld"])
+def test_device_read_that_rewrites_code_completes_the_load(engine, load):
+    """An MMIO read whose callback rewrites the code right after the load: the
+    load's value lands in its register (sign-extended, zero-extended or
+    NaN-boxed as the instruction says) and the new instruction runs."""
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    rd = "fa0" if load.startswith("f") else "a0"
+    text = f"""
+        li a1, 0x90000
+        {load} {rd}, 0(a1)
+        addi a2, zero, 1
+        ebreak
+    """
+    m.mem_write(CODE, assemble(text, CODE))
+    new = assemble("addi a2, zero, 2")
+    target = CODE + len(assemble("li a1, 0x90000", CODE)) + 4
+
+    def read(off, size):
+        m.mem_write(target, new)  # the instruction after the load changes
+        return 0x80F0E0D0C0B0A090 & ((1 << 8 * size) - 1)
+    m.mmio_map(0x90000, 0x1000, read, None)
+    cpu = make_engine(engine, m)
+    for _ in range(3):  # (compiled only once it is warm, for some engines)
+        m.mem_write(CODE, assemble(text, CODE))
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        assert cpu.reg_read("a2") == 2
+    raw = {"lw": 0xFFFFFFFFC0B0A090, "lbu": 0x90, "lh": 0xFFFFFFFFFFFFA090,
+           "ld": 0x80F0E0D0C0B0A090, "flw": 0xFFFFFFFFC0B0A090, "fld": 0x80F0E0D0C0B0A090}
+    assert cpu.reg_read(rd) == raw[load]
+
+
 def test_host_write_invalidates_decoded_code(engine):
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rwx")

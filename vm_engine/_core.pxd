@@ -49,6 +49,8 @@ cdef extern from "vm_jit.h":
         size_t used
         uint64_t installs
         uint64_t resets
+    ctypedef struct vm_jit_access:
+        uint32_t size
     ctypedef struct vm_jit_rt:
         vm_cpu *cpu
         uint64_t budget
@@ -58,12 +60,13 @@ cdef extern from "vm_jit.h":
         uint32_t exit_abi
         uint64_t npages
         void *tc
+        uint64_t exit_pc
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
     void vm_code_arena_reset(vm_code_arena *a)
-    uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, uint32_t size)
-    void vm_jit_store(vm_jit_rt *rt, uint64_t addr, uint32_t size, uint64_t value)
+    uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
+    void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value)
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)

@@ -409,6 +409,7 @@ def jit_layout():
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
+        "rt_exit_pc": <size_t>&rt.exit_pc - rb, "access_size": sizeof(vm_jit_access),
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,

@@ -31,6 +31,8 @@ the instructions retired; loops check stop requests where they jump back.
 """
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 from iced_x86 import BlockEncoder, Code, Instruction as X, MemoryOperand as M, Register as R
 
@@ -483,18 +485,25 @@ def _compile_region(segs, pc: int, level: int, chained: bool, countdown: bool):
         a.emit(insn)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
     a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
+    if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(RT, displ=_L["rt_exit_pc"])), True,
+               label=blk.access_exit_label)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 3), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, blk.epilogue), True)
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_status"]), 0), True)
+        a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
     if blk.thunk_label is not None:
         _emit_thunk(blk)
-    for label, data in blk.data:  # IR entries the helpers read, after the code
-        a.emit(X.create_declare_byte(data[:16]), True, label=label)
-        a.emit(X.create_declare_byte(data[16:]), True)
+    for label, data in blk.data:  # what the helpers read, after the code
+        for k in range(0, len(data), 16):
+            a.emit(X.create_declare_byte(data[k:k + 16]), True, label=label if k == 0 else None)
     # last: the pointer to this code's vm_block (install_for writes it)
     a.emit(X.create_declare_byte(bytes(8)), True, label=blk.block_slot)
     code = a.encode()
     guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
              for seg in segs for j in range(seg.k)]
     return (code, head.k, sum(blk.mem_ops[:head.k]), 0, blk.abi,
-            IR_DTYPE.itemsize * len(blk.data) + 8, guest)
+            sum(len(data) for _, data in blk.data) + 8, guest)
 
 
 def _emit_seg(blk, seg: _Seg, following):
@@ -618,12 +627,20 @@ class _Block:
         self.segs = {}   # guest pc -> _Seg of the region's blocks
         self.seg = None  # the one being emitted
         self.slots = 0   # link slots given to exits so far
-        self.data = []   # (label, IR entry bytes) placed after the code
+        self.data = []   # (label, bytes) placed after the code: IR entries, access descriptors
         self.thunk_label = None  # the call into C helpers, when one is used
+        self.access_exit_label = None  # (access_exit)
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
         self.consts = {}   # guest register -> value known at this point of the segment
+
+    def access_exit(self) -> int:
+        """Where a slow-path access that ends the run goes (the slow path has set
+        rt->exit_pc and given back the budget and counts)."""
+        if self.access_exit_label is None:
+            self.access_exit_label = self.a.label()
+        return self.access_exit_label
 
     def load_block(self):
         """rcx = this code's vm_block (from the pointer after the code)."""
@@ -722,25 +739,6 @@ class _Block:
             self.a.emit(insn, True, label if k == 0 else None)
 
 
-def _after_helper(blk: _Block, i: int, insn_pc: int, next_pc: int, resume: int,
-                  on_ok=lambda: ()):
-    """Status check after a slow-path call: 0 resumes (after the instructions
-    on_ok() makes), 3 (code changed) leaves after this instruction, anything
-    else is a fault/callback error at it."""
-    a = blk.a
-    fault, not_ok = a.label(), a.label()
-    a.emit(X.create_branch(Code.JNE_REL32_64, not_ok), True)  # (the thunk tested rt->status)
-    for insn in on_ok():
-        a.emit(insn, True)
-    a.emit(X.create_branch(Code.JMP_REL32_64, resume), True)
-    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM8, R.EDX, 3), True, label=not_ok)
-    a.emit(X.create_branch(Code.JNE_REL32_64, fault), True)
-    for insn in on_ok():
-        a.emit(insn, True)
-    blk.leave_early(i + 1, next_pc)
-    blk.leave_early(i, insn_pc, raw=int(blk.ir[i]["raw"]), label=fault)
-
-
 _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 
 
@@ -769,18 +767,15 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
         a.emit(insn)
     # out of line: the C slow path, then the same widening of its raw value
     a.bind(slow, cold=True)
-    _call_helper(blk, "load_helper", size)
-
-    def on_ok():
-        out = []
-        if widen_reg is not None:
-            out.append(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING
-                                        else R.RAX, _WIDE[size]))
-        if dst is not R.RAX:
-            out.append(blk.write_rd(rd))
-        return out
-    _after_helper(blk, i, insn_pc, next_pc, join,
-                  on_ok=on_ok if dst is not R.RAX else lambda: on_ok() + finish())
+    kind = (_LOAD_F if write is not None else
+            _LOAD_U if widen_mem in _ZERO_EXTENDING else _LOAD_S)
+    _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
+    if widen_reg is not None:
+        a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
+                                _WIDE[size]), True)
+    for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
+        a.emit(insn, True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
@@ -803,8 +798,8 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     a.emit(X.create_mem_reg(code, M(BASE, R.RAX), src if low is None else low[src]))
     a.bind(join)
     a.bind(slow, cold=True)
-    _call_helper(blk, "store_helper", size, value=value)
-    _after_helper(blk, i, insn_pc, next_pc, join)
+    _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, value)
+    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
 def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
@@ -841,14 +836,28 @@ def _address(blk, e):
         blk.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
 
 
-def _call_helper(blk, helper: str, size: int, value=None):
-    """Out of line: the C slow path for the access at rax (value: what a store writes)."""
+_STORE, _LOAD_S, _LOAD_U, _LOAD_F = 0, 1, 2, 3  # vm_jit_access.kind
+
+
+def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: int,
+                 kind: int, value=None):
+    """Out of line: the C slow path for the access at rax (value: what a store
+    writes), told by a vm_jit_access kept with the code how to end the run
+    here should the access fault or change code; then on to the region's way
+    out if it did."""
     a = blk.a
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, size), True)
+    seg_end = blk.seg.first + blk.seg.k
+    desc = struct.pack("<IIIIQQBB6x", size, seg_end - i, sum(blk.mem_ops[i:seg_end]),
+                       int(e["raw"]), insn_pc & _MASK, next_pc & _MASK, kind,
+                       int(e["rd"]) if kind != _STORE else 0)
+    label = a.label()
+    blk.data.append((label, desc))
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=label)), True)
     if value is not None:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]), True)
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), True)
+    a.emit(X.create_branch(Code.JNE_REL32_64, blk.access_exit()), True)
 
 
 def _call_ir_helper(blk, helper: str, i: int):
@@ -863,19 +872,21 @@ def _call_ir_helper(blk, helper: str, i: int):
 
 
 def _emit_thunk(blk):
-    """The region's way into C: r10(rt, rax, edx, rcx) with the host-held guest
-    registers written back before (helpers read and write guest state, and
-    clobber host registers) and loaded after; returns with edx = rt->status
-    and the flags of testing it."""
+    """The region's way into C: r10(rt, rax, rdx, rcx) with the host-held guest
+    registers and the budget written back before (helpers read and write guest
+    state, and clobber host registers) and loaded after; returns with edx =
+    rt->status and the flags of testing it."""
     a = blk.a
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
     for insn in blk.spill():
         a.emit(insn, True)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
     for insn in blk.reload():
         a.emit(insn, True)
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
@@ -1248,12 +1259,13 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
 
 def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
     """Host instructions of compiled code, one line each (for CompiledBlock
-    listings); the last data_size bytes are the IR entries helpers read."""
+    listings); the last data_size bytes are data (IR entries, access descriptors,
+    the block pointer)."""
     from iced_x86 import Decoder, Formatter, FormatterSyntax
     fmt = Formatter(FormatterSyntax.INTEL)
     text = len(code) - data_size
     out = [f"{insn.ip:#014x}  {fmt.format(insn)}"
            for insn in Decoder(64, code[:text], ip=address)]
-    for off in range(text, len(code), IR_DTYPE.itemsize):
-        out.append(f"{address + off:#014x}  ; IR entry {code[off:off + IR_DTYPE.itemsize].hex()}")
+    for off in range(text, len(code), 8):
+        out.append(f"{address + off:#014x}  ; data {code[off:off + 8].hex()}")
     return out
