@@ -214,9 +214,8 @@ def _stubs() -> dict:
     stubs per register convention (registered with the dispatcher: they save
     the host's callee-saved registers, set up the fixed ones, load the
     convention's guest registers and jump to the block's chain entry, the
-    fifth argument), the return stub (budget back to rt, registers restored,
-    return; the guest pc to go on at is in rax) and the link stubs per kind of
-    exit and convention (_link_stub)."""
+    fifth argument) and the return stub (budget back to rt, registers
+    restored, return; the guest pc to go on at is in rax)."""
     if _STUBS:
         return _STUBS
     arena = _core.CodeArena(_core.PAGE_SIZE)
@@ -239,50 +238,42 @@ def _stubs() -> dict:
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
-    ret = arena.install(a.encode())
-    links = {(kind, abi): arena.install(_link_stub(kind, abi, std, ret))
-             for kind in ("direct", "indirect") for abi, std in ((ABI_MEMORY, {}),
-                                                                  (ABI_REG_MAP, REG_MAP))}
-    _STUBS.update(links, ret=ret, arena=arena)
+    _STUBS.update(ret=arena.install(a.encode()), arena=arena)
     return _STUBS
 
 
-def _link_stub(kind: str, abi: int, std: dict, ret: int) -> bytes:
-    """The way out of compiled code through a link slot (rcx; the target pc in
-    rax; the convention's registers in place): into the linked block's code,
-    or (an indirect jump the slot does not fit) a compiled block found in the
-    cache's table, or back to the dispatcher, which links the slot."""
-    a = _Asm()
-    unlinked, leave = a.label(), a.label()
-    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0))
-    a.emit(X.create_branch(Code.JNE_REL32_64, leave))
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)))
-    a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
-    a.emit(X.create_branch(Code.JE_REL32_64, unlinked))
+def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
+    """(Out of line, once per region and kind of exit.) The way out through a
+    link slot (rcx; the target pc in rax; the convention's registers in place):
+    into the linked block's code, or (an indirect jump the slot does not fit)
+    a compiled block found in the cache's table, or to `leave` for the
+    dispatcher, which links the slot. (Kept in each region: a shared stub
+    costs an extra indirect jump at every block exit.)"""
+    unlinked = a.label()
+    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), True)
+    a.emit(X.create_branch(Code.JNE_REL32_64, leave), True)
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
+    a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
+    a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
     if kind == "indirect":  # the slot is right only for the pc it was linked for
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)))
-        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
-    a.emit(X.create_reg(Code.JMP_RM64, R.RDX))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
+    a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
     if kind == "indirect":  # the slot missed: the table of compiled blocks by pc
-        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), label=unlinked)
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
         unlinked = a.label()
         tc = _L["chain_slot_size"] * _L["tc_size"] * abi
-        a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1))
-        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1))
-        a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4))
-        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])))
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)))
-        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked))
-        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)))
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX),
+        a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
+        a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
+        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
            label=unlinked)
-    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), abi))
-    a.bind(leave)  # back to the dispatcher: the convention's registers written back
-    for insn in _moves({}, std):
-        a.emit(insn)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
-    a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
-    return a.encode()
+    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), abi), True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, leave), True)
 
 
 #: a region (inlining on): at most this many blocks and instructions, by level
@@ -485,6 +476,9 @@ def _compile_region(segs, pc: int, level: int, chained: bool, countdown: bool):
         a.emit(insn)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
     a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
+    for kind, label in blk.links.items():
+        a.bind(label, cold=True)
+        _emit_link(a, kind, blk.abi, blk.std_epilogue)
     if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(RT, displ=_L["rt_exit_pc"])), True,
                label=blk.access_exit_label)
@@ -630,6 +624,7 @@ class _Block:
         self.data = []   # (label, bytes) placed after the code: IR entries, access descriptors
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
+        self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
@@ -714,9 +709,10 @@ class _Block:
         self.slots += 1
         a.emit(self.load_block(), cold)  # rcx = the slot in this code's vm_block
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot), cold)
-        stub = _stubs()[("direct" if target is not None else "indirect", self.abi)]
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, stub), cold)
-        a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
+        kind = "direct" if target is not None else "indirect"
+        if kind not in self.links:
+            self.links[kind] = a.label()
+        a.emit(X.create_branch(Code.JMP_REL32_64, self.links[kind]), cold)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
