@@ -483,7 +483,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef int64_t wait
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
-        res = hook.compiler.compile_ir(ir, b.pc, hook.memory, b.jit_tier, b.jit_deferred)
+        res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
+                                       b.jit_deferred)
         b.jit_deferred = 0
         if res is None:
             return 0
@@ -498,7 +499,6 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
                 b.exec_count = <uint64_t>(<int64_t>hook.compiler.compile_threshold - wait)
             return 0
         code, covered, n_mem, entry, abi = res[:5]
-        code = hook.compiler.install_for(code, <size_t>b)  # the code's pointer to its block
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again

@@ -13,8 +13,6 @@ import sys
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from .. import _core
 from ..errors import JITUnavailableError, VmError
 from ..interpreter import Interpreter
@@ -46,7 +44,7 @@ class CompiledBlock:
     covered: int
     n_mem: int
     compile_time: float
-    data_size: int = 0  # bytes of IR entries (read by helper calls) at the end of the code
+    data_size: int = 0  # bytes of data at the end of the code (what helpers read, block pointer)
     abi: int = 0        # its register convention (which entry stub runs it)
 
     def listing(self) -> str:
@@ -105,11 +103,11 @@ class JITCompiler(Interpreter):
             self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
 
     # -- the run loop's hook -------------------------------------------------------
-    def compile_ir(self, ir_bytes: bytes, pc: int, memory=None, tier: int = 0,
+    def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
                    deferred: int = 0):
-        """Code for the block at pc (the run loop's hook, which links it to the
-        block's vm_block with install_for); with inlining on, the region goes on
-        into blocks decoded from ``memory``. ``tier``: times the block was
+        """Code for the block at pc, whose vm_block is at block_addr (the run
+        loop's hook); with inlining on, the region goes on into blocks decoded
+        from ``memory``. ``tier``: times the block was
         compiled before; ``deferred``: this block's compile was deferred before
         and it has run DEFERRAL more times since: hot enough to pay for its
         compile.
@@ -143,15 +141,11 @@ class JITCompiler(Interpreter):
         self.stats["code_bytes"] += len(res[0])
         if self.dump_file is not None:
             self._dump(ir_bytes, pc, res, x86, level)
+        res = (x86.install_for(res[0], block_addr),) + res[1:]  # the code's pointer to its block
         # compiling holds the GIL: let other threads (an event loop, other guests) in
         # between compiles, or a burst of them starves everyone else
         time.sleep(0)
         return res + (start,)
-
-    @staticmethod
-    def install_for(code: bytes, block_addr: int) -> bytes:
-        from . import x86
-        return x86.install_for(code, block_addr)
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res[0], res[1], res[5], res[6]

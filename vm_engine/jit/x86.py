@@ -296,7 +296,7 @@ class _Seg:
             if _NAME[int(ir[k - 1]["op"])] in _JUMPS:
                 break
         self.k = k
-        self.label = self.body = None  # where it starts; where its budget check starts
+        self.body = None  # label: where its budget check starts (loops jump there)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
 
     def end_pc(self) -> int:
@@ -380,8 +380,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
                countdown: bool = False):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry): (code, instructions of the block covered, memory ops among
-    them, offset of the chain entry, register convention, bytes of data at the
-    end of the code, [(pc, raw) of every guest instruction compiled]), or None
+    them, offset of the chain entry (0: the code starts with it), register
+    convention, bytes of data at the end of the code, [(pc, raw) of every
+    guest instruction compiled]), or None
     when its first instruction has no emitter. ``chained``: the code links to
     other blocks through its vm_block's slots (level 1 and up); ``fetch(pc)``
     decodes the guest block at pc (level 2: the region goes on into the
@@ -405,7 +406,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, pc, level, chained, countdown)
+    res = _compile_region(segs, level, chained, countdown)
     if CODE_CACHE.bytes + len(res[0]) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
@@ -434,30 +435,27 @@ def install_for(code: bytes, block_addr: int) -> bytes:
     return code[:-8] + block_addr.to_bytes(8, "little")
 
 
-def _compile_region(segs, pc: int, level: int, chained: bool, countdown: bool):
+def _compile_region(segs, level: int, chained: bool, countdown: bool):
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
-    blk = _Block(_Asm(), entries, pc, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries],
-                 chained)
+    blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
     starts = {seg.pc for seg in segs}
     # a region whose branches or jumps lead back into itself keeps its loop in host code
-    blk.loop = level >= 1 and any(t in starts for seg in segs for t in seg.targets()[:1])
+    loop = level >= 1 and any(t in starts for seg in segs for t in seg.targets()[:1])
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
-        blk.alloc = _allocate(segs, blk.std, blk.loop)
+        blk.alloc = _allocate(segs, blk.std, loop)
     if blk.alloc == blk.std:
         blk.epilogue = blk.std_epilogue
     a = blk.a
     for seg in segs:
-        seg.label = blk.head if seg is head else a.label()
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
     blk.countdown = countdown
     blk.fold = level >= 2
-    # the chain entry (where the entry stub jumps too): this region's registers
-    # in place of the convention's
-    a.bind(blk.entry)
+    # the chain entry, where the code starts (the entry stubs and linked blocks
+    # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std):
         a.emit(insn)
     for n, seg in enumerate(segs):
@@ -507,8 +505,7 @@ def _emit_seg(blk, seg: _Seg, following):
     blk.seg = seg
     bail, bail_restore = a.label(), a.label()
     if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0),
-               label=seg.label)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
@@ -609,13 +606,10 @@ def _moves(to: dict, frm: dict) -> list:
 class _Block:
     """What the emitters of one region share: its assembler, labels and exits."""
 
-    def __init__(self, a, entries, pc, mem_ops, chain):
-        self.a, self.ir, self.pc, self.mem_ops, self.chain = a, entries, pc, mem_ops, chain
+    def __init__(self, a, entries, mem_ops, chain):
+        self.a, self.ir, self.mem_ops, self.chain = a, entries, mem_ops, chain
         self.epilogue = a.label()      # returns from the body (its registers written back)
         self.std_epilogue = a.label()  # returns from the convention's registers
-        self.entry = a.label()         # where chained blocks enter
-        self.head = a.label()          # the checks and counts each pass starts with
-        self.loop = False
         self.std = {}    # the register convention between blocks (level 2: REG_MAP)
         self.alloc = {}  # guest register -> host register in the body
         self.segs = {}   # guest pc -> _Seg of the region's blocks
