@@ -54,6 +54,22 @@ int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
     return 0;
 }
 
+int vm_csr_exec(vm_cpu *cpu, const vm_ir *ir, uint64_t instret_now)
+{
+    uint64_t *const x = cpu->x;
+    int imm = ir->op == VM_OP_CSRRWI || ir->op == VM_OP_CSRRSI || ir->op == VM_OP_CSRRCI;
+    int op = (ir->op == VM_OP_CSRRW || ir->op == VM_OP_CSRRWI) ? 0
+             : (ir->op == VM_OP_CSRRS || ir->op == VM_OP_CSRRSI) ? 1 : 2;
+    /* csrrs/csrrc with x0 (or a zero immediate) only read */
+    int writes = op == 0 || (imm ? ir->imm != 0 : ir->rs1 != 0);
+    uint64_t old;
+    int r = vm_csr_access(cpu, ir->aux, op, imm ? (uint64_t)ir->imm : RS1, writes, instret_now,
+                          &old);
+    if (!r)
+        RD = old;
+    return r;
+}
+
 /* Copies the first k instructions of b into the cache's scratch block, closed
  * so that execution stops before instruction k. */
 static vm_block *truncated(vm_block_cache *c, const vm_block *b, uint32_t k)
@@ -508,23 +524,13 @@ op_EBREAK:
     exit_reason = VM_EXIT_EBREAK;
     goto trap;
 
-#define CSR_OP(kind, SRC, WRITES) {                                             \
-        uint64_t old_;                                                          \
-        uint64_t now_ = cpu->instret - (exec->n_insns - (uint32_t)(ir - exec->ir)); \
-        if (vm_csr_access(cpu, ir->aux, kind, SRC, WRITES, now_, &old_)) {      \
-            cpu->fault_kind = VM_FAULT_ILLEGAL_INSTRUCTION;                     \
-            exit_reason = VM_EXIT_FAULT;                                        \
-            goto trap;                                                          \
-        }                                                                       \
-        RD = old_;                                                              \
-        NEXT;                                                                   \
+op_CSRRW: op_CSRRS: op_CSRRC: op_CSRRWI: op_CSRRSI: op_CSRRCI:
+    if (vm_csr_exec(cpu, ir, cpu->instret - (exec->n_insns - (uint32_t)(ir - exec->ir)))) {
+        cpu->fault_kind = VM_FAULT_ILLEGAL_INSTRUCTION;
+        exit_reason = VM_EXIT_FAULT;
+        goto trap;
     }
-op_CSRRW: CSR_OP(0, RS1, 1)
-op_CSRRS: CSR_OP(1, RS1, ir->rs1 != 0)
-op_CSRRC: CSR_OP(2, RS1, ir->rs1 != 0)
-op_CSRRWI: CSR_OP(0, IMM, 1)
-op_CSRRSI: CSR_OP(1, IMM, ir->imm != 0)
-op_CSRRCI: CSR_OP(2, IMM, ir->imm != 0)
+    NEXT;
 
 op_INVALID:
     cpu->fault_kind = VM_FAULT_INVALID_OPCODE;

@@ -31,5 +31,8 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts);
  * VM_FAULT_ILLEGAL_INSTRUCTION. */
 int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
                   uint64_t instret_now, uint64_t *old);
+/* A CSR instruction (ir): the access, and rd = the old value. Returns 0, or
+ * VM_FAULT_ILLEGAL_INSTRUCTION (rd untouched). */
+int vm_csr_exec(vm_cpu *cpu, const vm_ir *ir, uint64_t instret_now);
 
 #endif

@@ -91,15 +91,7 @@ void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
 void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
 {
     vm_cpu *cpu = rt->cpu;
-    uint64_t *x = cpu->x;
-    int imm = ir->op == VM_OP_CSRRWI || ir->op == VM_OP_CSRRSI || ir->op == VM_OP_CSRRCI;
-    int kind = (ir->op == VM_OP_CSRRW || ir->op == VM_OP_CSRRWI) ? 0
-               : (ir->op == VM_OP_CSRRS || ir->op == VM_OP_CSRRSI) ? 1 : 2;
-    uint64_t src = imm ? (uint64_t)ir->imm : RS1;
-    int writes = kind == 0 || (imm ? ir->imm != 0 : ir->rs1 != 0);
-    uint64_t old;
-    vm_csr_access(cpu, ir->aux, kind, src, writes, 0, &old); /* fflags/frm/fcsr: never faults */
-    RD = old;
+    vm_csr_exec(cpu, ir, 0); /* fflags/frm/fcsr: never faults, never reads a counter */
     int frm = (int)((cpu->fcsr >> 5) & 7);
     if (frm >= 4) {
         rt->status = VM_JIT_CODE_CHANGED; /* compiled code cannot round so: leave after this */
