@@ -660,12 +660,10 @@ class _Block:
 
     def spill(self, alloc=None):
         """Instructions writing the host-held guest registers back to the cpu struct."""
-        return [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), host)
-                for r, host in sorted((self.alloc if alloc is None else alloc).items())]
+        return _moves({}, self.alloc if alloc is None else alloc)
 
     def reload(self):
-        return [X.create_reg_mem(Code.MOV_R64_RM64, host, xreg(r))
-                for r, host in sorted(self.alloc.items())]
+        return _moves(self.alloc, {})
 
     def goto(self, target: int, following=None):
         """Go on at guest pc `target`: into the segment emitted next, round a loop
