@@ -23,6 +23,8 @@ from ..types import ExecResult, HybridConfig, JITConfig
 #: runs of a block before a deferred compile is offered again: long enough that
 #: asking again costs little (a few microseconds per 16k runs of the block)
 DEFERRAL = 1 << 14
+#: seconds of compiling between two yields of the GIL to other threads
+YIELD_INTERVAL = 0.002
 
 
 def jit_available() -> bool:
@@ -95,6 +97,7 @@ class JITCompiler(Interpreter):
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
+        self._yielded = self._run_started  # when compiling last let other threads in
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
         # `perf report` then names host code by guest block
@@ -143,8 +146,12 @@ class JITCompiler(Interpreter):
             self._dump(ir_bytes, pc, res, x86, level)
         res = (x86.install_for(res[0], block_addr),) + res[1:]  # the code's pointer to its block
         # compiling holds the GIL: let other threads (an event loop, other guests) in
-        # between compiles, or a burst of them starves everyone else
-        time.sleep(0)
+        # between compiles, or a burst of them starves everyone else; but at most
+        # every YIELD_INTERVAL, as a yield costs ~90 us (the kernel's timer slack)
+        now = time.perf_counter()
+        if now - self._yielded >= YIELD_INTERVAL:
+            time.sleep(0)
+            self._yielded = time.perf_counter()
         return res + (start,)
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
