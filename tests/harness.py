@@ -25,6 +25,7 @@ def make_engine(name: str, mmu=None):
     if name == "hybrid":
         from vm_engine.jit import JITCompiler
         return JITCompiler(None, mmu, hybrid=vm_engine.HybridConfig(compile_threshold=1,
+                                                                     first_level=1,
                                                                      tier_up_threshold=2))
     raise ValueError(f"unknown engine {name}")
 

@@ -230,7 +230,8 @@ def test_hybrid_interprets_cold_code_and_tiers_up_hot_code():
     m.mem_write(CODE, assemble(NESTED, CODE))
     m.mem_map(DATA, 0x1000, "rw")
     hybrid = JITCompiler(JITConfig(optimization_level=2), m,
-                         hybrid=HybridConfig(compile_threshold=4, tier_up_threshold=50))
+                         hybrid=HybridConfig(compile_threshold=4, first_level=1,
+                                                     tier_up_threshold=50))
     hybrid.reg_write("s0", DATA)
     assert hybrid.run(pc=CODE).status is ExecStatus.Ebreak
     assert hybrid.regs == ref.regs and hybrid.instret == ref.instret

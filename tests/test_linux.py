@@ -805,7 +805,7 @@ def _skip_unrunnable(case):
 
 #: Hybrid with tiny thresholds: short test programs go through every tier
 #: (interpreted, first-tier code, tier-ups) instead of staying interpreted
-EAGER_HYBRID = HybridConfig(compile_threshold=2, tier_up_threshold=8)
+EAGER_HYBRID = HybridConfig(compile_threshold=2, first_level=1, tier_up_threshold=8)
 
 
 @pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid", "hybrid-eager"])
