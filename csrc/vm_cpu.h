@@ -45,6 +45,7 @@ typedef struct vm_cpu {
     /* where the instructions ran (JIT and Hybrid): instret - jit_instret were interpreted */
     uint64_t jit_instret;    /* instructions retired in compiled code */
     uint64_t interp_blocks;  /* blocks (or their uncompiled rests) interpreted */
+    uint64_t jit_vector_runs; /* loops compiled code ran as one vector operation (level 3) */
 } vm_cpu;
 
 #endif

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 import vm_engine
 from vm_engine import FlatMMU, assemble
 
-#: every engine the execution tests run under ("hybrid": tiny thresholds, so that
-#: short tests run interpreted, first-tier and tiered-up code)
+#: every engine the execution tests run under ("jit-L3": with vectorization on;
+#: "hybrid": tiny thresholds, so that short tests run interpreted, first-tier
+#: and tiered-up code)
 ENGINES = ["interpreter", "jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"]
 
 CODE = 0x10000
@@ -21,7 +22,9 @@ def make_engine(name: str, mmu=None):
         return vm_engine.Interpreter(mmu)
     if name.startswith("jit-L"):
         from vm_engine.jit import JITCompiler
-        return JITCompiler(vm_engine.JITConfig(optimization_level=int(name[5:])), mmu)
+        level = int(name[5:])
+        return JITCompiler(vm_engine.JITConfig(optimization_level=level,
+                                               enable_vectorization=level == 3), mmu)
     if name == "hybrid":
         from vm_engine.jit import JITCompiler
         return JITCompiler(None, mmu, hybrid=vm_engine.HybridConfig(compile_threshold=1,

@@ -26,6 +26,7 @@ cdef extern from "vm_cpu.h":
         uint64_t instret
         uint64_t jit_instret
         uint64_t interp_blocks
+        uint64_t jit_vector_runs
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason

@@ -404,7 +404,7 @@ def jit_layout():
         "cpu_x": <size_t>&c.x[0] - cb, "cpu_f": <size_t>&c.f[0] - cb,
         "cpu_instret": <size_t>&c.instret - cb, "cpu_mem": <size_t>&c.mem_accesses - cb,
         "cpu_stop": <size_t>&c.stop_request - cb, "cpu_fault_insn": <size_t>&c.fault_insn - cb,
-        "cpu_fcsr": <size_t>&c.fcsr - cb,
+        "cpu_fcsr": <size_t>&c.fcsr - cb, "cpu_vector_runs": <size_t>&c.jit_vector_runs - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
@@ -580,6 +580,11 @@ cdef class CpuCore:
     def interp_blocks(self):
         """Blocks (or uncompiled rests of blocks) the interpreter ran."""
         return self.cpu.interp_blocks
+
+    @property
+    def jit_vector_runs(self):
+        """Loops compiled code ran as one vector operation (level 3, vectorization on)."""
+        return self.cpu.jit_vector_runs
 
     @property
     def memory_accesses(self):

@@ -46,8 +46,9 @@ class JITConfig:
     """JIT settings, with the reference's defaults. Level 0: templates, fastest
     compile; 1: register allocation, block chaining, self-loops in host code;
     2 (recommended): regions across direct jumps and fall-throughs
-    (``enable_inlining``), loops in host code; 3: larger regions.
-    ``enable_vectorization`` is accepted but no level vectorises yet.
+    (``enable_inlining``), loops in host code; 3: larger regions, and with
+    ``enable_vectorization`` loops that fill memory (memset's) run as vector
+    stores (AVX-512/AVX2/SSE2, as the host has them).
     (vm_engine/jit/x86.py has the details.)"""
 
     optimization_level: int = 2

@@ -123,7 +123,8 @@ class EngineRunner(Runner):
         from ..linux.machine import Machine
         from ..types import ExecStatus, JITConfig
         out, err = bytearray(), bytearray()
-        config = None if self.level is None else JITConfig(optimization_level=self.level)
+        config = None if self.level is None else \
+            JITConfig(optimization_level=self.level, enable_vectorization=self.level == 3)
         if self.level is not None:  # every run compiles from scratch, as qemu's runs do
             from ..jit import x86    # (not from the process's cache of compiled code)
             x86.CODE_CACHE.clear()

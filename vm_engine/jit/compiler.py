@@ -72,10 +72,12 @@ class JITCompiler(Interpreter):
     first executed (compile threshold 0).
 
     With a HybridConfig it is the Hybrid engine: blocks run interpreted until
-    they are warm, are compiled at a cheap first level, and are compiled again
-    at the config's level once hot (``stats["tier_ups"]``). ``stats`` also says
-    where the instructions ran: instructions_interpreted, instructions_in_compiled
-    (each compiled block counts what it retires), blocks_interpreted."""
+    they are warm, are compiled at the HybridConfig's first level, and, if that
+    is below the config's level, are compiled again once hot
+    (``stats["tier_ups"]``). ``stats`` also says where the instructions ran:
+    instructions_interpreted, instructions_in_compiled (each compiled block
+    counts what it retires), blocks_interpreted; and vector_loop_runs, how many
+    times a loop ran as vector stores (level 3 with enable_vectorization)."""
 
     def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0,
                  hybrid: HybridConfig | None = None):
@@ -95,7 +97,7 @@ class JITCompiler(Interpreter):
                       "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
                       "code_reused": 0,
                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
-                      "blocks_interpreted": 0}
+                      "blocks_interpreted": 0, "vector_loop_runs": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
@@ -136,7 +138,8 @@ class JITCompiler(Interpreter):
         fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
         t0 = time.perf_counter()
         hits = x86.CODE_CACHE.hits
-        res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start))
+        res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
+                             self.config.enable_vectorization)
         self.stats["compile_time"] += time.perf_counter() - t0
         self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:
@@ -182,7 +185,8 @@ class JITCompiler(Interpreter):
             self._run_time += time.perf_counter() - self._run_started
             self.stats.update(instructions_in_compiled=self.jit_instret,
                               instructions_interpreted=self.instret - self.jit_instret,
-                              blocks_interpreted=self.interp_blocks)
+                              blocks_interpreted=self.interp_blocks,
+                              vector_loop_runs=self.jit_vector_runs)
 
     # -- the reference API ----------------------------------------------------------
     def compile_block(self, block: IRBlock) -> CompiledBlock:

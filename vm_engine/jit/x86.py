@@ -21,8 +21,14 @@ blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 8 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
 the region are loops in host code, their registers allocated for the loop.
-Level 3: regions of up to 16 blocks. (Vectorising recognised loops is not
-implemented yet: enable_vectorization changes nothing.)
+Level 3: regions of up to 16 blocks; with vectorization on, a loop that
+fills memory with a register's value (memset's: stores of one register at
+p, p+size, ..., then p += step, bne/bltu p, end) first tries to run whole as
+vector stores (AVX-512, AVX2 or SSE2, as the host has them), counted as
+every iteration it stands for; when the fill is short, its pages not all
+plain writable memory, the budget too small or the bound not a whole number
+of iterations, the guest loop runs as compiled (and faults, stops or
+changes code exactly as it would).
 
 Every segment (block) of compiled code takes its instructions from the budget
 (r14) as it starts and keeps cpu->mem_accesses exact; an early exit (fault,
@@ -32,6 +38,7 @@ the instructions retired; loops check stop requests where they jump back.
 from __future__ import annotations
 
 import struct
+from typing import NamedTuple
 
 import numpy as np
 from iced_x86 import BlockEncoder, Code, Instruction as X, MemoryOperand as M, Register as R
@@ -53,6 +60,7 @@ _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained bloc
 # calls), so chained blocks pass them along without memory traffic
 REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 14: R.RSI, 15: R.RDI}  # sp a0 a1 a2 a4 a5
 _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.RSI: R.ESI, R.RDI: R.EDI}
+_LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
 #: register conventions (vm_block.jit_abi): blocks chain only into the same one
 ABI_MEMORY, ABI_REG_MAP = 0, 1
 
@@ -377,7 +385,7 @@ def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
 
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
-               countdown: bool = False):
+               countdown: bool = False, vectorize: bool = False):
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry): (code, instructions of the block covered, memory ops among
     them, offset of the chain entry (0: the code starts with it), register
@@ -389,6 +397,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     blocks the head leads to). First-tier code (``countdown``, Hybrid) counts
     its runs down in its vm_block's tier_countdown; at zero it clears the
     block's jit_tried and returns, for the dispatcher to compile it again.
+    ``vectorize`` (level 3, chained): fill loops try vector stores first.
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes, which the installer writes (install_for): so the same guest code
@@ -400,13 +409,14 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     if head.k == 0:
         return None
     chained = chained and level >= 1
-    key = (level, chained, countdown,
+    vectorize = vectorize and chained and level >= 3 and not countdown
+    key = (level, chained, countdown, vectorize,
            tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, level, chained, countdown)
+    res = _compile_region(segs, level, chained, countdown, vectorize)
     if CODE_CACHE.bytes + len(res[0]) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
@@ -435,7 +445,7 @@ def install_for(code: bytes, block_addr: int) -> bytes:
     return code[:-8] + block_addr.to_bytes(8, "little")
 
 
-def _compile_region(segs, level: int, chained: bool, countdown: bool):
+def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool):
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
@@ -454,6 +464,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool):
     blk.segs = {seg.pc: seg for seg in segs}
     blk.countdown = countdown
     blk.fold = level >= 2
+    blk.vectorize = vectorize
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std):
@@ -507,6 +518,10 @@ def _emit_seg(blk, seg: _Seg, following):
     if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
+    fill = _fill_loop(seg) if blk.vectorize else None
+    loop_exit = a.label()  # (where the loop's branch goes when not taken)
+    if fill is not None:  # entering the loop (not going round it): all of it at once?
+        _emit_fill(blk, seg, fill, loop_exit)
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
         tier_up = a.label()
@@ -547,7 +562,7 @@ def _emit_seg(blk, seg: _Seg, following):
         blk.goto(seg.end_pc(), following)
     elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
         _, jcc, target, fallthrough = end
-        not_taken = a.label()
+        not_taken = loop_exit
         a.emit(X.create_branch(_NEGATED[jcc], not_taken))
         blk.goto(target, None)
         a.bind(not_taken)
@@ -622,6 +637,7 @@ class _Block:
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
+        self.vectorize = False  # (level 3) fill loops as vector stores
         self.consts = {}   # guest register -> value known at this point of the segment
 
     def access_exit(self) -> int:
@@ -741,7 +757,7 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     narrow = widen_mem in _ZERO_EXTENDING
     _address(blk, e)
     _fast_check(a, size, PERM_R, 0, slow)
-    a.emit(X.create_reg_mem(widen_mem, ({R.RAX: R.EAX, **_R32}[dst] if narrow else dst),
+    a.emit(X.create_reg_mem(widen_mem, (_LOW32[dst] if narrow else dst),
                             M(BASE, R.RAX)))
 
     def finish():  # the loaded value -> its destination (fresh instructions for each path)
@@ -822,6 +838,164 @@ def _address(blk, e):
     _load(blk, R.RAX, rs1)
     if imm:
         blk.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
+
+
+# -- level 3: loops that fill memory, run as vector stores ------------------------------
+#: bytes per vector store: AVX-512, AVX2 or SSE2 (every x86-64 has it), as the CPU has them
+#: (/proc/cpuinfo's flags: CPUID's, where the kernel also saves the registers)
+HOST_VECTOR = 64 if _host_has("avx512f") else 32 if _host_has("avx2") else 16
+#: shorter fills run as the guest loop (checking costs more than it saves)
+FILL_MIN_BYTES = 128
+_FILL_MAX_LOG = 40  # fills of 2**40 bytes or more (a wild bound) run as the guest loop
+_REPEAT = {1: 0x0101010101010101, 2: 0x0001000100010001}  # a byte / halfword over 8 bytes
+
+
+class _Fill(NamedTuple):
+    """A loop storing guest register `value` over [ptr, end): `stores` stores
+    of `size` bytes at ptr+0, ptr+size, ..., then ptr += step (= stores x
+    size), then bne ptr, end (or bltu ptr, end) back to the loop."""
+    ptr: int
+    end: int
+    value: int
+    size: int
+    step: int
+    stores: int
+
+
+def _fill_loop(seg):
+    """The segment as a _Fill, if it is a loop of that shape (memset's), else None."""
+    if seg.k < 3 or seg.last not in ("bne", "bltu") or seg.targets()[0] != seg.pc:
+        return None
+    *stores, bump, branch = seg.ir[:seg.k]
+    names = {_NAME[int(e["op"])] for e in stores}
+    name = names.pop()
+    if names or name not in _STORES or _NAME[int(bump["op"])] != "addi":
+        return None
+    ptr, step, size = int(bump["rd"]), int(bump["imm"]), _STORES[name]
+    values = {int(e["rs2"]) for e in stores}
+    value = values.pop()
+    if values or not 0 < ptr < 32 or int(bump["rs1"]) != ptr or value == ptr \
+            or any(int(e["rs1"]) != ptr for e in stores) \
+            or sorted(int(e["imm"]) for e in stores) != list(range(0, step, size)) or step <= 0:
+        return None
+    rs1, rs2 = int(branch["rs1"]), int(branch["rs2"])
+    if seg.last == "bltu" and rs1 != ptr or ptr not in (rs1, rs2) or rs1 == rs2:
+        return None
+    return _Fill(ptr, rs2 if rs1 == ptr else rs1, value, size, step, len(stores))
+
+
+def _emit_fill(blk, seg, f: _Fill, done: int):
+    """Where the fill loop `seg` is entered: when the whole fill is known good
+    ([ptr, end) a whole number of iterations and at least FILL_MIN_BYTES, ptr
+    aligned to the store size, every page of it plain writable memory, the
+    budget enough for every iteration), stores it with vector stores, counts
+    every iteration's instructions and stores, sets ptr = end and goes on at
+    `done` (the loop's exit); otherwise runs the loop (seg.body)."""
+    a, loop = blk.a, seg.body
+
+    def branch(code, target=loop):
+        a.emit(X.create_branch(code, target))
+
+    _load(blk, R.RAX, f.end)  # rax = bytes
+    a.emit(_op(Code.SUB_R64_RM64, R.RAX, blk.src(f.ptr)))
+    a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RAX, FILL_MIN_BYTES))
+    branch(Code.JB_REL32_64)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, _FILL_MAX_LOG))
+    branch(Code.JNE_REL32_64)
+    # rcx = iterations, when the bytes are a whole number of them
+    if f.step & (f.step - 1) == 0:
+        a.emit(X.create_reg_i32(Code.TEST_RM64_IMM32, R.RAX, f.step - 1))
+        branch(Code.JNE_REL32_64)
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
+        a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, f.step.bit_length() - 1))
+    else:
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EDX, R.EDX))
+        a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, f.step))
+        a.emit(X.create_reg(Code.DIV_RM64, R.RCX))
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
+        branch(Code.JNE_REL32_64)
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
+        a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RAX, R.RCX, f.step))
+    # the budget covers every iteration
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
+    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RDX, BUDGET))
+    branch(Code.JA_REL32_64)
+    # ptr aligned (the loop's own stores would take the slow path); every page
+    # from ptr's to the last byte's inside guest memory, writable and not code
+    _load(blk, R.RDX, f.ptr)
+    if f.size > 1:
+        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.DL, f.size - 1))
+        branch(Code.JNE_REL32_64)
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.R10, M(R.RDX, R.RAX, displ=-1)))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.R10, 12))
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.R10, M(RT, displ=_L["rt_npages"])))
+    branch(Code.JAE_REL32_64)
+    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
+    branch(Code.JA_REL32_64)  # (wrapped round the top of the address space)
+    page = a.label()
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), PERM_W), label=page)
+    branch(Code.JE_REL32_64)
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), PAGE_CODE))
+    branch(Code.JNE_REL32_64)
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, 1))
+    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
+    branch(Code.JBE_REL32_64, page)
+    # it will run: the counts of every iteration (nothing can fail from here)
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
+    a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RDX))
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, f.stores))
+    a.emit(X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), R.RDX))
+    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
+    # rcx = the value's low `size` bytes over 8 bytes; rdx = host address of ptr
+    _load(blk, R.RCX, f.value)
+    if f.size < 4:
+        a.emit(X.create_reg_reg(Code.MOVZX_R32_RM8 if f.size == 1 else Code.MOVZX_R32_RM16,
+                                R.ECX, R.CL if f.size == 1 else R.CX))
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, _REPEAT[f.size]))
+        a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RCX, R.RDX))
+    elif f.size == 4:
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.ECX, R.ECX))
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RCX))
+        a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, R.RDX, 32))
+        a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RCX, R.RDX))
+    _load(blk, R.RDX, f.ptr)
+    a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.RDX, BASE))
+    width = HOST_VECTOR
+    if width == 64:
+        a.emit(X.create_reg_reg(Code.EVEX_VPBROADCASTQ_ZMM_K1Z_R64, R.ZMM0, R.RCX))
+        store = X.create_mem_reg(Code.EVEX_VMOVDQU64_ZMMM512_K1Z_ZMM, M(R.RDX), R.ZMM0)
+    else:
+        a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RCX))
+        if width == 32:
+            a.emit(X.create_reg_reg(Code.VEX_VPBROADCASTQ_YMM_XMMM64, R.YMM0, R.XMM0))
+            store = X.create_mem_reg(Code.VEX_VMOVDQU_YMMM256_YMM, M(R.RDX), R.YMM0)
+        else:
+            a.emit(X.create_reg_reg(Code.PUNPCKLQDQ_XMM_XMMM128, R.XMM0, R.XMM0))
+            store = X.create_mem_reg(Code.MOVDQU_XMMM128_XMM, M(R.RDX), R.XMM0)
+    # whole vectors, then whole 8-byte words, then bytes (the pattern's phase is
+    # 0 at every multiple of 8 from ptr, which is aligned to the store size)
+    finish = a.label()
+    for chunk, body in ((width, [store]),
+                        (8, [X.create_mem_reg(Code.MOV_RM64_R64, M(R.RDX), R.RCX)]),
+                        (1, [X.create_mem_reg(Code.MOV_RM8_R8, M(R.RDX), R.CL),
+                             X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 8)])):
+        top, out = a.label(), a.label() if chunk > 1 else finish
+        a.emit(X.create_reg_i32(Code.CMP_RM64_IMM8, R.RAX, chunk), label=top)
+        branch(Code.JB_REL32_64, out)
+        for insn in body:
+            a.emit(insn)
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, chunk))
+        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RAX, chunk))
+        branch(Code.JMP_REL32_64, top)
+        if chunk > 1:
+            a.bind(out)
+    a.bind(finish)
+    if width > 16:
+        a.emit(X.create(Code.VEX_VZEROUPPER))  # (SSE code after wide vectors: no penalty)
+    _move(blk, f.ptr, f.end)
+    branch(Code.JMP_REL32_64, done)
 
 
 _STORE, _LOAD_S, _LOAD_U, _LOAD_F = 0, 1, 2, 3  # vm_jit_access.kind
@@ -1008,7 +1182,7 @@ def _load(blk, dst, i: int):
     """dst (a 64- or 32-bit host register) = guest register i."""
     wide = dst not in _R32.values() and dst != R.EAX
     if i == 0:
-        low = dst if not wide else {R.RAX: R.EAX, **_R32}[dst]
+        low = dst if not wide else _LOW32[dst]
         blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
         return
     where = blk.src(i, 64 if wide else 32)

@@ -68,7 +68,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="execution engine (default: %(default)s: interpret, compile "
                              "blocks once they are hot; jit compiles every block)")
     parser.add_argument("--opt-level", type=_opt_level, default=None, metavar="N",
-                        help="JIT optimisation level 0..3 (default: 2)")
+                        help="JIT optimisation level 0..3 (default: 2; 3 also turns "
+                             "vectorization on)")
     parser.add_argument("--sysroot", metavar="DIR", default=None,
                         help="where the riscv64 dynamic loader and libraries are, like "
                              "qemu-riscv64 -L (default: $VM_ENGINE_SYSROOT, else "
@@ -145,8 +146,9 @@ def run_command(args) -> int:
     if sysroot is not None and not os.path.isdir(sysroot):
         _say(f"--sysroot {sysroot}: not a directory")
         return 2
-    jit_config = JITConfig(optimization_level=args.opt_level) if args.opt_level is not None \
-        else None
+    jit_config = JITConfig(optimization_level=args.opt_level,
+                           enable_vectorization=args.opt_level == 3) \
+        if args.opt_level is not None else None
     engine = ExecutorType(args.engine)
     try:
         with warnings.catch_warnings(record=True) as said:

@@ -1,0 +1,165 @@
+"""Level 3's vectorised fill loops (memset's shape: stores of one register at
+p, p+size, ..., p += step, bne/bltu p, end): every outcome is the
+interpreter's, whether the loop ran as vector stores or, when the fill is
+not known good in advance, as itself."""
+import pytest
+
+from vm_engine import ExecStatus, ExecutionError, FlatMMU, JITConfig, assemble
+from vm_engine.jit import JITCompiler, jit_available
+from harness import CODE, make_engine
+
+pytestmark = pytest.mark.skipif(not jit_available(), reason="needs the x86-64 JIT")
+
+BUF = 0x40000          # four writable pages
+PATTERN = 0x8899AABBCCDDEEFF
+
+
+def fill_program(store: str, unroll: int, branch: str = "bne", value: str = "a4") -> str:
+    """a3 = a5 + a2; then the loop filling [a5, a3); a6 counts the exits."""
+    size = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}[store]
+    body = "\n".join(f"    {store} {value}, {k * size}(a5)" for k in range(unroll))
+    cond = {"bne": "bne a5, a3, loop", "bne-swapped": "bne a3, a5, loop",
+            "bltu": "bltu a5, a3, loop"}[branch]
+    return f"""
+    add a3, a5, a2
+    beqz a2, done
+loop:
+{body}
+    addi a5, a5, {unroll * size}
+    {cond}
+done:
+    addi a6, a6, 1
+    ebreak
+"""
+
+
+def run(engine: str, text: str, regs: dict, mmu_setup=None, max_instructions=None):
+    """Everything guest-visible after the run, and the vector runs (JIT)."""
+    mmu = FlatMMU()
+    mmu.mem_map(CODE, 0x2000, "rwx")
+    mmu.mem_write(CODE, assemble(text, CODE))
+    if mmu_setup is None:
+        mmu.mem_map(BUF, 0x4000, "rw")
+    else:
+        mmu_setup(mmu)
+    cpu = make_engine(engine, mmu)
+    for name, v in regs.items():
+        cpu.reg_write(name, v)
+    fault = None
+    try:
+        r = cpu.run(pc=CODE, max_instructions=max_instructions)
+        status, n = r.status, r.stats.instructions
+    except ExecutionError as e:
+        f = e.fault
+        status, n, fault = "fault", e.result.stats.instructions, (f.kind, f.pc, f.address)
+    memory = bytes(mmu.mem_read(BUF, 0x3000))
+    state = (status, n, fault, cpu.pc, cpu.regs, cpu.memory_accesses, memory)
+    return state, getattr(cpu, "stats", {}).get("vector_loop_runs", 0)
+
+
+def same_as_interpreter(text, regs, mmu_setup=None, max_instructions=None) -> int:
+    ref, _ = run("interpreter", text, regs, mmu_setup, max_instructions)
+    got, vector_runs = run("jit-L3", text, regs, mmu_setup, max_instructions)
+    assert got[:6] == ref[:6]
+    assert got[6] == ref[6]
+    return vector_runs
+
+
+SHAPES = [("sb", 1), ("sb", 8), ("sh", 4), ("sw", 2), ("sd", 1), ("sd", 3), ("sd", 8)]
+
+
+@pytest.mark.parametrize("store,unroll", SHAPES)
+@pytest.mark.parametrize("branch", ["bne", "bne-swapped", "bltu"])
+@pytest.mark.parametrize("iterations", [1, 7, 33, 250])
+@pytest.mark.parametrize("value", ["a4", "zero"])
+def test_fill_loops_match_the_interpreter(store, unroll, branch, iterations, value):
+    size = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}[store]
+    nbytes = iterations * unroll * size
+    regs = {"a5": BUF + 16, "a2": nbytes, "a4": PATTERN}
+    vector_runs = same_as_interpreter(fill_program(store, unroll, branch, value), regs)
+    assert vector_runs == (1 if nbytes >= 128 else 0)  # short fills run as the loop
+
+
+@pytest.mark.parametrize("store,unroll", [("sb", 1), ("sh", 1), ("sd", 3)])
+def test_a_bltu_bound_short_of_a_whole_iteration_runs_the_loop(store, unroll):
+    size = {"sb": 1, "sh": 2, "sw": 4, "sd": 8}[store]
+    regs = {"a5": BUF, "a2": 1000 * size * unroll - 1, "a4": PATTERN}
+    assert same_as_interpreter(fill_program(store, unroll, "bltu"), regs) == (size * unroll == 1)
+
+
+def test_a_misaligned_pointer_runs_the_loop():
+    regs = {"a5": BUF + 4, "a2": 4096, "a4": PATTERN}
+    assert same_as_interpreter(fill_program("sd", 4), regs) == 0
+
+
+def test_a_read_only_page_in_the_way_faults_at_the_same_store():
+    def setup(mmu):
+        mmu.mem_map(BUF, 0x2000, "rw")
+        mmu.mem_map(BUF + 0x2000, 0x1000, "r")
+    regs = {"a5": BUF + 0x100, "a2": 0x2800, "a4": PATTERN}
+    assert same_as_interpreter(fill_program("sd", 4), regs, setup) == 0
+
+
+@pytest.mark.parametrize("budget", [1, 3, 100, 1001, 1537, 1538, 1539, 3000])
+def test_the_budget_decides_and_a_short_one_stops_at_the_same_instruction(budget):
+    regs = {"a5": BUF, "a2": 0x2000, "a4": PATTERN}  # 256 iterations of 6 instructions
+    vector_runs = same_as_interpreter(fill_program("sd", 4), regs, max_instructions=budget)
+    assert vector_runs == (budget - 2 >= 256 * 6)  # (after add and beqz)
+
+
+def test_a_fill_over_code_that_ran_changes_that_code():
+    """A fill into a page holding compiled code (the code page bit) runs as the
+    loop, whose first store retires that code (and with it the page's bit, so
+    the rest of the fill may go as vector stores): the function called again
+    runs the nops the fill wrote."""
+    text = f"""
+    li s2, {CODE + 0x1000}
+    jalr ra, 0(s2)
+    mv s1, a0
+    li a5, {CODE + 0x1000}
+    li a2, 0x200
+    li a4, 0x13
+    add a3, a5, a2
+    beqz a2, done
+loop:
+    sw a4, 0(a5)
+    sw a4, 4(a5)
+    addi a5, a5, 8
+    bne a5, a3, loop
+done:
+    jalr ra, 0(s2)
+    ebreak
+"""
+    code = bytearray(assemble(text, CODE))
+    code += bytes(0x1000 - len(code))
+    code += assemble("li a0, 7\nret\n", CODE + 0x1000).ljust(0x200, b"\0")
+    code += assemble("li a0, 9\nret\n", CODE + 0x1200)
+    states = []
+    for engine in ("interpreter", "jit-L3"):
+        mmu = FlatMMU()
+        mmu.mem_map(CODE, 0x2000, "rwx")
+        mmu.mem_write(CODE, bytes(code))
+        cpu = make_engine(engine, mmu)
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        states.append((cpu.regs, cpu.instret, cpu.memory_accesses))
+        assert cpu.reg_read("s1") == 7 and cpu.reg_read("a0") == 9
+    assert states[0] == states[1]
+
+
+def test_vectorization_is_level_three_with_enable_vectorization_only():
+    text = fill_program("sd", 8)
+    runs = []
+    for config in (JITConfig(optimization_level=3, enable_vectorization=True),
+                   JITConfig(optimization_level=3), JITConfig(optimization_level=2,
+                                                              enable_vectorization=True)):
+        mmu = FlatMMU()
+        mmu.mem_map(CODE, 0x1000, "rx")
+        mmu.mem_write(CODE, assemble(text, CODE))
+        mmu.mem_map(BUF, 0x4000, "rw")
+        cpu = JITCompiler(config, mmu)
+        for name, v in {"a5": BUF, "a2": 0x4000, "a4": PATTERN}.items():
+            cpu.reg_write(name, v)
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        assert mmu.mem_read(BUF + 0x3FF8, 8) == PATTERN.to_bytes(8, "little")
+        runs.append(cpu.stats["vector_loop_runs"])
+    assert runs == [1, 0, 0]
