@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import platform
 import sys
+import threading
 import time
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ from ..types import ExecResult, HybridConfig, JITConfig
 #: 29 % slower)
 DEFERRAL = 1 << 11
 #: seconds of compiling between two yields of the GIL to other threads
-YIELD_INTERVAL = 0.002
+YIELD_INTERVAL = 0.001
 
 
 def jit_available() -> bool:
@@ -86,6 +87,8 @@ class JITCompiler(Interpreter):
                 f"the JIT emits x86-64 code for Linux and needs iced-x86; this host is "
                 f"{platform.machine()} {sys.platform}: use ExecutorType.Interpreter")
         super().__init__(mmu)
+        from . import x86  # noqa: F401  (imported here, not at the first compile of a run,
+        #                    which it would stall for ~40 ms: iced-x86 loads then)
         self.config = config if config is not None else JITConfig()
         self.config.validate()
         if hybrid is not None:
@@ -151,10 +154,10 @@ class JITCompiler(Interpreter):
             self._dump(ir_bytes, pc, res, x86, level)
         res = (x86.install_for(res[0], block_addr),) + res[1:]  # the code's pointer to its block
         # compiling holds the GIL: let other threads (an event loop, other guests) in
-        # between compiles, or a burst of them starves everyone else; but at most
+        # between compiles, or a burst of them starves everyone else (event-loop
+        # stalls of 60-100 ms); but only when there are other threads, and at most
         # every YIELD_INTERVAL, as a yield costs ~90 us (the kernel's timer slack)
-        now = time.perf_counter()
-        if now - self._yielded >= YIELD_INTERVAL:
+        if threading.active_count() > 1 and time.perf_counter() - self._yielded >= YIELD_INTERVAL:
             time.sleep(0)
             self._yielded = time.perf_counter()
         return res + (start,)
