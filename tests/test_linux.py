@@ -15,7 +15,7 @@ import threading
 import pytest
 
 import vm_engine
-from vm_engine import ExecStatus, ExecutionError, FaultKind, HybridConfig
+from vm_engine import ExecStatus, ExecutionError, FaultKind, HybridConfig, JITConfig
 from vm_engine.linux import ElfError, Kernel, LinuxError, Machine, read_elf, read_stack
 from vm_engine.linux import elf as elfmod
 from vm_engine.linux import syscalls as sc
@@ -808,7 +808,7 @@ def _skip_unrunnable(case):
 EAGER_HYBRID = HybridConfig(compile_threshold=2, first_level=1, tier_up_threshold=8)
 
 
-@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid", "hybrid-eager"])
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "jit-L3", "hybrid", "hybrid-eager"])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_program_matches_recorded_output(case, executor, tmp_path):
     _skip_unrunnable(case)
@@ -816,6 +816,9 @@ def test_program_matches_recorded_output(case, executor, tmp_path):
     kw = {}
     if executor == "hybrid-eager":
         executor, kw = "hybrid", {"hybrid_config": EAGER_HYBRID}
+    elif executor == "jit-L3":  # regions of 16 blocks, loops as vector moves
+        executor, kw = "jit", {"jit_config": JITConfig(optimization_level=3,
+                                                       enable_vectorization=True)}
     m, r, out, err = run_case(case, tmp_path, executor, **kw)
     assert r.status is ExecStatus.Exit
     assert out == want_out

@@ -63,6 +63,7 @@ CASES = [
     Case("stdin", stdin=b"first line\nsecond\n\nlast, no newline"),
     Case("fenv"),
     Case("smc"),
+    Case("memops"),
     Case("signal"),
     Case("cxx", stderr=True),
     Case("cxx-dyn", dynamic=True, stderr=True),

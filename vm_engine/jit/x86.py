@@ -23,11 +23,13 @@ covers, so a write there retires the whole region), and branches back into
 the region are loops in host code, their registers allocated for the loop.
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
 fills memory with a register's value (memset's: stores of one register at
-p, p+size, ..., then p += step, bne/bltu p, end) first tries to run whole as
-vector stores (AVX-512, AVX2 or SSE2, as the host has them), counted as
-every iteration it stands for; when the fill is short, its pages not all
-plain writable memory, the budget too small or the bound not a whole number
-of iterations, the guest loop runs as compiled (and faults, stops or
+p, p+size, ..., then p += step, bne/bltu p, end) or copies it (memcpy's:
+loads from src, stores of what they got at the same offsets from dst, both
+pointers moved on) first tries to run whole as vector moves (AVX-512, AVX2
+or SSE2, as the host has them), counted as every iteration it stands for;
+when it is short, its pages not all plain memory of the right kind, source
+and destination overlap, the budget is too small or the bound not a whole
+number of iterations, the guest loop runs as compiled (and faults, stops or
 changes code exactly as it would).
 
 Every segment (block) of compiled code takes its instructions from the budget
@@ -518,10 +520,10 @@ def _emit_seg(blk, seg: _Seg, following):
     if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    fill = _fill_loop(seg) if blk.vectorize else None
+    stream = _stream_loop(seg) if blk.vectorize else None
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
-    if fill is not None:  # entering the loop (not going round it): all of it at once?
-        _emit_fill(blk, seg, fill, loop_exit)
+    if stream is not None:  # entering the loop (not going round it): all of it at once?
+        _emit_stream(blk, seg, stream, loop_exit)
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
         tier_up = a.label()
@@ -840,68 +842,107 @@ def _address(blk, e):
         blk.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
 
 
-# -- level 3: loops that fill memory, run as vector stores ------------------------------
-#: bytes per vector store: AVX-512, AVX2 or SSE2 (every x86-64 has it), as the CPU has them
+# -- level 3: loops that fill or copy memory, run as vector moves ----------------------
+#: bytes per vector move: AVX-512, AVX2 or SSE2 (every x86-64 has it), as the CPU has them
 #: (/proc/cpuinfo's flags: CPUID's, where the kernel also saves the registers)
 HOST_VECTOR = 64 if _host_has("avx512f") else 32 if _host_has("avx2") else 16
-#: shorter fills run as the guest loop (checking costs more than it saves)
-FILL_MIN_BYTES = 128
-_FILL_MAX_LOG = 40  # fills of 2**40 bytes or more (a wild bound) run as the guest loop
+#: shorter loops run as they are (checking costs more than it saves)
+STREAM_MIN_BYTES = 128
+_STREAM_MAX_LOG = 40  # 2**40 bytes or more (a wild bound): the loop runs as it is
 _REPEAT = {1: 0x0101010101010101, 2: 0x0001000100010001}  # a byte / halfword over 8 bytes
 
 
-class _Fill(NamedTuple):
-    """A loop storing guest register `value` over [ptr, end): `stores` stores
-    of `size` bytes at ptr+0, ptr+size, ..., then ptr += step (= stores x
-    size), then bne ptr, end (or bltu ptr, end) back to the loop."""
+class _Stream(NamedTuple):
+    """A loop that fills or copies [dst, dst + bytes): per iteration, stores of
+    `size` bytes at dst+0, dst+size, ... up to dst+step, of register `value`
+    (a fill, memset's) or each of what a load from src at the same offset put
+    in a register (a copy, memcpy's: `loads`, (rd, offset, name) of each);
+    dst (and src) += step; then bne/bltu ptr, end back to the loop, ptr being
+    dst or src (so bytes = end - ptr)."""
     ptr: int
     end: int
-    value: int
+    dst: int
+    src: int | None
+    value: int | None
     size: int
     step: int
-    stores: int
+    loads: tuple
+    accesses: int
 
 
-def _fill_loop(seg):
-    """The segment as a _Fill, if it is a loop of that shape (memset's), else None."""
+def _stream_loop(seg):
+    """The segment as a _Stream, if it is a loop of that shape, else None.
+    (Offsets are taken from each pointer's value at the start of the iteration,
+    so that the increments may come anywhere in the loop.)"""
     if seg.k < 3 or seg.last not in ("bne", "bltu") or seg.targets()[0] != seg.pc:
         return None
-    *stores, bump, branch = seg.ir[:seg.k]
-    names = {_NAME[int(e["op"])] for e in stores}
-    name = names.pop()
-    if names or name not in _STORES or _NAME[int(bump["op"])] != "addi":
+    body, branch = seg.ir[:seg.k - 1], seg.ir[seg.k - 1]
+    bumped = {}                  # pointer -> step, from its addi
+    loads, stores = {}, []       # rd -> (base, offset, name); (base, offset, value, name)
+    for e in body:
+        name, rd, rs1, imm = _NAME[int(e["op"])], int(e["rd"]), int(e["rs1"]), int(e["imm"])
+        if name == "addi" and rd == rs1 and 0 < rd < 32 and imm > 0 and rd not in bumped:
+            bumped[rd] = imm
+        elif name in _LOADS and 0 < rd < 32 and rd not in loads and rd not in bumped:
+            loads[rd] = (rs1, imm + bumped.get(rs1, 0), name)
+        elif name in _STORES:  # (a copy's value: loaded before it in the iteration)
+            value = int(e["rs2"])
+            stores.append((rs1, imm + bumped.get(rs1, 0), loads.get(value, value), name))
+        else:
+            return None
+    if not stores or len({name for *_, name in stores}) > 1:
         return None
-    ptr, step, size = int(bump["rd"]), int(bump["imm"]), _STORES[name]
-    values = {int(e["rs2"]) for e in stores}
-    value = values.pop()
-    if values or not 0 < ptr < 32 or int(bump["rs1"]) != ptr or value == ptr \
-            or any(int(e["rs1"]) != ptr for e in stores) \
-            or sorted(int(e["imm"]) for e in stores) != list(range(0, step, size)) or step <= 0:
+    size = _STORES[stores[0][3]]
+    dst, step = stores[0][0], bumped.get(stores[0][0])
+    if step is None or any(base != dst for base, *_ in stores) \
+            or sorted(off for _, off, _, _ in stores) != list(range(0, step, size)):
         return None
+    if loads:  # a copy: each store's value is what a load from src at its offset got
+        srcs = {base for base, _, _ in loads.values()}
+        src = srcs.pop()
+        if srcs or src == dst or bumped.get(src) != step or len(bumped) != 2 \
+                or len(loads) != len(stores) \
+                or any(_LOADS[name][0] != size for _, _, name in loads.values()) \
+                or any(not isinstance(value, tuple) or value[:2] != (src, off)
+                       for _, off, value, _ in stores) \
+                or any(rd in bumped for rd in loads):
+            return None
+        value, kept = None, tuple((rd, off, name) for rd, (_, off, name) in loads.items())
+    else:
+        value, src, kept = stores[0][2], None, ()
+        if len(bumped) != 1 or any(v != value for *_, v, _ in stores) or value in bumped:
+            return None
     rs1, rs2 = int(branch["rs1"]), int(branch["rs2"])
-    if seg.last == "bltu" and rs1 != ptr or ptr not in (rs1, rs2) or rs1 == rs2:
+    ptr = rs1 if rs1 in bumped else rs2
+    end = rs2 if ptr == rs1 else rs1
+    if ptr not in bumped or end in bumped or end in loads or seg.last == "bltu" and rs1 != ptr:
         return None
-    return _Fill(ptr, rs2 if rs1 == ptr else rs1, value, size, step, len(stores))
+    return _Stream(ptr, end, dst, src, value, size, step, kept, len(loads) + len(stores))
 
 
-def _emit_fill(blk, seg, f: _Fill, done: int):
-    """Where the fill loop `seg` is entered: when the whole fill is known good
-    ([ptr, end) a whole number of iterations and at least FILL_MIN_BYTES, ptr
-    aligned to the store size, every page of it plain writable memory, the
-    budget enough for every iteration), stores it with vector stores, counts
-    every iteration's instructions and stores, sets ptr = end and goes on at
-    `done` (the loop's exit); otherwise runs the loop (seg.body)."""
+def _emit_stream(blk, seg, f: _Stream, done: int):
+    """Where the loop `seg` is entered: when the whole of it is known good
+    ([ptr, end) a whole number of iterations and at least STREAM_MIN_BYTES,
+    the pointers aligned to the access size, every page of the destination
+    plain writable memory and of the source plain readable memory, source and
+    destination apart, the budget enough for every iteration), moves the bytes
+    with vector moves, counts every iteration's instructions and accesses,
+    leaves the registers as the last iteration would and goes on at `done`
+    (the loop's exit); otherwise runs the loop (seg.body)."""
     a, loop = blk.a, seg.body
 
     def branch(code, target=loop):
         a.emit(X.create_branch(code, target))
 
-    _load(blk, R.RAX, f.end)  # rax = bytes
-    a.emit(_op(Code.SUB_R64_RM64, R.RAX, blk.src(f.ptr)))
-    a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RAX, FILL_MIN_BYTES))
+    def bytes_left(dst):  # dst = end - ptr
+        _load(blk, dst, f.end)
+        a.emit(_op(Code.SUB_R64_RM64, dst, blk.src(f.ptr)))
+
+    bytes_left(R.RAX)
+    a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RAX, STREAM_MIN_BYTES))
     branch(Code.JB_REL32_64)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, _FILL_MAX_LOG))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, _STREAM_MAX_LOG))
     branch(Code.JNE_REL32_64)
     # rcx = iterations, when the bytes are a whole number of them
     if f.step & (f.step - 1) == 0:
@@ -921,72 +962,97 @@ def _emit_fill(blk, seg, f: _Fill, done: int):
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
     a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RDX, BUDGET))
     branch(Code.JA_REL32_64)
-    # ptr aligned (the loop's own stores would take the slow path); every page
-    # from ptr's to the last byte's inside guest memory, writable and not code
-    _load(blk, R.RDX, f.ptr)
-    if f.size > 1:
-        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.DL, f.size - 1))
-        branch(Code.JNE_REL32_64)
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.R10, M(R.RDX, R.RAX, displ=-1)))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.R10, 12))
-    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.R10, M(RT, displ=_L["rt_npages"])))
-    branch(Code.JAE_REL32_64)
-    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
-    branch(Code.JA_REL32_64)  # (wrapped round the top of the address space)
-    page = a.label()
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), PERM_W), label=page)
-    branch(Code.JE_REL32_64)
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), PAGE_CODE))
-    branch(Code.JNE_REL32_64)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, 1))
-    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
-    branch(Code.JBE_REL32_64, page)
+    # each pointer aligned (the loop's own accesses would take the slow path);
+    # every page from its to its last byte's inside guest memory, plain, with
+    # `need` and without `deny` (as the accesses' fast paths check them)
+    for reg, need, deny in ((f.dst, PERM_W, PAGE_CODE),) + \
+            (((f.src, PERM_R, 0),) if f.src is not None else ()):
+        _load(blk, R.RDX, reg)
+        if f.size > 1:
+            a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.DL, f.size - 1))
+            branch(Code.JNE_REL32_64)
+        a.emit(X.create_reg_mem(Code.LEA_R64_M, R.R10, M(R.RDX, R.RAX, displ=-1)))
+        a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
+        a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.R10, 12))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.R10, M(RT, displ=_L["rt_npages"])))
+        branch(Code.JAE_REL32_64)
+        a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
+        branch(Code.JA_REL32_64)  # (wrapped round the top of the address space)
+        page = a.label()
+        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need), label=page)
+        branch(Code.JE_REL32_64)
+        if deny:
+            a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), deny))
+            branch(Code.JNE_REL32_64)
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, 1))
+        a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
+        branch(Code.JBE_REL32_64, page)
+    if f.src is not None:  # apart: dst - src and src - dst (unsigned) both >= bytes
+        for first, second in ((f.dst, f.src), (f.src, f.dst)):
+            _load(blk, R.RDX, first)
+            a.emit(_op(Code.SUB_R64_RM64, R.RDX, blk.src(second)))
+            a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.RAX))
+            branch(Code.JB_REL32_64)
     # it will run: the counts of every iteration (nothing can fail from here)
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
     a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RDX))
-    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, f.stores))
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, f.accesses))
     a.emit(X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), R.RDX))
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
-    # rcx = the value's low `size` bytes over 8 bytes; rdx = host address of ptr
-    _load(blk, R.RCX, f.value)
-    if f.size < 4:
-        a.emit(X.create_reg_reg(Code.MOVZX_R32_RM8 if f.size == 1 else Code.MOVZX_R32_RM16,
-                                R.ECX, R.CL if f.size == 1 else R.CX))
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, _REPEAT[f.size]))
-        a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RCX, R.RDX))
-    elif f.size == 4:
-        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.ECX, R.ECX))
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RCX))
-        a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, R.RDX, 32))
-        a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RCX, R.RDX))
-    _load(blk, R.RDX, f.ptr)
-    a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.RDX, BASE))
+    # rdx = host address of dst, r10 of src; for a fill, rcx = the value's low
+    # `size` bytes over 8 bytes, and the vector register that over its width
     width = HOST_VECTOR
-    if width == 64:
-        a.emit(X.create_reg_reg(Code.EVEX_VPBROADCASTQ_ZMM_K1Z_R64, R.ZMM0, R.RCX))
-        store = X.create_mem_reg(Code.EVEX_VMOVDQU64_ZMMM512_K1Z_ZMM, M(R.RDX), R.ZMM0)
-    else:
-        a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RCX))
-        if width == 32:
-            a.emit(X.create_reg_reg(Code.VEX_VPBROADCASTQ_YMM_XMMM64, R.YMM0, R.XMM0))
-            store = X.create_mem_reg(Code.VEX_VMOVDQU_YMMM256_YMM, M(R.RDX), R.YMM0)
+    vec = {64: R.ZMM0, 32: R.YMM0, 16: R.XMM0}[width]
+    if f.src is None:
+        _load(blk, R.RCX, f.value)
+        if f.size < 4:
+            a.emit(X.create_reg_reg(Code.MOVZX_R32_RM8 if f.size == 1 else Code.MOVZX_R32_RM16,
+                                    R.ECX, R.CL if f.size == 1 else R.CX))
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, _REPEAT[f.size]))
+            a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RCX, R.RDX))
+        elif f.size == 4:
+            a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.ECX, R.ECX))
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RCX))
+            a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, R.RDX, 32))
+            a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RCX, R.RDX))
+        if width == 64:
+            a.emit(X.create_reg_reg(Code.EVEX_VPBROADCASTQ_ZMM_K1Z_R64, R.ZMM0, R.RCX))
         else:
-            a.emit(X.create_reg_reg(Code.PUNPCKLQDQ_XMM_XMMM128, R.XMM0, R.XMM0))
-            store = X.create_mem_reg(Code.MOVDQU_XMMM128_XMM, M(R.RDX), R.XMM0)
-    # whole vectors, then whole 8-byte words, then bytes (the pattern's phase is
-    # 0 at every multiple of 8 from ptr, which is aligned to the store size)
+            a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RCX))
+            a.emit(X.create_reg_reg(Code.VEX_VPBROADCASTQ_YMM_XMMM64, R.YMM0, R.XMM0)
+                   if width == 32 else X.create_reg_reg(Code.PUNPCKLQDQ_XMM_XMMM128, R.XMM0, R.XMM0))
+    else:
+        _load(blk, R.R10, f.src)
+        a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.R10, BASE))
+    _load(blk, R.RDX, f.dst)
+    a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.RDX, BASE))
+    # whole vectors, then whole 8-byte words, then bytes (a fill's pattern has
+    # phase 0 at every multiple of 8 from dst, which is aligned to the store size)
+    store_v, load_v = {64: (Code.EVEX_VMOVDQU64_ZMMM512_K1Z_ZMM, Code.EVEX_VMOVDQU64_ZMM_K1Z_ZMMM512),
+                       32: (Code.VEX_VMOVDQU_YMMM256_YMM, Code.VEX_VMOVDQU_YMM_YMMM256),
+                       16: (Code.MOVDQU_XMMM128_XMM, Code.MOVDQU_XMM_XMMM128)}[width]
+    if f.src is None:
+        bodies = ((width, [X.create_mem_reg(store_v, M(R.RDX), vec)]),
+                  (8, [X.create_mem_reg(Code.MOV_RM64_R64, M(R.RDX), R.RCX)]),
+                  (1, [X.create_mem_reg(Code.MOV_RM8_R8, M(R.RDX), R.CL),
+                       X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 8)]))
+    else:
+        bodies = ((width, [X.create_reg_mem(load_v, vec, M(R.R10)),
+                           X.create_mem_reg(store_v, M(R.RDX), vec)]),
+                  (8, [X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, M(R.R10)),
+                       X.create_mem_reg(Code.MOV_RM64_R64, M(R.RDX), R.RCX)]),
+                  (1, [X.create_reg_mem(Code.MOVZX_R32_RM8, R.ECX, M(R.R10)),
+                       X.create_mem_reg(Code.MOV_RM8_R8, M(R.RDX), R.CL)]))
     finish = a.label()
-    for chunk, body in ((width, [store]),
-                        (8, [X.create_mem_reg(Code.MOV_RM64_R64, M(R.RDX), R.RCX)]),
-                        (1, [X.create_mem_reg(Code.MOV_RM8_R8, M(R.RDX), R.CL),
-                             X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 8)])):
+    for chunk, body in bodies:
         top, out = a.label(), a.label() if chunk > 1 else finish
         a.emit(X.create_reg_i32(Code.CMP_RM64_IMM8, R.RAX, chunk), label=top)
         branch(Code.JB_REL32_64, out)
         for insn in body:
             a.emit(insn)
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, chunk))
+        if f.src is not None:
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.R10, chunk))
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RAX, chunk))
         branch(Code.JMP_REL32_64, top)
         if chunk > 1:
@@ -994,7 +1060,22 @@ def _emit_fill(blk, seg, f: _Fill, done: int):
     a.bind(finish)
     if width > 16:
         a.emit(X.create(Code.VEX_VZEROUPPER))  # (SSE code after wide vectors: no penalty)
-    _move(blk, f.ptr, f.end)
+    # the registers as after the last iteration: the pointers moved on by the
+    # bytes, each loaded register what its load got last
+    bytes_left(R.RCX)
+    for reg in (f.dst,) + ((f.src,) if f.src is not None else ()):
+        host = blk.alloc.get(reg)
+        if host is None:
+            a.emit(X.create_mem_reg(Code.ADD_RM64_R64, xreg(reg), R.RCX))
+        else:
+            a.emit(X.create_reg_reg(Code.ADD_R64_RM64, host, R.RCX))
+    for rd, off, name in f.loads:
+        _, widen_mem, _ = _LOADS[name]
+        dst = _dest(blk, rd)
+        _load(blk, R.RCX, f.src)
+        a.emit(X.create_reg_mem(widen_mem, _LOW32[dst] if widen_mem in _ZERO_EXTENDING else dst,
+                                M(BASE, R.RCX, displ=off - f.step)))
+        _store(blk, rd, dst)
     branch(Code.JMP_REL32_64, done)
 
 
