@@ -1,8 +1,10 @@
 """Level 3's vectorised loops, fills (memset's shape: stores of one register
-at p, p+size, ..., p += step, bne/bltu p, end) and copies (memcpy's: loads
+at p, p+size, ..., p += step, bne/bltu p, end), copies (memcpy's: loads
 from src, stores of what they got at the same offsets from dst, both
-pointers += step): every outcome is the interpreter's, whether the loop ran
-as vector moves or, when it is not known good in advance, as itself."""
+pointers += step) and scans (strlen's, memchr's: lbu t, p += 1, until t is
+or is not r): every outcome is the interpreter's, whether the loop ran as
+vector moves or compares or, when it is not known good in advance, as
+itself."""
 import random
 
 import pytest
@@ -59,9 +61,16 @@ def run(engine: str, text: str, regs: dict, mmu_setup=None, max_instructions=Non
     except ExecutionError as e:
         f = e.fault
         status, n, fault = "fault", e.result.stats.instructions, (f.kind, f.pc, f.address)
-    memory = bytes(mmu.mem_read(BUF, 0x3000))
+    memory = [_page(mmu, BUF + k * 0x1000) for k in range(3)]
     state = (status, n, fault, cpu.pc, cpu.regs, cpu.memory_accesses, memory)
     return state, getattr(cpu, "stats", {}).get("vector_loop_runs", 0)
+
+
+def _page(mmu, address):
+    try:
+        return bytes(mmu.mem_read(address, 0x1000))
+    except Exception:  # (not mapped, or not readable)
+        return None
 
 
 def same_as_interpreter(text, regs, mmu_setup=None, max_instructions=None) -> int:
@@ -260,8 +269,9 @@ done:
 
 def test_libc_memset_memcpy_memmove_run_as_vector_moves():
     """tests/guest/src/memops.c: glibc's memset and memcpy loops (and loops GCC
-    leaves as loops) run as vector moves at level 3 with vectorization on, with
-    the output qemu-riscv64 gave and the interpreter's instruction count."""
+    leaves as loops: a fill, a copy, a strlen) run as vector moves and scans at
+    level 3 with vectorization on, with the output qemu-riscv64 gave and the
+    interpreter's instruction count."""
     import os
     from vm_engine.linux import Machine
     guest = os.path.join(os.path.dirname(__file__), "guest")
@@ -278,4 +288,77 @@ def test_libc_memset_memcpy_memmove_run_as_vector_moves():
         counts.append(m.stats.instructions)
         runs.append(m.cpu.stats["vector_loop_runs"] if config else 0)
     assert counts[0] == counts[1] == counts[2]
-    assert runs[1] >= 100 and runs[2] == 0  # 48 rounds: memset, fill64, copy32, memcpy's tail
+    assert runs[1] >= 200 and runs[2] == 0  # 48 rounds: memsets, fill64, copy32, length
+
+
+def scan_program(order: str = "load-first", cond: str = "bnez", off: int = 0) -> str:
+    """Scans bytes from a0 (strlen's loop with bnez, memchr's with bne t, a2,
+    a skip over a run with beq t, a2); a6 counts the exits."""
+    steps = [f"    lbu t0, {off}(a0)", "    addi a0, a0, 1"]
+    if order != "load-first":
+        steps = [steps[1], f"    lbu t0, {off - 1}(a0)"]
+    branch = {"bnez": "bnez t0, loop", "bne": "bne t0, a2, loop", "beq": "beq a2, t0, loop"}[cond]
+    return "\n    mv a1, a0\n    j loop\nloop:\n" + "\n".join(steps) + f"\n    {branch}\n    addi a6, a6, 1\n" \
+        "    sub a1, a0, a1\n    ebreak\n"
+
+
+def scan_memory(text: bytes, at: int):
+    def setup(mmu):
+        mmu.mem_map(BUF, 0x4000, "rw")
+        mmu.mem_write(BUF, bytes(range(1, 256)) * 64)
+        mmu.mem_write(at, text)
+    return setup
+
+
+@pytest.fixture(params=[16, 32, 64])
+def vector_width(request, monkeypatch):
+    """Every width this host has (AVX-512, AVX2, SSE2), each with code compiled for it."""
+    from vm_engine.jit import x86
+    if request.param > x86.HOST_VECTOR:
+        pytest.skip(f"the host has no {request.param}-byte vectors")
+    monkeypatch.setattr(x86, "HOST_VECTOR", request.param)
+    x86.CODE_CACHE.clear()
+    yield request.param
+    x86.CODE_CACHE.clear()
+
+
+@pytest.mark.parametrize("order", ["load-first", "bump-first"])
+@pytest.mark.parametrize("start,length", [(0, 0), (3, 200), (31, 5000), (0x1000 - 7, 100),
+                                          (17, 0x2100)])
+def test_strlen_loops_match_the_interpreter(order, start, length, vector_width):
+    at = BUF + start
+    setup = scan_memory(b"\x07" * length + b"\0", at)
+    runs = same_as_interpreter(scan_program(order), {"a0": at}, setup)
+    assert runs == 1
+
+
+@pytest.mark.parametrize("cond,value,want", [("bne", ord("x"), 1), ("beq", ord(" "), 1),
+                                             ("bne", 0x178, 0), ("beq", 0x120, 0)])
+def test_memchr_and_skip_loops_match_the_interpreter(cond, value, want, vector_width):
+    at = BUF + 5
+    setup = scan_memory(b" " * 300 + b"abc x", at)
+    assert same_as_interpreter(scan_program(cond=cond), {"a0": at, "a2": value}, setup) == want
+
+
+def test_a_scan_into_an_unreadable_page_faults_at_the_same_load():
+    def setup(mmu):
+        mmu.mem_map(BUF, 0x1000, "rw")
+        mmu.mem_write(BUF, b"\x01" * 0x1000)
+        mmu.mem_map(BUF + 0x1000, 0x1000, "w")
+    assert same_as_interpreter(scan_program(off=2), {"a0": BUF + 0x10}, setup) == 0
+
+
+@pytest.mark.parametrize("budget", [2, 50, 3 * 900 + 1, 3 * 900 + 2, 3 * 5000])
+def test_a_scan_longer_than_the_budget_stops_at_the_same_instruction(budget):
+    setup = scan_memory(b"\x05" * 899 + b"\0", BUF + 100)
+    runs = same_as_interpreter(scan_program(), {"a0": BUF + 100}, setup, max_instructions=budget)
+    assert runs == (budget - 2 >= 3 * 900)  # (after mv and j)
+
+
+@pytest.mark.parametrize("store,unroll", [("sb", 1), ("sd", 8)])
+def test_fills_and_copies_at_every_vector_width(store, unroll, vector_width):
+    regs = {"a5": BUF + 8, "a2": 0x1F00 if store == "sd" else 0x1F0F, "a4": PATTERN}
+    assert same_as_interpreter(fill_program(store, unroll, "bltu" if store == "sb" else "bne"),
+                               regs) == 1
+    regs = {"a0": BUF + 8, "a1": SRC + 16, "a2": 0x1F08}
+    assert same_as_interpreter(copy_program("ld", 1), regs) == 1

@@ -47,8 +47,9 @@ class JITConfig:
     compile; 1: register allocation, block chaining, self-loops in host code;
     2 (recommended): regions across direct jumps and fall-throughs
     (``enable_inlining``), loops in host code; 3: larger regions, and with
-    ``enable_vectorization`` loops that fill or copy memory (memset's,
-    memcpy's) run as vector moves (AVX-512/AVX2/SSE2, as the host has them).
+    ``enable_vectorization`` loops that fill, copy or scan memory (memset's,
+    memcpy's, strlen's) run as vector moves and compares (AVX-512/AVX2/SSE2,
+    as the host has them).
     (vm_engine/jit/x86.py has the details.)"""
 
     optimization_level: int = 2

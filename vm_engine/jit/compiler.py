@@ -78,7 +78,8 @@ class JITCompiler(Interpreter):
     (``stats["tier_ups"]``). ``stats`` also says where the instructions ran:
     instructions_interpreted, instructions_in_compiled (each compiled block
     counts what it retires), blocks_interpreted; and vector_loop_runs, how many
-    times a loop ran as vector moves (level 3 with enable_vectorization)."""
+    times a loop ran as vector moves or compares (level 3 with
+    enable_vectorization)."""
 
     def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0,
                  hybrid: HybridConfig | None = None):

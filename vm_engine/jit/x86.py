@@ -26,11 +26,13 @@ fills memory with a register's value (memset's: stores of one register at
 p, p+size, ..., then p += step, bne/bltu p, end) or copies it (memcpy's:
 loads from src, stores of what they got at the same offsets from dst, both
 pointers moved on) first tries to run whole as vector moves (AVX-512, AVX2
-or SSE2, as the host has them), counted as every iteration it stands for;
-when it is short, its pages not all plain memory of the right kind, source
-and destination overlap, the budget is too small or the bound not a whole
-number of iterations, the guest loop runs as compiled (and faults, stops or
-changes code exactly as it would).
+or SSE2, as the host has them), and a loop scanning bytes (strlen's,
+memchr's: lbu t, p += 1, until t is or is not r) as vector compares; counted
+as every iteration they stand for. When the loop is short, its pages not
+all plain memory of the right kind, source and destination overlap, the
+budget is too small or the bound not a whole number of iterations, the guest
+loop runs as compiled (and faults, stops or changes code exactly as it
+would).
 
 Every segment (block) of compiled code takes its instructions from the budget
 (r14) as it starts and keeps cpu->mem_accesses exact; an early exit (fault,
@@ -520,10 +522,9 @@ def _emit_seg(blk, seg: _Seg, following):
     if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    stream = _stream_loop(seg) if blk.vectorize else None
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
-    if stream is not None:  # entering the loop (not going round it): all of it at once?
-        _emit_stream(blk, seg, stream, loop_exit)
+    if blk.vectorize:  # entering a loop (not going round it): all of it at once?
+        _emit_vector_loop(blk, seg, loop_exit)
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
         tier_up = a.label()
@@ -1076,6 +1077,151 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
         a.emit(X.create_reg_mem(widen_mem, _LOW32[dst] if widen_mem in _ZERO_EXTENDING else dst,
                                 M(BASE, R.RCX, displ=off - f.step)))
         _store(blk, rd, dst)
+    branch(Code.JMP_REL32_64, done)
+
+
+class _Scan(NamedTuple):
+    """A loop scanning bytes (strlen's, memchr's, a skip over a run): lbu t,
+    off(p) and p += 1 (in either order), then bne t, r (runs until the byte
+    that equals r's value: `until_equal`) or beq t, r (until one that does
+    not) back to the loop."""
+    ptr: int
+    off: int     # of the first byte loaded, from p at the loop's entry
+    byte: int    # t
+    value: int   # r
+    until_equal: bool
+
+
+def _scan_loop(seg):
+    """The segment as a _Scan, if it is a loop of that shape, else None."""
+    if seg.k != 3 or seg.last not in ("bne", "beq") or seg.targets()[0] != seg.pc:
+        return None
+    first, second, branch = seg.ir[:3]
+    names = (_NAME[int(first["op"])], _NAME[int(second["op"])])
+    if names == ("lbu", "addi"):
+        load, bump, moved = first, second, 0
+    elif names == ("addi", "lbu"):
+        bump, load, moved = first, second, 1  # (loads from the pointer moved on)
+    else:
+        return None
+    ptr, byte = int(bump["rd"]), int(load["rd"])
+    rs1, rs2 = int(branch["rs1"]), int(branch["rs2"])
+    value = rs2 if rs1 == byte else rs1
+    if not 0 < ptr < 32 or int(bump["rs1"]) != ptr or int(bump["imm"]) != 1 \
+            or int(load["rs1"]) != ptr or not 0 < byte < 32 or byte == ptr \
+            or byte not in (rs1, rs2) or rs1 == rs2 or value == ptr:
+        return None
+    return _Scan(ptr, int(load["imm"]) + moved, byte, value, seg.last == "bne")
+
+
+def _emit_vector_loop(blk, seg, done: int):
+    """(Level 3, vectorization on) the vector form of the loop `seg`, tried where
+    it is entered, if it is one of the shapes that have one."""
+    stream = _stream_loop(seg)
+    if stream is not None:
+        _emit_stream(blk, seg, stream, done)
+        return
+    scan = _scan_loop(seg)
+    if scan is not None:
+        _emit_scan(blk, seg, scan, done)
+
+
+def _emit_scan(blk, seg, f: _Scan, done: int):
+    """Where the scan loop `seg` is entered: finds the byte that ends it with
+    aligned vector compares (AVX2 or SSE2; an aligned vector never straddles a
+    page), page by page while the pages are plain readable memory and the
+    budget covers the iterations so far; then counts every iteration's
+    instructions and loads, moves the pointer past that byte, puts the byte
+    in t and goes on at `done`; otherwise (a page not readable first, r's
+    value not a byte, the budget short) runs the loop (seg.body)."""
+    a, loop = blk.a, seg.body
+    width = 32 if HOST_VECTOR >= 32 else 16
+    decline = loop
+    if width > 16:  # (leaving after wide vectors: vzeroupper first)
+        decline = a.label()
+        a.bind(decline, cold=True)
+        a.emit(X.create(Code.VEX_VZEROUPPER), True)
+        a.emit(X.create_branch(Code.JMP_REL32_64, loop), True)
+
+    def branch(code, target):
+        a.emit(X.create_branch(code, target))
+
+    # rdx = the first byte's guest address; xmm1/ymm1 = r's value in every byte
+    _load(blk, R.RCX, f.value)
+    if f.value:
+        a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RCX, 0xFF))
+        branch(Code.JA_REL32_64, loop)
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, _REPEAT[1]))
+        a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RCX, R.RAX))
+    _load(blk, R.RDX, f.ptr)
+    if f.off:
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RDX, f.off))
+    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RCX))
+    a.emit(X.create_reg_reg(Code.VEX_VPBROADCASTQ_YMM_XMMM64, R.YMM1, R.XMM1) if width == 32
+           else X.create_reg_reg(Code.PUNPCKLQDQ_XMM_XMMM128, R.XMM1, R.XMM1))
+    # rax = the aligned vector holding it; r10d = the mask of its bytes from there on
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RDX))
+    a.emit(X.create_reg_i32(Code.AND_RM64_IMM8, R.RAX, -width))
+    a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.ECX, R.EDX))
+    a.emit(X.create_reg_i32(Code.AND_RM32_IMM8, R.ECX, width - 1))
+    a.emit(X.create_reg_i32(Code.MOV_RM32_IMM32, R.R10D, -1))
+    a.emit(X.create_reg_reg(Code.SHL_RM32_CL, R.R10D, R.CL))
+    page, chunk, found = a.label(), a.label(), a.label()
+    # each page: inside guest memory and readable (as a load's fast path checks)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX), label=page)
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, M(RT, displ=_L["rt_npages"])))
+    branch(Code.JAE_REL32_64, decline)
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RCX), PERM_R))
+    branch(Code.JE_REL32_64, decline)
+    # each vector: ecx = its bytes that end the loop (equal to r, or not)
+    if width == 32:
+        a.emit(X.create_reg_reg_mem(Code.VEX_VPCMPEQB_YMM_YMM_YMMM256, R.YMM0, R.YMM1,
+                                    M(BASE, R.RAX)), label=chunk)
+        a.emit(X.create_reg_reg(Code.VEX_VPMOVMSKB_R32_YMM, R.ECX, R.YMM0))
+    else:
+        a.emit(X.create_reg_mem(Code.MOVDQA_XMM_XMMM128, R.XMM0, M(BASE, R.RAX)), label=chunk)
+        a.emit(X.create_reg_reg(Code.PCMPEQB_XMM_XMMM128, R.XMM0, R.XMM1))
+        a.emit(X.create_reg_reg(Code.PMOVMSKB_R32_XMM, R.ECX, R.XMM0))
+    if not f.until_equal:
+        a.emit(X.create_reg(Code.NOT_RM32, R.ECX))
+    a.emit(X.create_reg_reg(Code.AND_R32_RM32, R.ECX, R.R10D))
+    if width == 16:
+        a.emit(X.create_reg_i32(Code.AND_RM32_IMM32, R.ECX, 0xFFFF))
+    branch(Code.JNE_REL32_64, found)
+    a.emit(X.create_reg_i32(Code.MOV_RM32_IMM32, R.R10D, -1))
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RAX, width))
+    a.emit(X.create_reg_u32(Code.TEST_RM32_IMM32, R.EAX, 0xFFF))
+    branch(Code.JNE_REL32_64, chunk)
+    # the next page, if the budget covers the iterations up to it
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
+    a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RCX, R.RDX))
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RCX, R.RCX, seg.k))
+    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RCX, BUDGET))
+    branch(Code.JA_REL32_64, decline)
+    branch(Code.JMP_REL32_64, page)
+    # found: rax = iterations (up to and with that byte), if the budget covers them
+    a.emit(X.create_reg_reg(Code.BSF_R32_RM32, R.ECX, R.ECX), label=found)
+    a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.RAX, R.RCX))
+    a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RAX, R.RDX))
+    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RAX, 1))
+    a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RCX, R.RAX, seg.k))
+    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RCX, BUDGET))
+    branch(Code.JA_REL32_64, decline)
+    if width > 16:
+        a.emit(X.create(Code.VEX_VZEROUPPER))
+    a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RCX))
+    a.emit(X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), R.RAX))
+    a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
+    # the registers as after the last iteration: p moved on, t the byte it loaded
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RDX, R.RAX, displ=-1)))
+    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.ECX, M(BASE, R.RDX)))
+    host = blk.alloc.get(f.ptr)
+    if host is None:
+        a.emit(X.create_mem_reg(Code.ADD_RM64_R64, xreg(f.ptr), R.RAX))
+    else:
+        a.emit(X.create_reg_reg(Code.ADD_R64_RM64, host, R.RAX))
+    _store(blk, f.byte, R.RCX)
     branch(Code.JMP_REL32_64, done)
 
 

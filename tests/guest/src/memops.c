@@ -1,5 +1,6 @@
-/* memset, memcpy and memmove over buffers of many lengths and alignments, and
- * loops GCC leaves as loops: what the JIT's level 3 runs as vector moves.
+/* memset, memcpy, memmove and strlen over buffers of many lengths and
+ * alignments, and loops GCC leaves as loops: what the JIT's level 3 runs as
+ * vector moves and scans.
  * Prints a checksum of the buffers after every step. */
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,15 @@ static void copy32(uint32_t *d, const uint32_t *s, size_t n)
         d[i] = s[i];
 }
 
+__attribute__((noinline, optimize("no-tree-loop-distribute-patterns")))
+static size_t length(const char *s)
+{
+    const char *p = s;
+    while (*p)
+        p++;
+    return (size_t)(p - s);
+}
+
 int main(void)
 {
     unsigned char *a = malloc(N + 64), *b = malloc(N + 64);
@@ -50,6 +60,9 @@ int main(void)
         fill64((uint64_t *)b + (r % 3), 0x0101010101010101ull * (unsigned)r, (len / 8) & ~7u);
         copy32((uint32_t *)a + 8, (const uint32_t *)b + (r % 5), len / 4 - 8 > 0 ? len / 8 : 0);
         h = h * 31 + fnv(a, N + 64) + fnv(b, N + 64);
+        b[len + 40] = 0;
+        memset(b, 'x', len + 40);
+        h = h * 31 + length((const char *)b + (r % 7)) + strlen((const char *)b + (r % 11));
         printf("%2d %016llx\n", r, (unsigned long long)h);
     }
     free(a);
