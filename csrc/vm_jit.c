@@ -2,7 +2,6 @@
 #include "vm_jit.h"
 #include "vm_fp_ops.h"
 #include "vm_interp.h"
-#include "vm_m_ops.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -81,11 +80,6 @@ void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
         fesetround(vm_host_rm[frm]);
         rt->cur_rm = frm;
     }
-}
-
-void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
-{
-    vm_m_exec(rt->cpu, ir, ir->op);
 }
 
 void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)

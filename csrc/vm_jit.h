@@ -74,7 +74,6 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t
 /* an F/D computation without an x86 template, through the interpreter's definition */
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
 /* the M extension's high products and divisions (csrc/vm_m_ops.h) */
-void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir);
 /* a CSR instruction on fflags, frm or fcsr (folds the host's flags; follows frm) */
 void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir);
 

@@ -1,7 +1,7 @@
 /* The multiplications' high halves and the divisions of the M extension, with
- * RISC-V's results for division by zero and overflow: one definition for the
- * interpreter (called with a constant op, the switch folds away) and the JIT
- * (a helper call). */
+ * RISC-V's results for division by zero and overflow, for the interpreter
+ * (called with a constant op, the switch folds away). The JIT emits them
+ * inline (vm_engine/jit/x86.py: _emit_m). */
 #ifndef VM_M_OPS_H
 #define VM_M_OPS_H
 #include <limits.h>

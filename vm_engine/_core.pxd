@@ -69,7 +69,6 @@ cdef extern from "vm_jit.h":
     uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
     void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value)
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
-    void vm_jit_m(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
     ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
                                          const uint8_t *perm, void *entry)

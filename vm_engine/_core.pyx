@@ -411,7 +411,7 @@ def jit_layout():
         "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
         "rt_exit_pc": <size_t>&rt.exit_pc - rb, "access_size": sizeof(vm_jit_access),
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
-        "fp_helper": <size_t>vm_jit_fp, "m_helper": <size_t>vm_jit_m,
+        "fp_helper": <size_t>vm_jit_fp,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
         "block_chain": <size_t>&blk.chain[0] - bb,
         "block_countdown": <size_t>&blk.tier_countdown - bb,

@@ -1407,7 +1407,7 @@ def _dest(blk, rd: int, avoid: int = -1):
 
 def _load(blk, dst, i: int):
     """dst (a 64- or 32-bit host register) = guest register i."""
-    wide = dst not in _R32.values() and dst != R.EAX
+    wide = dst not in _LOW32.values()
     if i == 0:
         low = dst if not wide else _LOW32[dst]
         blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
@@ -1530,6 +1530,64 @@ def _compare(blk, rs1: int, rs2, imm: int = 0):
         a.emit(_op(Code.CMP_R64_RM64, left, right))
 
 
+def _emit_m(blk, name: str, rd: int, rs1: int, rs2: int):
+    """The M extension's high products (one-operand mul/imul: rdx) and divisions
+    (div/idiv, with RISC-V's results where x86 would trap: a zero divisor gives
+    all ones (div) or the dividend (rem); the signed overflow MIN / -1 gives MIN
+    and 0), the W forms on the low 32 bits, sign-extended."""
+    a = blk.a
+    if name.startswith("mulh"):
+        _load(blk, R.RAX, rs1)
+        if name == "mulhsu":  # signed x unsigned: the unsigned high half, less rs2 if rs1 < 0
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
+            a.emit(X.create_reg_u32(Code.SAR_RM64_IMM8, R.RCX, 63))
+            a.emit(_op(Code.AND_R64_RM64, R.RCX, blk.src(rs2)))
+        multiply = Code.IMUL_RM64 if name == "mulh" else Code.MUL_RM64
+        operand = blk.src(rs2)
+        a.emit(X.create_mem(multiply, operand) if isinstance(operand, M)
+               else X.create_reg(multiply, operand))
+        if name == "mulhsu":
+            a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RDX, R.RCX))
+        _store(blk, rd, R.RDX)
+        return
+    wide = not name.endswith("w")
+    signed = not name.startswith(("divu", "remu"))
+    rem = name.startswith("rem")
+    acc, div, rdx = (R.RAX, R.RCX, R.RDX) if wide else (R.EAX, R.ECX, R.EDX)
+    _load(blk, acc, rs1)
+    _load(blk, div, rs2)
+    by_zero, join = a.label(), a.label()
+    a.emit(X.create_reg_reg(Code.TEST_RM64_R64 if wide else Code.TEST_RM32_R32, div, div))
+    a.emit(X.create_branch(Code.JE_REL32_64, by_zero))
+    if signed:
+        by_minus_one = a.label()
+        a.emit(X.create_reg_i32(Code.CMP_RM64_IMM8 if wide else Code.CMP_RM32_IMM8, div, -1))
+        a.emit(X.create_branch(Code.JE_REL32_64, by_minus_one))
+        a.emit(X.create(Code.CQO if wide else Code.CDQ))
+        a.emit(X.create_reg(Code.IDIV_RM64 if wide else Code.IDIV_RM32, div))
+    else:
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EDX, R.EDX))
+        a.emit(X.create_reg(Code.DIV_RM64 if wide else Code.DIV_RM32, div))
+    if rem:  # (every path leaves the result in rax/eax)
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, acc, rdx))
+    a.bind(join)
+    if wide:
+        _store(blk, rd, R.RAX)
+    else:
+        _sext32(blk, rd)
+    # out of line: by zero (rem: the dividend, already there), by -1 (negation; rem 0)
+    if not rem:
+        a.emit(X.create_reg_i32(Code.MOV_RM64_IMM32 if wide else Code.MOV_RM32_IMM32, acc, -1),
+               True, label=by_zero)
+    else:
+        a.bind(by_zero, cold=True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+    if signed:
+        a.emit(X.create_reg(Code.NEG_RM64 if wide else Code.NEG_RM32, acc) if not rem
+               else X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX), True, label=by_minus_one)
+        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+
+
 def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     """Emits one instruction. A control transfer (the block's last) returns how
     the block ends: ("branch", jcc, target, fallthrough) after a compare,
@@ -1538,8 +1596,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     rd, rs1, rs2, imm = int(e["rd"]), int(e["rs1"]), int(e["rs2"]), int(e["imm"])
     if name in _FP_HELPER:
         return _emit_fp(blk, name, e, i, insn_pc, next_pc)
-    if name in M_OUT_OF_LINE:  # the interpreter's definition: vm_jit_m(rt, &ir[i])
-        _call_ir_helper(blk, "m_helper", i)
+    if name in M_OUT_OF_LINE:  # high products and divisions
+        _emit_m(blk, name, int(e["rd"]), int(e["rs1"]), int(e["rs2"]))
         return None
     if name in _CSR:  # vm_jit_fcsr(rt, &ir[i]); a frm compiled code cannot use leaves after it
         _call_ir_helper(blk, "fcsr_helper", i)
