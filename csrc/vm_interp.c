@@ -247,8 +247,8 @@ next_block:
                 fesetround(vm_host_rm[frm]);
                 cur_rm = frm;
             }
-            vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, o->one_block || o->has_until, NULL,
-                            cache->epoch, cur_rm, 0, npages, cache->jit_tc};
+            vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
+                            cache->jit_tc};
             if (b->jit_entry && b->jit_abi < 2 && !o->one_block) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];

@@ -30,15 +30,16 @@ typedef struct vm_jit_rt {
     vm_mem *mem;         /* 8 */
     uint64_t budget;     /* 16: instructions compiled code may still run */
     int32_t status;      /* 24 */
-    int32_t nochain;     /* 28: nonzero: return to the dispatcher at every block end */
+    int32_t cur_rm;      /* 28: the host FPU's rounding mode (the guest's frm on entry) */
     vm_chain *exit_slot; /* 32: the link slot of the exit that returned, for the dispatcher */
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
-    int32_t cur_rm;      /* 48: the host FPU's rounding mode (the guest's frm on entry) */
-    uint32_t exit_abi;   /* 52: register convention of the block that set exit_slot */
+    uint32_t exit_abi;   /* 48: register convention of the block that set exit_slot */
     uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
     struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
     uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
 } vm_jit_rt;
+/* (A run that must stop at its first block's end gets a budget of just that
+ * block: linked code it goes on into stops at its own budget check.) */
 
 /* What compiled code tells the slow path of one of its loads or stores, so that
  * a fault (or a change to code) can end the compiled run there: the slow path

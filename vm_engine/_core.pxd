@@ -56,7 +56,6 @@ cdef extern from "vm_jit.h":
         vm_cpu *cpu
         uint64_t budget
         int32_t status
-        int32_t nochain
         void *exit_slot
         uint32_t exit_abi
         uint64_t npages

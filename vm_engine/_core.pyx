@@ -406,7 +406,7 @@ def jit_layout():
         "cpu_stop": <size_t>&c.stop_request - cb, "cpu_fault_insn": <size_t>&c.fault_insn - cb,
         "cpu_fcsr": <size_t>&c.fcsr - cb, "cpu_vector_runs": <size_t>&c.jit_vector_runs - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
-        "rt_nochain": <size_t>&rt.nochain - rb, "rt_exit_slot": <size_t>&rt.exit_slot - rb,
+        "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
         "rt_exit_pc": <size_t>&rt.exit_pc - rb, "access_size": sizeof(vm_jit_access),

@@ -256,22 +256,21 @@ def _stubs() -> dict:
 
 def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
     """(Out of line, once per region and kind of exit.) The way out through a
-    link slot (rcx; the target pc in rax; the convention's registers in place):
-    into the linked block's code, or (an indirect jump the slot does not fit)
-    a compiled block found in the cache's table, or to `leave` for the
-    dispatcher, which links the slot. (Kept in each region: a shared stub
-    costs an extra indirect jump at every block exit.)"""
+    link slot (rcx; the target pc in rax; the convention's registers in place).
+    An indirect jump: into the linked block's code if the slot was linked for
+    this pc, else a compiled block found in the cache's table; failing that
+    (and for a direct exit, whose linked slot was tried inline: Block.exit),
+    to `leave` for the dispatcher, which links the slot. (Kept in each region:
+    a shared stub costs an extra indirect jump at every block exit.)"""
     unlinked = a.label()
-    a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_nochain"]), 0), True)
-    a.emit(X.create_branch(Code.JNE_REL32_64, leave), True)
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
-    a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
-    a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
     if kind == "indirect":  # the slot is right only for the pc it was linked for
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
+        a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
         a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
-    a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
-    if kind == "indirect":  # the slot missed: the table of compiled blocks by pc
+        a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
+        # the slot missed: the table of compiled blocks by pc
         a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
         unlinked = a.label()
         tc = _L["chain_slot_size"] * _L["tc_size"] * abi
@@ -703,27 +702,41 @@ class _Block:
 
     def exit(self, target, cold=False, linked=True):
         """Leave the region for `target` (None: already in rax), linked through the
-        next free slot (linked=False: for the dispatcher, which was asked for)."""
+        next free slot (linked=False: for the dispatcher, which was asked for).
+        A direct exit jumps to the code its slot holds, if any, inline; the
+        rest (target pc in rax, rcx = the slot) goes through the link code."""
         a = self.a
+        kind = "direct" if target is not None else "indirect"
         if target is not None:
             target &= 0xFFFFFFFFFFFFFFFF
-            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target), cold)
+        set_target = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target)] \
+            if target is not None else []
         if not self.chain or not linked:
-            a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), cold)
+            for insn in set_target + [X.create_branch(Code.JMP_REL32_64, self.epilogue)]:
+                a.emit(insn, cold)
             return
         for insn in _moves(self.std, self.alloc):  # back to the convention between blocks
             a.emit(insn, cold)
         if self.slots == _L["chain_slots"]:  # none left: through the dispatcher, unlinked
-            a.emit(X.create_branch(Code.JMP_REL32_64, self.std_epilogue), cold)
+            for insn in set_target + [X.create_branch(Code.JMP_REL32_64, self.std_epilogue)]:
+                a.emit(insn, cold)
             return
         slot = _L["block_chain"] + _L["chain_slot_size"] * self.slots
         self.slots += 1
-        a.emit(self.load_block(), cold)  # rcx = the slot in this code's vm_block
-        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot), cold)
-        kind = "direct" if target is not None else "indirect"
         if kind not in self.links:
             self.links[kind] = a.label()
-        a.emit(X.create_branch(Code.JMP_REL32_64, self.links[kind]), cold)
+        a.emit(self.load_block(), cold)  # rcx = this code's vm_block
+        if kind == "direct":  # linked: straight into the next block's code
+            unlinked = a.label()
+            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX, displ=slot)), cold)
+            a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), cold)
+            a.emit(X.create_branch(Code.JE_REL32_64, unlinked), cold)
+            a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
+            a.bind(unlinked, cold=True)
+            cold = True
+        for insn in set_target + [X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot),
+                                  X.create_branch(Code.JMP_REL32_64, self.links[kind])]:
+            a.emit(insn, cold)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
