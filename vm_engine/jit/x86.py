@@ -18,7 +18,7 @@ fills (indirect jumps check the slot's pc: a one-entry inline cache); a block
 that branches back to itself loops in host code.
 Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
 blocks; with inlining on, a block is compiled as a region together with the
-blocks it falls or jumps into (up to 8 blocks, within the pages the head
+blocks it falls or jumps into (up to 4 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
 the region are loops in host code, their registers allocated for the loop.
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
@@ -287,8 +287,11 @@ def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
     a.emit(X.create_branch(Code.JMP_REL32_64, leave), True)
 
 
-#: a region (inlining on): at most this many blocks and instructions, by level
-REGION_LIMITS = {2: (8, 96), 3: (16, 256)}
+#: a region (inlining on): at most this many blocks and instructions, by level.
+#: (Level 2's regions were 8 blocks, 96 instructions: the JIT, which compiles
+#: every block it runs, was 7 % slower over the bundled workloads, as much
+#: compiled twice; Hybrid, which compiles only hot code, the same.)
+REGION_LIMITS = {2: (4, 48), 3: (16, 256)}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
 _MEM_NAMES = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
