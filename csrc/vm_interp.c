@@ -226,8 +226,8 @@ next_block:
                 goto next_block;
             }
         }
-        if (pending_link && cache->epoch == pending_epoch && b->jit_entry && b->jit_abi == pending_abi) {
-            pending_link->code = b->jit_entry; /* the exit just taken now leads here */
+        if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi) {
+            pending_link->code = b->jit_code; /* the exit just taken now leads here */
             pending_link->pc = b->pc;
         }
         pending_link = NULL;
@@ -249,14 +249,14 @@ next_block:
             }
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
                             cache->jit_tc};
-            if (b->jit_entry && b->jit_abi < 2 && !o->one_block) {
+            if (b->jit_code && b->jit_abi < 2 && !o->one_block) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
-                t->code = b->jit_entry;
+                t->code = b->jit_code;
                 t->pc = b->pc;
             }
             b->exec_count++;
-            pc = vm_jit_enter[b->jit_abi](cpu, &rt, base, perm, b->jit_entry);
+            pc = vm_jit_enter[b->jit_abi](cpu, &rt, base, perm, b->jit_code);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;

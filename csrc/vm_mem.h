@@ -50,8 +50,8 @@ typedef struct vm_block {
     struct vm_block *link[2]; /* successors seen: [0] fall-through, [1] taken/indirect */
     uint64_t link_epoch;    /* links are valid only while this equals cache->epoch */
     uint64_t exec_count;    /* runs (read as signed: a deferred compile waits from below 0) */
-    void *jit_code;         /* compiled code for ir[0 .. jit_len), or NULL */
-    void *jit_entry;        /* its chain entry (jumped to from other blocks) */
+    void *jit_code;         /* compiled code for ir[0 .. jit_len), or NULL (also its entry:
+                               from the dispatcher and from linked blocks) */
     vm_chain chain[VM_CHAIN_SLOTS]; /* exits of the compiled code, in the order it numbers them */
     uint32_t jit_len;
     uint32_t jit_mem;       /* memory-accessing instructions among them */

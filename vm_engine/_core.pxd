@@ -90,7 +90,6 @@ cdef extern from "vm_mem.h":
         uint32_t n_mem
         uint64_t exec_count
         void *jit_code
-        void *jit_entry
         vm_chain chain[VM_CHAIN_SLOTS]
         uint32_t jit_len
         uint32_t jit_mem

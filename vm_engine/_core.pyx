@@ -498,7 +498,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
                 wait = res[1]
                 b.exec_count = <uint64_t>(<int64_t>hook.compiler.compile_threshold - wait)
             return 0
-        code, covered, n_mem, entry, abi = res[:5]
+        compiled, countdown = res  # (x86.Compiled, where first-tier code counts down from)
+        code = compiled.code
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code))
         if p == NULL:  # full: drop every block and all code, then start again
@@ -507,14 +508,13 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
             hook.compiler._evicted()
             return 0
         b.jit_code = p
-        b.jit_entry = <char *>p + <size_t>entry
-        b.jit_len = covered
-        b.jit_mem = n_mem
-        b.jit_abi = abi
+        b.jit_len = compiled.covered
+        b.jit_mem = compiled.mem_ops
+        b.jit_abi = compiled.abi
         b.jit_tier += 1
-        b.tier_countdown = res[7]  # (first-tier code counts down from here to its tier-up)
+        b.tier_countdown = countdown  # (to its tier-up)
         if hook.compiler.perf_map is not None:
-            hook.compiler._installed(b.pc, <size_t>p, len(code), covered)
+            hook.compiler._installed(b.pc, <size_t>p, len(code), compiled.covered)
         return 0
     except BaseException as e:
         hook.memory._pending = e
@@ -636,7 +636,7 @@ cdef class CpuCore:
             if blk == NULL:
                 raise ValueError(f"bad IR block: {why.decode()}")
             if jit is not None:  # (entry address, instructions covered, memory ops, abi)
-                blk.jit_code = blk.jit_entry = <void *><size_t>jit[0]
+                blk.jit_code = <void *><size_t>jit[0]
                 blk.jit_len = jit[1]
                 blk.jit_mem = jit[2]
                 blk.jit_abi = jit[3]

@@ -122,7 +122,7 @@ class JITCompiler(Interpreter):
         compiled before; ``deferred``: this block's compile was deferred before
         and it has run DEFERRAL more times since: hot enough to pay for its
         compile.
-        Returns x86.compile_ir's tuple and the countdown's start (0: none), or
+        Returns (x86.Compiled, the countdown's start (0: none)), or
         ("later", runs) (Hybrid, over its compile-time budget: the block stays
         as it is and is offered again after that many more runs; then it is
         compiled whatever the budget)."""
@@ -149,11 +149,11 @@ class JITCompiler(Interpreter):
         if res is None:
             return None
         self.stats["blocks_compiled"] += 1
-        self.stats["instructions_compiled"] += len(res[6])
-        self.stats["code_bytes"] += len(res[0])
+        self.stats["instructions_compiled"] += len(res.guest)
+        self.stats["code_bytes"] += len(res.code)
         if self.dump_file is not None:
             self._dump(ir_bytes, pc, res, x86, level)
-        res = (x86.install_for(res[0], block_addr),) + res[1:]  # the code's pointer to its block
+        res = res._replace(code=x86.install_for(res.code, block_addr))  # its pointer to its block
         # compiling holds the GIL: let other threads (an event loop, other guests) in
         # between compiles, or a burst of them starves everyone else (event-loop
         # stalls of 60-100 ms); but only when there are other threads, and at most
@@ -161,10 +161,10 @@ class JITCompiler(Interpreter):
         if threading.active_count() > 1 and time.perf_counter() - self._yielded >= YIELD_INTERVAL:
             time.sleep(0)
             self._yielded = time.perf_counter()
-        return res + (start,)
+        return res, start
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
-        code, covered, data_size, guest = res[0], res[1], res[5], res[6]
+        code, covered, data_size, guest = res.code, res.covered, res.data_size, res.guest
         n = len(ir_bytes) // IR_DTYPE.itemsize - 1
         lines = [f"; block {pc:#x}: {covered} of {n} instructions compiled"
                  + (f", {len(guest)} with the blocks it runs into" if len(guest) > covered else "")
@@ -203,7 +203,8 @@ class JITCompiler(Interpreter):
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
-        code, covered, n_mem, abi, data_size = res[0], res[1], res[2], res[4], res[5]
+        code, covered, n_mem, abi, data_size = res.code, res.covered, res.mem_ops, res.abi, \
+            res.data_size
         if self._arena is None:
             self._arena = _core.CodeArena(self.config.code_cache_size)
         address = self._arena.install(code)

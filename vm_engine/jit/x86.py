@@ -390,14 +390,21 @@ def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
     return segs
 
 
+class Compiled(NamedTuple):
+    """What compile_ir makes of a block: code to run from its first byte."""
+    code: bytes      # ending with the 8-byte pointer to its vm_block (install_for)
+    covered: int     # instructions of the block it covers (from the first)
+    mem_ops: int     # memory accesses among them
+    abi: int         # register convention (ABI_MEMORY, ABI_REG_MAP)
+    data_size: int   # bytes of data at the end of the code
+    guest: tuple     # (pc, raw) of every guest instruction compiled, its region's too
+
+
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
-               countdown: bool = False, vectorize: bool = False):
+               countdown: bool = False, vectorize: bool = False) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
-    closing entry): (code, instructions of the block covered, memory ops among
-    them, offset of the chain entry (0: the code starts with it), register
-    convention, bytes of data at the end of the code, [(pc, raw) of every
-    guest instruction compiled]), or None
-    when its first instruction has no emitter. ``chained``: the code links to
+    closing entry), or None when its first instruction has no emitter.
+    ``chained``: the code links to
     other blocks through its vm_block's slots (level 1 and up); ``fetch(pc)``
     decodes the guest block at pc (level 2: the region goes on into the
     blocks the head leads to). First-tier code (``countdown``, Hybrid) counts
@@ -423,10 +430,10 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         CODE_CACHE.hits += 1
         return hit
     res = _compile_region(segs, level, chained, countdown, vectorize)
-    if CODE_CACHE.bytes + len(res[0]) > CODE_CACHE_LIMIT:
+    if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
-    CODE_CACHE.bytes += len(res[0])
+    CODE_CACHE.bytes += len(res.code)
     return res
 
 
@@ -509,10 +516,10 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     # last: the pointer to this code's vm_block (install_for writes it)
     a.emit(X.create_declare_byte(bytes(8)), True, label=blk.block_slot)
     code = a.encode()
-    guest = [(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
-             for seg in segs for j in range(seg.k)]
-    return (code, head.k, sum(blk.mem_ops[:head.k]), 0, blk.abi,
-            sum(len(data) for _, data in blk.data) + 8, guest)
+    guest = tuple((seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
+                  for seg in segs for j in range(seg.k))
+    return Compiled(code, head.k, sum(blk.mem_ops[:head.k]), blk.abi,
+                    sum(len(data) for _, data in blk.data) + 8, guest)
 
 
 def _emit_seg(blk, seg: _Seg, following):
