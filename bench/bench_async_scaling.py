@@ -3,7 +3,7 @@ and how long the event loop stalls meanwhile.
 
     python bench/bench_async_scaling.py [--engines interpreter,hybrid] [--vms 1,2]
                                         [--repeat 3] [--program ELF] [--args "8000000 10"]
-                                        [--cold]
+                                        [--cold] [--freeze-gc]
 
 The default program is tests/guest/bin/work (tests/guest/src/work.c: hashing
 through a table, N steps x ROUNDS, a line of output per round). For each engine
@@ -74,9 +74,9 @@ async def run_once(ctx: AsyncExecutionContext, argv: list[str], n: int) -> dict:
 
 
 async def bench(engine: str, argv: list[str], counts: list[int], repeat: int,
-                cold: bool = False) -> list[dict]:
+                cold: bool = False, freeze_gc: bool = False) -> list[dict]:
     rows, reference, t1 = [], None, None
-    with AsyncExecutionContext(engine) as ctx:
+    with AsyncExecutionContext(engine, freeze_gc=freeze_gc) as ctx:
         for n in counts:
             best, stall = None, 0.0
             for _ in range(repeat):
@@ -124,6 +124,9 @@ def main(argv=None) -> int:
     ap.add_argument("--args", default=None,
                     help='its arguments (default: "8000000 10" for work, none otherwise)')
     ap.add_argument("--vms", default="1,2", help="comma-separated VM counts; the first is the base")
+    ap.add_argument("--freeze-gc", action="store_true",
+                    help="AsyncExecutionContext(freeze_gc=True): gc.freeze() first, so that "
+                         "full garbage collections do not stall the loop for long")
     ap.add_argument("--cold", action="store_true",
                     help="empty the process's cache of compiled code before every run, "
                          "so that each run compiles (JIT, Hybrid) as a fresh process would")
@@ -134,12 +137,14 @@ def main(argv=None) -> int:
     argv = [args.program] + args.args.split()
     counts = [int(c) for c in args.vms.split(",")]
     print(f"{' '.join([os.path.basename(args.program)] + argv[1:])}: {os.cpu_count()} host cores, "
-          f"best of {args.repeat}" + (", every run compiling from scratch" if args.cold else ""))
+          f"best of {args.repeat}" + (", every run compiling from scratch" if args.cold else "")
+          + (", gc frozen" if args.freeze_gc else ""))
     print(f"{'engine':<12} {'VMs':>3} {'seconds':>8} {'MIPS':>8} {'scaling':>8} "
           f"{'max loop stall':>15} {'cores: ours':>12} {'others':>7}")
     cancels = []
     for engine in args.engines.split(","):
-        for row in asyncio.run(bench(engine, argv, counts, args.repeat, args.cold)):
+        for row in asyncio.run(bench(engine, argv, counts, args.repeat, args.cold,
+                                     args.freeze_gc)):
             others = "?" if row["others"] is None else f"{row['others']:.2f}"
             print(f"{row['engine']:<12} {row['vms']:>3} {row['seconds']:>8.3f} {row['mips']:>8.0f} "
                   f"{row['scaling']:>7.2f}x {row['max_stall_ms']:>12.1f} ms "

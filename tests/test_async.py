@@ -133,6 +133,31 @@ def test_context_arguments():
     asyncio.run(bad_args())
 
 
+FREEZE = """
+import gc, sys
+from vm_engine import AsyncExecutionContext
+before = gc.get_freeze_count()
+with AsyncExecutionContext("interpreter", freeze_gc=True):
+    frozen = gc.get_freeze_count()
+    extra = [[] for _ in range(1000)]
+with AsyncExecutionContext("interpreter", freeze_gc=True):
+    again = gc.get_freeze_count()
+with AsyncExecutionContext("interpreter"):
+    pass
+after = gc.get_freeze_count()
+# (freeing frozen objects lowers the count; freezing again would add the 1000 lists)
+print(before, frozen > 1000, again <= frozen and after <= again)
+"""
+
+
+def test_freeze_gc_freezes_once_per_process_and_only_when_asked():
+    """(In a child process: freezing is for the whole process.)"""
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split()
+    assert out == ["0", "True", "True"]
+
+
 # == run_async ===================================================================================
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("name", ["asm_hello", "printf", "setjmp"])
