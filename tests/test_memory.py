@@ -1,4 +1,6 @@
 """FlatMMU, MMIO regions, user-written MMU objects, and decoded-code invalidation."""
+import re
+
 import pytest
 
 from vm_engine import (AccessType, ExecStatus, ExecutionError, FaultKind, FlatMMU,
@@ -324,3 +326,97 @@ def test_decode_block_from_memory():
     block = IRBlock.from_memory(m, CODE)
     assert [i.name for i in block] == ["addi", "slli", "beq"]
     assert block.start_pc == CODE
+
+
+# -- accesses through one base register, checked once per group (JIT level 2 and up) ----------
+DATA = 0x40000
+GROUP = """
+    ld a0, 0(s0)
+    lw a1, 8(s0)
+    sd a0, 16(s0)
+    lbu a2, 24(s0)
+    sh a1, 30(s0)
+    ld a3, 32(s0)
+    ebreak
+"""
+
+
+def _group_run(engine, base, setup):
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(GROUP, CODE))
+    setup(m)
+    cpu = make_engine(engine, m)
+    cpu.reg_write("s0", base)
+    try:
+        cpu.run(pc=CODE)
+        fault = None
+    except ExecutionError as e:
+        fault = (e.fault.kind, e.fault.pc, e.fault.address)
+    mem = [bytes(m.mem_read(DATA + k * 0x1000, 0x1000)) for k in range(2)
+           if "r" in dict((lo, p) for lo, _, p in m.mem_regions()).get(DATA + k * 0x1000, "")]
+    return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, mem
+
+
+def _rw_pages(m):
+    m.mem_map(DATA, 0x2000, "rw")
+    m.mem_write(DATA, bytes(range(256)) * 32)
+
+
+def _store_page_read_only(m):
+    _rw_pages(m)
+    m.mem_protect(DATA, 0x1000, "r")
+
+
+@pytest.mark.parametrize("where,setup", [
+    ("aligned", _rw_pages), ("misaligned base", _rw_pages), ("across pages", _rw_pages),
+    ("read-only page", _store_page_read_only)])
+def test_a_group_of_accesses_matches_the_interpreter(engine, where, setup):
+    """A group (one check for six accesses through s0) whose check passes, and
+    ones whose check fails (the base misaligned, the span across a page
+    boundary, a store to a read-only page: a fault at that very store)."""
+    base = {"aligned": DATA + 0x100, "misaligned base": DATA + 0x104,
+            "across pages": DATA + 0x1000 - 16, "read-only page": DATA + 0x100}[where]
+    assert _group_run(engine, base, setup) == _group_run("interpreter", base, setup)
+
+
+def test_a_callback_in_the_middle_of_a_group_can_unmap_its_page(engine):
+    """The group's page is checked before its first access; an MMIO read in
+    between (another base register) unmaps it: the accesses after that fault as
+    in the interpreter (a helper call clears the group's check)."""
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("""
+        ld a0, 0(s0)
+        ld a1, 8(s0)
+        lw a2, 0(s1)
+        ld a3, 16(s0)
+        ld a4, 24(s0)
+        ebreak
+    """, CODE))
+    m.mem_map(DATA, 0x1000, "rw")
+
+    def read(off, size):
+        m.mem_unmap(DATA, 0x1000)
+        return 7
+    m.mmio_map(0x90000, 0x1000, read, None)
+    cpu = make_engine(engine, m)
+    cpu.reg_write("s0", DATA)
+    cpu.reg_write("s1", 0x90000)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE)
+    assert (info.value.fault.pc, info.value.fault.address) == (CODE + 12, DATA + 16)
+    assert cpu.reg_read("a2") == 7 and cpu.instret == 3
+
+
+def test_grouped_accesses_go_unchecked_in_compiled_code():
+    from vm_engine.jit import x86
+    ir = FlatMMU()
+    ir.mem_map(CODE, 0x1000, "rx")
+    ir.mem_write(CODE, assemble(GROUP, CODE))
+    block = ir.decode_block(CODE)
+    listing = "\n".join(x86.disassemble(x86.compile_ir(block, CODE, 2, True).code))
+    # one check for the group, each access then asks for its result: unchecked, the
+    # access is base + offset straight off guest memory (checked ones compute rax first)
+    assert listing.count("cmp byte ptr [rsp],0") == 6
+    assert len(re.findall(r"\[r12\+r[a-z0-9]+\+(?:[0-9A-F]+h|\d+)\]", listing)) == 5  # 8..32

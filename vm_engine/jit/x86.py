@@ -20,7 +20,12 @@ Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
 blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 4 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
-the region are loops in host code, their registers allocated for the loop.
+the region are loops in host code, their registers allocated for the loop;
+three or more accesses through one base register in a block that nothing
+writes between them are checked once, before the first (alignment, one page,
+its permissions), and then go straight to guest memory (each still has its
+checked form out of line, taken when the group's check failed or a helper
+call came between).
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
 fills memory with a register's value (memset's: stores of one register at
 p, p+size, ..., then p += step, bne/bltu p, end) or copies it (memcpy's:
@@ -207,6 +212,18 @@ class _Asm:
             self._pending[cold] = None
         (self.cold if cold else self.hot).append(insn)
         return insn
+
+    def out_of_line(self, emit_code):
+        """Runs emit_code() with what it emits in line diverted, then puts that
+        out of line (after what it emitted out of line itself)."""
+        saved = self.hot, self._pending[False]
+        self.hot, self._pending[False] = [], None
+        emit_code()
+        if self._pending[False] is not None:  # a label at its very end
+            self.emit(X.create(Code.NOPD))
+        diverted = self.hot
+        self.hot, self._pending[False] = saved
+        self.cold.extend(diverted)  # (a label pending out of line stays so, for what comes next)
 
     def encode(self) -> bytes:
         for cold in (False, True):
@@ -478,6 +495,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.countdown = countdown
     blk.fold = level >= 2
     blk.vectorize = vectorize
+    blk.grouping = level >= 2
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std):
@@ -553,10 +571,14 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), n_mem))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
+    blk.groups = _access_groups(seg) if blk.grouping else {}
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
+        group = blk.groups.get(seg.first + j)
+        if group is not None and group.first == seg.first + j:
+            _emit_group_check(blk, group)
         value = _fold(blk, name, e) if blk.fold else None
         if value is not None:  # constant folding: the result is known at compile time
             _set_const(blk, e["rd"], value)
@@ -650,6 +672,8 @@ class _Block:
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
         self.vectorize = False  # (level 3) fill loops as vector stores
+        self.grouping = False   # (level 2) accesses through one base register checked once
+        self.groups = {}        # flat index of an access -> its _Group, in the segment
         self.consts = {}   # guest register -> value known at this point of the segment
 
     def access_exit(self) -> int:
@@ -775,16 +799,11 @@ _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False):
     """A load into guest register rd (or, given write(), into what the
     instruction write() makes stores from rax): inline fast path, C slow path
-    out of line."""
+    out of line (or, in a checked group, no checks at all: _guarded)."""
     a = blk.a
-    slow, join = a.label(), a.label()
     rd = int(e["rd"])
     dst = R.RAX if write is not None else _dest(blk, rd)
     narrow = widen_mem in _ZERO_EXTENDING
-    _address(blk, e)
-    _fast_check(a, size, PERM_R, 0, slow)
-    a.emit(X.create_reg_mem(widen_mem, (_LOW32[dst] if narrow else dst),
-                            M(BASE, R.RAX)))
 
     def finish():  # the loaded value -> its destination (fresh instructions for each path)
         if write is None:
@@ -792,32 +811,41 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
         boxing = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),  # singles are NaN-boxed
                   X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX)] if box else []
         return boxing + [write()]
-    a.bind(join)
-    for insn in finish():
-        a.emit(insn)
-    # out of line: the C slow path, then the same widening of its raw value
-    a.bind(slow, cold=True)
-    kind = (_LOAD_F if write is not None else
-            _LOAD_U if widen_mem in _ZERO_EXTENDING else _LOAD_S)
-    _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
-    if widen_reg is not None:
-        a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
-                                _WIDE[size]), True)
-    for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
-        a.emit(insn, True)
-    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+
+    def load(mem):
+        a.emit(X.create_reg_mem(widen_mem, (_LOW32[dst] if narrow else dst), mem))
+
+    def direct():
+        load(_direct(blk, e))
+        for insn in finish():
+            a.emit(insn)
+
+    def checked():
+        slow, join = a.label(), a.label()
+        _address(blk, e)
+        _fast_check(a, size, PERM_R, 0, slow)
+        load(M(BASE, R.RAX))
+        a.bind(join)
+        for insn in finish():
+            a.emit(insn)
+        # out of line: the C slow path, then the same widening of its raw value
+        a.bind(slow, cold=True)
+        kind = (_LOAD_F if write is not None else
+                _LOAD_U if widen_mem in _ZERO_EXTENDING else _LOAD_S)
+        _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
+        if widen_reg is not None:
+            a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
+                                    _WIDE[size]), True)
+        for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
+            a.emit(insn, True)
+        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+    _guarded(blk, i, direct, checked)
 
 
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
-    """A store of the low `size` bytes of `src`: inline fast path, C slow path out of line."""
+    """A store of the low `size` bytes of `src`: inline fast path, C slow path
+    out of line (or, in a checked group, no checks at all: _guarded)."""
     a = blk.a
-    slow, join = a.label(), a.label()
-    _address(blk, e)
-    _fast_check(a, size, PERM_W, PAGE_CODE, slow)
-    value = src
-    if isinstance(src, M):
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
-        src = R.RCX
     low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L,
                R.RSI: R.SIL, R.RDI: R.DIL},
            2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W,
@@ -825,11 +853,142 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
            4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
     code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
             8: Code.MOV_RM64_R64}[size]
-    a.emit(X.create_mem_reg(code, M(BASE, R.RAX), src if low is None else low[src]))
-    a.bind(join)
-    a.bind(slow, cold=True)
-    _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, value)
-    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+
+    def store(mem):
+        value = src
+        if isinstance(src, M):
+            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
+            value = R.RCX
+        a.emit(X.create_mem_reg(code, mem, value if low is None else low[value]))
+
+    def checked():
+        slow, join = a.label(), a.label()
+        _address(blk, e)
+        _fast_check(a, size, PERM_W, PAGE_CODE, slow)
+        store(M(BASE, R.RAX))
+        a.bind(join)
+        a.bind(slow, cold=True)
+        _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, src)
+        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+    _guarded(blk, i, lambda: store(_direct(blk, e)), checked)
+
+
+# -- level 2: accesses through one base register, checked once -----------------------------
+#: a group: at least this many accesses through one base register in a block
+GROUP_MIN = 3
+#: 0 while the group being run passed its check: the frame's 8 spare bytes (the
+#: entry stub's alignment; helper calls set it to 1, as a callback may remap memory)
+_GROUP_OK = M(R.RSP)
+_ACCESS_SIZE = {**{name: size for name, (size, _, _) in _LOADS.items()}, **_STORES,
+                **_FP_LOADS, **_FP_STORES}
+_STORING = set(_STORES) | set(_FP_STORES)
+
+
+class _Group(NamedTuple):
+    """Accesses of a segment through guest register `base`, which nothing writes
+    between them, each at an offset aligned to its size: checked once, where
+    the first is (`first`), for base aligned to `align`, [base + lo, base + hi)
+    in one page of guest memory and that page with `need` and without `deny`."""
+    first: int
+    base: int
+    lo: int
+    hi: int
+    align: int
+    need: int
+    deny: int
+
+
+def _access_groups(seg) -> dict:
+    """Flat instruction index -> the _Group of that access, for the groups of at
+    least GROUP_MIN accesses in `seg`."""
+    out, members = {}, {}  # base -> flat indices of its accesses so far
+
+    def close(base, entries):
+        found = members.pop(base, [])
+        if len(found) < GROUP_MIN:
+            return
+        es = [entries[i] for i in found]
+        names = [_NAME[int(e["op"])] for e in es]
+        sizes = [_ACCESS_SIZE[name] for name in names]
+        stores = any(name in _STORING for name in names)
+        loads = not all(name in _STORING for name in names)
+        g = _Group(found[0], base, min(int(e["imm"]) for e in es),
+                   max(int(e["imm"]) + size for e, size in zip(es, sizes)), max(sizes),
+                   (PERM_R if loads else 0) | (PERM_W if stores else 0),
+                   PAGE_CODE if stores else 0)
+        out.update(dict.fromkeys(found, g))
+
+    entries = {}
+    for j in range(seg.k):
+        e, i = seg.ir[j], seg.first + j
+        entries[i] = e
+        name = _NAME[int(e["op"])]
+        size = _ACCESS_SIZE.get(name)
+        base = int(e["rs1"])
+        if size is not None and 0 < base < 32 and int(e["imm"]) % size == 0:
+            members.setdefault(base, []).append(i)
+        if "rd" in _X_SLOTS.get(int(e["op"]), ()):  # (a write ends its register's group)
+            close(int(e["rd"]), entries)
+    for base in list(members):
+        close(base, entries)
+    return out
+
+
+def _emit_group_check(blk, g: _Group):
+    """Before a group's first access: _GROUP_OK = 0 if every access of the group
+    can go without its checks (else 1: each takes its checked path)."""
+    a = blk.a
+    done = a.label()
+    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 1))
+    _load(blk, R.RAX, g.base)
+    if g.align > 1:
+        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, g.align - 1))
+        a.emit(X.create_branch(Code.JNE_REL32_64, done))
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RAX, displ=g.lo)))
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RAX, displ=g.hi - 1)))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
+    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.RCX))
+    a.emit(X.create_branch(Code.JNE_REL32_64, done))
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
+    a.emit(X.create_branch(Code.JAE_REL32_64, done))
+    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
+    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, g.need | g.deny))
+    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, g.need))
+    a.emit(X.create_branch(Code.JNE_REL32_64, done))
+    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 0))
+    a.bind(done)
+
+
+def _guarded(blk, i: int, direct, checked):
+    """Access i: `checked()` emits it with its checks; in a group, `direct()`
+    emits it without, taken when the group's check passed, and the checked form
+    goes out of line."""
+    if i not in blk.groups:
+        checked()
+        return
+    a = blk.a
+    checking, after = a.label(), a.label()
+    a.emit(X.create_mem_u32(Code.CMP_RM8_IMM8, _GROUP_OK, 0))
+    a.emit(X.create_branch(Code.JNE_REL32_64, checking))
+    direct()
+    a.bind(after)
+
+    def checked_path():
+        a.bind(checking)
+        checked()
+        a.emit(X.create_branch(Code.JMP_REL32_64, after))
+    a.out_of_line(checked_path)
+
+
+def _direct(blk, e) -> M:
+    """The host operand of access e's guest address, base + imm (checked by its group)."""
+    rs1, imm = int(e["rs1"]), int(e["imm"])
+    host = blk.alloc.get(rs1)
+    if host is None:
+        blk.a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
+        host = R.RAX
+    return M(BASE, host, displ=imm)
 
 
 def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
@@ -1296,6 +1455,8 @@ def _emit_thunk(blk):
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
+    # (C may have run a callback that remapped memory: no group stays checked)
+    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, M(R.RSP, displ=16), 1), True)
     for insn in blk.reload():
         a.emit(insn, True)
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
