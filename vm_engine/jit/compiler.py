@@ -143,7 +143,7 @@ class JITCompiler(Interpreter):
         t0 = time.perf_counter()
         hits = x86.CODE_CACHE.hits
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
-                             self.config.enable_vectorization)
+                             self.config.enable_vectorization, hot=h is not None)
         self.stats["compile_time"] += time.perf_counter() - t0
         self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:

@@ -21,9 +21,10 @@ blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 4 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
 the region are loops in host code, their registers allocated for the loop;
-three or more accesses through one base register in a block that nothing
-writes between them are checked once, before the first (alignment, one page,
-its permissions), and then go straight to guest memory (each still has its
+in code known to be hot (Hybrid's; always at level 3), three or more
+accesses through one base register in a block that nothing writes between
+them are checked once, before the first (alignment, one page, its
+permissions), and then go straight to guest memory (each still has its
 checked form out of line, taken when the group's check failed or a helper
 call came between).
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
@@ -418,7 +419,8 @@ class Compiled(NamedTuple):
 
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
-               countdown: bool = False, vectorize: bool = False) -> Compiled | None:
+               countdown: bool = False, vectorize: bool = False,
+               hot: bool = False) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -428,6 +430,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     its runs down in its vm_block's tier_countdown; at zero it clears the
     block's jit_tried and returns, for the dispatcher to compile it again.
     ``vectorize`` (level 3, chained): fill loops try vector stores first.
+    ``hot`` (level 2 and up): the block is known to run often (Hybrid compiles
+    only such blocks), so worth the extra compile time of group checks (about
+    15 %, for shorter hot code: _access_groups); level 3 always has them.
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes, which the installer writes (install_for): so the same guest code
@@ -440,13 +445,14 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         return None
     chained = chained and level >= 1
     vectorize = vectorize and chained and level >= 3 and not countdown
-    key = (level, chained, countdown, vectorize,
+    grouping = level >= 3 or hot and level >= 2
+    key = (level, chained, countdown, vectorize, grouping,
            tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, level, chained, countdown, vectorize)
+    res = _compile_region(segs, level, chained, countdown, vectorize, grouping)
     if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
@@ -475,7 +481,8 @@ def install_for(code: bytes, block_addr: int) -> bytes:
     return code[:-8] + block_addr.to_bytes(8, "little")
 
 
-def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool):
+def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
+                    grouping: bool):
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
@@ -495,7 +502,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.countdown = countdown
     blk.fold = level >= 2
     blk.vectorize = vectorize
-    blk.grouping = level >= 2
+    blk.grouping = grouping
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std):
@@ -901,6 +908,8 @@ class _Group(NamedTuple):
 def _access_groups(seg) -> dict:
     """Flat instruction index -> the _Group of that access, for the groups of at
     least GROUP_MIN accesses in `seg`."""
+    if sum(_NAME[int(e["op"])] in _ACCESS_SIZE for e in seg.ir[:seg.k]) < GROUP_MIN:
+        return {}
     out, members = {}, {}  # base -> flat indices of its accesses so far
 
     def close(base, entries):
@@ -927,8 +936,8 @@ def _access_groups(seg) -> dict:
         base = int(e["rs1"])
         if size is not None and 0 < base < 32 and int(e["imm"]) % size == 0:
             members.setdefault(base, []).append(i)
-        if "rd" in _X_SLOTS.get(int(e["op"]), ()):  # (a write ends its register's group)
-            close(int(e["rd"]), entries)
+        if int(e["rd"]) in members and "rd" in _X_SLOTS.get(int(e["op"]), ()):
+            close(int(e["rd"]), entries)  # (a write ends its register's group)
     for base in list(members):
         close(base, entries)
     return out
