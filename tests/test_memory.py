@@ -328,7 +328,7 @@ def test_decode_block_from_memory():
     assert block.start_pc == CODE
 
 
-# -- accesses through one base register, checked once per group (JIT level 2 and up) ----------
+# -- accesses through one base register, checked once per group (hot code, level 3) ---------
 DATA = 0x40000
 GROUP = """
     ld a0, 0(s0)
@@ -392,6 +392,7 @@ def test_a_callback_in_the_middle_of_a_group_can_unmap_its_page(engine):
         lw a2, 0(s1)
         ld a3, 16(s0)
         ld a4, 24(s0)
+        ld a5, 32(s0)
         ebreak
     """, CODE))
     m.mem_map(DATA, 0x1000, "rw")
