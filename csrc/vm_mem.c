@@ -72,7 +72,7 @@ int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int call
     if (!callback && mprotect(m->base + addr, size, PROT_READ | PROT_WRITE))
         return -errno;
     uint8_t flags = VM_PAGE_MAPPED | (callback ? VM_PAGE_CALLBACK : (perms & 7));
-    memset(m->perm + (addr >> VM_PAGE_BITS), flags, size >> VM_PAGE_BITS);
+    memset(m->perm + (addr >> VM_PAGE_BITS), vm_page_flags(flags), size >> VM_PAGE_BITS);
     return 0;
 }
 
@@ -100,7 +100,7 @@ int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
     vm_cache_invalidate_range(m, addr, size);
     for (uint64_t pg = addr >> VM_PAGE_BITS; pg < (addr + size) >> VM_PAGE_BITS; pg++)
         if (!(m->perm[pg] & VM_PAGE_CALLBACK))
-            m->perm[pg] = (uint8_t)(VM_PAGE_MAPPED | (perms & 7));
+            m->perm[pg] = vm_page_flags(VM_PAGE_MAPPED | (perms & 7));
     return 0;
 }
 

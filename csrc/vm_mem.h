@@ -19,6 +19,18 @@
 #define VM_PAGE_CODE     8u  /* decoded blocks exist for this page: stores take the slow path */
 #define VM_PAGE_CALLBACK 16u /* served by a callback (MMIO): every access takes the slow path */
 #define VM_PAGE_MAPPED   32u
+#define VM_PAGE_STORE    64u /* (derived) a store may write it directly: W, not code, not a
+                                callback's; compiled code tests this one bit (vm_page_flags) */
+
+/* `flags` with VM_PAGE_STORE made to agree with the rest: every write of a page's
+ * flags goes through this. */
+static inline uint8_t vm_page_flags(unsigned flags)
+{
+    flags &= ~VM_PAGE_STORE;
+    if ((flags & (VM_PERM_W | VM_PAGE_CODE | VM_PAGE_CALLBACK)) == VM_PERM_W)
+        flags |= VM_PAGE_STORE;
+    return (uint8_t)flags;
+}
 
 /* slow-path results */
 #define VM_MEM_OK              0

@@ -81,6 +81,7 @@ cdef extern from "vm_mem.h":
         uint64_t pc
     int VM_PAGE_SIZE
     int VM_PERM_R, VM_PERM_W, VM_PERM_X, VM_PAGE_CODE, VM_PAGE_CALLBACK, VM_PAGE_MAPPED
+    int VM_PAGE_STORE
     int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
     int VM_MAX_BLOCK_INSNS
     ctypedef struct vm_block:

@@ -413,6 +413,7 @@ def jit_layout():
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
+        "page_read": VM_PERM_R, "page_store": VM_PAGE_STORE,
         "block_chain": <size_t>&blk.chain[0] - bb,
         "block_countdown": <size_t>&blk.tier_countdown - bb,
         "block_tried": <size_t>&blk.jit_tried - bb,

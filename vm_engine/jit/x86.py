@@ -58,7 +58,8 @@ from ..ir import IR_DTYPE
 from ..isa.table import BY_INDEX, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
-PERM_R, PERM_W, PAGE_CODE = 1, 2, 8
+# page flags (vm_mem.h): readable; plain memory a store may write directly
+PAGE_READ, PAGE_STORE = _L["page_read"], _L["page_store"]
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
 # rbx: cpu, r15: rt, r12: guest memory base, r13: page permissions,
@@ -830,7 +831,7 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     def checked():
         slow, join = a.label(), a.label()
         _address(blk, e)
-        _fast_check(a, size, PERM_R, 0, slow)
+        _fast_check(a, size, PAGE_READ, slow)
         load(M(BASE, R.RAX))
         a.bind(join)
         for insn in finish():
@@ -871,7 +872,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     def checked():
         slow, join = a.label(), a.label()
         _address(blk, e)
-        _fast_check(a, size, PERM_W, PAGE_CODE, slow)
+        _fast_check(a, size, PAGE_STORE, slow)
         store(M(BASE, R.RAX))
         a.bind(join)
         a.bind(slow, cold=True)
@@ -897,14 +898,13 @@ class _Group(NamedTuple):
     """Accesses of a segment through guest register `base`, which nothing writes
     between them, each at an offset aligned to its size: checked once, where
     the first is (`first`), for base aligned to `align`, [base + lo, base + hi)
-    in one page of guest memory and that page with `need` and without `deny`."""
+    in one page of guest memory and that page with the flags `need`."""
     first: int
     base: int
     lo: int
     hi: int
     align: int
     need: int
-    deny: int
 
 
 def _access_groups(seg) -> dict:
@@ -925,8 +925,7 @@ def _access_groups(seg) -> dict:
         loads = not all(name in _STORING for name in names)
         g = _Group(found[0], base, min(int(e["imm"]) for e in es),
                    max(int(e["imm"]) + size for e, size in zip(es, sizes)), max(sizes),
-                   (PERM_R if loads else 0) | (PERM_W if stores else 0),
-                   PAGE_CODE if stores else 0)
+                   (PAGE_READ if loads else 0) | (PAGE_STORE if stores else 0))
         out.update(dict.fromkeys(found, g))
 
     entries = {}
@@ -964,7 +963,7 @@ def _emit_group_check(blk, g: _Group):
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, done))
     a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
-    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, g.need | g.deny))
+    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, g.need))
     a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, g.need))
     a.emit(X.create_branch(Code.JNE_REL32_64, done))
     a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 0))
@@ -1002,11 +1001,11 @@ def _direct(blk, e) -> M:
     return M(BASE, host, displ=imm)
 
 
-def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
+def _fast_check(a: _Asm, size: int, need: int, slow: int):
     """rax = guest address; jumps to slow unless it is naturally aligned (so
-    that the access stays in one page) and its page is a plain one with `need`
-    and without `deny` permission bits. (Misaligned accesses are rare and take
-    the slow path, which handles them.)"""
+    that the access stays in one page) and its page has the flag `need`
+    (PAGE_READ, PAGE_STORE). (Misaligned accesses are rare and take the slow
+    path, which handles them.)"""
     if size > 1:
         a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, size - 1))
         a.emit(X.create_branch(Code.JNE_REL32_64, slow))
@@ -1014,14 +1013,8 @@ def _fast_check(a: _Asm, size: int, need: int, deny: int, slow: int):
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, slow))
-    if not deny:
-        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need))
-        a.emit(X.create_branch(Code.JE_REL32_64, slow))
-        return
-    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
-    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, need | deny))
-    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, need))
-    a.emit(X.create_branch(Code.JNE_REL32_64, slow))
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need))
+    a.emit(X.create_branch(Code.JE_REL32_64, slow))
 
 
 def _address(blk, e):
@@ -1157,10 +1150,9 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
     a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RDX, BUDGET))
     branch(Code.JA_REL32_64)
     # each pointer aligned (the loop's own accesses would take the slow path);
-    # every page from its to its last byte's inside guest memory, plain, with
-    # `need` and without `deny` (as the accesses' fast paths check them)
-    for reg, need, deny in ((f.dst, PERM_W, PAGE_CODE),) + \
-            (((f.src, PERM_R, 0),) if f.src is not None else ()):
+    # every page from its to its last byte's inside guest memory, with the flag
+    # `need` (as the accesses' fast paths check them)
+    for reg, need in ((f.dst, PAGE_STORE),) + (((f.src, PAGE_READ),) if f.src is not None else ()):
         _load(blk, R.RDX, reg)
         if f.size > 1:
             a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.DL, f.size - 1))
@@ -1175,9 +1167,6 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
         page = a.label()
         a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need), label=page)
         branch(Code.JE_REL32_64)
-        if deny:
-            a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), deny))
-            branch(Code.JNE_REL32_64)
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, 1))
         a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
         branch(Code.JBE_REL32_64, page)
@@ -1365,7 +1354,7 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, M(RT, displ=_L["rt_npages"])))
     branch(Code.JAE_REL32_64, decline)
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RCX), PERM_R))
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RCX), PAGE_READ))
     branch(Code.JE_REL32_64, decline)
     # each vector: ecx = its bytes that end the loop (equal to r, or not)
     if width == 32:
