@@ -829,11 +829,7 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
             a.emit(insn)
 
     def checked():
-        slow, join = a.label(), a.label()
-        _address(blk, e)
-        _fast_check(a, size, PAGE_READ, slow)
-        load(M(BASE, R.RAX))
-        a.bind(join)
+        slow, join = _fast_access(blk, e, size, PAGE_READ, load)
         for insn in finish():
             a.emit(insn)
         # out of line: the C slow path, then the same widening of its raw value
@@ -870,11 +866,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         a.emit(X.create_mem_reg(code, mem, value if low is None else low[value]))
 
     def checked():
-        slow, join = a.label(), a.label()
-        _address(blk, e)
-        _fast_check(a, size, PAGE_STORE, slow)
-        store(M(BASE, R.RAX))
-        a.bind(join)
+        slow, join = _fast_access(blk, e, size, PAGE_STORE, store)
         a.bind(slow, cold=True)
         _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, src)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
@@ -999,6 +991,18 @@ def _direct(blk, e) -> M:
         blk.a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
         host = R.RAX
     return M(BASE, host, displ=imm)
+
+
+def _fast_access(blk, e, size: int, need: int, access):
+    """Access e's inline fast path: rax = its guest address, its checks, then
+    access(the host operand); returns where a failed check goes (to be bound
+    out of line) and the label after the access."""
+    slow, join = blk.a.label(), blk.a.label()
+    _address(blk, e)
+    _fast_check(blk.a, size, need, slow)
+    access(M(BASE, R.RAX))
+    blk.a.bind(join)
+    return slow, join
 
 
 def _fast_check(a: _Asm, size: int, need: int, slow: int):
