@@ -156,15 +156,19 @@ _FMA = {"fmadd.d": Code.VEX_VFMADD213SD_XMM_XMM_XMMM64,
         "fnmadd.d": Code.VEX_VFNMSUB213SD_XMM_XMM_XMMM64}
 
 
-def _host_has(flag: str) -> bool:
+def _host_flags() -> frozenset:
+    """The CPU's feature flags as /proc/cpuinfo lists them (CPUID's, where the
+    kernel also saves the registers they need)."""
     try:
         with open("/proc/cpuinfo") as f:
-            return any(line.startswith("flags") and f" {flag} " in line + " " for line in f)
+            return frozenset(next((line.split(":", 1)[1].split() for line in f
+                                   if line.startswith("flags")), ()))
     except OSError:
-        return False
+        return frozenset()
 
 
-HOST_FMA = _host_has("fma")
+HOST_FLAGS = _host_flags()
+HOST_FMA = "fma" in HOST_FLAGS
 CANON_NAN_D = 0x7FF8000000000000
 BOX_S = 0xFFFFFFFF00000000
 
@@ -1035,8 +1039,7 @@ def _address(blk, e):
 
 # -- level 3: loops that fill or copy memory, run as vector moves ----------------------
 #: bytes per vector move: AVX-512, AVX2 or SSE2 (every x86-64 has it), as the CPU has them
-#: (/proc/cpuinfo's flags: CPUID's, where the kernel also saves the registers)
-HOST_VECTOR = 64 if _host_has("avx512f") else 32 if _host_has("avx2") else 16
+HOST_VECTOR = 64 if "avx512f" in HOST_FLAGS else 32 if "avx2" in HOST_FLAGS else 16
 #: shorter loops run as they are (checking costs more than it saves)
 STREAM_MIN_BYTES = 128
 _STREAM_MAX_LOG = 40  # 2**40 bytes or more (a wild bound): the loop runs as it is
