@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import (AccessType, ExecStatus, ExecutionError, FaultKind, FlatMMU,
                        GuestMemoryError, IRBlock, MMU, assemble)
@@ -428,3 +429,62 @@ def test_grouped_accesses_go_unchecked_in_hot_code_only():
     assert "cmp byte ptr [rsp],0" not in cold
     assert "cmp byte ptr [rsp],0" in "\n".join(x86.disassemble(x86.compile_ir(block, CODE, 3,
                                                                              True).code))
+
+
+_ACCESSES = ["ld", "lw", "lwu", "lh", "lhu", "lb", "lbu", "sd", "sw", "sh", "sb"]
+
+
+@st.composite
+def access_groups(draw):
+    """A block of 5-10 loads and stores through s0 (offsets aligned or not, an
+    ALU step or a write to s0 now and then), s0 anywhere near two pages whose
+    permissions vary."""
+    lines = []
+    for _ in range(draw(st.integers(5, 10))):
+        op = draw(st.sampled_from(_ACCESSES))
+        size = {"d": 8, "w": 4, "h": 2, "b": 1}[op[1]]
+        off = draw(st.one_of(st.integers(-8, 40).map(lambda k: k * size),
+                             st.integers(-64, 320)))
+        reg = draw(st.sampled_from(["a0", "a1", "a2", "a3"]))
+        lines.append(f"{op} {reg}, {off}(s0)")
+        extra = draw(st.sampled_from([None, None, None, "add a1, a1, a2", "addi s0, s0, 8"]))
+        if extra:
+            lines.append(extra)
+    lines.append("ebreak")
+    base = DATA + draw(st.sampled_from([0x100, 0x1000 - 64, 0x1000 - 8, 0x800])) \
+        + draw(st.sampled_from([0, 0, 1, 2, 4]))
+    perms = draw(st.sampled_from([("rw", "rw"), ("rw", "r"), ("r", "rw"), ("rw", "w")]))
+    return "\n".join(lines), base, perms
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(access_groups())
+def test_random_groups_of_accesses_match_the_interpreter(group):
+    text, base, perms = group
+
+    def setup(m):
+        m.mem_map(DATA, 0x2000, "rw")
+        m.mem_write(DATA, bytes(range(256)) * 32)
+        for k, p in enumerate(perms):
+            if p != "rw":
+                m.mem_protect(DATA + k * 0x1000, 0x1000, p)
+
+    def run(engine):
+        m = FlatMMU()
+        m.mem_map(CODE, 0x1000, "rx")
+        m.mem_write(CODE, assemble(text, CODE))
+        setup(m)
+        cpu = make_engine(engine, m)
+        cpu.reg_write("s0", base)
+        cpu.reg_write("a2", 0x0123456789ABCDEF)
+        try:
+            cpu.run(pc=CODE)
+            fault = None
+        except ExecutionError as e:
+            fault = (e.fault.kind, e.fault.pc, e.fault.address)
+        readable = [bytes(m.mem_read(DATA + k * 0x1000, 0x1000)) for k, p in enumerate(perms)
+                    if "r" in p]
+        return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, readable
+    want = run("interpreter")
+    for engine in ("jit-L3", "hybrid"):  # (both compile groups: L3 always, Hybrid hot code)
+        assert run(engine) == want, engine
