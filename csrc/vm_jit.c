@@ -66,6 +66,22 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t
     access_status(rt, vm_mem_slow_store(rt->mem, addr, d->size, value), d, 0);
 }
 
+/* Compiled FP templates round in the host's mode: sets it to the guest's frm
+ * (after a helper that rounded in a static mode, or changed frm). Returns
+ * nonzero for frm RMM and the reserved values, which have no host mode (the
+ * dispatcher enters compiled code only with frm < 4). */
+static int follow_frm(vm_jit_rt *rt)
+{
+    int frm = (int)((rt->cpu->fcsr >> 5) & 7);
+    if (frm >= 4)
+        return 1;
+    if (rt->cur_rm != frm) {
+        fesetround(vm_host_rm[frm]);
+        rt->cur_rm = frm;
+    }
+    return 0;
+}
+
 void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
 {
     vm_cpu *cpu = rt->cpu;
@@ -74,25 +90,14 @@ void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
         rt->status = VM_JIT_FAULT;
         return;
     }
-    /* compiled templates round in frm: put it back after a static rounding mode */
-    int frm = (int)((cpu->fcsr >> 5) & 7);
-    if (frm <= 4 && rt->cur_rm != frm) {
-        fesetround(vm_host_rm[frm]);
-        rt->cur_rm = frm;
-    }
+    follow_frm(rt); /* (an F/D computation leaves frm as it was: below 4) */
 }
 
 void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
 {
-    vm_cpu *cpu = rt->cpu;
-    vm_csr_exec(cpu, ir, 0); /* fflags/frm/fcsr: never faults, never reads a counter */
-    int frm = (int)((cpu->fcsr >> 5) & 7);
-    if (frm >= 4) {
+    vm_csr_exec(rt->cpu, ir, 0); /* fflags/frm/fcsr: never faults, never reads a counter */
+    if (follow_frm(rt))
         rt->status = VM_JIT_CODE_CHANGED; /* compiled code cannot round so: leave after this */
-    } else if (rt->cur_rm != frm) {
-        fesetround(vm_host_rm[frm]);
-        rt->cur_rm = frm;
-    }
 }
 
 int vm_code_arena_init(vm_code_arena *a, size_t size)
