@@ -342,20 +342,23 @@ GROUP = """
 """
 
 
-def _group_run(engine, base, setup):
+def _group_run(engine, base, setup, text=GROUP):
+    """Everything guest-visible after running `text` with s0 = base (a2 set too)."""
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, assemble(GROUP, CODE))
+    m.mem_write(CODE, assemble(text, CODE))
     setup(m)
     cpu = make_engine(engine, m)
     cpu.reg_write("s0", base)
+    cpu.reg_write("a2", 0x0123456789ABCDEF)
     try:
         cpu.run(pc=CODE)
         fault = None
     except ExecutionError as e:
         fault = (e.fault.kind, e.fault.pc, e.fault.address)
-    mem = [bytes(m.mem_read(DATA + k * 0x1000, 0x1000)) for k in range(2)
-           if "r" in dict((lo, p) for lo, _, p in m.mem_regions()).get(DATA + k * 0x1000, "")]
+    readable = [(lo, hi) for lo, hi, p in m.mem_regions() if "r" in p]
+    mem = [bytes(m.mem_read(page, 0x1000)) for page in (DATA, DATA + 0x1000)
+           if any(lo <= page < hi for lo, hi in readable)]
     return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, mem
 
 
@@ -463,28 +466,10 @@ def test_random_groups_of_accesses_match_the_interpreter(group):
     text, base, perms = group
 
     def setup(m):
-        m.mem_map(DATA, 0x2000, "rw")
-        m.mem_write(DATA, bytes(range(256)) * 32)
+        _rw_pages(m)
         for k, p in enumerate(perms):
             if p != "rw":
                 m.mem_protect(DATA + k * 0x1000, 0x1000, p)
-
-    def run(engine):
-        m = FlatMMU()
-        m.mem_map(CODE, 0x1000, "rx")
-        m.mem_write(CODE, assemble(text, CODE))
-        setup(m)
-        cpu = make_engine(engine, m)
-        cpu.reg_write("s0", base)
-        cpu.reg_write("a2", 0x0123456789ABCDEF)
-        try:
-            cpu.run(pc=CODE)
-            fault = None
-        except ExecutionError as e:
-            fault = (e.fault.kind, e.fault.pc, e.fault.address)
-        readable = [bytes(m.mem_read(DATA + k * 0x1000, 0x1000)) for k, p in enumerate(perms)
-                    if "r" in p]
-        return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, readable
-    want = run("interpreter")
+    want = _group_run("interpreter", base, setup, text)
     for engine in ("jit-L3", "hybrid"):  # (both compile groups: L3 always, Hybrid hot code)
-        assert run(engine) == want, engine
+        assert _group_run(engine, base, setup, text) == want, engine
