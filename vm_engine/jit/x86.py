@@ -956,12 +956,7 @@ def _emit_group_check(blk, g: _Group):
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
     a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.RCX))
     a.emit(X.create_branch(Code.JNE_REL32_64, done))
-    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
-    a.emit(X.create_branch(Code.JAE_REL32_64, done))
-    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, R.EDX, M(PERM, R.RDX)))
-    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, g.need))
-    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EDX, g.need))
-    a.emit(X.create_branch(Code.JNE_REL32_64, done))
+    _page_check(a, R.RDX, g.need, done)
     a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 0))
     a.bind(done)
 
@@ -1009,6 +1004,21 @@ def _fast_access(blk, e, size: int, need: int, access):
     return slow, join
 
 
+def _page_check(a: _Asm, page, need: int, fail: int):
+    """Jumps to fail unless guest page number `page` (a register, clobbered when
+    `need` is several flags) is inside guest memory with every flag of `need`."""
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, page, M(RT, displ=_L["rt_npages"])))
+    a.emit(X.create_branch(Code.JAE_REL32_64, fail))
+    if need & (need - 1) == 0:
+        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, page), need))
+        a.emit(X.create_branch(Code.JE_REL32_64, fail))
+        return
+    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, _LOW32[page], M(PERM, page)))
+    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, _LOW32[page], need))
+    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, _LOW32[page], need))
+    a.emit(X.create_branch(Code.JNE_REL32_64, fail))
+
+
 def _fast_check(a: _Asm, size: int, need: int, slow: int):
     """rax = guest address; jumps to slow unless it is naturally aligned (so
     that the access stays in one page) and its page has the flag `need`
@@ -1019,10 +1029,7 @@ def _fast_check(a: _Asm, size: int, need: int, slow: int):
         a.emit(X.create_branch(Code.JNE_REL32_64, slow))
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
-    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RDX, M(RT, displ=_L["rt_npages"])))
-    a.emit(X.create_branch(Code.JAE_REL32_64, slow))
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need))
-    a.emit(X.create_branch(Code.JE_REL32_64, slow))
+    _page_check(a, R.RDX, need, slow)
 
 
 def _address(blk, e):
@@ -1359,10 +1366,7 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
     # each page: inside guest memory and readable (as a load's fast path checks)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX), label=page)
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
-    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RCX, M(RT, displ=_L["rt_npages"])))
-    branch(Code.JAE_REL32_64, decline)
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RCX), PAGE_READ))
-    branch(Code.JE_REL32_64, decline)
+    _page_check(a, R.RCX, PAGE_READ, decline)
     # each vector: ecx = its bytes that end the loop (equal to r, or not)
     if width == 32:
         a.emit(X.create_reg_reg_mem(Code.VEX_VPCMPEQB_YMM_YMM_YMMM256, R.YMM0, R.YMM1,
