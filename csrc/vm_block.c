@@ -218,7 +218,7 @@ void vm_cache_flush(vm_mem *m)
             vm_block *next = b->pnext;
             for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
                 if (pg < m->npages)
-                    m->perm[pg] = vm_page_flags(m->perm[pg] & ~VM_PAGE_CODE);
+                    vm_mem_set_page(m, pg, m->perm[pg] & ~VM_PAGE_CODE);
             retire(c, b);
             b = next;
         }
@@ -248,7 +248,7 @@ static void invalidate_page(vm_mem *m, uint64_t pg)
         }
     }
     if (pg < m->npages)
-        m->perm[pg] = vm_page_flags(m->perm[pg] & ~VM_PAGE_CODE);
+        vm_mem_set_page(m, pg, m->perm[pg] & ~VM_PAGE_CODE);
 }
 
 void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
@@ -296,7 +296,7 @@ vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
     c->by_page[page_hash(pc >> VM_PAGE_BITS)] = b;
     for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
         if (pg < m->npages)
-            m->perm[pg] = vm_page_flags(m->perm[pg] | VM_PAGE_CODE);
+            vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
     c->n_blocks++;
     c->bytes += sizeof *b + (n + 1) * sizeof(vm_ir);
     c->blocks_built++;

@@ -46,6 +46,7 @@ typedef struct vm_cpu {
     uint64_t jit_instret;    /* instructions retired in compiled code */
     uint64_t interp_blocks;  /* blocks (or their uncompiled rests) interpreted */
     uint64_t jit_vector_runs; /* loops compiled code ran as one vector operation (level 3) */
+    uint64_t jit_host_faults; /* compiled accesses the host MMU sent to their slow path */
 } vm_cpu;
 
 #endif

@@ -1,13 +1,79 @@
-/* Executable memory for compiled blocks, and the slow paths they call. */
+/* Executable memory for compiled blocks, the slow paths they call, and the
+ * fault handler that sends refused accesses to them. */
+#define _GNU_SOURCE /* REG_RIP */
 #include "vm_jit.h"
 #include "vm_fp_ops.h"
 #include "vm_interp.h"
 #include <errno.h>
+#include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 vm_jit_enter_fn vm_jit_enter[2];
+__thread vm_jit_running vm_jit_now;
+static struct sigaction prev_segv; /* the handler before this one */
+
+/* Where the access at `rip` goes when refused: the target of the jae before it,
+ * if `cmp rax, [r15 + limit]; jae` (short or near) comes right before it; else NULL. */
+static const uint8_t *refused_access_target(const uint8_t *rip)
+{
+    static const uint8_t cmp[4] = {0x49, 0x3B, 0x47, offsetof(vm_jit_rt, limit)};
+    if (rip[-2] == 0x73 && !memcmp(rip - 6, cmp, sizeof cmp))
+        return rip + (int8_t)rip[-1];
+    if (rip[-6] == 0x0F && rip[-5] == 0x83 && !memcmp(rip - 10, cmp, sizeof cmp)) {
+        int32_t rel;
+        memcpy(&rel, rip - 4, sizeof rel);
+        return rip + rel;
+    }
+    return NULL;
+}
+
+static void on_segv(int sig, siginfo_t *si, void *context)
+{
+    ucontext_t *uc = context;
+    const uint8_t *addr = si->si_addr;
+    if (si->si_code > 0 && addr >= vm_jit_now.view_lo && addr < vm_jit_now.view_hi) {
+        const uint8_t *target = refused_access_target((const uint8_t *)uc->uc_mcontext.gregs[REG_RIP]);
+        if (target) {
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)target;
+            vm_jit_now.cpu->jit_host_faults++;
+            return;
+        }
+    }
+    /* not a compiled access: the fault happens again, for the handler before this one */
+    (void)sig;
+    sigaction(SIGSEGV, &prev_segv, NULL);
+}
+
+void vm_jit_fault_handler(void)
+{
+    struct sigaction cur, sa;
+    if (sigaction(SIGSEGV, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO)
+        && cur.sa_sigaction == on_segv)
+        return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    prev_segv = cur;
+    sigaction(SIGSEGV, &sa, NULL);
+}
+
+/* An access that reached MMIO through the view faults every time it runs: the
+ * code of its page is decoded again, to check its accesses itself (VM_PAGE_SOFT). */
+static void soften(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
+{
+    vm_mem *m = rt->mem;
+    uint64_t pg = addr >> VM_PAGE_BITS, code_pg = d->pc >> VM_PAGE_BITS;
+    if (!d->viewed || m->all_callback || pg >= m->npages || !(m->perm[pg] & VM_PAGE_CALLBACK)
+        || code_pg >= m->npages || (m->perm[code_pg] & VM_PAGE_SOFT))
+        return;
+    vm_mem_set_page(m, code_pg, m->perm[code_pg] | VM_PAGE_SOFT);
+    vm_cache_invalidate_range(m, code_pg << VM_PAGE_BITS, VM_PAGE_SIZE);
+}
 
 /* rt->status after a slow-path access; when it is not OK, the compiled run ends
  * here (d says how): at the access for a fault or a callback error, after it
@@ -55,6 +121,7 @@ uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
 {
     uint64_t v = 0;
     int r = vm_mem_slow_load(rt->mem, addr, d->size, VM_ACCESS_READ, &v);
+    soften(rt, addr, d);
     access_status(rt, r, d, v);
     return v;
 }
@@ -63,7 +130,9 @@ void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t
 {
     if (d->size < 8)
         value &= (1ull << (8 * d->size)) - 1; /* compiled code passes the whole register */
-    access_status(rt, vm_mem_slow_store(rt->mem, addr, d->size, value), d, 0);
+    int r = vm_mem_slow_store(rt->mem, addr, d->size, value);
+    soften(rt, addr, d);
+    access_status(rt, r, d, 0);
 }
 
 /* Compiled FP templates round in the host's mode: sets it to the guest's frm

@@ -37,6 +37,8 @@ typedef struct vm_jit_rt {
     uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
     struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
     uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
+    uint64_t limit;      /* 80: accesses below this guest address go to the view unchecked
+                            (the host MMU checks them: vm_jit_fault); 0 without a view */
 } vm_jit_rt;
 /* (A run that must stop at its first block's end gets a budget of just that
  * block: linked code it goes on into stops at its own budget check.) */
@@ -54,7 +56,8 @@ typedef struct vm_jit_access {
     uint64_t next_pc;  /* 24 */
     uint8_t kind;      /* 32: VM_JIT_STORE, VM_JIT_LOAD_S/_U (integer, sign/zero-extended), _F */
     uint8_t rd;        /* 33: a load's destination register */
-    uint8_t pad[6];
+    uint8_t viewed;    /* 34: its fast path goes to the view unchecked below rt->limit */
+    uint8_t pad[5];
 } vm_jit_access;
 enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 
@@ -68,6 +71,22 @@ enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
                                     const uint8_t *perm, void *entry);
 extern vm_jit_enter_fn vm_jit_enter[2];
+
+/* Compiled code's accesses below rt->limit are one bounds check and the access
+ * through the view (vm_mem.h):
+ *     cmp rax, [r15 + offsetof(vm_jit_rt, limit)]; jae slow; <the access>
+ * When the host MMU refuses the access, a SIGSEGV handler sends the thread on
+ * to `slow`, as if the bounds check had failed. It knows such faults by the
+ * faulting address (in the view of the memory this thread runs compiled code
+ * on: vm_jit_running) and by that pattern before the faulting instruction;
+ * any other fault goes to the handler installed before it. */
+typedef struct vm_jit_running {
+    const uint8_t *view_lo, *view_hi; /* the view (and its guard) */
+    vm_cpu *cpu;                     /* counts the faults handled (cpu->jit_host_faults) */
+} vm_jit_running;
+extern __thread vm_jit_running vm_jit_now;
+/* installs the handler, or puts it back on top of handlers installed since */
+void vm_jit_fault_handler(void);
 
 /* slow paths for compiled loads and stores (fast paths are inline) */
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d);

@@ -1,31 +1,117 @@
 /* Flat guest memory: the arena, page permissions and the one slow path. */
+#define _GNU_SOURCE /* memfd_create, fallocate */
 #include "vm_mem.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <fenv.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
+
+/* the view's protection of a page with these flags: what plain host accesses may do */
+static int view_prot(uint8_t f)
+{
+    if ((f & (VM_PAGE_MAPPED | VM_PERM_R | VM_PAGE_CALLBACK)) != (VM_PAGE_MAPPED | VM_PERM_R))
+        return PROT_NONE;
+    return f & VM_PAGE_STORE ? PROT_READ | PROT_WRITE : PROT_READ;
+}
+
+/* The view gives up when the host cannot follow the flags (mprotect fails: too
+ * many mappings): one PROT_NONE reservation from then on (code running on it
+ * faults into its slow paths), and runs entered later use `base` and check
+ * permissions themselves (vm_mem_jit_view). */
+static void view_drop(vm_mem *m)
+{
+    mmap(m->view, m->size + VM_VIEW_GUARD, PROT_NONE,
+         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    m->view_ok = 0;
+}
+
+/* the view's protections of pages [pg, pg + n), from their flags */
+static void view_sync(vm_mem *m, uint64_t pg, uint64_t n)
+{
+    uint64_t end = pg + n;
+    while (m->view_ok && pg < end) {
+        int prot = view_prot(m->perm[pg]);
+        uint64_t run = pg + 1;
+        while (run < end && view_prot(m->perm[run]) == prot)
+            run++;
+        if (mprotect(m->view + (pg << VM_PAGE_BITS), (run - pg) << VM_PAGE_BITS, prot))
+            view_drop(m);
+        pg = run;
+    }
+}
+
+void vm_mem_set_page(vm_mem *m, uint64_t pg, unsigned flags)
+{
+    uint8_t old = m->perm[pg];
+    m->perm[pg] = vm_page_flags(flags);
+    if (view_prot(old) != view_prot(m->perm[pg]))
+        view_sync(m, pg, 1);
+}
+
+/* base and view over one memfd (0), or -errno (the caller falls back to plain memory) */
+static int map_views(vm_mem *m, uint64_t size)
+{
+    int fd = memfd_create("vm_engine guest memory", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int e = 0;
+    uint8_t *base = MAP_FAILED, *view = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size)) {
+        e = -errno;
+        goto fail;
+    }
+    base = mmap(NULL, size, PROT_NONE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    /* (reserved with its guard, then the memfd over all but the guard) */
+    view = mmap(NULL, size + VM_VIEW_GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                -1, 0);
+    if (base == MAP_FAILED || view == MAP_FAILED
+        || mmap(view, size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+        e = -errno;
+        goto fail;
+    }
+    m->base = base;
+    m->view = view;
+    m->view_ok = 1;
+    m->view_fd = fd;
+    return 0;
+fail:
+    if (base != MAP_FAILED)
+        munmap(base, size);
+    if (view != MAP_FAILED)
+        munmap(view, size + VM_VIEW_GUARD);
+    close(fd);
+    return e ? e : -ENOMEM;
+}
 
 int vm_mem_init(vm_mem *m, uint64_t size)
 {
     memset(m, 0, sizeof *m);
+    m->view_fd = -1;
     if (size == 0 || (size & VM_PAGE_MASK))
         return -EINVAL;
     /* Reserve the whole guest space; host pages exist only once touched, and
-     * unmapped guest pages are PROT_NONE on the host too (defence in depth). */
-    void *base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (base == MAP_FAILED)
-        return -errno;
+     * unmapped guest pages are PROT_NONE on the host too (defence in depth).
+     * Without a memfd (or the address space for two views), plain memory and
+     * no view. */
+    if (map_views(m, size)) {
+        void *base = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                          -1, 0);
+        if (base == MAP_FAILED)
+            return -errno;
+        m->base = base;
+    }
+    m->size = size;
     m->npages = size >> VM_PAGE_BITS;
     m->perm = mmap(NULL, m->npages, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (m->perm == MAP_FAILED) {
         int e = errno;
-        munmap(base, size);
         m->perm = NULL;
+        vm_mem_destroy(m);
         return -e;
     }
-    m->base = base;
-    m->size = size;
     m->cache = vm_cache_new();
     if (!m->cache) {
         vm_mem_destroy(m);
@@ -40,10 +126,15 @@ void vm_mem_destroy(vm_mem *m)
         vm_cache_free(m->cache);
     if (m->base)
         munmap(m->base, m->size);
+    if (m->view)
+        munmap(m->view, m->size + VM_VIEW_GUARD);
+    if (m->view_fd >= 0)
+        close(m->view_fd);
     if (m->perm)
         munmap(m->perm, m->npages);
     m->cache = NULL;
-    m->base = m->perm = NULL;
+    m->base = m->view = m->perm = NULL;
+    m->view_fd = -1;
     m->npages = m->size = 0;
 }
 
@@ -73,6 +164,7 @@ int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int call
         return -errno;
     uint8_t flags = VM_PAGE_MAPPED | (callback ? VM_PAGE_CALLBACK : (perms & 7));
     memset(m->perm + (addr >> VM_PAGE_BITS), vm_page_flags(flags), size >> VM_PAGE_BITS);
+    view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     return 0;
 }
 
@@ -83,11 +175,18 @@ int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
     if (!vm_mem_is_mapped(m, addr, size))
         return -ENOENT;
     vm_cache_invalidate_range(m, addr, size);
-    /* a fresh PROT_NONE mapping drops the contents and the host memory */
-    if (mmap(m->base + addr, size, PROT_NONE,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+    /* drop the contents and the host memory (mapped again, the pages read as zero) */
+    if (m->view_fd >= 0) {
+        if (fallocate(m->view_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)addr,
+                      (off_t)size)
+            || mprotect(m->base + addr, size, PROT_NONE))
+            return -errno;
+    } else if (mmap(m->base + addr, size, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
         return -errno;
+    }
     memset(m->perm + (addr >> VM_PAGE_BITS), 0, size >> VM_PAGE_BITS);
+    view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     return 0;
 }
 
@@ -101,6 +200,7 @@ int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
     for (uint64_t pg = addr >> VM_PAGE_BITS; pg < (addr + size) >> VM_PAGE_BITS; pg++)
         if (!(m->perm[pg] & VM_PAGE_CALLBACK))
             m->perm[pg] = vm_page_flags(VM_PAGE_MAPPED | (perms & 7));
+    view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     return 0;
 }
 

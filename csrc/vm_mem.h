@@ -1,6 +1,13 @@
 /* Guest memory: one flat host region, a permission byte per guest page, and
  * one slow path (page-crossing accesses, MMIO and user MMU callbacks, faults,
- * writes to pages holding decoded code). */
+ * writes to pages holding decoded code).
+ *
+ * The region is a memfd mapped twice: `base`, read-write wherever guest memory
+ * is mapped (the interpreter, the slow path and the host check permissions
+ * themselves), and `view`, whose host protections follow the permission bytes
+ * (vm_view_prot): compiled code accesses guest memory through it with only a
+ * bounds check, and the host MMU sends what the guest may not do plainly
+ * (faults, MMIO, stores to code) to the access's slow path (vm_jit.c). */
 #ifndef VM_MEM_H
 #define VM_MEM_H
 #include <stdint.h>
@@ -19,15 +26,20 @@
 #define VM_PAGE_CODE     8u  /* decoded blocks exist for this page: stores take the slow path */
 #define VM_PAGE_CALLBACK 16u /* served by a callback (MMIO): every access takes the slow path */
 #define VM_PAGE_MAPPED   32u
-#define VM_PAGE_STORE    64u /* (derived) a store may write it directly: W, not code, not a
-                                callback's; compiled code tests this one bit (vm_page_flags) */
+#define VM_PAGE_STORE    64u /* (derived) a store may write it directly: R and W, not code,
+                                not a callback's; compiled code tests this one bit
+                                (vm_page_flags) */
+#define VM_PAGE_SOFT    128u /* code decoded from this page checks its accesses itself:
+                                it reached MMIO through the view (vm_jit.c) */
 
 /* `flags` with VM_PAGE_STORE made to agree with the rest: every write of a page's
- * flags goes through this. */
+ * flags goes through this. (Write-only pages are not STORE: the view cannot make
+ * a page writable but not readable.) */
 static inline uint8_t vm_page_flags(unsigned flags)
 {
     flags &= ~VM_PAGE_STORE;
-    if ((flags & (VM_PERM_W | VM_PAGE_CODE | VM_PAGE_CALLBACK)) == VM_PERM_W)
+    if ((flags & (VM_PERM_R | VM_PERM_W | VM_PAGE_CODE | VM_PAGE_CALLBACK))
+        == (VM_PERM_R | VM_PERM_W))
         flags |= VM_PAGE_STORE;
     return (uint8_t)flags;
 }
@@ -109,8 +121,14 @@ typedef struct vm_mem vm_mem;
 typedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access, uint64_t *out);
 typedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size, uint64_t value);
 
+/* bytes of PROT_NONE after the view, so that an access just past the end faults */
+#define VM_VIEW_GUARD (64u << 10)
+
 struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
+    uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
+    int view_ok;            /* the view follows the flags (else it is all PROT_NONE) */
+    int view_fd;            /* the memfd behind both (-1: base is plain anonymous memory) */
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
@@ -130,6 +148,15 @@ int  vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int cal
 int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
 int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);
 int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
+/* What compiled code accesses guest memory through (*limit: addresses below it
+ * need only the host's checks; 0: every access checks permissions itself). */
+static inline uint8_t *vm_mem_jit_view(const vm_mem *m, uint64_t *limit)
+{
+    *limit = m->view_ok ? m->size : 0;
+    return m->view_ok ? m->view : m->base;
+}
+/* sets page pg's flags (through vm_page_flags), and the view's protection to match */
+void vm_mem_set_page(vm_mem *m, uint64_t pg, unsigned flags);
 
 /* slow paths */
 int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out);

@@ -27,6 +27,7 @@ cdef extern from "vm_cpu.h":
         uint64_t jit_instret
         uint64_t interp_blocks
         uint64_t jit_vector_runs
+        uint64_t jit_host_faults
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason
@@ -61,6 +62,7 @@ cdef extern from "vm_jit.h":
         uint64_t npages
         void *tc
         uint64_t exit_pc
+        uint64_t limit
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
@@ -79,9 +81,9 @@ cdef extern from "vm_mem.h":
     ctypedef struct vm_chain:
         void *code
         uint64_t pc
-    int VM_PAGE_SIZE
+    int VM_PAGE_SIZE, VM_PAGE_BITS
     int VM_PERM_R, VM_PERM_W, VM_PERM_X, VM_PAGE_CODE, VM_PAGE_CALLBACK, VM_PAGE_MAPPED
-    int VM_PAGE_STORE
+    int VM_PAGE_STORE, VM_PAGE_SOFT
     int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
     int VM_MAX_BLOCK_INSNS
     ctypedef struct vm_block:
@@ -113,6 +115,8 @@ cdef extern from "vm_mem.h":
                                    uint64_t value) noexcept
     ctypedef struct vm_mem:
         uint8_t *base
+        uint8_t *view
+        int view_ok
         uint8_t *perm
         uint64_t npages
         uint64_t size

@@ -409,7 +409,8 @@ def jit_layout():
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
-        "rt_exit_pc": <size_t>&rt.exit_pc - rb, "access_size": sizeof(vm_jit_access),
+        "rt_exit_pc": <size_t>&rt.exit_pc - rb, "rt_limit": <size_t>&rt.limit - rb,
+        "access_size": sizeof(vm_jit_access),
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp,
         "fcsr_helper": <size_t>vm_jit_fcsr, "chain_slots": VM_CHAIN_SLOTS,
@@ -476,6 +477,15 @@ cdef class _CompileHook:
     cdef object compiler
 
 
+cdef bint _soft_code(vm_mem *m, vm_block *b):
+    """Whether b's code reached MMIO through the view (VM_PAGE_SOFT on a page of it)."""
+    cdef uint64_t pg
+    for pg in range(b.pc >> VM_PAGE_BITS, ((b.end_pc - 1) >> VM_PAGE_BITS) + 1):
+        if pg < m.npages and m.perm[pg] & VM_PAGE_SOFT:
+            return True
+    return False
+
+
 cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     """Asks the Python code generator for b's code and installs it."""
     cdef _CompileHook hook = <_CompileHook>ctx
@@ -485,7 +495,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
-                                       b.jit_deferred)
+                                       b.jit_deferred, _soft_code(&hook.memory.mem, b))
         b.jit_deferred = 0
         if res is None:
             return 0
@@ -586,6 +596,12 @@ cdef class CpuCore:
     def jit_vector_runs(self):
         """Loops compiled code ran as one vector operation (level 3, vectorization on)."""
         return self.cpu.jit_vector_runs
+
+    @property
+    def jit_host_faults(self):
+        """Compiled accesses the host MMU refused and sent to their slow path
+        (guest faults, MMIO, stores to code: vm_jit.h)."""
+        return self.cpu.jit_host_faults
 
     @property
     def memory_accesses(self):

@@ -101,7 +101,7 @@ class JITCompiler(Interpreter):
                       "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
                       "code_reused": 0,
                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
-                      "blocks_interpreted": 0, "vector_loop_runs": 0}
+                      "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
@@ -115,13 +115,14 @@ class JITCompiler(Interpreter):
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
-                   deferred: int = 0):
+                   deferred: int = 0, checked: bool = False):
         """Code for the block at pc, whose vm_block is at block_addr (the run
         loop's hook); with inlining on, the region goes on into blocks decoded
         from ``memory``. ``tier``: times the block was
         compiled before; ``deferred``: this block's compile was deferred before
         and it has run DEFERRAL more times since: hot enough to pay for its
-        compile.
+        compile. ``checked``: its accesses check permissions themselves (its
+        code reached MMIO: x86.compile_ir's ``viewed``).
         Returns (x86.Compiled, the countdown's start (0: none)), or
         ("later", runs) (Hybrid, over its compile-time budget: the block stays
         as it is and is offered again after that many more runs; then it is
@@ -143,7 +144,7 @@ class JITCompiler(Interpreter):
         t0 = time.perf_counter()
         hits = x86.CODE_CACHE.hits
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
-                             self.config.enable_vectorization, hot=h is not None)
+                             self.config.enable_vectorization, viewed=not checked)
         self.stats["compile_time"] += time.perf_counter() - t0
         self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:
@@ -190,7 +191,8 @@ class JITCompiler(Interpreter):
             self.stats.update(instructions_in_compiled=self.jit_instret,
                               instructions_interpreted=self.instret - self.jit_instret,
                               blocks_interpreted=self.interp_blocks,
-                              vector_loop_runs=self.jit_vector_runs)
+                              vector_loop_runs=self.jit_vector_runs,
+                              host_faults=self.jit_host_faults)
 
     # -- the reference API ----------------------------------------------------------
     def compile_block(self, block: IRBlock) -> CompiledBlock:

@@ -10,8 +10,11 @@ through absolute addresses and the IR entries they read are kept after the
 code, so the code can be installed anywhere in the code cache.
 
 Level 0: straight templates, guest registers live in the cpu struct; memory
-accesses inline the flat-memory fast path and call the C slow path (faults,
-MMIO, code-page writes) out of line; every block returns to the dispatcher.
+accesses are a bounds check and the access, through a view of guest memory
+whose host protections follow the guest's (csrc/vm_mem.h): what the guest
+may not do plainly (faults, MMIO, stores to code) the host MMU refuses, and
+the fault handler (csrc/vm_jit.c) sends it to the access's C slow path, out
+of line; every block returns to the dispatcher.
 Level 1: the block's most used guest registers live in host registers; exits
 jump straight into the next block's code through link slots the dispatcher
 fills (indirect jumps check the slot's pc: a one-entry inline cache); a block
@@ -20,13 +23,7 @@ Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
 blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 4 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
-the region are loops in host code, their registers allocated for the loop;
-in code known to be hot (Hybrid's; always at level 3), five or more
-accesses through one base register in a block that nothing writes between
-them are checked once, before the first (alignment, one page, its
-permissions), and then go straight to guest memory (each still has its
-checked form out of line, taken when the group's check failed or a helper
-call came between).
+the region are loops in host code, their registers allocated for the loop.
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
 fills memory with a register's value (memset's: stores of one register at
 p, p+size, ..., then p += step, bne/bltu p, end) or copies it (memcpy's:
@@ -425,7 +422,7 @@ class Compiled(NamedTuple):
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
-               hot: bool = False) -> Compiled | None:
+               viewed: bool = True) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -435,9 +432,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     its runs down in its vm_block's tier_countdown; at zero it clears the
     block's jit_tried and returns, for the dispatcher to compile it again.
     ``vectorize`` (level 3, chained): fill loops try vector stores first.
-    ``hot`` (level 2 and up): the block is known to run often (Hybrid compiles
-    only such blocks), so worth the extra compile time of group checks (about
-    15 %, for shorter hot code: _access_groups); level 3 always has them.
+    ``viewed``: loads and stores go through the memory's view, checked by the
+    host MMU (else each checks permissions itself, as code that reached MMIO
+    does: VM_PAGE_SOFT).
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes, which the installer writes (install_for): so the same guest code
@@ -450,14 +447,13 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         return None
     chained = chained and level >= 1
     vectorize = vectorize and chained and level >= 3 and not countdown
-    grouping = level >= 3 or hot and level >= 2
-    key = (level, chained, countdown, vectorize, grouping,
+    key = (level, chained, countdown, vectorize, viewed,
            tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, level, chained, countdown, vectorize, grouping)
+    res = _compile_region(segs, level, chained, countdown, vectorize, viewed)
     if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
@@ -487,7 +483,7 @@ def install_for(code: bytes, block_addr: int) -> bytes:
 
 
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
-                    grouping: bool):
+                    viewed: bool):
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
@@ -507,7 +503,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.countdown = countdown
     blk.fold = level >= 2
     blk.vectorize = vectorize
-    blk.grouping = grouping
+    blk.viewed = viewed
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std):
@@ -583,14 +579,10 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), n_mem))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
-    blk.groups = _access_groups(seg) if blk.grouping else {}
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
-        group = blk.groups.get(seg.first + j)
-        if group is not None and group.first == seg.first + j:
-            _emit_group_check(blk, group)
         value = _fold(blk, name, e) if blk.fold else None
         if value is not None:  # constant folding: the result is known at compile time
             _set_const(blk, e["rd"], value)
@@ -684,8 +676,7 @@ class _Block:
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
         self.vectorize = False  # (level 3) fill loops as vector stores
-        self.grouping = False   # (level 2) accesses through one base register checked once
-        self.groups = {}        # flat index of an access -> its _Group, in the segment
+        self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
 
     def access_exit(self) -> int:
@@ -811,7 +802,7 @@ _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False):
     """A load into guest register rd (or, given write(), into what the
     instruction write() makes stores from rax): inline fast path, C slow path
-    out of line (or, in a checked group, no checks at all: _guarded)."""
+    out of line."""
     a = blk.a
     rd = int(e["rd"])
     dst = R.RAX if write is not None else _dest(blk, rd)
@@ -827,32 +818,24 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     def load(mem):
         a.emit(X.create_reg_mem(widen_mem, (_LOW32[dst] if narrow else dst), mem))
 
-    def direct():
-        load(_direct(blk, e))
-        for insn in finish():
-            a.emit(insn)
-
-    def checked():
-        slow, join = _fast_access(blk, e, size, PAGE_READ, load)
-        for insn in finish():
-            a.emit(insn)
-        # out of line: the C slow path, then the same widening of its raw value
-        a.bind(slow, cold=True)
-        kind = (_LOAD_F if write is not None else
-                _LOAD_U if widen_mem in _ZERO_EXTENDING else _LOAD_S)
-        _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
-        if widen_reg is not None:
-            a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
-                                    _WIDE[size]), True)
-        for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
-            a.emit(insn, True)
-        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
-    _guarded(blk, i, direct, checked)
+    slow, join = _fast_access(blk, e, size, PAGE_READ, load)
+    for insn in finish():
+        a.emit(insn)
+    # out of line: the C slow path, then the same widening of its raw value
+    a.bind(slow, cold=True)
+    kind = _LOAD_F if write is not None else _LOAD_U if narrow else _LOAD_S
+    _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
+    if widen_reg is not None:
+        a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
+                                _WIDE[size]), True)
+    for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
+        a.emit(insn, True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     """A store of the low `size` bytes of `src`: inline fast path, C slow path
-    out of line (or, in a checked group, no checks at all: _guarded)."""
+    out of line."""
     a = blk.a
     low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L,
                R.RSI: R.SIL, R.RDI: R.DIL},
@@ -862,174 +845,52 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
             8: Code.MOV_RM64_R64}[size]
 
+    value = src
+    if isinstance(src, M):  # (before the checks: the access is the one instruction after them)
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
+        value = R.RCX
+
     def store(mem):
-        value = src
-        if isinstance(src, M):
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
-            value = R.RCX
         a.emit(X.create_mem_reg(code, mem, value if low is None else low[value]))
 
-    def checked():
-        slow, join = _fast_access(blk, e, size, PAGE_STORE, store)
-        a.bind(slow, cold=True)
-        _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, src)
-        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
-    _guarded(blk, i, lambda: store(_direct(blk, e)), checked)
-
-
-# -- level 2: accesses through one base register, checked once -----------------------------
-#: a group: at least this many accesses through one base register in a block (its
-#: check costs ~15 micro-ops, each access it covers saves ~4: with 3, Hybrid measured
-#: a little slower on qsort, strings and coremark; with 5, a little faster)
-GROUP_MIN = 5
-#: 0 while the group being run passed its check: the frame's 8 spare bytes (the
-#: entry stub's alignment; helper calls set it to 1, as a callback may remap memory)
-_GROUP_OK = M(R.RSP)
-_ACCESS_SIZE = {**{name: size for name, (size, _, _) in _LOADS.items()}, **_STORES,
-                **_FP_LOADS, **_FP_STORES}
-_STORING = set(_STORES) | set(_FP_STORES)
-
-
-class _Group(NamedTuple):
-    """Accesses of a segment through guest register `base`, which nothing writes
-    between them, each at an offset aligned to its size: checked once, where
-    the first is (`first`), for base aligned to `align`, [base + lo, base + hi)
-    in one page of guest memory and that page with the flags `need`."""
-    first: int
-    base: int
-    lo: int
-    hi: int
-    align: int
-    need: int
-
-
-def _access_groups(seg) -> dict:
-    """Flat instruction index -> the _Group of that access, for the groups of at
-    least GROUP_MIN accesses in `seg`."""
-    if sum(_NAME[int(e["op"])] in _ACCESS_SIZE for e in seg.ir[:seg.k]) < GROUP_MIN:
-        return {}
-    out, members = {}, {}  # base -> flat indices of its accesses so far
-
-    def close(base, entries):
-        found = members.pop(base, [])
-        if len(found) < GROUP_MIN:
-            return
-        es = [entries[i] for i in found]
-        names = [_NAME[int(e["op"])] for e in es]
-        sizes = [_ACCESS_SIZE[name] for name in names]
-        stores = any(name in _STORING for name in names)
-        loads = not all(name in _STORING for name in names)
-        g = _Group(found[0], base, min(int(e["imm"]) for e in es),
-                   max(int(e["imm"]) + size for e, size in zip(es, sizes)), max(sizes),
-                   (PAGE_READ if loads else 0) | (PAGE_STORE if stores else 0))
-        out.update(dict.fromkeys(found, g))
-
-    entries = {}
-    for j in range(seg.k):
-        e, i = seg.ir[j], seg.first + j
-        entries[i] = e
-        name = _NAME[int(e["op"])]
-        size = _ACCESS_SIZE.get(name)
-        base = int(e["rs1"])
-        if size is not None and 0 < base < 32 and int(e["imm"]) % size == 0:
-            members.setdefault(base, []).append(i)
-        if int(e["rd"]) in members and "rd" in _X_SLOTS.get(int(e["op"]), ()):
-            close(int(e["rd"]), entries)  # (a write ends its register's group)
-    for base in list(members):
-        close(base, entries)
-    return out
-
-
-def _emit_group_check(blk, g: _Group):
-    """Before a group's first access: _GROUP_OK = 0 if every access of the group
-    can go without its checks (else 1: each takes its checked path)."""
-    a = blk.a
-    done = a.label()
-    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 1))
-    _load(blk, R.RAX, g.base)
-    if g.align > 1:
-        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, g.align - 1))
-        a.emit(X.create_branch(Code.JNE_REL32_64, done))
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RAX, displ=g.lo)))
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RAX, displ=g.hi - 1)))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 12))
-    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.RCX))
-    a.emit(X.create_branch(Code.JNE_REL32_64, done))
-    _page_check(a, R.RDX, g.need, done)
-    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, _GROUP_OK, 0))
-    a.bind(done)
-
-
-def _guarded(blk, i: int, direct, checked):
-    """Access i: `checked()` emits it with its checks; in a group, `direct()`
-    emits it without, taken when the group's check passed, and the checked form
-    goes out of line."""
-    if i not in blk.groups:
-        checked()
-        return
-    a = blk.a
-    checking, after = a.label(), a.label()
-    a.emit(X.create_mem_u32(Code.CMP_RM8_IMM8, _GROUP_OK, 0))
-    a.emit(X.create_branch(Code.JNE_REL32_64, checking))
-    direct()
-    a.bind(after)
-
-    def checked_path():
-        a.bind(checking)
-        checked()
-        a.emit(X.create_branch(Code.JMP_REL32_64, after))
-    a.out_of_line(checked_path)
-
-
-def _direct(blk, e) -> M:
-    """The host operand of access e's guest address, base + imm (checked by its group)."""
-    rs1, imm = int(e["rs1"]), int(e["imm"])
-    host = blk.alloc.get(rs1)
-    if host is None:
-        blk.a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, xreg(rs1)))
-        host = R.RAX
-    return M(BASE, host, displ=imm)
+    slow, join = _fast_access(blk, e, size, PAGE_STORE, store)
+    a.bind(slow, cold=True)
+    _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, src)
+    a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
 def _fast_access(blk, e, size: int, need: int, access):
     """Access e's inline fast path: rax = its guest address, its checks, then
-    access(the host operand); returns where a failed check goes (to be bound
-    out of line) and the label after the access."""
-    slow, join = blk.a.label(), blk.a.label()
+    access(the host operand), one instruction; returns where a failed check
+    goes (to be bound out of line) and the label after the access.
+    Through the view (blk.viewed) the only check is the bound: the host MMU
+    refuses what the guest may not do, and its fault handler goes on at
+    `slow` (vm_jit.h: the pattern it looks for is this one)."""
+    a = blk.a
+    slow, join = a.label(), a.label()
     _address(blk, e)
-    _fast_check(blk.a, size, need, slow)
+    if blk.viewed:
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(RT, displ=_L["rt_limit"])))
+        a.emit(X.create_branch(Code.JAE_REL32_64, slow))
+    else:  # naturally aligned (so in one page; the slow path does the rest), its page `need`
+        if size > 1:
+            a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, size - 1))
+            a.emit(X.create_branch(Code.JNE_REL32_64, slow))
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
+        a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
+        _page_check(a, R.RDX, need, slow)
     access(M(BASE, R.RAX))
-    blk.a.bind(join)
+    a.bind(join)
     return slow, join
 
 
 def _page_check(a: _Asm, page, need: int, fail: int):
-    """Jumps to fail unless guest page number `page` (a register, clobbered when
-    `need` is several flags) is inside guest memory with every flag of `need`."""
+    """Jumps to fail unless guest page number `page` (a register) is inside
+    guest memory with the flag `need` (PAGE_READ, PAGE_STORE)."""
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, page, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, fail))
-    if need & (need - 1) == 0:
-        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, page), need))
-        a.emit(X.create_branch(Code.JE_REL32_64, fail))
-        return
-    a.emit(X.create_reg_mem(Code.MOVZX_R32_RM8, _LOW32[page], M(PERM, page)))
-    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, _LOW32[page], need))
-    a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, _LOW32[page], need))
-    a.emit(X.create_branch(Code.JNE_REL32_64, fail))
-
-
-def _fast_check(a: _Asm, size: int, need: int, slow: int):
-    """rax = guest address; jumps to slow unless it is naturally aligned (so
-    that the access stays in one page) and its page has the flag `need`
-    (PAGE_READ, PAGE_STORE). (Misaligned accesses are rare and take the slow
-    path, which handles them.)"""
-    if size > 1:
-        a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, size - 1))
-        a.emit(X.create_branch(Code.JNE_REL32_64, slow))
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
-    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
-    _page_check(a, R.RDX, need, slow)
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, page), need))
+    a.emit(X.create_branch(Code.JE_REL32_64, fail))
 
 
 def _address(blk, e):
@@ -1429,9 +1290,9 @@ def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: 
     out if it did."""
     a = blk.a
     seg_end = blk.seg.first + blk.seg.k
-    desc = struct.pack("<IIIIQQBB6x", size, seg_end - i, sum(blk.mem_ops[i:seg_end]),
+    desc = struct.pack("<IIIIQQBBB5x", size, seg_end - i, sum(blk.mem_ops[i:seg_end]),
                        int(e["raw"]), insn_pc & _MASK, next_pc & _MASK, kind,
-                       int(e["rd"]) if kind != _STORE else 0)
+                       int(e["rd"]) if kind != _STORE else 0, blk.viewed)
     label = a.label()
     blk.data.append((label, desc))
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=label)), True)
@@ -1466,8 +1327,6 @@ def _emit_thunk(blk):
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
-    # (C may have run a callback that remapped memory: no group stays checked)
-    a.emit(X.create_mem_u32(Code.MOV_RM8_IMM8, M(R.RSP, displ=16), 1), True)
     for insn in blk.reload():
         a.emit(insn, True)
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
