@@ -355,8 +355,12 @@ def _access_run(engine, base, setup, text=ACCESSES, address_space=None):
         fault = None
     except ExecutionError as e:
         fault = (e.fault.kind, e.fault.pc, e.fault.address)
-    readable = [(lo, hi) for lo, hi, p in m.mem_regions() if "r" in p]
-    mem = [bytes(m.mem_read(lo, hi - lo)) for lo, hi in readable if lo != CODE]
+    mem = []
+    for page in (DATA, DATA + 0x1000, m.address_space - 0x1000):
+        try:
+            mem.append(bytes(m.mem_read(page, 0x1000)))
+        except GuestMemoryError:
+            mem.append(None)
     return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, mem
 
 
@@ -406,6 +410,18 @@ def test_accesses_at_the_end_of_the_address_space_fault_as_interpreted(engine, o
     space = 1 << 24
     setup = lambda m: m.mem_map(space - 0x1000, 0x1000, "rw")  # noqa: E731
     base = space + offset
+    assert _access_run(engine, base, setup, address_space=space) == \
+        _access_run("interpreter", base, setup, address_space=space)
+
+
+@pytest.mark.parametrize("where,setup", [
+    ("across pages", _rw_pages), ("read-only page", _store_page_read_only)])
+def test_memory_without_a_view_is_checked_by_compiled_code(engine, where, setup):
+    """64 TiB of address space leaves no room for a second mapping: compiled
+    code then checks permissions itself, with the same results."""
+    space = 1 << 46
+    assert not FlatMMU(address_space=space).host_view and FlatMMU().host_view
+    base = {"across pages": DATA + 0x1000 - 16, "read-only page": DATA + 0x100}[where]
     assert _access_run(engine, base, setup, address_space=space) == \
         _access_run("interpreter", base, setup, address_space=space)
 

@@ -244,6 +244,15 @@ cdef class FlatMMU(MemoryBase):
     def address_space(self):
         return self.mem.size
 
+    @property
+    def host_view(self):
+        """Whether compiled code reaches this memory through a second mapping
+        whose host protections are the guest's (its accesses then cost one
+        bounds check). False when the host cannot give it (no memfd, no room
+        for a second mapping of the address space, too many mappings): compiled
+        accesses then check page permissions themselves."""
+        return bool(self.mem.view_ok)
+
     def mem_map(self, uint64_t addr, uint64_t size, perms="rwx"):
         """Maps zero-filled pages with perms ("rwx" letters, or bits r=1 w=2 x=4)."""
         _check_range(addr, size)
@@ -477,9 +486,12 @@ cdef class _CompileHook:
     cdef object compiler
 
 
-cdef bint _soft_code(vm_mem *m, vm_block *b):
-    """Whether b's code reached MMIO through the view (VM_PAGE_SOFT on a page of it)."""
+cdef bint _checked_code(vm_mem *m, vm_block *b):
+    """Whether b's code checks its accesses itself: the memory has no view
+    (host_view), or the code reached MMIO through it (VM_PAGE_SOFT on a page of it)."""
     cdef uint64_t pg
+    if not m.view_ok:
+        return True
     for pg in range(b.pc >> VM_PAGE_BITS, ((b.end_pc - 1) >> VM_PAGE_BITS) + 1):
         if pg < m.npages and m.perm[pg] & VM_PAGE_SOFT:
             return True
@@ -495,7 +507,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
-                                       b.jit_deferred, _soft_code(&hook.memory.mem, b))
+                                       b.jit_deferred, _checked_code(&hook.memory.mem, b))
         b.jit_deferred = 0
         if res is None:
             return 0
