@@ -18,7 +18,7 @@ FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
 def bodies(draw, depth=0):
     lines = []
     for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["mem", "fp", "cvt"]
+        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["mem", "fp", "cvt", "skip"]
                                     + (["loop"] if depth == 0 else [])))
         r = lambda: draw(st.sampled_from(REGS))
         f = lambda: draw(st.sampled_from(FREGS))
@@ -44,6 +44,10 @@ def bodies(draw, depth=0):
         elif kind == "cvt":
             lines.append(draw(st.sampled_from([f"fcvt.d.l {f()}, {r()}", f"fcvt.l.d {r()}, {f()}, rtz",
                                                f"fmv.x.d {r()}, {f()}", f"feq.d {r()}, {f()}, {f()}"])))
+        elif kind == "skip":  # an if: a branch forward over a few instructions
+            op = draw(st.sampled_from(["beq", "bne", "blt", "bge", "bltu", "bgeu"]))
+            inner = draw(bodies(depth=depth + 1)) if depth < 2 else f"addi {r()}, {r()}, 1"
+            lines.append(f"{op} {r()}, {r()}, 2f\n{inner}\n2:")
         else:  # a counted loop around a nested body
             n = draw(st.integers(1, 30))
             inner = draw(bodies(depth=1))
@@ -52,12 +56,18 @@ def bodies(draw, depth=0):
 
 
 def _labels(text: str) -> str:
-    """Numeric local labels (1:, 1b) made unique for the assembler."""
-    out, k = [], 0
+    """Numeric local labels (1: with 1b, 2f with 2:) made unique for the assembler."""
+    out, k, skips, open_skips = [], 0, 0, []
     for line in text.splitlines():
         if line == "1:":
             k += 1
             out.append(f"loop{k}:")
+        elif line.endswith(", 2f"):
+            skips += 1
+            open_skips.append(skips)
+            out.append(line.replace("2f", f"skip{skips}"))
+        elif line == "2:":
+            out.append(f"skip{open_skips.pop()}:")
         else:
             out.append(line.replace("bnez t0, 1b", f"bnez t0, loop{k}"))
     return "\n".join(out)

@@ -61,7 +61,7 @@ from vm_engine import ExecStatus, assemble
 m, jit = load("jit-L2", assemble({LOOP!r}, CODE))
 jit.reg_write("s0", DATA)
 assert jit.run(pc=CODE).status is ExecStatus.Ebreak
-assert jit.stats["blocks_compiled"] >= 2
+assert jit.stats["blocks_compiled"] >= 1
 print("\\n".join(line.split()[1] for line in open("/proc/self/maps")))
 """
 
@@ -174,9 +174,44 @@ f:
 """
 
 
-@pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "hybrid"])
+# an if's skip landing inside the block it falls into (gcc's conditional moves):
+# the region splits that block there, and the loop stays in host code
+IFSKIP = """
+    li a1, 50
+    li t0, 100
+loop:
+    bltu t0, a1, skip
+    addi a2, a2, 1
+skip:
+    addi a3, a3, 3
+    sd a3, 0(s0)
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
+    """The region of `loop` (its head, then the block the head falls into) has
+    the skip's target inside that block: the branch goes on there, in host code."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(IFSKIP, CODE))
+    loop, skip = CODE + 8, CODE + 16
+    ir = m.decode_block(loop)
+    code = x86.compile_ir(ir + x86.closing_entry(ir), loop, 2, True, m.decode_block).code
+    listing = x86.disassemble(code)
+    # entering at skip takes the budget of the rest of its block (4 instructions); the
+    # pc goes in rax only where a run short of that budget leaves for the dispatcher
+    k = next(n for n, line in enumerate(listing) if line.endswith("sub r14,4"))
+    assert "jb" in listing[k + 1] and "jmp" in listing[k + 3]
+    assert sum(line.endswith(f"mov rax,{skip:X}h") for line in listing) == 1
+
+
+@pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
-@pytest.mark.parametrize("program", [NESTED, CALLS], ids=["nested", "calls"])
+@pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP], ids=["nested", "calls", "ifskip"])
 def test_regions_and_loops_count_exactly(engine, budget, program):
     outs = []
     for name in ("interpreter", engine):

@@ -482,21 +482,39 @@ def install_for(code: bytes, block_addr: int) -> bytes:
     return code[:-8] + block_addr.to_bytes(8, "little")
 
 
+def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
+    """Where branches of the region land in the middle of one of its segments
+    (an if's skip, a loop's way back): pc -> _Inner, so they go on there in
+    host code. (With vectorization, not a loop inside one segment, reached
+    from no other: it is left to a region of its own, where it may run as
+    vector moves.)"""
+    branches = [(seg, seg.targets()[0]) for seg in segs]
+    out = {}
+    for seg in segs:
+        for j in range(1, seg.k):
+            pc = seg.pc + int(seg.ir[j]["pc_off"])
+            if any(t == pc and (s is not seg or not vectorize) for s, t in branches):
+                out[pc] = _Inner(seg, j, a.label())
+    return out
+
+
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
                     viewed: bool):
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
-    starts = {seg.pc for seg in segs}
+    a = blk.a
+    if chained:
+        blk.inner = _inner_entries(segs, vectorize, a)
     # a region whose branches or jumps lead back into itself keeps its loop in host code
-    loop = level >= 1 and any(t in starts for seg in segs for t in seg.targets()[:1])
+    targets = {seg.targets()[0] for seg in segs}
+    loop = level >= 1 and any(t in targets for t in list(blk.inner) + [seg.pc for seg in segs])
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
         blk.alloc = _allocate(segs, blk.std, loop)
     if blk.alloc == blk.std:
         blk.epilogue = blk.std_epilogue
-    a = blk.a
     for seg in segs:
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
@@ -583,6 +601,10 @@ def _emit_seg(blk, seg: _Seg, following):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
+        inner = blk.inner.get(insn_pc)
+        if inner is not None and inner.seg is seg:  # (entered here too: nothing known)
+            a.bind(inner.label)
+            blk.consts = {}
         value = _fold(blk, name, e) if blk.fold else None
         if value is not None:  # constant folding: the result is known at compile time
             _set_const(blk, e["rd"], value)
@@ -656,6 +678,15 @@ def _moves(to: dict, frm: dict) -> list:
     return out
 
 
+class _Inner(NamedTuple):
+    """Where a branch of the region lands in the middle of one of its segments:
+    instruction j of seg, at label (entered with the budget and counts of the
+    rest of seg taken there)."""
+    seg: _Seg
+    j: int
+    label: int
+
+
 class _Block:
     """What the emitters of one region share: its assembler, labels and exits."""
 
@@ -678,6 +709,7 @@ class _Block:
         self.vectorize = False  # (level 3) fill loops as vector stores
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
+        self.inner = {}    # guest pc -> _Inner: branches of the region go on there
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -721,21 +753,42 @@ class _Block:
         return _moves(self.alloc, {})
 
     def goto(self, target: int, following=None):
-        """Go on at guest pc `target`: into the segment emitted next, round a loop
-        inside the region, or out through a link slot. (A run that must stop at
-        the head block's end has a budget of just that block: the next
-        segment's budget check ends it.)"""
+        """Go on at guest pc `target`: into the segment emitted next, forward to a
+        later one, into the middle of one (_Inner), round a loop inside the
+        region (a jump back: every cycle has one, and checks stop requests
+        there), or out through a link slot. (A run that must stop at the head
+        block's end has a budget of just that block: the next segment's budget
+        check ends it.)"""
         a = self.a
         seg = self.segs.get(target) if self.chain else None
-        if seg is None:
+        inner = self.inner.get(target)
+        if seg is None and inner is None:
             self.exit(target)
-        elif seg is not following:  # a jump back (a loop): stop requests end it
+            return
+        if seg is not None and seg is following:
+            return
+        if (seg or inner.seg).first <= self.seg.first:  # a jump back (a loop)
             out = a.label()
             a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
             a.emit(X.create_branch(Code.JNE_REL32_64, out))
-            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
             a.bind(out, cold=True)
             self.exit(target, cold=True, linked=False)
+        if seg is not None:
+            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
+            return
+        # into the middle of a segment: the budget and counts of its rest
+        iseg, j = inner.seg, inner.j
+        rest, short = iseg.k - j, a.label()
+        mem = sum(self.mem_ops[iseg.first + j:iseg.first + iseg.k])
+        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, rest))
+        a.emit(X.create_branch(Code.JB_REL32_64, short))
+        if mem:
+            a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem))
+        a.emit(X.create_branch(Code.JMP_REL32_64, inner.label))
+        for k, insn in enumerate([X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest),
+                                  X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target),
+                                  X.create_branch(Code.JMP_REL32_64, self.epilogue)]):
+            a.emit(insn, True, label=short if k == 0 else None)
 
     def exit(self, target, cold=False, linked=True):
         """Leave the region for `target` (None: already in rax), linked through the
