@@ -506,13 +506,15 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     a = blk.a
     if chained:
         blk.inner = _inner_entries(segs, vectorize, a)
-    # a region whose branches or jumps lead back into itself keeps its loop in host code
-    targets = {seg.targets()[0] for seg in segs}
-    loop = level >= 1 and any(t in targets for t in list(blk.inner) + [seg.pc for seg in segs])
+    # a region whose branches or jumps lead back into itself keeps its loops in host code
+    index = {seg.pc: n for n, seg in enumerate(segs)}
+    index.update((pc, segs.index(inner.seg)) for pc, inner in blk.inner.items())
+    loops = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
+             if index.get(t, m + 1) <= m] if level >= 1 else []
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
-        blk.alloc = _allocate(segs, blk.std, loop)
+        blk.alloc = _allocate(segs, blk.std, loops)
     if blk.alloc == blk.std:
         blk.epilogue = blk.std_epilogue
     for seg in segs:
@@ -639,17 +641,16 @@ def _emit_seg(blk, seg: _Seg, following):
 _HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)  # guest registers' host registers
 
 
-def _allocate(segs, std: dict, loop: bool) -> dict:
+def _allocate(segs, std: dict, loops: list) -> dict:
     """Guest register -> host register for the compiled body: the most used
     guest registers (used at least twice, or at all in a loop; a use inside a
     loop counts 8), the ones the convention `std` already holds keeping their
-    host registers."""
-    index = {seg.pc: n for n, seg in enumerate(segs)}
-    # segment n is in a loop when a segment m >= n jumps back to one <= n
-    back = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1] if t in index]
+    host registers. loops: (n, m) where segment m jumps back into segment n <= m
+    (segments n..m are in a loop)."""
+    loop = bool(loops)
     uses: dict = {}
     for n, seg in enumerate(segs):
-        weight = 8 if any(lo <= n <= m for lo, m in back) else 1
+        weight = 8 if any(lo <= n <= m for lo, m in loops) else 1
         for e in seg.ir[:seg.k]:
             for slot in _X_SLOTS.get(int(e["op"]), ()):
                 r = int(e[slot])
@@ -1537,6 +1538,18 @@ def _move(blk, rd: int, rs: int):
     _store(blk, rd, dst)
 
 
+def _w_op(blk, rd: int, rs1: int, op, avoid: int = -1):
+    """rd = op on the low 32 bits of rs1, sign-extended (a W instruction):
+    computed in rd's own host register when it has one (op(low) emits the
+    operation on that register's 32-bit view; `avoid`: as _dest)."""
+    dst = _dest(blk, rd, avoid)
+    low = _LOW32[dst]
+    _load(blk, low, rs1)
+    op(low)
+    blk.a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, dst, low))
+    _store(blk, rd, dst)
+
+
 def _sext32(blk, rd: int):
     """rd = eax sign-extended."""
     dst = _dest(blk, rd)
@@ -1743,15 +1756,15 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
                 a.emit(_op(code64, dst, src(rs2)))
                 _store(blk, rd, dst)
         else:  # W: 32-bit operation, sign-extended
-            _load(blk, R.EAX, rs1)
-            a.emit(_op(code32, R.EAX, src(rs2, 32)))
-            _sext32(blk, rd)
+            _w_op(blk, rd, rs1, lambda low: a.emit(_op(code32, low, src(rs2, 32))), avoid=rs2)
     elif name in _RI or name == "addiw":
-        if name == "addiw":
-            _load(blk, R.EAX, rs1)
-            if imm:
-                a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, R.EAX, imm))
-            _sext32(blk, rd)
+        if name == "addiw" and imm == 0 and rs1 != 0:  # sext.w
+            dst = _dest(blk, rd)
+            a.emit(_op(Code.MOVSXD_R64_RM32, dst, src(rs1, 32)))
+            _store(blk, rd, dst)
+        elif name == "addiw":
+            _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, low, imm))
+                  if imm else None)
         elif rs1 == 0 and name in ("addi", "ori", "xori"):
             _set_const(blk, rd, imm)  # li
         elif imm == 0 and name in ("addi", "ori", "xori"):
@@ -1763,9 +1776,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             _store(blk, rd, dst)
     elif name in _SHIFT_IMM:
         if name.endswith("w"):
-            _load(blk, R.EAX, rs1)
-            a.emit(X.create_reg_u32(_SHIFT_IMM[name], R.EAX, imm))
-            _sext32(blk, rd)
+            _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_u32(_SHIFT_IMM[name], low, imm)))
         else:
             dst = _dest(blk, rd)
             _load(blk, dst, rs1)
@@ -1774,9 +1785,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name in _SHIFT_REG:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs2)))
         if name.endswith("w"):
-            _load(blk, R.EAX, rs1)
-            a.emit(X.create_reg_reg(_SHIFT_REG[name], R.EAX, R.CL))
-            _sext32(blk, rd)
+            _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_reg(_SHIFT_REG[name], low, R.CL)))
         else:
             dst = _dest(blk, rd)
             _load(blk, dst, rs1)
