@@ -250,7 +250,7 @@ next_block:
                 cur_rm = frm;
             }
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
-                            cache->jit_tc, 0, 0};
+                            cache->jit_tc, 0, 0, perm};
             uint8_t *view = vm_mem_jit_view(mem, &rt.limit);
             vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
             if (b->jit_code && b->jit_abi < 2 && !o->one_block) {
@@ -262,7 +262,7 @@ next_block:
             b->exec_count++;
             vm_jit_now = (vm_jit_running){view, rt.limit ? view + rt.limit + VM_VIEW_GUARD : view,
                                           cpu};
-            pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, perm, b->jit_code);
+            pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, b->jit_code);
             vm_jit_now = outer;
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
@@ -297,9 +297,16 @@ next_block:
             pending_abi = rt.exit_abi;
             pending_epoch = cache->epoch;
             prev = NULL;
+            /* Nothing ran: the budget (or an `until` pc) falls inside the first
+             * accounting unit of the code, which charges several blocks at once.
+             * Interpreted, the block makes progress. (Not for a stop request, or
+             * a first tier that asks to be compiled again.) */
+            if (unlikely(pc == b->pc && rt.budget == slice && b->jit_tried && !cpu->stop_request))
+                goto interpret;
             goto next_block;
         }
     }
+interpret:
     exec = b;
     if (!o->one_block) {
         uint32_t k = b->n_insns;

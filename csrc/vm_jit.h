@@ -3,11 +3,12 @@
  * with iced-x86; it is position independent and installed here.
  *
  * A compiled block is a function
- *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, const uint8_t *perm)
+ *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base)
  * covering the first `jit_len` instructions of a vm_block. It returns the next
- * guest pc. Compiled code keeps cpu->mem_accesses exact itself and takes the
- * instructions it runs from rt->budget; the dispatcher adds what rt->budget
- * lost to cpu->instret. From level 1 on, a block
+ * guest pc. Compiled code keeps cpu->mem_accesses exact itself (in a host
+ * register while it runs, written back before it calls C and when it returns)
+ * and takes the instructions it runs from rt->budget; the dispatcher adds what
+ * rt->budget lost to cpu->instret. From level 1 on, a block
  * that ends jumps straight into the next compiled block through a link slot
  * (vm_block.chain) that the dispatcher fills, so control stays in host code
  * until a block without code, the budget, a stop request or an exit. */
@@ -39,6 +40,7 @@ typedef struct vm_jit_rt {
     uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
     uint64_t limit;      /* 80: accesses below this guest address go to the view unchecked
                             (the host MMU checks them: vm_jit_fault); 0 without a view */
+    const uint8_t *perm; /* 88: the permission byte of each guest page (vm_mem.perm) */
 } vm_jit_rt;
 /* (A run that must stop at its first block's end gets a budget of just that
  * block: linked code it goes on into stops at its own budget check.) */
@@ -68,8 +70,7 @@ enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
  * saves the host's registers, sets up the fixed ones and jumps to `entry` (a
  * block's chain entry); it returns the guest pc to go on at. The stubs are
  * generated with the rest of the code (vm_engine/jit/x86.py) and registered once. */
-typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
-                                    const uint8_t *perm, void *entry);
+typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry);
 extern vm_jit_enter_fn vm_jit_enter[2];
 
 /* Compiled code's accesses below rt->limit are one bounds check and the access

@@ -63,6 +63,7 @@ cdef extern from "vm_jit.h":
         void *tc
         uint64_t exit_pc
         uint64_t limit
+        const uint8_t *perm
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
@@ -71,8 +72,7 @@ cdef extern from "vm_jit.h":
     void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value)
     void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
     void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
-    ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base,
-                                         const uint8_t *perm, void *entry)
+    ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry)
     vm_jit_enter_fn vm_jit_enter[2]
 
 cdef extern from "vm_mem.h":

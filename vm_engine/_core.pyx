@@ -419,6 +419,7 @@ def jit_layout():
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
         "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
         "rt_exit_pc": <size_t>&rt.exit_pc - rb, "rt_limit": <size_t>&rt.limit - rb,
+        "rt_perm": <size_t>&rt.perm - rb,
         "access_size": sizeof(vm_jit_access),
         "load_helper": <size_t>vm_jit_load, "store_helper": <size_t>vm_jit_store,
         "fp_helper": <size_t>vm_jit_fp,

@@ -1,7 +1,7 @@
 """x86-64 code generation for IR blocks, encoded with iced-x86.
 
 A compiled block is a System V function
-``uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, uint8_t *perm)``
+``uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base)``
 (csrc/vm_jit.h) covering the longest prefix of the block whose instructions
 it compiles (every instruction but system ones and CSRs other than
 fflags/frm/fcsr; those without a template call the interpreter's definition);
@@ -48,7 +48,8 @@ import struct
 from typing import NamedTuple
 
 import numpy as np
-from iced_x86 import BlockEncoder, Code, Instruction as X, MemoryOperand as M, Register as R
+from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, OpKind,
+                      Register as R)
 
 from .. import _core
 from ..ir import IR_DTYPE
@@ -61,7 +62,7 @@ _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
 # rbx: cpu, r15: rt, r12: guest memory base, r13: page permissions,
 # r14: the instruction budget (rt->budget while compiled code runs)
-CPU, RT, BASE, PERM, BUDGET = R.RBX, R.R15, R.R12, R.R13, R.R14
+CPU, RT, BASE, MEMS, BUDGET = R.RBX, R.R15, R.R12, R.R13, R.R14
 _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained blocks share a frame
 # level 2: these guest registers live in host registers throughout compiled code
 # (loaded on entry from the dispatcher, written back on return and around helper
@@ -195,6 +196,7 @@ class _Asm:
         self.cold: list = []
         self._next_ip = 1
         self._pending = {False: None, True: None}  # a label for the next instruction
+        self._same = {}  # label -> the label bound at the same instruction before it
 
     def label(self) -> int:
         self._next_ip += 1
@@ -202,8 +204,9 @@ class _Asm:
 
     def bind(self, label: int, cold=False):
         """Places `label` at the next instruction emitted to the stream."""
-        if self._pending[cold] is not None:
-            self.emit(X.create(Code.NOPD), cold)
+        if self._pending[cold] is not None:  # two labels, one place
+            self._same[label] = self._pending[cold]
+            return
         self._pending[cold] = label
 
     def emit(self, insn, cold=False, label=None):
@@ -232,8 +235,17 @@ class _Asm:
         for cold in (False, True):
             if self._pending[cold] is not None:  # a label at the very end
                 self.emit(X.create(Code.NOPD), cold)
+        insns = self.hot + self.cold
+        if self._same:  # what goes to a label bound where another was goes to that one
+            same = self._same
+            for insn in insns:
+                if insn.is_ip_rel_memory_operand:
+                    insn.memory_displacement = same.get(insn.memory_displacement,
+                                                        insn.memory_displacement)
+                elif insn.op0_kind == OpKind.NEAR_BRANCH64 and insn.near_branch64 in same:
+                    insn.near_branch64 = same[insn.near_branch64]
         enc = BlockEncoder(64)
-        enc.add_many(self.hot + self.cold)
+        enc.add_many(insns)
         return enc.encode(0)
 
 
@@ -253,19 +265,20 @@ def _stubs() -> dict:
     arena = _core.CodeArena(_core.PAGE_SIZE)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.R8))  # (r8 holds a guest register)
         for r in _SAVED:
             a.emit(X.create_reg(Code.PUSH_R64, r))
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
-        for dst, src in zip((CPU, RT, BASE, PERM), (R.RDI, R.RSI, R.RDX, R.RCX)):
+        for dst, src in zip((CPU, RT, BASE), (R.RDI, R.RSI, R.RDX)):
             a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, MEMS, M(CPU, displ=_L["cpu_mem"])))
         for insn in _moves(std, {}):
             a.emit(insn)
-        a.emit(X.create_reg(Code.JMP_RM64, R.RAX))
+        a.emit(X.create_reg(Code.JMP_RM64, R.RCX))  # (the entry, which no guest register uses)
         _core.set_jit_enter(abi, arena.install(a.encode()))
     a = _Asm()
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET))
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_mem"]), MEMS))
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8))
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
@@ -498,6 +511,30 @@ def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
     return out
 
 
+def _units(segs, index: dict) -> dict:
+    """The region's accounting units: a segment entered only by falling out of
+    the one emitted before it, which does not jump back, shares that one's
+    budget check (one check, one count, for both; a branch leaving the unit
+    early gives back the rest: _Block.refund). Returns (flat index of each
+    segment's first instruction -> where its unit ends, the first flat index
+    of each unit). (index: pc -> segment number, as for loops.)"""
+    entered = set()  # segments entered by a jump, or by a fall-through from elsewhere
+    for n, seg in enumerate(segs):
+        ts = seg.targets()
+        for k, t in enumerate(ts):
+            if not (k == len(ts) - 1 and n + 1 < len(segs) and segs[n + 1].pc == t):
+                entered.add(t)
+    ends, end = {}, None
+    for n in range(len(segs) - 1, -1, -1):
+        seg = segs[n]
+        back = index.get(seg.targets()[0], n + 1) <= n
+        if end is None or back or segs[n + 1].pc in entered:
+            end = seg.first + seg.k  # (a unit ends here: after it, another starts)
+        ends[seg.first] = end
+    starts = {0} | {seg.first + seg.k for seg in segs[:-1] if ends[seg.first] == seg.first + seg.k}
+    return ends, starts
+
+
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
                     viewed: bool):
     head = segs[0]
@@ -511,6 +548,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     index.update((pc, segs.index(inner.seg)) for pc, inner in blk.inner.items())
     loops = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
              if index.get(t, m + 1) <= m] if level >= 1 else []
+    blk.unit_end, blk.unit_starts = _units(segs, index)
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
@@ -591,12 +629,15 @@ def _emit_seg(blk, seg: _Seg, following):
                 X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc),
                 X.create_branch(Code.JMP_REL32_64, blk.epilogue)]):
             a.emit(insn, True, label=tier_up if k == 0 else None)
-    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, seg.k))
-    # (the dispatcher adds what the budget lost to cpu->instret)
-    a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
-    n_mem = sum(blk.mem_ops[seg.first:seg.first + seg.k])
-    if n_mem:
-        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), n_mem))
+    # a unit's start takes the budget and counts of the whole unit (the dispatcher
+    # adds what the budget lost to cpu->instret); the rest of a unit falls in
+    unit, n_mem = blk.unit_rest(seg.first)
+    starts_unit = seg.first in blk.unit_starts
+    if starts_unit:
+        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, unit))
+        a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
+        if n_mem:
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, MEMS, n_mem))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
     for j in range(seg.k):
@@ -622,6 +663,14 @@ def _emit_seg(blk, seg: _Seg, following):
                 blk.consts[e["rd"]] = value
     if end is None:  # fell off the end, or stopped before an instruction without emitter
         blk.goto(seg.end_pc(), following)
+    elif end[0] == "branch" and blk.leaves(end[2]):  # taken: out of the region, out of line
+        _, jcc, target, fallthrough = end
+        taken = a.label()
+        a.emit(X.create_branch(jcc, taken))
+        a.bind(taken, cold=True)
+        blk.exit(target, cold=True)
+        a.bind(loop_exit)
+        blk.goto(fallthrough, following)
     elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
         _, jcc, target, fallthrough = end
         not_taken = loop_exit
@@ -633,9 +682,10 @@ def _emit_seg(blk, seg: _Seg, following):
         blk.goto(end[1], following)
     else:  # indirect: the target is in rax
         blk.exit(None)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, seg.k), True, label=bail_restore)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
-    a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
+    if starts_unit:  # (the head is one)
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, unit), True, label=bail_restore)
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
+        a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
 
 
 _HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)  # guest registers' host registers
@@ -711,6 +761,8 @@ class _Block:
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
+        self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
+        self.unit_starts = {0}  # first flat index of each unit
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -718,6 +770,22 @@ class _Block:
         if self.access_exit_label is None:
             self.access_exit_label = self.a.label()
         return self.access_exit_label
+
+    def unit_rest(self, i: int, seg=None) -> tuple:
+        """(instructions, memory accesses) from flat index i to the end of the
+        unit of `seg` (default: the one being emitted): charged at the unit's start."""
+        end = self.unit_end[(seg or self.seg).first]
+        return end - i, sum(self.mem_ops[i:end])
+
+    def refund(self, cold=False):
+        """Gives back the budget and counts of what comes after this segment in
+        its unit (a branch that leaves it here)."""
+        n, m = self.unit_rest(self.seg.first + self.seg.k)
+        if n:
+            self.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, n), cold)
+        if m:
+            self.a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m),
+                        cold)
 
     def load_block(self):
         """rcx = this code's vm_block (from the pointer after the code)."""
@@ -753,6 +821,10 @@ class _Block:
     def reload(self):
         return _moves(self.alloc, {})
 
+    def leaves(self, target: int) -> bool:
+        """Whether going to `target` leaves the region."""
+        return not self.chain or (target not in self.segs and target not in self.inner)
+
     def goto(self, target: int, following=None):
         """Go on at guest pc `target`: into the segment emitted next, forward to a
         later one, into the middle of one (_Inner), round a loop inside the
@@ -767,29 +839,35 @@ class _Block:
             self.exit(target)
             return
         if seg is not None and seg is following:
-            return
+            return  # (the rest of this unit, or the start of the next)
         if (seg or inner.seg).first <= self.seg.first:  # a jump back (a loop)
             out = a.label()
             a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
             a.emit(X.create_branch(Code.JNE_REL32_64, out))
             a.bind(out, cold=True)
             self.exit(target, cold=True, linked=False)
-        if seg is not None:
+        if seg is not None:  # (the start of a unit: it charges its own)
+            self.refund()
             a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
             return
-        # into the middle of a segment: the budget and counts of its rest
-        iseg, j = inner.seg, inner.j
-        rest, short = iseg.k - j, a.label()
-        mem = sum(self.mem_ops[iseg.first + j:iseg.first + iseg.k])
-        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, rest))
-        a.emit(X.create_branch(Code.JB_REL32_64, short))
-        if mem:
-            a.emit(X.create_mem_i32(Code.ADD_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem))
+        # into the middle of a segment: the budget and counts of its unit's rest,
+        # less what this unit's rest after this segment was charged
+        rest, mem = self.unit_rest(inner.seg.first + inner.j, inner.seg)
+        after, mem_after = self.unit_rest(self.seg.first + self.seg.k)
+        if rest > after:
+            short = a.label()
+            a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, rest - after))
+            a.emit(X.create_branch(Code.JB_REL32_64, short))
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest), True, label=short)
+            if mem_after:
+                a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, mem_after), True)
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target), True)
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
+        elif after > rest:
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, after - rest))
+        if mem != mem_after:
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, MEMS, mem - mem_after))
         a.emit(X.create_branch(Code.JMP_REL32_64, inner.label))
-        for k, insn in enumerate([X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest),
-                                  X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target),
-                                  X.create_branch(Code.JMP_REL32_64, self.epilogue)]):
-            a.emit(insn, True, label=short if k == 0 else None)
 
     def exit(self, target, cold=False, linked=True):
         """Leave the region for `target` (None: already in rax), linked through the
@@ -797,6 +875,7 @@ class _Block:
         A direct exit jumps to the code its slot holds, if any, inline; the
         rest (target pc in rax, rcx = the slot) goes through the link code."""
         a = self.a
+        self.refund(cold)
         kind = "direct" if target is not None else "indirect"
         if target is not None:
             target &= 0xFFFFFFFFFFFFFFFF
@@ -833,13 +912,11 @@ class _Block:
         """Out of line: only `done` instructions ran; give the rest back and go on
         at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
         insns = []  # (the epilogue writes host-held registers back)
-        seg_end = self.seg.first + self.seg.k  # the budget and counts went by segment
-        rest = seg_end - done
+        rest, mem_rest = self.unit_rest(done)  # (the budget and counts went by unit)
         if rest:
             insns.append(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest))
-        mem_rest = sum(self.mem_ops[done:seg_end])
         if mem_rest:
-            insns.append(X.create_mem_i32(Code.SUB_RM64_IMM32, M(CPU, displ=_L["cpu_mem"]), mem_rest))
+            insns.append(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, mem_rest))
         if raw is not None:
             insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(CPU, displ=_L["cpu_fault_insn"]), raw))
         else:
@@ -939,11 +1016,12 @@ def _fast_access(blk, e, size: int, need: int, access):
 
 
 def _page_check(a: _Asm, page, need: int, fail: int):
-    """Jumps to fail unless guest page number `page` (a register) is inside
-    guest memory with the flag `need` (PAGE_READ, PAGE_STORE)."""
+    """Jumps to fail unless guest page number `page` (a register, clobbered) is
+    inside guest memory with the flag `need` (PAGE_READ, PAGE_STORE)."""
     a.emit(X.create_reg_mem(Code.CMP_R64_RM64, page, M(RT, displ=_L["rt_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, fail))
-    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, page), need))
+    a.emit(X.create_reg_mem(Code.ADD_R64_RM64, page, M(RT, displ=_L["rt_perm"])))
+    a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(page), need))
     a.emit(X.create_branch(Code.JE_REL32_64, fail))
 
 
@@ -1093,8 +1171,10 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
         branch(Code.JAE_REL32_64)
         a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
         branch(Code.JA_REL32_64)  # (wrapped round the top of the address space)
-        page = a.label()
-        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(PERM, R.RDX), need), label=page)
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_perm"])))
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.R10, M(RT, displ=_L["rt_perm"])))
+        page = a.label()  # (rdx, r10: the first and the last page's permission byte)
+        a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(R.RDX), need), label=page)
         branch(Code.JE_REL32_64)
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RDX, 1))
         a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
@@ -1109,7 +1189,7 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
     a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RDX))
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, f.accesses))
-    a.emit(X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), R.RDX))
+    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, MEMS, R.RDX))
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
     # rdx = host address of dst, r10 of src; for a fill, rcx = the value's low
     # `size` bytes over 8 bytes, and the vector register that over its width
@@ -1319,7 +1399,7 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
     if width > 16:
         a.emit(X.create(Code.VEX_VZEROUPPER))
     a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RCX))
-    a.emit(X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), R.RAX))
+    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, MEMS, R.RAX))
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
     # the registers as after the last iteration: p moved on, t the byte it loaded
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RDX, R.RAX, displ=-1)))
@@ -1343,8 +1423,7 @@ def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: 
     here should the access fault or change code; then on to the region's way
     out if it did."""
     a = blk.a
-    seg_end = blk.seg.first + blk.seg.k
-    desc = struct.pack("<IIIIQQBBB5x", size, seg_end - i, sum(blk.mem_ops[i:seg_end]),
+    desc = struct.pack("<IIIIQQBBB5x", size, *blk.unit_rest(i),
                        int(e["raw"]), insn_pc & _MASK, next_pc & _MASK, kind,
                        int(e["rd"]) if kind != _STORE else 0, blk.viewed)
     label = a.label()
@@ -1378,12 +1457,14 @@ def _emit_thunk(blk):
     for insn in blk.spill():
         a.emit(insn, True)
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), True)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_mem"]), MEMS), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
     for insn in blk.reload():
         a.emit(insn, True)
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
+    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, MEMS, M(CPU, displ=_L["cpu_mem"])), True)
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
