@@ -136,8 +136,13 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
-    if (o->compile || o->one_block)
+    const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
+    if (o->compile || o->one_block) {
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
+        /* the view compiled code on this thread accesses, for the fault handler */
+        if (mem->view)
+            vm_jit_now = (vm_jit_running){mem->view, mem->view + mem->size + VM_VIEW_GUARD, cpu};
+    }
     feclearexcept(FE_ALL_EXCEPT); /* from here on, host FP flags are the guest's */
 next_block:
     if (o->one_block) {
@@ -252,7 +257,6 @@ next_block:
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
                             cache->jit_tc, 0, 0, perm};
             uint8_t *view = vm_mem_jit_view(mem, &rt.limit);
-            vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
             if (b->jit_code && b->jit_abi < 2 && !o->one_block) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
@@ -260,10 +264,7 @@ next_block:
                 t->pc = b->pc;
             }
             b->exec_count++;
-            vm_jit_now = (vm_jit_running){view, rt.limit ? view + rt.limit + VM_VIEW_GUARD : view,
-                                          cpu};
             pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, b->jit_code);
-            vm_jit_now = outer;
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;
@@ -609,6 +610,7 @@ trap: /* ir did not execute: state stays as before it, pc points at it */
     pc = bpc + ir->pc_off;
     cpu->fault_insn = ir->raw;
 out:
+    vm_jit_now = outer;
     vm_fp_fold(cpu);
     if (cur_rm >= 0)
         fesetround(host_rm_saved);
