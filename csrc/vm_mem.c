@@ -1,5 +1,5 @@
 /* Flat guest memory: the arena, page permissions and the one slow path. */
-#define _GNU_SOURCE /* memfd_create, fallocate */
+#define _GNU_SOURCE /* memfd_create */
 #include "vm_mem.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -74,7 +74,7 @@ static int map_views(vm_mem *m, uint64_t size)
     m->base = base;
     m->view = view;
     m->view_ok = 1;
-    m->view_fd = fd;
+    close(fd); /* (the mappings keep the memory; no descriptor per machine) */
     return 0;
 fail:
     if (base != MAP_FAILED)
@@ -88,7 +88,6 @@ fail:
 int vm_mem_init(vm_mem *m, uint64_t size)
 {
     memset(m, 0, sizeof *m);
-    m->view_fd = -1;
     if (size == 0 || (size & VM_PAGE_MASK))
         return -EINVAL;
     /* Reserve the whole guest space; host pages exist only once touched, and
@@ -128,13 +127,10 @@ void vm_mem_destroy(vm_mem *m)
         munmap(m->base, m->size);
     if (m->view)
         munmap(m->view, m->size + VM_VIEW_GUARD);
-    if (m->view_fd >= 0)
-        close(m->view_fd);
     if (m->perm)
         munmap(m->perm, m->npages);
     m->cache = NULL;
     m->base = m->view = m->perm = NULL;
-    m->view_fd = -1;
     m->npages = m->size = 0;
 }
 
@@ -176,9 +172,9 @@ int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
         return -ENOENT;
     vm_cache_invalidate_range(m, addr, size);
     /* drop the contents and the host memory (mapped again, the pages read as zero) */
-    if (m->view_fd >= 0) {
-        if (fallocate(m->view_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)addr,
-                      (off_t)size)
+    if (m->view) { /* (shared memory: a hole punched through `base`, writable for that) */
+        if (mprotect(m->base + addr, size, PROT_READ | PROT_WRITE)
+            || madvise(m->base + addr, size, MADV_REMOVE)
             || mprotect(m->base + addr, size, PROT_NONE))
             return -errno;
     } else if (mmap(m->base + addr, size, PROT_NONE,

@@ -128,7 +128,6 @@ struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
     uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
     int view_ok;            /* the view follows the flags (else it is all PROT_NONE) */
-    int view_fd;            /* the memfd behind both (-1: base is plain anonymous memory) */
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
