@@ -39,7 +39,7 @@ typedef struct vm_jit_rt {
     struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
     uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
     uint64_t limit;      /* 80: accesses below this guest address go to the view unchecked
-                            (the host MMU checks them: vm_jit_fault); 0 without a view */
+                            (the host MMU checks them: vm_jit_fault_handler); 0 without a view */
     const uint8_t *perm; /* 88: the permission byte of each guest page (vm_mem.perm) */
 } vm_jit_rt;
 /* (A run that must stop at its first block's end gets a budget of just that

@@ -2,7 +2,6 @@
 #define _GNU_SOURCE /* memfd_create */
 #include "vm_mem.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <fenv.h>
 #include <stdlib.h>
 #include <sys/mman.h>

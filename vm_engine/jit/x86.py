@@ -511,7 +511,7 @@ def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
     return out
 
 
-def _units(segs, index: dict) -> dict:
+def _units(segs, index: dict) -> tuple:
     """The region's accounting units: a segment entered only by falling out of
     the one emitted before it, which does not jump back, shares that one's
     budget check (one check, one count, for both; a branch leaving the unit
@@ -732,7 +732,7 @@ def _moves(to: dict, frm: dict) -> list:
 class _Inner(NamedTuple):
     """Where a branch of the region lands in the middle of one of its segments:
     instruction j of seg, at label (entered with the budget and counts of the
-    rest of seg taken there)."""
+    rest of its accounting unit taken there: _Block.goto)."""
     seg: _Seg
     j: int
     label: int
@@ -784,8 +784,7 @@ class _Block:
         if n:
             self.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, n), cold)
         if m:
-            self.a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m),
-                        cold)
+            self.a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m), cold)
 
     def load_block(self):
         """rcx = this code's vm_block (from the pointer after the code)."""
@@ -833,11 +832,10 @@ class _Block:
         block's end has a budget of just that block: the next segment's budget
         check ends it.)"""
         a = self.a
-        seg = self.segs.get(target) if self.chain else None
-        inner = self.inner.get(target)
-        if seg is None and inner is None:
+        if self.leaves(target):
             self.exit(target)
             return
+        seg, inner = self.segs.get(target), self.inner.get(target)
         if seg is not None and seg is following:
             return  # (the rest of this unit, or the start of the next)
         if (seg or inner.seg).first <= self.seg.first:  # a jump back (a loop)
