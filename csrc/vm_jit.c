@@ -14,6 +14,8 @@
 
 vm_jit_enter_fn vm_jit_enter[2];
 __thread vm_jit_running vm_jit_now;
+
+#if defined(__linux__) && defined(__x86_64__)
 static struct sigaction prev_segv; /* the handler before this one */
 
 /* Where the access at `rip` goes when refused: the target of the jae before it,
@@ -61,6 +63,9 @@ void vm_jit_fault_handler(void)
     prev_segv = cur;
     sigaction(SIGSEGV, &sa, NULL);
 }
+#else
+void vm_jit_fault_handler(void) {} /* (no JIT here, no view: nothing to catch) */
+#endif
 
 /* An access that reached MMIO through the view faults every time it runs: the
  * code of its page is decoded again, to check its accesses itself (VM_PAGE_SOFT). */

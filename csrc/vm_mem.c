@@ -49,9 +49,15 @@ void vm_mem_set_page(vm_mem *m, uint64_t pg, unsigned flags)
         view_sync(m, pg, 1);
 }
 
-/* base and view over one memfd (0), or -errno (the caller falls back to plain memory) */
+/* base and view over one memfd (0), or -errno (the caller falls back to plain
+ * memory). Only where the JIT runs: x86-64 Linux. */
 static int map_views(vm_mem *m, uint64_t size)
 {
+#if !defined(__linux__) || !defined(__x86_64__)
+    (void)m;
+    (void)size;
+    return -ENOSYS;
+#else
     int fd = memfd_create("vm_engine guest memory", MFD_CLOEXEC);
     if (fd < 0)
         return -errno;
@@ -82,6 +88,7 @@ fail:
         munmap(view, size + VM_VIEW_GUARD);
     close(fd);
     return e ? e : -ENOMEM;
+#endif
 }
 
 int vm_mem_init(vm_mem *m, uint64_t size)
@@ -171,15 +178,18 @@ int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
         return -ENOENT;
     vm_cache_invalidate_range(m, addr, size);
     /* drop the contents and the host memory (mapped again, the pages read as zero) */
-    if (m->view) { /* (shared memory: a hole punched through `base`, writable for that) */
-        if (mprotect(m->base + addr, size, PROT_READ | PROT_WRITE)
-            || madvise(m->base + addr, size, MADV_REMOVE)
-            || mprotect(m->base + addr, size, PROT_NONE))
-            return -errno;
-    } else if (mmap(m->base + addr, size, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED) {
+    int dropped;
+#ifdef MADV_REMOVE
+    if (m->view) /* (shared memory: a hole punched through `base`, writable for that) */
+        dropped = !mprotect(m->base + addr, size, PROT_READ | PROT_WRITE)
+                  && !madvise(m->base + addr, size, MADV_REMOVE)
+                  && !mprotect(m->base + addr, size, PROT_NONE);
+    else
+#endif
+        dropped = mmap(m->base + addr, size, PROT_NONE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED;
+    if (!dropped)
         return -errno;
-    }
     memset(m->perm + (addr >> VM_PAGE_BITS), 0, size >> VM_PAGE_BITS);
     view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     return 0;
