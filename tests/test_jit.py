@@ -194,7 +194,8 @@ skip:
 def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
     """The region of `loop` (its head, then the block the head falls into) has
     the skip's target inside that block: the branch goes on there, in host code;
-    the two blocks share one budget check (an accounting unit)."""
+    the two blocks share one budget check (an accounting unit), and the loop's
+    way back is one conditional jump to its top."""
     from vm_engine.jit import x86
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
@@ -209,6 +210,11 @@ def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
     k = next(n for n, line in enumerate(listing) if line.endswith("add r14,1"))
     assert "jmp" in listing[k + 1]
     assert not any(line.endswith(f"mov rax,{skip:X}h") for line in listing)
+    # the loop's top checks stop requests; its way back is one conditional jump there
+    top = next(line for line in listing if "cmp dword ptr [rbx+" in line).split()[0]
+    assert sum("cmp dword ptr [rbx+" in line for line in listing) == 1
+    assert any(line.split()[1] == "jne" and int(line.split()[-1].rstrip("h"), 16) == int(top, 16)
+               for line in listing)
 
 
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])

@@ -343,7 +343,8 @@ class _Seg:
             if _NAME[int(ir[k - 1]["op"])] in _JUMPS:
                 break
         self.k = k
-        self.body = None  # label: where its budget check starts (loops jump there)
+        self.body = None  # label: where its budget check starts
+        self.top = None   # label: its stop-request check before that, if loops jump back to it
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
 
     def end_pc(self) -> int:
@@ -549,6 +550,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     loops = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
              if index.get(t, m + 1) <= m] if level >= 1 else []
     blk.unit_end, blk.unit_starts = _units(segs, index)
+    blk.loop_heads = {segs[n].pc for n, _ in loops}
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
@@ -612,12 +614,19 @@ def _emit_seg(blk, seg: _Seg, following):
     a = blk.a
     blk.seg = seg
     bail, bail_restore = a.label(), a.label()
-    if seg.first == 0:  # the head: stop requests (loops check them where they jump back)
+    loop_exit = a.label()  # (where the loop's branch goes when not taken)
+    vector = _vector_form(seg) if blk.vectorize else None
+    # stop requests: at the head, and where loops jump back: at the top of the
+    # loop, which its jumps back go to (a loop with a vector form, tried where it
+    # is entered, checks them at the jump back instead: goto)
+    if seg.first == 0 or seg.pc in blk.loop_heads and vector is None:
+        if vector is None:
+            seg.top = a.label()
+            a.bind(seg.top)
         a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
         a.emit(X.create_branch(Code.JNE_REL32_64, bail))
-    loop_exit = a.label()  # (where the loop's branch goes when not taken)
-    if blk.vectorize:  # entering a loop (not going round it): all of it at once?
-        _emit_vector_loop(blk, seg, loop_exit)
+    if vector is not None:  # entering a loop (not going round it): all of it at once?
+        _emit_vector_loop(blk, seg, vector, loop_exit)
     a.bind(seg.body)
     if seg.first == 0 and blk.countdown:  # first-tier code: hot enough for the next tier?
         tier_up = a.label()
@@ -669,6 +678,12 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(jcc, taken))
         a.bind(taken, cold=True)
         blk.exit(target, cold=True)
+        a.bind(loop_exit)
+        blk.goto(fallthrough, following)
+    elif end[0] == "branch" and blk.loop_top(end[2]) is not None and blk.unit_rest(
+            seg.first + seg.k) == (0, 0):  # taken: round the loop, straight to its top
+        _, jcc, target, fallthrough = end
+        a.emit(X.create_branch(jcc, blk.loop_top(target)))
         a.bind(loop_exit)
         blk.goto(fallthrough, following)
     elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
@@ -763,6 +778,7 @@ class _Block:
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
+        self.loop_heads = set()  # pcs of the segments loops jump back to
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -820,6 +836,14 @@ class _Block:
     def reload(self):
         return _moves(self.alloc, {})
 
+    def loop_top(self, target: int):
+        """The top of the loop a jump to `target` goes back to (its label), if it
+        is a segment of the region emitted so far with one, else None."""
+        seg = self.segs.get(target) if self.chain else None
+        if seg is None or seg.top is None or seg.first > self.seg.first:
+            return None
+        return seg.top
+
     def leaves(self, target: int) -> bool:
         """Whether going to `target` leaves the region."""
         return not self.chain or (target not in self.segs and target not in self.inner)
@@ -838,6 +862,10 @@ class _Block:
         seg, inner = self.segs.get(target), self.inner.get(target)
         if seg is not None and seg is following:
             return  # (the rest of this unit, or the start of the next)
+        if self.loop_top(target) is not None:  # it checks stop requests
+            self.refund()
+            a.emit(X.create_branch(Code.JMP_REL32_64, seg.top))
+            return
         if (seg or inner.seg).first <= self.seg.first:  # a jump back (a loop)
             out = a.label()
             a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
@@ -1303,16 +1331,19 @@ def _scan_loop(seg):
     return _Scan(ptr, int(load["imm"]) + moved, byte, value, seg.last == "bne")
 
 
-def _emit_vector_loop(blk, seg, done: int):
-    """(Level 3, vectorization on) the vector form of the loop `seg`, tried where
-    it is entered, if it is one of the shapes that have one."""
+def _vector_form(seg):
+    """(Level 3, vectorization on) the loop `seg` as a _Stream or a _Scan, if it
+    is one of the shapes that have a vector form."""
     stream = _stream_loop(seg)
-    if stream is not None:
-        _emit_stream(blk, seg, stream, done)
-        return
-    scan = _scan_loop(seg)
-    if scan is not None:
-        _emit_scan(blk, seg, scan, done)
+    return stream if stream is not None else _scan_loop(seg)
+
+
+def _emit_vector_loop(blk, seg, form, done: int):
+    """The vector form of the loop `seg`, tried where it is entered."""
+    if isinstance(form, _Stream):
+        _emit_stream(blk, seg, form, done)
+    else:
+        _emit_scan(blk, seg, form, done)
 
 
 def _emit_scan(blk, seg, f: _Scan, done: int):
