@@ -158,6 +158,7 @@ vm_block_cache *vm_cache_new(void)
     }
     c->byte_limit = 256ull << 20;
     c->epoch = 1;
+    c->links_until = VM_NO_UNTIL;
     vm_cache_unchain(c);
     return c;
 }

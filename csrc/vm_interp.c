@@ -104,6 +104,15 @@ static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
 }
 
 
+/* Whether the run's `until` pc lies among the pcs b's compiled region covers.
+ * Compiled code may run on (with a whole slice, through links and the
+ * indirect-jump table) only into blocks where it does not: it stops at block
+ * boundaries, not at `until`. */
+static inline int until_near(const vm_run_opts *o, const vm_block *b)
+{
+    return o->has_until && o->until - b->jit_lo < b->jit_hi - b->jit_lo;
+}
+
 int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
 {
 #define VM_LABEL(name, mnemonic) [VM_OP_##name] = &&op_##name,
@@ -136,6 +145,11 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
+    if (o->compile && cache && cache->links_until != (o->has_until ? o->until : VM_NO_UNTIL)) {
+        /* links made under another `until` may lead compiled code past this one */
+        vm_cache_unchain(cache);
+        cache->links_until = o->has_until ? o->until : VM_NO_UNTIL;
+    }
     const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
     if (o->compile || o->one_block) {
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
@@ -233,7 +247,8 @@ next_block:
                 goto next_block;
             }
         }
-        if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi) {
+        if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi
+            && !until_near(o, b)) {
             pending_link->code = b->jit_code; /* the exit just taken now leads here */
             pending_link->pc = b->pc;
         }
@@ -244,10 +259,11 @@ next_block:
                 && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
             /* compiled code counts for itself and may run on through linked blocks;
              * it returns now and then so stop requests and signals are seen. A run
-             * that must stop at this block's end (one block, or an `until` pc) gets
-             * a budget of exactly the block: the region beyond it, its loops and
-             * linked blocks all stop at their budget checks */
-            uint64_t slice = (o->one_block || o->has_until) ? b->jit_len
+             * that must stop at this block's end (one block, or an `until` pc in
+             * the pages its region may cover) gets a budget of exactly the block:
+             * the region beyond it, its loops and linked blocks all stop at their
+             * budget checks. (No link leads to such a block: see until_near.) */
+            uint64_t slice = (o->one_block || until_near(o, b)) ? b->jit_len
                              : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
             int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
             if (frm != cur_rm) {
@@ -257,7 +273,7 @@ next_block:
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
                             cache->jit_tc, 0, 0, perm};
             uint8_t *view = vm_mem_jit_view(mem, &rt.limit);
-            if (b->jit_code && b->jit_abi < 2 && !o->one_block) {
+            if (b->jit_code && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
                 t->code = b->jit_code;

@@ -79,6 +79,7 @@ typedef struct vm_block {
     vm_chain chain[VM_CHAIN_SLOTS]; /* exits of the compiled code, in the order it numbers them */
     uint32_t jit_len;
     uint32_t jit_mem;       /* memory-accessing instructions among them */
+    uint64_t jit_lo, jit_hi; /* the guest pcs its compiled region covers lie in [lo, hi) */
     uint32_t jit_tried;     /* compilation was attempted (compiled or not) */
     uint32_t jit_abi;       /* register convention of the code: only equal ones chain */
     uint32_t jit_tier;      /* times compiled (a tier-up compiles a hot block again) */
@@ -88,6 +89,8 @@ typedef struct vm_block {
                                has proven hot */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
+
+#define VM_NO_UNTIL 1u /* (no guest pc is odd) */
 
 #define VM_HASH_BITS 16
 #define VM_PAGE_HASH_BITS 12
@@ -111,6 +114,8 @@ typedef struct vm_block_cache {
     uint64_t blocks_built;
     uint64_t invalidations;
     struct vm_code_arena *code; /* the JIT's executable memory for these blocks, or NULL */
+    uint64_t links_until;   /* the `until` pc the links and jit_tc were made under
+                               (VM_NO_UNTIL: none); a run under another unchains first */
     vm_chain jit_tc[2 * VM_TC_SIZE]; /* [abi * VM_TC_SIZE + VM_TC_INDEX(pc)], cleared
                                         with the links */
 } vm_block_cache;

@@ -403,3 +403,25 @@ def test_the_c_core_builds_for_a_host_without_the_jit():
         p = subprocess.run([gcc, "-std=gnu11", "-Wall", "-Werror", "-fsyntax-only",
                             f"-I{csrc}", str(source)], capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize("engine", ["jit-L1", "jit-L2", "jit-L3", "hybrid"])
+def test_until_stops_at_every_pc_in_code_compiled_and_linked_before(engine):
+    """`until` at each pc of code that earlier runs compiled and linked, with no
+    `until` or another one: each run stops where the interpreter's does.
+    (Compiled code stops only at block boundaries: it runs on with a whole slice
+    only in regions that do not hold `until`, and links made under another
+    `until` are dropped first.)"""
+    code = assemble(NESTED, CODE)
+    cpus = [load(name, code)[1] for name in ("interpreter", engine)]
+    outs = {0: [], 1: []}
+    for off in [None] + [k for pair in zip(range(0, len(code), 4), [None] * len(code))
+                         for k in pair]:
+        for n, cpu in enumerate(cpus):
+            for r in range(1, 32):
+                cpu.reg_write(r, 0)
+            cpu.reg_write("s0", DATA)
+            res = cpu.run(pc=CODE) if off is None else cpu.run(pc=CODE, until=CODE + off)
+            outs[n].append((off, res.status, res.stats.instructions, cpu.pc, cpu.regs))
+    assert outs[0] == outs[1]
+    assert cpus[1].stats["instructions_in_compiled"] > 0

@@ -96,6 +96,7 @@ cdef extern from "vm_mem.h":
         vm_chain chain[VM_CHAIN_SLOTS]
         uint32_t jit_len
         uint32_t jit_mem
+        uint64_t jit_lo, jit_hi
         uint32_t jit_tried
         uint32_t jit_abi
         uint32_t jit_tier

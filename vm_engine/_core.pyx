@@ -534,6 +534,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         b.jit_code = p
         b.jit_len = compiled.covered
         b.jit_mem = compiled.mem_ops
+        b.jit_lo = min(pc for pc, _ in compiled.guest)
+        b.jit_hi = max(pc for pc, _ in compiled.guest) + 4  # (instructions: 2 or 4 bytes)
         b.jit_abi = compiled.abi
         b.jit_tier += 1
         b.tier_countdown = countdown  # (to its tier-up)
