@@ -744,6 +744,13 @@ def _moves(to: dict, frm: dict) -> list:
     return out
 
 
+def _give_back(n: int, m: int) -> list:
+    """Instructions giving n instructions back to the budget and taking m
+    memory accesses off the count (what was charged and will not run)."""
+    return ([X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, n)] if n else []) + \
+        ([X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m)] if m else [])
+
+
 class _Inner(NamedTuple):
     """Where a branch of the region lands in the middle of one of its segments:
     instruction j of seg, at label (entered with the budget and counts of the
@@ -796,11 +803,8 @@ class _Block:
     def refund(self, cold=False):
         """Gives back the budget and counts of what comes after this segment in
         its unit (a branch that leaves it here)."""
-        n, m = self.unit_rest(self.seg.first + self.seg.k)
-        if n:
-            self.a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, n), cold)
-        if m:
-            self.a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m), cold)
+        for insn in _give_back(*self.unit_rest(self.seg.first + self.seg.k)):
+            self.a.emit(insn, cold)
 
     def load_block(self):
         """rcx = this code's vm_block (from the pointer after the code)."""
@@ -853,8 +857,8 @@ class _Block:
         later one, into the middle of one (_Inner), round a loop inside the
         region (a jump back: every cycle has one, and checks stop requests
         there), or out through a link slot. (A run that must stop at the head
-        block's end has a budget of just that block: the next segment's budget
-        check ends it.)"""
+        block's end has a budget of just that block: the next unit's budget
+        check ends it, or the head unit's, and the dispatcher interprets the block.)"""
         a = self.a
         if self.leaves(target):
             self.exit(target)
@@ -884,9 +888,9 @@ class _Block:
             short = a.label()
             a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, rest - after))
             a.emit(X.create_branch(Code.JB_REL32_64, short))
-            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest), True, label=short)
-            if mem_after:
-                a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, mem_after), True)
+            # (short: as before the sub, with this unit's rest given back)
+            for k, insn in enumerate(_give_back(rest, mem_after)):
+                a.emit(insn, True, label=short if k == 0 else None)
             a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target), True)
             a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
         elif after > rest:
@@ -937,12 +941,8 @@ class _Block:
     def leave_early(self, done: int, pc: int, raw=None, label=None):
         """Out of line: only `done` instructions ran; give the rest back and go on
         at pc (raw: the faulting instruction word, for cpu->fault_insn)."""
-        insns = []  # (the epilogue writes host-held registers back)
-        rest, mem_rest = self.unit_rest(done)  # (the budget and counts went by unit)
-        if rest:
-            insns.append(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, rest))
-        if mem_rest:
-            insns.append(X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, mem_rest))
+        # (the budget and counts went by unit; the epilogue writes host-held registers back)
+        insns = _give_back(*self.unit_rest(done))
         if raw is not None:
             insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(CPU, displ=_L["cpu_fault_insn"]), raw))
         else:
