@@ -34,8 +34,9 @@ int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
     return len;
 }
 
-/* Reads the 16-bit parcel at `a` for execution. */
-static int fetch16(vm_mem *m, uint64_t a, uint32_t *out)
+/* Reads the 16-bit parcel at `a` for execution. `quiet`: only from plain
+ * executable memory, touching nothing (no callback, no fault recorded). */
+static int fetch16(vm_mem *m, uint64_t a, uint32_t *out, int quiet)
 {
     if (vm_fast_ok(m->perm, m->npages, a, 2, VM_PERM_X, 0)) {
         uint16_t v;
@@ -43,22 +44,25 @@ static int fetch16(vm_mem *m, uint64_t a, uint32_t *out)
         *out = v;
         return VM_MEM_OK;
     }
+    if (quiet)
+        return VM_MEM_FAULT;
     uint64_t v;
     int r = vm_mem_slow_load(m, a, 2, VM_ACCESS_FETCH, &v);
     *out = (uint32_t)v;
     return r;
 }
 
-uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_result)
+static uint32_t decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_result,
+                             int quiet)
 {
     uint32_t n = 0;
     uint64_t a = pc;
     *fetch_result = VM_MEM_OK;
     while (n < max) {
         uint32_t lo, hi = 0;
-        int r = fetch16(m, a, &lo);
+        int r = fetch16(m, a, &lo, quiet);
         if (r == VM_MEM_OK && (lo & 3) == 3)
-            r = fetch16(m, a + 2, &hi);
+            r = fetch16(m, a + 2, &hi, quiet);
         if (r != VM_MEM_OK) {
             /* a later instruction that cannot be fetched ends the block, so the
              * fault is raised precisely when execution reaches it */
@@ -81,12 +85,25 @@ uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *
     return n;
 }
 
+uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_result)
+{
+    return decode_block(m, pc, out, max, fetch_result, 0);
+}
+
+uint32_t vm_peek_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max)
+{
+    int r;
+    return decode_block(m, pc, out, max, &r, 1);
+}
+
 static vm_block *block_alloc(const vm_ir *ir, uint32_t n, uint64_t pc)
 {
     vm_block *b = calloc(1, sizeof *b + (n + 1) * sizeof(vm_ir));
     if (!b)
         return NULL;
     memcpy(b->ir, ir, (n + 1) * sizeof(vm_ir));
+    static uint64_t serials;
+    b->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     b->pc = pc;
     b->n_insns = n;
     b->end_pc = pc + ir[n].pc_off;

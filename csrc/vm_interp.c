@@ -176,7 +176,8 @@ next_block:
         }
         if (unlikely(--poll_countdown == 0)) {
             poll_countdown = VM_POLL_BLOCKS;
-            if (o->poll) {
+            /* (not while the compiler thread holds the GIL: the poll would wait for it) */
+            if (o->poll && !(o->jobs && __atomic_load_n(&o->jobs->busy, __ATOMIC_RELAXED))) {
                 /* Python signal handlers run with the host's FP environment,
                  * as memory callbacks do (vm_mem.c) */
                 fenv_t env;
@@ -189,6 +190,12 @@ next_block:
                     goto out;
                 }
             }
+        }
+        if (o->jobs && __atomic_load_n(&o->jobs->has_done, __ATOMIC_ACQUIRE))
+            vm_jobs_install(o->jobs, mem, o->arena); /* (a flush retires every block) */
+        if (unlikely(o->jobs && __atomic_load_n(&o->jobs->failed, __ATOMIC_RELAXED))) {
+            exit_reason = VM_EXIT_CALLBACK_ERROR; /* the compiler thread raised */
+            goto out;
         }
         if (unlikely(cache->retired)) {
             vm_cache_free_retired(cache);
@@ -227,6 +234,10 @@ next_block:
     if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
         /* (signed: a deferred compile sets exec_count below zero to wait longer) */
         if (o->compile && !o->one_block && !b->jit_tried
+            && (int64_t)b->exec_count >= (int64_t)o->compile_threshold && o->jobs) {
+            b->jit_tried = 1; /* (out of memory for the job: it stays interpreted) */
+            vm_jobs_submit(o->jobs, mem, b);
+        } else if (o->compile && !o->one_block && !b->jit_tried
             && (int64_t)b->exec_count >= (int64_t)o->compile_threshold) {
             uint64_t e0 = cache->epoch;
             void *old_code = b->jit_code;

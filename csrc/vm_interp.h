@@ -3,6 +3,7 @@
 #define VM_INTERP_H
 #include "vm_cpu.h"
 #include "vm_mem.h"
+#include "vm_jobs.h"
 
 typedef struct vm_run_opts {
     uint64_t budget;      /* instructions at most; UINT64_MAX for no limit */
@@ -19,6 +20,11 @@ typedef struct vm_run_opts {
     int (*compile)(void *ctx, vm_block *b);
     void *compile_ctx;
     uint64_t compile_threshold;
+    /* background compilation (vm_jobs.h): blocks due for compiling are queued
+     * here instead of compiled by `compile`, and the code posted back is
+     * installed into `arena` between blocks */
+    vm_jobs *jobs;
+    vm_code_arena *arena;
 } vm_run_opts;
 
 #define VM_POLL_BLOCKS (1u << 16)

@@ -85,6 +85,8 @@ typedef struct vm_block {
     uint32_t jit_tier;      /* times compiled (a tier-up compiles a hot block again) */
     int32_t tier_countdown; /* first-tier code counts its runs down here; at 0 it clears
                                jit_tried and returns, and the dispatcher compiles again */
+    uint64_t serial;        /* unique among all blocks ever made (background compiles'
+                               results find their block by pc and serial: vm_jobs.h) */
     uint32_t jit_deferred;  /* a compile was deferred (Hybrid's budget): offered again, it
                                has proven hot */
     vm_ir ir[];             /* n_insns + 1 entries */
@@ -185,6 +187,9 @@ void vm_cache_free_retired(vm_block_cache *c);
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);
 /* decode straight-line code at pc into `out` (at most max entries, plus the closing entry) */
 uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_fault);
+/* the same from another thread than the run's: only from plain executable
+ * memory, changing nothing (0 where that ends before an instruction) */
+uint32_t vm_peek_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max);
 
 static inline int vm_fast_ok(const uint8_t *perm, uint64_t npages, uint64_t a, unsigned size,
                              unsigned need, unsigned deny)

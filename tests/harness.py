@@ -8,8 +8,9 @@ from vm_engine import FlatMMU, assemble
 
 #: every engine the execution tests run under ("jit-L3": with vectorization on;
 #: "hybrid": tiny thresholds, so that short tests run interpreted, first-tier
-#: and tiered-up code)
-ENGINES = ["interpreter", "jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"]
+#: and tiered-up code; "jit-bg": level 2 compiling in the background, so that
+#: blocks run interpreted until their code is installed, whenever that is)
+ENGINES = ["interpreter", "jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid", "jit-bg"]
 
 CODE = 0x10000
 DATA = 0x40000
@@ -25,6 +26,9 @@ def make_engine(name: str, mmu=None):
         level = int(name[5:])
         return JITCompiler(vm_engine.JITConfig(optimization_level=level,
                                                enable_vectorization=level == 3), mmu)
+    if name == "jit-bg":
+        from vm_engine.jit import JITCompiler
+        return JITCompiler(vm_engine.JITConfig(background_compile=True), mmu)
     if name == "hybrid":
         from vm_engine.jit import JITCompiler
         return JITCompiler(None, mmu, hybrid=vm_engine.HybridConfig(compile_threshold=1,

@@ -227,10 +227,21 @@ def test_progress_redraws_one_line_on_a_terminal():
 
 
 # -- real runs (tiny sizes) -------------------------------------------------------------------
+@pytest.mark.skipif(not runners.jit_available(), reason="no JIT on this host")
+def test_real_run_compiles_in_the_background_by_default(tmp_path, capsys):
+    path = tmp_path / "bench.json"
+    assert bench("--engines", "jit,hybrid", "--compare", "none", "--json", str(path),
+                 *FAST, "sieve 20000 2") == 0
+    doc = json.loads(path.read_text())
+    assert doc["ok"] is True and doc["settings"]["background_compile"] is True
+    assert "the JIT compiles in the background" in capsys.readouterr().out
+
+
 def test_real_run_checks_every_engine_and_reference_json(tmp_path, capsys):
     path = tmp_path / "bench.json"
+    # (compiling on the run's thread: such tiny runs may end before a background compile)
     assert bench("--engines", "interpreter,jit,hybrid", "--opt-levels", "0,2",
-                 "--json", str(path), *FAST, *TINY) == 0
+                 "--no-background-compile", "--json", str(path), *FAST, *TINY) == 0
     captured = capsys.readouterr()
     doc = json.loads(path.read_text())
     assert doc["schema"] == "vm_engine.bench/1" and doc["ok"] is True
@@ -238,6 +249,7 @@ def test_real_run_checks_every_engine_and_reference_json(tmp_path, capsys):
     assert {"cpu", "python", "numpy", "vm_engine", "machine", "platform", "runners"} <= env.keys()
     assert env["cpu"]["model"] and isinstance(env["cpu"]["flags"], list)
     assert doc["settings"]["opt_levels"] == [0, 2] and doc["settings"]["repeat"] == 1
+    assert doc["settings"]["background_compile"] is False
     available = doc["settings"]["runners"]
     unavailable = {u["runner"] for u in doc["unavailable"]}
     assert set(available) | unavailable >= {"native", "qemu", "unicorn"}

@@ -4,6 +4,7 @@ harness.ENGINES.)"""
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,121 @@ def test_until_stops_at_every_pc_in_code_compiled_and_linked_before(engine):
             outs[n].append((off, res.status, res.stats.instructions, cpu.pc, cpu.regs))
     assert outs[0] == outs[1]
     assert cpus[1].stats["instructions_in_compiled"] > 0
+
+
+# -- background compilation (JITConfig.background_compile) ------------------------------------
+def _bg_loop(iterations: int = 200000):
+    m, jit = load("jit-bg", assemble(LOOP.replace("20000", str(iterations)), CODE))
+    jit.reg_write("s0", DATA)
+    return m, jit
+
+
+def _expected_loop(iterations: int) -> tuple:
+    a0 = a1 = a3 = 0
+    for _ in range(iterations):
+        a0 += 3
+        a1 ^= a0
+        a3 += a1
+    return a0, a1, a3 & (2**64 - 1)
+
+
+def _run_until_compiled(m, jit, runs: int = 2000):
+    """Runs the loop again until compiled code has run in it (the compiler
+    thread is quick, but how quick is not ours to say)."""
+    for _ in range(runs):
+        jit.reg_write("t0", 0)
+        for r in ("a0", "a1", "a3"):
+            jit.reg_write(r, 0)
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        if jit.jit_instret:
+            return
+    pytest.fail("no background compile was installed")
+
+
+def test_background_compiles_install_code_that_counts_exactly():
+    n = 200000
+    m, jit = _bg_loop(n)
+    _run_until_compiled(m, jit)
+    assert (jit.reg_read("a0"), jit.reg_read("a1"), jit.reg_read("a3")) == _expected_loop(n)
+    assert jit.stats["blocks_compiled"] >= 1 and m._jobs.stats["installed"] >= 1
+    # compiled or interpreted, a run counts exactly what the interpreter does
+    _, interp = load("interpreter", assemble(LOOP.replace("20000", str(n)), CODE))
+    interp.reg_write("s0", DATA)
+    expected = interp.run(pc=CODE).stats.instructions
+    for r in ("a0", "a1", "a3"):
+        jit.reg_write(r, 0)
+    assert jit.run(pc=CODE).stats.instructions == expected
+
+
+def test_background_results_for_changed_code_are_dropped():
+    """A job made before the guest's code changed compiles the old code; its
+    result must never be installed (vm_block.serial)."""
+    n = 50000
+    m, jit = _bg_loop(n)
+    # one block runs, so its job is queued; the compiler thread takes jobs only
+    # while a run goes on, so the job waits, with the old code, for the next run
+    jit.run(pc=CODE, max_instructions=1)
+    assert m._jobs.stats["queued"] >= 1
+    m.mem_write(CODE, assemble(LOOP.replace("20000", str(n)).replace("addi a0, a0, 3",
+                                                                     "addi a0, a0, 5"), CODE))
+    for _ in range(2000):
+        for r in ("a0", "a1", "a3"):
+            jit.reg_write(r, 0)
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        assert jit.reg_read("a0") == 5 * n
+        if m._jobs.stats["dropped"] and jit.jit_instret:
+            break
+    assert m._jobs.stats["dropped"] >= 1
+
+
+def test_background_compiler_thread_ends_with_its_memory():
+    import gc
+    import threading
+
+    def compilers():
+        return [t for t in threading.enumerate() if t.name == "vm-engine compiler"]
+
+    before = set(compilers())
+    m, jit = _bg_loop(1000)
+    jit.run(pc=CODE)
+    [mine] = set(compilers()) - before
+    del m, jit
+    gc.collect()
+    mine.join(timeout=10)
+    assert not mine.is_alive()
+
+
+def test_background_compiler_errors_reach_the_run(monkeypatch):
+    from vm_engine.jit import x86
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("code generator bug")
+
+    monkeypatch.setattr(x86, "compile_ir", broken)
+    m, jit = _bg_loop(10**7)
+    with pytest.raises(RuntimeError, match="code generator bug"):
+        jit.run(pc=CODE)
+    monkeypatch.undo()
+    _run_until_compiled(*_bg_loop(200000))  # (and a new memory compiles again)
+
+
+def test_background_compiling_with_a_tiny_cache_evicts_and_stays_correct():
+    n = 3000
+    text = "\n".join(f"f{k}:\naddi a0, a0, {k % 2000}\njal zero, f{k + 1}" for k in range(n))
+    text += f"\nf{n}:\nebreak"
+    m = FlatMMU()
+    m.mem_map(CODE, 0x8000, "rx")
+    m.mem_write(CODE, assemble(text, CODE))
+    jit = JITCompiler(JITConfig(code_cache_size=JITConfig.MIN_CODE_CACHE,
+                                background_compile=True), m)
+    deadline = time.monotonic() + 60  # (the compiler thread works only while runs go on)
+    while not jit.stats["evictions"] and time.monotonic() < deadline:
+        jit.reg_write("a0", 0)
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        assert jit.reg_read("a0") == sum(k % 2000 for k in range(n))
+    assert jit.stats["evictions"] >= 1
+
+
+def test_background_compile_config_is_checked():
+    with pytest.raises(ValueError, match="background_compile must be a bool"):
+        JITConfig(background_compile="yes")

@@ -102,6 +102,7 @@ cdef extern from "vm_mem.h":
         uint32_t jit_tier
         int32_t tier_countdown
         uint32_t jit_deferred
+        uint64_t serial
         vm_ir ir[1]
     ctypedef struct vm_block_cache:
         uint64_t n_blocks
@@ -146,6 +147,33 @@ cdef extern from "vm_mem.h":
     vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
     uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max,
                              int *fetch_result) nogil
+    uint32_t vm_peek_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max)
+
+cdef extern from "vm_jobs.h":
+    ctypedef struct vm_job:
+        uint64_t pc, serial
+        uint32_t tier, checked, n
+        vm_ir ir[1]
+    ctypedef struct vm_job_result:
+        uint64_t pc, serial
+        uint32_t tier, covered, mem_ops, abi
+        uint64_t lo, hi
+        int32_t countdown
+        uint32_t len
+        uint8_t code[1]
+    ctypedef struct vm_jobs:
+        int busy
+        int failed
+        int gil_wanted
+        uint32_t n_todo
+        uint64_t installed, dropped, evictions
+    vm_jobs *vm_jobs_new()
+    void vm_jobs_free(vm_jobs *q)
+    void vm_jobs_close(vm_jobs *q)
+    void vm_jobs_running(vm_jobs *q, int delta)
+    vm_job *vm_jobs_take(vm_jobs *q) nogil
+    void vm_jobs_post(vm_jobs *q, vm_job_result *r)
+    int vm_code_checked(const vm_mem *m, const vm_block *b)
 
 cdef extern from "vm_interp.h":
     ctypedef struct vm_run_opts:
@@ -158,6 +186,8 @@ cdef extern from "vm_interp.h":
         int (*compile)(void *ctx, vm_block *b) noexcept
         void *compile_ctx
         uint64_t compile_threshold
+        vm_jobs *jobs
+        vm_code_arena *arena
     int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts) nogil
 
 
@@ -165,6 +195,8 @@ cdef class MemoryBase:
     """Anything the engines run against: holds a vm_mem."""
     cdef vm_mem mem
     cdef object _pending          # exception raised by a callback during a run
+    cdef public object _jobs      # CompileJobs of background compilation, once asked for
+    cdef object __weakref__
     cdef vm_mem *raw(self) except NULL
     cdef object take_pending(self)
 

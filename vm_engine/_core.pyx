@@ -7,7 +7,7 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 import threading
-from libc.stdlib cimport calloc, free
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 
@@ -105,6 +105,8 @@ cdef class MemoryBase:
     """Common part of FlatMMU and UserMMU: the vm_mem and callback error capture."""
 
     def __dealloc__(self):
+        if self._jobs is not None:
+            self._jobs.close()  # (its compiler thread ends)
         vm_mem_destroy(&self.mem)
 
     cdef vm_mem *raw(self) except NULL:
@@ -140,6 +142,99 @@ cdef class MemoryBase:
                 raise exc
             raise GuestMemoryError(self.mem.fault_addr, "fetch")
         return PyBytes_FromStringAndSize(<char *>buf, n * sizeof(vm_ir))
+
+    def peek_block(self, uint64_t pc):
+        """decode_block for a thread other than the run's (background compiles):
+        only from plain executable memory, changing nothing. Raises
+        GuestMemoryError where that ends before the first instruction."""
+        cdef vm_ir buf[129]
+        cdef uint32_t n = vm_peek_block(self.raw(), pc, buf, VM_MAX_BLOCK_INSNS)
+        if n == 0:
+            raise GuestMemoryError(pc, "fetch")
+        return PyBytes_FromStringAndSize(<char *>buf, n * sizeof(vm_ir))
+
+
+cdef class CompileJobs:
+    """Background compilation's queues for one memory (csrc/vm_jobs.h): runs
+    queue the blocks due for compiling, a compiler thread takes them and posts
+    their code back, the runs install it between blocks."""
+    cdef vm_jobs *q
+    cdef public object compiler  # weakref to the JITCompiler whose settings the jobs use
+    cdef object error            # what the compiler thread raised (the run re-raises it)
+
+    def __cinit__(self):
+        self.q = vm_jobs_new()
+        if self.q == NULL:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        vm_jobs_free(self.q)
+
+    def close(self):
+        """Ends take(): the compiler thread finishes."""
+        vm_jobs_close(self.q)
+
+    def take(self):
+        """The next job, (pc, serial, tier, checked, IR bytes with the closing
+        entry), waiting for one without the GIL; None once closed."""
+        cdef vm_job *j
+        with nogil:
+            j = vm_jobs_take(self.q)
+        if j == NULL:
+            return None
+        try:
+            return (j.pc, j.serial, j.tier, bool(j.checked),
+                    PyBytes_FromStringAndSize(<char *>&j.ir[0], j.n * sizeof(vm_ir)))
+        finally:
+            free(j)
+
+    def post(self, uint64_t pc, uint64_t serial, uint32_t tier, compiled, int32_t countdown):
+        """Hands back job (pc, serial, tier)'s code: an x86.Compiled."""
+        code = compiled.code
+        cdef vm_job_result *r = <vm_job_result *>malloc(sizeof(vm_job_result) + len(code))
+        if r == NULL:
+            raise MemoryError()
+        r.pc, r.serial, r.tier = pc, serial, tier
+        r.covered, r.mem_ops, r.abi = compiled.covered, compiled.mem_ops, compiled.abi
+        r.lo, r.hi = compiled.span()
+        r.countdown = countdown
+        r.len = len(code)
+        memcpy(&r.code[0], PyBytes_AS_STRING(code), len(code))
+        vm_jobs_post(self.q, r)
+
+    @property
+    def busy(self):
+        return bool(self.q.busy)
+
+    @busy.setter
+    def busy(self, value):
+        """Set while the compiler thread holds the GIL for a job (runs do not wait for it then)."""
+        self.q.busy = 1 if value else 0
+
+    @property
+    def gil_wanted(self):
+        """A run has ended and waits for the GIL: the compiler thread lets it have it."""
+        return bool(self.q.gil_wanted)
+
+    def fail(self, exc):
+        """The compiler thread raised exc: runs stop and raise it."""
+        self.error = exc
+        self.q.failed = 1
+
+    def take_error(self):
+        exc, self.error = self.error, None
+        self.q.failed = 0
+        return exc
+
+    def take_evictions(self):
+        """Times installing found the code cache full (and flushed it) since last asked."""
+        n, self.q.evictions = self.q.evictions, 0
+        return n
+
+    @property
+    def stats(self):
+        return {"queued": self.q.n_todo, "installed": self.q.installed,
+                "dropped": self.q.dropped, "evictions": self.q.evictions}
 
 
 # -- callbacks from the C slow path (the run loop holds no GIL) -------------
@@ -487,18 +582,6 @@ cdef class _CompileHook:
     cdef object compiler
 
 
-cdef bint _checked_code(vm_mem *m, vm_block *b):
-    """Whether b's code checks its accesses itself: the memory has no view
-    (host_view), or the code reached MMIO through it (VM_PAGE_SOFT on a page of it)."""
-    cdef uint64_t pg
-    if not m.view_ok:
-        return True
-    for pg in range(b.pc >> VM_PAGE_BITS, ((b.end_pc - 1) >> VM_PAGE_BITS) + 1):
-        if pg < m.npages and m.perm[pg] & VM_PAGE_SOFT:
-            return True
-    return False
-
-
 cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     """Asks the Python code generator for b's code and installs it."""
     cdef _CompileHook hook = <_CompileHook>ctx
@@ -508,7 +591,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
-                                       b.jit_deferred, _checked_code(&hook.memory.mem, b))
+                                       b.jit_deferred, vm_code_checked(&hook.memory.mem, b))
         b.jit_deferred = 0
         if res is None:
             return 0
@@ -534,8 +617,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         b.jit_code = p
         b.jit_len = compiled.covered
         b.jit_mem = compiled.mem_ops
-        b.jit_lo = min(pc for pc, _ in compiled.guest)
-        b.jit_hi = max(pc for pc, _ in compiled.guest) + 4  # (instructions: 2 or 4 bytes)
+        b.jit_lo, b.jit_hi = compiled.span()
         b.jit_abi = compiled.abi
         b.jit_tier += 1
         b.tier_countdown = countdown  # (to its tier-up)
@@ -650,13 +732,20 @@ cdef class CpuCore:
         opts.compile = NULL
         opts.compile_ctx = NULL
         opts.compile_threshold = compile_threshold
+        opts.jobs = NULL
+        opts.arena = NULL
         cdef _CompileHook hook = None
+        cdef CompileJobs jobs = None
         if compiler is not None:
             hook = _CompileHook()
             hook.memory = memory
             hook.compiler = compiler
             opts.compile = _compile_block
             opts.compile_ctx = <void *>hook
+            jobs = compiler._background(memory)
+            if jobs is not None:
+                opts.jobs = jobs.q
+                opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
         if threading.current_thread() is threading.main_thread():
             opts.poll = _poll_signals
         if ir is not None:
@@ -677,15 +766,24 @@ cdef class CpuCore:
         if memory.mem.all_callback:
             vm_cache_flush(m)
         self.cpu.stop_request = 0
+        if opts.jobs != NULL:
+            vm_jobs_running(opts.jobs, 1)
         try:
             with nogil:
                 reason = vm_run(&self.cpu, m, &opts)
+                if opts.jobs != NULL:
+                    opts.jobs.gil_wanted = 1
         finally:
+            if opts.jobs != NULL:
+                opts.jobs.gil_wanted = 0
+                vm_jobs_running(opts.jobs, -1)
             if blk != NULL:
                 free(blk)
             vm_cache_free_retired(m.cache)
         if reason == VM_EXIT_CALLBACK_ERROR:
             exc = memory.take_pending()
+            if exc is None and jobs is not None:
+                exc = jobs.take_error()
             if exc is not None:
                 raise exc
         if reason == VM_EXIT_NOMEM:

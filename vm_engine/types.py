@@ -56,6 +56,9 @@ class JITConfig:
     code_cache_size: int = 64 * 1024 * 1024
     enable_inlining: bool = True
     enable_vectorization: bool = False
+    # compile on a thread of its own (the run goes on interpreting a block until
+    # its code is ready) instead of on the run's thread before the block runs
+    background_compile: bool = False
 
     MIN_CODE_CACHE = 64 * 1024
 
@@ -70,7 +73,7 @@ class JITConfig:
         if not isinstance(size, int) or isinstance(size, bool) or size < self.MIN_CODE_CACHE:
             raise ValueError(f"code_cache_size must be an int >= {self.MIN_CODE_CACHE} bytes, "
                              f"got {size!r}")
-        for name in ("enable_inlining", "enable_vectorization"):
+        for name in ("enable_inlining", "enable_vectorization", "background_compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
 

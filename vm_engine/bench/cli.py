@@ -95,6 +95,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--opt-levels", metavar="LEVELS", default=DEFAULT_LEVELS,
                    help="JIT optimisation levels for jit and hybrid, e.g. 2, 0-3 or 0,2; "
                         "one runner each (default: %(default)s)")
+    p.add_argument("--background-compile", action=argparse.BooleanOptionalAction, default=True,
+                   help="jit and hybrid compile on a thread of their own while the run goes "
+                        "on (JITConfig.background_compile; default: on)")
     p.add_argument("--compare", metavar="LIST", default=",".join(runners.COMPARE),
                    help="references to compare with, comma-separated, from "
                         f"{','.join(runners.COMPARE)} (default: all that are available); "
@@ -149,7 +152,8 @@ def command(args) -> int:
     except (BenchError, ImportError) as e:
         print(f"vm-engine bench: {e}", file=sys.stderr)
         return EXIT_USAGE
-    selected, unavailable = runners.make_runners(engines, levels, compare)
+    selected, unavailable = runners.make_runners(engines, levels, compare,
+                                                 args.background_compile)
     for name, why in unavailable:
         print(f"vm-engine bench: {name}: {why}; skipped", file=sys.stderr)
     if not selected:
@@ -160,7 +164,10 @@ def command(args) -> int:
     size = "quick" if args.quick else "full"
     print(f"vm-engine bench: {len(programs)} program(s), {size} sizes, "
           f"{args.warmup} warm-up + {args.repeat} timed run(s) each, runners: "
-          f"{', '.join(r.name for r in selected)}", file=out, flush=True)
+          f"{', '.join(r.name for r in selected)}"
+          + ("" if not any(r.kind == "engine" and r.level is not None for r in selected) else
+             f"; the JIT compiles {'in the background' if args.background_compile else 'on the run thread'}"),
+          file=out, flush=True)
     progress = harness.Progress(len(programs) * len(selected) * (args.warmup + args.repeat),
                                 enabled=not args.no_progress)
     results = harness.run_benchmark(programs, selected, repeat=args.repeat,
@@ -178,6 +185,7 @@ def command(args) -> int:
 
     if args.json:
         settings = {"from_cli": True, "size": size, "engines": engines, "opt_levels": levels,
+                    "background_compile": args.background_compile,
                     "compare": compare, "repeat": args.repeat, "warmup": args.warmup,
                     "timeout_s": args.timeout,
                     "runners": [r.name for r in selected]}

@@ -103,10 +103,11 @@ class EngineRunner(Runner):
     optimisation level, running the program in this process."""
     kind = "engine"
 
-    def __init__(self, engine: str, level: int | None = None):
+    def __init__(self, engine: str, level: int | None = None, background: bool = True):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}")
         self.engine = engine
+        self.background = background  # JITConfig.background_compile
         self.level = None if engine == "interpreter" else (2 if level is None else level)
         self.name = engine if self.level is None else f"{engine}-L{self.level}"
 
@@ -124,7 +125,8 @@ class EngineRunner(Runner):
         from ..types import ExecStatus, JITConfig
         out, err = bytearray(), bytearray()
         config = None if self.level is None else \
-            JITConfig(optimization_level=self.level, enable_vectorization=self.level == 3)
+            JITConfig(optimization_level=self.level, enable_vectorization=self.level == 3,
+                      background_compile=self.background)
         if self.level is not None:  # every run compiles from scratch, as qemu's runs do
             from ..jit import x86    # (not from the process's cache of compiled code)
             x86.CODE_CACHE.clear()
@@ -318,10 +320,11 @@ class UnicornRunner(Runner):
                          error=outcome["error"])
 
 
-def make_runners(engines: list[str], levels: list[int], compare: list[str]):
+def make_runners(engines: list[str], levels: list[int], compare: list[str],
+                 background: bool = True):
     """The runners for a benchmark, in reporting order (native, qemu, unicorn,
-    then the engines; jit and hybrid once per optimisation level), and the
-    ones that cannot run here as [(name, reason)]."""
+    then the engines; jit and hybrid once per optimisation level, compiling in
+    the background or not), and the ones that cannot run here as [(name, reason)]."""
     wanted: list[Runner] = []
     factories = {"native": NativeRunner, "qemu": QemuRunner, "unicorn": UnicornRunner}
     wanted += [factories[c]() for c in COMPARE if c in compare]
@@ -331,7 +334,7 @@ def make_runners(engines: list[str], levels: list[int], compare: list[str]):
         if engine == "interpreter":
             wanted.append(EngineRunner(engine))
         else:
-            wanted += [EngineRunner(engine, level) for level in levels]
+            wanted += [EngineRunner(engine, level, background) for level in levels]
     runners, unavailable = [], []
     for r in wanted:
         try:

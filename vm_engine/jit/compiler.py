@@ -12,6 +12,7 @@ import platform
 import sys
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 
 from .. import _core
@@ -115,7 +116,7 @@ class JITCompiler(Interpreter):
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
-                   deferred: int = 0, checked: bool = False):
+                   deferred: int = 0, checked: bool = False, background: bool = False):
         """Code for the block at pc, whose vm_block is at block_addr (the run
         loop's hook); with inlining on, the region goes on into blocks decoded
         from ``memory``. ``tier``: times the block was
@@ -126,13 +127,15 @@ class JITCompiler(Interpreter):
         Returns (x86.Compiled, the countdown's start (0: none)), or
         ("later", runs) (Hybrid, over its compile-time budget: the block stays
         as it is and is offered again after that many more runs; then it is
-        compiled whatever the budget)."""
+        compiled whatever the budget). ``background``: on the compiler
+        thread (_compile_jobs), while the run goes on: no budget, and the region
+        is decoded with memory.peek_block."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
         if h is not None:
             ran = self._run_time + (time.perf_counter() - self._run_started)
-            if not deferred and \
+            if not deferred and not background and \
                     self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
                 self.stats["compiles_deferred"] += 1
                 return "later", DEFERRAL
@@ -140,7 +143,9 @@ class JITCompiler(Interpreter):
                 level, start = h.first_level, h.tier_up_threshold
         if tier > 0:
             self.stats["tier_ups"] += 1
-        fetch = memory.decode_block if memory is not None and self.config.enable_inlining else None
+        fetch = None
+        if memory is not None and self.config.enable_inlining:
+            fetch = memory.peek_block if background else memory.decode_block
         t0 = time.perf_counter()
         hits = x86.CODE_CACHE.hits
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
@@ -159,10 +164,27 @@ class JITCompiler(Interpreter):
         # between compiles, or a burst of them starves everyone else (event-loop
         # stalls of 60-100 ms); but only when there are other threads, and at most
         # every YIELD_INTERVAL, as a yield costs ~90 us (the kernel's timer slack)
-        if threading.active_count() > 1 and time.perf_counter() - self._yielded >= YIELD_INTERVAL:
+        if not background and threading.active_count() > 1 and \
+                time.perf_counter() - self._yielded >= YIELD_INTERVAL:
             time.sleep(0)
             self._yielded = time.perf_counter()
         return res, start
+
+    def _background(self, memory):
+        """The memory's CompileJobs, with a compiler thread taking them, when this
+        compiler compiles there in the background (config.background_compile;
+        a FlatMMU; no perf map, which needs the address code is installed at);
+        else None."""
+        if not self.config.background_compile or self.perf_map is not None \
+                or not isinstance(memory, _core.FlatMMU):
+            return None
+        jobs = memory._jobs
+        if jobs is None:
+            jobs = memory._jobs = _core.CompileJobs()
+            threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
+                             name="vm-engine compiler", daemon=True).start()
+        jobs.compiler = weakref.ref(self)  # (the next jobs use its settings and stats)
+        return jobs
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res.code, res.covered, res.data_size, res.guest
@@ -188,6 +210,8 @@ class JITCompiler(Interpreter):
             return super()._execute(memory, **kwargs)
         finally:
             self._run_time += time.perf_counter() - self._run_started
+            if getattr(memory, "_jobs", None) is not None:  # (background compiles)
+                self.stats["evictions"] += memory._jobs.take_evictions()
             self.stats.update(instructions_in_compiled=self.jit_instret,
                               instructions_interpreted=self.instret - self.jit_instret,
                               blocks_interpreted=self.interp_blocks,
@@ -226,6 +250,32 @@ class JITCompiler(Interpreter):
             if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),
                              block_pc=compiled.start_pc, jit=jit)
+
+
+def _compile_jobs(jobs, memory_ref) -> None:
+    """The compiler thread of a memory's CompileJobs: compiles what its runs
+    queue, newest first, and posts the code back, until the memory is gone.
+    It holds the memory and compiler only during a job, so both go away as usual."""
+    while True:
+        job = jobs.take()  # (waits without the GIL)
+        if job is None:
+            return
+        memory, compiler = memory_ref(), jobs.compiler()
+        if memory is None or compiler is None:
+            continue
+        pc, serial, tier, checked, ir = job
+        jobs.busy = True
+        try:
+            res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True)
+            if res is not None:
+                jobs.post(pc, serial, tier, res[0], res[1])
+        except BaseException as e:  # a bug in the code generator: the run raises it
+            jobs.fail(e)
+        finally:
+            jobs.busy = False
+        del memory, compiler
+        if jobs.gil_wanted:
+            time.sleep(0)  # a run waits to go back to Python (a system call): let it
 
 
 def _guest_lines(guest) -> list[str]:

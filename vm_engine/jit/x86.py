@@ -433,6 +433,10 @@ class Compiled(NamedTuple):
     data_size: int   # bytes of data at the end of the code
     guest: tuple     # (pc, raw) of every guest instruction compiled, its region's too
 
+    def span(self) -> tuple:
+        """[lo, hi): the guest pcs the region covers (vm_block.jit_lo, jit_hi)."""
+        return min(pc for pc, _ in self.guest), max(pc for pc, _ in self.guest) + 4
+
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,

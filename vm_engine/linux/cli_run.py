@@ -70,6 +70,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--opt-level", type=_opt_level, default=None, metavar="N",
                         help="JIT optimisation level 0..3 (default: 2; 3 also turns "
                              "vectorization on)")
+    parser.add_argument("--background-compile", action=argparse.BooleanOptionalAction,
+                        default=True,
+                        help="jit and hybrid compile on a thread of their own while the "
+                             "program runs on, interpreted where code is not ready yet "
+                             "(JITConfig.background_compile; default: on, but off with "
+                             "--dump-jit, which lists every block the program runs)")
     parser.add_argument("--sysroot", metavar="DIR", default=None,
                         help="where the riscv64 dynamic loader and libraries are, like "
                              "qemu-riscv64 -L (default: $VM_ENGINE_SYSROOT, else "
@@ -146,9 +152,9 @@ def run_command(args) -> int:
     if sysroot is not None and not os.path.isdir(sysroot):
         _say(f"--sysroot {sysroot}: not a directory")
         return 2
-    jit_config = JITConfig(optimization_level=args.opt_level,
-                           enable_vectorization=args.opt_level == 3) \
-        if args.opt_level is not None else None
+    level = 2 if args.opt_level is None else args.opt_level
+    jit_config = JITConfig(optimization_level=level, enable_vectorization=level == 3,
+                           background_compile=args.background_compile and not args.dump_jit)
     engine = ExecutorType(args.engine)
     try:
         with warnings.catch_warnings(record=True) as said:

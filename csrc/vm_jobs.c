@@ -1,0 +1,143 @@
+/* Background compilation's queues (vm_jobs.h). */
+#include "vm_jobs.h"
+#include <stdlib.h>
+#include <string.h>
+
+vm_jobs *vm_jobs_new(void)
+{
+    vm_jobs *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    return q;
+}
+
+void vm_jobs_free(vm_jobs *q)
+{
+    for (vm_job *j = q->todo, *next; j; j = next) {
+        next = j->next;
+        free(j);
+    }
+    for (vm_job_result *r = q->done, *next; r; r = next) {
+        next = r->next;
+        free(r);
+    }
+    pthread_cond_destroy(&q->wake);
+    pthread_mutex_destroy(&q->lock);
+    free(q);
+}
+
+void vm_jobs_close(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->closed = 1;
+    pthread_cond_broadcast(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+}
+
+int vm_code_checked(const vm_mem *m, const vm_block *b)
+{
+    if (!m->view_ok)
+        return 1;
+    for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+        if (pg < m->npages && (m->perm[pg] & VM_PAGE_SOFT))
+            return 1;
+    return 0;
+}
+
+int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
+{
+    uint32_t n = b->n_insns + 1;
+    vm_job *j = malloc(sizeof *j + n * sizeof(vm_ir));
+    if (!j)
+        return -1;
+    j->pc = b->pc;
+    j->serial = b->serial;
+    j->tier = b->jit_tier;
+    j->checked = (uint32_t)vm_code_checked(m, b);
+    j->n = n;
+    memcpy(j->ir, b->ir, n * sizeof(vm_ir));
+    pthread_mutex_lock(&q->lock);
+    j->next = q->todo;
+    q->todo = j;
+    q->n_todo++;
+    pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+    return 0;
+}
+
+void vm_jobs_running(vm_jobs *q, int delta)
+{
+    pthread_mutex_lock(&q->lock);
+    q->running += delta;
+    if (q->running)
+        pthread_cond_signal(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+}
+
+vm_job *vm_jobs_take(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    while ((!q->todo || !q->running) && !q->closed)
+        pthread_cond_wait(&q->wake, &q->lock);
+    vm_job *j = q->closed ? NULL : q->todo;
+    if (j) {
+        q->todo = j->next;
+        q->n_todo--;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return j;
+}
+
+void vm_jobs_post(vm_jobs *q, vm_job_result *r)
+{
+    pthread_mutex_lock(&q->lock);
+    r->next = q->done;
+    q->done = r;
+    __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&q->lock);
+}
+
+int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
+{
+    pthread_mutex_lock(&q->lock);
+    vm_job_result *r = q->done;
+    q->done = NULL;
+    __atomic_store_n(&q->has_done, 0, __ATOMIC_RELAXED);
+    pthread_mutex_unlock(&q->lock);
+    int flushed = 0;
+    for (vm_job_result *next; r; r = next) {
+        next = r->next;
+        vm_block *b = vm_cache_lookup(m->cache, r->pc);
+        if (!b || b->serial != r->serial || b->jit_tier != r->tier || r->len < 8) {
+            q->dropped++; /* its block was retired (or compiled again) meanwhile */
+            free(r);
+            continue;
+        }
+        memcpy(r->code + r->len - 8, &(uint64_t){(uint64_t)(uintptr_t)b}, 8); /* install_for */
+        void *p = vm_code_install(a, r->code, r->len);
+        if (!p) { /* full: drop every block and all code, then start again */
+            vm_cache_flush(m);
+            vm_code_arena_reset(a);
+            q->evictions++;
+            flushed = 1;
+            free(r);
+            continue; /* (the rest find no block now) */
+        }
+        void *old = b->jit_code;
+        b->jit_code = p;
+        b->jit_len = r->covered;
+        b->jit_mem = r->mem_ops;
+        b->jit_lo = r->lo;
+        b->jit_hi = r->hi;
+        b->jit_abi = r->abi;
+        b->jit_tier++;
+        b->tier_countdown = r->countdown;
+        q->installed++;
+        free(r);
+        if (old)
+            vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */
+    }
+    return flushed;
+}

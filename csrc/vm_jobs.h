@@ -1,0 +1,73 @@
+/* Background compilation: the run loop hands blocks that are due for
+ * compiling to a compiler thread (Python, holding the GIL) and goes on
+ * interpreting them; the thread posts the code back, and the run loop installs
+ * it between two blocks. Nothing here needs the GIL.
+ *
+ * A result is installed only into the block it was made for: the block at its
+ * pc with the serial number the job recorded (vm_block.serial; never reused),
+ * compiled as many times as when the job was made. A block retired meanwhile
+ * (a write to its code, fence.i, a flush) has lost its pc or its serial, so
+ * code decoded from memory that changed is dropped, never run. */
+#ifndef VM_JOBS_H
+#define VM_JOBS_H
+#include <pthread.h>
+#include <stdint.h>
+#include "vm_jit.h"
+#include "vm_mem.h"
+
+typedef struct vm_job {
+    struct vm_job *next;
+    uint64_t pc, serial;
+    uint32_t tier;     /* vm_block.jit_tier when made */
+    uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
+    uint32_t n;        /* IR entries, the closing one included */
+    vm_ir ir[];
+} vm_job;
+
+typedef struct vm_job_result {
+    struct vm_job_result *next;
+    uint64_t pc, serial;
+    uint32_t tier, covered, mem_ops, abi;
+    uint64_t lo, hi;   /* vm_block.jit_lo, jit_hi */
+    int32_t countdown; /* vm_block.tier_countdown */
+    uint32_t len;      /* bytes of code; its last 8 are the block's address (filled here) */
+    uint8_t code[];
+} vm_job_result;
+
+typedef struct vm_jobs {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    vm_job *todo;           /* newest first: code that has just begun to run goes first */
+    vm_job_result *done;
+    int has_done;           /* (atomic) results wait to be installed */
+    int busy;               /* (atomic) the compiler thread holds the GIL for a job */
+    int failed;             /* (atomic) the compiler thread raised: the run stops */
+    int gil_wanted;         /* (atomic) a run has ended and waits for the GIL */
+    int closed;
+    int running;            /* runs going on: jobs are taken only then (one left
+                               behind by a finished program is not worth the CPU) */
+    uint32_t n_todo;
+    uint64_t installed, dropped, evictions; /* (counted by the installer) */
+} vm_jobs;
+
+vm_jobs *vm_jobs_new(void);  /* NULL when out of memory */
+void vm_jobs_free(vm_jobs *q);
+void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
+/* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
+int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
+/* a run on the memory begins (+1) or ends (-1) */
+void vm_jobs_running(vm_jobs *q, int delta);
+/* the next job, waiting for one while a run goes on; NULL once closed. The
+ * caller frees it. */
+vm_job *vm_jobs_take(vm_jobs *q);
+void vm_jobs_post(vm_jobs *q, vm_job_result *r);
+/* installs the posted results into m's blocks and arena a. Returns 1 when
+ * the arena filled up, so every block and all code was dropped (a flush),
+ * else 0. Call between blocks only. */
+int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a);
+
+/* Whether b's code must check permissions at each access: the memory has no
+ * view (vm_mem.view_ok), or its code reached MMIO through it (VM_PAGE_SOFT). */
+int vm_code_checked(const vm_mem *m, const vm_block *b);
+
+#endif
