@@ -85,6 +85,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
     if (j) {
         q->todo = j->next;
         q->n_todo--;
+        q->in_hand++;
     }
     pthread_mutex_unlock(&q->lock);
     return j;
@@ -97,6 +98,21 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r)
     q->done = r;
     __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&q->lock);
+}
+
+void vm_jobs_finished(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    q->in_hand--;
+    pthread_mutex_unlock(&q->lock);
+}
+
+int vm_jobs_idle(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    int idle = !q->n_todo && !q->in_hand;
+    pthread_mutex_unlock(&q->lock);
+    return idle;
 }
 
 int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)

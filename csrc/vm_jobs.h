@@ -47,6 +47,7 @@ typedef struct vm_jobs {
     int running;            /* runs going on: jobs are taken only then (one left
                                behind by a finished program is not worth the CPU) */
     uint32_t n_todo;
+    uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
     uint64_t installed, dropped, evictions; /* (counted by the installer) */
 } vm_jobs;
 
@@ -61,6 +62,10 @@ void vm_jobs_running(vm_jobs *q, int delta);
  * caller frees it. */
 vm_job *vm_jobs_take(vm_jobs *q);
 void vm_jobs_post(vm_jobs *q, vm_job_result *r);
+/* a job taken is done with (posted or not) */
+void vm_jobs_finished(vm_jobs *q);
+/* whether no job is queued or in hand */
+int vm_jobs_idle(vm_jobs *q);
 /* installs the posted results into m's blocks and arena a. Returns 1 when
  * the arena filled up, so every block and all code was dropped (a flush),
  * else 0. Call between blocks only. */

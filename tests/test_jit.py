@@ -544,3 +544,14 @@ def test_background_compiling_with_a_tiny_cache_evicts_and_stays_correct():
 def test_background_compile_config_is_checked():
     with pytest.raises(ValueError, match="background_compile must be a bool"):
         JITConfig(background_compile="yes")
+
+
+def test_wait_for_compiles_has_the_next_run_start_compiled():
+    m, jit = _bg_loop(20000)
+    jit.run(pc=CODE, max_instructions=50)  # queues the loop's blocks
+    assert jit.jit_instret == 0 and m._jobs.stats["queued"] >= 1
+    assert jit.wait_for_compiles(timeout=60)
+    assert m._jobs.stats["queued"] == 0
+    jit.run(pc=CODE)
+    assert m._jobs.stats["installed"] >= 1 and jit.jit_instret >= 7 * 19000
+    assert JITCompiler().wait_for_compiles() is True  # (nothing to wait for without it)

@@ -173,6 +173,8 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_running(vm_jobs *q, int delta)
     vm_job *vm_jobs_take(vm_jobs *q) nogil
     void vm_jobs_post(vm_jobs *q, vm_job_result *r)
+    void vm_jobs_finished(vm_jobs *q)
+    int vm_jobs_idle(vm_jobs *q)
     int vm_code_checked(const vm_mem *m, const vm_block *b)
 
 cdef extern from "vm_interp.h":

@@ -7,6 +7,7 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
 import threading
+import time
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
@@ -201,6 +202,25 @@ cdef class CompileJobs:
         r.len = len(code)
         memcpy(&r.code[0], PyBytes_AS_STRING(code), len(code))
         vm_jobs_post(self.q, r)
+
+    def finished(self):
+        """The job last taken is done with (its code posted, or none made)."""
+        vm_jobs_finished(self.q)
+
+    def wait_idle(self, timeout=None):
+        """Lets the compiler thread work, as if a run went on, until no job is
+        queued or in hand (True), or timeout seconds have passed (False). The
+        code is installed when a run next begins."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        vm_jobs_running(self.q, 1)
+        try:
+            while not vm_jobs_idle(self.q):
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.0005)
+            return True
+        finally:
+            vm_jobs_running(self.q, -1)
 
     @property
     def busy(self):

@@ -186,6 +186,14 @@ class JITCompiler(Interpreter):
         jobs.compiler = weakref.ref(self)  # (the next jobs use its settings and stats)
         return jobs
 
+    def wait_for_compiles(self, timeout: float | None = None) -> bool:
+        """With background_compile: compiles what runs on this compiler's memory
+        have queued, waiting until that is done (True) or timeout seconds have
+        passed (False); the code is installed when a run next begins. (A warm-up
+        before timing, or a test of compiled code.) True at once without it."""
+        jobs = self.mmu._jobs if isinstance(self.mmu, _core.MemoryBase) else None
+        return True if jobs is None else jobs.wait_idle(timeout)
+
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res.code, res.covered, res.data_size, res.guest
         n = len(ir_bytes) // IR_DTYPE.itemsize - 1
@@ -261,18 +269,18 @@ def _compile_jobs(jobs, memory_ref) -> None:
         if job is None:
             return
         memory, compiler = memory_ref(), jobs.compiler()
-        if memory is None or compiler is None:
-            continue
         pc, serial, tier, checked, ir = job
         jobs.busy = True
         try:
-            res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True)
-            if res is not None:
-                jobs.post(pc, serial, tier, res[0], res[1])
+            if memory is not None and compiler is not None:
+                res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True)
+                if res is not None:
+                    jobs.post(pc, serial, tier, res[0], res[1])
         except BaseException as e:  # a bug in the code generator: the run raises it
             jobs.fail(e)
         finally:
             jobs.busy = False
+            jobs.finished()
         del memory, compiler
         if jobs.gil_wanted:
             time.sleep(0)  # a run waits to go back to Python (a system call): let it
