@@ -112,6 +112,19 @@ static vm_block *block_alloc(const vm_ir *ir, uint32_t n, uint64_t pc)
     return b;
 }
 
+void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
+                       uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)
+{
+    b->jit_code = code;
+    b->jit_len = covered;
+    b->jit_mem = mem_ops;
+    b->jit_lo = lo;
+    b->jit_hi = hi;
+    b->jit_abi = abi;
+    b->jit_tier++;
+    b->tier_countdown = countdown;
+}
+
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
 {
     if (n > 0xffff) {

@@ -234,28 +234,28 @@ next_block:
     if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
         /* (signed: a deferred compile sets exec_count below zero to wait longer) */
         if (o->compile && !o->one_block && !b->jit_tried
-            && (int64_t)b->exec_count >= (int64_t)o->compile_threshold && o->jobs) {
-            b->jit_tried = 1; /* (out of memory for the job: it stays interpreted) */
-            vm_jobs_submit(o->jobs, mem, b);
-        } else if (o->compile && !o->one_block && !b->jit_tried
             && (int64_t)b->exec_count >= (int64_t)o->compile_threshold) {
-            uint64_t e0 = cache->epoch;
-            void *old_code = b->jit_code;
             b->jit_tried = 1;
-            fenv_t env; /* Python runs with the host's FP environment */
-            fegetenv(&env);
-            fesetenv(FE_DFL_ENV);
-            r = o->compile(o->compile_ctx, b);
-            fesetenv(&env);
-            if (r) {
-                exit_reason = VM_EXIT_CALLBACK_ERROR;
-                goto out;
-            }
-            if (old_code && b->jit_code != old_code)
-                vm_cache_unchain(cache); /* a tier-up: nothing may enter the old code again */
-            if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
-                prev = NULL;
-                goto next_block;
+            if (o->jobs) { /* compiled in the background; (out of memory: interpreted) */
+                vm_jobs_submit(o->jobs, mem, b);
+            } else {
+                uint64_t e0 = cache->epoch;
+                void *old_code = b->jit_code;
+                fenv_t env; /* Python runs with the host's FP environment */
+                fegetenv(&env);
+                fesetenv(FE_DFL_ENV);
+                r = o->compile(o->compile_ctx, b);
+                fesetenv(&env);
+                if (r) {
+                    exit_reason = VM_EXIT_CALLBACK_ERROR;
+                    goto out;
+                }
+                if (old_code && b->jit_code != old_code)
+                    vm_cache_unchain(cache); /* a tier-up: nothing may enter the old code again */
+                if (cache->epoch != e0) { /* compiling flushed the cache: look up again */
+                    prev = NULL;
+                    goto next_block;
+                }
             }
         }
         if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi

@@ -142,14 +142,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
             continue; /* (the rest find no block now) */
         }
         void *old = b->jit_code;
-        b->jit_code = p;
-        b->jit_len = r->covered;
-        b->jit_mem = r->mem_ops;
-        b->jit_lo = r->lo;
-        b->jit_hi = r->hi;
-        b->jit_abi = r->abi;
-        b->jit_tier++;
-        b->tier_countdown = r->countdown;
+        vm_block_set_code(b, p, r->covered, r->mem_ops, r->lo, r->hi, r->abi, r->countdown);
         q->installed++;
         free(r);
         if (old)

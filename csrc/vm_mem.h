@@ -183,6 +183,11 @@ void vm_cache_flush(vm_mem *m);
 /* drops every link between compiled blocks (the dispatcher links them again) */
 void vm_cache_unchain(vm_block_cache *c);
 void vm_cache_free_retired(vm_block_cache *c);
+/* b's code from now on: installed at `code`, covering its first `covered`
+ * instructions (`mem_ops` accesses among them) and guest pcs [lo, hi), in
+ * register convention `abi`; first-tier code counts down from `countdown` */
+void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
+                       uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown);
 /* a block from IR built elsewhere (IRBlock); validates every field. NULL if invalid. */
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);
 /* decode straight-line code at pc into `out` (at most max entries, plus the closing entry) */

@@ -634,13 +634,9 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
             vm_code_arena_reset(arena)
             hook.compiler._evicted()
             return 0
-        b.jit_code = p
-        b.jit_len = compiled.covered
-        b.jit_mem = compiled.mem_ops
-        b.jit_lo, b.jit_hi = compiled.span()
-        b.jit_abi = compiled.abi
-        b.jit_tier += 1
-        b.tier_countdown = countdown  # (to its tier-up)
+        lo, hi = compiled.span()
+        vm_block_set_code(b, p, compiled.covered, compiled.mem_ops, lo, hi, compiled.abi,
+                          countdown)  # (countdown: to its tier-up)
         if hook.compiler.perf_map is not None:
             hook.compiler._installed(b.pc, <size_t>p, len(code), compiled.covered)
         return 0
