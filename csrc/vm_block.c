@@ -125,6 +125,16 @@ void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_o
     b->tier_countdown = countdown;
 }
 
+int vm_code_checked(const vm_mem *m, const vm_block *b)
+{
+    if (!m->view_ok)
+        return 1;
+    for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+        if (pg < m->npages && (m->perm[pg] & VM_PAGE_SOFT))
+            return 1;
+    return 0;
+}
+
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
 {
     if (n > 0xffff) {

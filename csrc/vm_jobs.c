@@ -36,16 +36,6 @@ void vm_jobs_close(vm_jobs *q)
     pthread_mutex_unlock(&q->lock);
 }
 
-int vm_code_checked(const vm_mem *m, const vm_block *b)
-{
-    if (!m->view_ok)
-        return 1;
-    for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
-        if (pg < m->npages && (m->perm[pg] & VM_PAGE_SOFT))
-            return 1;
-    return 0;
-}
-
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
 {
     uint32_t n = b->n_insns + 1;

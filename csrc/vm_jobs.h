@@ -71,8 +71,4 @@ int vm_jobs_idle(vm_jobs *q);
  * else 0. Call between blocks only. */
 int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a);
 
-/* Whether b's code must check permissions at each access: the memory has no
- * view (vm_mem.view_ok), or its code reached MMIO through it (VM_PAGE_SOFT). */
-int vm_code_checked(const vm_mem *m, const vm_block *b);
-
 #endif

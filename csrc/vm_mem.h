@@ -188,6 +188,9 @@ void vm_cache_free_retired(vm_block_cache *c);
  * register convention `abi`; first-tier code counts down from `countdown` */
 void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                        uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown);
+/* Whether b's code must check permissions at each access: the memory has no
+ * view (vm_mem.view_ok), or its code reached MMIO through it (VM_PAGE_SOFT). */
+int vm_code_checked(const vm_mem *m, const vm_block *b);
 /* a block from IR built elsewhere (IRBlock); validates every field. NULL if invalid. */
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);
 /* decode straight-line code at pc into `out` (at most max entries, plus the closing entry) */

@@ -4,7 +4,6 @@ harness.ENGINES.)"""
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -77,20 +76,29 @@ def test_code_memory_is_never_writable_and_executable(tmp_path):
     assert out and not [p for p in out if "w" in p and "x" in p]
 
 
-@pytest.mark.parametrize("level", [0, 1, 2])
-def test_tiny_code_cache_evicts_and_stays_correct(level):
-    n = 3000  # blocks: their code is several times the cache (level 2's: twice)
+def _jump_chain(config: JITConfig, n: int = 3000):
+    """A JIT over n blocks that add to a0 and jump on: their code is several
+    times a MIN_CODE_CACHE (level 2's: twice); and run(), which checks a0."""
     text = "\n".join(f"f{k}:\naddi a0, a0, {k % 2000}\njal zero, f{k + 1}" for k in range(n))
     text += f"\nf{n}:\nebreak"
-    config = JITConfig(optimization_level=level, code_cache_size=JITConfig.MIN_CODE_CACHE)
     m = FlatMMU()
     m.mem_map(CODE, 0x8000, "rx")
     m.mem_write(CODE, assemble(text, CODE))
     jit = JITCompiler(config, m)
-    for _ in range(3):
+
+    def run():
         jit.reg_write("a0", 0)
         assert jit.run(pc=CODE).status is ExecStatus.Ebreak
         assert jit.reg_read("a0") == sum(k % 2000 for k in range(n))
+    return jit, run
+
+
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_tiny_code_cache_evicts_and_stays_correct(level):
+    jit, run = _jump_chain(JITConfig(optimization_level=level,
+                                     code_cache_size=JITConfig.MIN_CODE_CACHE))
+    for _ in range(3):
+        run()
     assert jit.stats["evictions"] >= 1
 
 
@@ -444,32 +452,27 @@ def _expected_loop(iterations: int) -> tuple:
     return a0, a1, a3 & (2**64 - 1)
 
 
-def _run_until_compiled(m, jit, runs: int = 2000):
-    """Runs the loop again until compiled code has run in it (the compiler
-    thread is quick, but how quick is not ours to say)."""
-    for _ in range(runs):
-        jit.reg_write("t0", 0)
-        for r in ("a0", "a1", "a3"):
-            jit.reg_write(r, 0)
-        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
-        if jit.jit_instret:
-            return
-    pytest.fail("no background compile was installed")
+def _run_loop(jit):
+    for r in ("t0", "a0", "a1", "a3"):
+        jit.reg_write(r, 0)
+    result = jit.run(pc=CODE)
+    assert result.status is ExecStatus.Ebreak
+    return result
 
 
 def test_background_compiles_install_code_that_counts_exactly():
     n = 200000
     m, jit = _bg_loop(n)
-    _run_until_compiled(m, jit)
+    _run_loop(jit)  # queues the loop's blocks, and runs them as far as they are compiled
+    assert jit.wait_for_compiles(timeout=60)
+    result = _run_loop(jit)  # from its start with their code
+    assert jit.jit_instret > 0
     assert (jit.reg_read("a0"), jit.reg_read("a1"), jit.reg_read("a3")) == _expected_loop(n)
     assert jit.stats["blocks_compiled"] >= 1 and m._jobs.stats["installed"] >= 1
     # compiled or interpreted, a run counts exactly what the interpreter does
     _, interp = load("interpreter", assemble(LOOP.replace("20000", str(n)), CODE))
     interp.reg_write("s0", DATA)
-    expected = interp.run(pc=CODE).stats.instructions
-    for r in ("a0", "a1", "a3"):
-        jit.reg_write(r, 0)
-    assert jit.run(pc=CODE).stats.instructions == expected
+    assert result.stats.instructions == interp.run(pc=CODE).stats.instructions
 
 
 def test_background_results_for_changed_code_are_dropped():
@@ -478,19 +481,17 @@ def test_background_results_for_changed_code_are_dropped():
     n = 50000
     m, jit = _bg_loop(n)
     # one block runs, so its job is queued; the compiler thread takes jobs only
-    # while a run goes on, so the job waits, with the old code, for the next run
+    # while a run goes on (or wait_for_compiles), so the job keeps the old code
     jit.run(pc=CODE, max_instructions=1)
     assert m._jobs.stats["queued"] >= 1
     m.mem_write(CODE, assemble(LOOP.replace("20000", str(n)).replace("addi a0, a0, 3",
                                                                      "addi a0, a0, 5"), CODE))
-    for _ in range(2000):
-        for r in ("a0", "a1", "a3"):
-            jit.reg_write(r, 0)
-        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert jit.wait_for_compiles(timeout=60)  # the old code's result, posted
+    for _ in range(2):  # drops it and queues the new blocks; then runs their code
+        _run_loop(jit)
         assert jit.reg_read("a0") == 5 * n
-        if m._jobs.stats["dropped"] and jit.jit_instret:
-            break
-    assert m._jobs.stats["dropped"] >= 1
+        assert jit.wait_for_compiles(timeout=60)
+    assert m._jobs.stats["dropped"] >= 1 and jit.jit_instret > 0
 
 
 def test_background_compiler_thread_ends_with_its_memory():
@@ -521,23 +522,20 @@ def test_background_compiler_errors_reach_the_run(monkeypatch):
     with pytest.raises(RuntimeError, match="code generator bug"):
         jit.run(pc=CODE)
     monkeypatch.undo()
-    _run_until_compiled(*_bg_loop(200000))  # (and a new memory compiles again)
+    m, jit = _bg_loop(200000)  # (and a new memory compiles again)
+    _run_loop(jit)
+    assert jit.wait_for_compiles(timeout=60)
+    _run_loop(jit)
+    assert jit.jit_instret > 0
 
 
 def test_background_compiling_with_a_tiny_cache_evicts_and_stays_correct():
-    n = 3000
-    text = "\n".join(f"f{k}:\naddi a0, a0, {k % 2000}\njal zero, f{k + 1}" for k in range(n))
-    text += f"\nf{n}:\nebreak"
-    m = FlatMMU()
-    m.mem_map(CODE, 0x8000, "rx")
-    m.mem_write(CODE, assemble(text, CODE))
-    jit = JITCompiler(JITConfig(code_cache_size=JITConfig.MIN_CODE_CACHE,
-                                background_compile=True), m)
-    deadline = time.monotonic() + 60  # (the compiler thread works only while runs go on)
-    while not jit.stats["evictions"] and time.monotonic() < deadline:
-        jit.reg_write("a0", 0)
-        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
-        assert jit.reg_read("a0") == sum(k % 2000 for k in range(n))
+    jit, run = _jump_chain(JITConfig(code_cache_size=JITConfig.MIN_CODE_CACHE,
+                                     background_compile=True))
+    for _ in range(3):  # (each run queues what the one before did not compile)
+        run()
+        assert jit.wait_for_compiles(timeout=120)
+    run()
     assert jit.stats["evictions"] >= 1
 
 

@@ -146,6 +146,7 @@ cdef extern from "vm_mem.h":
     void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
     void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                            uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)
+    int vm_code_checked(const vm_mem *m, const vm_block *b)
     vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
     uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max,
                              int *fetch_result) nogil
@@ -177,7 +178,6 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_post(vm_jobs *q, vm_job_result *r)
     void vm_jobs_finished(vm_jobs *q)
     int vm_jobs_idle(vm_jobs *q)
-    int vm_code_checked(const vm_mem *m, const vm_block *b)
 
 cdef extern from "vm_interp.h":
     ctypedef struct vm_run_opts:

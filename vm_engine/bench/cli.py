@@ -126,6 +126,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="list the bundled workloads and their sizes, and exit")
 
 
+def _compile_mode(selected, args) -> str:
+    """How the JIT runners compile, for the header ('' without one)."""
+    if not any(r.kind == "engine" and r.level is not None for r in selected):
+        return ""
+    return "; the JIT compiles " + ("in the background" if args.background_compile
+                                    else "on the run thread")
+
+
 def list_workloads() -> str:
     rows = [["workload", "kind", "--quick args", "full args", "what it does"]]
     for w in workloads.WORKLOADS.values():
@@ -164,10 +172,8 @@ def command(args) -> int:
     size = "quick" if args.quick else "full"
     print(f"vm-engine bench: {len(programs)} program(s), {size} sizes, "
           f"{args.warmup} warm-up + {args.repeat} timed run(s) each, runners: "
-          f"{', '.join(r.name for r in selected)}"
-          + ("" if not any(r.kind == "engine" and r.level is not None for r in selected) else
-             f"; the JIT compiles {'in the background' if args.background_compile else 'on the run thread'}"),
-          file=out, flush=True)
+          f"{', '.join(r.name for r in selected)}" + _compile_mode(selected, args), file=out,
+          flush=True)
     progress = harness.Progress(len(programs) * len(selected) * (args.warmup + args.repeat),
                                 enabled=not args.no_progress)
     results = harness.run_benchmark(programs, selected, repeat=args.repeat,
