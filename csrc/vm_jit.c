@@ -82,7 +82,8 @@ static void soften(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
 
 /* rt->status after a slow-path access; when it is not OK, the compiled run ends
  * here (d says how): at the access for a fault or a callback error, after it
- * when the access changed code (a load's value then goes to its register) */
+ * when the access changed code or a stop was asked (a load's value then goes
+ * to its register) */
 static void access_status(vm_jit_rt *rt, int r, const vm_jit_access *d, uint64_t loaded)
 {
     vm_cpu *cpu = rt->cpu;
@@ -94,11 +95,13 @@ static void access_status(vm_jit_rt *rt, int r, const vm_jit_access *d, uint64_t
     } else if (r != VM_MEM_OK) {
         rt->status = VM_JIT_CALLBACK_ERROR;
     } else if (rt->mem->cache->epoch != rt->epoch) {
-        rt->status = VM_JIT_CODE_CHANGED; /* a store (or a callback) changed code */
+        rt->status = VM_JIT_LEAVE; /* a store (or a callback) changed code */
+    } else if (cpu->stop_request) {
+        rt->status = VM_JIT_LEAVE; /* (MMIO callbacks may be slow: a slice of them too slow) */
     } else {
         return;
     }
-    if (rt->status != VM_JIT_CODE_CHANGED) {
+    if (rt->status != VM_JIT_LEAVE) {
         rt->budget += d->rest;
         cpu->mem_accesses -= d->mem_rest;
         cpu->fault_insn = d->raw;
@@ -171,7 +174,7 @@ void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
 {
     vm_csr_exec(rt->cpu, ir, 0); /* fflags/frm/fcsr: never faults, never reads a counter */
     if (follow_frm(rt))
-        rt->status = VM_JIT_CODE_CHANGED; /* compiled code cannot round so: leave after this */
+        rt->status = VM_JIT_LEAVE; /* compiled code cannot round so: leave after this */
 }
 
 int vm_code_arena_init(vm_code_arena *a, size_t size)

@@ -23,7 +23,8 @@ enum vm_jit_status {
     VM_JIT_OK = 0,             /* continue at the returned pc */
     VM_JIT_FAULT = 1,          /* the instruction at the returned pc faulted (cpu->fault_* set) */
     VM_JIT_CALLBACK_ERROR = 2, /* a Python callback raised at the returned pc */
-    VM_JIT_CODE_CHANGED = 3,   /* (from the store helper) a store hit translated code */
+    VM_JIT_LEAVE = 3,          /* (from a helper) go on at rt->exit_pc, after the instruction:
+                                * a store hit translated code, frm changed, a stop was asked */
 };
 
 typedef struct vm_jit_rt {
@@ -63,8 +64,9 @@ typedef struct vm_jit_access {
 } vm_jit_access;
 enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 
-/* instructions compiled code may run before it returns to the dispatcher */
-#define VM_JIT_SLICE (1ull << 22)
+/* instructions compiled code may run before it returns to the dispatcher, which
+ * then sees stop requests and signals (compiled code does not look: ~1 ms) */
+#define VM_JIT_SLICE (1ull << 20)
 
 /* Compiled code is entered through a stub per register convention (abi), which
  * saves the host's registers, sets up the fixed ones and jumps to `entry` (a

@@ -40,7 +40,9 @@ would).
 Every segment (block) of compiled code takes its instructions from the budget
 (r14) as it starts and keeps cpu->mem_accesses exact; an early exit (fault,
 code changed) gives back what did not run, so what the budget lost is exactly
-the instructions retired; loops check stop requests where they jump back.
+the instructions retired. Compiled code does not look at stop requests: the
+dispatcher gives it a slice of the budget at most (VM_JIT_SLICE), and slow
+accesses leave when one has come (csrc/vm_jit.c), so a stop is seen soon.
 """
 from __future__ import annotations
 
@@ -344,7 +346,7 @@ class _Seg:
                 break
         self.k = k
         self.body = None  # label: where its budget check starts
-        self.top = None   # label: its stop-request check before that, if loops jump back to it
+        self.top = None   # label: where loops jump back to it, if they do (its tier-up check, then body)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
 
     def end_pc(self) -> int:
@@ -620,15 +622,11 @@ def _emit_seg(blk, seg: _Seg, following):
     bail, bail_restore = a.label(), a.label()
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
     vector = _vector_form(seg) if blk.vectorize else None
-    # stop requests: at the head, and where loops jump back: at the top of the
-    # loop, which its jumps back go to (a loop with a vector form, tried where it
-    # is entered, checks them at the jump back instead: goto)
-    if seg.first == 0 or seg.pc in blk.loop_heads and vector is None:
-        if vector is None:
-            seg.top = a.label()
-            a.bind(seg.top)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
-        a.emit(X.create_branch(Code.JNE_REL32_64, bail))
+    # the top of a loop, which its jumps back go to (a loop with a vector form,
+    # tried where it is entered, is gone round from its body instead: goto)
+    if vector is None and (seg.first == 0 or seg.pc in blk.loop_heads):
+        seg.top = a.label()
+        a.bind(seg.top)
     if vector is not None:  # entering a loop (not going round it): all of it at once?
         _emit_vector_loop(blk, seg, vector, loop_exit)
     a.bind(seg.body)
@@ -859,10 +857,10 @@ class _Block:
     def goto(self, target: int, following=None):
         """Go on at guest pc `target`: into the segment emitted next, forward to a
         later one, into the middle of one (_Inner), round a loop inside the
-        region (a jump back: every cycle has one, and checks stop requests
-        there), or out through a link slot. (A run that must stop at the head
-        block's end has a budget of just that block: the next unit's budget
-        check ends it, or the head unit's, and the dispatcher interprets the block.)"""
+        region (a jump back), or out through a link slot. (A run that must stop
+        at the head block's end has a budget of just that block: the next
+        unit's budget check ends it, or the head unit's, and the dispatcher
+        interprets the block.)"""
         a = self.a
         if self.leaves(target):
             self.exit(target)
@@ -870,16 +868,10 @@ class _Block:
         seg, inner = self.segs.get(target), self.inner.get(target)
         if seg is not None and seg is following:
             return  # (the rest of this unit, or the start of the next)
-        if self.loop_top(target) is not None:  # it checks stop requests
+        if self.loop_top(target) is not None:
             self.refund()
             a.emit(X.create_branch(Code.JMP_REL32_64, seg.top))
             return
-        if (seg or inner.seg).first <= self.seg.first:  # a jump back (a loop)
-            out = a.label()
-            a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(CPU, displ=_L["cpu_stop"]), 0))
-            a.emit(X.create_branch(Code.JNE_REL32_64, out))
-            a.bind(out, cold=True)
-            self.exit(target, cold=True, linked=False)
         if seg is not None:  # (the start of a unit: it charges its own)
             self.refund()
             a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
