@@ -198,23 +198,38 @@ void vm_code_arena_destroy(vm_code_arena *a)
     memset(a, 0, sizeof *a);
 }
 
-void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const size_t *len,
+                             size_t n, void **at)
 {
-    size_t start = (a->used + 15) & ~(size_t)15;
-    if (!a->base || len > a->size || start > a->size - len)
-        return NULL;
+    size_t fit = 0, end = a->used;
+    for (; fit < n && a->base; fit++) {
+        size_t start = (end + 15) & ~(size_t)15;
+        if (len[fit] > a->size || start > a->size - len[fit])
+            break;
+        at[fit] = a->base + start;
+        end = start + len[fit];
+    }
+    if (!fit)
+        return 0;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uint8_t *lo = a->base + (start & ~(page - 1));
-    uint8_t *hi = a->base + ((start + len + page - 1) & ~(page - 1));
+    uint8_t *lo = (uint8_t *)((uintptr_t)at[0] & ~(uintptr_t)(page - 1));
+    uint8_t *hi = a->base + ((end + page - 1) & ~(page - 1));
     /* W^X: the pages are writable only while nothing can execute them */
     if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_WRITE))
-        return NULL;
-    memcpy(a->base + start, code, len);
+        return 0;
+    for (size_t k = 0; k < fit; k++)
+        memcpy(at[k], code[k], len[k]);
     if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_EXEC))
-        return NULL;
-    a->used = start + len;
-    a->installs++;
-    return a->base + start;
+        return 0;
+    a->used = end;
+    a->installs += fit;
+    return fit;
+}
+
+void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+{
+    void *at;
+    return vm_code_install_batch(a, &code, &len, 1, &at) ? at : NULL;
 }
 
 void vm_code_arena_reset(vm_code_arena *a)

@@ -113,6 +113,11 @@ int vm_code_arena_init(vm_code_arena *a, size_t size); /* 0 or -errno */
 void vm_code_arena_destroy(vm_code_arena *a);
 /* copies code in and returns its executable address; NULL when the arena is full */
 void *vm_code_install(vm_code_arena *a, const void *code, size_t len);
+/* copies n pieces of code in, one after another, with one pair of protection
+ * changes (each is a TLB shootdown on every core running a thread of this
+ * process); at[k] gets each one's address. Returns how many fit (in order). */
+size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const size_t *len,
+                             size_t n, void **at);
 void vm_code_arena_reset(vm_code_arena *a);
 
 #endif

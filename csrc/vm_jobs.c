@@ -113,30 +113,49 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
     __atomic_store_n(&q->has_done, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&q->lock);
     int flushed = 0;
-    for (vm_job_result *next; r; r = next) {
-        next = r->next;
-        vm_block *b = vm_cache_lookup(m->cache, r->pc);
-        if (!b || b->serial != r->serial || b->jit_tier != r->tier || r->len < 8) {
-            q->dropped++; /* its block was retired (or compiled again) meanwhile */
-            free(r);
-            continue;
+    while (r) {
+        enum { BATCH = 64 }; /* installed together: one pair of protection changes */
+        vm_job_result *res[BATCH];
+        vm_block *blk[BATCH];
+        const void *code[BATCH];
+        size_t len[BATCH];
+        void *at[BATCH];
+        size_t n = 0;
+        for (vm_job_result *next; r && n < BATCH; r = next) {
+            next = r->next;
+            vm_block *b = vm_cache_lookup(m->cache, r->pc);
+            if (!b || b->serial != r->serial || b->jit_tier != r->tier || r->len < 8) {
+                q->dropped++; /* its block was retired (or compiled again) meanwhile */
+                free(r);
+                continue;
+            }
+            memcpy(r->code + r->len - 8, &(uint64_t){(uint64_t)(uintptr_t)b}, 8); /* install_for */
+            res[n] = r;
+            blk[n] = b;
+            code[n] = r->code;
+            len[n++] = r->len;
         }
-        memcpy(r->code + r->len - 8, &(uint64_t){(uint64_t)(uintptr_t)b}, 8); /* install_for */
-        void *p = vm_code_install(a, r->code, r->len);
-        if (!p) { /* full: drop every block and all code, then start again */
+        size_t fit = vm_code_install_batch(a, code, len, n, at);
+        for (size_t k = 0; k < n; k++) {
+            vm_block *b = blk[k];
+            if (k < fit) {
+                void *old = b->jit_code;
+                vm_block_set_code(b, at[k], res[k]->covered, res[k]->mem_ops, res[k]->lo,
+                                  res[k]->hi, res[k]->abi, res[k]->countdown);
+                q->installed++;
+                if (old)
+                    vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */
+            } else {
+                q->dropped++;
+            }
+            free(res[k]);
+        }
+        if (fit < n) { /* full: drop every block and all code, then start again */
             vm_cache_flush(m);
             vm_code_arena_reset(a);
             q->evictions++;
-            flushed = 1;
-            free(r);
-            continue; /* (the rest find no block now) */
+            flushed = 1; /* (the rest find no block now) */
         }
-        void *old = b->jit_code;
-        vm_block_set_code(b, p, r->covered, r->mem_ops, r->lo, r->hi, r->abi, r->countdown);
-        q->installed++;
-        free(r);
-        if (old)
-            vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */
     }
     return flushed;
 }
