@@ -2,6 +2,7 @@
 #include "vm_jobs.h"
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 vm_jobs *vm_jobs_new(void)
 {
@@ -68,6 +69,7 @@ void vm_jobs_running(vm_jobs *q, int delta)
 
 vm_job *vm_jobs_take(vm_jobs *q)
 {
+    __atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE); /* (called without the GIL) */
     pthread_mutex_lock(&q->lock);
     while ((!q->todo || !q->running) && !q->closed)
         pthread_cond_wait(&q->wake, &q->lock);
@@ -76,6 +78,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
         q->todo = j->next;
         q->n_todo--;
         q->in_hand++;
+        __atomic_store_n(&q->busy, 1, __ATOMIC_RELEASE); /* (it takes the GIL next) */
     }
     pthread_mutex_unlock(&q->lock);
     return j;
@@ -103,6 +106,13 @@ int vm_jobs_idle(vm_jobs *q)
     int idle = !q->n_todo && !q->in_hand;
     pthread_mutex_unlock(&q->lock);
     return idle;
+}
+
+void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us)
+{
+    for (unsigned waited = 0; waited < max_us && __atomic_load_n(&q->gil_wanted, __ATOMIC_ACQUIRE);
+         waited += 20)
+        usleep(20);
 }
 
 int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)

@@ -40,7 +40,7 @@ typedef struct vm_jobs {
     vm_job *todo;           /* newest first: code that has just begun to run goes first */
     vm_job_result *done;
     int has_done;           /* (atomic) results wait to be installed */
-    int busy;               /* (atomic) the compiler thread holds the GIL for a job */
+    int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
     int failed;             /* (atomic) the compiler thread raised: the run stops */
     int gil_wanted;         /* (atomic) a run has ended and waits for the GIL */
     int closed;
@@ -66,6 +66,12 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 void vm_jobs_finished(vm_jobs *q);
 /* whether no job is queued or in hand */
 int vm_jobs_idle(vm_jobs *q);
+/* (compiler thread, without the GIL) a run has ended and waits for the GIL,
+ * which this thread just let go: waits until the run has it (it then clears
+ * gil_wanted) or max_us have passed; else this thread, already awake, would
+ * mostly take the GIL back first, and the run would wait for Python's switch
+ * interval (5 ms) */
+void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us);
 /* installs the posted results into m's blocks and arena a. Returns 1 when
  * the arena filled up, so every block and all code was dropped (a flush),
  * else 0. Call between blocks only. */

@@ -178,6 +178,7 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_post(vm_jobs *q, vm_job_result *r)
     void vm_jobs_finished(vm_jobs *q)
     int vm_jobs_idle(vm_jobs *q)
+    void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us) nogil
 
 cdef extern from "vm_interp.h":
     ctypedef struct vm_run_opts:

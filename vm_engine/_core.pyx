@@ -224,17 +224,22 @@ cdef class CompileJobs:
 
     @property
     def busy(self):
+        """The compiler thread has a job: it holds the GIL (or is about to), from
+        when take() returns one until it is called again (runs do not poll for
+        signals then: the poll would wait for the GIL, up to Python's switch
+        interval of 5 ms each time)."""
         return bool(self.q.busy)
-
-    @busy.setter
-    def busy(self, value):
-        """Set while the compiler thread holds the GIL for a job (runs do not wait for it then)."""
-        self.q.busy = 1 if value else 0
 
     @property
     def gil_wanted(self):
         """A run has ended and waits for the GIL: the compiler thread lets it have it."""
         return bool(self.q.gil_wanted)
+
+    def let_run_in(self):
+        """(compiler thread) Lets a run that waits for the GIL have it, waiting
+        without the GIL until it has (20 ms at most)."""
+        with nogil:
+            vm_jobs_wait_gil_taken(self.q, 20000)
 
     def fail(self, exc):
         """The compiler thread raised exc: runs stop and raise it."""

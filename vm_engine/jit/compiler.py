@@ -270,7 +270,6 @@ def _compile_jobs(jobs, memory_ref) -> None:
             return
         memory, compiler = memory_ref(), jobs.compiler()
         pc, serial, tier, checked, ir = job
-        jobs.busy = True
         try:
             if memory is not None and compiler is not None:
                 res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True)
@@ -279,11 +278,10 @@ def _compile_jobs(jobs, memory_ref) -> None:
         except BaseException as e:  # a bug in the code generator: the run raises it
             jobs.fail(e)
         finally:
-            jobs.busy = False
             jobs.finished()
         del memory, compiler
         if jobs.gil_wanted:
-            time.sleep(0)  # a run waits to go back to Python (a system call): let it
+            jobs.let_run_in()  # a run waits to go back to Python (a system call): let it
 
 
 def _guest_lines(guest) -> list[str]:
