@@ -13,6 +13,7 @@ boxed operands are checked against the spec instead.
 from __future__ import annotations
 
 import math
+import re
 import signal
 import struct
 import threading
@@ -1293,3 +1294,73 @@ def test_rmm_rounds_ties_away_from_zero(engine, text, inputs, reg, expected):
         assert cpu.reg_read(reg) == expected, (body, hex(cpu.reg_read(reg)))
         tiny = expected < (1 << 52)  # a subnormal result: underflow too
         assert cpu.reg_read("fflags") == (0x03 if tiny else 0x01)
+
+
+# -- f registers held in xmm registers by compiled code (level 1 and up) ----------------
+XMM_LOOP = """
+loop:
+    fld fa0, 0(a0)
+    fmul.d fa1, fa1, fa2
+    fadd.d fa3, fa3, fa0
+    fmadd.d fa4, fa0, fa2, fa4
+    fsd fa3, 0(a1)
+    fmv.x.d a2, fa1
+    addi a0, a0, 8
+    addi a1, a1, 8
+    addi t0, t0, -1
+    bnez t0, loop
+    fsgnjn.d fa5, fa3, fa4
+    ebreak
+"""
+
+
+def _xmm_loop_run(engine, way, budget=None):
+    """Everything guest-visible after XMM_LOOP runs 40 iterations (a0: doubles
+    to read, a1: where fa3's running sum goes), ending `way`."""
+    from harness import load
+    from vm_engine import assemble
+    m, cpu = load(engine, assemble(XMM_LOOP, CODE), struct.pack("<40d", *(1.5 + k for k in range(40))))
+    m.mem_map(DATA + 0x10000, 0x1000, "rw")
+    src, dst = DATA, DATA + 0x10000
+    if way == "mmio loads":  # the last 20 through a callback: the slow path, in the loop
+        m.mmio_map(DATA + 0x20000, 0x1000,
+                   lambda off, size: struct.unpack("<Q", struct.pack("<d", off / 8.0 - 0.25))[0],
+                   None)
+        src = DATA + 0x20000 - 20 * 8
+        m.mem_map(src & ~0xFFF, 0x1000, "rw")
+        m.mem_write(src, struct.pack("<20d", *(1.5 + k for k in range(20))))
+    if way == "fault":  # the 25th store hits an unmapped page
+        dst = DATA + 0x11000 - 24 * 8
+    for name, value in (("a0", src), ("a1", dst), ("t0", 40)):
+        cpu.reg_write(name, value)
+    for name, value in (("fa1", 1.0), ("fa2", 1.0000001), ("fa3", 0.0), ("fa4", 0.5)):
+        cpu.reg_write(name, struct.unpack("<Q", struct.pack("<d", value))[0])
+    try:
+        r = cpu.run(pc=CODE, max_instructions=budget)
+        end = r.status.name
+    except ExecutionError as e:
+        end = (e.fault.kind, e.fault.pc, e.fault.address)
+    return ([cpu.reg_read(f"f{i}") for i in range(32)], cpu.regs, cpu.instret,
+            cpu.reg_read("fflags"), bytes(m.mem_read(DATA + 0x10000, 0x1000)), end)
+
+
+@pytest.mark.parametrize("way", ["ebreak", "mmio loads", "fault", "budget"])
+def test_f_registers_held_in_xmm_registers_are_right_on_every_way_out(engine, way):
+    """Compiled code keeps a loop's f registers in xmm registers, loads straight
+    into them and stores straight from them: they are written back before a
+    fault, a helper call (MMIO loads) or the end of the budget, and read back
+    after, so every engine leaves what the interpreter leaves."""
+    budgets = [None] if way != "budget" else [1, 7, 33, 100, 203]
+    for budget in budgets:
+        assert _xmm_loop_run(engine, way, budget) == _xmm_loop_run("interpreter", way, budget), \
+            budget
+
+
+def test_a_loop_keeps_its_f_registers_in_xmm_registers():
+    from harness import CODE, load
+    from vm_engine import assemble
+    from vm_engine.jit import x86
+    m, _ = load("interpreter", assemble(XMM_LOOP, CODE))
+    listing = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).code))
+    assert "movsd xmm" in listing and "[r12+rax]" in listing  # fld: straight into one
+    assert re.search(r"mulsd xmm0,xmm\d+", listing) and re.search(r"movq rax,xmm\d+", listing)

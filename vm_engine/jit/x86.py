@@ -97,16 +97,25 @@ def _op(code, dst, operand):
     return X.create_reg_reg(code, dst, operand)
 
 
-def _x_slots():
-    """op -> the IR slots (rd, rs1, rs2) that name integer registers."""
+def _gpr_from(dst, src):
+    """General register dst = the 64 bits of an f register's place (xmm or cpu slot)."""
+    if isinstance(src, M):
+        return X.create_reg_mem(Code.MOV_R64_RM64, dst, src)
+    return X.create_reg_reg(Code.MOVQ_RM64_XMM, dst, src)
+
+
+def _reg_slots(cls: str):
+    """op -> the IR slots (rd, rs1, rs2, rs3) that name registers of class
+    `cls` ("x": integer, "f": floating point)."""
     out = {}
     for spec in BY_INDEX.values():
         out[spec.index] = tuple(REG_FIELDS[f].ir_slot for f in spec.operands
-                                if f in REG_FIELDS and REG_FIELDS[f].cls == "x")
+                                if f in REG_FIELDS and REG_FIELDS[f].cls == cls)
     return out
 
 
-_X_SLOTS = _x_slots()
+_X_SLOTS = _reg_slots("x")
+_F_SLOTS = _reg_slots("f")
 
 
 _RR = {  # reg-reg ALU: (64-bit code, 32-bit code or None)
@@ -561,7 +570,9 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.std = dict(REG_MAP)
     if level >= 1:
         blk.alloc = _allocate(segs, blk.std, loops)
-    if blk.alloc == blk.std:
+        blk.falloc = _allocate_f(segs, loops)
+        blk.fwritten = _f_written(segs, blk.falloc)
+    if blk.alloc == blk.std and not blk.falloc:
         blk.epilogue = blk.std_epilogue
     for seg in segs:
         seg.body = a.label()
@@ -572,16 +583,16 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.viewed = viewed
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
-    for insn in _moves(blk.alloc, blk.std):
+    for insn in _moves(blk.alloc, blk.std) + blk.freload():
         a.emit(insn)
     for n, seg in enumerate(segs):
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
     # the epilogues: from the region's own registers, or from the convention's,
     # then the shared return stub
     ret = _stubs()["ret"]
-    if blk.alloc != blk.std:
+    if blk.epilogue != blk.std_epilogue:
         a.bind(blk.epilogue)
-        for insn in blk.spill(blk.alloc):
+        for insn in blk.spill(blk.alloc) + blk.fspill():
             a.emit(insn)
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
         a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
@@ -736,6 +747,39 @@ def _allocate(segs, std: dict, loops: list) -> dict:
     return alloc
 
 
+#: guest f registers' host registers (xmm0 and xmm1 are the templates' scratch)
+_FHOSTS = tuple(getattr(R, f"XMM{n}") for n in range(2, 16))
+
+
+def _allocate_f(segs, loops: list) -> dict:
+    """Guest f register -> xmm register for the compiled body, as _allocate
+    does for integer registers: the most used ones (used at least twice, or
+    at all in a loop). None in a region with an F/D instruction that calls
+    the interpreter's definition, or an fcsr access: C clobbers every xmm
+    register, so each such call would write them all back and load them
+    again (singles, conversions to integers: their code stays as it was)."""
+    uses: dict = {}
+    loop = bool(loops)
+    for n, seg in enumerate(segs):
+        weight = 8 if any(lo <= n <= m for lo, m in loops) else 1
+        for e in seg.ir[:seg.k]:
+            name = _NAME[int(e["op"])]
+            if name in _CSR or (name in _FP_HELPER and not _native_fp(name, e)):
+                return {}
+            for slot in _F_SLOTS.get(int(e["op"]), ()):
+                r = int(e[slot])
+                uses[r] = uses.get(r, 0) + weight
+    least = 1 if loop else 2
+    ranked = sorted((r for r, n in uses.items() if n >= least), key=lambda r: (-uses[r], r))
+    return dict(zip(ranked, _FHOSTS))
+
+
+def _f_written(segs, falloc: dict) -> list:
+    """The f registers of falloc the region writes (what goes back to the cpu struct)."""
+    return sorted({int(e["rd"]) for seg in segs for e in seg.ir[:seg.k]
+                   if "rd" in _F_SLOTS.get(int(e["op"]), ()) and int(e["rd"]) in falloc})
+
+
 def _moves(to: dict, frm: dict) -> list:
     """Instructions changing the host-held registers from convention `frm` to `to`:
     registers leaving host registers are written back, the arriving ones loaded."""
@@ -771,6 +815,8 @@ class _Block:
         self.std_epilogue = a.label()  # returns from the convention's registers
         self.std = {}    # the register convention between blocks (level 2: REG_MAP)
         self.alloc = {}  # guest register -> host register in the body
+        self.falloc = {}  # guest f register -> xmm register in the body (none between blocks)
+        self.fwritten = []  # the ones of falloc the body writes
         self.segs = {}   # guest pc -> _Seg of the region's blocks
         self.seg = None  # the one being emitted
         self.slots = 0   # link slots given to exits so far
@@ -842,6 +888,40 @@ class _Block:
     def reload(self):
         return _moves(self.alloc, {})
 
+    def fsrc(self, i):
+        """Where guest f register i is: its xmm register or its cpu slot."""
+        return self.falloc.get(int(i)) or freg(i)
+
+    def fspill(self):
+        """Instructions writing the xmm-held f registers the body changes back."""
+        return [X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(r), self.falloc[r])
+                for r in self.fwritten]
+
+    def freload(self):
+        return [X.create_reg_mem(Code.MOVSD_XMM_XMMM64, h, freg(r))
+                for r, h in sorted(self.falloc.items())]
+
+    def f_to(self, rd, src=R.XMM0):
+        """The instruction setting guest f register rd from xmm register src."""
+        host = self.falloc.get(int(rd))
+        if host is None:
+            return X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), src)
+        return X.create_reg_reg(Code.MOVAPD_XMM_XMMM128, host, src)
+
+    def f_from_gpr(self, rd, src=R.RAX):
+        """The instruction setting guest f register rd from general register src."""
+        host = self.falloc.get(int(rd))
+        if host is None:
+            return X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), src)
+        return X.create_reg_reg(Code.MOVQ_XMM_RM64, host, src)
+
+    def xmm_from_f(self, dst, rs):
+        """The instruction setting xmm register dst from guest f register rs."""
+        host = self.falloc.get(int(rs))
+        if host is None:
+            return X.create_reg_mem(Code.MOVSD_XMM_XMMM64, dst, freg(rs))
+        return X.create_reg_reg(Code.MOVAPD_XMM_XMMM128, dst, host)
+
     def loop_top(self, target: int):
         """The top of the loop a jump to `target` goes back to (its label), if it
         is a segment of the region emitted so far with one, else None."""
@@ -911,7 +991,8 @@ class _Block:
             for insn in set_target + [X.create_branch(Code.JMP_REL32_64, self.epilogue)]:
                 a.emit(insn, cold)
             return
-        for insn in _moves(self.std, self.alloc):  # back to the convention between blocks
+        # back to the convention between blocks (which holds no f register)
+        for insn in _moves(self.std, self.alloc) + self.fspill():
             a.emit(insn, cold)
         if self.slots == _L["chain_slots"]:  # none left: through the dispatcher, unlinked
             for insn in set_target + [X.create_branch(Code.JMP_REL32_64, self.std_epilogue)]:
@@ -952,16 +1033,20 @@ class _Block:
 _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 
 
-def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False):
+def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False,
+               into=None):
     """A load into guest register rd (or, given write(), into what the
-    instruction write() makes stores from rax): inline fast path, C slow path
-    out of line."""
+    instruction write() makes stores from rax; `into`: straight into that
+    xmm register, write() being for the slow path): inline fast path, C slow
+    path out of line."""
     a = blk.a
     rd = int(e["rd"])
-    dst = R.RAX if write is not None else _dest(blk, rd)
+    dst = into if into is not None else R.RAX if write is not None else _dest(blk, rd)
     narrow = widen_mem in _ZERO_EXTENDING
 
     def finish():  # the loaded value -> its destination (fresh instructions for each path)
+        if into is not None:
+            return []
         if write is None:
             return [] if dst is not R.RAX else [blk.write_rd(rd)]
         boxing = [X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),  # singles are NaN-boxed
@@ -981,15 +1066,24 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     if widen_reg is not None:
         a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
                                 _WIDE[size]), True)
-    for insn in ([blk.write_rd(rd)] if dst is not R.RAX else finish()):
+    for insn in ([write()] if into is not None else [blk.write_rd(rd)] if dst is not R.RAX
+                 else finish()):
         a.emit(insn, True)
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
-    """A store of the low `size` bytes of `src`: inline fast path, C slow path
+    """A store of the low `size` bytes of `src` (a general register, an xmm
+    register or memory: an f register's place): inline fast path, C slow path
     out of line."""
     a = blk.a
+    if size == 8 and src in _FHOSTS:  # straight from the xmm register
+        slow, join = _fast_access(blk, e, size, PAGE_STORE,
+                                  lambda mem: a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, mem, src)))
+        a.emit(_gpr_from(R.RCX, src), True, label=slow)
+        _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, R.RCX)
+        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+        return None
     low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L,
                R.RSI: R.SIL, R.RDI: R.DIL},
            2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W,
@@ -999,9 +1093,9 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
             8: Code.MOV_RM64_R64}[size]
 
     value = src
-    if isinstance(src, M):  # (before the checks: the access is the one instruction after them)
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, src))
-        value = R.RCX
+    if isinstance(src, M) or src in _FHOSTS:  # (before the checks: the access is the one
+        a.emit(_gpr_from(R.RCX, src))         # instruction after them)
+        value = src = R.RCX
 
     def store(mem):
         a.emit(X.create_mem_reg(code, mem, value if low is None else low[value]))
@@ -1454,7 +1548,7 @@ def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: 
     label = a.label()
     blk.data.append((label, desc))
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=label)), True)
-    if value is not None:
+    if value is not None and value != R.RCX:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]), True)
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), True)
@@ -1474,19 +1568,20 @@ def _call_ir_helper(blk, helper: str, i: int):
 
 def _emit_thunk(blk):
     """The region's way into C: r10(rt, rax, rdx, rcx) with the host-held guest
-    registers and the budget written back before (helpers read and write guest
-    state, and clobber host registers) and loaded after; returns with edx =
+    registers (f registers too) and the budget written back before (helpers
+    read and write guest state, and clobber host registers) and loaded after;
+    returns with edx =
     rt->status and the flags of testing it."""
     a = blk.a
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
-    for insn in blk.spill():
+    for insn in blk.spill() + blk.fspill():
         a.emit(insn, True)
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), True)
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_mem"]), MEMS), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
-    for insn in blk.reload():
+    for insn in blk.reload() + blk.freload():  # (C clobbers every xmm register)
         a.emit(insn, True)
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
     a.emit(X.create_reg_mem(Code.MOV_R64_RM64, MEMS, M(CPU, displ=_L["cpu_mem"])), True)
@@ -1511,7 +1606,8 @@ def _native_fp(name: str, e) -> bool:
 def _canon_d(a: _Asm, fma_inputs=None):
     """A NaN result in xmm0 becomes the canonical NaN (ucomisd: no flags for qNaN).
     For an FMA, RISC-V also wants NV for inf * 0 when the addend is a quiet NaN,
-    which x86 does not raise: checked here, where every such case lands."""
+    which x86 does not raise: checked here, where every such case lands
+    (fma_inputs: where the multiplicands are, fsrc)."""
     fix, back = a.label(), a.label()
     a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM0))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
@@ -1519,8 +1615,7 @@ def _canon_d(a: _Asm, fma_inputs=None):
     first = True
     if fma_inputs is not None:
         other, set_nv, done = a.label(), a.label(), a.label()
-        cold = [X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(fma_inputs[0])),
-                X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, freg(fma_inputs[1])),
+        cold = [_gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
                 X.create_reg_u32(Code.BTR_RM64_IMM8, R.RAX, 63),
                 X.create_reg_u32(Code.BTR_RM64_IMM8, R.RCX, 63),
                 X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 0x7FF0000000000000),
@@ -1553,52 +1648,57 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
         blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
         return
+    f = blk.fsrc
     if name in _FP_ARITH:
-        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
-        a.emit(X.create_reg_mem(_FP_ARITH[name], R.XMM0, freg(rs2)))
+        a.emit(blk.xmm_from_f(R.XMM0, rs1))
+        a.emit(_op(_FP_ARITH[name], R.XMM0, f(rs2)))
         _canon_d(a)
-        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+        a.emit(blk.f_to(rd))
     elif name in _FMA:
-        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
-        a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM1, freg(rs2)))
-        a.emit(X.create_reg_reg_mem(_FMA[name], R.XMM0, R.XMM1, freg(int(e["rs3"]))))
-        _canon_d(a, fma_inputs=(rs1, rs2))
-        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+        a.emit(blk.xmm_from_f(R.XMM0, rs1))
+        a.emit(blk.xmm_from_f(R.XMM1, rs2))
+        rs3 = f(int(e["rs3"]))
+        a.emit(X.create_reg_reg_mem(_FMA[name], R.XMM0, R.XMM1, rs3) if isinstance(rs3, M)
+               else X.create_reg_reg_reg(_FMA[name], R.XMM0, R.XMM1, rs3))
+        _canon_d(a, fma_inputs=(f(rs1), f(rs2)))
+        a.emit(blk.f_to(rd))
     elif name in ("feq.d", "flt.d", "fle.d"):
         # feq: quiet compare (NV only for sNaN); flt/fle: signalling (NV for any NaN),
         # as written b > a / b >= a so that unordered gives 0
         a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
         if name == "feq.d":
-            a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs1)))
-            a.emit(X.create_reg_mem(Code.UCOMISD_XMM_XMMM64, R.XMM0, freg(rs2)))
+            a.emit(blk.xmm_from_f(R.XMM0, rs1))
+            a.emit(_op(Code.UCOMISD_XMM_XMMM64, R.XMM0, f(rs2)))
             a.emit(X.create_reg(Code.SETE_RM8, R.AL))
             a.emit(X.create_reg(Code.SETNP_RM8, R.CL))
             a.emit(X.create_reg_reg(Code.AND_RM8_R8, R.AL, R.CL))
         else:
-            a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, freg(rs2)))
-            a.emit(X.create_reg_mem(Code.COMISD_XMM_XMMM64, R.XMM0, freg(rs1)))
+            a.emit(blk.xmm_from_f(R.XMM0, rs2))
+            a.emit(_op(Code.COMISD_XMM_XMMM64, R.XMM0, f(rs1)))
             a.emit(X.create_reg(Code.SETA_RM8 if name == "flt.d" else Code.SETAE_RM8, R.AL))
         a.emit(blk.write_rd(rd))
     elif name in ("fcvt.d.w", "fcvt.d.l"):
         a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
+        # (xmm0 cleared first: cvtsi2sd writes only its low half, a false dependency)
+        a.emit(X.create_reg_reg(Code.XORPS_XMM_XMMM128, R.XMM0, R.XMM0))
         if name == "fcvt.d.w":
             a.emit(X.create_reg_reg(Code.CVTSI2SD_XMM_RM32, R.XMM0, R.EAX))
         else:
             a.emit(X.create_reg_reg(Code.CVTSI2SD_XMM_RM64, R.XMM0, R.RAX))
-        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+        a.emit(blk.f_to(rd))
     elif name == "fsqrt.d":
-        a.emit(X.create_reg_mem(Code.SQRTSD_XMM_XMMM64, R.XMM0, freg(rs1)))
+        a.emit(_op(Code.SQRTSD_XMM_XMMM64, R.XMM0, f(rs1)))
         _canon_d(a)
-        a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, freg(rd), R.XMM0))
+        a.emit(blk.f_to(rd))
     elif name == "fmv.x.d":
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
+        a.emit(_gpr_from(R.RAX, f(rs1)))
         a.emit(blk.write_rd(rd))
     elif name == "fmv.d.x":
         a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
+        a.emit(blk.f_from_gpr(rd))
     elif name in ("fsgnj.d", "fsgnjn.d", "fsgnjx.d"):
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, freg(rs1)))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, freg(rs2)))
+        a.emit(_gpr_from(R.RAX, f(rs1)))
+        a.emit(_gpr_from(R.RCX, f(rs2)))
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 1 << 63))
         if name == "fsgnjn.d":
             a.emit(X.create_reg(Code.NOT_RM64, R.RCX))
@@ -1609,7 +1709,7 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RCX))
         else:
             a.emit(X.create_reg_reg(Code.XOR_RM64_R64, R.RAX, R.RCX))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX))
+        a.emit(blk.f_from_gpr(rd))
 
 
 def _dest(blk, rd: int, avoid: int = -1):
@@ -1831,16 +1931,18 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_branch(Code.JNE_REL32_64, leave))
         blk.leave_early(i + 1, next_pc, label=leave)
         return None
+    if name in _FP_LOADS and _FP_LOADS[name] == 8 and rd in blk.falloc:
+        return _emit_load(blk, e, i, insn_pc, next_pc, 8, Code.MOVSD_XMM_XMMM64, None,
+                          lambda: blk.f_from_gpr(rd), into=blk.falloc[rd])
     if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
         size = _FP_LOADS[name]
         return _emit_load(blk, e, i, insn_pc, next_pc, size,
                           Code.MOV_R64_RM64 if size == 8 else Code.MOV_R32_RM32,
                           None if size == 8 else Code.MOV_R32_RM32,
-                          lambda: X.create_mem_reg(Code.MOV_RM64_R64, freg(rd), R.RAX),
-                          box=size == 4)
+                          lambda: blk.f_from_gpr(rd), box=size == 4)
     if name in _FP_STORES:
         size = _FP_STORES[name]
-        return _emit_store(blk, e, i, insn_pc, next_pc, size, freg(rs2))
+        return _emit_store(blk, e, i, insn_pc, next_pc, size, blk.fsrc(rs2))
     src = blk.src
     if name in _LOADS:
         size, widen_mem, widen_reg = _LOADS[name]
