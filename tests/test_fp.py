@@ -1364,3 +1364,45 @@ def test_a_loop_keeps_its_f_registers_in_xmm_registers():
     listing = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).code))
     assert "movsd xmm" in listing and "[r12+rax]" in listing  # fld: straight into one
     assert re.search(r"mulsd xmm0,xmm\d+", listing) and re.search(r"movq rax,xmm\d+", listing)
+
+
+FFLAGS_CSRS = """
+loop:
+    fdiv.d fa0, fa1, fa2
+    csrrs a0, fflags, zero
+    fadd.d fa3, fa4, fa5
+    csrrw a1, fflags, a2
+    csrrs a3, fflags, zero
+    csrrci a4, fflags, 2
+    csrrsi a5, fflags, 1
+    flt.d t0, fa6, fa1
+    csrrc t1, fflags, a6
+    fsqrt.d fa7, fa1
+    csrrs t2, fflags, zero
+    csrrs t3, fcsr, zero
+    addi s0, s0, -1
+    bnez s0, loop
+    ebreak
+"""
+
+
+def test_fflags_csr_accesses_see_the_flags_compiled_code_raised(engine):
+    """frflags/fsflags and the other CSR forms on fflags (in line in compiled
+    code: the host's gathered flags are folded in first) read and write
+    exactly the flags the F/D instructions before them raised, in a loop
+    whose f registers compiled code keeps in xmm registers: 1/0 gives DZ,
+    0.1+0.2 NX, a NaN compare NV, sqrt(1) nothing; a write keeps the low 5
+    bits of its source."""
+    from harness import load
+    from vm_engine import assemble
+    d = lambda v: struct.unpack("<Q", struct.pack("<d", v))[0]  # noqa: E731
+    m, cpu = load(engine, assemble(FFLAGS_CSRS, CODE))
+    for name, value in (("fa1", d(1.0)), ("fa2", d(0.0)), ("fa4", d(0.1)), ("fa5", d(0.2)),
+                        ("fa6", d(math.nan)), ("a2", 0xFFFF_FFF2), ("a6", 0x10), ("s0", 3)):
+        cpu.reg_write(name, value)
+    cpu.run(pc=CODE)
+    got = {r: cpu.reg_read(r) for r in ("a0", "a1", "a3", "a4", "a5", "t0", "t1", "t2", "t3")}
+    # (each round starts with fflags 0x01, what the last one left, so a0 is DZ|NX there)
+    assert got == {"a0": 0x09, "a1": 0x09, "a3": 0x12, "a4": 0x12, "a5": 0x10, "t0": 0,
+                   "t1": 0x11, "t2": 0x01, "t3": 0x01}
+    assert cpu.reg_read("fflags") == 0x01 and cpu.reg_read("fa0") == d(math.inf)

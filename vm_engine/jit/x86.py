@@ -184,7 +184,12 @@ BOX_S = 0xFFFFFFFF00000000
 # CSR instructions on fflags, frm and fcsr call vm_jit_fcsr (the counters stay
 # with the dispatcher, which knows the exact instruction count)
 _CSR = {"csrrw", "csrrs", "csrrc", "csrrwi", "csrrsi", "csrrci"}
-_FCSR = (1, 2, 3)
+_FFLAGS, _FCSR = 1, (1, 2, 3)
+#: MXCSR's exception flags (IE, ZE, OE, UE, PE at bits 0, 2, 3, 4, 5; DE, bit 1,
+#: has no RISC-V counterpart) -> RISC-V's fflags (NX, UF, OF, DZ, NV at bits 0-4)
+_MXCSR_TO_FFLAGS = bytes(
+    (e & 1) << 4 | (e >> 2 & 1) << 3 | (e >> 3 & 1) << 2 | (e >> 4 & 1) << 1 | (e >> 5 & 1)
+    for e in range(64))
 
 #: the instructions compiled code covers (natively or through a helper call)
 SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET) | set(_BRANCH)
@@ -764,7 +769,8 @@ def _allocate_f(segs, loops: list) -> dict:
         weight = 8 if any(lo <= n <= m for lo, m in loops) else 1
         for e in seg.ir[:seg.k]:
             name = _NAME[int(e["op"])]
-            if name in _CSR or (name in _FP_HELPER and not _native_fp(name, e)):
+            if (name in _CSR and int(e["aux"]) != _FFLAGS) or \
+                    (name in _FP_HELPER and not _native_fp(name, e)):
                 return {}
             for slot in _F_SLOTS.get(int(e["op"]), ()):
                 r = int(e[slot])
@@ -1591,6 +1597,51 @@ def _emit_thunk(blk):
     a.emit(X.create(Code.RETNQ), True)
 
 
+def _emit_fflags(blk, name: str, e):
+    """A CSR instruction on fflags, in line (the others call vm_jit_fcsr): the
+    flags the host has gathered in MXCSR since they were last looked at are
+    added to fcsr and cleared (vm_fp_fold), then the CSR is read and
+    written (frflags, fsflags, fsflagsi: glibc's quiet comparisons)."""
+    a = blk.a
+    rd, rs1, imm = int(e["rd"]), int(e["rs1"]), int(e["imm"])
+    fcsr, scratch = M(CPU, displ=_L["cpu_fcsr"]), M(R.RSP, displ=-8)  # (the red zone)
+    fold, back, table = a.label(), a.label(), a.label()
+    a.emit(X.create_mem(Code.STMXCSR_M32, scratch))
+    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, scratch))
+    a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, 0x3D))
+    a.emit(X.create_branch(Code.JNE_REL32_64, fold))
+    blk.data.append((table, _MXCSR_TO_FFLAGS))
+    for k, insn in enumerate([
+            X.create_mem_u32(Code.AND_RM32_IMM32, scratch, ~0x3F & 0xFFFFFFFF),
+            X.create_mem(Code.LDMXCSR_M32, scratch),
+            X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x3D),
+            X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RIP, displ=table)),
+            X.create_reg_mem(Code.MOVZX_R32_RM8, R.EAX, M(R.RCX, R.RAX)),
+            X.create_mem_reg(Code.OR_RM32_R32, fcsr, R.EAX),
+            X.create_branch(Code.JMP_REL32_64, back)]):
+        a.emit(insn, True, label=fold if k == 0 else None)
+    a.bind(back)
+    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, fcsr))
+    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x1F))  # the old value
+    op = {"csrrw": 0, "csrrwi": 0, "csrrs": 1, "csrrsi": 1, "csrrc": 2, "csrrci": 2}[name]
+    immediate = name.endswith("i")
+    if op == 0 or (imm if immediate else rs1):  # (csrrs/csrrc of zero only read)
+        if immediate:
+            a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, imm & 0x1F))
+        else:
+            _load(blk, R.ECX, rs1)
+        if op == 1:
+            a.emit(X.create_reg_reg(Code.OR_R32_RM32, R.ECX, R.EAX))
+        elif op == 2:
+            a.emit(X.create_reg(Code.NOT_RM32, R.ECX))
+            a.emit(X.create_reg_reg(Code.AND_R32_RM32, R.ECX, R.EAX))
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x1F))
+        a.emit(X.create_mem_u32(Code.AND_RM32_IMM32, fcsr, ~0x1F & 0xFFFFFFFF))
+        a.emit(X.create_mem_reg(Code.OR_RM32_R32, fcsr, R.ECX))
+    if 0 < rd < 32:  # (x0's writes go to a sink register, 32)
+        a.emit(blk.write_rd(rd))
+
+
 def _native_fp(name: str, e) -> bool:
     """F/D computations with an x86 template (the rest call vm_jit_fp)."""
     if name in _FP_ARITH or name == "fsqrt.d" or (name in _FMA and HOST_FMA):
@@ -1924,6 +1975,9 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         return _emit_fp(blk, name, e, i, insn_pc, next_pc)
     if name in M_OUT_OF_LINE:  # high products and divisions
         _emit_m(blk, name, int(e["rd"]), int(e["rs1"]), int(e["rs2"]))
+        return None
+    if name in _CSR and int(e["aux"]) == _FFLAGS:
+        _emit_fflags(blk, name, e)
         return None
     if name in _CSR:  # vm_jit_fcsr(rt, &ir[i]); a frm compiled code cannot use leaves after it
         _call_ir_helper(blk, "fcsr_helper", i)
