@@ -123,6 +123,7 @@ void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_o
     b->jit_abi = abi;
     b->jit_tier++;
     b->tier_countdown = countdown;
+    b->job_waiting = 0;
 }
 
 int vm_code_checked(const vm_mem *m, const vm_block *b)

@@ -237,7 +237,7 @@ next_block:
             && (int64_t)b->exec_count >= (int64_t)o->compile_threshold) {
             b->jit_tried = 1;
             if (o->jobs) { /* compiled in the background; (out of memory: interpreted) */
-                vm_jobs_submit(o->jobs, mem, b);
+                b->job_waiting = !vm_jobs_submit(o->jobs, mem, b);
             } else {
                 uint64_t e0 = cache->epoch;
                 void *old_code = b->jit_code;
@@ -352,6 +352,9 @@ interpret:
         budget -= exec->n_insns;
     }
     b->exec_count++;
+    if (unlikely(b->job_waiting) && o->jobs && (++b->job_waiting & (VM_JOB_BUMP - 1)) == 0
+        && !vm_jobs_bump(o->jobs, b->serial))
+        b->job_waiting = 0; /* (taken meanwhile) */
     cpu->interp_blocks++;
     cpu->instret += exec->n_insns;
     cpu->mem_accesses += exec->n_mem;

@@ -58,6 +58,33 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     return 0;
 }
 
+int vm_jobs_bump(vm_jobs *q, uint64_t serial)
+{
+    pthread_mutex_lock(&q->lock);
+    vm_job **at = &q->todo;
+    while (*at && (*at)->serial != serial)
+        at = &(*at)->next;
+    vm_job *j = *at;
+    if (j && at != &q->todo) {
+        *at = j->next;
+        j->next = q->todo;
+        q->todo = j;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return j != NULL;
+}
+
+size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&q->lock);
+    for (vm_job *j = q->todo; j; j = j->next, n++)
+        if (n < max)
+            pcs[n] = j->pc;
+    pthread_mutex_unlock(&q->lock);
+    return n;
+}
+
 void vm_jobs_running(vm_jobs *q, int delta)
 {
     pthread_mutex_lock(&q->lock);

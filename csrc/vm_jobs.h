@@ -56,6 +56,15 @@ void vm_jobs_free(vm_jobs *q);
 void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
 /* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
+/* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs
+ * its job goes back to the front of the queue (vm_jobs_bump; 0 when it is no
+ * longer queued), so the compiler thread takes it before blocks that ran once
+ * or a few times (start-up code: often never needed again) */
+#define VM_JOB_BUMP 32
+int vm_jobs_bump(vm_jobs *q, uint64_t serial);
+/* the pcs of the queued jobs, the next to be taken first: up to max of them
+ * into pcs; returns how many are queued */
+size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max);
 /* a run on the memory begins (+1) or ends (-1) */
 void vm_jobs_running(vm_jobs *q, int delta);
 /* the next job, waiting for one while a run goes on; NULL once closed. The

@@ -89,6 +89,7 @@ typedef struct vm_block {
                                results find their block by pc and serial: vm_jobs.h) */
     uint32_t jit_deferred;  /* a compile was deferred (Hybrid's budget): offered again, it
                                has proven hot */
+    uint32_t job_waiting;   /* its background compile is queued: 1 + runs since (vm_jobs_bump) */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 

@@ -513,6 +513,46 @@ def test_background_results_for_changed_code_are_dropped():
     assert m._jobs.stats["dropped"] >= 1 and jit.jit_instret > 0
 
 
+HOT_AFTER_COLD = """
+    li a1, 100
+    jal ra, hot
+    j c1
+c1: addi a2, a2, 1
+    j c2
+c2: addi a2, a2, 1
+    j c3
+c3: addi a2, a2, 1
+    j loop
+loop:
+    jal ra, hot
+    blt a0, a1, loop
+    ebreak
+hot:
+    addi a0, a0, 1
+    ret
+"""
+
+
+def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkeypatch):
+    """Jobs are taken newest first, but a queued block that keeps running
+    interpreted moves back to the front every VM_JOB_BUMP (32) runs: `hot`,
+    queued before the blocks that run once, is compiled before them."""
+    from vm_engine.jit import compiler
+    monkeypatch.setattr(compiler, "_compile_jobs", lambda jobs, memory_ref: None)  # (none taken)
+    code = assemble(HOT_AFTER_COLD, CODE)
+    m, jit = load("jit-bg", code)
+    jit.run(pc=CODE)
+    assert jit.reg_read("a0") == 100 and jit.reg_read("a2") == 3
+    # (each instruction 4 bytes) the blocks that ran 100 times: loop's two, hot;
+    # those that ran once after hot was queued: j c1, c1, c2, c3
+    ran_often = {CODE + 0x24, CODE + 0x28, CODE + 0x30}
+    ran_once = {CODE + 0x08, CODE + 0x0C, CODE + 0x14, CODE + 0x1C}
+    queued = m._jobs.queued()
+    assert ran_often | ran_once <= set(queued)
+    assert max(map(queued.index, ran_often)) < min(map(queued.index, ran_once)), \
+        [hex(pc) for pc in queued]
+
+
 def test_background_compiler_thread_ends_with_its_memory():
     import gc
     import threading

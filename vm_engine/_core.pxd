@@ -179,6 +179,7 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_finished(vm_jobs *q)
     int vm_jobs_idle(vm_jobs *q)
     void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us) nogil
+    size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
 
 cdef extern from "vm_interp.h":
     ctypedef struct vm_run_opts:

@@ -251,6 +251,13 @@ cdef class CompileJobs:
         self.q.failed = 0
         return exc
 
+    def queued(self):
+        """The pcs of the blocks whose jobs wait, the next to be compiled first."""
+        cdef size_t n = vm_jobs_queued(self.q, NULL, 0)
+        cdef uint64_t[::1] pcs = np.zeros(n + 64, dtype=np.uint64)  # (room for a few more)
+        n = min(vm_jobs_queued(self.q, &pcs[0], pcs.shape[0]), <size_t>pcs.shape[0])
+        return [int(pc) for pc in pcs[:n]]
+
     def take_evictions(self):
         """Times installing found the code cache full (and flushed it) since last asked."""
         n, self.q.evictions = self.q.evictions, 0
