@@ -227,6 +227,77 @@ def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
     assert not any("cmp dword ptr [rbx+" in line for line in listing)
 
 
+INNER_HEAD = """
+    li t0, 0
+outer:
+    addi a4, t3, 64
+    li t1, 0
+inner:
+    lh a5, 0(a4)
+    addi a4, a4, 2
+    mulw a5, a5, a5
+    addw t1, a5, t1
+    bne a4, t4, inner
+    addiw t0, t0, 1
+    bne t0, t6, outer
+    ebreak
+"""
+
+
+def test_a_loop_whose_head_is_inside_a_block_goes_round_in_one_jump():
+    """The inner loop's head lies inside the region's first block (after
+    `li t0` and the outer loop's head): the block is compiled in pieces cut
+    at the heads, so each loop's way back is one conditional jump to its own
+    budget check, and the inner loop's registers (a4, a5, t1, t4) are held
+    in host registers."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(INNER_HEAD, CODE))
+    ir = m.decode_block(CODE)
+    compiled = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block)
+    assert compiled.covered == 8  # (the whole first block, in three pieces)
+    listing = x86.disassemble(compiled.code)
+    checks = {int(line.split()[0], 16) for line in listing if "sub r14," in line}
+    back = [int(line.split()[-1].rstrip("h"), 16) for line in listing
+            if line.split()[1] == "jne" and int(line.split()[-1].rstrip("h"), 16) in checks]
+    assert len(back) == 2  # (inner, outer)
+    inner = listing[[int(line.split()[0], 16) for line in listing].index(max(back)):]
+    body = inner[:next(k for k, line in enumerate(inner) if line.split()[1] == "jne") + 1]
+    assert not any("[rbx+" in line for line in body), body  # (no guest register in memory)
+
+
+OVERLAPPING = """
+    li a3, 40
+    j mid
+top:
+    addi a0, a0, 1
+mid:
+    addi a1, a1, 1
+    andi t0, a1, 3
+    beqz t0, top
+    addi a2, a2, 1
+    bge a1, a3, done
+    j mid
+done:
+    ebreak
+"""
+
+
+def test_a_region_with_a_block_inside_another_counts_as_interpreted(engine):
+    """`mid` is a block of its own (decoded first, from the `j`) and lies
+    inside `top`'s block too; the region of `top` holds both, and jumps to
+    `mid` from later in it: they go to mid's own segment (the block at top
+    is not cut there), and every instruction counts once."""
+    want = None
+    for name in ("interpreter", engine):
+        m, cpu = load(name, assemble(OVERLAPPING, CODE))
+        cpu.run(pc=CODE)
+        got = (cpu.regs, cpu.instret, cpu.memory_accesses)
+        want = want or got
+    assert got == want and got[1] == 227
+
+
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
 @pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP], ids=["nested", "calls", "ifskip"])

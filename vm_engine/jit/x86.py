@@ -125,6 +125,7 @@ _RR = {  # reg-reg ALU: (64-bit code, 32-bit code or None)
     "addw": (None, Code.ADD_R32_RM32), "subw": (None, Code.SUB_R32_RM32),
     "mulw": (None, Code.IMUL_R32_RM32),
 }
+_COMMUTATIVE = {"add", "xor", "or", "and", "mul", "addw", "mulw"}
 _RI = {"addi": Code.ADD_RM64_IMM32, "xori": Code.XOR_RM64_IMM32, "ori": Code.OR_RM64_IMM32,
        "andi": Code.AND_RM64_IMM32}
 _SHIFT_IMM = {"slli": Code.SHL_RM64_IMM8, "srli": Code.SHR_RM64_IMM8, "srai": Code.SAR_RM64_IMM8,
@@ -556,8 +557,42 @@ def _units(segs, index: dict) -> tuple:
     return ends, starts
 
 
+def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
+    """The segments cut where a branch of the region goes back into the middle
+    of one (a loop's head inside a block: a loop after a function's first
+    instructions, an inner loop): the loop is then whole segments, and its
+    head starts an accounting unit that the branch goes round to directly
+    (_Block.goto, loop_top). (With vectorization, not a loop inside one
+    segment: as _inner_entries, it is left to a region of its own.) Returns
+    (the segments, how many the head became). (Not where a segment of its
+    own starts already: overlapping blocks, one entered in the other's middle.)"""
+    heads, starts = set(), {seg.pc for seg in segs}
+    for m, seg in enumerate(segs):
+        t = seg.targets()[0]
+        for s in segs[:m + 1]:
+            if t is not None and t not in starts and not (vectorize and s is seg) and \
+                    any(s.pc + int(s.ir[j]["pc_off"]) == t for j in range(1, s.k)):
+                heads.add(t)
+    if not heads:
+        return segs, 1
+    out, head_pieces = [], 0
+    for n, seg in enumerate(segs):
+        cuts = [j for j in range(1, seg.k) if seg.pc + int(seg.ir[j]["pc_off"]) in heads]
+        for start, end in zip([0] + cuts, cuts + [None]):
+            base = int(seg.ir[start]["pc_off"])
+            ir = [dict(e, pc_off=int(e["pc_off"]) - base) for e in seg.ir[start:end]]
+            if end is not None:  # (closed as the decoder closes a block)
+                ir.append(dict(seg.ir[-1], pc_off=int(seg.ir[end]["pc_off"]) - base))
+            first = out[-1].first + out[-1].k if out else 0
+            out.append(_Seg(seg.pc + base, ir, first))
+        if n == 0:
+            head_pieces = len(out)
+    return out, head_pieces
+
+
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
                     viewed: bool):
+    segs, head_pieces = _split_at_loop_heads(segs, vectorize) if level >= 1 else (segs, 1)
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
@@ -626,7 +661,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     code = a.encode()
     guest = tuple((seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
                   for seg in segs for j in range(seg.k))
-    return Compiled(code, head.k, sum(blk.mem_ops[:head.k]), blk.abi,
+    covered = sum(seg.k for seg in segs[:head_pieces])  # (of the head block)
+    return Compiled(code, covered, sum(blk.mem_ops[:covered]), blk.abi,
                     sum(len(data) for _, data in blk.data) + 8, guest)
 
 
@@ -724,16 +760,25 @@ def _emit_seg(blk, seg: _Seg, following):
 _HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)  # guest registers' host registers
 
 
+def _loop_weights(n_segs: int, loops: list) -> list:
+    """Per segment: 8 ** the number of loops it is inside (a loop: its head
+    segment and the last that jumps back to it; at most 3 deep counted), so
+    an inner loop's registers win over the loops around it."""
+    last = {}
+    for lo, m in loops:
+        last[lo] = max(m, last.get(lo, m))
+    return [8 ** min(3, sum(lo <= n <= m for lo, m in last.items())) for n in range(n_segs)]
+
+
 def _allocate(segs, std: dict, loops: list) -> dict:
     """Guest register -> host register for the compiled body: the most used
-    guest registers (used at least twice, or at all in a loop; a use inside a
-    loop counts 8), the ones the convention `std` already holds keeping their
-    host registers. loops: (n, m) where segment m jumps back into segment n <= m
-    (segments n..m are in a loop)."""
+    guest registers (used at least twice, or at all in a loop; a use counts
+    8 for each loop it is inside, _loop_weights), the ones the convention `std`
+    already holds keeping their host registers. loops: (n, m) where segment m
+    jumps back into segment n <= m (segments n..m are in a loop)."""
     loop = bool(loops)
     uses: dict = {}
-    for n, seg in enumerate(segs):
-        weight = 8 if any(lo <= n <= m for lo, m in loops) else 1
+    for seg, weight in zip(segs, _loop_weights(len(segs), loops)):
         for e in seg.ir[:seg.k]:
             for slot in _X_SLOTS.get(int(e["op"]), ()):
                 r = int(e[slot])
@@ -765,8 +810,7 @@ def _allocate_f(segs, loops: list) -> dict:
     again (singles, conversions to integers: their code stays as it was)."""
     uses: dict = {}
     loop = bool(loops)
-    for n, seg in enumerate(segs):
-        weight = 8 if any(lo <= n <= m for lo, m in loops) else 1
+    for seg, weight in zip(segs, _loop_weights(len(segs), loops)):
         for e in seg.ir[:seg.k]:
             name = _NAME[int(e["op"])]
             if (name in _CSR and int(e["aux"]) != _FFLAGS) or \
@@ -2007,6 +2051,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _set_const(blk, rd, imm)
     elif name in _RR:
         code64, code32 = _RR[name]
+        if rd == rs2 != rs1 and name in _COMMUTATIVE:  # rd = rs1 op rd: in rd's own register
+            rs1, rs2 = rs2, rs1
         if code64:
             if rs2 == 0 and name in ("add", "sub", "or", "xor"):
                 _move(blk, rd, rs1)
