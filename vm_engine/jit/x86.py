@@ -1851,6 +1851,27 @@ def _w_op(blk, rd: int, rs1: int, op, avoid: int = -1):
     _store(blk, rd, dst)
 
 
+def _lea(blk, rd: int, rs1: int, rs2: int = 0, imm: int = 0, shift: int = 0,
+         w: bool = False) -> bool:
+    """rd = rs1 + imm, rs1 + rs2 or rs1 << shift (1-3) in one instruction (a
+    lea), into rd's own register, when the registers it reads are in host
+    registers and rd is none of them (else False: the two-operand form, a
+    move first, does it); w: a W instruction, the sum sign-extended."""
+    h1, h2 = blk.alloc.get(rs1), blk.alloc.get(rs2)
+    if rd in (rs1, rs2) or h1 is None or (rs2 and h2 is None) or not 0 < rd < 32:
+        return False
+    address = M(h1, h2) if rs2 else M(h1, h1) if shift == 1 else \
+        M(R.NONE, h1, 1 << shift) if shift else M(h1, displ=imm)
+    dst = _dest(blk, rd)
+    if w:
+        blk.a.emit(X.create_reg_mem(Code.LEA_R32_M, _LOW32[dst], address))
+        blk.a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, dst, _LOW32[dst]))
+    else:
+        blk.a.emit(X.create_reg_mem(Code.LEA_R64_M, dst, address))
+    _store(blk, rd, dst)
+    return True
+
+
 def _sext32(blk, rd: int):
     """rd = eax sign-extended."""
     dst = _dest(blk, rd)
@@ -2058,11 +2079,15 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
                 _move(blk, rd, rs1)
             elif rs1 == 0 and name in ("add", "or", "xor"):
                 _move(blk, rd, rs2)
+            elif name == "add" and _lea(blk, rd, rs1, rs2=rs2):
+                pass
             else:
                 dst = _dest(blk, rd, avoid=rs2)
                 _load(blk, dst, rs1)
                 a.emit(_op(code64, dst, src(rs2)))
                 _store(blk, rd, dst)
+        elif name == "addw" and rs2 and _lea(blk, rd, rs1, rs2=rs2, w=True):
+            pass
         else:  # W: 32-bit operation, sign-extended
             _w_op(blk, rd, rs1, lambda low: a.emit(_op(code32, low, src(rs2, 32))), avoid=rs2)
     elif name in _RI or name == "addiw":
@@ -2070,6 +2095,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             dst = _dest(blk, rd)
             a.emit(_op(Code.MOVSXD_R64_RM32, dst, src(rs1, 32)))
             _store(blk, rd, dst)
+        elif name == "addiw" and _lea(blk, rd, rs1, imm=imm, w=True):
+            pass
         elif name == "addiw":
             _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_i32(Code.ADD_RM32_IMM32, low, imm))
                   if imm else None)
@@ -2077,11 +2104,15 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             _set_const(blk, rd, imm)  # li
         elif imm == 0 and name in ("addi", "ori", "xori"):
             _move(blk, rd, rs1)  # mv
+        elif name == "addi" and _lea(blk, rd, rs1, imm=imm):
+            pass
         else:
             dst = _dest(blk, rd)
             _load(blk, dst, rs1)
             a.emit(X.create_reg_i32(_RI[name], dst, imm))
             _store(blk, rd, dst)
+    elif name == "slli" and 1 <= imm <= 3 and _lea(blk, rd, rs1, shift=imm):
+        pass
     elif name in _SHIFT_IMM:
         if name.endswith("w"):
             _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_u32(_SHIFT_IMM[name], low, imm)))
