@@ -156,6 +156,10 @@ _WIDE = {1: R.AL, 2: R.AX, 4: R.EAX, 8: R.RAX}
 # every other F/D computation calls the interpreter's definition (vm_jit_fp)
 _FP_ARITH = {"fadd.d": Code.ADDSD_XMM_XMMM64, "fsub.d": Code.SUBSD_XMM_XMMM64,
              "fmul.d": Code.MULSD_XMM_XMMM64, "fdiv.d": Code.DIVSD_XMM_XMMM64}
+# singles: NaN-boxed in the f registers (an input that is not reads as the
+# canonical NaN), computed in SSE single precision
+_FP_ARITH_S = {"fadd.s": Code.ADDSS_XMM_XMMM32, "fsub.s": Code.SUBSS_XMM_XMMM32,
+               "fmul.s": Code.MULSS_XMM_XMMM32, "fdiv.s": Code.DIVSS_XMM_XMMM32}
 _FP_LOADS = {"fld": 8, "flw": 4}
 _FP_STORES = {"fsd": 8, "fsw": 4}
 _FP_HELPER = {spec.name for spec in BY_INDEX.values() if spec.cls == "fp"}
@@ -180,6 +184,7 @@ def _host_flags() -> frozenset:
 HOST_FLAGS = _host_flags()
 HOST_FMA = "fma" in HOST_FLAGS
 CANON_NAN_D = 0x7FF8000000000000
+CANON_NAN_S = 0x7FC00000
 BOX_S = 0xFFFFFFFF00000000
 
 # CSR instructions on fflags, frm and fcsr call vm_jit_fcsr (the counters stay
@@ -1688,14 +1693,43 @@ def _emit_fflags(blk, name: str, e):
 
 def _native_fp(name: str, e) -> bool:
     """F/D computations with an x86 template (the rest call vm_jit_fp)."""
-    if name in _FP_ARITH or name == "fsqrt.d" or (name in _FMA and HOST_FMA):
+    if name in _FP_ARITH or name in _FP_ARITH_S or name in ("fsqrt.d", "fsqrt.s") or \
+            (name in _FMA and HOST_FMA):
         return int(e["rm"]) == 7  # dyn: the host rounds in frm
     if name == "fcvt.d.w":
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
     if name == "fcvt.d.l":
         return int(e["rm"]) == 7
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
-                    "fle.d")
+                    "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x")
+
+
+def _unbox_s(blk, xmm, rs: int):
+    """xmm = single rs, NaN-boxed (else the canonical NaN, as RISC-V reads it)."""
+    a = blk.a
+    bad, back = a.label(), a.label()
+    a.emit(_gpr_from(R.RAX, blk.fsrc(rs)))
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
+    a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RDX))  # boxed: rax >= BOX_S
+    a.emit(X.create_branch(Code.JB_REL32_64, bad))
+    a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, xmm, R.EAX), label=back)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=bad)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+
+
+def _result_s(blk, rd: int):
+    """Single rd = xmm0, a NaN canonical, NaN-boxed."""
+    a = blk.a
+    fix, back = a.label(), a.label()
+    a.emit(X.create_reg_reg(Code.UCOMISS_XMM_XMMM32, R.XMM0, R.XMM0))
+    a.emit(X.create_branch(Code.JP_REL32_64, fix))
+    a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0), label=back)  # (zero-extends)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
+    a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
+    a.emit(blk.f_from_gpr(rd))
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=fix)
+    a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX), True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
 def _canon_d(a: _Asm, fma_inputs=None):
@@ -1744,7 +1778,38 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
         return
     f = blk.fsrc
-    if name in _FP_ARITH:
+    if name in _FP_ARITH_S:
+        _unbox_s(blk, R.XMM0, rs1)
+        _unbox_s(blk, R.XMM1, rs2)
+        a.emit(X.create_reg_reg(_FP_ARITH_S[name], R.XMM0, R.XMM1))
+        _result_s(blk, rd)
+    elif name == "fsqrt.s":
+        _unbox_s(blk, R.XMM0, rs1)
+        a.emit(X.create_reg_reg(Code.SQRTSS_XMM_XMMM32, R.XMM0, R.XMM0))
+        _result_s(blk, rd)
+    elif name in ("feq.s", "flt.s", "fle.s"):  # as the doubles' below
+        _unbox_s(blk, R.XMM0, rs1 if name == "feq.s" else rs2)
+        _unbox_s(blk, R.XMM1, rs2 if name == "feq.s" else rs1)
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
+        if name == "feq.s":
+            a.emit(X.create_reg_reg(Code.UCOMISS_XMM_XMMM32, R.XMM0, R.XMM1))
+            a.emit(X.create_reg(Code.SETE_RM8, R.AL))
+            a.emit(X.create_reg(Code.SETNP_RM8, R.CL))
+            a.emit(X.create_reg_reg(Code.AND_RM8_R8, R.AL, R.CL))
+        else:
+            a.emit(X.create_reg_reg(Code.COMISS_XMM_XMMM32, R.XMM0, R.XMM1))
+            a.emit(X.create_reg(Code.SETA_RM8 if name == "flt.s" else Code.SETAE_RM8, R.AL))
+        a.emit(blk.write_rd(rd))
+    elif name == "fmv.x.w":  # the low 32 bits, sign-extended (boxed or not)
+        a.emit(_gpr_from(R.RAX, f(rs1)))
+        a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
+        a.emit(blk.write_rd(rd))
+    elif name == "fmv.w.x":
+        _load(blk, R.EAX, rs1)
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
+        a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
+        a.emit(blk.f_from_gpr(rd))
+    elif name in _FP_ARITH:
         a.emit(blk.xmm_from_f(R.XMM0, rs1))
         a.emit(_op(_FP_ARITH[name], R.XMM0, f(rs2)))
         _canon_d(a)
