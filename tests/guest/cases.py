@@ -65,6 +65,7 @@ CASES = [
     Case("smc"),
     Case("memops"),
     Case("signal"),
+    Case("timers", args=["{dir}"]),
     Case("cxx", stderr=True),
     Case("cxx-dyn", dynamic=True, stderr=True),
 ]

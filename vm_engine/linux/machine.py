@@ -239,6 +239,9 @@ class Machine:
                 if self._stop:
                     status = ExecStatus.Stopped
                     break
+                if kernel.itimers and kernel.itimer_due():
+                    kernel.expire_itimers()
+                    kernel.deliver_signals()
                 try:
                     r = cpu.run(max_instructions=remaining)
                 except ExecutionError as e:
@@ -257,6 +260,8 @@ class Machine:
                 elif r.status is ExecStatus.Ebreak:
                     kernel.raise_signal(SIGTRAP)
                     kernel.deliver_signals()
+                elif r.status is ExecStatus.Stopped and not self._stop and kernel.itimer_used:
+                    continue  # (stopped for a timer: served above)
                 elif r.status in (ExecStatus.Budget, ExecStatus.Stopped):
                     status = ExecStatus.Stopped if self._stop else r.status
                     break

@@ -143,7 +143,10 @@ SIG_DFL, SIG_IGN = 0, 1
 SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = 2048
-SI_USER, SI_TKILL = 0, -6
+SI_USER, SI_TKILL, SI_KERNEL = 0, -6, 0x80
+UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
+#: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
+ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
 _DEFAULT_IGNORE = {SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}
 _UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
 SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
@@ -646,6 +649,18 @@ _MAP_NAMES = [(MAP_SHARED_VALIDATE, "MAP_SHARED_VALIDATE"), (MAP_SHARED, "MAP_SH
               (0x20000, "MAP_STACK"), (MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE")]
 
 
+def _host_statfs(call: str, target) -> bytes:
+    """The host's struct statfs for a path or descriptor: Linux's generic 64-bit
+    layout (15 longs: type, bsize, blocks, bfree, bavail, files, ffree, fsid,
+    namelen, frsize, flags, spare[4]), riscv64's as x86-64's and aarch64's."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(120)
+    if getattr(libc, call)(target, buf) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    return buf.raw
+
+
 def handler(spec: str = "", ret: str = "d"):
     """Marks a Kernel method as the handler of the syscall named after it
     (sys_NAME). ``spec``: one letter per argument, for strace: d int, l long,
@@ -683,6 +698,9 @@ class Kernel:
         self.sigactions: dict[int, tuple[int, int, int]] = {}
         self.sigmask = 0
         self.pending = 0
+        self.itimers = {}  # which -> [deadline (time.monotonic()), interval s] (setitimer)
+        self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
+        self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
         self.pending_code: dict[int, int] = {}
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
@@ -743,6 +761,86 @@ class Kernel:
     def close_all(self) -> None:
         for fd in list(self.fds):
             self.close_fd(fd)
+        self.itimers.clear()
+        self._arm_itimers()
+
+    # == interval timers (setitimer): signals at a time, by a thread that stops the cpu =====
+    @handler("dpp")
+    def sys_setitimer(self, which, new, old):
+        which = s32(which)
+        if which not in ITIMER_SIGNALS:
+            raise Errno(E.EINVAL)
+        isec, iusec, vsec, vusec = struct.unpack("<qqqq", self.read_mem(new, 32)) \
+            if new else (0, 0, 0, 0)
+        if not (0 <= iusec < 1_000_000 and 0 <= vusec < 1_000_000 and isec >= 0 and vsec >= 0):
+            raise Errno(E.EINVAL)
+        if old:
+            self.write_mem(old, self._itimer_value(which))
+        self.itimer_used = True
+        if vsec or vusec:
+            # (ITIMER_VIRTUAL and ITIMER_PROF count the guest's time as the wall clock
+            # does: it runs all the time it is not in a system call)
+            self.itimers[which] = [time.monotonic() + vsec + vusec / 1e6, isec + iusec / 1e6]
+        else:
+            self.itimers.pop(which, None)
+        self._arm_itimers()
+        return 0
+
+    @handler("dp")
+    def sys_getitimer(self, which, cur):
+        which = s32(which)
+        if which not in ITIMER_SIGNALS:
+            raise Errno(E.EINVAL)
+        self.write_mem(cur, self._itimer_value(which))
+        return 0
+
+    def _itimer_value(self, which: int) -> bytes:
+        """struct itimerval (interval, value: timevals) of a timer."""
+        t = self.itimers.get(which)
+        if t is None:
+            return bytes(32)
+        left = max(t[0] - time.monotonic(), 1e-6)  # (due, not yet served: 1 us, as Linux)
+        return struct.pack("<qqqq", int(t[1]), round(t[1] % 1 * 1e6) % 1_000_000,
+                           int(left), round(left % 1 * 1e6) % 1_000_000)
+
+    def itimer_due(self) -> bool:
+        now = time.monotonic()
+        return any(t[0] <= now for t in self.itimers.values())
+
+    def expire_itimers(self) -> None:
+        """Makes the signals of the timers that are due pending, and sets the
+        periodic ones again (the run loop calls this between runs)."""
+        now = time.monotonic()
+        for which, t in list(self.itimers.items()):
+            if t[0] <= now:
+                self.raise_signal(ITIMER_SIGNALS[which], SI_KERNEL)
+                if t[1] > 0:
+                    while t[0] <= now:  # (periods missed meanwhile: one signal, as Linux)
+                        t[0] += t[1]
+                else:
+                    del self.itimers[which]
+        self._arm_itimers()
+
+    def _arm_itimers(self) -> None:
+        """The thread that asks the cpu to stop when the next timer is due (and
+        again every 5 ms until the run loop serves it: a request made while a
+        system call is served would be lost)."""
+        if self._itimer_wake is not None:
+            self._itimer_wake.set()
+            self._itimer_wake = None
+        if not self.itimers:
+            return
+        due, cancel, cpu = min(t[0] for t in self.itimers.values()), threading.Event(), self.cpu
+
+        def wake():
+            if cancel.wait(max(0.0, due - time.monotonic())):
+                return
+            while not cancel.is_set():
+                cpu.request_stop()
+                cancel.wait(0.005)
+
+        threading.Thread(target=wake, daemon=True, name="vm_engine-linux-itimer").start()
+        self._itimer_wake = cancel
 
     # -- guest memory ------------------------------------------------------------------
     def read_mem(self, addr: int, n: int) -> bytes:
@@ -1454,6 +1552,72 @@ class Kernel:
         if mode and not os.access(host, mode, dir_fd=dfd, effective_ids=bool(flags & AT_EACCESS),
                                   follow_symlinks=follow):
             raise Errno(E.EACCES)
+        return 0
+
+    @handler("fspA")
+    def sys_utimensat(self, dirfd, path, times, flags):
+        if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(E.EINVAL)
+        now = time.time_ns()
+        ns = [now, now]
+        if times:
+            spec = struct.unpack("<qqqq", self.read_mem(times, 32))
+            for k in range(2):
+                sec, nsec = spec[2 * k], spec[2 * k + 1]
+                if nsec == UTIME_OMIT:
+                    ns[k] = None
+                elif nsec != UTIME_NOW:
+                    if not 0 <= nsec < 1_000_000_000:
+                        raise Errno(E.EINVAL)
+                    ns[k] = sec * 1_000_000_000 + nsec
+        p = self.read_cstr(path) if path else b""
+        if not p and (not path or flags & AT_EMPTY_PATH):  # futimens: the file dirfd is
+            target, dfd, follow = self.file(dirfd).host_fd, None, True
+            if target is None:
+                raise Errno(E.EBADF)
+        else:
+            (target, dfd), follow = self.resolve(dirfd, p), not flags & AT_SYMLINK_NOFOLLOW
+        if ns[0] is None and ns[1] is None:
+            return 0
+        if None in ns:  # (one of them kept as it is)
+            st = os.stat(target, dir_fd=dfd, follow_symlinks=follow)
+            ns = [st.st_atime_ns if ns[0] is None else ns[0],
+                  st.st_mtime_ns if ns[1] is None else ns[1]]
+        os.utime(target, ns=tuple(ns), dir_fd=dfd, follow_symlinks=follow)
+        return 0
+
+    @handler("fdd")
+    def sys_fchown(self, fd, uid, gid):
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EBADF)
+        os.chown(f.host_fd, s32(uid), s32(gid))
+        return 0
+
+    @handler("fsddA")
+    def sys_fchownat(self, dirfd, path, uid, gid, flags):
+        if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path)
+        if not p and flags & AT_EMPTY_PATH:
+            return self.sys_fchown(dirfd, uid, gid)
+        host, dfd = self.resolve(dirfd, p)
+        os.chown(host, s32(uid), s32(gid), dir_fd=dfd,
+                 follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
+        return 0
+
+    @handler("sp")
+    def sys_statfs(self, path, buf):
+        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        self.write_mem(buf, _host_statfs("statfs", os.fsencode(host)))
+        return 0
+
+    @handler("fp")
+    def sys_fstatfs(self, fd, buf):
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EBADF)
+        self.write_mem(buf, _host_statfs("fstatfs", f.host_fd))
         return 0
 
     @handler("fo")
