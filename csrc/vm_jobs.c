@@ -4,6 +4,26 @@
 #include <string.h>
 #include <unistd.h>
 
+/* (the queue is doubly linked, so that a job moves to the front in O(1)) */
+static void push_front(vm_jobs *q, vm_job *j)
+{
+    j->prev = NULL;
+    j->next = q->todo;
+    if (q->todo)
+        q->todo->prev = j;
+    q->todo = j;
+}
+
+static void unlink_job(vm_jobs *q, vm_job *j)
+{
+    if (j->prev)
+        j->prev->next = j->next;
+    else
+        q->todo = j->next;
+    if (j->next)
+        j->next->prev = j->prev;
+}
+
 vm_jobs *vm_jobs_new(void)
 {
     vm_jobs *q = calloc(1, sizeof *q);
@@ -50,8 +70,10 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     j->n = n;
     memcpy(j->ir, b->ir, n * sizeof(vm_ir));
     pthread_mutex_lock(&q->lock);
-    j->next = q->todo;
-    q->todo = j;
+    push_front(q, j);
+    vm_job **slot = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
+    j->hnext = *slot;
+    *slot = j;
     q->n_todo++;
     pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
@@ -61,14 +83,12 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
 int vm_jobs_bump(vm_jobs *q, uint64_t serial)
 {
     pthread_mutex_lock(&q->lock);
-    vm_job **at = &q->todo;
-    while (*at && (*at)->serial != serial)
-        at = &(*at)->next;
-    vm_job *j = *at;
-    if (j && at != &q->todo) {
-        *at = j->next;
-        j->next = q->todo;
-        q->todo = j;
+    vm_job *j = q->by_serial[serial & (VM_JOBS_HASH - 1)];
+    while (j && j->serial != serial)
+        j = j->hnext;
+    if (j && j != q->todo) {
+        unlink_job(q, j);
+        push_front(q, j);
     }
     pthread_mutex_unlock(&q->lock);
     return j != NULL;
@@ -102,7 +122,11 @@ vm_job *vm_jobs_take(vm_jobs *q)
         pthread_cond_wait(&q->wake, &q->lock);
     vm_job *j = q->closed ? NULL : q->todo;
     if (j) {
-        q->todo = j->next;
+        unlink_job(q, j);
+        vm_job **at = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
+        while (*at != j)
+            at = &(*at)->hnext;
+        *at = j->hnext;
         q->n_todo--;
         q->in_hand++;
         __atomic_store_n(&q->busy, 1, __ATOMIC_RELEASE); /* (it takes the GIL next) */

@@ -16,7 +16,8 @@
 #include "vm_mem.h"
 
 typedef struct vm_job {
-    struct vm_job *next;
+    struct vm_job *next, *prev; /* the queue, front first */
+    struct vm_job *hnext;       /* chain in the by-serial hash (vm_jobs_bump finds it there) */
     uint64_t pc, serial;
     uint32_t tier;     /* vm_block.jit_tier when made */
     uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
@@ -34,10 +35,13 @@ typedef struct vm_job_result {
     uint8_t code[];
 } vm_job_result;
 
+#define VM_JOBS_HASH 4096 /* (a power of two) */
+
 typedef struct vm_jobs {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     vm_job *todo;           /* newest first: code that has just begun to run goes first */
+    vm_job *by_serial[VM_JOBS_HASH];
     vm_job_result *done;
     int has_done;           /* (atomic) results wait to be installed */
     int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
@@ -57,9 +61,9 @@ void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
 /* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
 /* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs
- * its job goes back to the front of the queue (vm_jobs_bump; 0 when it is no
- * longer queued), so the compiler thread takes it before blocks that ran once
- * or a few times (start-up code: often never needed again) */
+ * its job goes back to the front of the queue (vm_jobs_bump, O(1); 0 when it is
+ * no longer queued), so the compiler thread takes it before blocks that ran
+ * once or a few times (start-up code: often never needed again) */
 #define VM_JOB_BUMP 32
 int vm_jobs_bump(vm_jobs *q, uint64_t serial);
 /* the pcs of the queued jobs, the next to be taken first: up to max of them
