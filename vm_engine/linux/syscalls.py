@@ -748,6 +748,14 @@ class Kernel:
             raise Errno(E.EBADF)
         return entry[0]
 
+    def host_fd(self, fd: int) -> int:
+        """The host descriptor behind guest fd (EBADF for one without: a pipe
+        to a Python stream, an emulated /proc file)."""
+        host = self.file(fd).host_fd
+        if host is None:
+            raise Errno(E.EBADF)
+        return host
+
     def close_fd(self, fd: int) -> bool:
         entry = self.fds.pop(fd, None)
         if entry is None:
@@ -1572,9 +1580,7 @@ class Kernel:
                     ns[k] = sec * 1_000_000_000 + nsec
         p = self.read_cstr(path) if path else b""
         if not p and (not path or flags & AT_EMPTY_PATH):  # futimens: the file dirfd is
-            target, dfd, follow = self.file(dirfd).host_fd, None, True
-            if target is None:
-                raise Errno(E.EBADF)
+            target, dfd, follow = self.host_fd(dirfd), None, True
         else:
             (target, dfd), follow = self.resolve(dirfd, p), not flags & AT_SYMLINK_NOFOLLOW
         if ns[0] is None and ns[1] is None:
@@ -1588,10 +1594,7 @@ class Kernel:
 
     @handler("fdd")
     def sys_fchown(self, fd, uid, gid):
-        f = self.file(fd)
-        if f.host_fd is None:
-            raise Errno(E.EBADF)
-        os.chown(f.host_fd, s32(uid), s32(gid))
+        os.chown(self.host_fd(fd), s32(uid), s32(gid))
         return 0
 
     @handler("fsddA")
@@ -1614,18 +1617,12 @@ class Kernel:
 
     @handler("fp")
     def sys_fstatfs(self, fd, buf):
-        f = self.file(fd)
-        if f.host_fd is None:
-            raise Errno(E.EBADF)
-        self.write_mem(buf, _host_statfs("fstatfs", f.host_fd))
+        self.write_mem(buf, _host_statfs("fstatfs", self.host_fd(fd)))
         return 0
 
     @handler("fo")
     def sys_fchmod(self, fd, mode):
-        f = self.file(fd)
-        if f.host_fd is None:
-            raise Errno(E.EBADF)
-        os.chmod(f.host_fd, mode & 0o7777)
+        os.chmod(self.host_fd(fd), mode & 0o7777)
         return 0
 
     @handler("fso")
