@@ -1700,8 +1700,46 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
     if name == "fcvt.d.l":
         return int(e["rm"]) == 7
+    if name in ("fcvt.w.d", "fcvt.l.d"):
+        return int(e["rm"]) in (1, 7)  # rtz (C's casts) or dyn: cvttsd2si, cvtsd2si
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
                     "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x")
+
+
+def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
+    """fcvt.w.d / fcvt.l.d: cvt(t)sd2si, whose invalid cases (NaN, out of range:
+    IE raised, so NV) give the "integer indefinite" MIN; RISC-V gives MAX for
+    NaN and too large a value (and MIN for too small one, and for MIN itself)."""
+    a = blk.a
+    wide = name == "fcvt.l.d"
+    dst = R.RAX if wide else R.EAX
+    code = {(True, True): Code.CVTTSD2SI_R64_XMMM64, (True, False): Code.CVTSD2SI_R64_XMMM64,
+            (False, True): Code.CVTTSD2SI_R32_XMMM64, (False, False): Code.CVTSD2SI_R32_XMMM64}
+    fix, back, to_max = a.label(), a.label(), a.label()
+    a.emit(_op(code[wide, truncate], dst, blk.fsrc(rs1)))
+    if wide:
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, 1 << 63))
+        a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RCX))
+    else:
+        a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.EAX, 0x80000000))
+    a.emit(X.create_branch(Code.JE_REL32_64, fix))
+    if not wide:
+        a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX), label=back)
+    else:
+        a.bind(back)
+    a.emit(blk.write_rd(rd))
+    # out of line: MIN stays for a negative input; NaN and positive ones give MAX
+    for k, insn in enumerate([
+            _gpr_from(R.RCX, blk.fsrc(rs1)),
+            X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RCX),
+            X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM1, R.XMM1),
+            X.create_branch(Code.JP_REL32_64, to_max),
+            X.create_reg_reg(Code.TEST_RM64_R64, R.RCX, R.RCX),
+            X.create_branch(Code.JS_REL32_64, back)]):
+        a.emit(insn, True, label=fix if k == 0 else None)
+    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8 if wide else Code.SUB_RM32_IMM8, dst, 1), True,
+           label=to_max)  # (MIN - 1: MAX)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
 def _unbox_s(blk, xmm, rs: int):
@@ -1809,6 +1847,8 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
         a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
         a.emit(blk.f_from_gpr(rd))
+    elif name in ("fcvt.w.d", "fcvt.l.d"):
+        _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
     elif name in _FP_ARITH:
         a.emit(blk.xmm_from_f(R.XMM0, rs1))
         a.emit(_op(_FP_ARITH[name], R.XMM0, f(rs2)))
