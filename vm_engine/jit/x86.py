@@ -15,7 +15,8 @@ whose host protections follow the guest's (csrc/vm_mem.h): what the guest
 may not do plainly (faults, MMIO, stores to code) the host MMU refuses, and
 the fault handler (csrc/vm_jit.c) sends it to the access's C slow path, out
 of line; every block returns to the dispatcher.
-Level 1: the block's most used guest registers live in host registers; exits
+Level 1: the block's most used guest registers live in host registers (its
+f registers in xmm registers, unless it calls C for an F/D instruction); exits
 jump straight into the next block's code through link slots the dispatcher
 fills (indirect jumps check the slot's pc: a one-entry inline cache); a block
 that branches back to itself loops in host code.
@@ -23,7 +24,8 @@ Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
 blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 4 blocks, within the pages the head
 covers, so a write there retires the whole region), and branches back into
-the region are loops in host code, their registers allocated for the loop.
+the region are loops in host code, their registers allocated for the loop
+(blocks cut at the loop heads inside them: _split_at_loop_heads).
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
 fills memory with a register's value (memset's: stores of one register at
 p, p+size, ..., then p += step, bne/bltu p, end) or copies it (memcpy's:
