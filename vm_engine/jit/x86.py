@@ -777,6 +777,18 @@ def _loop_weights(n_segs: int, loops: list) -> list:
     return [8 ** min(3, sum(lo <= n <= m for lo, m in last.items())) for n in range(n_segs)]
 
 
+def _uses(segs, loops: list, slots: dict) -> dict:
+    """Register -> its uses in the region (the IR `slots` of each op that name
+    one), each counted with its segment's _loop_weights."""
+    uses: dict = {}
+    for seg, weight in zip(segs, _loop_weights(len(segs), loops)):
+        for e in seg.ir[:seg.k]:
+            for slot in slots.get(int(e["op"]), ()):
+                r = int(e[slot])
+                uses[r] = uses.get(r, 0) + weight
+    return uses
+
+
 def _allocate(segs, std: dict, loops: list) -> dict:
     """Guest register -> host register for the compiled body: the most used
     guest registers (used at least twice, or at all in a loop; a use counts
@@ -784,13 +796,7 @@ def _allocate(segs, std: dict, loops: list) -> dict:
     already holds keeping their host registers. loops: (n, m) where segment m
     jumps back into segment n <= m (segments n..m are in a loop)."""
     loop = bool(loops)
-    uses: dict = {}
-    for seg, weight in zip(segs, _loop_weights(len(segs), loops)):
-        for e in seg.ir[:seg.k]:
-            for slot in _X_SLOTS.get(int(e["op"]), ()):
-                r = int(e[slot])
-                if 0 < r < 32:
-                    uses[r] = uses.get(r, 0) + weight
+    uses = {r: n for r, n in _uses(segs, loops, _X_SLOTS).items() if 0 < r < 32}
     if std and not loop:
         return dict(std)  # straight-line code: the convention is good enough
     least = 1 if loop else 2
@@ -811,22 +817,18 @@ _FHOSTS = tuple(getattr(R, f"XMM{n}") for n in range(2, 16))
 def _allocate_f(segs, loops: list) -> dict:
     """Guest f register -> xmm register for the compiled body, as _allocate
     does for integer registers: the most used ones (used at least twice, or
-    at all in a loop). None in a region with an F/D instruction that calls
-    the interpreter's definition, or an fcsr access: C clobbers every xmm
-    register, so each such call would write them all back and load them
-    again (singles, conversions to integers: their code stays as it was)."""
-    uses: dict = {}
-    loop = bool(loops)
-    for seg, weight in zip(segs, _loop_weights(len(segs), loops)):
+    at all in a loop). None in a region with an F/D instruction without a
+    template (it calls the interpreter's definition) or a frm/fcsr access:
+    C clobbers every xmm register, so each such call would write them all
+    back and load them again."""
+    for seg in segs:
         for e in seg.ir[:seg.k]:
             name = _NAME[int(e["op"])]
             if (name in _CSR and int(e["aux"]) != _FFLAGS) or \
                     (name in _FP_HELPER and not _native_fp(name, e)):
                 return {}
-            for slot in _F_SLOTS.get(int(e["op"]), ()):
-                r = int(e[slot])
-                uses[r] = uses.get(r, 0) + weight
-    least = 1 if loop else 2
+    uses = _uses(segs, loops, _F_SLOTS)
+    least = 1 if loops else 2
     ranked = sorted((r for r, n in uses.items() if n >= least), key=lambda r: (-uses[r], r))
     return dict(zip(ranked, _FHOSTS))
 
