@@ -2183,7 +2183,16 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         code64, code32 = _RR[name]
         if rd == rs2 != rs1 and name in _COMMUTATIVE:  # rd = rs1 op rd: in rd's own register
             rs1, rs2 = rs2, rs1
-        if code64:
+        if rs1 == 0 and rs2 and name in ("sub", "subw"):  # neg(w): in rd's own register too
+            dst = _dest(blk, rd)
+            wide = name == "sub"
+            reg = dst if wide else _LOW32[dst]
+            _load(blk, reg, rs2)
+            a.emit(X.create_reg(Code.NEG_RM64 if wide else Code.NEG_RM32, reg))
+            if not wide:
+                a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, dst, reg))
+            _store(blk, rd, dst)
+        elif code64:
             if rs2 == 0 and name in ("add", "sub", "or", "xor"):
                 _move(blk, rd, rs1)
             elif rs1 == 0 and name in ("add", "or", "xor"):
@@ -2222,6 +2231,11 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             _store(blk, rd, dst)
     elif name == "slli" and 1 <= imm <= 3 and _lea(blk, rd, rs1, shift=imm):
         pass
+    elif name == "srliw" and imm:  # (bit 31 clear: the 32-bit shift's zero extension is the sign's)
+        dst = _dest(blk, rd)
+        _load(blk, _LOW32[dst], rs1)
+        a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, _LOW32[dst], imm))
+        _store(blk, rd, dst)
     elif name in _SHIFT_IMM:
         if name.endswith("w"):
             _w_op(blk, rd, rs1, lambda low: a.emit(X.create_reg_u32(_SHIFT_IMM[name], low, imm)))
