@@ -1706,8 +1706,13 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) == 7
     if name in ("fcvt.w.d", "fcvt.l.d"):
         return int(e["rm"]) in (1, 7)  # rtz (C's casts) or dyn: cvttsd2si, cvtsd2si
+    if name == "fcvt.d.s":
+        return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
+    if name in ("fcvt.s.d", "fcvt.s.w", "fcvt.s.l"):
+        return int(e["rm"]) == 7
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
-                    "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x")
+                    "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x", "fsgnj.s",
+                    "fsgnjn.s", "fsgnjx.s")
 
 
 def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
@@ -1747,16 +1752,27 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
 
 
 def _unbox_s(blk, xmm, rs: int):
-    """xmm = single rs, NaN-boxed (else the canonical NaN, as RISC-V reads it)."""
+    """xmm (None: eax alone) = single rs, NaN-boxed (else the canonical NaN, as
+    RISC-V reads it); eax has its bits too."""
     a = blk.a
     bad, back = a.label(), a.label()
     a.emit(_gpr_from(R.RAX, blk.fsrc(rs)))
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
     a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RDX))  # boxed: rax >= BOX_S
     a.emit(X.create_branch(Code.JB_REL32_64, bad))
-    a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, xmm, R.EAX), label=back)
+    a.bind(back)
+    if xmm is not None:
+        a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, xmm, R.EAX))
     a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=bad)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+
+
+def _box_s(blk, rd: int):
+    """Single rd = eax, NaN-boxed."""
+    blk.a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.EAX))  # (clears the upper half)
+    blk.a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
+    blk.a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
+    blk.a.emit(blk.f_from_gpr(rd))
 
 
 def _result_s(blk, rd: int):
@@ -1842,6 +1858,35 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             a.emit(X.create_reg_reg(Code.COMISS_XMM_XMMM32, R.XMM0, R.XMM1))
             a.emit(X.create_reg(Code.SETA_RM8 if name == "flt.s" else Code.SETAE_RM8, R.AL))
         a.emit(blk.write_rd(rd))
+    elif name in ("fsgnj.s", "fsgnjn.s", "fsgnjx.s"):  # as the doubles' below, on 32 bits
+        _unbox_s(blk, None, rs2)
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.ECX, R.EAX))
+        _unbox_s(blk, None, rs1)
+        if name == "fsgnjn.s":
+            a.emit(X.create_reg(Code.NOT_RM32, R.ECX))
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x80000000))
+        if name != "fsgnjx.s":
+            a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x7FFFFFFF))
+            a.emit(X.create_reg_reg(Code.OR_RM32_R32, R.EAX, R.ECX))
+        else:
+            a.emit(X.create_reg_reg(Code.XOR_RM32_R32, R.EAX, R.ECX))
+        _box_s(blk, rd)
+    elif name == "fcvt.d.s":
+        _unbox_s(blk, R.XMM0, rs1)
+        a.emit(X.create_reg_reg(Code.CVTSS2SD_XMM_XMMM32, R.XMM0, R.XMM0))
+        _canon_d(a)
+        a.emit(blk.f_to(rd))
+    elif name == "fcvt.s.d":
+        a.emit(blk.xmm_from_f(R.XMM0, rs1))
+        a.emit(X.create_reg_reg(Code.CVTSD2SS_XMM_XMMM64, R.XMM0, R.XMM0))
+        _result_s(blk, rd)
+    elif name in ("fcvt.s.w", "fcvt.s.l"):
+        a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
+        a.emit(X.create_reg_reg(Code.XORPS_XMM_XMMM128, R.XMM0, R.XMM0))
+        a.emit(X.create_reg_reg(Code.CVTSI2SS_XMM_RM32 if name == "fcvt.s.w"
+                                else Code.CVTSI2SS_XMM_RM64, R.XMM0,
+                                R.EAX if name == "fcvt.s.w" else R.RAX))
+        _result_s(blk, rd)
     elif name == "fmv.x.w":  # the low 32 bits, sign-extended (boxed or not)
         a.emit(_gpr_from(R.RAX, f(rs1)))
         a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
