@@ -170,6 +170,10 @@ _FMA = {"fmadd.d": Code.VEX_VFMADD213SD_XMM_XMM_XMMM64,
         "fmsub.d": Code.VEX_VFMSUB213SD_XMM_XMM_XMMM64,
         "fnmsub.d": Code.VEX_VFNMADD213SD_XMM_XMM_XMMM64,
         "fnmadd.d": Code.VEX_VFNMSUB213SD_XMM_XMM_XMMM64}
+_FMA_S = {"fmadd.s": Code.VEX_VFMADD213SS_XMM_XMM_XMMM32,
+          "fmsub.s": Code.VEX_VFMSUB213SS_XMM_XMM_XMMM32,
+          "fnmsub.s": Code.VEX_VFNMADD213SS_XMM_XMM_XMMM32,
+          "fnmadd.s": Code.VEX_VFNMSUB213SS_XMM_XMM_XMMM32}
 
 
 def _host_flags() -> frozenset:
@@ -1698,7 +1702,7 @@ def _emit_fflags(blk, name: str, e):
 def _native_fp(name: str, e) -> bool:
     """F/D computations with an x86 template (the rest call vm_jit_fp)."""
     if name in _FP_ARITH or name in _FP_ARITH_S or name in ("fsqrt.d", "fsqrt.s") or \
-            (name in _FMA and HOST_FMA):
+            ((name in _FMA or name in _FMA_S) and HOST_FMA):
         return int(e["rm"]) == 7  # dyn: the host rounds in frm
     if name == "fcvt.d.w":
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
@@ -1775,17 +1779,44 @@ def _box_s(blk, rd: int):
     blk.a.emit(blk.f_from_gpr(rd))
 
 
-def _result_s(blk, rd: int):
-    """Single rd = xmm0, a NaN canonical, NaN-boxed."""
+def _result_s(blk, rd: int, fma_inputs=None):
+    """Single rd = xmm0, a NaN canonical, NaN-boxed. For an FMA (fma_inputs:
+    where the multiplicands are, fsrc), NV for inf * 0 with a quiet NaN addend,
+    as _canon_d does for doubles (an input not NaN-boxed reads as a NaN)."""
     a = blk.a
-    fix, back = a.label(), a.label()
+    fix, back, canon = a.label(), a.label(), a.label()
     a.emit(X.create_reg_reg(Code.UCOMISS_XMM_XMMM32, R.XMM0, R.XMM0))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
     a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0), label=back)  # (zero-extends)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
     a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
     a.emit(blk.f_from_gpr(rd))
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=fix)
+    if fma_inputs is not None:
+        other, set_nv = a.label(), a.label()
+        for k, insn in enumerate([
+                _gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
+                X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),
+                X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RDX),
+                X.create_branch(Code.JB_REL32_64, canon),
+                X.create_reg_reg(Code.CMP_RM64_R64, R.RCX, R.RDX),
+                X.create_branch(Code.JB_REL32_64, canon),
+                X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x7FFFFFFF),
+                X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x7FFFFFFF),
+                X.create_reg_u32(Code.CMP_RM32_IMM32, R.EAX, 0x7F800000),
+                X.create_branch(Code.JNE_REL32_64, other),
+                X.create_reg_reg(Code.TEST_RM32_R32, R.ECX, R.ECX),
+                X.create_branch(Code.JE_REL32_64, set_nv)]):
+            a.emit(insn, True, label=fix if k == 0 else None)
+        a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.ECX, 0x7F800000), True, label=other)
+        a.emit(X.create_branch(Code.JNE_REL32_64, canon), True)
+        a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EAX, R.EAX), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, canon), True)
+        a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
+               label=set_nv)
+        a.bind(canon, cold=True)
+    else:
+        a.bind(fix, cold=True)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=canon)
     a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX), True)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
@@ -1841,6 +1872,14 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _unbox_s(blk, R.XMM1, rs2)
         a.emit(X.create_reg_reg(_FP_ARITH_S[name], R.XMM0, R.XMM1))
         _result_s(blk, rd)
+    elif name in _FMA_S:
+        scratch = M(R.RSP, displ=-8)  # (the red zone: the addend, unboxed)
+        _unbox_s(blk, None, int(e["rs3"]))
+        a.emit(X.create_mem_reg(Code.MOV_RM32_R32, scratch, R.EAX))
+        _unbox_s(blk, R.XMM1, rs2)
+        _unbox_s(blk, R.XMM0, rs1)
+        a.emit(X.create_reg_reg_mem(_FMA_S[name], R.XMM0, R.XMM1, scratch))
+        _result_s(blk, rd, fma_inputs=(f(rs1), f(rs2)))
     elif name == "fsqrt.s":
         _unbox_s(blk, R.XMM0, rs1)
         a.emit(X.create_reg_reg(Code.SQRTSS_XMM_XMMM32, R.XMM0, R.XMM0))
