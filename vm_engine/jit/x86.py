@@ -1716,7 +1716,65 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) == 7
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
                     "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x", "fsgnj.s",
-                    "fsgnjn.s", "fsgnjx.s")
+                    "fsgnjn.s", "fsgnjx.s", "fclass.d", "fclass.s")
+
+
+def _emit_fclass(blk, rd: int, rs1: int, single: bool):
+    """fclass: one of ten bits, by the exponent (all ones: inf or NaN, zero:
+    zero or subnormal, else normal), the fraction and the sign (a NaN: its
+    quiet bit); a single not NaN-boxed is the canonical NaN."""
+    a = blk.a
+    fbits, emax = (23, 0xFF) if single else (52, 0x7FF)
+    if single:
+        _unbox_s(blk, None, rs1)  # (eax; the upper half of rax clear)
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.EAX))
+    else:
+        a.emit(_gpr_from(R.RAX, blk.fsrc(rs1)))
+    special, zsub, zero, signed, done = (a.label() for _ in range(5))
+    for insn in [X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX),
+                 X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, fbits),
+                 X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, emax),  # the exponent
+                 X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX),
+                 X.create_reg_u32(Code.SHL_RM64_IMM8, R.RDX, 64 - fbits),  # the fraction, on top
+                 X.create_reg_u32(Code.CMP_RM32_IMM32, R.ECX, emax),
+                 X.create_branch(Code.JE_REL32_64, special),
+                 X.create_reg_reg(Code.TEST_RM32_R32, R.ECX, R.ECX),
+                 X.create_branch(Code.JE_REL32_64, zsub),
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 6),   # normal
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 1),
+                 X.create_branch(Code.JMP_REL32_64, signed)]:
+        a.emit(insn)
+    a.bind(zsub)
+    for insn in [X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
+                 X.create_branch(Code.JE_REL32_64, zero),
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 5),   # subnormal
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 2),
+                 X.create_branch(Code.JMP_REL32_64, signed)]:
+        a.emit(insn)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 4), label=zero)  # zero
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 3))
+    a.emit(X.create_branch(Code.JMP_REL32_64, signed))
+    a.bind(special)
+    nan = a.label()
+    for insn in [X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
+                 X.create_branch(Code.JNE_REL32_64, nan),
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 7),   # infinity
+                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 0),
+                 X.create_branch(Code.JMP_REL32_64, signed)]:
+        a.emit(insn)
+    # a NaN: quiet (bit 9) when the fraction's top bit, now rdx's sign, is set
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, 1 << 8), label=nan)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 9))
+    a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
+    a.emit(X.create_reg_reg(Code.CMOVS_R32_RM32, R.EAX, R.ECX))
+    a.emit(X.create_branch(Code.JMP_REL32_64, done))
+    a.emit(X.create_reg_reg(Code.TEST_RM64_R64 if not single else Code.TEST_RM32_R32,
+                            R.RAX if not single else R.EAX, R.RAX if not single else R.EAX),
+           label=signed)
+    a.emit(X.create_reg_reg(Code.CMOVS_R32_RM32, R.ECX, R.EDX))
+    a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.ECX))
+    a.bind(done)
+    a.emit(blk.write_rd(rd))
 
 
 def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
@@ -1937,6 +1995,8 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(blk.f_from_gpr(rd))
     elif name in ("fcvt.w.d", "fcvt.l.d"):
         _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
+    elif name in ("fclass.d", "fclass.s"):
+        _emit_fclass(blk, rd, rs1, name == "fclass.s")
     elif name in _FP_ARITH:
         a.emit(blk.xmm_from_f(R.XMM0, rs1))
         a.emit(_op(_FP_ARITH[name], R.XMM0, f(rs2)))
