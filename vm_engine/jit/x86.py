@@ -1730,7 +1730,13 @@ def _emit_fclass(blk, rd: int, rs1: int, single: bool):
         a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.EAX))
     else:
         a.emit(_gpr_from(R.RAX, blk.fsrc(rs1)))
-    special, zsub, zero, signed, done = (a.label() for _ in range(5))
+    special, zsub, zero, nan, signed, done = (a.label() for _ in range(6))
+
+    def by_sign(pos: int, neg: int) -> list:  # the class's bit for each sign: `signed` picks
+        return [X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << pos),
+                X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << neg),
+                X.create_branch(Code.JMP_REL32_64, signed)]
+
     for insn in [X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX),
                  X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, fbits),
                  X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, emax),  # the exponent
@@ -1739,37 +1745,24 @@ def _emit_fclass(blk, rd: int, rs1: int, single: bool):
                  X.create_reg_u32(Code.CMP_RM32_IMM32, R.ECX, emax),
                  X.create_branch(Code.JE_REL32_64, special),
                  X.create_reg_reg(Code.TEST_RM32_R32, R.ECX, R.ECX),
-                 X.create_branch(Code.JE_REL32_64, zsub),
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 6),   # normal
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 1),
-                 X.create_branch(Code.JMP_REL32_64, signed)]:
+                 X.create_branch(Code.JE_REL32_64, zsub)] + by_sign(6, 1):  # normal
         a.emit(insn)
-    a.bind(zsub)
-    for insn in [X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
-                 X.create_branch(Code.JE_REL32_64, zero),
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 5),   # subnormal
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 2),
-                 X.create_branch(Code.JMP_REL32_64, signed)]:
-        a.emit(insn)
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 4), label=zero)  # zero
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 3))
-    a.emit(X.create_branch(Code.JMP_REL32_64, signed))
-    a.bind(special)
-    nan = a.label()
-    for insn in [X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
-                 X.create_branch(Code.JNE_REL32_64, nan),
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 7),   # infinity
-                 X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, 1 << 0),
-                 X.create_branch(Code.JMP_REL32_64, signed)]:
-        a.emit(insn)
+    for k, insn in enumerate([X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
+                              X.create_branch(Code.JE_REL32_64, zero)] + by_sign(5, 2)):
+        a.emit(insn, label=zsub if k == 0 else None)  # subnormal
+    for k, insn in enumerate(by_sign(4, 3)):
+        a.emit(insn, label=zero if k == 0 else None)
+    for k, insn in enumerate([X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX),
+                              X.create_branch(Code.JNE_REL32_64, nan)] + by_sign(7, 0)):
+        a.emit(insn, label=special if k == 0 else None)  # infinity
     # a NaN: quiet (bit 9) when the fraction's top bit, now rdx's sign, is set
     a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, 1 << 8), label=nan)
     a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1 << 9))
     a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX))
     a.emit(X.create_reg_reg(Code.CMOVS_R32_RM32, R.EAX, R.ECX))
     a.emit(X.create_branch(Code.JMP_REL32_64, done))
-    a.emit(X.create_reg_reg(Code.TEST_RM64_R64 if not single else Code.TEST_RM32_R32,
-                            R.RAX if not single else R.EAX, R.RAX if not single else R.EAX),
+    value = R.EAX if single else R.RAX  # (its sign bit)
+    a.emit(X.create_reg_reg(Code.TEST_RM32_R32 if single else Code.TEST_RM64_R64, value, value),
            label=signed)
     a.emit(X.create_reg_reg(Code.CMOVS_R32_RM32, R.ECX, R.EDX))
     a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.ECX))
@@ -1849,8 +1842,7 @@ def _result_s(blk, rd: int, fma_inputs=None):
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
     a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
     a.emit(blk.f_from_gpr(rd))
-    if fma_inputs is not None:
-        other, set_nv = a.label(), a.label()
+    if fma_inputs is not None:  # (multiplicands not NaN-boxed are NaNs: no such NV)
         for k, insn in enumerate([
                 _gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
                 X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S),
@@ -1859,24 +1851,38 @@ def _result_s(blk, rd: int, fma_inputs=None):
                 X.create_reg_reg(Code.CMP_RM64_R64, R.RCX, R.RDX),
                 X.create_branch(Code.JB_REL32_64, canon),
                 X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x7FFFFFFF),
-                X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x7FFFFFFF),
-                X.create_reg_u32(Code.CMP_RM32_IMM32, R.EAX, 0x7F800000),
-                X.create_branch(Code.JNE_REL32_64, other),
-                X.create_reg_reg(Code.TEST_RM32_R32, R.ECX, R.ECX),
-                X.create_branch(Code.JE_REL32_64, set_nv)]):
+                X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x7FFFFFFF)]):
             a.emit(insn, True, label=fix if k == 0 else None)
-        a.emit(X.create_reg_u32(Code.CMP_RM32_IMM32, R.ECX, 0x7F800000), True, label=other)
-        a.emit(X.create_branch(Code.JNE_REL32_64, canon), True)
-        a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EAX, R.EAX), True)
-        a.emit(X.create_branch(Code.JNE_REL32_64, canon), True)
-        a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
-               label=set_nv)
+        _nv_for_inf_times_zero(a, R.EAX, R.ECX, 0x7F800000, False, canon)
         a.bind(canon, cold=True)
     else:
         a.bind(fix, cold=True)
     a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=canon)
     a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX), True)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+
+
+def _nv_for_inf_times_zero(a: _Asm, x, y, inf, wide: bool, done: int):
+    """(Out of line, for an FMA whose result is a NaN) NV when one of the
+    magnitudes x, y (registers, sign cleared) is infinity (`inf`: wide, a
+    register holding the double's; else the single's, 32 bits) and the other
+    zero; on to `done`."""
+    other, set_nv = a.label(), a.label()
+    test = Code.TEST_RM64_R64 if wide else Code.TEST_RM32_R32
+
+    def is_inf(r):
+        return X.create_reg_reg(Code.CMP_RM64_R64, r, inf) if wide else \
+            X.create_reg_u32(Code.CMP_RM32_IMM32, r, inf)
+
+    for insn in [is_inf(x), X.create_branch(Code.JNE_REL32_64, other),
+                 X.create_reg_reg(test, y, y), X.create_branch(Code.JE_REL32_64, set_nv)]:
+        a.emit(insn, True)
+    for k, insn in enumerate([is_inf(y), X.create_branch(Code.JNE_REL32_64, done),
+                              X.create_reg_reg(test, x, x),
+                              X.create_branch(Code.JNE_REL32_64, done)]):
+        a.emit(insn, True, label=other if k == 0 else None)
+    a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
+           label=set_nv)
 
 
 def _canon_d(a: _Asm, fma_inputs=None):
@@ -1890,23 +1896,13 @@ def _canon_d(a: _Asm, fma_inputs=None):
     a.bind(back)
     first = True
     if fma_inputs is not None:
-        other, set_nv, done = a.label(), a.label(), a.label()
-        cold = [_gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
-                X.create_reg_u32(Code.BTR_RM64_IMM8, R.RAX, 63),
-                X.create_reg_u32(Code.BTR_RM64_IMM8, R.RCX, 63),
-                X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 0x7FF0000000000000),
-                X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RDX),
-                X.create_branch(Code.JNE_REL32_64, other),
-                X.create_reg_reg(Code.TEST_RM64_R64, R.RCX, R.RCX),
-                X.create_branch(Code.JE_REL32_64, set_nv)]
-        for k, insn in enumerate(cold):
+        done = a.label()
+        for k, insn in enumerate([_gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
+                                  X.create_reg_u32(Code.BTR_RM64_IMM8, R.RAX, 63),
+                                  X.create_reg_u32(Code.BTR_RM64_IMM8, R.RCX, 63),
+                                  X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, 0x7FF0000000000000)]):
             a.emit(insn, True, fix if k == 0 else None)
-        a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RCX, R.RDX), True, label=other)
-        a.emit(X.create_branch(Code.JNE_REL32_64, done), True)
-        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RAX, R.RAX), True)
-        a.emit(X.create_branch(Code.JNE_REL32_64, done), True)
-        a.emit(X.create_mem_u32(Code.OR_RM32_IMM8, M(CPU, displ=_L["cpu_fcsr"]), 0x10), True,
-               label=set_nv)
+        _nv_for_inf_times_zero(a, R.RAX, R.RCX, R.RDX, True, done)
         a.bind(done, cold=True)
         first = False
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True,
