@@ -1823,8 +1823,7 @@ def _unbox_s(blk, xmm, rs: int):
 
 
 def _box_s(blk, rd: int):
-    """Single rd = eax, NaN-boxed."""
-    blk.a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.EAX))  # (clears the upper half)
+    """Single rd = eax, NaN-boxed (rax's upper half clear: eax was written last)."""
     blk.a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
     blk.a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
     blk.a.emit(blk.f_from_gpr(rd))
@@ -1839,9 +1838,7 @@ def _result_s(blk, rd: int, fma_inputs=None):
     a.emit(X.create_reg_reg(Code.UCOMISS_XMM_XMMM32, R.XMM0, R.XMM0))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
     a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0), label=back)  # (zero-extends)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
-    a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
-    a.emit(blk.f_from_gpr(rd))
+    _box_s(blk, rd)
     if fma_inputs is not None:  # (multiplicands not NaN-boxed are NaNs: no such NV)
         for k, insn in enumerate([
                 _gpr_from(R.RAX, fma_inputs[0]), _gpr_from(R.RCX, fma_inputs[1]),
@@ -1986,9 +1983,7 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(blk.write_rd(rd))
     elif name == "fmv.w.x":
         _load(blk, R.EAX, rs1)
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
-        a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
-        a.emit(blk.f_from_gpr(rd))
+        _box_s(blk, rd)
     elif name in ("fcvt.w.d", "fcvt.l.d"):
         _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
     elif name in ("fclass.d", "fclass.s"):
