@@ -5,8 +5,8 @@
  * A compiled block is a function
  *     uint64_t block(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base)
  * covering the first `jit_len` instructions of a vm_block. It returns the next
- * guest pc. Compiled code keeps cpu->mem_accesses exact itself (in a host
- * register while it runs, written back before it calls C and when it returns)
+ * guest pc. Compiled code counts its memory accesses itself (in a host
+ * register while it runs, added to cpu->mem_accesses when it returns)
  * and takes the instructions it runs from rt->budget; the dispatcher adds what
  * rt->budget lost to cpu->instret. From level 1 on, a block
  * that ends jumps straight into the next compiled block through a link slot

@@ -1,6 +1,6 @@
 """Random RV64GC programs with loops, memory accesses, floating point and
 faults: every engine must agree with the interpreter on registers, memory,
-fflags, instruction counts and the fault raised."""
+fflags, instruction and memory access counts and the fault raised."""
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import ExecutionError, assemble
@@ -89,14 +89,14 @@ def _run(engine, code, regs, budget=200_000):
         cpu.reg_write("fcsr", 0)
         for name, value in regs.items():
             cpu.reg_write(name, value)
-        start, fault = cpu.instret, None
+        start, accesses, fault = cpu.instret, cpu.memory_accesses, None
         try:
             cpu.run(pc=CODE, until=CODE + len(code), max_instructions=budget)
         except ExecutionError as e:
             fault = (e.fault.kind, e.fault.pc, e.fault.address)
     return ([cpu.reg_read(i) for i in range(32)], [cpu.reg_read(f"f{i}") for i in range(32)],
             cpu.reg_read("fcsr"), m.mem_read(DATA, DATA_SIZE), cpu.instret - start, cpu.pc,
-            fault)
+            fault, cpu.memory_accesses - accesses)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -45,6 +45,7 @@ cdef extern from "vm_cpu.h":
         VM_ACCESS_READ, VM_ACCESS_WRITE, VM_ACCESS_FETCH
 
 cdef extern from "vm_jit.h":
+    enum: VM_JIT_SLICE
     ctypedef struct vm_code_arena:
         uint8_t *base
         size_t size

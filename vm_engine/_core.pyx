@@ -544,7 +544,7 @@ def jit_layout():
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "rt_npages": <size_t>&rt.npages - rb,
-        "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE,
+        "rt_tc": <size_t>&rt.tc - rb, "tc_size": VM_TC_SIZE, "jit_slice": VM_JIT_SLICE,
         "rt_exit_pc": <size_t>&rt.exit_pc - rb, "rt_limit": <size_t>&rt.limit - rb,
         "rt_perm": <size_t>&rt.perm - rb,
         "access_size": sizeof(vm_jit_access),

@@ -64,15 +64,25 @@ _L = _core.jit_layout()
 PAGE_READ, PAGE_STORE = _L["page_read"], _L["page_store"]
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
-# rbx: cpu, r15: rt, r12: guest memory base, r13: page permissions,
-# r14: the instruction budget (rt->budget while compiled code runs)
-CPU, RT, BASE, MEMS, BUDGET = R.RBX, R.R15, R.R12, R.R13, R.R14
+# rbx: cpu, r15: rt, r12: guest memory base, r14: the budget and counts
+CPU, RT, BASE, BUDGET = R.RBX, R.R15, R.R12, R.R14
+#: r14 holds the instructions compiled code may still run (rt->budget) shifted up
+#: by BUDGET_SHIFT, and below them the memory accesses counted since compiled code
+#: was entered (added to cpu->mem_accesses when it returns; C helpers that give
+#: accesses back take them from cpu->mem_accesses): one `sub r14, charge; jb` takes
+#: an accounting unit's instructions and counts its accesses. The accesses stay
+#: below 2**BUDGET_SHIFT, as a run is at most VM_JIT_SLICE instructions, so a
+#: borrow is the budget's alone.
+BUDGET_SHIFT = 21
+assert _L["jit_slice"] <= 1 << (BUDGET_SHIFT - 1)
+_COUNTED = (1 << BUDGET_SHIFT) - 1  # (r14's accesses)
 _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained blocks share a frame
 # level 2: these guest registers live in host registers throughout compiled code
 # (loaded on entry from the dispatcher, written back on return and around helper
 # calls), so chained blocks pass them along without memory traffic
 REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 14: R.RSI, 15: R.RDI}  # sp a0 a1 a2 a4 a5
-_R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.RSI: R.ESI, R.RDI: R.EDI}
+_R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.R13: R.R13D, R.RSI: R.ESI,
+        R.RDI: R.EDI}
 _LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
 #: register conventions (vm_block.jit_abi): blocks chain only into the same one
 ABI_MEMORY, ABI_REG_MAP = 0, 1
@@ -81,6 +91,45 @@ ABI_MEMORY, ABI_REG_MAP = 0, 1
 # (operands are made once: iced-x86 copies them into each instruction)
 _XREGS = [M(CPU, displ=_L["cpu_x"] + 8 * i) for i in range(33)]
 _FREGS = [M(CPU, displ=_L["cpu_f"] + 8 * i) for i in range(32)]
+
+
+def _charge(n: int, m: int) -> int:
+    """What r14 loses for n instructions with m memory accesses among them."""
+    assert 0 <= n < 1 << (31 - BUDGET_SHIFT)  # (an imm32)
+    return (n << BUDGET_SHIFT) - m
+
+
+def _budget_out(scratch) -> list:
+    """Instructions writing r14's budget to rt->budget (`scratch` clobbered)."""
+    return [X.create_reg_reg(Code.MOV_R64_RM64, scratch, BUDGET),
+            X.create_reg_u32(Code.SHR_RM64_IMM8, scratch, BUDGET_SHIFT),
+            X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), scratch)]
+
+
+def _budget_in(scratch) -> list:
+    """Instructions taking r14's budget from rt->budget (C may have changed it;
+    the accesses counted stay: a unit's refunds take back what it counted)."""
+    return [X.create_reg_mem(Code.MOV_R64_RM64, scratch, M(RT, displ=_L["rt_budget"])),
+            X.create_reg_u32(Code.SHL_RM64_IMM8, scratch, BUDGET_SHIFT),
+            X.create_reg_u32(Code.AND_RM32_IMM32, R.R14D, _COUNTED),
+            X.create_reg_reg(Code.ADD_RM64_R64, BUDGET, scratch)]
+
+
+def _counts_out() -> list:
+    """Instructions adding r14's accesses to cpu->mem_accesses (leaving compiled
+    code; r14 clobbered)."""
+    return [X.create_reg_u32(Code.AND_RM32_IMM32, R.R14D, _COUNTED),
+            X.create_mem_reg(Code.ADD_RM64_R64, M(CPU, displ=_L["cpu_mem"]), BUDGET)]
+
+
+def _budget_covers(a, reg, fail: int):
+    """Jumps to fail unless the budget covers `reg` instructions; leaves reg
+    shifted as r14's budget is (what `sub r14, reg` takes)."""
+    a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, reg, _L["jit_slice"]))
+    a.emit(X.create_branch(Code.JA_REL32_64, fail))  # (more than any budget; reg may be wild)
+    a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, reg, BUDGET_SHIFT))
+    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, reg, BUDGET))
+    a.emit(X.create_branch(Code.JA_REL32_64, fail))
 
 
 def xreg(i: int) -> M:
@@ -299,14 +348,14 @@ def _stubs() -> dict:
         for dst, src in zip((CPU, RT, BASE), (R.RDI, R.RSI, R.RDX)):
             a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, MEMS, M(CPU, displ=_L["cpu_mem"])))
+        a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, BUDGET, BUDGET_SHIFT))
         for insn in _moves(std, {}):
             a.emit(insn)
         a.emit(X.create_reg(Code.JMP_RM64, R.RCX))  # (the entry, which no guest register uses)
         _core.set_jit_enter(abi, arena.install(a.encode()))
     a = _Asm()
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET))
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_mem"]), MEMS))
+    for insn in _budget_out(R.RDX) + _counts_out():  # (rax: the pc)
+        a.emit(insn)
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8))
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
@@ -708,10 +757,8 @@ def _emit_seg(blk, seg: _Seg, following):
     unit, n_mem = blk.unit_rest(seg.first)
     starts_unit = seg.first in blk.unit_starts
     if starts_unit:
-        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, unit))
+        a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
-        if n_mem:
-            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, MEMS, n_mem))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
     for j in range(seg.k):
@@ -763,12 +810,13 @@ def _emit_seg(blk, seg: _Seg, following):
     else:  # indirect: the target is in rax
         blk.exit(None)
     if starts_unit:  # (the head is one)
-        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, unit), True, label=bail_restore)
+        a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, _charge(unit, n_mem)), True,
+               label=bail_restore)
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
 
 
-_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.RSI, R.RDI)  # guest registers' host registers
+_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI)  # guest registers' host registers
 
 
 def _loop_weights(n_segs: int, loops: list) -> list:
@@ -856,8 +904,7 @@ def _moves(to: dict, frm: dict) -> list:
 def _give_back(n: int, m: int) -> list:
     """Instructions giving n instructions back to the budget and taking m
     memory accesses off the count (what was charged and will not run)."""
-    return ([X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, n)] if n else []) + \
-        ([X.create_reg_i32(Code.SUB_RM64_IMM32, MEMS, m)] if m else [])
+    return [X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, _charge(n, m))] if n or m else []
 
 
 class _Inner(NamedTuple):
@@ -1025,17 +1072,17 @@ class _Block:
         after, mem_after = self.unit_rest(self.seg.first + self.seg.k)
         if rest > after:
             short = a.label()
-            a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, rest - after))
+            a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET,
+                                    _charge(rest - after, mem - mem_after)))
             a.emit(X.create_branch(Code.JB_REL32_64, short))
             # (short: as before the sub, with this unit's rest given back)
-            for k, insn in enumerate(_give_back(rest, mem_after)):
+            for k, insn in enumerate(_give_back(rest, mem)):
                 a.emit(insn, True, label=short if k == 0 else None)
             a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, target), True)
             a.emit(X.create_branch(Code.JMP_REL32_64, self.epilogue), True)
-        elif after > rest:
-            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, after - rest))
-        if mem != mem_after:
-            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, MEMS, mem - mem_after))
+        else:
+            for insn in _give_back(after - rest, mem_after - mem):
+                a.emit(insn)
         a.emit(X.create_branch(Code.JMP_REL32_64, inner.label))
 
     def exit(self, target, cold=False, linked=True):
@@ -1147,9 +1194,9 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, R.RCX)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
         return None
-    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L,
+    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L, R.R13: R.R13L,
                R.RSI: R.SIL, R.RDI: R.DIL},
-           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W,
+           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W, R.R13: R.R13W,
                R.RSI: R.SI, R.RDI: R.DI},
            4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
     code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
@@ -1333,8 +1380,7 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
         a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RAX, R.RCX, f.step))
     # the budget covers every iteration
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
-    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RDX, BUDGET))
-    branch(Code.JA_REL32_64)
+    _budget_covers(a, R.RDX, loop)
     # each pointer aligned (the loop's own accesses would take the slow path);
     # every page from its to its last byte's inside guest memory, with the flag
     # `need` (as the accesses' fast paths check them)
@@ -1366,9 +1412,10 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
             branch(Code.JB_REL32_64)
     # it will run: the counts of every iteration (nothing can fail from here)
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, seg.k))
+    a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, R.RDX, BUDGET_SHIFT))
     a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RDX))
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RDX, R.RCX, f.accesses))
-    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, MEMS, R.RDX))
+    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, BUDGET, R.RDX))
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
     # rdx = host address of dst, r10 of src; for a fill, rcx = the value's low
     # `size` bytes over 8 bytes, and the vector register that over its width
@@ -1567,8 +1614,7 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
     a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RCX, R.RDX))
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RCX, R.RCX, seg.k))
-    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RCX, BUDGET))
-    branch(Code.JA_REL32_64, decline)
+    _budget_covers(a, R.RCX, decline)
     branch(Code.JMP_REL32_64, page)
     # found: rax = iterations (up to and with that byte), if the budget covers them
     a.emit(X.create_reg_reg(Code.BSF_R32_RM32, R.ECX, R.ECX), label=found)
@@ -1576,12 +1622,11 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
     a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RAX, R.RDX))
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RAX, 1))
     a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RCX, R.RAX, seg.k))
-    a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RCX, BUDGET))
-    branch(Code.JA_REL32_64, decline)
+    _budget_covers(a, R.RCX, decline)
     if width > 16:
         a.emit(X.create(Code.VEX_VZEROUPPER))
     a.emit(X.create_reg_reg(Code.SUB_RM64_R64, BUDGET, R.RCX))
-    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, MEMS, R.RAX))
+    a.emit(X.create_reg_reg(Code.ADD_RM64_R64, BUDGET, R.RAX))
     a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(CPU, displ=_L["cpu_vector_runs"]), 1))
     # the registers as after the last iteration: p moved on, t the byte it loaded
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RDX, R.RAX, displ=-1)))
@@ -1639,15 +1684,13 @@ def _emit_thunk(blk):
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
     for insn in blk.spill() + blk.fspill():
         a.emit(insn, True)
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), BUDGET), True)
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_mem"]), MEMS), True)
+    for insn in _budget_out(R.RDI):
+        a.emit(insn, True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
-    for insn in blk.reload() + blk.freload():  # (C clobbers every xmm register)
+    for insn in blk.reload() + blk.freload() + _budget_in(R.RDX):  # (C clobbers every xmm)
         a.emit(insn, True)
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])), True)
-    a.emit(X.create_reg_mem(Code.MOV_R64_RM64, MEMS, M(CPU, displ=_L["cpu_mem"])), True)
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
