@@ -18,14 +18,20 @@ __thread vm_jit_running vm_jit_now;
 #if defined(__linux__) && defined(__x86_64__)
 static struct sigaction prev_segv; /* the handler before this one */
 
+/* Whether `p` is `cmp reg, [r15 + limit]` (reg: any general register) */
+static int is_limit_check(const uint8_t *p)
+{
+    return (p[0] & 0xFB) == 0x49 && p[1] == 0x3B && (p[2] & 0xC7) == 0x47
+           && p[3] == offsetof(vm_jit_rt, limit);
+}
+
 /* Where the access at `rip` goes when refused: the target of the jae before it,
- * if `cmp rax, [r15 + limit]; jae` (short or near) comes right before it; else NULL. */
+ * if `cmp reg, [r15 + limit]; jae` (short or near) comes right before it; else NULL. */
 static const uint8_t *refused_access_target(const uint8_t *rip)
 {
-    static const uint8_t cmp[4] = {0x49, 0x3B, 0x47, offsetof(vm_jit_rt, limit)};
-    if (rip[-2] == 0x73 && !memcmp(rip - 6, cmp, sizeof cmp))
+    if (rip[-2] == 0x73 && is_limit_check(rip - 6))
         return rip + (int8_t)rip[-1];
-    if (rip[-6] == 0x0F && rip[-5] == 0x83 && !memcmp(rip - 10, cmp, sizeof cmp)) {
+    if (rip[-6] == 0x0F && rip[-5] == 0x83 && is_limit_check(rip - 10)) {
         int32_t rel;
         memcpy(&rel, rip - 4, sizeof rel);
         return rip + rel;

@@ -77,7 +77,7 @@ extern vm_jit_enter_fn vm_jit_enter[2];
 
 /* Compiled code's accesses below rt->limit are one bounds check and the access
  * through the view (vm_mem.h):
- *     cmp rax, [r15 + offsetof(vm_jit_rt, limit)]; jae slow; <the access>
+ *     cmp reg, [r15 + offsetof(vm_jit_rt, limit)]; jae slow; <the access>
  * When the host MMU refuses the access, a SIGSEGV handler sends the thread on
  * to `slow`, as if the bounds check had failed. It knows such faults by the
  * faulting address (in the view of the memory this thread runs compiled code

@@ -80,7 +80,8 @@ _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained bloc
 # level 2: these guest registers live in host registers throughout compiled code
 # (loaded on entry from the dispatcher, written back on return and around helper
 # calls), so chained blocks pass them along without memory traffic
-REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 14: R.RSI, 15: R.RDI}  # sp a0 a1 a2 a4 a5
+REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 13: R.R13, 14: R.RSI,  # sp a0-a5
+           15: R.RDI}
 _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.R13: R.R13D, R.RSI: R.ESI,
         R.RDI: R.EDI}
 _LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
@@ -207,6 +208,8 @@ _WIDE = {1: R.AL, 2: R.AX, 4: R.EAX, 8: R.RAX}
 # every other F/D computation calls the interpreter's definition (vm_jit_fp)
 _FP_ARITH = {"fadd.d": Code.ADDSD_XMM_XMMM64, "fsub.d": Code.SUBSD_XMM_XMMM64,
              "fmul.d": Code.MULSD_XMM_XMMM64, "fdiv.d": Code.DIVSD_XMM_XMMM64}
+_FP_ARITH_AVX = {"fadd.d": Code.VEX_VADDSD_XMM_XMM_XMMM64, "fsub.d": Code.VEX_VSUBSD_XMM_XMM_XMMM64,
+                 "fmul.d": Code.VEX_VMULSD_XMM_XMM_XMMM64, "fdiv.d": Code.VEX_VDIVSD_XMM_XMM_XMMM64}
 # singles: NaN-boxed in the f registers (an input that is not reads as the
 # canonical NaN), computed in SSE single precision
 _FP_ARITH_S = {"fadd.s": Code.ADDSS_XMM_XMMM32, "fsub.s": Code.SUBSS_XMM_XMMM32,
@@ -238,6 +241,7 @@ def _host_flags() -> frozenset:
 
 HOST_FLAGS = _host_flags()
 HOST_FMA = "fma" in HOST_FLAGS
+HOST_AVX = "avx" in HOST_FLAGS  # (three-operand forms: results straight into rd's xmm register)
 CANON_NAN_D = 0x7FF8000000000000
 CANON_NAN_S = 0x7FC00000
 BOX_S = 0xFFFFFFFF00000000
@@ -1225,6 +1229,15 @@ def _fast_access(blk, e, size: int, need: int, access):
     `slow` (vm_jit.h: the pattern it looks for is this one)."""
     a = blk.a
     slow, join = a.label(), a.label()
+    host = blk.alloc.get(int(e["rs1"]))
+    if blk.viewed and host is not None and not int(e["imm"]):  # the address is in a register:
+        checked = a.label()                                     # the slow path moves it to rax
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(RT, displ=_L["rt_limit"])))
+        a.emit(X.create_branch(Code.JAE_REL32_64, checked))
+        access(M(BASE, host))
+        a.bind(join)
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, host), True, label=checked)
+        return slow, join  # (bound next out of line, after that move)
     _address(blk, e)
     if blk.viewed:
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(RT, displ=_L["rt_limit"])))
@@ -1925,13 +1938,13 @@ def _nv_for_inf_times_zero(a: _Asm, x, y, inf, wide: bool, done: int):
            label=set_nv)
 
 
-def _canon_d(a: _Asm, fma_inputs=None):
-    """A NaN result in xmm0 becomes the canonical NaN (ucomisd: no flags for qNaN).
+def _canon_d(a: _Asm, fma_inputs=None, x=R.XMM0):
+    """A NaN result in xmm register x becomes the canonical NaN (ucomisd: no flags for qNaN).
     For an FMA, RISC-V also wants NV for inf * 0 when the addend is a quiet NaN,
     which x86 does not raise: checked here, where every such case lands
     (fma_inputs: where the multiplicands are, fsrc)."""
     fix, back = a.label(), a.label()
-    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM0))
+    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, x, x))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
     a.bind(back)
     first = True
@@ -1947,7 +1960,7 @@ def _canon_d(a: _Asm, fma_inputs=None):
         first = False
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True,
            label=fix if first else None)
-    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RAX), True)
+    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, x, R.RAX), True)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
@@ -2032,10 +2045,10 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name in ("fclass.d", "fclass.s"):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
     elif name in _FP_ARITH:
-        a.emit(blk.xmm_from_f(R.XMM0, rs1))
-        a.emit(_op(_FP_ARITH[name], R.XMM0, f(rs2)))
-        _canon_d(a)
-        a.emit(blk.f_to(rd))
+        x = _arith_d(blk, name, rd, rs1, rs2)
+        _canon_d(a, x=x)
+        if x is R.XMM0:
+            a.emit(blk.f_to(rd))
     elif name in _FMA:
         a.emit(blk.xmm_from_f(R.XMM0, rs1))
         a.emit(blk.xmm_from_f(R.XMM1, rs2))
@@ -2069,9 +2082,11 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             a.emit(X.create_reg_reg(Code.CVTSI2SD_XMM_RM64, R.XMM0, R.RAX))
         a.emit(blk.f_to(rd))
     elif name == "fsqrt.d":
-        a.emit(_op(Code.SQRTSD_XMM_XMMM64, R.XMM0, f(rs1)))
-        _canon_d(a)
-        a.emit(blk.f_to(rd))
+        x = blk.falloc.get(rd, R.XMM0)
+        a.emit(_op(Code.SQRTSD_XMM_XMMM64, x, f(rs1)))
+        _canon_d(a, x=x)
+        if x is R.XMM0:
+            a.emit(blk.f_to(rd))
     elif name == "fmv.x.d":
         a.emit(_gpr_from(R.RAX, f(rs1)))
         a.emit(blk.write_rd(rd))
@@ -2092,6 +2107,28 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         else:
             a.emit(X.create_reg_reg(Code.XOR_RM64_R64, R.RAX, R.RCX))
         a.emit(blk.f_from_gpr(rd))
+
+
+def _arith_d(blk, name: str, rd: int, rs1: int, rs2: int):
+    """rd = rs1 op rs2 (doubles), computed in rd's xmm register when it has one
+    (AVX's three operands; with SSE's two, unless rd is rs2 but not rs1), else
+    in xmm0; returns that register."""
+    a, f = blk.a, blk.fsrc
+    x, x1 = blk.falloc.get(rd), f(rs1)
+    if x is not None and HOST_AVX:
+        if isinstance(x1, M):
+            a.emit(X.create_reg_mem(Code.MOVSD_XMM_XMMM64, R.XMM0, x1))
+            x1 = R.XMM0
+        x2 = f(rs2)
+        a.emit(X.create_reg_reg_mem(_FP_ARITH_AVX[name], x, x1, x2) if isinstance(x2, M)
+               else X.create_reg_reg_reg(_FP_ARITH_AVX[name], x, x1, x2))
+        return x
+    if x is None or (rd == rs2 and rd != rs1):
+        x = R.XMM0
+    if x is not x1:
+        a.emit(blk.xmm_from_f(x, rs1))
+    a.emit(_op(_FP_ARITH[name], x, f(rs2)))
+    return x
 
 
 def _dest(blk, rd: int, avoid: int = -1):
