@@ -183,6 +183,24 @@ void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
         rt->status = VM_JIT_LEAVE; /* compiled code cannot round so: leave after this */
 }
 
+uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
+{
+    if (how == VM_JIT_CALL_FP) {
+        vm_jit_fp(rt, (const vm_ir *)(uintptr_t)a);
+        return 0;
+    }
+    if (how == VM_JIT_CALL_FCSR) {
+        vm_jit_fcsr(rt, (const vm_ir *)(uintptr_t)a);
+        return 0;
+    }
+    const vm_jit_access *d = (const vm_jit_access *)how;
+    if (d->kind == VM_JIT_STORE) {
+        vm_jit_store(rt, a, d, value);
+        return 0;
+    }
+    return vm_jit_load(rt, a, d);
+}
+
 int vm_code_arena_init(vm_code_arena *a, size_t size)
 {
     memset(a, 0, sizeof *a);

@@ -99,6 +99,12 @@ void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir);
 /* the M extension's high products and divisions (csrc/vm_m_ops.h) */
 /* a CSR instruction on fflags, frm or fcsr (folds the host's flags; follows frm) */
 void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir);
+/* The one function compiled code calls (so that it needs no register for the
+ * callee): `how` is VM_JIT_CALL_FP or _FCSR (then `a` is the IR entry), or the
+ * vm_jit_access of a load or store (then `a` is the address, `value` what a
+ * store writes); returns what a load loaded. */
+enum { VM_JIT_CALL_FP = 1, VM_JIT_CALL_FCSR = 2 };
+uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value);
 
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {

@@ -1,5 +1,5 @@
 # C declarations shared by the Cython modules (the structs live in csrc/).
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t, uintptr_t
 
 cdef extern from "vm_ir.h":
     ctypedef struct vm_ir:
@@ -69,10 +69,9 @@ cdef extern from "vm_jit.h":
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
     void vm_code_arena_reset(vm_code_arena *a)
-    uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)
-    void vm_jit_store(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d, uint64_t value)
-    void vm_jit_fp(vm_jit_rt *rt, const vm_ir *ir)
-    void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir)
+    uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
+    enum: VM_JIT_CALL_FP
+    enum: VM_JIT_CALL_FCSR
     ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry)
     vm_jit_enter_fn vm_jit_enter[2]
 

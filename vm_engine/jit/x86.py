@@ -82,8 +82,8 @@ _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained bloc
 # calls), so chained blocks pass them along without memory traffic
 REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 13: R.R13, 14: R.RSI,  # sp a0-a5
            15: R.RDI}
-_R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R11: R.R11D, R.R13: R.R13D, R.RSI: R.ESI,
-        R.RDI: R.EDI}
+_R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R10: R.R10D, R.R11: R.R11D, R.R13: R.R13D,
+        R.RSI: R.ESI, R.RDI: R.EDI}
 _LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
 #: register conventions (vm_block.jit_abi): blocks chain only into the same one
 ABI_MEMORY, ABI_REG_MAP = 0, 1
@@ -673,7 +673,9 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
-        blk.alloc = _allocate(segs, blk.std, loops)
+        vector = vectorize and any(_vector_form(seg) for seg in segs)
+        blk.alloc = _allocate(segs, blk.std, loops,
+                              tuple(h for h in _HOSTS if h is not _VECTOR_SCRATCH or not vector))
         blk.falloc = _allocate_f(segs, loops)
         blk.fwritten = _f_written(segs, blk.falloc)
     if blk.alloc == blk.std and not blk.falloc:
@@ -820,7 +822,8 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
 
 
-_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI)  # guest registers' host registers
+_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI, R.R10)  # guest registers' host registers
+_VECTOR_SCRATCH = R.R10  # (level 3's vector loops use it: not for guest registers in their regions)
 
 
 def _loop_weights(n_segs: int, loops: list) -> list:
@@ -845,7 +848,7 @@ def _uses(segs, loops: list, slots: dict) -> dict:
     return uses
 
 
-def _allocate(segs, std: dict, loops: list) -> dict:
+def _allocate(segs, std: dict, loops: list, hosts=_HOSTS) -> dict:
     """Guest register -> host register for the compiled body: the most used
     guest registers (used at least twice, or at all in a loop; a use counts
     8 for each loop it is inside, _loop_weights), the ones the convention `std`
@@ -857,9 +860,9 @@ def _allocate(segs, std: dict, loops: list) -> dict:
         return dict(std)  # straight-line code: the convention is good enough
     least = 1 if loop else 2
     ranked = sorted((r for r, n in uses.items() if n >= least),
-                    key=lambda r: (-uses[r], r not in std, r))[:len(_HOSTS)]
+                    key=lambda r: (-uses[r], r not in std, r))[:len(hosts)]
     alloc = {r: std[r] for r in ranked if r in std}
-    free = [h for h in _HOSTS if h not in alloc.values()]
+    free = [h for h in hosts if h not in alloc.values()]
     for r in ranked:
         if r not in alloc:
             alloc[r] = free.pop(0)
@@ -1176,7 +1179,7 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     # out of line: the C slow path, then the same widening of its raw value
     a.bind(slow, cold=True)
     kind = _LOAD_F if write is not None else _LOAD_U if narrow else _LOAD_S
-    _call_access(blk, "load_helper", e, i, insn_pc, next_pc, size, kind)
+    _call_access(blk, e, i, insn_pc, next_pc, size, kind)
     if widen_reg is not None:
         a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
                                 _WIDE[size]), True)
@@ -1195,12 +1198,12 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         slow, join = _fast_access(blk, e, size, PAGE_STORE,
                                   lambda mem: a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, mem, src)))
         a.emit(_gpr_from(R.RCX, src), True, label=slow)
-        _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, R.RCX)
+        _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, R.RCX)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
         return None
-    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R11: R.R11L, R.R13: R.R13L,
+    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L, R.R11: R.R11L, R.R13: R.R13L,
                R.RSI: R.SIL, R.RDI: R.DIL},
-           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R11: R.R11W, R.R13: R.R13W,
+           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W, R.R11: R.R11W, R.R13: R.R13W,
                R.RSI: R.SI, R.RDI: R.DI},
            4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
     code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
@@ -1216,7 +1219,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
 
     slow, join = _fast_access(blk, e, size, PAGE_STORE, store)
     a.bind(slow, cold=True)
-    _call_access(blk, "store_helper", e, i, insn_pc, next_pc, size, _STORE, src)
+    _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, src)
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
@@ -1656,8 +1659,8 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
 _STORE, _LOAD_S, _LOAD_U, _LOAD_F = 0, 1, 2, 3  # vm_jit_access.kind
 
 
-def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: int,
-                 kind: int, value=None):
+def _call_access(blk, e, i: int, insn_pc: int, next_pc: int, size: int, kind: int,
+                 value=None):
     """Out of line: the C slow path for the access at rax (value: what a store
     writes), told by a vm_jit_access kept with the code how to end the run
     here should the access fault or change code; then on to the region's way
@@ -1671,28 +1674,26 @@ def _call_access(blk, helper: str, e, i: int, insn_pc: int, next_pc: int, size: 
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=label)), True)
     if value is not None and value != R.RCX:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]), True)
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), True)
     a.emit(X.create_branch(Code.JNE_REL32_64, blk.access_exit()), True)
 
 
-def _call_ir_helper(blk, helper: str, i: int):
-    """Calls helper(rt, &entry): instruction i computed by the interpreter's
-    definition, its IR entry a copy kept with the code."""
+def _call_ir_helper(blk, how: str, i: int):
+    """Instruction i computed by the interpreter's definition (how: "call_fp",
+    "call_fcsr"), its IR entry a copy kept with the code."""
     a = blk.a
     entry = a.label()
     blk.data.append((entry, blk.ir[i]["bytes"]))
     a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(R.RIP, displ=entry)))
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L[helper]))
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, _L[how]))
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()))  # (flags: rt->status tested)
 
 
 def _emit_thunk(blk):
-    """The region's way into C: r10(rt, rax, rdx, rcx) with the host-held guest
-    registers (f registers too) and the budget written back before (helpers
-    read and write guest state, and clobber host registers) and loaded after;
-    returns with edx =
-    rt->status and the flags of testing it."""
+    """The region's way into C: vm_jit_call(rt, rax, rdx, rcx) with the
+    host-held guest registers (f registers too) and the budget written back
+    before (C reads and writes guest state, and clobbers host registers) and
+    loaded after; returns with edx = rt->status and the flags of testing it."""
     a = blk.a
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
     for insn in blk.spill() + blk.fspill():
@@ -1701,6 +1702,7 @@ def _emit_thunk(blk):
         a.emit(insn, True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["call_helper"]), True)  # (spilled)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
     for insn in blk.reload() + blk.freload() + _budget_in(R.RDX):  # (C clobbers every xmm)
         a.emit(insn, True)
@@ -1968,7 +1970,7 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     a = blk.a
     rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
     if not _native_fp(name, e):  # the interpreter's definition, called: vm_jit_fp(rt, &ir[i])
-        _call_ir_helper(blk, "fp_helper", i)
+        _call_ir_helper(blk, "call_fp", i)
         fault = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, fault))
         blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
@@ -2369,7 +2371,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _emit_fflags(blk, name, e)
         return None
     if name in _CSR:  # vm_jit_fcsr(rt, &ir[i]); a frm compiled code cannot use leaves after it
-        _call_ir_helper(blk, "fcsr_helper", i)
+        _call_ir_helper(blk, "call_fcsr", i)
         leave = a.label()
         a.emit(X.create_branch(Code.JNE_REL32_64, leave))
         blk.leave_early(i + 1, next_pc, label=leave)
