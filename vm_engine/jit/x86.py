@@ -269,6 +269,26 @@ def _compilable(name, e) -> bool:
     return name not in _CSR or int(e["aux"]) in _FCSR
 
 
+#: imm32 forms -> their imm8 forms and the kind of that operand (the templates
+#: write imm32; iced-x86 encodes what it is given)
+_IMM8_FORMS = {getattr(Code, f"{op}_RM{bits}_IMM32"): (getattr(Code, f"{op}_RM{bits}_IMM8"), kind)
+               for op in ("ADD", "SUB", "AND", "OR", "XOR", "CMP")
+               for bits, kind in ((64, OpKind.IMMEDIATE8TO64), (32, OpKind.IMMEDIATE8TO32))}
+_IMM8_FORMS[Code.IMUL_R64_RM64_IMM32] = (Code.IMUL_R64_RM64_IMM8, OpKind.IMMEDIATE8TO64)
+
+
+def _shorter(insn):
+    """insn with its imm32 as an imm8 when that fits (3 bytes less), in place."""
+    short, kind = _IMM8_FORMS[insn.code]
+    n = insn.op_count - 1  # (the immediate is the last operand)
+    value = insn.immediate32to64 if insn.op_kind(n) == OpKind.IMMEDIATE32TO64 else \
+        insn.immediate32 - ((insn.immediate32 >> 31) << 32)
+    if -128 <= value < 128:
+        insn.code = short
+        insn.set_op_kind(n, kind)
+        insn.set_immediate_i32(n, value)
+
+
 class _Asm:
     """Instructions with symbolic labels for iced-x86's BlockEncoder."""
 
@@ -297,7 +317,12 @@ class _Asm:
         if pending is not None:  # (unlabelled instructions keep ip 0: nothing jumps to them)
             insn.ip = pending
             self._pending[cold] = None
-        (self.cold if cold else self.hot).append(insn)
+        if cold:
+            self.cold.append(insn)
+            return insn
+        if insn.code in _IMM8_FORMS:
+            _shorter(insn)
+        self.hot.append(insn)
         return insn
 
     def out_of_line(self, emit_code):
