@@ -114,6 +114,24 @@ void vm_jobs_running(vm_jobs *q, int delta)
     pthread_mutex_unlock(&q->lock);
 }
 
+void vm_jobs_fork_prepare(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+}
+
+void vm_jobs_fork_parent(vm_jobs *q)
+{
+    pthread_mutex_unlock(&q->lock);
+}
+
+void vm_jobs_fork_child(vm_jobs *q)
+{
+    pthread_mutex_init(&q->lock, NULL);
+    pthread_cond_init(&q->wake, NULL);
+    q->in_hand = 0;
+    q->busy = q->gil_wanted = 0;
+}
+
 vm_job *vm_jobs_take(vm_jobs *q)
 {
     __atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE); /* (called without the GIL) */

@@ -69,6 +69,13 @@ int vm_jobs_bump(vm_jobs *q, uint64_t serial);
 /* the pcs of the queued jobs, the next to be taken first: up to max of them
  * into pcs; returns how many are queued */
 size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max);
+/* os.fork(): the lock is held across it (prepare; parent: released), so the
+ * child's copy is never left locked by a thread that is not there; in the
+ * child, the compiler thread is gone with the job it had in hand (its block
+ * stays interpreted) and a new thread takes the queue */
+void vm_jobs_fork_prepare(vm_jobs *q);
+void vm_jobs_fork_parent(vm_jobs *q);
+void vm_jobs_fork_child(vm_jobs *q);
 /* a run on the memory begins (+1) or ends (-1) */
 void vm_jobs_running(vm_jobs *q, int delta);
 /* the next job, waiting for one while a run goes on; NULL once closed. The

@@ -79,7 +79,7 @@ static int map_views(vm_mem *m, uint64_t size)
     m->base = base;
     m->view = view;
     m->view_ok = 1;
-    close(fd); /* (the mappings keep the memory; no descriptor per machine) */
+    m->memfd = fd; /* (kept for vm_mem_fork_child) */
     return 0;
 fail:
     if (base != MAP_FAILED)
@@ -131,13 +131,81 @@ void vm_mem_destroy(vm_mem *m)
         vm_cache_free(m->cache);
     if (m->base)
         munmap(m->base, m->size);
-    if (m->view)
+    if (m->view) {
         munmap(m->view, m->size + VM_VIEW_GUARD);
+        close(m->memfd);
+    }
     if (m->perm)
         munmap(m->perm, m->npages);
     m->cache = NULL;
     m->base = m->view = m->perm = NULL;
     m->npages = m->size = 0;
+}
+
+/* copies the data (not the holes) of memfd `from` into `to`, of `size` bytes */
+static int copy_data(int from, int to, uint64_t size)
+{
+    static char buf[1 << 16];
+    off_t at = 0;
+    while ((uint64_t)at < size) {
+        off_t data = lseek(from, at, SEEK_DATA);
+        if (data < 0)
+            return errno == ENXIO ? 0 : -errno; /* (no data after at) */
+        off_t hole = lseek(from, data, SEEK_HOLE);
+        if (hole < 0)
+            return -errno;
+        for (off_t o = data; o < hole;) {
+            size_t n = hole - o < (off_t)sizeof buf ? (size_t)(hole - o) : sizeof buf;
+            ssize_t r = pread(from, buf, n, o);
+            if (r <= 0 || pwrite(to, buf, (size_t)r, o) != r)
+                return r < 0 ? -errno : -EIO;
+            o += r;
+        }
+        at = hole;
+    }
+    return 0;
+}
+
+int vm_mem_fork_child(vm_mem *m)
+{
+#if !defined(__linux__) || !defined(__x86_64__)
+    (void)m;
+    return 0;
+#else
+    if (!m->view)
+        return 0; /* (plain private memory: fork copies it) */
+    int fd = memfd_create("vm_engine guest memory", MFD_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    int e = ftruncate(fd, (off_t)m->size) ? -errno : copy_data(m->memfd, fd, m->size);
+    if (!e && (mmap(m->base, m->size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0)
+               == MAP_FAILED))
+        e = -errno;
+    if (e) {
+        close(fd);
+        return e;
+    }
+    if (m->view_ok
+        && mmap(m->view, m->size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0)
+               == MAP_FAILED)
+        view_drop(m);
+    close(m->memfd);
+    m->memfd = fd;
+    /* the protections mmap reset: base's (plain mapped pages writable), the view's */
+    for (uint64_t pg = 0; pg < m->npages;) {
+        int plain = (m->perm[pg] & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED;
+        uint64_t run = pg + 1;
+        while (run < m->npages
+               && ((m->perm[run] & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED) == plain)
+            run++;
+        if (plain)
+            mprotect(m->base + (pg << VM_PAGE_BITS), (run - pg) << VM_PAGE_BITS,
+                     PROT_READ | PROT_WRITE);
+        pg = run;
+    }
+    view_sync(m, 0, m->npages);
+    return 0;
+#endif
 }
 
 static int range_ok(const vm_mem *m, uint64_t addr, uint64_t size)

@@ -136,6 +136,7 @@ struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
     uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
     int view_ok;            /* the view follows the flags (else it is all PROT_NONE) */
+    int memfd;              /* (with a view) the memory both map */
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
@@ -151,6 +152,11 @@ struct vm_mem {
 /* arena */
 int  vm_mem_init(vm_mem *m, uint64_t size);            /* 0 or -errno */
 void vm_mem_destroy(vm_mem *m);
+/* In a child of fork(): base and view map the parent's memfd (MAP_SHARED), so
+ * the child gets a copy of its own (what the guest wrote; holes stay holes),
+ * mapped where they were with the same protections. 0 or -errno (the memory
+ * is then still shared with the parent). */
+int vm_mem_fork_child(vm_mem *m);
 int  vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback);
 int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
 int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);

@@ -508,3 +508,34 @@ def test_run_async_twice_on_one_machine():
                 await first
 
     asyncio.run(main())
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here")
+def test_a_forked_child_goes_on_compiling_in_the_background():
+    """A fork server (a fuzzer's): os.fork() while the compiler thread works.
+    The child's copy of the queue is not left locked, and a new compiler
+    thread there compiles what the child runs; the parent goes on as before."""
+    from vm_engine import JITConfig
+    m = load("work", "jit", jit_config=JITConfig(background_compile=True))
+    m.run(max_instructions=2_000_000)  # part-way: compiles queued and under way
+    expected_out, expected_code, _ = sequential("work", "jit")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # (the child reports through the pipe and never returns into pytest)
+        try:
+            os.close(r)
+            idle = m.cpu.wait_for_compiles(timeout=60)
+            compiled = m.cpu.stats["instructions_in_compiled"]
+            m.run(timeout=120)
+            more = m.cpu.stats["instructions_in_compiled"] - compiled
+            os.write(w, f"{idle} {more} {m.exit_code}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        report = f.read().split()
+    os.waitpid(pid, 0)
+    assert report[0] == b"True"  # its queue emptied: a compiler thread took it
+    assert int(report[1]) > 0 and int(report[2]) == expected_code  # and ran compiled code
+    m.run()
+    assert m.exit_code == expected_code

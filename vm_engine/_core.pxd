@@ -131,6 +131,7 @@ cdef extern from "vm_mem.h":
         int fault_access
     int vm_mem_init(vm_mem *m, uint64_t size)
     void vm_mem_destroy(vm_mem *m)
+    int vm_mem_fork_child(vm_mem *m)
     int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback)
     int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
@@ -180,6 +181,9 @@ cdef extern from "vm_jobs.h":
     int vm_jobs_idle(vm_jobs *q)
     void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us) nogil
     size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
+    void vm_jobs_fork_prepare(vm_jobs *q)
+    void vm_jobs_fork_parent(vm_jobs *q)
+    void vm_jobs_fork_child(vm_jobs *q)
 
 cdef extern from "vm_interp.h":
     ctypedef struct vm_run_opts:
@@ -202,6 +206,7 @@ cdef class MemoryBase:
     cdef vm_mem mem
     cdef object _pending          # exception raised by a callback during a run
     cdef public object _jobs      # CompileJobs of background compilation, once asked for
+    cdef object _fork_error       # (a forked child) its copy of the memory could not be made
     cdef object __weakref__
     cdef vm_mem *raw(self) except NULL
     cdef object take_pending(self)

@@ -6,8 +6,10 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
+import os
 import threading
 import time
+import weakref
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
@@ -113,6 +115,9 @@ cdef class MemoryBase:
     cdef vm_mem *raw(self) except NULL:
         if self.mem.cache == NULL:
             raise RuntimeError("memory is not initialised")
+        if self._fork_error is not None:
+            raise GuestMemoryError(f"this forked process could not copy the guest memory it "
+                                   f"shares with its parent: {self._fork_error}")
         return &self.mem
 
     cdef object take_pending(self):
@@ -161,6 +166,7 @@ cdef class CompileJobs:
     their code back, the runs install it between blocks."""
     cdef vm_jobs *q
     cdef public object compiler  # weakref to the JITCompiler whose settings the jobs use
+    cdef public object thread    # the compiler thread (None: none yet, or gone with a fork)
     cdef object error            # what the compiler thread raised (the run re-raises it)
 
     def __cinit__(self):
@@ -174,6 +180,17 @@ cdef class CompileJobs:
     def close(self):
         """Ends take(): the compiler thread finishes."""
         vm_jobs_close(self.q)
+
+    def _fork_prepare(self):
+        vm_jobs_fork_prepare(self.q)
+
+    def _fork_parent(self):
+        vm_jobs_fork_parent(self.q)
+
+    def _fork_child(self):
+        """(in a forked child) The compiler thread is gone: the next run starts one."""
+        vm_jobs_fork_child(self.q)
+        self.thread = None
 
     def take(self):
         """The next job, (pc, serial, tier, checked, IR bytes with the closing
@@ -348,6 +365,20 @@ cdef int _mmio_store(void *owner, uint64_t addr, unsigned size, uint64_t value) 
         return VM_MEM_CALLBACK_ERROR
 
 
+#: every FlatMMU: a forked child copies their memory (vm_mem_fork_child), which
+#: it would otherwise share with its parent
+_FLAT_MEMORIES = weakref.WeakSet()
+
+
+def _copy_memories_after_fork():
+    for memory in list(_FLAT_MEMORIES):
+        memory._fork_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_copy_memories_after_fork)
+
+
 cdef class FlatMMU(MemoryBase):
     """Guest memory as one reserved host region, bounds- and permission-checked.
 
@@ -366,6 +397,12 @@ cdef class FlatMMU(MemoryBase):
         self.mem.cb_load = _mmio_load
         self.mem.cb_store = _mmio_store
         self._mmio = []
+        _FLAT_MEMORIES.add(self)
+
+    def _fork_child(self):
+        err = vm_mem_fork_child(&self.mem)
+        if err:
+            self._fork_error = OSError(-err, os.strerror(-err))
 
     @property
     def address_space(self):

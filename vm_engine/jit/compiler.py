@@ -181,8 +181,11 @@ class JITCompiler(Interpreter):
         jobs = memory._jobs
         if jobs is None:
             jobs = memory._jobs = _core.CompileJobs()
-            threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
-                             name="vm-engine compiler", daemon=True).start()
+            _WITH_JOBS.add(memory)
+        if jobs.thread is None:
+            jobs.thread = threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
+                                           name="vm-engine compiler", daemon=True)
+            jobs.thread.start()
         jobs.compiler = weakref.ref(self)  # (the next jobs use its settings and stats)
         return jobs
 
@@ -192,7 +195,10 @@ class JITCompiler(Interpreter):
         passed (False); the code is installed when a run next begins. (A warm-up
         before timing, or a test of compiled code.) True at once without it."""
         jobs = self.mmu._jobs if isinstance(self.mmu, _core.MemoryBase) else None
-        return True if jobs is None else jobs.wait_idle(timeout)
+        if jobs is None:
+            return True
+        self._background(self.mmu)  # (a thread to take them: a forked child has none yet)
+        return jobs.wait_idle(timeout)
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res.code, res.covered, res.data_size, res.guest
@@ -258,6 +264,25 @@ class JITCompiler(Interpreter):
             if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),
                              block_pc=compiled.start_pc, jit=jit)
+
+
+#: memories with CompileJobs: across os.fork() their queues' locks are held (so
+#: that the child's copies are never left locked) and, in the child, whose
+#: compiler threads are gone, the next run starts new ones
+_WITH_JOBS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _each_jobs(method: str):
+    def hook():
+        for memory in list(_WITH_JOBS):
+            getattr(memory._jobs, method)()
+    return hook
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_each_jobs("_fork_prepare"),
+                        after_in_parent=_each_jobs("_fork_parent"),
+                        after_in_child=_each_jobs("_fork_child"))
 
 
 def _compile_jobs(jobs, memory_ref) -> None:
