@@ -396,30 +396,33 @@ def _stubs() -> dict:
 def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
     """(Out of line, once per region and kind of exit.) The way out through a
     link slot (rcx; the target pc in rax; the convention's registers in place).
-    An indirect jump: into the linked block's code if the slot was linked for
-    this pc, else a compiled block found in the cache's table; failing that
+    An indirect jump: into a compiled block found in the cache's table, else
+    the linked block's code if the slot was linked for this pc; failing that
     (and for a direct exit, whose linked slot was tried inline: Block.exit),
     to `leave` for the dispatcher, which links the slot. (Kept in each region:
     a shared stub costs an extra indirect jump at every block exit.)"""
     unlinked = a.label()
-    if kind == "indirect":  # the slot is right only for the pc it was linked for
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)
+    if kind == "indirect":
+        # the table of compiled blocks by pc first (an indirect jump's slot, right
+        # only for the pc it was linked for, misses for half of them or more:
+        # returns to several callers, switches); VM_TC_INDEX(pc) * 16 is pc * 8
+        # masked, as bit 0 of a jump's target is clear
+        assert _L["chain_slot_size"] == 16
+        slot = a.label()
+        tc = _L["chain_slot_size"] * _L["tc_size"] * abi
+        a.emit(X.create_reg_mem(Code.LEA_R32_M, R.EDX, M(index=R.RAX, scale=8)), True)
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, (_L["tc_size"] - 1) << 4), True)
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
+        a.emit(X.create_branch(Code.JNE_REL32_64, slot), True)
+        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
+        # not there (another pc shares its entry): the slot
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True, label=slot)
         a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
         a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
         a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
         a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
-        # the slot missed: the table of compiled blocks by pc
-        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EDX, R.EAX), True, label=unlinked)
-        unlinked = a.label()
-        tc = _L["chain_slot_size"] * _L["tc_size"] * abi
-        a.emit(X.create_reg_u32(Code.SHR_RM32_IMM8, R.EDX, 1), True)
-        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, _L["tc_size"] - 1), True)
-        a.emit(X.create_reg_u32(Code.SHL_RM32_IMM8, R.EDX, 4), True)
-        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
-        a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
-        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
            label=unlinked)
     a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), abi), True)
