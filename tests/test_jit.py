@@ -572,14 +572,24 @@ def test_background_compiles_install_code_that_counts_exactly():
     assert result.stats.instructions == interp.run(pc=CODE).stats.instructions
 
 
-def test_background_results_for_changed_code_are_dropped():
+def _queue_only(monkeypatch, m, jit, **run):
+    """jit.run(pc=CODE, **run) queueing its blocks with no compiler thread to
+    take them; the next wait_for_compiles or run starts one."""
+    from vm_engine.jit import compiler
+    with monkeypatch.context() as patch:
+        patch.setattr(compiler, "_compile_jobs", lambda jobs, memory_ref: None)
+        jit.run(pc=CODE, **run)
+    m._jobs.thread = None
+
+
+def test_background_results_for_changed_code_are_dropped(monkeypatch):
     """A job made before the guest's code changed compiles the old code; its
     result must never be installed (vm_block.serial)."""
     n = 50000
     m, jit = _bg_loop(n)
-    # one block runs, so its job is queued; the compiler thread takes jobs only
-    # while a run goes on (or wait_for_compiles), so the job keeps the old code
-    jit.run(pc=CODE, max_instructions=1)
+    # one block runs, so its job is queued (no thread takes it then: one that did
+    # while that run went on would race the code's change)
+    _queue_only(monkeypatch, m, jit, max_instructions=1)
     assert m._jobs.stats["queued"] >= 1
     m.mem_write(CODE, assemble(LOOP.replace("20000", str(n)).replace("addi a0, a0, 3",
                                                                      "addi a0, a0, 5"), CODE))
@@ -681,9 +691,9 @@ def test_background_compile_config_is_checked():
         JITConfig(background_compile="yes")
 
 
-def test_wait_for_compiles_has_the_next_run_start_compiled():
+def test_wait_for_compiles_has_the_next_run_start_compiled(monkeypatch):
     m, jit = _bg_loop(20000)
-    jit.run(pc=CODE, max_instructions=50)  # queues the loop's blocks
+    _queue_only(monkeypatch, m, jit, max_instructions=50)  # queues the loop's blocks
     assert jit.jit_instret == 0 and m._jobs.stats["queued"] >= 1
     assert jit.wait_for_compiles(timeout=60)
     assert m._jobs.stats["queued"] == 0

@@ -2286,6 +2286,9 @@ def _set_const(blk, rd: int, value: int, scratch=R.RAX):
     value &= 0xFFFFFFFFFFFFFFFF
     signed = value - (1 << 64) if value >> 63 else value
     host = blk.alloc.get(rd)
+    if host is not None and 0 <= signed < (1 << 32):  # (zero-extended: 2 bytes less)
+        blk.a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, _R32[host], value))
+        return
     if -(1 << 31) <= signed < (1 << 31):
         if host is not None:
             blk.a.emit(X.create_reg_i32(Code.MOV_RM64_IMM32, host, signed))
