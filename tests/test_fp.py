@@ -403,6 +403,20 @@ def test_fmin_fmax_match_unicorn_without_signalling_nans(op, engine):
     compare_grid(engine, op, NO_RM, [(a, b) for a in pool for b in pool])
 
 
+@pytest.mark.parametrize("op", ["fmin.d", "fmax.d", "fmin.s", "fmax.s"])
+def test_fmin_fmax_are_compiled_in_line(op):
+    """Compiled code does fmin/fmax itself (no call of the interpreter's
+    definition), so a loop with them keeps its f registers in xmm registers."""
+    from harness import CODE, load
+    from vm_engine import assemble
+    from vm_engine.jit import x86
+    m, _ = load("interpreter", assemble(f"loop:\n{op} fa0, fa0, fa1\naddi t0, t0, -1\n"
+                                        "bnez t0, loop\nebreak", CODE))
+    listing = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).code))
+    assert ("min" if "min" in op else "max") + ("sd" if op.endswith(".d") else "ss") in listing
+    assert "call" not in listing and re.search(r"movs[sd] xmm\d+,\[rbx", listing)
+
+
 # ---- hand-computed vectors -----------------------------------------------------
 
 # (instruction, {freg: bits}, {xreg: value}, result register, expected bits, fflags)

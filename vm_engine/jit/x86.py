@@ -1802,7 +1802,58 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) == 7
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
                     "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x", "fsgnj.s",
-                    "fsgnjn.s", "fsgnjx.s", "fclass.d", "fclass.s")
+                    "fsgnjn.s", "fsgnjx.s", "fclass.d", "fclass.s") or name in _MIN_MAX
+
+
+#: fmin/fmax: (single, the x86 min/max, the bitwise op giving min/max of +0 and -0)
+_MIN_MAX = {"fmin.d": (False, Code.MINSD_XMM_XMMM64, Code.ORPD_XMM_XMMM128),
+            "fmax.d": (False, Code.MAXSD_XMM_XMMM64, Code.ANDPD_XMM_XMMM128),
+            "fmin.s": (True, Code.MINSS_XMM_XMMM32, Code.ORPS_XMM_XMMM128),
+            "fmax.s": (True, Code.MAXSS_XMM_XMMM32, Code.ANDPS_XMM_XMMM128)}
+
+
+def _emit_min_max(blk, name: str, rd: int, rs1: int, rs2: int):
+    """fmin/fmax: RISC-V's rules, where x86's min/max differ (they return the
+    second operand for a NaN and for zeros of either sign): a NaN operand gives
+    the other (two: the canonical NaN), -0 is below +0; NV only for a
+    signalling NaN (ucomis* raises IE only then)."""
+    a = blk.a
+    single, minmax, zeros = _MIN_MAX[name]
+    compare = Code.UCOMISS_XMM_XMMM32 if single else Code.UCOMISD_XMM_XMMM64
+    if single:
+        _unbox_s(blk, R.XMM1, rs2)
+        _unbox_s(blk, R.XMM0, rs1)
+    else:
+        a.emit(blk.xmm_from_f(R.XMM0, rs1))
+        a.emit(blk.xmm_from_f(R.XMM1, rs2))
+    unordered, differ, done, x_nan, both = (a.label() for _ in range(5))
+    a.emit(X.create_reg_reg(compare, R.XMM0, R.XMM1))
+    a.emit(X.create_branch(Code.JP_REL32_64, unordered))
+    a.emit(X.create_branch(Code.JNE_REL32_64, differ))
+    a.emit(X.create_reg_reg(zeros, R.XMM0, R.XMM1))  # equal: only +0 and -0 differ in bits
+    a.emit(X.create_branch(Code.JMP_REL32_64, done))
+    a.emit(X.create_reg_reg(minmax, R.XMM0, R.XMM1), label=differ)
+    a.bind(done)
+    if single:
+        a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0))
+        _box_s(blk, rd)
+    else:
+        a.emit(blk.f_to(rd))
+    # out of line, a NaN: the other operand, if it is not one too
+    canon = [X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S),
+             X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX)] if single else \
+        [X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D),
+         X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RAX)]
+    for insn, label in [(X.create_reg_reg(compare, R.XMM0, R.XMM0), unordered),
+                        (X.create_branch(Code.JP_REL32_64, x_nan), None),
+                        (X.create_branch(Code.JMP_REL32_64, done), None),  # (rs2 is the NaN)
+                        (X.create_reg_reg(compare, R.XMM1, R.XMM1), x_nan),
+                        (X.create_branch(Code.JP_REL32_64, both), None),
+                        (X.create_reg_reg(Code.MOVAPS_XMM_XMMM128, R.XMM0, R.XMM1), None),
+                        (X.create_branch(Code.JMP_REL32_64, done), None),
+                        (canon[0], both), (canon[1], None),
+                        (X.create_branch(Code.JMP_REL32_64, done), None)]:
+        a.emit(insn, True, label)
 
 
 def _emit_fclass(blk, rd: int, rs1: int, single: bool):
@@ -2074,6 +2125,8 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
     elif name in ("fclass.d", "fclass.s"):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
+    elif name in _MIN_MAX:
+        _emit_min_max(blk, name, rd, rs1, rs2)
     elif name in _FP_ARITH:
         x = _arith_d(blk, name, rd, rs1, rs2)
         _canon_d(a, x=x)
