@@ -1790,8 +1790,10 @@ def _native_fp(name: str, e) -> bool:
     if name in _FP_ARITH or name in _FP_ARITH_S or name in ("fsqrt.d", "fsqrt.s") or \
             ((name in _FMA or name in _FMA_S) and HOST_FMA):
         return int(e["rm"]) == 7  # dyn: the host rounds in frm
-    if name == "fcvt.d.w":
+    if name in ("fcvt.d.w", "fcvt.d.wu"):
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
+    if name in _FROM_UNSIGNED:
+        return int(e["rm"]) == 7
     if name == "fcvt.d.l":
         return int(e["rm"]) == 7
     if name in ("fcvt.w.d", "fcvt.l.d"):
@@ -1803,6 +1805,47 @@ def _native_fp(name: str, e) -> bool:
     return name in ("fmv.x.d", "fmv.d.x", "fsgnj.d", "fsgnjn.d", "fsgnjx.d", "feq.d", "flt.d",
                     "fle.d", "feq.s", "flt.s", "fle.s", "fmv.x.w", "fmv.w.x", "fsgnj.s",
                     "fsgnjn.s", "fsgnjx.s", "fclass.d", "fclass.s") or name in _MIN_MAX
+
+
+#: conversions from unsigned integers: (single, from 32 bits)
+_FROM_UNSIGNED = {"fcvt.d.wu": (False, True), "fcvt.d.lu": (False, False),
+                  "fcvt.s.wu": (True, True), "fcvt.s.lu": (True, False)}
+
+
+def _emit_from_unsigned(blk, name: str, rd: int, rs1: int):
+    """fcvt.{d,s}.{wu,lu}: 32 bits zero-extended, and 64 bits below 2**63,
+    convert as signed 64 bits; 64 bits from 2**63 up as half of them (the bit
+    shifted out kept as a sticky bit, so every rounding mode rounds alike),
+    doubled."""
+    a = blk.a
+    single, narrow = _FROM_UNSIGNED[name]
+    cvt = Code.CVTSI2SS_XMM_RM64 if single else Code.CVTSI2SD_XMM_RM64
+    a.emit(_op(Code.MOV_R64_RM64, R.RAX, blk.src(rs1)))
+    if narrow:
+        a.emit(X.create_reg_reg(Code.MOV_R32_RM32, R.EAX, R.EAX))
+    a.emit(X.create_reg_reg(Code.XORPS_XMM_XMMM128, R.XMM0, R.XMM0))  # (no false dependency)
+    if not narrow:
+        big, done = a.label(), a.label()
+        a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RAX, R.RAX))
+        a.emit(X.create_branch(Code.JS_REL32_64, big))
+        for k, insn in enumerate([
+                X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX),
+                X.create_reg_u32(Code.SHR_RM64_IMM8, R.RCX, 1),
+                X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 1),
+                X.create_reg_reg(Code.OR_RM64_R64, R.RCX, R.RAX),
+                X.create_reg_reg(cvt, R.XMM0, R.RCX),
+                X.create_reg_reg(Code.ADDSS_XMM_XMMM32 if single else Code.ADDSD_XMM_XMMM64,
+                                 R.XMM0, R.XMM0),
+                X.create_branch(Code.JMP_REL32_64, done)]):
+            a.emit(insn, True, big if k == 0 else None)
+    a.emit(X.create_reg_reg(cvt, R.XMM0, R.RAX))
+    if not narrow:
+        a.bind(done)
+    if single:
+        a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0))
+        _box_s(blk, rd)
+    else:
+        a.emit(blk.f_to(rd))
 
 
 #: fmin/fmax: (single, the x86 min/max, the bitwise op giving min/max of +0 and -0)
@@ -2127,6 +2170,8 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
     elif name in _MIN_MAX:
         _emit_min_max(blk, name, rd, rs1, rs2)
+    elif name in _FROM_UNSIGNED:
+        _emit_from_unsigned(blk, name, rd, rs1)
     elif name in _FP_ARITH:
         x = _arith_d(blk, name, rd, rs1, rs2)
         _canon_d(a, x=x)
