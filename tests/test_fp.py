@@ -417,6 +417,37 @@ def test_fmin_fmax_are_compiled_in_line(op):
     assert "call" not in listing and re.search(r"movs[sd] xmm\d+,\[rbx", listing)
 
 
+TO_UNSIGNED_LOOP = """
+loop:
+    fld fa1, 0(s0)
+    fadd.d fa2, fa2, fa1
+    fcvt.wu.d a1, fa1, rtz
+    fcvt.lu.d a2, fa2
+    add a3, a3, a1
+    xor a3, a3, a2
+    addi s0, s0, 8
+    addi t0, t0, -1
+    bnez t0, loop
+    csrrs a4, fflags, zero
+    ebreak
+"""
+
+
+def test_conversions_to_unsigned_in_a_loop_with_f_registers_held(engine):
+    """fcvt.wu.d / fcvt.lu.d convert in line from zero up and call the
+    interpreter's definition for the rest (negative, NaN, too large) from a
+    loop whose f registers live in xmm registers: every engine leaves what the
+    interpreter does (registers, fflags)."""
+    from vm_engine import assemble
+    values = [0.5, -0.25, 3e9, -7.0, float("nan"), 2.0 ** 40, 1e30, -0.0, 4294967295.5, 12.75]
+    data = struct.pack(f"<{len(values)}d", *values)
+    code = assemble(TO_UNSIGNED_LOOP, CODE)
+
+    run = run_ours_fp(engine, code, data, x={5: len(values)})
+    assert run == run_ours_fp("interpreter", code, data, x={5: len(values)})
+    assert run.x[14] & 0x10  # (frflags: NV, from the negative, NaN and too large values)
+
+
 # ---- hand-computed vectors -----------------------------------------------------
 
 # (instruction, {freg: bits}, {xreg: value}, result register, expected bits, fflags)

@@ -1706,15 +1706,15 @@ def _call_access(blk, e, i: int, insn_pc: int, next_pc: int, size: int, kind: in
     a.emit(X.create_branch(Code.JNE_REL32_64, blk.access_exit()), True)
 
 
-def _call_ir_helper(blk, how: str, i: int):
+def _call_ir_helper(blk, how: str, i: int, cold: bool = False):
     """Instruction i computed by the interpreter's definition (how: "call_fp",
     "call_fcsr"), its IR entry a copy kept with the code."""
     a = blk.a
     entry = a.label()
     blk.data.append((entry, blk.ir[i]["bytes"]))
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(R.RIP, displ=entry)))
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, _L[how]))
-    a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()))  # (flags: rt->status tested)
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(R.RIP, displ=entry)), cold)
+    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EDX, _L[how]), cold)
+    a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), cold)  # (flags: rt->status tested)
 
 
 def _emit_thunk(blk):
@@ -1796,7 +1796,7 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) == 7
     if name == "fcvt.d.l":
         return int(e["rm"]) == 7
-    if name in ("fcvt.w.d", "fcvt.l.d"):
+    if name in ("fcvt.w.d", "fcvt.l.d", "fcvt.wu.d", "fcvt.lu.d"):
         return int(e["rm"]) in (1, 7)  # rtz (C's casts) or dyn: cvttsd2si, cvtsd2si
     if name == "fcvt.d.s":
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
@@ -1986,6 +1986,38 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
+def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
+    """fcvt.wu.d / fcvt.lu.d: from 0 up to 2**32 - 1 (wu) or 2**63 (lu), the
+    signed 64-bit cvt(t)sd2si; the rest (negative, NaN, large: RISC-V's own
+    rules and flags, decided before any conversion raises one) out of line
+    through the interpreter's definition."""
+    a = blk.a
+    rd, rs1 = int(e["rd"]), int(e["rs1"])
+    other, back = a.label(), a.label()
+    limit = float(2 ** 32 - 1 if name == "fcvt.wu.d" else 2 ** 63)
+    a.emit(blk.xmm_from_f(R.XMM0, rs1))
+    a.emit(X.create_reg_reg(Code.XORPS_XMM_XMMM128, R.XMM1, R.XMM1))
+    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM1))  # (IE: a signalling NaN)
+    a.emit(X.create_branch(Code.JB_REL32_64, other))  # (below zero or unordered: CF set)
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX,
+                            struct.unpack("<Q", struct.pack("<d", limit))[0]))
+    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RAX))
+    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM1, R.XMM0))
+    a.emit(X.create_branch(Code.JBE_REL32_64, other))  # (limit <= x)
+    a.emit(X.create_reg_reg(Code.CVTTSD2SI_R64_XMMM64 if truncate else Code.CVTSD2SI_R64_XMMM64,
+                            R.RAX, R.XMM0))
+    if name == "fcvt.wu.d":  # (the 32-bit result sign-extended, as RV64 has it)
+        a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
+    a.emit(blk.write_rd(rd))
+    a.bind(back)
+    a.bind(other, cold=True)
+    _call_ir_helper(blk, "call_fp", i, cold=True)
+    fault = a.label()
+    a.emit(X.create_branch(Code.JNE_REL32_64, fault), True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+    blk.leave_early(i, insn_pc, raw=int(e["raw"]), label=fault)
+
+
 def _unbox_s(blk, xmm, rs: int):
     """xmm (None: eax alone) = single rs, NaN-boxed (else the canonical NaN, as
     RISC-V reads it); eax has its bits too."""
@@ -2166,6 +2198,8 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _box_s(blk, rd)
     elif name in ("fcvt.w.d", "fcvt.l.d"):
         _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
+    elif name in ("fcvt.wu.d", "fcvt.lu.d"):
+        _emit_to_unsigned(blk, name, e, i, insn_pc, int(e["rm"]) == 1)
     elif name in ("fclass.d", "fclass.s"):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
     elif name in _MIN_MAX:
