@@ -1841,11 +1841,7 @@ def _emit_from_unsigned(blk, name: str, rd: int, rs1: int):
     a.emit(X.create_reg_reg(cvt, R.XMM0, R.RAX))
     if not narrow:
         a.bind(done)
-    if single:
-        a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0))
-        _box_s(blk, rd)
-    else:
-        a.emit(blk.f_to(rd))
+    _f_from_xmm0(blk, rd, single)
 
 
 #: fmin/fmax: (single, the x86 min/max, the bitwise op giving min/max of +0 and -0)
@@ -1877,11 +1873,7 @@ def _emit_min_max(blk, name: str, rd: int, rs1: int, rs2: int):
     a.emit(X.create_branch(Code.JMP_REL32_64, done))
     a.emit(X.create_reg_reg(minmax, R.XMM0, R.XMM1), label=differ)
     a.bind(done)
-    if single:
-        a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0))
-        _box_s(blk, rd)
-    else:
-        a.emit(blk.f_to(rd))
+    _f_from_xmm0(blk, rd, single)
     # out of line, a NaN: the other operand, if it is not one too
     canon = [X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S),
              X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX)] if single else \
@@ -2039,6 +2031,15 @@ def _box_s(blk, rd: int):
     blk.a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, BOX_S))
     blk.a.emit(X.create_reg_reg(Code.OR_RM64_R64, R.RAX, R.RDX))
     blk.a.emit(blk.f_from_gpr(rd))
+
+
+def _f_from_xmm0(blk, rd: int, single: bool):
+    """f register rd = xmm0's double, or its single NaN-boxed (no NaN to canonicalise)."""
+    if single:
+        blk.a.emit(X.create_reg_reg(Code.MOVD_RM32_XMM, R.EAX, R.XMM0))
+        _box_s(blk, rd)
+    else:
+        blk.a.emit(blk.f_to(rd))
 
 
 def _result_s(blk, rd: int, fma_inputs=None):
