@@ -425,6 +425,13 @@ loop:
     fcvt.lu.d a2, fa2
     add a3, a3, a1
     xor a3, a3, a2
+    fcvt.s.d fa3, fa1
+    fcvt.wu.s a1, fa3, rtz
+    fcvt.w.s a2, fa3
+    add a3, a3, a1
+    xor a3, a3, a2
+    fcvt.l.s a2, fa1, rtz
+    add a3, a3, a2
     addi s0, s0, 8
     addi t0, t0, -1
     bnez t0, loop
@@ -433,11 +440,12 @@ loop:
 """
 
 
-def test_conversions_to_unsigned_in_a_loop_with_f_registers_held(engine):
-    """fcvt.wu.d / fcvt.lu.d convert in line from zero up and call the
-    interpreter's definition for the rest (negative, NaN, too large) from a
-    loop whose f registers live in xmm registers: every engine leaves what the
-    interpreter does (registers, fflags)."""
+def test_conversions_to_integers_in_a_loop_with_f_registers_held(engine):
+    """Float-to-integer conversions in line: fcvt.wu / fcvt.lu from zero up,
+    calling the interpreter's definition for the rest (negative, NaN, too
+    large), and fcvt.w / fcvt.l, from doubles and singles (fa1 as a single is
+    not NaN-boxed: the canonical NaN), in a loop whose f registers live in xmm
+    registers: every engine leaves what the interpreter does (registers, fflags)."""
     from vm_engine import assemble
     values = [0.5, -0.25, 3e9, -7.0, float("nan"), 2.0 ** 40, 1e30, -0.0, 4294967295.5, 12.75]
     data = struct.pack(f"<{len(values)}d", *values)

@@ -1796,8 +1796,8 @@ def _native_fp(name: str, e) -> bool:
         return int(e["rm"]) == 7
     if name == "fcvt.d.l":
         return int(e["rm"]) == 7
-    if name in ("fcvt.w.d", "fcvt.l.d", "fcvt.wu.d", "fcvt.lu.d"):
-        return int(e["rm"]) in (1, 7)  # rtz (C's casts) or dyn: cvttsd2si, cvtsd2si
+    if name in _TO_INT:
+        return int(e["rm"]) in (1, 7)  # rtz (C's casts) or dyn: cvtt*2si, cvt*2si
     if name == "fcvt.d.s":
         return int(e["rm"]) in (0, 1, 2, 3, 4, 7)  # exact in every mode; 5 and 6 trap
     if name in ("fcvt.s.d", "fcvt.s.w", "fcvt.s.l"):
@@ -1943,16 +1943,23 @@ def _emit_fclass(blk, rd: int, rs1: int, single: bool):
 
 
 def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
-    """fcvt.w.d / fcvt.l.d: cvt(t)sd2si, whose invalid cases (NaN, out of range:
-    IE raised, so NV) give the "integer indefinite" MIN; RISC-V gives MAX for
-    NaN and too large a value (and MIN for too small one, and for MIN itself)."""
+    """fcvt.w.{d,s} / fcvt.l.{d,s}: cvt(t)s{d,s}2si, whose invalid cases (NaN, out
+    of range: IE raised, so NV) give the "integer indefinite" MIN; RISC-V gives
+    MAX for NaN and too large a value (and MIN for too small one, and for MIN
+    itself)."""
     a = blk.a
-    wide = name == "fcvt.l.d"
+    single, wide, _ = _TO_INT[name]
     dst = R.RAX if wide else R.EAX
-    code = {(True, True): Code.CVTTSD2SI_R64_XMMM64, (True, False): Code.CVTSD2SI_R64_XMMM64,
-            (False, True): Code.CVTTSD2SI_R32_XMMM64, (False, False): Code.CVTSD2SI_R32_XMMM64}
+    code = _CVT_TO_INT[single, truncate]
+    if not wide:  # (the r32 forms)
+        code = {Code.CVTTSD2SI_R64_XMMM64: Code.CVTTSD2SI_R32_XMMM64,
+                Code.CVTSD2SI_R64_XMMM64: Code.CVTSD2SI_R32_XMMM64,
+                Code.CVTTSS2SI_R64_XMMM32: Code.CVTTSS2SI_R32_XMMM32,
+                Code.CVTSS2SI_R64_XMMM32: Code.CVTSS2SI_R32_XMMM32}[code]
     fix, back, to_max = a.label(), a.label(), a.label()
-    a.emit(_op(code[wide, truncate], dst, blk.fsrc(rs1)))
+    if single:
+        _unbox_s(blk, R.XMM0, rs1)
+    a.emit(_op(code, dst, R.XMM0 if single else blk.fsrc(rs1)))
     if wide:
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, 1 << 63))
         a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RAX, R.RCX))
@@ -1966,10 +1973,14 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
     a.emit(blk.write_rd(rd))
     # out of line: MIN stays for a negative input; NaN and positive ones give MAX
     for k, insn in enumerate([
+            X.create_reg_reg(Code.MOVAPS_XMM_XMMM128, R.XMM1, R.XMM0) if single else
             _gpr_from(R.RCX, blk.fsrc(rs1)),
+            X.create_reg_reg(Code.MOVD_RM32_XMM, R.ECX, R.XMM0) if single else
             X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RCX),
-            X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM1, R.XMM1),
+            X.create_reg_reg(Code.UCOMISS_XMM_XMMM32 if single else Code.UCOMISD_XMM_XMMM64,
+                             R.XMM1, R.XMM1),
             X.create_branch(Code.JP_REL32_64, to_max),
+            X.create_reg_reg(Code.TEST_RM32_R32, R.ECX, R.ECX) if single else
             X.create_reg_reg(Code.TEST_RM64_R64, R.RCX, R.RCX),
             X.create_branch(Code.JS_REL32_64, back)]):
         a.emit(insn, True, label=fix if k == 0 else None)
@@ -1978,27 +1989,41 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
+#: float-to-integer conversions in line: name -> (from a single, to 64 bits, unsigned)
+_TO_INT = {f"fcvt.{to}.{p}": (p == "s", to.startswith("l"), to.endswith("u"))
+           for to in ("w", "l", "wu", "lu") for p in ("d", "s")}
+#: (from a single, truncating) -> cvt(t)s{s,d}2si r64
+_CVT_TO_INT = {(False, False): Code.CVTSD2SI_R64_XMMM64, (False, True): Code.CVTTSD2SI_R64_XMMM64,
+               (True, False): Code.CVTSS2SI_R64_XMMM32, (True, True): Code.CVTTSS2SI_R64_XMMM32}
+
+
 def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
-    """fcvt.wu.d / fcvt.lu.d: from 0 up to 2**32 - 1 (wu) or 2**63 (lu), the
-    signed 64-bit cvt(t)sd2si; the rest (negative, NaN, large: RISC-V's own
-    rules and flags, decided before any conversion raises one) out of line
-    through the interpreter's definition."""
+    """fcvt.wu.{d,s} / fcvt.lu.{d,s}: from 0 up to (below) 2**32 - 1 (wu) or
+    2**63 (lu), the signed 64-bit cvt(t)s{d,s}2si; the rest (negative, NaN,
+    large: RISC-V's own rules and flags, decided before any conversion raises
+    one) out of line through the interpreter's definition."""
     a = blk.a
+    single, _, _ = _TO_INT[name]
     rd, rs1 = int(e["rd"]), int(e["rs1"])
     other, back = a.label(), a.label()
-    limit = float(2 ** 32 - 1 if name == "fcvt.wu.d" else 2 ** 63)
-    a.emit(blk.xmm_from_f(R.XMM0, rs1))
+    compare = Code.UCOMISS_XMM_XMMM32 if single else Code.UCOMISD_XMM_XMMM64
+    # (the largest single below 2**32 - 1 is 2**32 - 256: from there on, out of line)
+    limit = float(2 ** 63 if name.startswith("fcvt.lu") else 2 ** 32 - (256 if single else 1))
+    if single:
+        _unbox_s(blk, R.XMM0, rs1)
+    else:
+        a.emit(blk.xmm_from_f(R.XMM0, rs1))
     a.emit(X.create_reg_reg(Code.XORPS_XMM_XMMM128, R.XMM1, R.XMM1))
-    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM0, R.XMM1))  # (IE: a signalling NaN)
+    a.emit(X.create_reg_reg(compare, R.XMM0, R.XMM1))  # (IE: a signalling NaN)
     a.emit(X.create_branch(Code.JB_REL32_64, other))  # (below zero or unordered: CF set)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX,
-                            struct.unpack("<Q", struct.pack("<d", limit))[0]))
+    bits = struct.unpack("<I", struct.pack("<f", limit))[0] if single else \
+        struct.unpack("<Q", struct.pack("<d", limit))[0]
+    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, bits))
     a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RAX))
-    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, R.XMM1, R.XMM0))
+    a.emit(X.create_reg_reg(compare, R.XMM1, R.XMM0))
     a.emit(X.create_branch(Code.JBE_REL32_64, other))  # (limit <= x)
-    a.emit(X.create_reg_reg(Code.CVTTSD2SI_R64_XMMM64 if truncate else Code.CVTSD2SI_R64_XMMM64,
-                            R.RAX, R.XMM0))
-    if name == "fcvt.wu.d":  # (the 32-bit result sign-extended, as RV64 has it)
+    a.emit(X.create_reg_reg(_CVT_TO_INT[single, truncate], R.RAX, R.XMM0))
+    if name.startswith("fcvt.wu"):  # (the 32-bit result sign-extended, as RV64 has it)
         a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
     a.emit(blk.write_rd(rd))
     a.bind(back)
@@ -2197,9 +2222,9 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name == "fmv.w.x":
         _load(blk, R.EAX, rs1)
         _box_s(blk, rd)
-    elif name in ("fcvt.w.d", "fcvt.l.d"):
+    elif name in _TO_INT and not _TO_INT[name][2]:
         _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
-    elif name in ("fcvt.wu.d", "fcvt.lu.d"):
+    elif name in _TO_INT and _TO_INT[name][2]:
         _emit_to_unsigned(blk, name, e, i, insn_pc, int(e["rm"]) == 1)
     elif name in ("fclass.d", "fclass.s"):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
