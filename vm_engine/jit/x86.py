@@ -880,12 +880,18 @@ def _allocate(segs, std: dict, loops: list, hosts=_HOSTS) -> dict:
     """Guest register -> host register for the compiled body: the most used
     guest registers (used at least twice, or at all in a loop; a use counts
     8 for each loop it is inside, _loop_weights), the ones the convention `std`
-    already holds keeping their host registers. loops: (n, m) where segment m
-    jumps back into segment n <= m (segments n..m are in a loop)."""
+    already holds keeping their host registers (straight-line code keeps the
+    convention's, and adds others in hosts it leaves free). loops: (n, m) where
+    segment m jumps back into segment n <= m (segments n..m are in a loop)."""
     loop = bool(loops)
     uses = {r: n for r, n in _uses(segs, loops, _X_SLOTS).items() if 0 < r < 32}
-    if std and not loop:
-        return dict(std)  # straight-line code: the convention is good enough
+    if std and not loop:  # straight-line code: the convention, and in the host registers
+        alloc = dict(std)  # it leaves free the most used others (loaded once, not each use)
+        spare = [h for h in hosts if h not in std.values()]
+        others = sorted((r for r, n in uses.items() if n >= 2 and r not in std),
+                        key=lambda r: (-uses[r], r))
+        alloc.update(zip(others, spare))
+        return alloc
     least = 1 if loop else 2
     ranked = sorted((r for r, n in uses.items() if n >= least),
                     key=lambda r: (-uses[r], r not in std, r))[:len(hosts)]
