@@ -393,31 +393,35 @@ def _stubs() -> dict:
     return _STUBS
 
 
+def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
+    """An indirect exit (target pc in rax, the convention's registers in place),
+    in line: into the compiled block the cache's table holds for that pc, else
+    to `miss`. (First, before its link slot, which is right only for the pc it
+    was linked for: it missed for 50-95 % of indirect exits, returns to several
+    callers, switches.) VM_TC_INDEX(pc) * 16 is pc * 8 masked, as bit 0 of a
+    jump's target is clear."""
+    assert _L["chain_slot_size"] == 16
+    tc = _L["chain_slot_size"] * _L["tc_size"] * abi
+    for insn in [X.create_reg_mem(Code.LEA_R32_M, R.EDX, M(index=R.RAX, scale=8)),
+                 X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, (_L["tc_size"] - 1) << 4),
+                 X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])),
+                 X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)),
+                 X.create_branch(Code.JNE_REL32_64, miss),
+                 X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc))]:
+        a.emit(insn, cold)
+
+
 def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
     """(Out of line, once per region and kind of exit.) The way out through a
     link slot (rcx; the target pc in rax; the convention's registers in place).
-    An indirect jump: into a compiled block found in the cache's table, else
-    the linked block's code if the slot was linked for this pc; failing that
+    An indirect jump (whose table lookup missed: _table_jump): into the linked
+    block's code if the slot was linked for this pc; failing that
     (and for a direct exit, whose linked slot was tried inline: Block.exit),
     to `leave` for the dispatcher, which links the slot. (Kept in each region:
     a shared stub costs an extra indirect jump at every block exit.)"""
     unlinked = a.label()
-    if kind == "indirect":
-        # the table of compiled blocks by pc first (an indirect jump's slot, right
-        # only for the pc it was linked for, misses for half of them or more:
-        # returns to several callers, switches); VM_TC_INDEX(pc) * 16 is pc * 8
-        # masked, as bit 0 of a jump's target is clear
-        assert _L["chain_slot_size"] == 16
-        slot = a.label()
-        tc = _L["chain_slot_size"] * _L["tc_size"] * abi
-        a.emit(X.create_reg_mem(Code.LEA_R32_M, R.EDX, M(index=R.RAX, scale=8)), True)
-        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, (_L["tc_size"] - 1) << 4), True)
-        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])), True)
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)), True)
-        a.emit(X.create_branch(Code.JNE_REL32_64, slot), True)
-        a.emit(X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc)), True)
-        # not there (another pc shares its entry): the slot
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True, label=slot)
+    if kind == "indirect":  # (the table missed: _table_jump) the slot, right only for
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), True)  # its own pc
         a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), True)
         a.emit(X.create_branch(Code.JE_REL32_64, unlinked), True)
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
@@ -1145,6 +1149,11 @@ class _Block:
         # back to the convention between blocks (which holds no f register)
         for insn in _moves(self.std, self.alloc) + self.fspill():
             a.emit(insn, cold)
+        if kind == "indirect":
+            miss = a.label()
+            _table_jump(a, self.abi, miss, cold)
+            a.bind(miss, cold=True)
+            cold = True
         if self.slots == _L["chain_slots"]:  # none left: through the dispatcher, unlinked
             for insn in set_target + [X.create_branch(Code.JMP_REL32_64, self.std_epilogue)]:
                 a.emit(insn, cold)
