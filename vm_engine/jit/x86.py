@@ -208,8 +208,10 @@ _WIDE = {1: R.AL, 2: R.AX, 4: R.EAX, 8: R.RAX}
 # every other F/D computation calls the interpreter's definition (vm_jit_fp)
 _FP_ARITH = {"fadd.d": Code.ADDSD_XMM_XMMM64, "fsub.d": Code.SUBSD_XMM_XMMM64,
              "fmul.d": Code.MULSD_XMM_XMMM64, "fdiv.d": Code.DIVSD_XMM_XMMM64}
-_FP_ARITH_AVX = {"fadd.d": Code.VEX_VADDSD_XMM_XMM_XMMM64, "fsub.d": Code.VEX_VSUBSD_XMM_XMM_XMMM64,
-                 "fmul.d": Code.VEX_VMULSD_XMM_XMM_XMMM64, "fdiv.d": Code.VEX_VDIVSD_XMM_XMM_XMMM64}
+_FP_ARITH_AVX = {"fadd.d": Code.VEX_VADDSD_XMM_XMM_XMMM64,
+                 "fsub.d": Code.VEX_VSUBSD_XMM_XMM_XMMM64,
+                 "fmul.d": Code.VEX_VMULSD_XMM_XMM_XMMM64,
+                 "fdiv.d": Code.VEX_VDIVSD_XMM_XMM_XMMM64}
 # singles: NaN-boxed in the f registers (an input that is not reads as the
 # canonical NaN), computed in SSE single precision
 _FP_ARITH_S = {"fadd.s": Code.ADDSS_XMM_XMMM32, "fsub.s": Code.SUBSS_XMM_XMMM32,
@@ -271,7 +273,8 @@ def _compilable(name, e) -> bool:
 
 #: imm32 forms -> their imm8 forms and the kind of that operand (the templates
 #: write imm32; iced-x86 encodes what it is given)
-_IMM8_FORMS = {getattr(Code, f"{op}_RM{bits}_IMM32"): (getattr(Code, f"{op}_RM{bits}_IMM8"), kind)
+_IMM8_FORMS = {getattr(Code, f"{op}_RM{bits}_IMM32"):
+               (getattr(Code, f"{op}_RM{bits}_IMM8"), kind)
                for op in ("ADD", "SUB", "AND", "OR", "XOR", "CMP")
                for bits, kind in ((64, OpKind.IMMEDIATE8TO64), (32, OpKind.IMMEDIATE8TO32))}
 _IMM8_FORMS[Code.IMUL_R64_RM64_IMM32] = (Code.IMUL_R64_RM64_IMM8, OpKind.IMMEDIATE8TO64)
@@ -1244,10 +1247,10 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, R.RCX)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
         return None
-    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L, R.R11: R.R11L, R.R13: R.R13L,
-               R.RSI: R.SIL, R.RDI: R.DIL},
-           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W, R.R11: R.R11W, R.R13: R.R13W,
-               R.RSI: R.SI, R.RDI: R.DI},
+    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L,
+               R.R11: R.R11L, R.R13: R.R13L, R.RSI: R.SIL, R.RDI: R.DIL},
+           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W,
+               R.R11: R.R11W, R.R13: R.R13W, R.RSI: R.SI, R.RDI: R.DI},
            4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
     code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
             8: Code.MOV_RM64_R64}[size]
@@ -1965,12 +1968,7 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
     a = blk.a
     single, wide, _ = _TO_INT[name]
     dst = R.RAX if wide else R.EAX
-    code = _CVT_TO_INT[single, truncate]
-    if not wide:  # (the r32 forms)
-        code = {Code.CVTTSD2SI_R64_XMMM64: Code.CVTTSD2SI_R32_XMMM64,
-                Code.CVTSD2SI_R64_XMMM64: Code.CVTSD2SI_R32_XMMM64,
-                Code.CVTTSS2SI_R64_XMMM32: Code.CVTTSS2SI_R32_XMMM32,
-                Code.CVTSS2SI_R64_XMMM32: Code.CVTSS2SI_R32_XMMM32}[code]
+    code = _CVT_TO_INT[single, truncate, wide]
     fix, back, to_max = a.label(), a.label(), a.label()
     if single:
         _unbox_s(blk, R.XMM0, rs1)
@@ -2007,9 +2005,11 @@ def _emit_to_int(blk, name: str, rd: int, rs1: int, truncate: bool):
 #: float-to-integer conversions in line: name -> (from a single, to 64 bits, unsigned)
 _TO_INT = {f"fcvt.{to}.{p}": (p == "s", to.startswith("l"), to.endswith("u"))
            for to in ("w", "l", "wu", "lu") for p in ("d", "s")}
-#: (from a single, truncating) -> cvt(t)s{s,d}2si r64
-_CVT_TO_INT = {(False, False): Code.CVTSD2SI_R64_XMMM64, (False, True): Code.CVTTSD2SI_R64_XMMM64,
-               (True, False): Code.CVTSS2SI_R64_XMMM32, (True, True): Code.CVTTSS2SI_R64_XMMM32}
+#: (from a single, truncating, to 64 bits) -> cvt(t)s{s,d}2si
+_CVT_TO_INT = {(single, truncate, wide): getattr(
+    Code, f"CVT{'T' * truncate}S{'S' if single else 'D'}2SI_R{64 if wide else 32}_XMMM"
+          f"{32 if single else 64}")
+    for single in (False, True) for truncate in (False, True) for wide in (False, True)}
 
 
 def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
@@ -2037,7 +2037,7 @@ def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
     a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM1, R.RAX))
     a.emit(X.create_reg_reg(compare, R.XMM1, R.XMM0))
     a.emit(X.create_branch(Code.JBE_REL32_64, other))  # (limit <= x)
-    a.emit(X.create_reg_reg(_CVT_TO_INT[single, truncate], R.RAX, R.XMM0))
+    a.emit(X.create_reg_reg(_CVT_TO_INT[single, truncate, True], R.RAX, R.XMM0))
     if name.startswith("fcvt.wu"):  # (the 32-bit result sign-extended, as RV64 has it)
         a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
     a.emit(blk.write_rd(rd))
