@@ -711,6 +711,9 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         vector = vectorize and any(_vector_form(seg) for seg in segs)
         blk.alloc = _allocate(segs, blk.std, loops,
                               tuple(h for h in _HOSTS if h is not _VECTOR_SCRATCH or not vector))
+        written = {int(e["rd"]) for seg in segs for e in seg.ir[:seg.k]
+                   if "rd" in _X_SLOTS.get(int(e["op"]), ())}
+        blk.clean = frozenset(r for r in blk.alloc if r not in blk.std and r not in written)
         blk.falloc = _allocate_f(segs, loops)
         blk.fwritten = _f_written(segs, blk.falloc)
     if blk.alloc == blk.std and not blk.falloc:
@@ -939,11 +942,12 @@ def _f_written(segs, falloc: dict) -> list:
                    if "rd" in _F_SLOTS.get(int(e["op"]), ()) and int(e["rd"]) in falloc})
 
 
-def _moves(to: dict, frm: dict) -> list:
+def _moves(to: dict, frm: dict, clean=frozenset()) -> list:
     """Instructions changing the host-held registers from convention `frm` to `to`:
-    registers leaving host registers are written back, the arriving ones loaded."""
+    registers leaving host registers are written back (but those in `clean`,
+    whose cpu slots hold their values), the arriving ones loaded."""
     out = [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), h)
-           for r, h in sorted(frm.items()) if to.get(r) != h]
+           for r, h in sorted(frm.items()) if to.get(r) != h and r not in clean]
     out += [X.create_reg_mem(Code.MOV_R64_RM64, h, xreg(r))
             for r, h in sorted(to.items()) if frm.get(r) != h]
     return out
@@ -973,6 +977,7 @@ class _Block:
         self.std_epilogue = a.label()  # returns from the convention's registers
         self.std = {}    # the register convention between blocks (level 2: REG_MAP)
         self.alloc = {}  # guest register -> host register in the body
+        self.clean = frozenset()  # those of alloc loaded from their cpu slots and not written
         self.falloc = {}  # guest f register -> xmm register in the body (none between blocks)
         self.fwritten = []  # the ones of falloc the body writes
         self.segs = {}   # guest pc -> _Seg of the region's blocks
@@ -1041,7 +1046,7 @@ class _Block:
 
     def spill(self, alloc=None):
         """Instructions writing the host-held guest registers back to the cpu struct."""
-        return _moves({}, self.alloc if alloc is None else alloc)
+        return _moves({}, self.alloc if alloc is None else alloc, self.clean)
 
     def reload(self):
         return _moves(self.alloc, {})
@@ -1150,7 +1155,7 @@ class _Block:
                 a.emit(insn, cold)
             return
         # back to the convention between blocks (which holds no f register)
-        for insn in _moves(self.std, self.alloc) + self.fspill():
+        for insn in _moves(self.std, self.alloc, self.clean) + self.fspill():
             a.emit(insn, cold)
         if kind == "indirect":
             miss = a.label()
