@@ -365,18 +365,36 @@ cdef int _mmio_store(void *owner, uint64_t addr, unsigned size, uint64_t value) 
         return VM_MEM_CALLBACK_ERROR
 
 
-#: every FlatMMU: a forked child copies their memory (vm_mem_fork_child), which
-#: it would otherwise share with its parent
+#: every FlatMMU, for os.fork(): a forked child copies their memory
+#: (vm_mem_fork_child), which it would otherwise share with its parent; their
+#: background queues' locks are held across the fork (so that the child's copies
+#: are never left locked) and, in the child, whose compiler threads are gone,
+#: the next run starts new ones
 _FLAT_MEMORIES = weakref.WeakSet()
 
 
-def _copy_memories_after_fork():
+def _before_fork():
+    for memory in list(_FLAT_MEMORIES):
+        if memory._jobs is not None:
+            memory._jobs._fork_prepare()
+
+
+def _after_fork_in_parent():
+    for memory in list(_FLAT_MEMORIES):
+        if memory._jobs is not None:
+            memory._jobs._fork_parent()
+
+
+def _after_fork_in_child():
     for memory in list(_FLAT_MEMORIES):
         memory._fork_child()
+        if memory._jobs is not None:
+            memory._jobs._fork_child()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_copy_memories_after_fork)
+    os.register_at_fork(before=_before_fork, after_in_parent=_after_fork_in_parent,
+                        after_in_child=_after_fork_in_child)
 
 
 cdef class FlatMMU(MemoryBase):

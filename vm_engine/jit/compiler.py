@@ -181,7 +181,6 @@ class JITCompiler(Interpreter):
         jobs = memory._jobs
         if jobs is None:
             jobs = memory._jobs = _core.CompileJobs()
-            _WITH_JOBS.add(memory)
         if jobs.thread is None:
             jobs.thread = threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
                                            name="vm-engine compiler", daemon=True)
@@ -264,25 +263,6 @@ class JITCompiler(Interpreter):
             if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),
                              block_pc=compiled.start_pc, jit=jit)
-
-
-#: memories with CompileJobs: across os.fork() their queues' locks are held (so
-#: that the child's copies are never left locked) and, in the child, whose
-#: compiler threads are gone, the next run starts new ones
-_WITH_JOBS: weakref.WeakSet = weakref.WeakSet()
-
-
-def _each_jobs(method: str):
-    def hook():
-        for memory in list(_WITH_JOBS):
-            getattr(memory._jobs, method)()
-    return hook
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(before=_each_jobs("_fork_prepare"),
-                        after_in_parent=_each_jobs("_fork_parent"),
-                        after_in_child=_each_jobs("_fork_child"))
 
 
 def _compile_jobs(jobs, memory_ref) -> None:

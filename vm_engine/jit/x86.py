@@ -1898,10 +1898,7 @@ def _emit_min_max(blk, name: str, rd: int, rs1: int, rs2: int):
     a.bind(done)
     _f_from_xmm0(blk, rd, single)
     # out of line, a NaN: the other operand, if it is not one too
-    canon = [X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S),
-             X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX)] if single else \
-        [X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D),
-         X.create_reg_reg(Code.MOVQ_XMM_RM64, R.XMM0, R.RAX)]
+    canon = _canonical_nan(R.XMM0, single)
     for insn, label in [(X.create_reg_reg(compare, R.XMM0, R.XMM0), unordered),
                         (X.create_branch(Code.JP_REL32_64, x_nan), None),
                         (X.create_branch(Code.JMP_REL32_64, done), None),  # (rs2 is the NaN)
@@ -2023,12 +2020,12 @@ def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
     large: RISC-V's own rules and flags, decided before any conversion raises
     one) out of line through the interpreter's definition."""
     a = blk.a
-    single, _, _ = _TO_INT[name]
+    single, wide, _ = _TO_INT[name]
     rd, rs1 = int(e["rd"]), int(e["rs1"])
     other, back = a.label(), a.label()
     compare = Code.UCOMISS_XMM_XMMM32 if single else Code.UCOMISD_XMM_XMMM64
     # (the largest single below 2**32 - 1 is 2**32 - 256: from there on, out of line)
-    limit = float(2 ** 63 if name.startswith("fcvt.lu") else 2 ** 32 - (256 if single else 1))
+    limit = float(2 ** 63 if wide else 2 ** 32 - (256 if single else 1))
     if single:
         _unbox_s(blk, R.XMM0, rs1)
     else:
@@ -2043,7 +2040,7 @@ def _emit_to_unsigned(blk, name: str, e, i: int, insn_pc: int, truncate: bool):
     a.emit(X.create_reg_reg(compare, R.XMM1, R.XMM0))
     a.emit(X.create_branch(Code.JBE_REL32_64, other))  # (limit <= x)
     a.emit(X.create_reg_reg(_CVT_TO_INT[single, truncate, True], R.RAX, R.XMM0))
-    if name.startswith("fcvt.wu"):  # (the 32-bit result sign-extended, as RV64 has it)
+    if not wide:  # (the 32-bit result sign-extended, as RV64 has it)
         a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RAX, R.EAX))
     a.emit(blk.write_rd(rd))
     a.bind(back)
@@ -2087,6 +2084,15 @@ def _f_from_xmm0(blk, rd: int, single: bool):
         blk.a.emit(blk.f_to(rd))
 
 
+def _canonical_nan(x, single: bool) -> list:
+    """Instructions setting xmm register x to the canonical NaN (eax/rax clobbered)."""
+    if single:
+        return [X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S),
+                X.create_reg_reg(Code.MOVD_XMM_RM32, x, R.EAX)]
+    return [X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D),
+            X.create_reg_reg(Code.MOVQ_XMM_RM64, x, R.RAX)]
+
+
 def _result_s(blk, rd: int, fma_inputs=None):
     """Single rd = xmm0, a NaN canonical, NaN-boxed. For an FMA (fma_inputs:
     where the multiplicands are, fsrc), NV for inf * 0 with a quiet NaN addend,
@@ -2112,8 +2118,8 @@ def _result_s(blk, rd: int, fma_inputs=None):
         a.bind(canon, cold=True)
     else:
         a.bind(fix, cold=True)
-    a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, CANON_NAN_S), True, label=canon)
-    a.emit(X.create_reg_reg(Code.MOVD_XMM_RM32, R.XMM0, R.EAX), True)
+    for k, insn in enumerate(_canonical_nan(R.XMM0, True)):
+        a.emit(insn, True, label=canon if k == 0 else None)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
@@ -2160,9 +2166,8 @@ def _canon_d(a: _Asm, fma_inputs=None, x=R.XMM0):
         _nv_for_inf_times_zero(a, R.RAX, R.RCX, R.RDX, True, done)
         a.bind(done, cold=True)
         first = False
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, CANON_NAN_D), True,
-           label=fix if first else None)
-    a.emit(X.create_reg_reg(Code.MOVQ_XMM_RM64, x, R.RAX), True)
+    for k, insn in enumerate(_canonical_nan(x, False)):
+        a.emit(insn, True, label=fix if first and k == 0 else None)
     a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
@@ -2242,10 +2247,10 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name == "fmv.w.x":
         _load(blk, R.EAX, rs1)
         _box_s(blk, rd)
-    elif name in _TO_INT and not _TO_INT[name][2]:
-        _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
-    elif name in _TO_INT and _TO_INT[name][2]:
+    elif name in _TO_INT and _TO_INT[name][2]:  # (unsigned)
         _emit_to_unsigned(blk, name, e, i, insn_pc, int(e["rm"]) == 1)
+    elif name in _TO_INT:
+        _emit_to_int(blk, name, rd, rs1, int(e["rm"]) == 1)
     elif name in ("fclass.d", "fclass.s"):
         _emit_fclass(blk, rd, rs1, name == "fclass.s")
     elif name in _MIN_MAX:
