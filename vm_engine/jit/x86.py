@@ -185,6 +185,11 @@ _SHIFT_IMM = {"slli": Code.SHL_RM64_IMM8, "srli": Code.SHR_RM64_IMM8, "srai": Co
               "sraiw": Code.SAR_RM32_IMM8}
 _SHIFT_REG = {"sll": Code.SHL_RM64_CL, "srl": Code.SHR_RM64_CL, "sra": Code.SAR_RM64_CL,
               "sllw": Code.SHL_RM32_CL, "srlw": Code.SHR_RM32_CL, "sraw": Code.SAR_RM32_CL}
+#: BMI2's three-operand shifts (count in any register, source a register or memory),
+#: the count masked to 6 / 5 bits as RISC-V's
+_SHIFT_BMI2 = {"sll": Code.VEX_SHLX_R64_RM64_R64, "srl": Code.VEX_SHRX_R64_RM64_R64,
+               "sra": Code.VEX_SARX_R64_RM64_R64, "sllw": Code.VEX_SHLX_R32_RM32_R32,
+               "srlw": Code.VEX_SHRX_R32_RM32_R32, "sraw": Code.VEX_SARX_R32_RM32_R32}
 _SET = {"slt": Code.SETL_RM8, "sltu": Code.SETB_RM8, "slti": Code.SETL_RM8,
         "sltiu": Code.SETB_RM8}
 _BRANCH = {"beq": Code.JE_REL32_64, "bne": Code.JNE_REL32_64, "blt": Code.JL_REL32_64,
@@ -244,6 +249,7 @@ def _host_flags() -> frozenset:
 HOST_FLAGS = _host_flags()
 HOST_FMA = "fma" in HOST_FLAGS
 HOST_AVX = "avx" in HOST_FLAGS  # (three-operand forms: results straight into rd's xmm register)
+HOST_BMI2 = "bmi2" in HOST_FLAGS  # (shifts by a register without cl)
 CANON_NAN_D = 0x7FF8000000000000
 CANON_NAN_S = 0x7FC00000
 BOX_S = 0xFFFFFFFF00000000
@@ -292,6 +298,10 @@ def _shorter(insn):
         insn.set_immediate_i32(n, value)
 
 
+#: moves of a constant into a register (_set_const's)
+_CONSTANT_MOVES = frozenset((Code.MOV_R32_IMM32, Code.MOV_RM64_IMM32, Code.MOV_R64_IMM64))
+
+
 class _Asm:
     """Instructions with symbolic labels for iced-x86's BlockEncoder."""
 
@@ -327,6 +337,15 @@ class _Asm:
             _shorter(insn)
         self.hot.append(insn)
         return insn
+
+    def drop_constant(self, host):
+        """Takes back the last instruction when it set host register `host` to a
+        constant, which is about to be overwritten (auipc then addi: la), and
+        nothing jumps to it."""
+        last = self.hot[-1] if self.hot else None
+        if last is not None and last.code in _CONSTANT_MOVES and last.ip == 0 and \
+                last.op0_register in (host, _LOW32[host]):
+            self.hot.pop()
 
     def out_of_line(self, emit_code):
         """Runs emit_code() with what it emits in line diverted, then puts that
@@ -2388,6 +2407,27 @@ def _w_op(blk, rd: int, rs1: int, op, avoid: int = -1):
     _store(blk, rd, dst)
 
 
+def _emit_shift_bmi2(blk, name: str, rd: int, rs1: int, rs2: int):
+    """sll/srl/sra(w) as shlx/shrx/sarx: into rd's own register, the count read
+    where it is held (rcx only when it is in memory), no move of rs1 first."""
+    w = name.endswith("w")
+    count = blk.alloc.get(rs2) if rs2 else None
+    if count is None:
+        _load(blk, R.RCX, rs2)
+        count = R.RCX
+    dst = _dest(blk, rd)
+    low = _LOW32[dst] if w else dst
+    source = blk.src(rs1, 32 if w else 64) if rs1 else None
+    if source is None:  # x0 shifted: 0
+        _load(blk, low, 0)
+        source = low
+    create = X.create_reg_mem_reg if isinstance(source, M) else X.create_reg_reg_reg
+    blk.a.emit(create(_SHIFT_BMI2[name], low, source, _LOW32[count] if w else count))
+    if w:
+        blk.a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, dst, low))
+    _store(blk, rd, dst)
+
+
 def _lea(blk, rd: int, rs1: int, rs2: int = 0, imm: int = 0, shift: int = 0,
          w: bool = False) -> bool:
     """rd = rs1 + imm, rs1 + rs2 or rs1 << shift (1-3) in one instruction (a
@@ -2469,6 +2509,8 @@ def _set_const(blk, rd: int, value: int, scratch=R.RAX):
     value &= 0xFFFFFFFFFFFFFFFF
     signed = value - (1 << 64) if value >> 63 else value
     host = blk.alloc.get(rd)
+    if host is not None:
+        blk.a.drop_constant(host)
     if host is not None and 0 <= signed < (1 << 32):  # (zero-extended: 2 bytes less)
         blk.a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, _R32[host], value))
         return
@@ -2675,6 +2717,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             _load(blk, dst, rs1)
             a.emit(X.create_reg_u32(_SHIFT_IMM[name], dst, imm))
             _store(blk, rd, dst)
+    elif name in _SHIFT_REG and HOST_BMI2:
+        _emit_shift_bmi2(blk, name, rd, rs1, rs2)
     elif name in _SHIFT_REG:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, src(rs2)))
         if name.endswith("w"):
