@@ -1247,6 +1247,45 @@ def test_random_fp_sequences_match_unicorn(program):
         assert mine.fcsr == ref.fcsr
 
 
+@st.composite
+def d_arithmetic_loops(draw):
+    """A loop of double arithmetic with no fflags read between the operations
+    (compiled code checks their results for NaNs in pairs), integer steps and
+    stores among them, run three times round."""
+    reg = lambda: f"f{draw(st.sampled_from(D_REGS[:6]))}"  # noqa: E731 (few: results are reused)
+    lines = ["loop:"]
+    for k in range(draw(st.integers(2, 14))):
+        kind = draw(st.sampled_from(["fadd.d", "fsub.d", "fmul.d", "fdiv.d", "fsqrt.d", "int",
+                                     "store"]))
+        if kind == "fsqrt.d":
+            lines.append(f"fsqrt.d {reg()}, {reg()}")
+        elif kind == "int":
+            lines.append("addi a3, a3, 3")
+        elif kind == "store":
+            lines.append(f"fsd {reg()}, {8 * k}(s0)")
+        else:
+            lines.append(f"{kind} {reg()}, {reg()}, {reg()}")
+    lines += ["addi t0, t0, -1", "bnez t0, loop", "csrrs a4, fflags, zero"]
+    f = {i: draw(d_bits) for i in D_REGS[:6]}
+    return "\n".join(lines), f
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(d_arithmetic_loops())
+def test_double_arithmetic_loops_match_unicorn(program):
+    """NaN results come out canonical (in registers, in memory, at the end of
+    each round) and fflags match, however the results feed each other."""
+    text, f = program
+    code = asm(text)
+    ref = run_unicorn_fp(code, size=4096, x={5: 3}, f=f)
+    for engine in ENGINES:
+        mine = run_ours_fp(engine, code, size=4096, x={5: 3}, f=f)
+        assert mine.data[:128] == ref.data[:128], f"stores differ\n{text}"
+        assert mine.x == ref.x, text
+        assert [mine.f[i] for i in D_REGS] == [ref.f[i] for i in D_REGS], text
+        assert mine.fcsr == ref.fcsr, text
+
+
 class BytesMMU:
     """A user MMU: every guest access goes through Python (the slow path)."""
 

@@ -192,6 +192,10 @@ _SHIFT_BMI2 = {"sll": Code.VEX_SHLX_R64_RM64_R64, "srl": Code.VEX_SHRX_R64_RM64_
                "srlw": Code.VEX_SHRX_R32_RM32_R32, "sraw": Code.VEX_SARX_R32_RM32_R32}
 _SET = {"slt": Code.SETL_RM8, "sltu": Code.SETB_RM8, "slti": Code.SETL_RM8,
         "sltiu": Code.SETB_RM8}
+#: integer instructions whose templates neither leave the region nor fault nor touch an
+#: xmm register (_nan_can_wait)
+_PURE_INTEGER = frozenset(set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET)
+                          | {"addiw", "lui", "auipc"})
 _BRANCH = {"beq": Code.JE_REL32_64, "bne": Code.JNE_REL32_64, "blt": Code.JL_REL32_64,
            "bge": Code.JGE_REL32_64, "bltu": Code.JB_REL32_64, "bgeu": Code.JAE_REL32_64}
 _NEGATED = {Code.JE_REL32_64: Code.JNE_REL32_64, Code.JL_REL32_64: Code.JGE_REL32_64,
@@ -829,6 +833,8 @@ def _emit_seg(blk, seg: _Seg, following):
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
         inner = blk.inner.get(insn_pc)
+        if blk.nan_pending is not None and (inner is not None or not _nan_can_wait(blk, name, e)):
+            _nan_check(blk)
         if inner is not None and inner.seg is seg:  # (entered here too: nothing known)
             a.bind(inner.label)
             blk.consts = {}
@@ -845,6 +851,8 @@ def _emit_seg(blk, seg: _Seg, following):
                 blk.consts.pop(e["rd"], None)
             else:
                 blk.consts[e["rd"]] = value
+    if blk.nan_pending is not None:  # (the last instruction was an F/D operation)
+        _nan_check(blk)
     if end is None:  # fell off the end, or stopped before an instruction without emitter
         blk.goto(seg.end_pc(), following)
     elif end[0] == "branch" and blk.leaves(end[2]):  # taken: out of the region, out of line
@@ -1012,6 +1020,7 @@ class _Block:
         self.vectorize = False  # (level 3) fill loops as vector stores
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
+        self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
@@ -2165,6 +2174,51 @@ def _nv_for_inf_times_zero(a: _Asm, x, y, inf, wide: bool, done: int):
            label=set_nv)
 
 
+def _nan_later(blk, x):
+    """The NaN check of a double result in rd's xmm register x, paired with the
+    next one's: one `ucomisd` of two results finds a NaN in either. Until
+    then x may hold a NaN that is not the canonical one; that is safe while
+    only F/D arithmetic reads it (a NaN in gives a NaN out, with the same flags
+    for any quiet NaN) and nothing can leave the region or fault: _emit_seg
+    checks before any other instruction (_nan_can_wait) and at a segment's end."""
+    pending = blk.nan_pending
+    blk.nan_pending = None if pending is not None else x
+    if pending is not None:
+        _nan_check(blk, pending, x)
+
+
+def _nan_can_wait(blk, name: str, e) -> bool:
+    """Whether instruction e leaves a deferred NaN check waiting: it is F/D
+    arithmetic that checks its result with _nan_later, or integer arithmetic
+    (neither leaves the region nor faults nor reads an f register)."""
+    if name in _FP_ARITH or name == "fsqrt.d":
+        rd = int(e["rd"])
+        return rd in blk.falloc and _native_fp(name, e) and \
+            (HOST_AVX or name == "fsqrt.d" or rd != int(e["rs2"]) or rd == int(e["rs1"]))
+    return name in _PURE_INTEGER and name not in M_OUT_OF_LINE
+
+
+def _nan_check(blk, x=None, y=None):
+    """NaN results in xmm registers x and y (default: the deferred one) become the
+    canonical NaN: one unordered compare in line (results are quiet NaNs: no flag)."""
+    a = blk.a
+    if x is None:
+        x, blk.nan_pending = blk.nan_pending, None
+    y = y or x
+    fix, back = a.label(), a.label()
+    a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, x, y))
+    a.emit(X.create_branch(Code.JP_REL32_64, fix))
+    a.bind(back)
+    for n, r in enumerate((x, y) if y is not x else (x,)):
+        ok = a.label()
+        a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, r, r), True, label=fix if n == 0 else None)
+        a.emit(X.create_branch(Code.JNP_REL32_64, ok), True)
+        for insn in _canonical_nan(r, False):
+            a.emit(insn, True)
+        a.bind(ok, cold=True)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
+
+
 def _canon_d(a: _Asm, fma_inputs=None, x=R.XMM0):
     """A NaN result in xmm register x becomes the canonical NaN (ucomisd: no flags for qNaN).
     For an FMA, RISC-V also wants NV for inf * 0 when the addend is a quiet NaN,
@@ -2278,9 +2332,11 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _emit_from_unsigned(blk, name, rd, rs1)
     elif name in _FP_ARITH:
         x = _arith_d(blk, name, rd, rs1, rs2)
-        _canon_d(a, x=x)
         if x is R.XMM0:
+            _canon_d(a, x=x)
             a.emit(blk.f_to(rd))
+        else:
+            _nan_later(blk, x)
     elif name in _FMA:
         a.emit(blk.xmm_from_f(R.XMM0, rs1))
         a.emit(blk.xmm_from_f(R.XMM1, rs2))
@@ -2316,9 +2372,11 @@ def _emit_fp(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     elif name == "fsqrt.d":
         x = blk.falloc.get(rd, R.XMM0)
         a.emit(_op(Code.SQRTSD_XMM_XMMM64, x, f(rs1)))
-        _canon_d(a, x=x)
         if x is R.XMM0:
+            _canon_d(a, x=x)
             a.emit(blk.f_to(rd))
+        else:
+            _nan_later(blk, x)
     elif name == "fmv.x.d":
         a.emit(_gpr_from(R.RAX, f(rs1)))
         a.emit(blk.write_rd(rd))
