@@ -239,6 +239,10 @@ static void unlink_exits(vm_block *b)
 
 void vm_cache_unchain(vm_block_cache *c)
 {
+    /* a new epoch: a link the dispatcher was about to make (an exit taken just
+     * before) is void too, as its slot may now belong to other code (a tier-up
+     * installed in the block whose exit it was numbers its exits afresh) */
+    c->epoch++;
     for (uint32_t i = 0; i < 2 * VM_TC_SIZE; i++) {
         c->jit_tc[i].code = NULL;
         c->jit_tc[i].pc = VM_TC_EMPTY;

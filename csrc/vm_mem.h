@@ -110,7 +110,7 @@ typedef struct vm_block_cache {
     vm_block *by_page[1u << VM_PAGE_HASH_BITS];
     vm_block *retired;      /* unlinked, freed at the next block boundary */
     vm_block *scratch;      /* truncated copy of a block (budget / until inside it) */
-    uint64_t epoch;         /* bumped whenever blocks are retired */
+    uint64_t epoch;         /* bumped whenever blocks are retired or links dropped */
     uint64_t n_blocks;
     uint64_t bytes;
     uint64_t byte_limit;    /* flush everything past this */
