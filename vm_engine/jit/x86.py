@@ -1268,6 +1268,16 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
+#: store size -> (the registers' views of that width (None: all 64 bits), the move)
+_STORE_FORMS = {
+    1: ({R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L, R.R11: R.R11L,
+         R.R13: R.R13L, R.RSI: R.SIL, R.RDI: R.DIL}, Code.MOV_RM8_R8),
+    2: ({R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W, R.R11: R.R11W,
+         R.R13: R.R13W, R.RSI: R.SI, R.RDI: R.DI}, Code.MOV_RM16_R16),
+    4: ({R.RCX: R.ECX, **_R32}, Code.MOV_RM32_R32),
+    8: (None, Code.MOV_RM64_R64)}
+
+
 def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     """A store of the low `size` bytes of `src` (a general register, an xmm
     register or memory: an f register's place): inline fast path, C slow path
@@ -1280,13 +1290,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, R.RCX)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
         return None
-    low = {1: {R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L,
-               R.R11: R.R11L, R.R13: R.R13L, R.RSI: R.SIL, R.RDI: R.DIL},
-           2: {R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W,
-               R.R11: R.R11W, R.R13: R.R13W, R.RSI: R.SI, R.RDI: R.DI},
-           4: {R.RCX: R.ECX, **_R32}, 8: None}[size]
-    code = {1: Code.MOV_RM8_R8, 2: Code.MOV_RM16_R16, 4: Code.MOV_RM32_R32,
-            8: Code.MOV_RM64_R64}[size]
+    low, code = _STORE_FORMS[size]
 
     value = src
     if isinstance(src, M) or src in _FHOSTS:  # (before the checks: the access is the one
