@@ -2452,6 +2452,11 @@ def _store(blk, rd: int, host):
 
 def _move(blk, rd: int, rs: int):
     """rd = rs."""
+    host = blk.alloc.get(rs) if rs else None
+    if host is not None and blk.alloc.get(rd) is None:  # a register into a cpu slot
+        if rd != 32:
+            blk.a.emit(blk.write_rd(rd, host))
+        return
     dst = _dest(blk, rd)
     _load(blk, dst, rs)
     _store(blk, rd, dst)
