@@ -2203,19 +2203,23 @@ def _nan_can_wait(blk, name: str, e) -> bool:
 
 
 def _nan_check(blk, x=None, y=None):
-    """NaN results in xmm registers x and y (default: the deferred one) become the
-    canonical NaN: one unordered compare in line (results are quiet NaNs: no flag)."""
+    """NaN results in xmm registers x and y (default: the deferred one alone)
+    become the canonical NaN: one unordered compare of the two in line (results
+    are quiet NaNs: no flag), each checked again out of line."""
     a = blk.a
     if x is None:
         x, blk.nan_pending = blk.nan_pending, None
-    y = y or x
+    if y is None or y is x:
+        _canon_d(a, x=x)
+        return
     fix, back = a.label(), a.label()
     a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, x, y))
     a.emit(X.create_branch(Code.JP_REL32_64, fix))
     a.bind(back)
-    for n, r in enumerate((x, y) if y is not x else (x,)):
+    for r in (x, y):
         ok = a.label()
-        a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, r, r), True, label=fix if n == 0 else None)
+        a.emit(X.create_reg_reg(Code.UCOMISD_XMM_XMMM64, r, r), True,
+               label=fix if r is x else None)
         a.emit(X.create_branch(Code.JNP_REL32_64, ok), True)
         for insn in _canonical_nan(r, False):
             a.emit(insn, True)
@@ -2454,8 +2458,7 @@ def _move(blk, rd: int, rs: int):
     """rd = rs."""
     host = blk.alloc.get(rs) if rs else None
     if host is not None and blk.alloc.get(rd) is None:  # a register into a cpu slot
-        if rd != 32:
-            blk.a.emit(blk.write_rd(rd, host))
+        blk.a.emit(blk.write_rd(rd, host))
         return
     dst = _dest(blk, rd)
     _load(blk, dst, rs)
