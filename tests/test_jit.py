@@ -641,6 +641,21 @@ def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkey
         [hex(pc) for pc in queued]
 
 
+def test_a_region_compile_pauses_before_each_of_its_blocks():
+    """The compiler thread can let a run that waits for the GIL (a system call)
+    in between the blocks of a region, not only between jobs: compile_ir calls
+    pause() before each block it emits."""
+    from vm_engine import assemble
+    from vm_engine.jit import x86
+    mmu, _ = load("interpreter", assemble("addi a0, a0, 1\nj b\nb:\naddi a1, a1, 2\nj c\n"
+                                          "c:\naddi a2, a2, 3\nebreak", CODE))
+    pauses = []
+    x86.CODE_CACHE.clear()  # (a cached region is not compiled again)
+    res = x86.compile_ir(mmu.decode_block(CODE), CODE, 2, True, mmu.decode_block,
+                         pause=lambda: pauses.append(1))
+    assert len(res.guest) == 5 and len(pauses) >= 3  # (three blocks; ebreak: not compiled)
+
+
 def test_background_compiler_thread_ends_with_its_memory():
     import gc
     import threading

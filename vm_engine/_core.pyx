@@ -253,10 +253,12 @@ cdef class CompileJobs:
         return bool(self.q.gil_wanted)
 
     def let_run_in(self):
-        """(compiler thread) Lets a run that waits for the GIL have it, waiting
-        without the GIL until it has (20 ms at most)."""
-        with nogil:
-            vm_jobs_wait_gil_taken(self.q, 20000)
+        """(compiler thread, between jobs and between the blocks of one) Lets a
+        run that waits for the GIL have it, if one does, waiting without the
+        GIL until it has (20 ms at most)."""
+        if self.q.gil_wanted:
+            with nogil:
+                vm_jobs_wait_gil_taken(self.q, 20000)
 
     def fail(self, exc):
         """The compiler thread raised exc: runs stop and raise it."""

@@ -116,7 +116,8 @@ class JITCompiler(Interpreter):
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
-                   deferred: int = 0, checked: bool = False, background: bool = False):
+                   deferred: int = 0, checked: bool = False, background: bool = False,
+                   pause=None):
         """Code for the block at pc, whose vm_block is at block_addr (the run
         loop's hook); with inlining on, the region goes on into blocks decoded
         from ``memory``. ``tier``: times the block was
@@ -129,7 +130,7 @@ class JITCompiler(Interpreter):
         as it is and is offered again after that many more runs; then it is
         compiled whatever the budget). ``background``: on the compiler
         thread (_compile_jobs), while the run goes on: no budget, and the region
-        is decoded with memory.peek_block."""
+        is decoded with memory.peek_block; ``pause``: x86.compile_ir's."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
@@ -149,7 +150,7 @@ class JITCompiler(Interpreter):
         t0 = time.perf_counter()
         hits = x86.CODE_CACHE.hits
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
-                             self.config.enable_vectorization, viewed=not checked)
+                             self.config.enable_vectorization, viewed=not checked, pause=pause)
         self.stats["compile_time"] += time.perf_counter() - t0
         self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:
@@ -277,7 +278,8 @@ def _compile_jobs(jobs, memory_ref) -> None:
         pc, serial, tier, checked, ir = job
         try:
             if memory is not None and compiler is not None:
-                res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True)
+                res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True,
+                                          pause=jobs.let_run_in)
                 if res is not None:
                     jobs.post(pc, serial, tier, res[0], res[1])
         except BaseException as e:  # a bug in the code generator: the run raises it
@@ -285,8 +287,7 @@ def _compile_jobs(jobs, memory_ref) -> None:
         finally:
             jobs.finished()
         del memory, compiler
-        if jobs.gil_wanted:
-            jobs.let_run_in()  # a run waits to go back to Python (a system call): let it
+        jobs.let_run_in()  # a run waits to go back to Python (a system call): let it
 
 
 def _guest_lines(guest) -> list[str]:

@@ -579,7 +579,7 @@ class Compiled(NamedTuple):
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
-               viewed: bool = True) -> Compiled | None:
+               viewed: bool = True, pause=None) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -591,7 +591,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     ``vectorize`` (level 3, chained): fill loops try vector stores first.
     ``viewed``: loads and stores go through the memory's view, checked by the
     host MMU (else each checks permissions itself, as code that reached MMIO
-    does: VM_PAGE_SOFT).
+    does: VM_PAGE_SOFT). ``pause()``, if given, is called between the
+    region's blocks (the compiler thread lets a run that waits for the GIL in).
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes, which the installer writes (install_for): so the same guest code
@@ -610,7 +611,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, level, chained, countdown, vectorize, viewed)
+    res = _compile_region(segs, level, chained, countdown, vectorize, viewed, pause)
     if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
@@ -713,7 +714,7 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
 
 
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
-                    viewed: bool):
+                    viewed: bool, pause=None):
     segs, head_pieces = _split_at_loop_heads(segs, vectorize) if level >= 1 else (segs, 1)
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
@@ -753,6 +754,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     for insn in _moves(blk.alloc, blk.std) + blk.freload():
         a.emit(insn)
     for n, seg in enumerate(segs):
+        if pause is not None:
+            pause()
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
     # the epilogues: from the region's own registers, or from the convention's,
     # then the shared return stub
