@@ -247,11 +247,6 @@ cdef class CompileJobs:
         interval of 5 ms each time)."""
         return bool(self.q.busy)
 
-    @property
-    def gil_wanted(self):
-        """A run has ended and waits for the GIL: the compiler thread lets it have it."""
-        return bool(self.q.gil_wanted)
-
     def let_run_in(self):
         """(compiler thread, between jobs and between the blocks of one) Lets a
         run that waits for the GIL have it, if one does, waiting without the

@@ -735,11 +735,10 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         vector = vectorize and any(_vector_form(seg) for seg in segs)
         blk.alloc = _allocate(segs, blk.std, loops,
                               tuple(h for h in _HOSTS if h is not _VECTOR_SCRATCH or not vector))
-        written = {int(e["rd"]) for seg in segs for e in seg.ir[:seg.k]
-                   if "rd" in _X_SLOTS.get(int(e["op"]), ())}
+        written = _written(segs, _X_SLOTS)
         blk.clean = frozenset(r for r in blk.alloc if r not in blk.std and r not in written)
         blk.falloc = _allocate_f(segs, loops)
-        blk.fwritten = _f_written(segs, blk.falloc)
+        blk.fwritten = sorted(r for r in _written(segs, _F_SLOTS) if r in blk.falloc)
     if blk.alloc == blk.std and not blk.falloc:
         blk.epilogue = blk.std_epilogue
     for seg in segs:
@@ -966,10 +965,11 @@ def _allocate_f(segs, loops: list) -> dict:
     return dict(zip(ranked, _FHOSTS))
 
 
-def _f_written(segs, falloc: dict) -> list:
-    """The f registers of falloc the region writes (what goes back to the cpu struct)."""
-    return sorted({int(e["rd"]) for seg in segs for e in seg.ir[:seg.k]
-                   if "rd" in _F_SLOTS.get(int(e["op"]), ()) and int(e["rd"]) in falloc})
+def _written(segs, slots: dict) -> set:
+    """The registers of the class whose IR slots are `slots` (_X_SLOTS, _F_SLOTS)
+    that the region writes."""
+    return {int(e["rd"]) for seg in segs for e in seg.ir[:seg.k]
+            if "rd" in slots.get(int(e["op"]), ())}
 
 
 def _moves(to: dict, frm: dict, clean=frozenset()) -> list:
