@@ -173,14 +173,14 @@ cdef extern from "vm_jobs.h":
         uint64_t installed, dropped, evictions
     vm_jobs *vm_jobs_new()
     void vm_jobs_free(vm_jobs *q)
-    void vm_jobs_close(vm_jobs *q)
-    void vm_jobs_running(vm_jobs *q, int delta)
+    void vm_jobs_close(vm_jobs *q) nogil
+    void vm_jobs_running(vm_jobs *q, int delta) nogil
     vm_job *vm_jobs_take(vm_jobs *q) nogil
-    void vm_jobs_post(vm_jobs *q, vm_job_result *r)
-    void vm_jobs_finished(vm_jobs *q)
-    int vm_jobs_idle(vm_jobs *q)
+    void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil
+    void vm_jobs_finished(vm_jobs *q) nogil
+    int vm_jobs_idle(vm_jobs *q) nogil
     void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us) nogil
-    size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
+    size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max) nogil
     void vm_jobs_fork_prepare(vm_jobs *q)
     void vm_jobs_fork_parent(vm_jobs *q)
     void vm_jobs_fork_child(vm_jobs *q)

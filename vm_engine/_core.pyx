@@ -177,9 +177,15 @@ cdef class CompileJobs:
     def __dealloc__(self):
         vm_jobs_free(self.q)
 
+    # Every call that takes the queue's lock is made without the GIL: a thread
+    # forking holds that lock across os.fork() and needs the GIL afterwards to
+    # let it go (_after_fork_in_parent), so a thread waiting for the lock with
+    # the GIL would deadlock it.
+
     def close(self):
         """Ends take(): the compiler thread finishes."""
-        vm_jobs_close(self.q)
+        with nogil:
+            vm_jobs_close(self.q)
 
     def _fork_prepare(self):
         vm_jobs_fork_prepare(self.q)
@@ -218,26 +224,34 @@ cdef class CompileJobs:
         r.countdown = countdown
         r.len = len(code)
         memcpy(&r.code[0], PyBytes_AS_STRING(code), len(code))
-        vm_jobs_post(self.q, r)
+        with nogil:
+            vm_jobs_post(self.q, r)
 
     def finished(self):
         """The job last taken is done with (its code posted, or none made)."""
-        vm_jobs_finished(self.q)
+        with nogil:
+            vm_jobs_finished(self.q)
 
     def wait_idle(self, timeout=None):
         """Lets the compiler thread work, as if a run went on, until no job is
         queued or in hand (True), or timeout seconds have passed (False). The
         code is installed when a run next begins."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        vm_jobs_running(self.q, 1)
+        cdef int idle
+        with nogil:
+            vm_jobs_running(self.q, 1)
         try:
-            while not vm_jobs_idle(self.q):
+            while True:
+                with nogil:
+                    idle = vm_jobs_idle(self.q)
+                if idle:
+                    return True
                 if deadline is not None and time.monotonic() >= deadline:
                     return False
                 time.sleep(0.0005)
-            return True
         finally:
-            vm_jobs_running(self.q, -1)
+            with nogil:
+                vm_jobs_running(self.q, -1)
 
     @property
     def busy(self):
@@ -267,9 +281,13 @@ cdef class CompileJobs:
 
     def queued(self):
         """The pcs of the blocks whose jobs wait, the next to be compiled first."""
-        cdef size_t n = vm_jobs_queued(self.q, NULL, 0)
+        cdef size_t n, room
+        with nogil:
+            n = vm_jobs_queued(self.q, NULL, 0)
         cdef uint64_t[::1] pcs = np.zeros(n + 64, dtype=np.uint64)  # (room for a few more)
-        n = min(vm_jobs_queued(self.q, &pcs[0], pcs.shape[0]), <size_t>pcs.shape[0])
+        room = pcs.shape[0]
+        with nogil:
+            n = min(vm_jobs_queued(self.q, &pcs[0], room), room)
         return [int(pc) for pc in pcs[:n]]
 
     def take_evictions(self):
@@ -845,17 +863,18 @@ cdef class CpuCore:
         if memory.mem.all_callback:
             vm_cache_flush(m)
         self.cpu.stop_request = 0
-        if opts.jobs != NULL:
-            vm_jobs_running(opts.jobs, 1)
         try:
-            with nogil:
+            with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
+                if opts.jobs != NULL:
+                    vm_jobs_running(opts.jobs, 1)
                 reason = vm_run(&self.cpu, m, &opts)
                 if opts.jobs != NULL:
                     opts.jobs.gil_wanted = 1
         finally:
             if opts.jobs != NULL:
                 opts.jobs.gil_wanted = 0
-                vm_jobs_running(opts.jobs, -1)
+                with nogil:
+                    vm_jobs_running(opts.jobs, -1)
             if blk != NULL:
                 free(blk)
             vm_cache_free_retired(m.cache)
