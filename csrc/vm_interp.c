@@ -155,7 +155,8 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
         if (mem->view)
-            vm_jit_now = (vm_jit_running){mem->view, mem->view + mem->size + VM_VIEW_GUARD, cpu};
+            vm_jit_now = (vm_jit_running){mem->view - VM_VIEW_GUARD,
+                                          mem->view + mem->size + VM_VIEW_GUARD, cpu};
     }
     feclearexcept(FE_ALL_EXCEPT); /* from here on, host FP flags are the guest's */
 next_block:
@@ -190,6 +191,12 @@ next_block:
                     goto out;
                 }
             }
+        }
+        if (unlikely(mem->view_dropped)) {
+            /* code compiled for the view may skip checks it makes (vm_jit.h): none
+             * of it may run on plain memory (it is compiled again, checking) */
+            mem->view_dropped = 0;
+            vm_cache_flush(mem); /* (the blocks are freed below) */
         }
         if (o->jobs && __atomic_load_n(&o->jobs->has_done, __ATOMIC_ACQUIRE))
             vm_jobs_install(o->jobs, mem, o->arena); /* (a flush retires every block) */

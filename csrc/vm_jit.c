@@ -26,13 +26,27 @@ static int is_limit_check(const uint8_t *p)
 }
 
 /* Where the access at `rip` goes when refused: the target of the jae before it,
- * if `cmp reg, [r15 + limit]; jae` (short or near) comes right before it; else NULL. */
+ * if `cmp reg, [r15 + limit]; jae` (short or near) comes right before it; the
+ * target of `nop dword [rip + slow]` right before it (an access whose check an
+ * access before it made: VM_JIT_UNCHECKED); the target of the je of a page
+ * check, `test byte [rdx], need; je` (code that checks permissions itself, run
+ * on a view that went: vm_mem.view_dropped); else NULL. */
 static const uint8_t *refused_access_target(const uint8_t *rip)
 {
+    int32_t rel;
     if (rip[-2] == 0x73 && is_limit_check(rip - 6))
         return rip + (int8_t)rip[-1];
     if (rip[-6] == 0x0F && rip[-5] == 0x83 && is_limit_check(rip - 10)) {
-        int32_t rel;
+        memcpy(&rel, rip - 4, sizeof rel);
+        return rip + rel;
+    }
+    if (rip[-7] == 0x0F && rip[-6] == 0x1F && rip[-5] == 0x05) {
+        memcpy(&rel, rip - 4, sizeof rel);
+        return rip + rel;
+    }
+    if (rip[-2] == 0x74 && rip[-5] == 0xF6 && rip[-4] == 0x02)
+        return rip + (int8_t)rip[-1];
+    if (rip[-6] == 0x0F && rip[-5] == 0x84 && rip[-9] == 0xF6 && rip[-8] == 0x02) {
         memcpy(&rel, rip - 4, sizeof rel);
         return rip + rel;
     }

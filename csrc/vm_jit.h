@@ -78,13 +78,21 @@ extern vm_jit_enter_fn vm_jit_enter[2];
 /* Compiled code's accesses below rt->limit are one bounds check and the access
  * through the view (vm_mem.h):
  *     cmp reg, [r15 + offsetof(vm_jit_rt, limit)]; jae slow; <the access>
+ * reg being the base register (its offset, within 2 KiB, lands in the view's
+ * guard) or the address. An access through a register another access checked
+ * in the same straight-line code (not written since, or moved by a few bytes:
+ * its address is then within the guard of an address that was accessible) has
+ * no check, only a mark:
+ *     nop dword [rip + slow]; <the access>
  * When the host MMU refuses the access, a SIGSEGV handler sends the thread on
  * to `slow`, as if the bounds check had failed. It knows such faults by the
  * faulting address (in the view of the memory this thread runs compiled code
- * on: vm_jit_running) and by that pattern before the faulting instruction;
- * any other fault goes to the handler installed before it. */
+ * on, or its guards: vm_jit_running) and by those patterns before the faulting
+ * instruction; any other fault goes to the handler installed before it. Code
+ * that skips checks never runs without a view: when the view goes, vm_run
+ * flushes the code (vm_mem.view_dropped). */
 typedef struct vm_jit_running {
-    const uint8_t *view_lo, *view_hi; /* the view (and its guard) */
+    const uint8_t *view_lo, *view_hi; /* the view and its guards */
     vm_cpu *cpu;                     /* counts the faults handled (cpu->jit_host_faults) */
 } vm_jit_running;
 extern __thread vm_jit_running vm_jit_now;

@@ -21,9 +21,10 @@ static int view_prot(uint8_t f)
  * permissions themselves (vm_mem_jit_view). */
 static void view_drop(vm_mem *m)
 {
-    mmap(m->view, m->size + VM_VIEW_GUARD, PROT_NONE,
-         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    mmap(m->view, m->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
+         -1, 0);
     m->view_ok = 0;
+    m->view_dropped = 1;
 }
 
 /* the view's protections of pages [pg, pg + n), from their flags */
@@ -68,9 +69,11 @@ static int map_views(vm_mem *m, uint64_t size)
         goto fail;
     }
     base = mmap(NULL, size, PROT_NONE, MAP_SHARED | MAP_NORESERVE, fd, 0);
-    /* (reserved with its guard, then the memfd over all but the guard) */
-    view = mmap(NULL, size + VM_VIEW_GUARD, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                -1, 0);
+    /* (reserved with its guards, then the memfd between them) */
+    view = mmap(NULL, size + 2 * VM_VIEW_GUARD, PROT_NONE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (view != MAP_FAILED)
+        view += VM_VIEW_GUARD;
     if (base == MAP_FAILED || view == MAP_FAILED
         || mmap(view, size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) == MAP_FAILED) {
         e = -errno;
@@ -85,7 +88,7 @@ fail:
     if (base != MAP_FAILED)
         munmap(base, size);
     if (view != MAP_FAILED)
-        munmap(view, size + VM_VIEW_GUARD);
+        munmap(view - VM_VIEW_GUARD, size + 2 * VM_VIEW_GUARD);
     close(fd);
     return e ? e : -ENOMEM;
 #endif
@@ -132,7 +135,7 @@ void vm_mem_destroy(vm_mem *m)
     if (m->base)
         munmap(m->base, m->size);
     if (m->view) {
-        munmap(m->view, m->size + VM_VIEW_GUARD);
+        munmap(m->view - VM_VIEW_GUARD, m->size + 2 * VM_VIEW_GUARD);
         close(m->memfd);
     }
     if (m->perm)

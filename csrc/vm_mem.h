@@ -129,13 +129,17 @@ typedef struct vm_mem vm_mem;
 typedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access, uint64_t *out);
 typedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size, uint64_t value);
 
-/* bytes of PROT_NONE after the view, so that an access just past the end faults */
+/* bytes of PROT_NONE before and after the view: compiled code checks the base
+ * register of an access against the bound, not base + offset (and after one
+ * access, others near it not at all), so an access a little outside faults */
 #define VM_VIEW_GUARD (64u << 10)
 
 struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
     uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
     int view_ok;            /* the view follows the flags (else it is all PROT_NONE) */
+    int view_dropped;       /* the view went (view_ok 0) since compiled code was last
+                               flushed: code that relied on it must go (vm_run does it) */
     int memfd;              /* (with a view) the memory both map */
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */

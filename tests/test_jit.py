@@ -53,6 +53,55 @@ def test_execute_compiled_faults_precisely():
     assert jit.reg_read("a0") == 1 and info.value.result.stats.instructions == 1
 
 
+class _PagesMMU:
+    """A user MMU: 4 KiB pages of bytearrays, only those given."""
+
+    def __init__(self, pages):
+        self.pages = {p: bytearray(0x1000) for p in pages}
+
+    def _page(self, addr, size):
+        from vm_engine import GuestMemoryError
+        if addr >> 12 != (addr + size - 1) >> 12 or addr >> 12 not in self.pages:
+            raise GuestMemoryError(addr, "write")
+        return self.pages[addr >> 12], addr & 0xFFF
+
+    def mem_read(self, addr, size):
+        page, off = self._page(addr, size)
+        return bytes(page[off:off + size])
+
+    def mem_write(self, addr, data):
+        page, off = self._page(addr, len(data))
+        page[off:off + len(data)] = data
+
+
+@pytest.mark.parametrize("memory", ["user MMU", "FlatMMU without a view"])
+def test_execute_compiled_on_a_memory_without_a_view_checks_every_access(memory):
+    """compile_block's code is for a view (the accesses near one made skip the
+    check: vm_jit.h); on a memory without one, execute_compiled runs the block
+    compiled to check permissions itself: the store past the mapped page
+    faults precisely, after the ones before it."""
+    jit = JITCompiler()
+    block = IRBlock([Instruction.from_asm(t) for t in
+                     ("addi a2, zero, 7", "sd a2, 0(a0)", "sd a2, 8(a0)", "addi a3, a0, 16",
+                      "sd a2, 0(a3)")],
+                    start_pc=0x2000)
+    compiled = jit.compile_block(block)
+    assert "nop [" in compiled.listing()
+    if memory == "user MMU":
+        mmu = _PagesMMU([0x30])
+    else:
+        mmu = FlatMMU(address_space=1 << 46)
+        mmu.mem_map(0x30000, 0x1000, "rw")
+        assert not mmu.host_view
+    jit.reg_write("a0", 0x31000 - 16)
+    with pytest.raises(ExecutionError) as info:
+        jit.execute_compiled(compiled, mmu)
+    f = info.value.fault
+    assert (f.kind, f.pc, f.address) == (FaultKind.PageFault, 0x2010, 0x31000)
+    assert info.value.result.stats.instructions == 4
+    assert mmu.mem_read(0x31000 - 16, 16) == (7).to_bytes(8, "little") * 2
+
+
 W_XOR_X = f"""
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})

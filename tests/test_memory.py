@@ -473,6 +473,172 @@ def test_accesses_at_the_end_of_the_address_space_fault_as_interpreted(engine, o
         _access_run("interpreter", base, setup, address_space=space)
 
 
+COMPILED = ["jit-L0", "jit-L1", "jit-L2", "jit-L3"]
+
+
+@pytest.mark.parametrize("base", [0, 8, 0x800, 1 << 63])
+def test_accesses_below_address_zero_fault_as_interpreted(engine, base):
+    """A base register checked against the bound with a negative offset
+    reaches below the view, into its lower guard: the guest address wraps
+    round, and faults like the interpreter's."""
+    setup = lambda m: m.mem_map(0, 0x1000, "rw")  # noqa: E731
+    text = "ld a0, -8(s0)\nsd a2, -16(s0)\nld a1, -2048(s0)\nsd a2, 0(s0)\nebreak"
+    assert _access_run(engine, base, setup, text) == \
+        _access_run("interpreter", base, setup, text)
+
+
+@pytest.mark.parametrize("engine", COMPILED)
+def test_an_access_near_one_made_before_is_unchecked_and_faults_precisely(engine):
+    """After `sd a2, 0(s0)` (checked), the accesses through s0 and what was
+    moved from it by addi or mv, within 2 KiB, have no check (a marker for the
+    fault handler instead); the one that crosses into an unmapped page is
+    one host fault and a precise guest fault, after the stores before it."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    text = """
+        sd a2, 0(s0)
+        sd a2, 8(s0)
+        addi s0, s0, 16
+        mv s1, s0
+        sd a2, 0(s1)
+        addi a0, s1, 1000
+        ld a1, 1000(s1)
+        sd a1, 1024(s0)
+        ld a3, 0(a0)
+        ebreak
+    """
+    m.mem_write(CODE, assemble(text, CODE))
+    level = int(engine[-1])
+    code = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, level,
+                                                    level >= 1).code))
+    assert code.count("[r15+50h]") == 1 and code.count("nop [") == 5
+    m.mem_map(DATA, 0x1000, "rw")
+    cpu = make_engine(engine, m)
+    cpu.reg_write("s0", DATA + 0x1000 - 1040)
+    cpu.reg_write("a2", 0x0123456789ABCDEF)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE)
+    f = info.value.fault
+    assert (f.pc, f.address, f.access) == (CODE + 28, DATA + 0x1000, AccessType.Write)
+    assert cpu.instret == 7 and cpu.reg_read("a1") == 0 and cpu.reg_read("a0") == DATA + 0xFE8
+    assert m.mem_read(DATA + 0x1000 - 1040, 24) == (0x0123456789ABCDEF).to_bytes(8, "little") * 3
+    assert cpu.stats["host_faults"] == 1
+
+
+_VIEW_DROP = """
+import sys
+sys.path.insert(0, {tests!r})
+from vm_engine import FlatMMU, ExecutionError, assemble
+from harness import make_engine
+CODE, DATA, SPREAD = 0x10000, 0x20000, 0x1000000
+for engine in ("jit-L0", "jit-L1", "jit-L2", "jit-L3"):
+    m = FlatMMU(address_space=1 << 32)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble("sd a2, 0(s0)\\nsd a2, 8(s0)\\nebreak", CODE))
+    m.mem_map(DATA, 0x2000, "rw")
+    cpu = make_engine(engine, m)
+
+    def run(value):
+        cpu.reg_write("s0", DATA + 0x1000 - 8)
+        cpu.reg_write("a2", value)
+        try:
+            cpu.run(pc=CODE)
+        except ExecutionError as e:
+            return hex(e.fault.pc), hex(e.fault.address)
+    first = run(5)
+    m.mem_protect(DATA + 0x1000, 0x1000, "r")
+    m.mem_map(SPREAD, 80000 * 0x2000, "rw")
+    n = 0
+    while m.host_view and n < 80000:  # (a mapping per page, till mprotect fails)
+        m.mem_protect(SPREAD + n * 0x2000, 0x1000, "r")
+        n += 1
+    print(engine, first, m.host_view, run(7), m.mem_read(DATA + 0xFF8, 16).hex(), flush=True)
+    del cpu, m
+"""
+
+
+def test_code_compiled_for_the_view_goes_when_the_view_does(tmp_path):
+    """When the host cannot follow the guest's protections any longer (mprotect
+    fails: too many mappings), the view goes; code compiled for it, which
+    skips checks an access before made, is flushed and compiled again to check
+    permissions itself: the unchecked store to a page made read-only faults.
+    (In a process of its own: it uses up the process's mappings.)"""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "drop.py"
+    script.write_text(_VIEW_DROP.format(tests=os.path.dirname(__file__)))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300)
+    assert p.returncode == 0, p.stderr
+    want = "None False ('0x10004', '0x21000') 07000000000000000500000000000000"
+    assert p.stdout.splitlines() == [f"{e} {want}" for e in COMPILED]
+
+
+_VIEW_DROP_IN_CALLBACK = """
+import sys
+sys.path.insert(0, {tests!r})
+from vm_engine import FlatMMU, assemble
+from harness import make_engine
+CODE, DATA, MMIO, SPREAD = 0x10000, 0x20000, 0x90000, 0x1000000
+for engine in ("jit-L0", "jit-L1", "jit-L2", "jit-L3"):
+    m = FlatMMU(address_space=1 << 32)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(\"\"\"
+    loop:
+        lw a1, 0(s1)
+        ld a3, 0(s0)
+        add a0, a0, a3
+        add a0, a0, a1
+        addi t0, t0, -1
+        bnez t0, loop
+        ebreak
+    \"\"\", CODE))
+    m.mem_map(DATA, 0x1000, "rw")
+    m.mem_write(DATA, (1000).to_bytes(8, "little"))
+    drop = []
+
+    def read(off, size):
+        if drop:  # (a mapping per page, till mprotect fails)
+            drop.clear()
+            m.mem_map(SPREAD, 80000 * 0x2000, "rw")
+            n = 0
+            while m.host_view and n < 80000:
+                m.mem_protect(SPREAD + n * 0x2000, 0x1000, "r")
+                n += 1
+        return 3
+    m.mmio_map(MMIO, 0x1000, read, None)
+    cpu = make_engine(engine, m)
+
+    def run(n):
+        for r, v in (("s0", DATA), ("s1", MMIO), ("t0", n), ("a0", 0)):
+            cpu.reg_write(r, v)
+        cpu.run(pc=CODE)
+        return cpu.reg_read("a0")
+    first = run(3), run(3)
+    drop.append(1)
+    print(engine, first, run(5), m.host_view, flush=True)
+    del cpu, m
+"""
+
+
+def test_the_view_going_in_a_callback_of_a_compiled_run_is_survived(tmp_path):
+    """The view goes in an MMIO callback (a loop that reached MMIO, so compiled
+    again to check permissions itself); the run goes on in that code, its
+    next access refused by the view: the fault handler knows its page check
+    and sends it to its slow path (this crashed the host)."""
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "drop.py"
+    script.write_text(_VIEW_DROP_IN_CALLBACK.format(tests=os.path.dirname(__file__)))
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       cwd=tmp_path, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == [f"{e} (3009, 3009) 5015 False" for e in COMPILED]
+
+
 @pytest.mark.parametrize("where,setup", [
     ("across pages", _rw_pages), ("read-only page", _store_page_read_only)])
 def test_memory_without_a_view_is_checked_by_compiled_code(engine, where, setup):
@@ -512,9 +678,6 @@ def test_a_callback_can_unmap_the_page_compiled_code_goes_on_to_access(engine):
         cpu.run(pc=CODE)
     assert (info.value.fault.pc, info.value.fault.address) == (CODE + 12, DATA + 16)
     assert cpu.reg_read("a2") == 7 and cpu.instret == 3
-
-
-COMPILED = ["jit-L0", "jit-L1", "jit-L2", "jit-L3"]
 
 
 def test_compiled_accesses_are_a_bounds_check_through_the_view():
@@ -627,18 +790,22 @@ _ACCESSES = ["ld", "lw", "lwu", "lh", "lhu", "lb", "lbu", "sd", "sw", "sh", "sb"
 
 @st.composite
 def access_blocks(draw):
-    """A block of 5-10 loads and stores through s0 (offsets aligned or not, an
-    ALU step or a write to s0 now and then), s0 anywhere near two pages whose
-    permissions vary."""
-    lines = []
+    """A block of 5-10 loads and stores through s0 or s1 (offsets aligned or
+    not, an ALU step, a write to s0 or a copy of it to s1 now and then: so
+    accesses whose checks an access before them made, vm_jit.h), s0 anywhere
+    near two pages whose permissions vary."""
+    lines = ["mv s1, s0"]
     for _ in range(draw(st.integers(5, 10))):
         op = draw(st.sampled_from(_ACCESSES))
         size = {"d": 8, "w": 4, "h": 2, "b": 1}[op[1]]
         off = draw(st.one_of(st.integers(-8, 40).map(lambda k: k * size),
                              st.integers(-64, 320)))
         reg = draw(st.sampled_from(["a0", "a1", "a2", "a3"]))
-        lines.append(f"{op} {reg}, {off}(s0)")
-        extra = draw(st.sampled_from([None, None, None, "add a1, a1, a2", "addi s0, s0, 8"]))
+        base = draw(st.sampled_from(["s0", "s0", "s0", "s1"]))
+        lines.append(f"{op} {reg}, {off}(s0)".replace("s0", base))
+        extra = draw(st.sampled_from([None, None, None, "add a1, a1, a2", "addi s0, s0, 8",
+                                      "mv s1, s0", "addi s1, s0, -24", "addi s0, s0, 2000",
+                                      "addi s0, s0, -1000", "ld s1, 0(s0)"]))
         if extra:
             lines.append(extra)
     lines.append("ebreak")

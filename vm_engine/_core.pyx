@@ -112,6 +112,16 @@ cdef class MemoryBase:
             self._jobs.close()  # (its compiler thread ends)
         vm_mem_destroy(&self.mem)
 
+    @property
+    def host_view(self):
+        """Whether compiled code reaches this memory through a second mapping
+        whose host protections are the guest's (its accesses then cost one
+        bounds check, or none near an access just made). False when the host
+        cannot give it (no memfd, no room for a second mapping of the address
+        space, too many mappings; a UserMMU): compiled accesses then check
+        page permissions themselves."""
+        return bool(self.mem.view_ok)
+
     cdef vm_mem *raw(self) except NULL:
         if self.mem.cache == NULL:
             raise RuntimeError("memory is not initialised")
@@ -440,15 +450,6 @@ cdef class FlatMMU(MemoryBase):
     @property
     def address_space(self):
         return self.mem.size
-
-    @property
-    def host_view(self):
-        """Whether compiled code reaches this memory through a second mapping
-        whose host protections are the guest's (its accesses then cost one
-        bounds check). False when the host cannot give it (no memfd, no room
-        for a second mapping of the address space, too many mappings): compiled
-        accesses then check page permissions themselves."""
-        return bool(self.mem.view_ok)
 
     def mem_map(self, uint64_t addr, uint64_t size, perms="rwx"):
         """Maps zero-filled pages with perms ("rwx" letters, or bits r=1 w=2 x=4)."""

@@ -235,11 +235,15 @@ class JITCompiler(Interpreter):
     # -- the reference API ----------------------------------------------------------
     def compile_block(self, block: IRBlock) -> CompiledBlock:
         """Compiles ``block`` (at its start_pc, 0 if None) into executable memory."""
+        return self._compile_block(block, viewed=True)
+
+    def _compile_block(self, block: IRBlock, viewed: bool) -> CompiledBlock:
         pc = block.start_pc or 0
         from . import x86
         ir = block.lower(pc).tobytes()
         t0 = time.perf_counter()
-        res = x86.compile_ir(ir + x86.closing_entry(ir), pc, self.config.optimization_level)
+        res = x86.compile_ir(ir + x86.closing_entry(ir), pc, self.config.optimization_level,
+                             viewed=viewed)
         elapsed = time.perf_counter() - t0
         if res is None:
             return CompiledBlock(block, pc, b"", 0, 0, 0, elapsed)
@@ -260,6 +264,10 @@ class JITCompiler(Interpreter):
         """Runs a compiled block once from its start pc (a taken branch ends it;
         instructions past the compiled part, if any, run interpreted)."""
         memory = self._memory(mmu)
+        if compiled.covered and not memory.host_view:
+            # (compiled for a view, whose host MMU makes checks its code skips:
+            # here it is compiled again to check permissions itself)
+            compiled = self._compile_block(compiled.block, viewed=False)
         jit = (compiled.address, compiled.covered, compiled.n_mem, compiled.abi) \
             if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),

@@ -351,18 +351,6 @@ class _Asm:
                 last.op0_register in (host, _LOW32[host]):
             self.hot.pop()
 
-    def out_of_line(self, emit_code):
-        """Runs emit_code() with what it emits in line diverted, then puts that
-        out of line (after what it emitted out of line itself)."""
-        saved = self.hot, self._pending[False]
-        self.hot, self._pending[False] = [], None
-        emit_code()
-        if self._pending[False] is not None:  # a label at its very end
-            self.emit(X.create(Code.NOPD))
-        diverted = self.hot
-        self.hot, self._pending[False] = saved
-        self.cold.extend(diverted)  # (a label pending out of line stays so, for what comes next)
-
     def encode(self) -> bytes:
         for cold in (False, True):
             if self._pending[cold] is not None:  # a label at the very end
@@ -830,6 +818,7 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
+    blk.reached = {}
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
@@ -840,12 +829,15 @@ def _emit_seg(blk, seg: _Seg, following):
         if inner is not None and inner.seg is seg:  # (entered here too: nothing known)
             a.bind(inner.label)
             blk.consts = {}
+            blk.reached = {}
         value = _fold(blk, name, e) if blk.fold else None
         if value is not None:  # constant folding: the result is known at compile time
             _set_const(blk, e["rd"], value)
             end = None
         else:
             end = _emit(blk, name, e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
+        if blk.reached and "rd" in _X_SLOTS.get(e["op"], ()):
+            _moved_reach(blk, name, e)
         if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
             if value is None and name in ("lui", "auipc"):
                 value = e["imm"] & _MASK
@@ -1023,6 +1015,7 @@ class _Block:
         self.vectorize = False  # (level 3) fill loops as vector stores
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
+        self.reached = {}  # guest register r -> off: r + off was just accessed (_fast_access)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
@@ -1309,26 +1302,48 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
+#: how far (bytes) from an address an access just reached another may go
+#: unchecked: well inside the view's guards (VM_VIEW_GUARD), which also take
+#: the offset of an access whose base register alone is checked
+_REACH = 2048
+
+
 def _fast_access(blk, e, size: int, need: int, access):
-    """Access e's inline fast path: rax = its guest address, its checks, then
-    access(the host operand), one instruction; returns where a failed check
-    goes (to be bound out of line) and the label after the access.
+    """Access e's inline fast path: its check, then access(the host operand),
+    one instruction; returns where a failed check goes (to be bound out of
+    line; rax = the guest address there) and the label after the access.
     Through the view (blk.viewed) the only check is the bound: the host MMU
     refuses what the guest may not do, and its fault handler goes on at
-    `slow` (vm_jit.h: the pattern it looks for is this one)."""
+    `slow` (vm_jit.h: the patterns it looks for are these). The check is of
+    the base register when it has a host register (the offset, within
+    _REACH, lands in the view's guard), and there is none when an access
+    through the same register, not written since but by addi, reached an
+    address within _REACH of this one (blk.reached): an address accessible a
+    moment ago, or the code left."""
     a = blk.a
     slow, join = a.label(), a.label()
-    host = blk.alloc.get(int(e["rs1"]))
-    if blk.viewed and host is not None and not int(e["imm"]):  # the address is in a register:
-        checked = a.label()                                     # the slow path moves it to rax
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(RT, displ=_L["rt_limit"])))
-        a.emit(X.create_branch(Code.JAE_REL32_64, checked))
-        access(M(BASE, host))
+    rs1, imm = int(e["rs1"]), int(e["imm"])
+    host = blk.alloc.get(rs1)
+    off = blk.reached.get(rs1)
+    unchecked = blk.viewed and off is not None and abs(imm - off) + size <= _REACH
+    if rs1:
+        blk.reached[rs1] = imm  # (after the access, whichever way it went)
+    if blk.viewed and host is not None and abs(imm) < _REACH:  # the address is in a register:
+        checked = a.label()                                    # the slow path computes it in rax
+        if unchecked:
+            a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=checked)))
+        else:
+            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(RT, displ=_L["rt_limit"])))
+            a.emit(X.create_branch(Code.JAE_REL32_64, checked))
+        access(M(BASE, host, displ=imm))
         a.bind(join)
-        a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, host), True, label=checked)
-        return slow, join  # (bound next out of line, after that move)
+        a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)) if imm else
+               X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, host), True, label=checked)
+        return slow, join  # (bound next out of line, after that)
     _address(blk, e)
-    if blk.viewed:
+    if unchecked:
+        a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)))
+    elif blk.viewed:
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(RT, displ=_L["rt_limit"])))
         a.emit(X.create_branch(Code.JAE_REL32_64, slow))
     else:  # naturally aligned (so in one page; the slow path does the rest), its page `need`
@@ -1351,6 +1366,25 @@ def _page_check(a: _Asm, page, need: int, fail: int):
     a.emit(X.create_reg_mem(Code.ADD_R64_RM64, page, M(RT, displ=_L["rt_perm"])))
     a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(page), need))
     a.emit(X.create_branch(Code.JE_REL32_64, fail))
+
+
+def _moved_reach(blk, name: str, e):
+    """blk.reached after instruction e writes rd: an address reached through
+    rs1 is one through rd after `addi rd, rs1, k` or `add rd, x0, rs1` (mv);
+    anything else rd held is gone."""
+    rd, rs1 = int(e["rd"]), int(e["rs1"])
+    if name == "add" and rs1 == 0:
+        rs1, k = int(e["rs2"]), 0
+    elif name == "addi":
+        k = int(e["imm"])
+    else:
+        blk.reached.pop(rd, None)
+        return
+    off = blk.reached.get(rs1)
+    if off is None or not rd:
+        blk.reached.pop(rd, None)
+    else:
+        blk.reached[rd] = off - k
 
 
 def _address(blk, e):
