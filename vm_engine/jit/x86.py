@@ -471,6 +471,7 @@ class _Seg:
                 break
         self.k = k
         self.body = None  # label: where its budget check starts
+        self.entry = None  # label: where a loop's pre-checks start, if it has them (else body)
         self.top = None   # label: where loops jump back to it, if they do (its tier-up check, then body)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
 
@@ -717,6 +718,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
              if index.get(t, m + 1) <= m] if level >= 1 else []
     blk.unit_end, blk.unit_starts = _units(segs, index)
     blk.loop_heads = {segs[n].pc for n, _ in loops}
+    blk.own_loops = {segs[n].pc for n, m in loops if m == n and segs[n].targets()[0] == segs[n].pc
+                     and all(m2 == n for n2, m2 in loops if n2 == n)}
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
@@ -793,6 +796,12 @@ def _emit_seg(blk, seg: _Seg, following):
     vector = _vector_form(seg) if blk.vectorize else None
     # the top of a loop, which its jumps back go to (a loop with a vector form,
     # tried where it is entered, is gone round from its body instead: goto)
+    checks = _loop_reach(seg, blk.inner) if blk.viewed and seg.pc in blk.own_loops and \
+        vector is None and seg.first in blk.unit_starts else {}
+    if checks:  # (entered from elsewhere: the addresses the loop counts on, checked)
+        seg.entry = a.label()
+        a.bind(seg.entry)
+        _loop_prechecks(blk, checks, bail)
     if vector is None and (seg.first == 0 or seg.pc in blk.loop_heads):
         seg.top = a.label()
         a.bind(seg.top)
@@ -818,7 +827,7 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
-    blk.reached = {}
+    blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
@@ -837,7 +846,7 @@ def _emit_seg(blk, seg: _Seg, following):
         else:
             end = _emit(blk, name, e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
         if blk.reached and "rd" in _X_SLOTS.get(e["op"], ()):
-            _moved_reach(blk, name, e)
+            _moved_reach(blk.reached, name, e)
         if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
             if value is None and name in ("lui", "auipc"):
                 value = e["imm"] & _MASK
@@ -1015,12 +1024,14 @@ class _Block:
         self.vectorize = False  # (level 3) fill loops as vector stores
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
-        self.reached = {}  # guest register r -> off: r + off was just accessed (_fast_access)
+        self.reached = {}  # guest register r -> (lo, hi): r + some off in [lo, hi] was
+        #                    just accessed or checked (_fast_access, _loop_prechecks)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
         self.loop_heads = set()  # pcs of the segments loops jump back to
+        self.own_loops = set()   # those that only they jump back to (loops of one segment)
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -1141,7 +1152,7 @@ class _Block:
             return
         if seg is not None:  # (the start of a unit: it charges its own)
             self.refund()
-            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body))
+            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body if seg.entry is None else seg.entry))
             return
         # into the middle of a segment: the budget and counts of its unit's rest,
         # less what this unit's rest after this segment was charged
@@ -1324,10 +1335,11 @@ def _fast_access(blk, e, size: int, need: int, access):
     slow, join = a.label(), a.label()
     rs1, imm = int(e["rs1"]), int(e["imm"])
     host = blk.alloc.get(rs1)
-    off = blk.reached.get(rs1)
-    unchecked = blk.viewed and off is not None and abs(imm - off) + size <= _REACH
+    near = blk.reached.get(rs1)
+    unchecked = blk.viewed and near is not None and \
+        max(abs(imm - near[0]), abs(imm - near[1])) + size <= _REACH
     if rs1:
-        blk.reached[rs1] = imm  # (after the access, whichever way it went)
+        blk.reached[rs1] = (imm, imm)  # (after the access, whichever way it went)
     if blk.viewed and host is not None and abs(imm) < _REACH:  # the address is in a register:
         checked = a.label()                                    # the slow path computes it in rax
         if unchecked:
@@ -1368,23 +1380,86 @@ def _page_check(a: _Asm, page, need: int, fail: int):
     a.emit(X.create_branch(Code.JE_REL32_64, fail))
 
 
-def _moved_reach(blk, name: str, e):
-    """blk.reached after instruction e writes rd: an address reached through
-    rs1 is one through rd after `addi rd, rs1, k` or `add rd, x0, rs1` (mv);
-    anything else rd held is gone."""
+def _moved_reach(reached: dict, name: str, e):
+    """`reached` (blk.reached's form) after instruction e writes rd: an address
+    reached through rs1 is one through rd after `addi rd, rs1, k` or
+    `add rd, x0, rs1` (mv); anything else rd held is gone."""
     rd, rs1 = int(e["rd"]), int(e["rs1"])
     if name == "add" and rs1 == 0:
         rs1, k = int(e["rs2"]), 0
     elif name == "addi":
         k = int(e["imm"])
     else:
-        blk.reached.pop(rd, None)
+        reached.pop(rd, None)
         return
-    off = blk.reached.get(rs1)
-    if off is None or not rd:
-        blk.reached.pop(rd, None)
+    near = reached.get(rs1)
+    if near is None or not rd:
+        reached.pop(rd, None)
     else:
-        blk.reached[rd] = off - k
+        reached[rd] = (near[0] - k, near[1] - k)
+
+
+def _loop_prechecks(blk, checks: dict, fail: int):
+    """Where a loop of one segment is entered from elsewhere (not round
+    itself): the bounds check of each address _loop_reach says it counts on;
+    one out of bounds goes to `fail`, which leaves at the loop's pc before
+    its budget is taken (nothing ran: the dispatcher interprets it, where the
+    access faults or reaches MMIO, or not at all)."""
+    a = blk.a
+    blk.consts = {}  # (jumps from elsewhere come here too)
+    for r, (at, _, _) in sorted(checks.items()):
+        host = blk.alloc.get(r)
+        if host is not None and not at:
+            address = host
+        elif host is not None:
+            a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=at)))
+            address = R.RAX
+        else:
+            _load(blk, R.RAX, r)
+            if at:
+                a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, at))
+            address = R.RAX
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, address, M(RT, displ=_L["rt_limit"])))
+        a.emit(X.create_branch(Code.JAE_REL32_64, fail))
+
+
+#: how far apart (bytes) the addresses a loop's pre-check and its way round
+#: leave known may be, for the loop to count on both
+_LOOP_SPREAD = 256
+
+
+def _loop_reach(seg, inner: dict) -> dict:
+    """For a loop of one segment (its end branches back to its start): guest
+    register r -> (at, lo, hi), r being the base of an access made with r's
+    value at the top (give or take addi steps) at r + `at`, the address a
+    pre-check before the loop checks; and an access through r (or what was
+    moved to r) leaving r + an offset known when the loop goes round: [lo, hi]
+    holds both offsets, what the loop counts on at its top (blk.reached)."""
+    reached, first, steps, inside = {}, {}, {}, True
+    for j in range(seg.k):
+        e = seg.ir[j]
+        if j and seg.pc + int(e["pc_off"]) in inner:  # (entered there from elsewhere too)
+            reached, inside = {}, False
+        name = _NAME[int(e["op"])]
+        if name in _MEM_NAMES:
+            rs1, imm = int(e["rs1"]), int(e["imm"])
+            if rs1 and inside and rs1 not in first and steps.get(rs1, 0) is not None:
+                first[rs1] = imm + steps.get(rs1, 0)
+            if rs1:
+                reached[rs1] = (imm, imm)
+        if "rd" in _X_SLOTS.get(e["op"], ()):
+            _moved_reach(reached, name, e)
+            rd = int(e["rd"])
+            steps[rd] = steps.get(rd, 0) + int(e["imm"]) \
+                if name == "addi" and int(e["rs1"]) == rd and steps.get(rd, 0) is not None \
+                else None
+    out = {}
+    for r, at in first.items():
+        if r in reached:  # (reached: from r's value at the end, the next time round's top)
+            lo, hi = min(at, reached[r][0]), max(at, reached[r][0])
+            if hi - lo <= _LOOP_SPREAD:
+                out[r] = (at, lo, hi)
+    return out
 
 
 def _address(blk, e):
