@@ -447,10 +447,13 @@ def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
     a.emit(X.create_branch(Code.JMP_REL32_64, leave), True)
 
 
-#: a region (inlining on): at most this many blocks and instructions, by level.
-#: (Level 2's regions were 8 blocks, 96 instructions: the JIT, which compiles
-#: every block it runs, was 7 % slower over the bundled workloads, as much
-#: compiled twice; Hybrid, which compiles only hot code, the same.)
+#: a region (inlining on): at most this many blocks and instructions, by level;
+#: the head and the block after it may have twice the instructions (two long
+#: blocks, one running into the other: nbody's loop, 18 and 38 instructions,
+#: was two regions, and 15 % slower, its f registers stored and loaded again
+#: between them). (Level 2's regions were 8 blocks, 96 instructions: the JIT,
+#: which compiles every block it runs, was 7 % slower over the bundled
+#: workloads, as much compiled twice; Hybrid, which compiles only hot code, the same.)
 REGION_LIMITS = {2: (4, 48), 3: (16, 256)}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
@@ -545,7 +548,7 @@ def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
         if (nxt + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
             break
         nseg = _Seg(nxt, nir, total)
-        if nseg.k == 0 or total + nseg.k > max_insns:
+        if nseg.k == 0 or total + nseg.k > max_insns * (2 if len(segs) == 1 else 1):
             break
         segs.append(nseg)
         total += nseg.k
