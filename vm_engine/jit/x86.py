@@ -1934,9 +1934,10 @@ def _emit_fflags(blk, name: str, e):
             X.create_branch(Code.JMP_REL32_64, back)]):
         a.emit(insn, True, label=fold if k == 0 else None)
     a.bind(back)
-    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, fcsr))
-    a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x1F))  # the old value
     op = {"csrrw": 0, "csrrwi": 0, "csrrs": 1, "csrrsi": 1, "csrrc": 2, "csrrci": 2}[name]
+    if op or 0 < rd < 32:  # the old value (not for fsflags, which writes only)
+        a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, fcsr))
+        a.emit(X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x1F))
     immediate = name.endswith("i")
     if op == 0 or (imm if immediate else rs1):  # (csrrs/csrrc of zero only read)
         if immediate:
