@@ -47,6 +47,16 @@ typedef struct vm_cpu {
     uint64_t interp_blocks;  /* blocks (or their uncompiled rests) interpreted */
     uint64_t jit_vector_runs; /* loops compiled code ran as one vector operation (level 3) */
     uint64_t jit_host_faults; /* compiled accesses the host MMU sent to their slow path */
+    /* What compiled code reads of the run it is in (vm_jit_rt: vm_run sets them
+     * as it enters the code), at rbx (the cpu), which keeps r15 for a guest
+     * register: the run's vm_jit_rt itself (for exits and slow paths), and its
+     * fields compiled code reads on the way (bounds and page checks, the
+     * indirect-jump table) */
+    void *jit_rt;
+    uint64_t jit_limit;
+    void *jit_tc;
+    uint64_t jit_npages;
+    const uint8_t *jit_perm;
 } vm_cpu;
 
 #endif

@@ -151,6 +151,10 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
         cache->links_until = o->has_until ? o->until : VM_NO_UNTIL;
     }
     const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
+    /* (or this one: compiled code of this run reads them when the callback returns) */
+    void *const outer_rt = cpu->jit_rt, *const outer_tc = cpu->jit_tc;
+    const uint64_t outer_limit = cpu->jit_limit, outer_npages = cpu->jit_npages;
+    const uint8_t *const outer_perm = cpu->jit_perm;
     if (o->compile || o->one_block) {
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
@@ -298,6 +302,11 @@ next_block:
                 t->pc = b->pc;
             }
             b->exec_count++;
+            cpu->jit_rt = &rt;
+            cpu->jit_limit = rt.limit;
+            cpu->jit_tc = rt.tc;
+            cpu->jit_npages = rt.npages;
+            cpu->jit_perm = rt.perm;
             pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, b->jit_code);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
@@ -648,6 +657,11 @@ trap: /* ir did not execute: state stays as before it, pc points at it */
     cpu->fault_insn = ir->raw;
 out:
     vm_jit_now = outer;
+    cpu->jit_rt = outer_rt;
+    cpu->jit_limit = outer_limit;
+    cpu->jit_tc = outer_tc;
+    cpu->jit_npages = outer_npages;
+    cpu->jit_perm = outer_perm;
     vm_fp_fold(cpu);
     if (cur_rm >= 0)
         fesetround(host_rm_saved);

@@ -18,15 +18,18 @@ __thread vm_jit_running vm_jit_now;
 #if defined(__linux__) && defined(__x86_64__)
 static struct sigaction prev_segv; /* the handler before this one */
 
-/* Whether `p` is `cmp reg, [r15 + limit]` (reg: any general register) */
+/* Whether the 7 bytes at `p` are `cmp reg, [rbx + jit_limit]` (rbx: the cpu;
+ * reg: any general register) */
 static int is_limit_check(const uint8_t *p)
 {
-    return (p[0] & 0xFB) == 0x49 && p[1] == 0x3B && (p[2] & 0xC7) == 0x47
-           && p[3] == offsetof(vm_jit_rt, limit);
+    uint32_t disp;
+    memcpy(&disp, p + 3, sizeof disp);
+    return (p[0] & 0xFB) == 0x48 && p[1] == 0x3B && (p[2] & 0xC7) == 0x83
+           && disp == offsetof(vm_cpu, jit_limit);
 }
 
 /* Where the access at `rip` goes when refused: the target of the jae before it,
- * if `cmp reg, [r15 + limit]; jae` (short or near) comes right before it; the
+ * if `cmp reg, [rbx + jit_limit]; jae` (short or near) comes right before it; the
  * target of `nop dword [rip + slow]` right before it (an access whose check an
  * access before it made: VM_JIT_UNCHECKED); the target of the je of a page
  * check, `test byte [rdx], need; je` (code that checks permissions itself, run
@@ -34,9 +37,9 @@ static int is_limit_check(const uint8_t *p)
 static const uint8_t *refused_access_target(const uint8_t *rip)
 {
     int32_t rel;
-    if (rip[-2] == 0x73 && is_limit_check(rip - 6))
+    if (rip[-2] == 0x73 && is_limit_check(rip - 9))
         return rip + (int8_t)rip[-1];
-    if (rip[-6] == 0x0F && rip[-5] == 0x83 && is_limit_check(rip - 10)) {
+    if (rip[-6] == 0x0F && rip[-5] == 0x83 && is_limit_check(rip - 13)) {
         memcpy(&rel, rip - 4, sizeof rel);
         return rip + rel;
     }

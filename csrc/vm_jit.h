@@ -77,7 +77,7 @@ extern vm_jit_enter_fn vm_jit_enter[2];
 
 /* Compiled code's accesses below rt->limit are one bounds check and the access
  * through the view (vm_mem.h):
- *     cmp reg, [r15 + offsetof(vm_jit_rt, limit)]; jae slow; <the access>
+ *     cmp reg, [rbx + offsetof(vm_cpu, jit_limit)]; jae slow; <the access>
  * reg being the base register (its offset, within 2 KiB, lands in the view's
  * guard) or the address. An access through a register another access checked
  * in the same straight-line code (not written since, or moved by a few bytes:

@@ -476,6 +476,12 @@ def test_accesses_at_the_end_of_the_address_space_fault_as_interpreted(engine, o
 COMPILED = ["jit-L0", "jit-L1", "jit-L2", "jit-L3"]
 
 
+def _cpu_operand(name):
+    """How the listing shows compiled code's operand cpu->jit_<name> (at rbx)."""
+    from vm_engine.jit import x86
+    return f"[rbx+{x86._L['cpu_' + name]:X}h]"
+
+
 @pytest.mark.parametrize("base", [0, 8, 0x800, 1 << 63])
 def test_accesses_below_address_zero_fault_as_interpreted(engine, base):
     """A base register checked against the bound with a negative offset
@@ -512,7 +518,7 @@ def test_an_access_near_one_made_before_is_unchecked_and_faults_precisely(engine
     level, ir = int(engine[-1]), m.decode_block(CODE)
     code = "\n".join(x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, level,
                                                     level >= 1).code))
-    assert code.count("[r15+50h]") == 1 and code.count("nop [") == 5
+    assert code.count(_cpu_operand("limit")) == 1 and code.count("nop [") == 5
     m.mem_map(DATA, 0x1000, "rw")
     cpu = make_engine(engine, m)
     cpu.reg_write("s0", DATA + 0x1000 - 1040)
@@ -561,8 +567,8 @@ def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1):
         code = x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, int(engine[-1]),
                                               True).code)
         top = next(k for k, line in enumerate(code) if "sub r14," in line)  # (the budget's)
-        assert sum("[r15+50h]" in line for line in code[:top]) == 2
-        assert sum("[r15+50h]" in line for line in code[top:]) == 0
+        assert sum(_cpu_operand("limit") in line for line in code[:top]) == 2
+        assert sum(_cpu_operand("limit") in line for line in code[top:]) == 0
         assert sum("nop [" in line for line in code) == 3
     space = 1 << 24
     assert _loop_run(engine, text, s0, s1, space) == _loop_run("interpreter", text, s0, s1, space)
@@ -752,12 +758,13 @@ def test_compiled_accesses_are_a_bounds_check_through_the_view():
     m.mem_write(CODE, assemble("ld a0, 8(s0)\nebreak", CODE))
     block = m.decode_block(CODE)
     viewed = x86.disassemble(x86.compile_ir(block, CODE, 1, True).code)
-    k = next(n for n, line in enumerate(viewed) if "cmp rax,[r15+50h]" in line)
+    limit, perm = _cpu_operand("limit"), _cpu_operand("perm")  # (the bound, the page flags)
+    k = next(n for n, line in enumerate(viewed) if f"cmp rax,{limit}" in line)
     assert "jae" in viewed[k + 1] and "[r12+rax]" in viewed[k + 2]
-    assert not any("[r15+58h]" in line for line in viewed)  # (the permission bytes)
+    assert not any(perm in line for line in viewed)
     checked = "\n".join(x86.disassemble(x86.compile_ir(block, CODE, 1, True, viewed=False).code))
-    assert re.search(r"add rdx,\[r15\+58h\]\n\S+\s+test byte ptr \[rdx\],1", checked)
-    assert "[r15+50h]" not in checked
+    assert re.search(rf"add rdx,{re.escape(perm)}\n\S+\s+test byte ptr \[rdx\],1", checked)
+    assert limit not in checked
 
 
 @pytest.mark.parametrize("engine", COMPILED)

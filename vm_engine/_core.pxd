@@ -28,6 +28,11 @@ cdef extern from "vm_cpu.h":
         uint64_t interp_blocks
         uint64_t jit_vector_runs
         uint64_t jit_host_faults
+        void *jit_rt
+        uint64_t jit_limit
+        void *jit_tc
+        uint64_t jit_npages
+        const uint8_t *jit_perm
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason

@@ -64,8 +64,9 @@ _L = _core.jit_layout()
 PAGE_READ, PAGE_STORE = _L["page_read"], _L["page_store"]
 _NAME = {index: spec.name for index, spec in BY_INDEX.items()}
 
-# rbx: cpu, r15: rt, r12: guest memory base, r14: the budget and counts
-CPU, RT, BASE, BUDGET = R.RBX, R.R15, R.R12, R.R14
+# rbx: cpu (and what compiled code reads of the run's vm_jit_rt: cpu->jit_*),
+# r12: guest memory base, r14: the budget and counts
+CPU, BASE, BUDGET = R.RBX, R.R12, R.R14
 #: r14 holds the instructions compiled code may still run (rt->budget) shifted up
 #: by BUDGET_SHIFT, and below them the memory accesses counted since compiled code
 #: was entered (added to cpu->mem_accesses when it returns; C helpers that give
@@ -83,7 +84,7 @@ _SAVED = (R.RBX, R.RBP, R.R12, R.R13, R.R14, R.R15)  # every level: chained bloc
 REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 13: R.R13, 14: R.RSI,  # sp a0-a5
            15: R.RDI}
 _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R10: R.R10D, R.R11: R.R11D, R.R13: R.R13D,
-        R.RSI: R.ESI, R.RDI: R.EDI}
+        R.RSI: R.ESI, R.RDI: R.EDI, R.R15: R.R15D}
 _LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
 #: register conventions (vm_block.jit_abi): blocks chain only into the same one
 ABI_MEMORY, ABI_REG_MAP = 0, 1
@@ -100,17 +101,22 @@ def _charge(n: int, m: int) -> int:
     return (n << BUDGET_SHIFT) - m
 
 
+def _rt(reg):
+    """reg = the run's vm_jit_rt (cpu->jit_rt)."""
+    return X.create_reg_mem(Code.MOV_R64_RM64, reg, M(CPU, displ=_L["cpu_rt"]))
+
+
 def _budget_out(scratch) -> list:
     """Instructions writing r14's budget to rt->budget (`scratch` clobbered)."""
-    return [X.create_reg_reg(Code.MOV_R64_RM64, scratch, BUDGET),
-            X.create_reg_u32(Code.SHR_RM64_IMM8, scratch, BUDGET_SHIFT),
-            X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_budget"]), scratch)]
+    budget = M(scratch, displ=_L["rt_budget"])
+    return [_rt(scratch), X.create_mem_reg(Code.MOV_RM64_R64, budget, BUDGET),
+            X.create_mem_u32(Code.SHR_RM64_IMM8, budget, BUDGET_SHIFT)]
 
 
 def _budget_in(scratch) -> list:
     """Instructions taking r14's budget from rt->budget (C may have changed it;
     the accesses counted stay: a unit's refunds take back what it counted)."""
-    return [X.create_reg_mem(Code.MOV_R64_RM64, scratch, M(RT, displ=_L["rt_budget"])),
+    return [_rt(scratch), X.create_reg_mem(Code.MOV_R64_RM64, scratch, M(scratch, displ=_L["rt_budget"])),
             X.create_reg_u32(Code.SHL_RM64_IMM8, scratch, BUDGET_SHIFT),
             X.create_reg_u32(Code.AND_RM32_IMM32, R.R14D, _COUNTED),
             X.create_reg_reg(Code.ADD_RM64_R64, BUDGET, scratch)]
@@ -388,9 +394,9 @@ def _stubs() -> dict:
         for r in _SAVED:
             a.emit(X.create_reg(Code.PUSH_R64, r))
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8))  # keep calls 16-byte aligned
-        for dst, src in zip((CPU, RT, BASE), (R.RDI, R.RSI, R.RDX)):
+        for dst, src in zip((CPU, BASE), (R.RDI, R.RDX)):
             a.emit(X.create_reg_reg(Code.MOV_R64_RM64, dst, src))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(RT, displ=_L["rt_budget"])))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, BUDGET, M(R.RSI, displ=_L["rt_budget"])))
         a.emit(X.create_reg_u32(Code.SHL_RM64_IMM8, BUDGET, BUDGET_SHIFT))
         for insn in _moves(std, {}):
             a.emit(insn)
@@ -418,7 +424,7 @@ def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
     tc = _L["chain_slot_size"] * _L["tc_size"] * abi
     for insn in [X.create_reg_mem(Code.LEA_R32_M, R.EDX, M(index=R.RAX, scale=8)),
                  X.create_reg_u32(Code.AND_RM32_IMM32, R.EDX, (_L["tc_size"] - 1) << 4),
-                 X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_tc"])),
+                 X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(CPU, displ=_L["cpu_tc"])),
                  X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)),
                  X.create_branch(Code.JNE_REL32_64, miss),
                  X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc))]:
@@ -441,9 +447,9 @@ def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RCX, displ=8)), True)
         a.emit(X.create_branch(Code.JNE_REL32_64, unlinked), True)
         a.emit(X.create_reg(Code.JMP_RM64, R.RDX), True)
-    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(RT, displ=_L["rt_exit_slot"]), R.RCX), True,
-           label=unlinked)
-    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_exit_abi"]), abi), True)
+    a.emit(_rt(R.RDX), True, label=unlinked)  # (rdx: free with the convention's registers)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(R.RDX, displ=_L["rt_exit_slot"]), R.RCX), True)
+    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RDX, displ=_L["rt_exit_abi"]), abi), True)
     a.emit(X.create_branch(Code.JMP_REL32_64, leave), True)
 
 
@@ -768,11 +774,11 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         a.bind(label, cold=True)
         _emit_link(a, kind, blk.abi, blk.std_epilogue)
     if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(RT, displ=_L["rt_exit_pc"])), True,
-               label=blk.access_exit_label)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(RT, displ=_L["rt_status"]), 3), True)
+        a.emit(_rt(R.RDX), True, label=blk.access_exit_label)
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(R.RDX, displ=_L["rt_exit_pc"])), True)
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(R.RDX, displ=_L["rt_status"]), 3), True)
         a.emit(X.create_branch(Code.JNE_REL32_64, blk.epilogue), True)
-        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_status"]), 0), True)
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RDX, displ=_L["rt_status"]), 0), True)
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
     if blk.thunk_label is not None:
         _emit_thunk(blk)
@@ -893,7 +899,7 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
 
 
-_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI, R.R10)  # guest registers' host registers
+_HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI, R.R10, R.R15)  # guest registers' host registers
 _VECTOR_SCRATCH = R.R10  # (level 3's vector loops use it: not for guest registers in their regions)
 
 
@@ -1229,7 +1235,8 @@ class _Block:
         if raw is not None:
             insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(CPU, displ=_L["cpu_fault_insn"]), raw))
         else:
-            insns.append(X.create_mem_u32(Code.MOV_RM32_IMM32, M(RT, displ=_L["rt_status"]), 0))
+            insns += [_rt(R.RAX),
+                      X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RAX, displ=_L["rt_status"]), 0)]
         insns.append(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc & 0xFFFFFFFFFFFFFFFF))
         insns.append(X.create_branch(Code.JMP_REL32_64, self.epilogue))
         for k, insn in enumerate(insns):
@@ -1281,9 +1288,9 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
 #: store size -> (the registers' views of that width (None: all 64 bits), the move)
 _STORE_FORMS = {
     1: ({R.RCX: R.CL, R.RBP: R.BPL, R.R8: R.R8L, R.R9: R.R9L, R.R10: R.R10L, R.R11: R.R11L,
-         R.R13: R.R13L, R.RSI: R.SIL, R.RDI: R.DIL}, Code.MOV_RM8_R8),
+         R.R13: R.R13L, R.RSI: R.SIL, R.RDI: R.DIL, R.R15: R.R15L}, Code.MOV_RM8_R8),
     2: ({R.RCX: R.CX, R.RBP: R.BP, R.R8: R.R8W, R.R9: R.R9W, R.R10: R.R10W, R.R11: R.R11W,
-         R.R13: R.R13W, R.RSI: R.SI, R.RDI: R.DI}, Code.MOV_RM16_R16),
+         R.R13: R.R13W, R.RSI: R.SI, R.RDI: R.DI, R.R15: R.R15W}, Code.MOV_RM16_R16),
     4: ({R.RCX: R.ECX, **_R32}, Code.MOV_RM32_R32),
     8: (None, Code.MOV_RM64_R64)}
 
@@ -1348,7 +1355,7 @@ def _fast_access(blk, e, size: int, need: int, access):
         if unchecked:
             a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=checked)))
         else:
-            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(RT, displ=_L["rt_limit"])))
+            a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(CPU, displ=_L["cpu_limit"])))
             a.emit(X.create_branch(Code.JAE_REL32_64, checked))
         access(M(BASE, host, displ=imm))
         a.bind(join)
@@ -1359,7 +1366,7 @@ def _fast_access(blk, e, size: int, need: int, access):
     if unchecked:
         a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)))
     elif blk.viewed:
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(RT, displ=_L["rt_limit"])))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(CPU, displ=_L["cpu_limit"])))
         a.emit(X.create_branch(Code.JAE_REL32_64, slow))
     else:  # naturally aligned (so in one page; the slow path does the rest), its page `need`
         if size > 1:
@@ -1376,9 +1383,9 @@ def _fast_access(blk, e, size: int, need: int, access):
 def _page_check(a: _Asm, page, need: int, fail: int):
     """Jumps to fail unless guest page number `page` (a register, clobbered) is
     inside guest memory with the flag `need` (PAGE_READ, PAGE_STORE)."""
-    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, page, M(RT, displ=_L["rt_npages"])))
+    a.emit(X.create_reg_mem(Code.CMP_R64_RM64, page, M(CPU, displ=_L["cpu_npages"])))
     a.emit(X.create_branch(Code.JAE_REL32_64, fail))
-    a.emit(X.create_reg_mem(Code.ADD_R64_RM64, page, M(RT, displ=_L["rt_perm"])))
+    a.emit(X.create_reg_mem(Code.ADD_R64_RM64, page, M(CPU, displ=_L["cpu_perm"])))
     a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(page), need))
     a.emit(X.create_branch(Code.JE_REL32_64, fail))
 
@@ -1422,7 +1429,7 @@ def _loop_prechecks(blk, checks: dict, fail: int):
             if at:
                 a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, at))
             address = R.RAX
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, address, M(RT, displ=_L["rt_limit"])))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, address, M(CPU, displ=_L["cpu_limit"])))
         a.emit(X.create_branch(Code.JAE_REL32_64, fail))
 
 
@@ -1606,12 +1613,12 @@ def _emit_stream(blk, seg, f: _Stream, done: int):
         a.emit(X.create_reg_mem(Code.LEA_R64_M, R.R10, M(R.RDX, R.RAX, displ=-1)))
         a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
         a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.R10, 12))
-        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.R10, M(RT, displ=_L["rt_npages"])))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.R10, M(CPU, displ=_L["cpu_npages"])))
         branch(Code.JAE_REL32_64)
         a.emit(X.create_reg_reg(Code.CMP_RM64_R64, R.RDX, R.R10))
         branch(Code.JA_REL32_64)  # (wrapped round the top of the address space)
-        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(RT, displ=_L["rt_perm"])))
-        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.R10, M(RT, displ=_L["rt_perm"])))
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.RDX, M(CPU, displ=_L["cpu_perm"])))
+        a.emit(X.create_reg_mem(Code.ADD_R64_RM64, R.R10, M(CPU, displ=_L["cpu_perm"])))
         page = a.label()  # (rdx, r10: the first and the last page's permission byte)
         a.emit(X.create_mem_u32(Code.TEST_RM8_IMM8, M(R.RDX), need), label=page)
         branch(Code.JE_REL32_64)
@@ -1896,16 +1903,16 @@ def _emit_thunk(blk):
     a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
     for insn in blk.spill() + blk.fspill():
         a.emit(insn, True)
-    for insn in _budget_out(R.RDI):
+    for insn in _budget_out(R.RDI):  # (rdi: then vm_jit_call's rt)
         a.emit(insn, True)
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDI, RT), True)
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
     a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["call_helper"]), True)  # (spilled)
     a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
     for insn in blk.reload() + blk.freload() + _budget_in(R.RDX):  # (C clobbers every xmm)
         a.emit(insn, True)
     a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
-    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(RT, displ=_L["rt_status"])), True)
+    a.emit(_rt(R.RDX), True)
+    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(R.RDX, displ=_L["rt_status"])), True)
     a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
     a.emit(X.create(Code.RETNQ), True)
 
