@@ -719,6 +719,46 @@ def test_memory_without_a_view_is_checked_by_compiled_code(engine, where, setup)
         _access_run("interpreter", base, setup, address_space=space)
 
 
+def test_a_callback_may_run_the_same_cpu_again(engine):
+    """An MMIO read runs the very cpu whose compiled code made it, elsewhere;
+    the outer run then goes on in its compiled code, which finds its own run's
+    state again (vm_run puts back cpu->jit_rt and the rest on its way out)."""
+    m = FlatMMU()
+    m.mem_map(CODE, 0x2000, "rx")
+    m.mem_write(CODE, assemble("""
+        li t0, 3
+    loop:
+        lw a1, 0(s1)
+        add a0, a0, a1
+        ld a2, 0(s0)
+        add a0, a0, a2
+        addi t0, t0, -1
+        bnez t0, loop
+        ld a3, 8(s0)
+        ebreak
+    """, CODE))
+    m.mem_write(CODE + 0x1000, assemble("li a0, 100\nsd a0, 0(s0)\nebreak", CODE + 0x1000))
+    m.mem_map(DATA, 0x1000, "rw")
+    m.mem_write(DATA + 8, (77).to_bytes(8, "little"))
+    cpu = make_engine(engine, m)
+    inside = []
+
+    def read(off, size):
+        if not inside:
+            inside.append(1)
+            saved = {r: cpu.reg_read(r) for r in ("a0", "t0", "a1", "a2")}
+            cpu.run(pc=CODE + 0x1000)
+            for r, v in saved.items():
+                cpu.reg_write(r, v)
+            inside.clear()
+        return 5
+    m.mmio_map(0x90000, 0x1000, read, None)
+    cpu.reg_write("s0", DATA)
+    cpu.reg_write("s1", 0x90000)
+    cpu.run(pc=CODE)
+    assert (cpu.reg_read("a0"), cpu.reg_read("a3")) == (3 * (5 + 100), 77)
+
+
 def test_a_callback_can_unmap_the_page_compiled_code_goes_on_to_access(engine):
     """An MMIO read in the middle of a block unmaps the page the block goes on
     to access: the accesses after it fault as in the interpreter."""
