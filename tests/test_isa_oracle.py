@@ -69,8 +69,21 @@ def test_branches_both_ways(op, engine):
     for k, (a, b) in enumerate((a, b) for a in VALUES[::2] for b in VALUES[::3]):
         lines.append(f"li a1, {a}\nli a2, {b}\nli a0, 1\n{op} a1, a2, taken{k}\nli a0, 2\n"
                      f"taken{k}:\n" + store_result())
+    # x0 on either side (bgtz, blez, bltz, bgez: compiled as one test)
+    for k, a in enumerate(VALUES):
+        for left, right in (("zero", "a1"), ("a1", "zero")):
+            lines.append(f"li a1, {a}\nli a0, 1\n{op} {left}, {right}, z{k}{left}\nli a0, 2\n"
+                         f"z{k}{left}:\n" + store_result())
     # a backward branch too: a loop of 5 iterations
     lines.append("li a3, 5\nback:\naddi a4, a4, 3\naddi a3, a3, -1\nbnez a3, back\n")
+    compare("".join(lines), engine=engine)
+
+
+@pytest.mark.parametrize("op", ["slt", "sltu"])
+def test_set_less_than_with_x0_either_side(op, engine):
+    """snez, sgtz, sltz: x0 against a register, either way round."""
+    lines = [f"li a1, {a}\n{op} a0, zero, a1\n" + store_result() +
+             f"{op} a0, a1, zero\n" + store_result() for a in VALUES]
     compare("".join(lines), engine=engine)
 
 

@@ -205,8 +205,15 @@ _PURE_INTEGER = frozenset(set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG
 _BRANCH = {"beq": Code.JE_REL32_64, "bne": Code.JNE_REL32_64, "blt": Code.JL_REL32_64,
            "bge": Code.JGE_REL32_64, "bltu": Code.JB_REL32_64, "bgeu": Code.JAE_REL32_64}
 _NEGATED = {Code.JE_REL32_64: Code.JNE_REL32_64, Code.JL_REL32_64: Code.JGE_REL32_64,
-            Code.JB_REL32_64: Code.JAE_REL32_64}
+            Code.JB_REL32_64: Code.JAE_REL32_64, Code.JG_REL32_64: Code.JLE_REL32_64,
+            Code.JA_REL32_64: Code.JBE_REL32_64}
 _NEGATED.update({v: k for k, v in _NEGATED.items()})
+#: the condition with its operands the other way round (x0 first: bgtz, blez, snez,
+#: sgtz are rs2 against zero, one test)
+_TURNED = {Code.JE_REL32_64: Code.JE_REL32_64, Code.JNE_REL32_64: Code.JNE_REL32_64,
+           Code.JL_REL32_64: Code.JG_REL32_64, Code.JGE_REL32_64: Code.JLE_REL32_64,
+           Code.JB_REL32_64: Code.JA_REL32_64, Code.JAE_REL32_64: Code.JBE_REL32_64,
+           Code.SETL_RM8: Code.SETG_RM8, Code.SETB_RM8: Code.SETA_RM8}
 # loads: (size, code that widens [base+addr] into rax/eax, code that widens al/ax/eax in rax)
 _LOADS = {
     "lb": (1, Code.MOVSX_R64_RM8, Code.MOVSX_R64_RM8), "lbu": (1, Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM8),
@@ -2923,10 +2930,15 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
             _store(blk, rd, dst)
     elif name in _SET:
         a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
-        _compare(blk, rs1, None if name in ("slti", "sltiu") else rs2, imm)
-        a.emit(X.create_reg(_SET[name], R.AL))
+        turned = name in ("slt", "sltu") and rs1 == 0 and rs2 != 0
+        _compare(blk, *((rs2, 0) if turned else (rs1, None if name in ("slti", "sltiu") else rs2)),
+                 imm)
+        a.emit(X.create_reg(_TURNED[_SET[name]] if turned else _SET[name], R.AL))
         a.emit(blk.write_rd(rd))
     elif name in _BRANCH:
+        if rs1 == 0 and rs2 != 0:
+            _compare(blk, rs2, 0)
+            return ("branch", _TURNED[_BRANCH[name]], imm, next_pc)
         _compare(blk, rs1, rs2)
         return ("branch", _BRANCH[name], imm, next_pc)
     elif name == "jal":
