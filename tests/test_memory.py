@@ -537,19 +537,21 @@ def _loop_run(engine, text, s0, s1, address_space=None):
     def setup(m):
         _rw_pages(m)
         m.mem_map(m.address_space - 0x1000, 0x1000, "rw")
-    text = f"li t0, 12\nli s1, {s1}\nloop:\n{text}\naddi t0, t0, -1\nbnez t0, loop\nebreak"
+    text = f"li t0, 12\nli t3, 5\nli s1, {s1}\nloop:\n{text}\naddi t0, t0, -1\nbnez t0, loop\n" \
+        "out:\nebreak"
     return _access_run(engine, s0, setup, text, address_space)
 
 
 @pytest.mark.parametrize("s0,s1", [
     (DATA + 0x100, DATA + 0x800), (DATA + 0x100, DATA + 0x2000), (DATA + 0x1F80, DATA),
     (DATA + 0x100, (1 << 64) - 8), (DATA, 1 << 24), (DATA, (1 << 24) - 0x100)])
-def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1):
+@pytest.mark.parametrize("split", [False, True])
+def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1, split):
     """A loop of one block checks before it is entered the first address each
     base register reaches (and goes round with what its accesses left
     known): accesses that go out of bounds, at entry or after some times
     round, fault as interpreted; a base register beyond the end whose
-    offset wraps round reaches address 8."""
+    offset wraps round reaches address 8. Split by a side exit, the same."""
     text = """
         ld a1, 0(s0)
         sd a1, 16(s1)
@@ -557,15 +559,16 @@ def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1):
         lw a2, -8(s0)
         addi s1, s1, 8
         add a0, a0, a2
-    """
-    if engine.startswith("jit-L") and engine != "jit-L0":  # (loops are host code from level 1)
+    """.replace("addi s0", "beq t0, t3, out\naddi s0" if split else "addi s0")
+    level = int(engine[-1]) if engine.startswith("jit-L") else 0
+    if level >= 1 + split:  # (loops are host code from level 1; two blocks, a region: 2)
         from vm_engine.jit import x86
         m = FlatMMU()
         m.mem_map(CODE, 0x1000, "rx")
-        m.mem_write(CODE, assemble(f"loop:\n{text}\nbnez t0, loop\nebreak", CODE))
+        m.mem_write(CODE, assemble(f"loop:\n{text}\nbnez t0, loop\nout:\nebreak", CODE))
         ir = m.decode_block(CODE)
-        code = x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, int(engine[-1]),
-                                              True).code)
+        code = x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, level, True,
+                                              fetch=m.decode_block).code)
         top = next(k for k, line in enumerate(code) if "sub r14," in line)  # (the budget's)
         assert sum(_cpu_operand("limit") in line for line in code[:top]) == 2
         assert sum(_cpu_operand("limit") in line for line in code[top:]) == 0
@@ -576,7 +579,7 @@ def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1):
 
 _LOOP_LINES = ["ld a1, {k}(s0)", "sw a2, {k}(s0)", "lbu a3, {k}(s1)", "sh a1, {k}(s1)",
                "addi s0, s0, {k}", "addi s1, s1, {k}", "mv s1, s0", "ld s1, {k}(s0)",
-               "add a0, a0, a1", "addi s1, s0, {k}"]
+               "add a0, a0, a1", "addi s1, s0, {k}", "beq t0, t3, out"]
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -585,9 +588,10 @@ _LOOP_LINES = ["ld a1, {k}(s0)", "sw a2, {k}(s0)", "lbu a3, {k}(s1)", "sh a1, {k
        st.sampled_from([DATA + 0x100, DATA + 0x1000 - 64, DATA + 0x2000 - 40, DATA - 8]),
        st.sampled_from([DATA + 0x800, DATA + 0x1FF0, DATA + 0x3000, 16]))
 def test_random_loops_of_accesses_match_the_interpreter(lines, s0, s1):
-    """Loops of one block whose accesses count on checks made before the loop
-    and on what they left known the time before; base registers stepped,
-    moved, loaded: as interpreted, on every engine."""
+    """Loops (of one block, or of several with a side exit) whose accesses
+    count on checks made before the loop and on what they left known the time
+    before; base registers stepped, moved, loaded: as interpreted, on every
+    engine."""
     text = "\n".join(line.format(k=k) for line, k in lines)
     want = _loop_run("interpreter", text, s0, s1)
     for engine in COMPILED + ["hybrid"]:

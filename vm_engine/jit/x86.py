@@ -734,8 +734,10 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
              if index.get(t, m + 1) <= m] if level >= 1 else []
     blk.unit_end, blk.unit_starts = _units(segs, index)
     blk.loop_heads = {segs[n].pc for n, _ in loops}
-    blk.own_loops = {segs[n].pc for n, m in loops if m == n and segs[n].targets()[0] == segs[n].pc
-                     and all(m2 == n for n2, m2 in loops if n2 == n)}
+    blk.straight_loops = {segs[n].pc: segs[n:m + 1] for n, m in loops
+                          if segs[m].targets()[0] == segs[n].pc
+                          and all(m2 == m for n2, m2 in loops if n2 == n)
+                          and all(s.first not in blk.unit_starts for s in segs[n + 1:m + 1])}
     if level >= 2:
         blk.std = dict(REG_MAP)
     if level >= 1:
@@ -812,8 +814,9 @@ def _emit_seg(blk, seg: _Seg, following):
     vector = _vector_form(seg) if blk.vectorize else None
     # the top of a loop, which its jumps back go to (a loop with a vector form,
     # tried where it is entered, is gone round from its body instead: goto)
-    checks = _loop_reach(seg, blk.inner) if blk.viewed and seg.pc in blk.own_loops and \
-        vector is None and seg.first in blk.unit_starts else {}
+    loop = blk.straight_loops.get(seg.pc)
+    checks = _loop_reach(loop, blk.inner) if blk.viewed and loop and vector is None and \
+        seg.first in blk.unit_starts else {}
     if checks:  # (entered from elsewhere: the addresses the loop counts on, checked)
         seg.entry = a.label()
         a.bind(seg.entry)
@@ -843,7 +846,8 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
-    blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
+    if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
+        blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
     for j in range(seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
@@ -1047,7 +1051,10 @@ class _Block:
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
         self.loop_heads = set()  # pcs of the segments loops jump back to
-        self.own_loops = set()   # those that only they jump back to (loops of one segment)
+        #: loop head's pc -> the loop's segments, for loops whose segments after
+        #: the first are entered only by falling in (one way round, side exits
+        #: aside), and that only their last jumps back to
+        self.straight_loops = {}
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -1417,7 +1424,7 @@ def _moved_reach(reached: dict, name: str, e):
 
 
 def _loop_prechecks(blk, checks: dict, fail: int):
-    """Where a loop of one segment is entered from elsewhere (not round
+    """Where a loop (blk.straight_loops) is entered from elsewhere (not round
     itself): the bounds check of each address _loop_reach says it counts on;
     one out of bounds goes to `fail`, which leaves at the loop's pc before
     its budget is taken (nothing ran: the dispatcher interprets it, where the
@@ -1445,16 +1452,19 @@ def _loop_prechecks(blk, checks: dict, fail: int):
 _LOOP_SPREAD = 256
 
 
-def _loop_reach(seg, inner: dict) -> dict:
-    """For a loop of one segment (its end branches back to its start): guest
-    register r -> (at, lo, hi), r being the base of an access made with r's
-    value at the top (give or take addi steps) at r + `at`, the address a
-    pre-check before the loop checks; and an access through r (or what was
-    moved to r) leaving r + an offset known when the loop goes round: [lo, hi]
-    holds both offsets, what the loop counts on at its top (blk.reached)."""
+def _loop_reach(loop: list, inner: dict) -> dict:
+    """For a loop of segments gone through one way (blk.straight_loops): guest
+    register r -> (at, lo, hi), r being the base of an access its first
+    segment makes (so whenever the loop is entered) with r's value at the top
+    (give or take addi steps) at r + `at`, the address a pre-check before the
+    loop checks; and an access through r (or what was moved to r) leaving
+    r + an offset known when the loop goes round: [lo, hi] holds both offsets,
+    what the loop counts on at its top (blk.reached)."""
     reached, first, steps, inside = {}, {}, {}, True
-    for j in range(seg.k):
+    for seg, j in ((seg, j) for seg in loop for j in range(seg.k)):
         e = seg.ir[j]
+        if j == 0 and seg is not loop[0]:  # (a later segment: not run every time round)
+            inside = False
         if j and seg.pc + int(e["pc_off"]) in inner:  # (entered there from elsewhere too)
             reached, inside = {}, False
         name = _NAME[int(e["op"])]
