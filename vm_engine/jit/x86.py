@@ -1376,7 +1376,7 @@ def _fast_access(blk, e, size: int, need: int, access):
         a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)) if imm else
                X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, host), True, label=checked)
         return slow, join  # (bound next out of line, after that)
-    _address(blk, e)
+    _address(blk, rs1, imm)
     if unchecked:
         a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)))
     elif blk.viewed:
@@ -1432,16 +1432,9 @@ def _loop_prechecks(blk, checks: dict, fail: int):
     a = blk.a
     blk.consts = {}  # (jumps from elsewhere come here too)
     for r, (at, _, _) in sorted(checks.items()):
-        host = blk.alloc.get(r)
-        if host is not None and not at:
-            address = host
-        elif host is not None:
-            a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=at)))
-            address = R.RAX
-        else:
-            _load(blk, R.RAX, r)
-            if at:
-                a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, at))
+        address = blk.alloc.get(r) if not at else None
+        if address is None:
+            _address(blk, r, at)
             address = R.RAX
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, address, M(CPU, displ=_L["cpu_limit"])))
         a.emit(X.create_branch(Code.JAE_REL32_64, fail))
@@ -1489,9 +1482,8 @@ def _loop_reach(loop: list, inner: dict) -> dict:
     return out
 
 
-def _address(blk, e):
+def _address(blk, rs1: int, imm: int):
     """rax = the guest address rs1 + imm."""
-    rs1, imm = int(e["rs1"]), int(e["imm"])
     host = blk.alloc.get(rs1)
     if host is not None and imm:
         blk.a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)))
