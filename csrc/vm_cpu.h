@@ -26,6 +26,18 @@ enum vm_fault {
 
 enum vm_access { VM_ACCESS_READ = 0, VM_ACCESS_WRITE = 1, VM_ACCESS_FETCH = 2 };
 
+/* What compiled code reads of the run it is in, at rbx (the cpu), which keeps
+ * r15 for a guest register; vm_run sets it as it enters the code, and puts an
+ * outer run's back on its way out (a callback may run the same cpu again) */
+typedef struct vm_cpu_jit {
+    void *rt;             /* the run's vm_jit_rt (exits and slow paths write it) */
+    uint64_t limit;       /* accesses below this guest address go to the view unchecked
+                             (the host MMU checks them: vm_jit_fault_handler); 0 without a view */
+    void *tc;             /* the cache's indirect-jump table (vm_block_cache.jit_tc) */
+    uint64_t npages;      /* pages of guest memory (the page checks of code checking itself) */
+    const uint8_t *perm;  /* the permission byte of each guest page (vm_mem.perm) */
+} vm_cpu_jit;
+
 typedef struct vm_cpu {
     uint64_t x[33];          /* x[32]: sink for writes to x0 */
     uint64_t f[32];          /* NaN-boxed floating-point registers */
@@ -47,16 +59,7 @@ typedef struct vm_cpu {
     uint64_t interp_blocks;  /* blocks (or their uncompiled rests) interpreted */
     uint64_t jit_vector_runs; /* loops compiled code ran as one vector operation (level 3) */
     uint64_t jit_host_faults; /* compiled accesses the host MMU sent to their slow path */
-    /* What compiled code reads of the run it is in (vm_jit_rt: vm_run sets them
-     * as it enters the code), at rbx (the cpu), which keeps r15 for a guest
-     * register: the run's vm_jit_rt itself (for exits and slow paths), and its
-     * fields compiled code reads on the way (bounds and page checks, the
-     * indirect-jump table) */
-    void *jit_rt;
-    uint64_t jit_limit;
-    void *jit_tc;
-    uint64_t jit_npages;
-    const uint8_t *jit_perm;
+    vm_cpu_jit jit;
 } vm_cpu;
 
 #endif

@@ -151,10 +151,7 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
         cache->links_until = o->has_until ? o->until : VM_NO_UNTIL;
     }
     const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
-    /* (or this one: compiled code of this run reads them when the callback returns) */
-    void *const outer_rt = cpu->jit_rt, *const outer_tc = cpu->jit_tc;
-    const uint64_t outer_limit = cpu->jit_limit, outer_npages = cpu->jit_npages;
-    const uint8_t *const outer_perm = cpu->jit_perm;
+    const vm_cpu_jit outer_jit = cpu->jit; /* (or this one: vm_cpu_jit) */
     if (o->compile || o->one_block) {
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
@@ -292,9 +289,9 @@ next_block:
                 fesetround(vm_host_rm[frm]);
                 cur_rm = frm;
             }
-            vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, npages,
-                            cache->jit_tc, 0, 0, perm};
-            uint8_t *view = vm_mem_jit_view(mem, &rt.limit);
+            vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, 0};
+            cpu->jit = (vm_cpu_jit){&rt, 0, cache->jit_tc, npages, perm};
+            uint8_t *view = vm_mem_jit_view(mem, &cpu->jit.limit);
             if (b->jit_code && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
@@ -302,11 +299,6 @@ next_block:
                 t->pc = b->pc;
             }
             b->exec_count++;
-            cpu->jit_rt = &rt;
-            cpu->jit_limit = rt.limit;
-            cpu->jit_tc = rt.tc;
-            cpu->jit_npages = rt.npages;
-            cpu->jit_perm = rt.perm;
             pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, b->jit_code);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
@@ -657,11 +649,7 @@ trap: /* ir did not execute: state stays as before it, pc points at it */
     cpu->fault_insn = ir->raw;
 out:
     vm_jit_now = outer;
-    cpu->jit_rt = outer_rt;
-    cpu->jit_limit = outer_limit;
-    cpu->jit_tc = outer_tc;
-    cpu->jit_npages = outer_npages;
-    cpu->jit_perm = outer_perm;
+    cpu->jit = outer_jit;
     vm_fp_fold(cpu);
     if (cur_rm >= 0)
         fesetround(host_rm_saved);

@@ -18,18 +18,18 @@ __thread vm_jit_running vm_jit_now;
 #if defined(__linux__) && defined(__x86_64__)
 static struct sigaction prev_segv; /* the handler before this one */
 
-/* Whether the 7 bytes at `p` are `cmp reg, [rbx + jit_limit]` (rbx: the cpu;
+/* Whether the 7 bytes at `p` are `cmp reg, [rbx + jit.limit]` (rbx: the cpu;
  * reg: any general register) */
 static int is_limit_check(const uint8_t *p)
 {
     uint32_t disp;
     memcpy(&disp, p + 3, sizeof disp);
     return (p[0] & 0xFB) == 0x48 && p[1] == 0x3B && (p[2] & 0xC7) == 0x83
-           && disp == offsetof(vm_cpu, jit_limit);
+           && disp == offsetof(vm_cpu, jit.limit);
 }
 
 /* Where the access at `rip` goes when refused: the target of the jae before it,
- * if `cmp reg, [rbx + jit_limit]; jae` (short or near) comes right before it; the
+ * if `cmp reg, [rbx + jit.limit]; jae` (short or near) comes right before it; the
  * target of `nop dword [rip + slow]` right before it (an access whose check an
  * access before it made: VM_JIT_UNCHECKED); the target of the je of a page
  * check, `test byte [rdx], need; je` (code that checks permissions itself, run

@@ -36,13 +36,10 @@ typedef struct vm_jit_rt {
     vm_chain *exit_slot; /* 32: the link slot of the exit that returned, for the dispatcher */
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
     uint32_t exit_abi;   /* 48: register convention of the block that set exit_slot */
-    uint64_t npages;     /* 56: pages of guest memory (for the inline bounds check) */
-    struct vm_chain *tc; /* 64: the cache's indirect-jump table (vm_block_cache.jit_tc) */
-    uint64_t exit_pc;    /* 72: where to go on when a slow-path access makes the code leave */
-    uint64_t limit;      /* 80: accesses below this guest address go to the view unchecked
-                            (the host MMU checks them: vm_jit_fault_handler); 0 without a view */
-    const uint8_t *perm; /* 88: the permission byte of each guest page (vm_mem.perm) */
+    uint64_t exit_pc;    /* 56: where to go on when a slow-path access makes the code leave */
 } vm_jit_rt;
+/* (The bound, the page flags and the indirect-jump table compiled code reads
+ * through the cpu: vm_cpu.jit.) */
 /* (A run that must stop at its first block's end gets a budget of just that
  * block: linked code it goes on into stops at its own budget check.) */
 
@@ -59,7 +56,7 @@ typedef struct vm_jit_access {
     uint64_t next_pc;  /* 24 */
     uint8_t kind;      /* 32: VM_JIT_STORE, VM_JIT_LOAD_S/_U (integer, sign/zero-extended), _F */
     uint8_t rd;        /* 33: a load's destination register */
-    uint8_t viewed;    /* 34: its fast path goes to the view unchecked below rt->limit */
+    uint8_t viewed;    /* 34: its fast path goes to the view unchecked below cpu->jit.limit */
     uint8_t pad[5];
 } vm_jit_access;
 enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
@@ -75,9 +72,9 @@ enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry);
 extern vm_jit_enter_fn vm_jit_enter[2];
 
-/* Compiled code's accesses below rt->limit are one bounds check and the access
+/* Compiled code's accesses below cpu->jit.limit are one bounds check and the access
  * through the view (vm_mem.h):
- *     cmp reg, [rbx + offsetof(vm_cpu, jit_limit)]; jae slow; <the access>
+ *     cmp reg, [rbx + offsetof(vm_cpu, jit.limit)]; jae slow; <the access>
  * reg being the base register (its offset, within 2 KiB, lands in the view's
  * guard) or the address. An access through a register another access checked
  * in the same straight-line code (not written since, or moved by a few bytes:

@@ -16,6 +16,12 @@ cdef extern from "vm_ir.h":
     int vm_decode(uint32_t word, uint64_t pc, vm_ir *ir) nogil
 
 cdef extern from "vm_cpu.h":
+    ctypedef struct vm_cpu_jit:
+        void *rt
+        uint64_t limit
+        void *tc
+        uint64_t npages
+        const uint8_t *perm
     ctypedef struct vm_cpu:
         uint64_t x[33]
         uint64_t f[32]
@@ -28,11 +34,7 @@ cdef extern from "vm_cpu.h":
         uint64_t interp_blocks
         uint64_t jit_vector_runs
         uint64_t jit_host_faults
-        void *jit_rt
-        uint64_t jit_limit
-        void *jit_tc
-        uint64_t jit_npages
-        const uint8_t *jit_perm
+        vm_cpu_jit jit
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason
@@ -65,11 +67,7 @@ cdef extern from "vm_jit.h":
         int32_t status
         void *exit_slot
         uint32_t exit_abi
-        uint64_t npages
-        void *tc
         uint64_t exit_pc
-        uint64_t limit
-        const uint8_t *perm
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
