@@ -158,6 +158,17 @@ def test_standard_syntax_examples():
     assert Instruction(0x33, [10, 11, 12], funct3=4, funct7=1).name == "div"
 
 
+@pytest.mark.parametrize("pseudo,real", [
+    ("beqz a0, l", "beq a0, zero, l"), ("bnez a0, l", "bne a0, zero, l"),
+    ("blez a0, l", "bge zero, a0, l"), ("bgez a0, l", "bge a0, zero, l"),
+    ("bltz a0, l", "blt a0, zero, l"), ("bgtz a0, l", "blt zero, a0, l"),
+    ("bgt a0, a1, l", "blt a1, a0, l"), ("ble a0, a1, l", "bge a1, a0, l"),
+    ("bgtu a0, a1, l", "bltu a1, a0, l"), ("bleu a0, a1, l", "bgeu a1, a0, l")])
+def test_branch_pseudo_instructions(pseudo, real):
+    from vm_engine import assemble
+    assert assemble(f"l: nop\n{pseudo}", 0x1000) == assemble(f"l: nop\n{real}", 0x1000)
+
+
 def test_bad_input_gets_clear_errors():
     with pytest.raises(DecodeError):
         Instruction.decode(0xFFFFFFFF)

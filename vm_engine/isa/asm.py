@@ -4,7 +4,8 @@ and users who want to poke guest code without a cross toolchain.
 Accepts one instruction per line in ``Instruction.from_asm`` syntax, ``label:``
 definitions, labels as branch/jump targets, ``#`` comments, ``.word N`` and a few
 common pseudo-instructions (nop, mv, not, neg, li, j, jr, ret, call-free ``beqz``/
-``bnez``/``bgt``/``ble``/``bgtu``/``bleu``, ``seqz``/``snez``).
+``bnez``/``blez``/``bgez``/``bltz``/``bgtz``/``bgt``/``ble``/``bgtu``/``bleu``,
+``seqz``/``snez``).
 """
 from __future__ import annotations
 
@@ -56,6 +57,10 @@ def _expand(mnemonic: str, ops: list[str]) -> list[str]:
         "ret": lambda: ["jalr zero, 0(ra)"],
         "beqz": lambda: [f"beq {o[0]}, zero, {o[1]}"],
         "bnez": lambda: [f"bne {o[0]}, zero, {o[1]}"],
+        "blez": lambda: [f"bge zero, {o[0]}, {o[1]}"],
+        "bgez": lambda: [f"bge {o[0]}, zero, {o[1]}"],
+        "bltz": lambda: [f"blt {o[0]}, zero, {o[1]}"],
+        "bgtz": lambda: [f"blt zero, {o[0]}, {o[1]}"],
         "bgt": lambda: [f"blt {o[1]}, {o[0]}, {o[2]}"],
         "ble": lambda: [f"bge {o[1]}, {o[0]}, {o[2]}"],
         "bgtu": lambda: [f"bltu {o[1]}, {o[0]}, {o[2]}"],
