@@ -214,6 +214,9 @@ _TURNED = {Code.JE_REL32_64: Code.JE_REL32_64, Code.JNE_REL32_64: Code.JNE_REL32
            Code.JL_REL32_64: Code.JG_REL32_64, Code.JGE_REL32_64: Code.JLE_REL32_64,
            Code.JB_REL32_64: Code.JA_REL32_64, Code.JAE_REL32_64: Code.JBE_REL32_64,
            Code.SETL_RM8: Code.SETG_RM8, Code.SETB_RM8: Code.SETA_RM8}
+#: a branch's condition -> the conditional move on it (an if-converted hammock: _select)
+_CMOV = {getattr(Code, f"J{c}_REL32_64"): getattr(Code, f"CMOV{c}_R64_RM64")
+         for c in ("E", "NE", "L", "GE", "B", "AE", "G", "LE", "A", "BE")}
 # loads: (size, code that widens [base+addr] into rax/eax, code that widens al/ax/eax in rax)
 _LOADS = {
     "lb": (1, Code.MOVSX_R64_RM8, Code.MOVSX_R64_RM8), "lbu": (1, Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM8),
@@ -328,6 +331,7 @@ class _Asm:
         self._next_ip = 1
         self._pending = {False: None, True: None}  # a label for the next instruction
         self._same = {}  # label -> the label bound at the same instruction before it
+        self.keep = 0  # drop_constant takes back none of the first `keep` instructions
 
     def label(self) -> int:
         self._next_ip += 1
@@ -359,7 +363,7 @@ class _Asm:
         """Takes back the last instruction when it set host register `host` to a
         constant, which is about to be overwritten (auipc then addi: la), and
         nothing jumps to it."""
-        last = self.hot[-1] if self.hot else None
+        last = self.hot[-1] if len(self.hot) > self.keep else None
         if last is not None and last.code in _CONSTANT_MOVES and last.ip == 0 and \
                 last.op0_register in (host, _LOW32[host]):
             self.hot.pop()
@@ -490,6 +494,9 @@ class _Seg:
         self.entry = None  # label: where a loop's pre-checks start, if it has them (else body)
         self.top = None   # label: where loops jump back to it, if they do (its tier-up check, then body)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
+        self.hammock = None  # (rd, n): its branch skips the next segment's first n
+        #                      instructions, which write only rd: if-converted (_hammocks)
+        self.skip = 0  # its first instructions, emitted by the segment before (a hammock)
 
     def end_pc(self) -> int:
         """Where execution goes when the compiled part falls through (or a branch is not taken)."""
@@ -718,9 +725,34 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     return out, head_pieces
 
 
+def _loop_cut(segs, keep: int) -> int:
+    """How many of the segments the region keeps: all, but where it has two
+    loops one after the other (neither inside the other) using more guest
+    registers than there are host registers, it ends before the second. One
+    allocation serves a whole region, and the second would take the first's
+    registers (or the other way round: an inner loop's uses weigh most), to
+    cost loads and stores at every turn of the other; a region of its own gets
+    them at the price of one exit from the first. (At least the first `keep`.)"""
+    index = {seg.pc: n for n, seg in enumerate(segs)}
+    loops = sorted((index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
+                   if index.get(t, m + 1) <= m)
+    outer = []  # the loops that are inside none other, as [first, last] segments
+    for n, m in loops:
+        if outer and n <= outer[-1][1]:
+            outer[-1][1] = max(outer[-1][1], m)
+        else:
+            outer.append([n, m])
+    if len(outer) < 2 or outer[1][0] < keep:
+        return len(segs)
+    (n1, m1), (n2, m2) = outer[0], outer[1]
+    used = _uses(segs[n1:m1 + 1] + segs[n2:m2 + 1], [], _X_SLOTS)
+    return n2 if sum(0 < r < 32 for r in used) > len(_HOSTS) else len(segs)
+
+
 def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize: bool,
                     viewed: bool, pause=None):
     segs, head_pieces = _split_at_loop_heads(segs, vectorize) if level >= 1 else (segs, 1)
+    segs = segs[:_loop_cut(segs, head_pieces)]
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
     blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
@@ -750,6 +782,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.fwritten = sorted(r for r in _written(segs, _F_SLOTS) if r in blk.falloc)
     if blk.alloc == blk.std and not blk.falloc:
         blk.epilogue = blk.std_epilogue
+    if level >= 2:
+        _hammocks(segs, blk)
     for seg in segs:
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
@@ -848,7 +882,7 @@ def _emit_seg(blk, seg: _Seg, following):
     blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
-    for j in range(seg.k):
+    for j in range(seg.skip, seg.k):
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
@@ -859,6 +893,8 @@ def _emit_seg(blk, seg: _Seg, following):
             a.bind(inner.label)
             blk.consts = {}
             blk.reached = {}
+        if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
+            _emit_hammock(blk, following)
         value = _fold(blk, name, e) if blk.fold else None
         if value is not None:  # constant folding: the result is known at compile time
             _set_const(blk, e["rd"], value)
@@ -878,6 +914,9 @@ def _emit_seg(blk, seg: _Seg, following):
         _nan_check(blk)
     if end is None:  # fell off the end, or stopped before an instruction without emitter
         blk.goto(seg.end_pc(), following)
+    elif seg.hammock is not None:  # if-converted: the hammock's result, or its count back
+        _select(blk, following, end[1])
+        blk.goto(end[3], following)
     elif end[0] == "branch" and blk.leaves(end[2]):  # taken: out of the region, out of line
         _, jcc, target, fallthrough = end
         taken = a.label()
@@ -908,6 +947,98 @@ def _emit_seg(blk, seg: _Seg, following):
                label=bail_restore)
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
+
+
+#: an if-converted hammock: at most this many instructions
+_HAMMOCK_MAX = 3
+#: where a hammock is computed (no template of _PURE_INTEGER uses rdx)
+_HAMMOCK_REG = R.RDX
+
+
+def _hammocks(segs, blk):
+    """Marks the branches that skip a few integer instructions writing one
+    register (a hammock: `if (x & 1) crc ^= poly`, a max) for if-conversion:
+    the instructions are computed aside, in rdx, and a conditional move on the
+    branch's condition keeps or drops the result, and gives back the skipped
+    instructions' count, where a branch taken half the time at random would be
+    mispredicted half the time (gcc does this on x86; a RISC-V compiler, without
+    conditional moves, cannot). The hammock is the start of the next segment,
+    entered only by falling into it; the branch lands after it (in the middle of
+    that segment, or at the start of the one after)."""
+    entered = set(blk.inner) | blk.loop_heads  # (but by falling in)
+    for seg, nxt in zip(segs, segs[1:] + [None]):
+        ts = seg.targets()
+        entered.update(ts[:-1] if nxt is not None and ts[-1] == nxt.pc else ts)
+    for s, n in zip(segs, segs[1:]):
+        if s.last not in _BRANCH or s.k != len(s.ir) - 1 or s.end_pc() != n.pc or \
+                n.first in blk.unit_starts or n.pc in entered:
+            continue
+        target = s.targets()[0]
+        inner = blk.inner.get(target)
+        if inner is not None and inner.seg is n:
+            size = inner.j
+        elif target == n.end_pc() and n.k == len(n.ir) - 1 and n.last not in _JUMPS:
+            size = n.k
+        else:
+            continue
+        body = n.ir[:size]
+        rd = int(body[0]["rd"])
+        if not 0 < size <= _HAMMOCK_MAX or not 0 < rd < 32 or any(
+                int(e["rd"]) != rd or _NAME[int(e["op"])] not in _PURE_INTEGER for e in body) or \
+                any(n.pc + int(e["pc_off"]) in blk.inner for e in body[1:]):
+            continue
+        s.hammock, n.skip = (rd, size), size
+
+
+def _emit_hammock(blk, n: _Seg):
+    """The hammock that starts segment n, computed in rdx (as if rdx were its
+    register), before the branch that skips it: what it knows of registers is
+    left as before it."""
+    a = blk.a
+    rd, size = blk.seg.hammock
+    consts, reached, host = dict(blk.consts), dict(blk.reached), blk.alloc.get(rd)
+    first = n.ir[0]
+    if any(int(first[slot]) == rd for slot in _X_SLOTS[int(first["op"])] if slot != "rd"):
+        _load(blk, _HAMMOCK_REG, rd)  # (it reads rd before writing it)
+    blk.alloc[rd] = _HAMMOCK_REG
+    a.keep = len(a.hot)  # (a constant set before it is not rd's)
+    for e in n.ir[:size]:
+        name = _NAME[int(e["op"])]
+        value = _fold(blk, name, e)
+        if value is not None:
+            _set_const(blk, rd, value)
+            blk.consts[rd] = value
+        else:
+            n_pc = n.pc + int(e["pc_off"])
+            _emit(blk, name, e, n.first, n_pc, n_pc + int(e["len"]))
+            blk.consts.pop(rd, None)
+    a.keep = 0
+    if host is None:
+        del blk.alloc[rd]
+    else:
+        blk.alloc[rd] = host
+    blk.consts, blk.reached = consts, reached
+
+
+def _select(blk, n: _Seg, jcc):
+    """After the compare of a branch over hammock n (taken: skipped): rd takes
+    rdx's value if not taken; if taken, the hammock's instructions, charged with
+    the unit, are given back."""
+    a = blk.a
+    rd, size = blk.seg.hammock
+    host = blk.alloc.get(rd)
+    if host is not None:
+        a.emit(X.create_reg_reg(_CMOV[_NEGATED[jcc]], host, _HAMMOCK_REG))
+    else:
+        a.emit(X.create_reg_mem(_CMOV[jcc], _HAMMOCK_REG, xreg(rd)))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, xreg(rd), _HAMMOCK_REG))
+    after, mem_after = blk.unit_rest(blk.seg.first + blk.seg.k)
+    rest, mem = blk.unit_rest(n.first + size, n)
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RCX,
+                            M(BUDGET, displ=_charge(after - rest, mem_after - mem))))
+    a.emit(X.create_reg_reg(_CMOV[jcc], BUDGET, R.RCX))
+    blk.consts.pop(rd, None)
+    blk.reached.pop(rd, None)
 
 
 _HOSTS = (R.RBP, R.R8, R.R9, R.R11, R.R13, R.RSI, R.RDI, R.R10, R.R15)  # guest registers' host registers
@@ -1089,7 +1220,7 @@ class _Block:
         host = self.alloc.get(int(i))
         if host is None:
             return xreg(i)
-        return host if bits == 64 else _R32[host]
+        return host if bits == 64 else _LOW32[host]
 
     @property
     def abi(self) -> int:
@@ -2714,7 +2845,7 @@ def _set_const(blk, rd: int, value: int, scratch=R.RAX):
     if host is not None:
         blk.a.drop_constant(host)
     if host is not None and 0 <= signed < (1 << 32):  # (zero-extended: 2 bytes less)
-        blk.a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, _R32[host], value))
+        blk.a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, _LOW32[host], value))
         return
     if -(1 << 31) <= signed < (1 << 31):
         if host is not None:
