@@ -521,7 +521,24 @@ _ITEM = IR_DTYPE.itemsize
 def _entries(ir_bytes: bytes, closed: bool = True) -> list:
     """A block's IR as dicts of its fields (plus "bytes", the entry itself), closed
     by a VM_OP_BLOCK_END entry (added when `closed` says the bytes lack it).
-    (Dicts: the code generator reads fields far faster than from numpy.)"""
+    (Dicts: the code generator reads fields far faster than from numpy.) Read
+    only: the same block's are shared by every region it is in (_ENTRIES)."""
+    key = (ir_bytes, closed)
+    out = _ENTRIES.get(key)
+    if out is None:
+        if len(_ENTRIES) >= _ENTRIES_MAX:
+            _ENTRIES.clear()
+        out = _ENTRIES[key] = _read_entries(ir_bytes, closed)
+    return out
+
+
+#: _entries' results by IR (a block is in 2 regions on average, its own and ones
+#: running into it); at most this many blocks' kept
+_ENTRIES: dict = {}
+_ENTRIES_MAX = 8192
+
+
+def _read_entries(ir_bytes: bytes, closed: bool) -> list:
     rows = np.frombuffer(ir_bytes, dtype=IR_DTYPE).tolist()
     out = [dict(zip(_FIELDS, row), bytes=ir_bytes[k * _ITEM:(k + 1) * _ITEM])
            for k, row in enumerate(rows)]
