@@ -291,8 +291,8 @@ def test_a_branch_over_a_hammock_is_a_conditional_move():
     """A branch skipping one to three integer instructions that write one
     register is if-converted: they are computed in rdx, and conditional moves
     on the branch's condition keep the result (not taken) or give the skipped
-    instructions back to the budget (taken). No branch is left in the loop but
-    its way back."""
+    instructions back to the budget (taken). No branch is left before the
+    store's bounds check."""
     from vm_engine.jit import x86
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
