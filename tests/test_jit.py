@@ -518,6 +518,110 @@ def test_regions_and_loops_count_exactly(engine, budget, program):
     assert outs[0] == outs[1]
 
 
+FIB = """
+    li a0, 16
+    jal ra, fib
+    ebreak
+fib:
+    li t0, 2
+    blt a0, t0, small
+    addi sp, sp, -16
+    sd ra, 8(sp)
+    sd a0, 0(sp)
+    addi a0, a0, -1
+    jal ra, fib
+    ld t1, 0(sp)
+    sd a0, 0(sp)
+    addi a0, t1, -2
+    jal ra, fib
+    ld t1, 0(sp)
+    add a0, a0, t1
+    ld ra, 8(sp)
+    addi sp, sp, 16
+small:
+    ret
+"""
+# a call whose callee returns elsewhere half the time (past the instruction after the call)
+ELSEWHERE = """
+    li s1, 100
+loop:
+    jal ra, f
+    addi a1, a1, 1
+    addi s1, s1, -1
+    bnez s1, loop
+    ebreak
+f:
+    andi t0, s1, 1
+    beqz t0, plain
+    addi ra, ra, 4
+plain:
+    addi a2, a2, 3
+    ret
+"""
+# deep recursion
+DEEP = """
+    li a0, 5000
+    jal ra, down
+    ebreak
+down:
+    beqz a0, bottom
+    addi sp, sp, -16
+    sd ra, 8(sp)
+    addi a0, a0, -1
+    jal ra, down
+    addi a0, a0, 2
+    ld ra, 8(sp)
+    addi sp, sp, 16
+bottom:
+    ret
+"""
+STACK = 0x200000  # (DEEP's stack: 80 KB, above DATA's 16)
+
+
+def _call_run(engine, program, budget=None):
+    m, cpu = load(engine, assemble(program, CODE))
+    m.mem_map(STACK - 0x20000, 0x20000, "rw")
+    cpu.reg_write("sp", STACK)
+    r = cpu.run(pc=CODE, max_instructions=budget)
+    return r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses
+
+
+@pytest.mark.parametrize("budget", [None, 3, 100, 1234, 20001])
+@pytest.mark.parametrize("program", [FIB, ELSEWHERE, DEEP], ids=["fib", "elsewhere", "deep"])
+def test_calls_and_returns_count_exactly(engine, program, budget):
+    """Recursion, returns elsewhere than after the call, deep recursion, a
+    budget ending the run anywhere: as interpreted."""
+    assert _call_run(engine, program, budget) == _call_run("interpreter", program, budget)
+
+
+def test_a_callback_runs_the_same_cpu_in_the_middle_of_recursion(engine):
+    """An MMIO read on the way back from each level of a recursion runs the
+    same cpu again, in a recursion of its own; the outer run's returns then go
+    on as before."""
+    program = DEEP.replace("li a0, 5000", "li a0, 300").replace(
+        "bottom:\n    ret", "bottom:\n    lw a3, 0(s1)\n    ret")
+    m, cpu = load(engine, assemble(program, CODE))
+    m.mem_map(STACK - 0x20000, 0x20000, "rw")
+    m.mem_map(CODE + 0x8000, 0x1000, "rx")
+    m.mem_write(CODE + 0x8000, assemble(DEEP.replace("li a0, 5000", "li a0, 40").replace(
+        "addi a0, a0, 2", "addi a0, a0, 5"), CODE + 0x8000))
+    inner = []
+
+    def read(off, size):
+        saved = {r: cpu.reg_read(r) for r in ("a0", "ra", "sp")}
+        cpu.reg_write("sp", STACK - 0x10000)
+        cpu.run(pc=CODE + 0x8000)
+        inner.append(cpu.reg_read("a0"))
+        for r, v in saved.items():
+            cpu.reg_write(r, v)
+        return 7
+    m.mmio_map(0x90000, 0x1000, read, None)
+    cpu.reg_write("s1", 0x90000)
+    cpu.reg_write("sp", STACK)
+    cpu.run(pc=CODE)
+    assert (cpu.reg_read("a0"), cpu.reg_read("a3"), inner) == (600, 7, [200] * 301)
+
+
 FOLDED = ["addi", "xori", "ori", "andi", "addiw", "slli", "srli", "srai", "slliw", "srliw",
           "sraiw", "add", "sub", "xor", "or", "and", "addw", "subw"]
 
