@@ -412,7 +412,7 @@ def test_fmin_fmax_are_compiled_in_line(op):
     from vm_engine.jit import x86
     m, _ = load("interpreter", assemble(f"loop:\n{op} fa0, fa0, fa1\naddi t0, t0, -1\n"
                                         "bnez t0, loop\nebreak", CODE))
-    listing = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).code))
+    listing = "\n".join(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).disassemble())
     assert ("min" if "min" in op else "max") + ("sd" if op.endswith(".d") else "ss") in listing
     assert "call" not in listing and re.search(r"movs[sd] xmm\d+,\[rbx", listing)
 
@@ -1453,7 +1453,7 @@ def test_a_loop_keeps_its_f_registers_in_xmm_registers():
     from vm_engine import assemble
     from vm_engine.jit import x86
     m, _ = load("interpreter", assemble(XMM_LOOP, CODE))
-    listing = "\n".join(x86.disassemble(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).code))
+    listing = "\n".join(x86.compile_ir(m.decode_block(CODE), CODE, 2, True).disassemble())
     assert re.search(r"movsd xmm\d+,\[r12\+\w+\]", listing)  # fld: straight into one
     # (with AVX, rd = rs1 * rs2 straight into rd's xmm register: vmulsd xmm, xmm, xmm)
     assert re.search(r"mulsd xmm\d+,(xmm\d+,)?xmm\d+", listing) and \

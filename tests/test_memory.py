@@ -516,8 +516,8 @@ def test_an_access_near_one_made_before_is_unchecked_and_faults_precisely(engine
     """
     m.mem_write(CODE, assemble(text, CODE))
     level, ir = int(engine[-1]), m.decode_block(CODE)
-    code = "\n".join(x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, level,
-                                                    level >= 1).code))
+    code = "\n".join(x86.compile_ir(ir + x86.closing_entry(ir), CODE, level,
+                                    level >= 1).disassemble())
     assert code.count(_cpu_operand("limit")) == 1 and code.count("nop [") == 5
     m.mem_map(DATA, 0x1000, "rw")
     cpu = make_engine(engine, m)
@@ -567,8 +567,8 @@ def test_a_loop_counts_on_the_addresses_checked_before_it(engine, s0, s1, split)
         m.mem_map(CODE, 0x1000, "rx")
         m.mem_write(CODE, assemble(f"loop:\n{text}\nbnez t0, loop\nout:\nebreak", CODE))
         ir = m.decode_block(CODE)
-        code = x86.disassemble(x86.compile_ir(ir + x86.closing_entry(ir), CODE, level, True,
-                                              fetch=m.decode_block).code)
+        code = x86.compile_ir(ir + x86.closing_entry(ir), CODE, level, True,
+                              fetch=m.decode_block).disassemble()
         top = next(k for k, line in enumerate(code) if "sub r14," in line)  # (the budget's)
         assert sum(_cpu_operand("limit") in line for line in code[:top]) == 2
         assert sum(_cpu_operand("limit") in line for line in code[top:]) == 0
@@ -801,12 +801,12 @@ def test_compiled_accesses_are_a_bounds_check_through_the_view():
     m.mem_map(CODE, 0x1000, "rx")
     m.mem_write(CODE, assemble("ld a0, 8(s0)\nebreak", CODE))
     block = m.decode_block(CODE)
-    viewed = x86.disassemble(x86.compile_ir(block, CODE, 1, True).code)
+    viewed = x86.compile_ir(block, CODE, 1, True).disassemble()
     limit, perm = _cpu_operand("limit"), _cpu_operand("perm")  # (the bound, the page flags)
     k = next(n for n, line in enumerate(viewed) if f"cmp rax,{limit}" in line)
     assert "jae" in viewed[k + 1] and "[r12+rax]" in viewed[k + 2]
     assert not any(perm in line for line in viewed)
-    checked = "\n".join(x86.disassemble(x86.compile_ir(block, CODE, 1, True, viewed=False).code))
+    checked = "\n".join(x86.compile_ir(block, CODE, 1, True, viewed=False).disassemble())
     assert re.search(rf"add rdx,{re.escape(perm)}\n\S+\s+test byte ptr \[rdx\],1", checked)
     assert limit not in checked
 

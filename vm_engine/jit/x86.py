@@ -395,8 +395,9 @@ def _stubs() -> dict:
     stubs per register convention (registered with the dispatcher: they save
     the host's callee-saved registers, set up the fixed ones, load the
     convention's guest registers and jump to the block's chain entry, the
-    fifth argument) and the return stub (budget back to rt, registers
-    restored, return; the guest pc to go on at is in rax)."""
+    fifth argument), the return stub (budget back to rt, registers
+    restored, return; the guest pc to go on at is in rax), and the out-of-line
+    code regions share."""
     if _STUBS:
         return _STUBS
     arena = _core.CodeArena(_core.PAGE_SIZE)
@@ -421,6 +422,23 @@ def _stubs() -> dict:
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
     _STUBS.update(ret=arena.install(a.encode()), arena=arena)
+    # what every region would have of its own else, the same (reached through
+    # Block.far: "leave" is the epilogue from the convention's registers; the
+    # ways out through a link slot, "direct" and "indirect", end in it too)
+    for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
+        a = _Asm()
+        _leave(a, _moves({}, std))
+        _STUBS["leave", abi] = arena.install(a.encode())
+        for kind in ("direct", "indirect"):
+            a = _Asm()
+            leave = a.label()
+            _emit_link(a, kind, abi, leave)
+            a.bind(leave, cold=True)
+            _leave(a, _moves({}, std))
+            _STUBS[kind, abi] = arena.install(a.encode())
+    a = _Asm()
+    _call_c(a)
+    _STUBS["call C"] = arena.install(a.encode())
     return _STUBS
 
 
@@ -439,6 +457,14 @@ def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
                  X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(R.RDX, displ=tc + 8)),
                  X.create_branch(Code.JNE_REL32_64, miss),
                  X.create_mem(Code.JMP_RM64, M(R.RDX, displ=tc))]:
+        a.emit(insn, cold)
+
+
+def _leave(a: _Asm, spill: list, cold: bool = True):
+    """An epilogue: the host-held guest registers written back (`spill`), then
+    the shared return stub."""
+    for insn in spill + [X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, _stubs()["ret"]),
+                         X.create_reg(Code.JMP_RM64, R.RCX)]:
         a.emit(insn, cold)
 
 
@@ -600,6 +626,10 @@ class Compiled(NamedTuple):
     abi: int         # register convention (ABI_MEMORY, ABI_REG_MAP)
     data_size: int   # bytes of data at the end of the code
     guest: tuple     # (pc, raw) of every guest instruction compiled, its region's too
+
+    def disassemble(self, address: int = 0) -> list[str]:
+        """The host code listed (at `address`), its data as data."""
+        return disassemble(self.code, address, self.data_size)
 
     def span(self) -> tuple:
         """[lo, hi): the guest pcs the region covers (vm_block.jit_lo, jit_hi)."""
@@ -818,21 +848,14 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
     # the epilogues: from the region's own registers, or from the convention's,
     # then the shared return stub
-    ret = _stubs()["ret"]
+    # the epilogues: from the region's own registers, or from the convention's
+    # (shared by every region: _stubs), then the shared return stub
     if blk.epilogue != blk.std_epilogue:
         a.bind(blk.epilogue)
-        for insn in blk.spill(blk.alloc) + blk.fspill():
-            a.emit(insn)
-        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
-        a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
-    a.bind(blk.std_epilogue)
-    for insn in blk.spill(blk.std):
-        a.emit(insn)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret))
-    a.emit(X.create_reg(Code.JMP_RM64, R.RCX))
+        _leave(a, blk.spill(blk.alloc) + blk.fspill(), cold=False)
+    blk.far_jump(blk.std_epilogue, _stubs()["leave", blk.abi])
     for kind, label in blk.links.items():
-        a.bind(label, cold=True)
-        _emit_link(a, kind, blk.abi, blk.std_epilogue)
+        blk.far_jump(label, _stubs()[kind, blk.abi])
     if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
         a.emit(_rt(R.RDX), True, label=blk.access_exit_label)
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(R.RDX, displ=_L["rt_exit_pc"])), True)
@@ -1183,6 +1206,7 @@ class _Block:
         self.seg = None  # the one being emitted
         self.slots = 0   # link slots given to exits so far
         self.data = []   # (label, bytes) placed after the code: IR entries, access descriptors
+        self.far_slots = {}  # address -> label of its slot in data (far)
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
         self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
@@ -1203,6 +1227,20 @@ class _Block:
         #: the first are entered only by falling in (one way round, side exits
         #: aside), and that only their last jumps back to
         self.straight_loops = {}
+
+    def far(self, address: int) -> int:
+        """The label of an 8-byte slot, after the code, holding `address` (of
+        shared code, out of a rel32's reach maybe: jumped to through it)."""
+        label = self.far_slots.get(address)
+        if label is None:
+            label = self.far_slots[address] = self.a.label()
+            self.data.append((label, address.to_bytes(8, "little")))
+        return label
+
+    def far_jump(self, label: int, address: int):
+        """At `label` (out of line): a jump to shared code at `address`."""
+        self.a.emit(X.create_mem(Code.JMP_RM64, M(R.RIP, displ=self.far(address))), True,
+                    label=label)
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -2053,25 +2091,30 @@ def _call_ir_helper(blk, how: str, i: int, cold: bool = False):
 
 def _emit_thunk(blk):
     """The region's way into C: vm_jit_call(rt, rax, rdx, rcx) with the
-    host-held guest registers (f registers too) and the budget written back
-    before (C reads and writes guest state, and clobbers host registers) and
-    loaded after; returns with edx = rt->status and the flags of testing it."""
+    host-held guest registers (f registers too) written back before (C reads
+    and writes guest state, and clobbers host registers) and loaded after,
+    around the call of the shared part (_call_c); returns with edx =
+    rt->status and the flags of testing it."""
     a = blk.a
-    a.emit(X.create_reg_i32(Code.SUB_RM64_IMM8, R.RSP, 8), True, label=blk.thunk_label)
-    for insn in blk.spill() + blk.fspill():
+    a.bind(blk.thunk_label, cold=True)
+    for insn in blk.spill() + blk.fspill() + \
+            [X.create_mem(Code.CALL_RM64, M(R.RIP, displ=blk.far(_stubs()["call C"])))] + \
+            blk.reload() + blk.freload() + [X.create(Code.RETNQ)]:  # (C clobbers every xmm)
         a.emit(insn, True)
-    for insn in _budget_out(R.RDI):  # (rdi: then vm_jit_call's rt)
-        a.emit(insn, True)
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX), True)
-    a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["call_helper"]), True)  # (spilled)
-    a.emit(X.create_reg(Code.CALL_RM64, R.R10), True)
-    for insn in blk.reload() + blk.freload() + _budget_in(R.RDX):  # (C clobbers every xmm)
-        a.emit(insn, True)
-    a.emit(X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 8), True)
-    a.emit(_rt(R.RDX), True)
-    a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(R.RDX, displ=_L["rt_status"])), True)
-    a.emit(X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), True)
-    a.emit(X.create(Code.RETNQ), True)
+
+
+def _call_c(a: _Asm):
+    """The shared part of every region's way into C (called from it: the
+    stack is 16-byte aligned here): the budget written back, vm_jit_call, the
+    budget loaded again (C may have changed it), then edx = rt->status and the
+    flags of testing it (the loads of registers after it keep them)."""
+    for insn in _budget_out(R.RDI) + [  # (rdi: then vm_jit_call's rt)
+            X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX),
+            X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["call_helper"]),  # (spilled)
+            X.create_reg(Code.CALL_RM64, R.R10)] + _budget_in(R.RDX) + [
+            _rt(R.RDX), X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(R.RDX, displ=_L["rt_status"])),
+            X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), X.create(Code.RETNQ)]:
+        a.emit(insn)
 
 
 def _emit_fflags(blk, name: str, e):
