@@ -846,8 +846,6 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         if pause is not None:
             pause()
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
-    # the epilogues: from the region's own registers, or from the convention's,
-    # then the shared return stub
     # the epilogues: from the region's own registers, or from the convention's
     # (shared by every region: _stubs), then the shared return stub
     if blk.epilogue != blk.std_epilogue:
