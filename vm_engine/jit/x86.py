@@ -772,6 +772,13 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     return out, head_pieces
 
 
+def _back_edges(segs, index: dict) -> list:
+    """The region's loops: (n, m) where segment m's branch or jump goes back
+    to segment n <= m (index: pc -> segment number)."""
+    return [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
+            if index.get(t, m + 1) <= m]
+
+
 def _loop_cut(segs, keep: int) -> int:
     """How many of the segments the region keeps: all, but where it has two
     loops one after the other (neither inside the other) using more guest
@@ -780,9 +787,7 @@ def _loop_cut(segs, keep: int) -> int:
     registers (or the other way round: an inner loop's uses weigh most), to
     cost loads and stores at every turn of the other; a region of its own gets
     them at the price of one exit from the first. (At least the first `keep`.)"""
-    index = {seg.pc: n for n, seg in enumerate(segs)}
-    loops = sorted((index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
-                   if index.get(t, m + 1) <= m)
+    loops = sorted(_back_edges(segs, {seg.pc: n for n, seg in enumerate(segs)}))
     outer = []  # the loops that are inside none other, as [first, last] segments
     for n, m in loops:
         if outer and n <= outer[-1][1]:
@@ -809,8 +814,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     # a region whose branches or jumps lead back into itself keeps its loops in host code
     index = {seg.pc: n for n, seg in enumerate(segs)}
     index.update((pc, segs.index(inner.seg)) for pc, inner in blk.inner.items())
-    loops = [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
-             if index.get(t, m + 1) <= m] if level >= 1 else []
+    loops = _back_edges(segs, index) if level >= 1 else []
     blk.unit_end, blk.unit_starts = _units(segs, index)
     blk.loop_heads = {segs[n].pc for n, _ in loops}
     blk.straight_loops = {segs[n].pc: segs[n:m + 1] for n, m in loops
@@ -933,21 +937,7 @@ def _emit_seg(blk, seg: _Seg, following):
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
-        value = _fold(blk, name, e) if blk.fold else None
-        if value is not None:  # constant folding: the result is known at compile time
-            _set_const(blk, e["rd"], value)
-            end = None
-        else:
-            end = _emit(blk, name, e, seg.first + j, insn_pc, insn_pc + int(e["len"]))
-        if blk.reached and "rd" in _X_SLOTS.get(e["op"], ()):
-            _moved_reach(blk.reached, name, e)
-        if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
-            if value is None and name in ("lui", "auipc"):
-                value = e["imm"] & _MASK
-            if value is None:
-                blk.consts.pop(e["rd"], None)
-            else:
-                blk.consts[e["rd"]] = value
+        end = _emit_folded(blk, name, e, seg.first + j, insn_pc)
     if blk.nan_pending is not None:  # (the last instruction was an F/D operation)
         _nan_check(blk)
     if end is None:  # fell off the end, or stopped before an instruction without emitter
@@ -987,6 +977,27 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
 
 
+def _emit_folded(blk, name: str, e, i: int, insn_pc: int):
+    """_emit, or at level 2 the result's constant when its operands are known
+    ones; then what is known of registers (constants, reach) follows it."""
+    value = _fold(blk, name, e) if blk.fold else None
+    if value is not None:  # constant folding: the result is known at compile time
+        _set_const(blk, e["rd"], value)
+        end = None
+    else:
+        end = _emit(blk, name, e, i, insn_pc, insn_pc + int(e["len"]))
+    if blk.reached and "rd" in _X_SLOTS.get(e["op"], ()):
+        _moved_reach(blk.reached, name, e)
+    if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
+        if value is None and name in ("lui", "auipc"):
+            value = e["imm"] & _MASK
+        if value is None:
+            blk.consts.pop(e["rd"], None)
+        else:
+            blk.consts[e["rd"]] = value
+    return end
+
+
 #: an if-converted hammock: at most this many instructions
 _HAMMOCK_MAX = 3
 #: where a hammock is computed (no template of _PURE_INTEGER uses rdx)
@@ -1003,13 +1014,10 @@ def _hammocks(segs, blk):
     conditional moves, cannot). The hammock is the start of the next segment,
     entered only by falling into it; the branch lands after it (in the middle of
     that segment, or at the start of the one after)."""
-    entered = set(blk.inner) | blk.loop_heads  # (but by falling in)
-    for seg, nxt in zip(segs, segs[1:] + [None]):
-        ts = seg.targets()
-        entered.update(ts[:-1] if nxt is not None and ts[-1] == nxt.pc else ts)
     for s, n in zip(segs, segs[1:]):
+        # (n starts no accounting unit: it is entered only by falling out of s)
         if s.last not in _BRANCH or s.k != len(s.ir) - 1 or s.end_pc() != n.pc or \
-                n.first in blk.unit_starts or n.pc in entered:
+                n.first in blk.unit_starts:
             continue
         target = s.targets()[0]
         inner = blk.inner.get(target)
@@ -1030,8 +1038,8 @@ def _hammocks(segs, blk):
 
 def _emit_hammock(blk, n: _Seg):
     """The hammock that starts segment n, computed in rdx (as if rdx were its
-    register), before the branch that skips it: what it knows of registers is
-    left as before it."""
+    register), before the branch that skips it: what is known of registers
+    after it is left as before it."""
     a = blk.a
     rd, size = blk.seg.hammock
     consts, reached, host = dict(blk.consts), dict(blk.reached), blk.alloc.get(rd)
@@ -1040,16 +1048,8 @@ def _emit_hammock(blk, n: _Seg):
         _load(blk, _HAMMOCK_REG, rd)  # (it reads rd before writing it)
     blk.alloc[rd] = _HAMMOCK_REG
     a.keep = len(a.hot)  # (a constant set before it is not rd's)
-    for e in n.ir[:size]:
-        name = _NAME[int(e["op"])]
-        value = _fold(blk, name, e)
-        if value is not None:
-            _set_const(blk, rd, value)
-            blk.consts[rd] = value
-        else:
-            n_pc = n.pc + int(e["pc_off"])
-            _emit(blk, name, e, n.first, n_pc, n_pc + int(e["len"]))
-            blk.consts.pop(rd, None)
+    for j, e in enumerate(n.ir[:size]):
+        _emit_folded(blk, _NAME[int(e["op"])], e, n.first + j, n.pc + int(e["pc_off"]))
     a.keep = 0
     if host is None:
         del blk.alloc[rd]
