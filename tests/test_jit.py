@@ -144,6 +144,40 @@ def _jump_chain(config: JITConfig, n: int = 3000):
     return jit, run
 
 
+_FIRST_COMPILES = """
+import sys, threading
+from vm_engine.jit import x86
+made = []
+class Counted(x86._core.CodeArena):
+    def __init__(self, size):
+        made.append(size)
+x86._core.CodeArena = Counted
+sys.setswitchinterval(1e-6)  # (threads switch as often as they can)
+go = threading.Barrier(4)
+seen = []
+def first():
+    go.wait()
+    seen.append(id(x86._stubs()["arena"]))
+threads = [threading.Thread(target=first) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(len(made), len(set(seen)))
+"""
+
+
+def test_the_shared_stubs_are_made_once_when_threads_compile_first_at_once():
+    """Compiled code shares stubs (entry, return, epilogue, the way into C)
+    made at the first compile; threads whose first compiles come together
+    get one set, registered once (two would leave code pointing into the set
+    whose arena is dropped)."""
+    out = subprocess.run([sys.executable, "-c", _FIRST_COMPILES], capture_output=True, text=True,
+                         timeout=120, cwd=Path(__file__).parent)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["1", "1"]
+
+
 @pytest.mark.parametrize("level", [0, 1, 2])
 def test_tiny_code_cache_evicts_and_stays_correct(level):
     jit, run = _jump_chain(JITConfig(optimization_level=level,

@@ -49,6 +49,7 @@ accesses leave when one has come (csrc/vm_jit.c), so a stop is seen soon.
 from __future__ import annotations
 
 import struct
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -388,6 +389,7 @@ class _Asm:
 
 
 _STUBS: dict = {}  # "ret" -> address of the shared return stub (and the arena holding it)
+_STUBS_LOCK = threading.Lock()
 
 
 def _stubs() -> dict:
@@ -400,6 +402,13 @@ def _stubs() -> dict:
     code regions share."""
     if _STUBS:
         return _STUBS
+    with _STUBS_LOCK:  # (two threads' first compiles: one set of stubs, registered once)
+        if not _STUBS:
+            _make_stubs()
+    return _STUBS
+
+
+def _make_stubs():
     arena = _core.CodeArena(_core.PAGE_SIZE)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
@@ -421,25 +430,25 @@ def _stubs() -> dict:
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
-    _STUBS.update(ret=arena.install(a.encode()), arena=arena)
+    stubs = {"ret": arena.install(a.encode()), "arena": arena}
     # what every region would have of its own else, the same (reached through
     # Block.far: "leave" is the epilogue from the convention's registers; the
     # ways out through a link slot, "direct" and "indirect", end in it too)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
-        _leave(a, _moves({}, std))
-        _STUBS["leave", abi] = arena.install(a.encode())
+        _leave(a, _moves({}, std), stubs["ret"])
+        stubs["leave", abi] = arena.install(a.encode())
         for kind in ("direct", "indirect"):
             a = _Asm()
             leave = a.label()
             _emit_link(a, kind, abi, leave)
             a.bind(leave, cold=True)
-            _leave(a, _moves({}, std))
-            _STUBS[kind, abi] = arena.install(a.encode())
+            _leave(a, _moves({}, std), stubs["ret"])
+            stubs[kind, abi] = arena.install(a.encode())
     a = _Asm()
     _call_c(a)
-    _STUBS["call C"] = arena.install(a.encode())
-    return _STUBS
+    stubs["call C"] = arena.install(a.encode())
+    _STUBS.update(stubs)
 
 
 def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
@@ -460,10 +469,10 @@ def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
         a.emit(insn, cold)
 
 
-def _leave(a: _Asm, spill: list, cold: bool = True):
+def _leave(a: _Asm, spill: list, ret: int, cold: bool = True):
     """An epilogue: the host-held guest registers written back (`spill`), then
-    the shared return stub."""
-    for insn in spill + [X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, _stubs()["ret"]),
+    the shared return stub (at `ret`)."""
+    for insn in spill + [X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret),
                          X.create_reg(Code.JMP_RM64, R.RCX)]:
         a.emit(insn, cold)
 
@@ -854,7 +863,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     # (shared by every region: _stubs), then the shared return stub
     if blk.epilogue != blk.std_epilogue:
         a.bind(blk.epilogue)
-        _leave(a, blk.spill(blk.alloc) + blk.fspill(), cold=False)
+        _leave(a, blk.spill(blk.alloc) + blk.fspill(), _stubs()["ret"], cold=False)
     blk.far_jump(blk.std_epilogue, _stubs()["leave", blk.abi])
     for kind, label in blk.links.items():
         blk.far_jump(label, _stubs()[kind, blk.abi])
