@@ -538,18 +538,26 @@ def test_a_region_with_a_block_inside_another_counts_as_interpreted(engine):
     assert got == want and got[1] == 227
 
 
+STACK = 0x200000  # (a stack for the programs that call: 128 KB below, above DATA's 16)
+
+
+def _count_run(engine, program, budget=None):
+    """What a run of `program` leaves (s0 = DATA, sp = STACK), for comparing
+    engines: status, count, pc, registers, memory accesses."""
+    m, cpu = load(engine, assemble(program, CODE))
+    m.mem_map(STACK - 0x20000, 0x20000, "rw")
+    cpu.reg_write("s0", DATA)
+    cpu.reg_write("sp", STACK)
+    r = cpu.run(pc=CODE, max_instructions=budget)
+    return r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses
+
+
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
 @pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP, HAMMOCK, TWO_LOOPS],
                          ids=["nested", "calls", "ifskip", "hammock", "two loops"])
 def test_regions_and_loops_count_exactly(engine, budget, program):
-    outs = []
-    for name in ("interpreter", engine):
-        m, cpu = load(name, assemble(program, CODE))
-        cpu.reg_write("s0", DATA)
-        r = cpu.run(pc=CODE, max_instructions=budget)
-        outs.append((r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses))
-    assert outs[0] == outs[1]
+    assert _count_run(engine, program, budget) == _count_run("interpreter", program, budget)
 
 
 FIB = """
@@ -609,15 +617,6 @@ down:
 bottom:
     ret
 """
-STACK = 0x200000  # (DEEP's stack: 80 KB, above DATA's 16)
-
-
-def _call_run(engine, program, budget=None):
-    m, cpu = load(engine, assemble(program, CODE))
-    m.mem_map(STACK - 0x20000, 0x20000, "rw")
-    cpu.reg_write("sp", STACK)
-    r = cpu.run(pc=CODE, max_instructions=budget)
-    return r.status, r.stats.instructions, cpu.pc, cpu.regs, cpu.memory_accesses
 
 
 @pytest.mark.parametrize("budget", [None, 3, 100, 1234, 20001])
@@ -625,7 +624,7 @@ def _call_run(engine, program, budget=None):
 def test_calls_and_returns_count_exactly(engine, program, budget):
     """Recursion, returns elsewhere than after the call, deep recursion, a
     budget ending the run anywhere: as interpreted."""
-    assert _call_run(engine, program, budget) == _call_run("interpreter", program, budget)
+    assert _count_run(engine, program, budget) == _count_run("interpreter", program, budget)
 
 
 def test_a_callback_runs_the_same_cpu_in_the_middle_of_recursion(engine):
