@@ -157,7 +157,7 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
         /* the view compiled code on this thread accesses, for the fault handler */
         if (mem->view)
             vm_jit_now = (vm_jit_running){mem->view - VM_VIEW_GUARD,
-                                          mem->view + mem->size + VM_VIEW_GUARD, cpu};
+                                          mem->view + mem->size + VM_VIEW_GUARD, cpu, o->arena};
     }
     feclearexcept(FE_ALL_EXCEPT); /* from here on, host FP flags are the guest's */
 next_block:

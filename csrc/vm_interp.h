@@ -24,7 +24,7 @@ typedef struct vm_run_opts {
      * here instead of compiled by `compile`, and the code posted back is
      * installed into `arena` between blocks */
     vm_jobs *jobs;
-    vm_code_arena *arena;
+    vm_code_arena *arena; /* where the run's compiled code is (its marks: vm_code_mark) */
 } vm_run_opts;
 
 #define VM_POLL_BLOCKS (1u << 16)

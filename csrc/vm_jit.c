@@ -29,24 +29,23 @@ static int is_limit_check(const uint8_t *p)
 }
 
 /* Where the access at `rip` goes when refused: the target of the jae before it,
- * if `cmp reg, [rbx + jit.limit]; jae` (short or near) comes right before it; the
- * target of `nop dword [rip + slow]` right before it (an access whose check an
- * access before it made: VM_JIT_UNCHECKED); the target of the je of a page
- * check, `test byte [rdx], need; je` (code that checks permissions itself, run
- * on a view that went: vm_mem.view_dropped); else NULL. */
+ * if `cmp reg, [rbx + jit.limit]; jae` (short or near) comes right before it; its
+ * mark's slow path (an access whose check an access before it made); the
+ * target of the je of a page check, `test byte [rdx], need; je` (code that
+ * checks permissions itself, run on a view that went: vm_mem.view_dropped);
+ * else NULL. */
 static const uint8_t *refused_access_target(const uint8_t *rip)
 {
     int32_t rel;
+    const uint8_t *marked;
     if (rip[-2] == 0x73 && is_limit_check(rip - 9))
         return rip + (int8_t)rip[-1];
     if (rip[-6] == 0x0F && rip[-5] == 0x83 && is_limit_check(rip - 13)) {
         memcpy(&rel, rip - 4, sizeof rel);
         return rip + rel;
     }
-    if (rip[-7] == 0x0F && rip[-6] == 0x1F && rip[-5] == 0x05) {
-        memcpy(&rel, rip - 4, sizeof rel);
-        return rip + rel;
-    }
+    if ((marked = vm_code_marked(vm_jit_now.code, rip)) != NULL)
+        return marked;
     if (rip[-2] == 0x74 && rip[-5] == 0xF6 && rip[-4] == 0x02)
         return rip + (int8_t)rip[-1];
     if (rip[-6] == 0x0F && rip[-5] == 0x84 && rip[-9] == 0xF6 && rip[-8] == 0x02) {
@@ -227,8 +226,19 @@ int vm_code_arena_init(vm_code_arena *a, size_t size)
                    -1, 0);
     if (p == MAP_FAILED)
         return -errno;
+    /* a mark takes 14 bytes of the code it is installed with: never more than this */
+    size_t max_marks = size / 14 + 1;
+    void *marks = mmap(NULL, max_marks * sizeof(vm_code_mark), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (marks == MAP_FAILED) {
+        int err = errno;
+        munmap(p, size);
+        return -err;
+    }
     a->base = p;
     a->size = size;
+    a->marks = marks;
+    a->max_marks = max_marks;
     return 0;
 }
 
@@ -236,11 +246,63 @@ void vm_code_arena_destroy(vm_code_arena *a)
 {
     if (a->base)
         munmap(a->base, a->size);
+    if (a->marks)
+        munmap(a->marks, a->max_marks * sizeof(vm_code_mark));
     memset(a, 0, sizeof *a);
 }
 
+/* The target of the 7-byte `nop dword [rip + rel32]` at p, or NULL if it is not one */
+static const uint8_t *nop_target(const uint8_t *p)
+{
+    int32_t rel;
+    if (p[0] != 0x0F || p[1] != 0x1F || p[2] != 0x05)
+        return NULL;
+    memcpy(&rel, p + 3, sizeof rel);
+    return p + 7 + rel;
+}
+
+/* appends the marks listed at the end of the region installed at `at` (len bytes) */
+static void add_marks(vm_code_arena *a, const uint8_t *at, size_t len)
+{
+    uint32_t n;
+    if (len < 12)
+        return;
+    memcpy(&n, at + len - 12, sizeof n);
+    if ((size_t)n > (len - 12) / 14)
+        return; /* (not a region's code) */
+    size_t k = a->n_marks;
+    for (const uint8_t *p = at + len - 12 - 14 * (size_t)n; p < at + len - 12 && k < a->max_marks;
+         p += 14) {
+        const uint8_t *access = nop_target(p), *slow = nop_target(p + 7);
+        if (!access || !slow || access < at || access >= p || slow < at || slow >= p
+            || (k && a->marks[k - 1].access >= (uint32_t)(access - a->base)))
+            continue; /* (never, for code this package made: the order is the code's) */
+        a->marks[k++] = (vm_code_mark){(uint32_t)(access - a->base), (uint32_t)(slow - a->base)};
+    }
+    __atomic_store_n(&a->n_marks, k, __ATOMIC_RELEASE);
+}
+
+const uint8_t *vm_code_marked(const vm_code_arena *a, const uint8_t *rip)
+{
+    if (!a || !a->base || rip < a->base || rip >= a->base + a->size)
+        return NULL;
+    uint32_t off = (uint32_t)(rip - a->base);
+    const size_t n = __atomic_load_n(&a->n_marks, __ATOMIC_ACQUIRE);
+    size_t lo = 0, hi = n;
+    while (lo < hi) { /* the first mark at or after rip */
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->marks[mid].access < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < n && a->marks[lo].access == off)
+        return a->base + a->marks[lo].slow;
+    return NULL;
+}
+
 size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const size_t *len,
-                             size_t n, void **at)
+                             size_t n, void **at, int marked)
 {
     size_t fit = 0, end = a->used;
     for (; fit < n && a->base; fit++) {
@@ -262,15 +324,18 @@ size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const si
         memcpy(at[k], code[k], len[k]);
     if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_EXEC))
         return 0;
+    if (marked) /* (before the code can run: it may fault at once) */
+        for (size_t k = 0; k < fit; k++)
+            add_marks(a, at[k], len[k]);
     a->used = end;
     a->installs += fit;
     return fit;
 }
 
-void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked)
 {
     void *at;
-    return vm_code_install_batch(a, &code, &len, 1, &at) ? at : NULL;
+    return vm_code_install_batch(a, &code, &len, 1, &at, marked) ? at : NULL;
 }
 
 void vm_code_arena_reset(vm_code_arena *a)
@@ -279,7 +344,7 @@ void vm_code_arena_reset(vm_code_arena *a)
     if (a->base)
         mmap(a->base, a->size, PROT_READ | PROT_EXEC,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    __atomic_store_n(&a->n_marks, 0, __ATOMIC_RELEASE);
     a->used = 0;
     a->resets++;
 }
-

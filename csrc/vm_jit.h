@@ -79,18 +79,19 @@ extern vm_jit_enter_fn vm_jit_enter[2];
  * guard) or the address. An access through a register another access checked
  * in the same straight-line code (not written since, or moved by a few bytes:
  * its address is then within the guard of an address that was accessible) has
- * no check, only a mark:
- *     nop dword [rip + slow]; <the access>
+ * no check: only its arena's marks (vm_code_mark) say where it goes when refused.
  * When the host MMU refuses the access, a SIGSEGV handler sends the thread on
  * to `slow`, as if the bounds check had failed. It knows such faults by the
  * faulting address (in the view of the memory this thread runs compiled code
- * on, or its guards: vm_jit_running) and by those patterns before the faulting
- * instruction; any other fault goes to the handler installed before it. Code
- * that skips checks never runs without a view: when the view goes, vm_run
- * flushes the code (vm_mem.view_dropped). */
+ * on, or its guards: vm_jit_running) and by the check before the faulting
+ * instruction or its mark; any other fault goes to the handler installed
+ * before it. Code that skips checks never runs without a view: when the view
+ * goes, vm_run flushes the code (vm_mem.view_dropped). */
+struct vm_code_arena;
 typedef struct vm_jit_running {
     const uint8_t *view_lo, *view_hi; /* the view and its guards */
     vm_cpu *cpu;                     /* counts the faults handled (cpu->jit_host_faults) */
+    const struct vm_code_arena *code; /* where the code runs from: its marks */
 } vm_jit_running;
 extern __thread vm_jit_running vm_jit_now;
 /* installs the handler, or puts it back on top of handlers installed since */
@@ -111,6 +112,15 @@ void vm_jit_fcsr(vm_jit_rt *rt, const vm_ir *ir);
 enum { VM_JIT_CALL_FP = 1, VM_JIT_CALL_FCSR = 2 };
 uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value);
 
+/* An access without a check of its own, and where it goes when the host MMU
+ * refuses it: offsets in the arena. A compiled region lists its marks at its
+ * end, before the 8-byte pointer to its vm_block, as pairs of 7-byte
+ * `nop dword [rip + x]` (never executed: position-independent references, x the
+ * access, then its slow path), and a uint32 count after them. */
+typedef struct vm_code_mark {
+    uint32_t access, slow;
+} vm_code_mark;
+
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {
     uint8_t *base;
@@ -118,17 +128,23 @@ typedef struct vm_code_arena {
     size_t used;
     uint64_t installs;
     uint64_t resets;
+    vm_code_mark *marks; /* in address order (code is installed upwards) */
+    size_t n_marks;      /* (atomic: a fault handler on another thread reads them) */
+    size_t max_marks;
 } vm_code_arena;
 
 int vm_code_arena_init(vm_code_arena *a, size_t size); /* 0 or -errno */
 void vm_code_arena_destroy(vm_code_arena *a);
-/* copies code in and returns its executable address; NULL when the arena is full */
-void *vm_code_install(vm_code_arena *a, const void *code, size_t len);
+/* copies code in and returns its executable address; NULL when the arena is full.
+ * `marked`: the code is a compiled region, ending with its marks */
+void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked);
 /* copies n pieces of code in, one after another, with one pair of protection
  * changes (each is a TLB shootdown on every core running a thread of this
  * process); at[k] gets each one's address. Returns how many fit (in order). */
 size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const size_t *len,
-                             size_t n, void **at);
+                             size_t n, void **at, int marked);
+/* where the access at host address `rip` goes when refused, if it has a mark; else NULL */
+const uint8_t *vm_code_marked(const vm_code_arena *a, const uint8_t *rip);
 void vm_code_arena_reset(vm_code_arena *a);
 
 #endif

@@ -214,7 +214,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
             code[n] = r->code;
             len[n++] = r->len;
         }
-        size_t fit = vm_code_install_batch(a, code, len, n, at);
+        size_t fit = vm_code_install_batch(a, code, len, n, at, 1);
         for (size_t k = 0; k < n; k++) {
             vm_block *b = blk[k];
             if (k < fit) {

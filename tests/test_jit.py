@@ -88,7 +88,7 @@ def test_execute_compiled_on_a_memory_without_a_view_checks_every_access(memory)
                       "sd a2, 0(a3)")],
                     start_pc=0x2000)
     compiled = jit.compile_block(block)
-    assert "nop [" in compiled.listing()
+    assert "; unchecked" in compiled.listing()
     if memory == "user MMU":
         mmu = _PagesMMU([0x30])
     else:
@@ -102,6 +102,34 @@ def test_execute_compiled_on_a_memory_without_a_view_checks_every_access(memory)
     assert (f.kind, f.pc, f.address) == (FaultKind.PageFault, 0x2010, 0x31000)
     assert info.value.result.stats.instructions == 4
     assert mmu.mem_read(0x31000 - 16, 16) == (7).to_bytes(8, "little") * 2
+
+
+def test_accesses_without_a_check_are_marked_for_the_fault_handler():
+    """An access without a check of its own (one before it checked the address)
+    is listed in its region's marks with where it goes when the host MMU
+    refuses it; the arena installing the code registers them for the fault
+    handler (none for code that is no region, the stubs; none after a reset)."""
+    from iced_x86 import Decoder, OpKind, Register
+    from vm_engine import _core
+    from vm_engine.jit import x86
+    ir = IRBlock([Instruction.from_asm(t) for t in
+                  ("addi a2, zero, 7", "sd a2, 0(a0)", "sd a2, 8(a0)", "addi a3, a0, 16",
+                   "sd a2, 0(a3)")], start_pc=0x2000).lower(0x2000).tobytes()
+    res = x86.compile_ir(ir + x86.closing_entry(ir), 0x2000, 2)
+    marks = x86.code_marks(res.code)
+    assert len(marks) == 2
+    for access, slow in marks:  # a store through the view, and code after it
+        insn = next(iter(Decoder(64, res.code[access:], ip=access)))
+        assert insn.op0_kind == OpKind.MEMORY and insn.memory_base == Register.R12
+        assert access < slow < len(res.code) - res.data_size
+    arena = _core.CodeArena(1 << 16)
+    arena.install(res.code)
+    arena.install(res.code)
+    assert arena.stats["marks"] == 4
+    arena.install(res.code, marked=False)
+    assert arena.stats["marks"] == 4
+    arena.reset()
+    assert arena.stats["marks"] == 0
 
 
 W_XOR_X = f"""

@@ -59,6 +59,7 @@ cdef extern from "vm_jit.h":
         size_t used
         uint64_t installs
         uint64_t resets
+        size_t n_marks
     ctypedef struct vm_jit_access:
         uint32_t size
     ctypedef struct vm_jit_rt:
@@ -70,7 +71,7 @@ cdef extern from "vm_jit.h":
         uint64_t exit_pc
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
-    void *vm_code_install(vm_code_arena *a, const void *code, size_t len)
+    void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked)
     void vm_code_arena_reset(vm_code_arena *a)
     uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
     enum: VM_JIT_CALL_FP

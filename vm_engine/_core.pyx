@@ -649,9 +649,11 @@ cdef class CodeArena:
     def __dealloc__(self):
         vm_code_arena_destroy(&self.arena)
 
-    def install(self, bytes code):
-        """Copies code in; returns its address, or None when the arena is full."""
-        cdef void *p = vm_code_install(&self.arena, <const char *>code, len(code))
+    def install(self, bytes code, bint marked=True):
+        """Copies code in; returns its address, or None when the arena is full.
+        ``marked``: the code is a compiled region, ending with its marks (the
+        stubs are not)."""
+        cdef void *p = vm_code_install(&self.arena, <const char *>code, len(code), marked)
         return None if p == NULL else <size_t>p
 
     def reset(self):
@@ -661,6 +663,7 @@ cdef class CodeArena:
     def stats(self):
         return {"size": self.arena.size, "used": self.arena.used,
                 "installs": self.arena.installs, "resets": self.arena.resets,
+                "marks": self.arena.n_marks,
                 "base": <size_t>self.arena.base}
 
 
@@ -711,7 +714,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         compiled, countdown = res  # (x86.Compiled, where first-tier code counts down from)
         code = compiled.code
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
-        p = vm_code_install(arena, <const char *>code, len(code))
+        p = vm_code_install(arena, <const char *>code, len(code), 1)
         if p == NULL:  # full: drop every block and all code, then start again
             vm_cache_flush(&hook.memory.mem)
             vm_code_arena_reset(arena)
@@ -835,6 +838,7 @@ cdef class CpuCore:
         opts.arena = NULL
         cdef _CompileHook hook = None
         cdef CompileJobs jobs = None
+        cdef CodeArena held = None
         if compiler is not None:
             hook = _CompileHook()
             hook.memory = memory
@@ -842,9 +846,9 @@ cdef class CpuCore:
             opts.compile = _compile_block
             opts.compile_ctx = <void *>hook
             jobs = compiler._background(memory)
+            opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
             if jobs is not None:
                 opts.jobs = jobs.q
-                opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
         if threading.current_thread() is threading.main_thread():
             opts.poll = _poll_signals
         if ir is not None:
@@ -855,11 +859,13 @@ cdef class CpuCore:
                                    view.shape[0] // sizeof(vm_ir), block_pc, &why)
             if blk == NULL:
                 raise ValueError(f"bad IR block: {why.decode()}")
-            if jit is not None:  # (entry address, instructions covered, memory ops, abi)
-                blk.jit_code = <void *><size_t>jit[0]
+            if jit is not None:  # (entry address, instructions covered, memory ops, abi,
+                blk.jit_code = <void *><size_t>jit[0]  # the CodeArena holding the code)
                 blk.jit_len = jit[1]
                 blk.jit_mem = jit[2]
                 blk.jit_abi = jit[3]
+                held = jit[4]
+                opts.arena = &held.arena
             opts.one_block = blk
             self.cpu.pc = block_pc
         if memory.mem.all_callback:

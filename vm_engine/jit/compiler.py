@@ -268,7 +268,7 @@ class JITCompiler(Interpreter):
             # (compiled for a view, whose host MMU makes checks its code skips:
             # here it is compiled again to check permissions itself)
             compiled = self._compile_block(compiled.block, viewed=False)
-        jit = (compiled.address, compiled.covered, compiled.n_mem, compiled.abi) \
+        jit = (compiled.address, compiled.covered, compiled.n_mem, compiled.abi, self._arena) \
             if compiled.covered else None
         return self._execute(memory, ir=compiled.block.lower(compiled.start_pc),
                              block_pc=compiled.start_pc, jit=jit)

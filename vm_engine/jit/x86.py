@@ -422,7 +422,7 @@ def _make_stubs():
         for insn in _moves(std, {}):
             a.emit(insn)
         a.emit(X.create_reg(Code.JMP_RM64, R.RCX))  # (the entry, which no guest register uses)
-        _core.set_jit_enter(abi, arena.install(a.encode()))
+        _core.set_jit_enter(abi, arena.install(a.encode(), marked=False))
     a = _Asm()
     for insn in _budget_out(R.RDX) + _counts_out():  # (rax: the pc)
         a.emit(insn)
@@ -430,24 +430,24 @@ def _make_stubs():
     for r in reversed(_SAVED):
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
-    stubs = {"ret": arena.install(a.encode()), "arena": arena}
+    stubs = {"ret": arena.install(a.encode(), marked=False), "arena": arena}
     # what every region would have of its own else, the same (reached through
     # Block.far: "leave" is the epilogue from the convention's registers; the
     # ways out through a link slot, "direct" and "indirect", end in it too)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
         _leave(a, _moves({}, std), stubs["ret"])
-        stubs["leave", abi] = arena.install(a.encode())
+        stubs["leave", abi] = arena.install(a.encode(), marked=False)
         for kind in ("direct", "indirect"):
             a = _Asm()
             leave = a.label()
             _emit_link(a, kind, abi, leave)
             a.bind(leave, cold=True)
             _leave(a, _moves({}, std), stubs["ret"])
-            stubs[kind, abi] = arena.install(a.encode())
+            stubs[kind, abi] = arena.install(a.encode(), marked=False)
     a = _Asm()
     _call_c(a)
-    stubs["call C"] = arena.install(a.encode())
+    stubs["call C"] = arena.install(a.encode(), marked=False)
     _STUBS.update(stubs)
 
 
@@ -879,6 +879,12 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     for label, data in blk.data:  # what the helpers read, after the code
         for k in range(0, len(data), 16):
             a.emit(X.create_declare_byte(data[k:k + 16]), True, label=label if k == 0 else None)
+    # the marks, each a pair of `nop [rip + label]` (never run: position-independent
+    # references for the installer) and their count (vm_code_mark)
+    for access, slow in blk.marks:
+        a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=access)), True)
+        a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)), True)
+    a.emit(X.create_declare_byte(len(blk.marks).to_bytes(4, "little")), True)
     # last: the pointer to this code's vm_block (install_for writes it)
     a.emit(X.create_declare_byte(bytes(8)), True, label=blk.block_slot)
     code = a.encode()
@@ -886,7 +892,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
                   for seg in segs for j in range(seg.k))
     covered = sum(seg.k for seg in segs[:head_pieces])  # (of the head block)
     return Compiled(code, covered, sum(blk.mem_ops[:covered]), blk.abi,
-                    sum(len(data) for _, data in blk.data) + 8, guest)
+                    sum(len(data) for _, data in blk.data) + 14 * len(blk.marks) + 12, guest)
 
 
 def _emit_seg(blk, seg: _Seg, following):
@@ -1213,6 +1219,8 @@ class _Block:
         self.seg = None  # the one being emitted
         self.slots = 0   # link slots given to exits so far
         self.data = []   # (label, bytes) placed after the code: IR entries, access descriptors
+        self.marks = []  # (access, slow): labels of an access without a check and of
+        #                  where it goes when refused (listed after the data: vm_code_mark)
         self.far_slots = {}  # address -> label of its slot in data (far)
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
@@ -1560,7 +1568,7 @@ def _fast_access(blk, e, size: int, need: int, access):
     if blk.viewed and host is not None and abs(imm) < _REACH:  # the address is in a register:
         checked = a.label()                                    # the slow path computes it in rax
         if unchecked:
-            a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=checked)))
+            _mark(blk, checked)
         else:
             a.emit(X.create_reg_mem(Code.CMP_R64_RM64, host, M(CPU, displ=_L["cpu_limit"])))
             a.emit(X.create_branch(Code.JAE_REL32_64, checked))
@@ -1571,7 +1579,7 @@ def _fast_access(blk, e, size: int, need: int, access):
         return slow, join  # (bound next out of line, after that)
     _address(blk, rs1, imm)
     if unchecked:
-        a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)))
+        _mark(blk, slow)
     elif blk.viewed:
         a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(CPU, displ=_L["cpu_limit"])))
         a.emit(X.create_branch(Code.JAE_REL32_64, slow))
@@ -1585,6 +1593,15 @@ def _fast_access(blk, e, size: int, need: int, access):
     access(M(BASE, R.RAX))
     a.bind(join)
     return slow, join
+
+
+def _mark(blk, slow: int):
+    """The next instruction is an access without a check (an access before it
+    checked its address): the fault handler finds where it goes when the host
+    MMU refuses it, `slow`, in the region's marks (vm_code_mark)."""
+    access = blk.a.label()
+    blk.a.bind(access)
+    blk.marks.append((access, slow))
 
 
 def _page_check(a: _Asm, page, need: int, fail: int):
@@ -3162,15 +3179,33 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     return None
 
 
+def code_marks(code: bytes) -> list:
+    """(access, slow): offsets in a region's code of each access without a
+    check and of where it goes when refused, from the marks it lists at its
+    end (before the count of them and the block pointer: vm_code_mark)."""
+    n = int.from_bytes(code[-12:-8], "little")
+    marks = []
+    for k in range(len(code) - 12 - 14 * n, len(code) - 12, 14):
+        marks.append(tuple(p + 7 + int.from_bytes(code[p + 3:p + 7], "little", signed=True)
+                           for p in (k, k + 7)))
+    return marks
+
+
 def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
     """Host instructions of compiled code, one line each (for CompiledBlock
     listings); the last data_size bytes are data (IR entries, access descriptors,
-    the block pointer)."""
+    marks, the block pointer). An access without a check says where it goes
+    when refused (its mark)."""
     from iced_x86 import Decoder, Formatter, FormatterSyntax
     fmt = Formatter(FormatterSyntax.INTEL)
     text = len(code) - data_size
-    out = [f"{insn.ip:#014x}  {fmt.format(insn)}"
-           for insn in Decoder(64, code[:text], ip=address)]
+    slow = dict(code_marks(code)) if data_size >= 12 else {}
+    out = []
+    for insn in Decoder(64, code[:text], ip=address):
+        line = f"{insn.ip:#014x}  {fmt.format(insn)}"
+        if insn.ip - address in slow:
+            line += f"  ; unchecked, refused: {address + slow[insn.ip - address]:#x}"
+        out.append(line)
     for off in range(text, len(code), 8):
         out.append(f"{address + off:#014x}  ; data {code[off:off + 8].hex()}")
     return out
