@@ -18,7 +18,7 @@ FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
 def bodies(draw, depth=0):
     lines = []
     for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["mem", "fp", "cvt", "skip"]
+        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["mem", "fp", "cvt", "skip", "else"]
                                     + (["loop"] if depth == 0 else [])))
         r = lambda: draw(st.sampled_from(REGS))
         f = lambda: draw(st.sampled_from(FREGS))
@@ -48,6 +48,11 @@ def bodies(draw, depth=0):
             op = draw(st.sampled_from(["beq", "bne", "blt", "bge", "bltu", "bgeu"]))
             inner = draw(bodies(depth=depth + 1)) if depth < 2 else f"addi {r()}, {r()}, 1"
             lines.append(f"{op} {r()}, {r()}, 2f\n{inner}\n2:")
+        elif kind == "else":  # an if-else, the else laid out after the jump over it
+            op = draw(st.sampled_from(["beq", "bne", "blt", "bge", "bltu", "bgeu"]))
+            then = draw(bodies(depth=depth + 1)) if depth < 2 else f"addi {r()}, {r()}, 1"
+            other = draw(bodies(depth=depth + 1)) if depth < 2 else f"xori {r()}, {r()}, 5"
+            lines.append(f"{op} {r()}, {r()}, 3f\n{then}\nj 4f\n3:\n{other}\n4:")
         else:  # a counted loop around a nested body
             n = draw(st.integers(1, 30))
             inner = draw(bodies(depth=1))
@@ -56,8 +61,10 @@ def bodies(draw, depth=0):
 
 
 def _labels(text: str) -> str:
-    """Numeric local labels (1: with 1b, 2f with 2:) made unique for the assembler."""
+    """Numeric local labels (1: with 1b, 2f with 2:, 3f with 3: and 4f with 4:)
+    made unique for the assembler."""
     out, k, skips, open_skips = [], 0, 0, []
+    elses, open_thens, open_elses = 0, [], []
     for line in text.splitlines():
         if line == "1:":
             k += 1
@@ -68,6 +75,17 @@ def _labels(text: str) -> str:
             out.append(line.replace("2f", f"skip{skips}"))
         elif line == "2:":
             out.append(f"skip{open_skips.pop()}:")
+        elif line.endswith(", 3f"):
+            elses += 1
+            open_thens.append(elses)
+            out.append(line.replace("3f", f"else{elses}"))
+        elif line == "j 4f":
+            out.append(f"j end{open_thens[-1]}")
+        elif line == "3:":
+            open_elses.append(open_thens.pop())
+            out.append(f"else{open_elses[-1]}:")
+        elif line == "4:":
+            out.append(f"end{open_elses.pop()}:")
         else:
             out.append(line.replace("bnez t0, 1b", f"bnez t0, loop{k}"))
     return "\n".join(out)

@@ -535,6 +535,61 @@ def test_a_region_ends_before_a_second_loop_that_would_take_its_registers():
     assert not guest_slots, guest_slots
 
 
+# a hash table's probe: the loop's taken branches go to blocks the straight
+# path jumps over (an occupied slot: probe on; an empty one: insert the key)
+PROBE = """
+    li t0, 300
+    li a7, 31
+key:
+    andi t1, t0, 15
+    addi t1, t1, 1
+    slli a5, t1, 5
+    xor a5, a5, t1
+    and a5, a5, a7
+    slli a1, a5, 3
+    add a1, a1, s0
+    ld a6, 0(a1)
+    bnez a6, occupied
+    j insert
+probe:
+    ld a6, 0(a1)
+    addi a4, a4, 1
+    beqz a6, insert
+occupied:
+    addi a5, a5, 1
+    and a5, a5, a7
+    slli a1, a5, 3
+    add a1, a1, s0
+    bne a6, t1, probe
+    addi a3, a3, 1
+    j next
+insert:
+    sd t1, 0(a1)
+next:
+    addi t0, t0, -1
+    bnez t0, key
+    ebreak
+"""
+
+
+def test_a_loop_with_branches_to_blocks_it_jumps_over_is_one_region():
+    """The region of a loop goes on, after the loop's end, with the blocks its
+    branches go to inside it (the probe's, which the straight path jumps
+    over): the whole loop is host code, with no way out into the loop."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(PROBE, CODE))
+    key, end = CODE + 8, CODE + 4 * 25  # (ebreak)
+    ir = m.decode_block(key)
+    compiled = x86.compile_ir(ir + x86.closing_entry(ir), key, 2, True, m.decode_block)
+    assert set(range(key, end, 4)) <= {pc for pc, _ in compiled.guest}
+    listing = [line.split(None, 1)[1] for line in compiled.disassemble()]
+    exits = {int(line[8:-1], 16) for line, after in zip(listing, listing[1:])
+             if line.startswith("mov rax,") and after.startswith("add rcx,")}  # (links)
+    assert exits and not [pc for pc in exits if key <= pc < end]
+
+
 OVERLAPPING = """
     li a3, 40
     j mid
@@ -582,8 +637,8 @@ def _count_run(engine, program, budget=None):
 
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
-@pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP, HAMMOCK, TWO_LOOPS],
-                         ids=["nested", "calls", "ifskip", "hammock", "two loops"])
+@pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP, HAMMOCK, TWO_LOOPS, PROBE],
+                         ids=["nested", "calls", "ifskip", "hammock", "two loops", "probe"])
 def test_regions_and_loops_count_exactly(engine, budget, program):
     assert _count_run(engine, program, budget) == _count_run("interpreter", program, budget)
 

@@ -507,6 +507,9 @@ def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
 #: which compiles every block it runs, was 7 % slower over the bundled
 #: workloads, as much compiled twice; Hybrid, which compiles only hot code, the same.)
 REGION_LIMITS = {2: (4, 48), 3: (16, 256)}
+#: blocks and instructions a region may add, by level, to have its loop whole:
+#: the blocks branches inside the loop go to (_loop_blocks)
+LOOP_LIMITS = {2: (4, 32), 3: (8, 64)}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
 _MEM_NAMES = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
@@ -595,36 +598,85 @@ def closing_entry(ir_bytes: bytes) -> bytes:
     return end.tobytes()
 
 
-def _region(ir, pc: int, fetch, limits=(1, 0)) -> list:
+def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0)) -> list:
     """The head block and the blocks it runs into by falling through or by a
     direct jump, decoded with fetch(pc) while they lie in the pages the head
-    covers (a write there retires the head, and with it the whole region)."""
+    covers (a write there retires the head, and with it the whole region);
+    then, where they go round a loop, the blocks that make the loop whole
+    (_loop_blocks)."""
     segs = [_Seg(pc, ir, 0)]
     max_blocks, max_insns = limits
     if fetch is None:
         return segs
     lo = pc >> 12
     hi = (pc + int(ir[-1]["pc_off"]) - 1) >> 12
+
+    def decode(at: int):  # the block at `at`, if it lies in those pages and has code
+        if not lo <= at >> 12 <= hi:
+            return None
+        try:
+            nir = _entries(fetch(at), closed=False)
+        except Exception:  # not fetchable now: it faults when (if) it runs
+            return None
+        if (at + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
+            return None
+        nseg = _Seg(at, nir, 0)
+        return nseg if nseg.k else None
+
     total = segs[0].k
     while len(segs) < max_blocks:
         seg = segs[-1]
         if seg.k < len(seg.ir) - 1 or seg.last == "jalr":
             break  # ends before an instruction without emitter, or at an indirect jump
         nxt = seg.targets()[-1]  # the fall-through, or a jump's target
-        if any(s.pc == nxt for s in segs) or not lo <= nxt >> 12 <= hi:
+        if any(s.pc == nxt for s in segs):
             break
-        try:
-            nir = _entries(fetch(nxt), closed=False)
-        except Exception:  # not fetchable now: it faults when (if) it runs
-            break
-        if (nxt + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
-            break
-        nseg = _Seg(nxt, nir, total)
-        if nseg.k == 0 or total + nseg.k > max_insns * (2 if len(segs) == 1 else 1):
+        nseg = decode(nxt)
+        if nseg is None or total + nseg.k > max_insns * (2 if len(segs) == 1 else 1):
             break
         segs.append(nseg)
         total += nseg.k
+    segs = _loop_blocks(segs, decode, loop_limits)
+    first = 0
+    for seg in segs:
+        seg.first = first
+        first += seg.k
     return segs
+
+
+def _loop_blocks(segs, decode, limits) -> list:
+    """The segments with, after the last one of the first loop (the one whose
+    branch or jump goes back to an earlier one), the blocks that branches
+    inside that loop go to and that lie inside it (between its head and its
+    end): a loop with an if in it (a hash table's probe, a list's search)
+    stays in host code, where else each turn that takes the branch leaves the
+    region and comes back. Within `limits` (blocks, instructions)."""
+    index = {seg.pc: n for n, seg in enumerate(segs)}
+    loops = _back_edges(segs, index)
+    if not loops:
+        return segs
+    n, m = loops[0]
+    head, end = segs[n].pc, segs[m].end_pc()
+    max_blocks, max_insns = limits
+
+    def inside(t) -> bool:  # in the loop, and not in (or at) a segment the region has
+        return t is not None and head <= t < end and \
+            not any(s.pc <= t < s.end_pc() for s in segs + added)
+
+    added, insns = [], 0
+    work = [t for seg in segs[n:m + 1] for t in seg.targets()]
+    while work and len(added) < max_blocks:
+        t = work.pop(0)
+        if not inside(t):
+            continue
+        seg = decode(t)
+        if seg is None or insns + seg.k > max_insns:
+            continue
+        added.append(seg)
+        insns += seg.k
+        if seg.k == len(seg.ir) - 1 and seg.last != "jalr":
+            work += seg.targets()
+    return segs[:m + 1] + added + segs[m + 1:]
 
 
 class Compiled(NamedTuple):
@@ -667,7 +719,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     compiles to the same bytes for any block, VM or run, and is compiled once
     per process (CODE_CACHE)."""
     ir = _entries(ir_bytes)
-    segs = _region(ir, pc, fetch, REGION_LIMITS[level]) if level >= 2 else [_Seg(pc, ir, 0)]
+    segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level]) if level >= 2 \
+        else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
@@ -968,10 +1021,9 @@ def _emit_seg(blk, seg: _Seg, following):
         blk.exit(target, cold=True)
         a.bind(loop_exit)
         blk.goto(fallthrough, following)
-    elif end[0] == "branch" and blk.loop_top(end[2]) is not None and blk.unit_rest(
-            seg.first + seg.k) == (0, 0):  # taken: round the loop, straight to its top
-        _, jcc, target, fallthrough = end
-        a.emit(X.create_branch(jcc, blk.loop_top(target)))
+    elif end[0] == "branch" and blk.jump_label(end[2]) is not None:  # taken: straight there
+        _, jcc, target, fallthrough = end                               # (round a loop, on)
+        a.emit(X.create_branch(jcc, blk.jump_label(target)))
         a.bind(loop_exit)
         blk.goto(fallthrough, following)
     elif end[0] == "branch":  # taken first, so that not taken can fall into `following`
@@ -1351,6 +1403,17 @@ class _Block:
         if seg is None or seg.top is None or seg.first > self.seg.first:
             return None
         return seg.top
+
+    def jump_label(self, target: int):
+        """Where a jump to `target` goes when that jump is all goto does (to the
+        start of a segment of the region, nothing of this unit to give back):
+        a branch goes there itself. Else None."""
+        if self.leaves(target) or self.unit_rest(self.seg.first + self.seg.k) != (0, 0):
+            return None
+        seg = self.segs.get(target)
+        if self.loop_top(target) is not None:
+            return seg.top
+        return None if seg is None else seg.body if seg.entry is None else seg.entry
 
     def leaves(self, target: int) -> bool:
         """Whether going to `target` leaves the region."""
