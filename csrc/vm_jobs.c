@@ -68,6 +68,7 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     j->tier = b->jit_tier;
     j->checked = (uint32_t)vm_code_checked(m, b);
     j->n = n;
+    j->heat = j->age = 0;
     memcpy(j->ir, b->ir, n * sizeof(vm_ir));
     pthread_mutex_lock(&q->lock);
     push_front(q, j);
@@ -86,29 +87,54 @@ int vm_jobs_bump(vm_jobs *q, uint64_t serial)
     vm_job *j = q->by_serial[serial & (VM_JOBS_HASH - 1)];
     while (j && j->serial != serial)
         j = j->hnext;
-    if (j && j != q->todo) {
-        unlink_job(q, j);
-        push_front(q, j);
+    if (j) {
+        j->heat += j->n - 1; /* (the instructions it ran interpreted) */
+        if (j != q->todo) {
+            unlink_job(q, j);
+            push_front(q, j);
+        }
     }
     pthread_mutex_unlock(&q->lock);
     return j != NULL;
 }
 
-size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
+/* the job to take next: the hottest, the one nearest the front of equals */
+static vm_job *hottest(const vm_jobs *q)
 {
-    size_t n = 0;
-    pthread_mutex_lock(&q->lock);
-    for (vm_job *j = q->todo; j; j = j->next, n++)
-        if (n < max)
-            pcs[n] = j->pc;
-    pthread_mutex_unlock(&q->lock);
-    return n;
+    vm_job *best = q->todo;
+    for (vm_job *j = q->todo; j; j = j->next)
+        if (j->heat > best->heat)
+            best = j;
+    return best;
 }
 
-void vm_jobs_running(vm_jobs *q, int delta)
+size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
+{
+    pthread_mutex_lock(&q->lock);
+    size_t n = q->n_todo, k = 0, listed = 0;
+    /* in the order they would be taken: by heat, then from the front (a stable sort) */
+    vm_job **order = malloc((n ? n : 1) * sizeof *order);
+    if (order) {
+        for (vm_job *j = q->todo; j; j = j->next) {
+            size_t at = k++;
+            for (; at > 0 && order[at - 1]->heat < j->heat; at--)
+                order[at] = order[at - 1];
+            order[at] = j;
+        }
+        for (size_t i = 0; i < n && i < max; i++)
+            pcs[i] = order[i]->pc;
+        free(order);
+        listed = n;
+    }
+    pthread_mutex_unlock(&q->lock);
+    return listed; /* (0 when out of memory) */
+}
+
+void vm_jobs_running(vm_jobs *q, int delta, int drain)
 {
     pthread_mutex_lock(&q->lock);
     q->running += delta;
+    q->draining += drain ? delta : 0;
     if (q->running)
         pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
@@ -132,20 +158,62 @@ void vm_jobs_fork_child(vm_jobs *q)
     q->busy = q->gil_wanted = 0;
 }
 
+/* takes j off the queue (the lock held) */
+static void dequeue(vm_jobs *q, vm_job *j)
+{
+    unlink_job(q, j);
+    vm_job **at = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
+    while (*at != j)
+        at = &(*at)->hnext;
+    *at = j->hnext;
+    q->n_todo--;
+}
+
+/* declines the jobs that have not run since they were queued (the lock held): a
+ * result without code for each, for the installer (its block is offered again) */
+static void decline_cold(vm_jobs *q)
+{
+    for (vm_job *j = q->todo, *next; j; j = next) {
+        next = j->next;
+        if (j->heat || !j->age)
+            continue;
+        vm_job_result *r = calloc(1, sizeof *r);
+        if (!r)
+            return; /* (out of memory: compiled after all) */
+        r->pc = j->pc;
+        r->serial = j->serial;
+        r->tier = j->tier;
+        r->len = 0; /* (declined) */
+        dequeue(q, j);
+        free(j);
+        r->next = q->done;
+        q->done = r;
+        __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
+    }
+}
+
 vm_job *vm_jobs_take(vm_jobs *q)
 {
     __atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE); /* (called without the GIL) */
     pthread_mutex_lock(&q->lock);
-    while ((!q->todo || !q->running) && !q->closed)
-        pthread_cond_wait(&q->wake, &q->lock);
-    vm_job *j = q->closed ? NULL : q->todo;
+    vm_job *j;
+    for (;;) {
+        while ((!q->todo || !q->running) && !q->closed)
+            pthread_cond_wait(&q->wake, &q->lock);
+        j = q->closed ? NULL : hottest(q);
+        if (!j || !q->decline_cold || q->draining || j->heat || !j->age)
+            break;
+        uint32_t before = q->n_todo;
+        decline_cold(q); /* (none runs now: those queued before the last take go) */
+        if (q->n_todo == before)
+            break; /* (out of memory) */
+    }
     if (j) {
-        unlink_job(q, j);
-        vm_job **at = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
-        while (*at != j)
-            at = &(*at)->hnext;
-        *at = j->hnext;
-        q->n_todo--;
+        dequeue(q, j);
+        for (vm_job *i = q->todo; i; i = i->next) {
+            i->heat /= 2; /* (what ran before counts less and less) */
+            i->age++;
+        }
         q->in_hand++;
         __atomic_store_n(&q->busy, 1, __ATOMIC_RELEASE); /* (it takes the GIL next) */
     }
@@ -203,8 +271,16 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
         for (vm_job_result *next; r && n < BATCH; r = next) {
             next = r->next;
             vm_block *b = vm_cache_lookup(m->cache, r->pc);
-            if (!b || b->serial != r->serial || b->jit_tier != r->tier || r->len < 8) {
+            if (!b || b->serial != r->serial || b->jit_tier != r->tier || (r->len && r->len < 8)) {
                 q->dropped++; /* its block was retired (or compiled again) meanwhile */
+                free(r);
+                continue;
+            }
+            if (!r->len) { /* declined: offered again after as many runs as the first time */
+                b->jit_tried = 0;
+                b->job_waiting = 0;
+                b->exec_count = 0;
+                q->declined++;
                 free(r);
                 continue;
             }

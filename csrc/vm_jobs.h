@@ -22,6 +22,9 @@ typedef struct vm_job {
     uint32_t tier;     /* vm_block.jit_tier when made */
     uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
     uint32_t n;        /* IR entries, the closing one included */
+    uint32_t heat;     /* instructions run interpreted while queued (counted every VM_JOB_BUMP
+                          runs), halved at every take: how hot it runs now */
+    uint32_t age;      /* takes since it was queued */
     vm_ir ir[];
 } vm_job;
 
@@ -40,7 +43,7 @@ typedef struct vm_job_result {
 typedef struct vm_jobs {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    vm_job *todo;           /* newest first: code that has just begun to run goes first */
+    vm_job *todo;           /* newest first (the hottest is taken first: vm_jobs_take) */
     vm_job *by_serial[VM_JOBS_HASH];
     vm_job_result *done;
     int has_done;           /* (atomic) results wait to be installed */
@@ -50,9 +53,11 @@ typedef struct vm_jobs {
     int closed;
     int running;            /* runs going on: jobs are taken only then (one left
                                behind by a finished program is not worth the CPU) */
+    int draining;           /* of those, waits for the queue to empty (vm_jobs_running) */
+    int decline_cold;       /* Hybrid: a job gone cold is declined (vm_jobs_take) */
     uint32_t n_todo;
     uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
-    uint64_t installed, dropped, evictions; /* (counted by the installer) */
+    uint64_t installed, dropped, evictions, declined; /* (counted by the installer) */
 } vm_jobs;
 
 vm_jobs *vm_jobs_new(void);  /* NULL when out of memory */
@@ -61,9 +66,11 @@ void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
 /* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
 /* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs
- * its job goes back to the front of the queue (vm_jobs_bump, O(1); 0 when it is
- * no longer queued), so the compiler thread takes it before blocks that ran
- * once or a few times (start-up code: often never needed again) */
+ * its job gets warmer and goes back to the front of the queue (vm_jobs_bump,
+ * O(1); 0 when it is no longer queued). The compiler thread takes the job
+ * that ran most since the last takes (heat), the newest of equals: the code
+ * the program spends its time in now before blocks that ran once or a few
+ * times (start-up code: often never needed again). */
 #define VM_JOB_BUMP 32
 int vm_jobs_bump(vm_jobs *q, uint64_t serial);
 /* the pcs of the queued jobs, the next to be taken first: up to max of them
@@ -76,10 +83,15 @@ size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max);
 void vm_jobs_fork_prepare(vm_jobs *q);
 void vm_jobs_fork_parent(vm_jobs *q);
 void vm_jobs_fork_child(vm_jobs *q);
-/* a run on the memory begins (+1) or ends (-1) */
-void vm_jobs_running(vm_jobs *q, int delta);
+/* a run on the memory begins (+1) or ends (-1); `drain`: a wait for the queue
+ * to empty (vm_jobs_idle), which declines nothing */
+void vm_jobs_running(vm_jobs *q, int delta, int drain);
 /* the next job, waiting for one while a run goes on; NULL once closed. The
- * caller frees it. */
+ * caller frees it. With decline_cold, when the hottest job has not run since
+ * the last take (nor any other, then), the jobs that have not since they were
+ * queued are declined rather than compiled: the code runs compiled as part of
+ * a region taken before, or not at all now (start-up, a phase gone by). Their
+ * blocks are offered again (vm_jobs_install) once they run warm again. */
 vm_job *vm_jobs_take(vm_jobs *q);
 void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 /* a job taken is done with (posted or not) */

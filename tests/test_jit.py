@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import (ExecStatus, ExecutionError, FaultKind, FlatMMU, Instruction, IRBlock,
-                       JITConfig, assemble)
+                       HybridConfig, JITConfig, assemble)
 from vm_engine.jit import JITCompiler
 from harness import CODE, DATA, load
 
@@ -1042,9 +1042,9 @@ hot:
 
 
 def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkeypatch):
-    """Jobs are taken newest first, but a queued block that keeps running
-    interpreted moves back to the front every VM_JOB_BUMP (32) runs: `hot`,
-    queued before the blocks that run once, is compiled before them."""
+    """Jobs are taken hottest first (newest first of equals): a queued block
+    that keeps running interpreted gets warmer every VM_JOB_BUMP (32) runs:
+    `hot`, queued before the blocks that run once, is compiled before them."""
     from vm_engine.jit import compiler
     monkeypatch.setattr(compiler, "_compile_jobs", lambda jobs, memory_ref: None)  # (none taken)
     code = assemble(HOT_AFTER_COLD, CODE)
@@ -1059,6 +1059,36 @@ def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkey
     assert ran_often | ran_once <= set(queued)
     assert max(map(queued.index, ran_often)) < min(map(queued.index, ran_once)), \
         [hex(pc) for pc in queued]
+
+
+def _phases(loops: int) -> str:
+    """`loops` loops, each warm (queued for compiling) and soon over, then a long one."""
+    text = "".join(f"li t0, 1200\nw{k}:\naddi a0, a0, 1\nandi t1, a0, 1\nbeqz t1, s{k}\n"
+                   f"addi a1, a1, 1\ns{k}:\naddi t0, t0, -1\nbnez t0, w{k}\n"
+                   for k in range(loops))
+    return text + "li t0, 30000000\nlong:\naddi a2, a2, 3\naddi t0, t0, -1\nbnez t0, long\nebreak"
+
+
+@pytest.mark.parametrize("hybrid", [True, False])
+def test_queued_blocks_gone_cold_are_declined_in_hybrid(hybrid):
+    """Hybrid compiles the hottest queued block first; blocks that have not run
+    since they were queued, when none queued runs, are not compiled but
+    offered again should they run warm again (the program's earlier phases,
+    over before the compiler thread came to them): the long loop at the end
+    is compiled, most of the earlier ones declined. The JIT compiles every
+    block it runs."""
+    m = FlatMMU()
+    code = assemble(_phases(40), CODE)
+    m.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF, "rx")
+    m.mem_write(CODE, code)
+    jit = JITCompiler(JITConfig(background_compile=True), m,
+                      hybrid=HybridConfig() if hybrid else None)
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert (jit.reg_read("a0"), jit.reg_read("a1"), jit.reg_read("a2")) == \
+        (40 * 1200, 40 * 600, 90000000)
+    stats = m._jobs.stats
+    assert jit.stats["instructions_in_compiled"] > 80_000_000  # (the long loop)
+    assert (stats["declined"] > 20) if hybrid else (stats["declined"] == 0)
 
 
 def test_a_region_compile_pauses_before_each_of_its_blocks():

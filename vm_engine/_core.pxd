@@ -174,11 +174,12 @@ cdef extern from "vm_jobs.h":
         int failed
         int gil_wanted
         uint32_t n_todo
-        uint64_t installed, dropped, evictions
+        int decline_cold
+        uint64_t installed, dropped, evictions, declined
     vm_jobs *vm_jobs_new()
     void vm_jobs_free(vm_jobs *q)
     void vm_jobs_close(vm_jobs *q) nogil
-    void vm_jobs_running(vm_jobs *q, int delta) nogil
+    void vm_jobs_running(vm_jobs *q, int delta, int drain) nogil
     vm_job *vm_jobs_take(vm_jobs *q) nogil
     void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil
     void vm_jobs_finished(vm_jobs *q) nogil

@@ -249,7 +249,7 @@ cdef class CompileJobs:
         deadline = None if timeout is None else time.monotonic() + timeout
         cdef int idle
         with nogil:
-            vm_jobs_running(self.q, 1)
+            vm_jobs_running(self.q, 1, 1)
         try:
             while True:
                 with nogil:
@@ -261,7 +261,7 @@ cdef class CompileJobs:
                 time.sleep(0.0005)
         finally:
             with nogil:
-                vm_jobs_running(self.q, -1)
+                vm_jobs_running(self.q, -1, 1)
 
     @property
     def busy(self):
@@ -308,7 +308,17 @@ cdef class CompileJobs:
     @property
     def stats(self):
         return {"queued": self.q.n_todo, "installed": self.q.installed,
-                "dropped": self.q.dropped, "evictions": self.q.evictions}
+                "dropped": self.q.dropped, "evictions": self.q.evictions,
+                "declined": self.q.declined}
+
+    @property
+    def decline_cold(self):
+        """Jobs gone cold are declined (Hybrid: vm_jobs_take)."""
+        return bool(self.q.decline_cold)
+
+    @decline_cold.setter
+    def decline_cold(self, bint on):
+        self.q.decline_cold = on
 
 
 # -- callbacks from the C slow path (the run loop holds no GIL) -------------
@@ -874,7 +884,7 @@ cdef class CpuCore:
         try:
             with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
                 if opts.jobs != NULL:
-                    vm_jobs_running(opts.jobs, 1)
+                    vm_jobs_running(opts.jobs, 1, 0)
                 reason = vm_run(&self.cpu, m, &opts)
                 if opts.jobs != NULL:
                     opts.jobs.gil_wanted = 1
@@ -882,7 +892,7 @@ cdef class CpuCore:
             if opts.jobs != NULL:
                 opts.jobs.gil_wanted = 0
                 with nogil:
-                    vm_jobs_running(opts.jobs, -1)
+                    vm_jobs_running(opts.jobs, -1, 0)
             if blk != NULL:
                 free(blk)
             vm_cache_free_retired(m.cache)

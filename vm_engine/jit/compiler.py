@@ -187,6 +187,8 @@ class JITCompiler(Interpreter):
                                            name="vm-engine compiler", daemon=True)
             jobs.thread.start()
         jobs.compiler = weakref.ref(self)  # (the next jobs use its settings and stats)
+        # (Hybrid compiles what runs hot; the JIT, every block that runs)
+        jobs.decline_cold = self.hybrid is not None and self.compile_threshold > 0
         return jobs
 
     def wait_for_compiles(self, timeout: float | None = None) -> bool:
@@ -276,8 +278,9 @@ class JITCompiler(Interpreter):
 
 def _compile_jobs(jobs, memory_ref) -> None:
     """The compiler thread of a memory's CompileJobs: compiles what its runs
-    queue, newest first, and posts the code back, until the memory is gone.
-    It holds the memory and compiler only during a job, so both go away as usual."""
+    queue, hottest first (vm_jobs_take), and posts the code back, until the
+    memory is gone. It holds the memory and compiler only during a job, so
+    both go away as usual."""
     while True:
         job = jobs.take()  # (waits without the GIL)
         if job is None:
