@@ -18,7 +18,8 @@ FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
 def bodies(draw, depth=0):
     lines = []
     for _ in range(draw(st.integers(1, 8))):
-        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["mem", "fp", "cvt", "skip", "else"]
+        kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["li", "mem", "fp", "cvt", "skip",
+                                                                "else"]
                                     + (["loop"] if depth == 0 else [])))
         r = lambda: draw(st.sampled_from(REGS))
         f = lambda: draw(st.sampled_from(FREGS))
@@ -29,6 +30,8 @@ def bodies(draw, depth=0):
             imm = draw(st.integers(0, 63)) if op in ("slli", "srli", "srai") else \
                 draw(st.integers(-2048, 2047))
             lines.append(f"{op} {r()}, {r()}, {imm}")
+        elif kind == "li":  # a constant (folded into what uses it, known round loops)
+            lines.append(f"li {r()}, {draw(st.one_of(st.integers(-40, 40), st.integers(0, (1 << 64) - 1)))}")
         elif kind == "mem":
             op = draw(st.sampled_from(["ld", "lw", "lbu", "sd", "sw", "sb", "fld", "fsd",
                                        "amoadd.d", "amoswap.w"]))

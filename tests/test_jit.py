@@ -1061,6 +1061,61 @@ def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkey
         [hex(pc) for pc in queued]
 
 
+# the digits of a number, as printf makes them: a divisor set before the loop
+DIGITS = """
+    li a2, {d}
+    li a6, {last}
+digit:
+    {op} a3, a0, a2
+    {div} a0, a0, a2
+    sb a3, 0(s0)
+    addi s0, s0, 1
+    add a4, a4, a3
+    bltu a6, a0, digit
+    {op} a5, a4, a2
+    ebreak
+"""
+
+
+@pytest.mark.parametrize("engine", ["jit-L2", "jit-L3", "hybrid", "jit-bg"])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, (1 << 64) - 1),
+       st.one_of(st.integers(2, 40), st.sampled_from([10, 13, 16, 1000, 641, (1 << 31) + 1, 1 << 31,
+                                                      (1 << 32) - 1, 1 << 32, (1 << 63) + 3,
+                                                      1 << 63, (1 << 64) - 1]),
+                 st.integers(2, (1 << 64) - 1)),
+       st.sampled_from(["remu", "remuw"]))
+def test_a_division_by_a_constant_set_before_the_loop(engine, x, d, op):
+    """An unsigned division by a constant (here one set before the loop, which
+    the loop does not write: known all the way round) is a multiplication, a
+    shift or a mask at level 2; the same digits and sums as interpreted."""
+    text = DIGITS.format(d=d, last=max(d - 1, 0) if op == "remu" else (d & 0xFFFFFFFF) - 1,
+                         op=op, div=op.replace("rem", "div"))
+    if op == "remuw" and d & 0xFFFFFFFF < 2:
+        text = text.replace("bltu a6, a0, digit", "")  # (a W divisor of 0 or 1: once)
+
+    def run(name):
+        m, cpu = load(name, assemble(text, CODE))
+        cpu.reg_write("a0", x)
+        cpu.reg_write("s0", DATA)
+        cpu.run(pc=CODE, max_instructions=100_000)
+        return [cpu.reg_read(r) for r in ("a0", "a3", "a4", "a5", "s0")], m.mem_read(DATA, 80)
+    assert run(engine) == run("interpreter")
+
+
+def test_the_digit_loop_divides_without_div():
+    """The loop's two divisions by the constant are multiplications; the one
+    after the loop (where the analysis knows no constants yet) is a div."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(DIGITS.format(d=10, last=9, op="remu", div="divu"), CODE))
+    ir = m.decode_block(CODE)
+    listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block).disassemble()
+    assert sum("mul rdx" in line for line in listing) == 2
+    assert sum(" div " in line for line in listing) == 1
+
+
 def _phases(loops: int) -> str:
     """`loops` loops, each warm (queued for compiling) and soon over, then a long one."""
     text = "".join(f"li t0, 1200\nw{k}:\naddi a0, a0, 1\nandi t1, a0, 1\nbeqz t1, s{k}\n"

@@ -841,6 +841,34 @@ def _back_edges(segs, index: dict) -> list:
             if index.get(t, m + 1) <= m]
 
 
+def _loop_invariants(segs, loops: list) -> dict:
+    """Loop head pc -> the guest registers written on the way round (by the
+    segments reachable from it), for each loop whose head only the segment
+    before it and those leads into: what that segment leaves known constant
+    and the loop does not write is constant all the way round (a divisor set
+    before a digit loop: _emit_udiv_by)."""
+    starts = {seg.pc: n for n, seg in enumerate(segs)}
+
+    def seg_of(pc):  # the segment a jump to pc goes on in (at its start or inside)
+        if pc in starts:
+            return starts[pc]
+        return next((n for n, seg in enumerate(segs) if seg.pc < pc < seg.end_pc()), None)
+
+    succ = [{seg_of(t) for t in seg.targets() if t is not None} - {None} for seg in segs]
+    out = {}
+    for n in sorted({n for n, _ in loops if n}):
+        reach, todo = set(), [n]
+        while todo:
+            k = todo.pop()
+            if k not in reach:
+                reach.add(k)
+                todo.extend(succ[k])
+        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
+        if preds <= reach | {n - 1}:
+            out[segs[n].pc] = _written([segs[k] for k in reach], _X_SLOTS)
+    return out
+
+
 def _loop_cut(segs, keep: int) -> int:
     """How many of the segments the region keeps: all, but where it has two
     loops one after the other (neither inside the other) using more guest
@@ -897,6 +925,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.epilogue = blk.std_epilogue
     if level >= 2:
         _hammocks(segs, blk)
+        blk.invariant = _loop_invariants(segs, loops)
     for seg in segs:
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
@@ -953,6 +982,7 @@ def _emit_seg(blk, seg: _Seg, following):
     (`following`: the segment emitted next, entered by falling into it)."""
     a = blk.a
     blk.seg = seg
+    left = blk.consts  # (what the segment before left known)
     bail, bail_restore = a.label(), a.label()
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
     vector = _vector_form(seg) if blk.vectorize else None
@@ -989,7 +1019,10 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
-    blk.consts = {}  # (level 2) guest registers known to hold constants, within the segment
+    # (level 2) guest registers known to hold constants, within the segment (and at a
+    # loop's head, those the segment before it left that the loop does not write)
+    written = blk.invariant.get(seg.pc)
+    blk.consts = {} if written is None else {r: v for r, v in left.items() if r not in written}
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
     for j in range(seg.skip, seg.k):
@@ -1287,6 +1320,7 @@ class _Block:
         #                    just accessed or checked (_fast_access, _loop_prechecks)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
+        self.invariant = {}  # (level 2) loop head pc -> registers its loop writes (_loop_invariants)
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
         self.loop_heads = set()  # pcs of the segments loops jump back to
@@ -3034,12 +3068,83 @@ def _compare(blk, rs1: int, rs2, imm: int = 0):
         a.emit(_op(Code.CMP_R64_RM64, left, right))
 
 
+def _udiv_magic(d: int) -> tuple:
+    """(m, s, add) for an unsigned 64-bit division by d (2 <= d < 2**64, not a
+    power of two) as a multiplication (Granlund and Montgomery): q is
+    mulhi(x, m) >> s, or with `add` (m then stands for m + 2**64, which needs
+    65 bits) t = mulhi(x, m), q = ((x - t) >> 1) + t) >> s."""
+    for s in range(64):  # the smallest shift whose 64-bit multiplier is exact for every x
+        m = -(-(1 << (64 + s)) // d)
+        if m >> 64:
+            break
+        if m * d - (1 << (64 + s)) <= 1 << s:
+            return m, s, False
+    s = d.bit_length()  # (d not a power of two: 2**(s-1) < d < 2**s)
+    return (1 << (64 + s)) // d + 1 - (1 << 64), s - 1, True
+
+
+def _emit_udiv_by(blk, name: str, rd: int, rs1: int, d: int):
+    """divu/remu (and the W forms, on the dividend's low 32 bits) by a divisor
+    known at compile time, 2 and up: shifts and masks for a power of two, else
+    a multiplication (_udiv_magic), where div takes tens of cycles."""
+    a = blk.a
+    wide = not name.endswith("w")
+    _load(blk, R.RAX if wide else R.EAX, rs1)  # (a W form's dividend zero-extended)
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
+
+    def by_constant(code, dst, value):  # dst op= value (through rdx past an imm32)
+        if -(1 << 31) <= _signed(value) < (1 << 31):
+            a.emit(X.create_reg_i32(code, dst, _signed(value)))
+        else:
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, value))
+            a.emit(X.create_reg_reg(_REG_FORM[code], dst, R.RDX))
+
+    if d & (d - 1) == 0:
+        if name.startswith("rem"):
+            by_constant(Code.AND_RM64_IMM32, R.RAX, d - 1)
+        else:
+            a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, d.bit_length() - 1))
+    else:
+        m, shift, add = _udiv_magic(d)
+        a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, m))
+        a.emit(X.create_reg(Code.MUL_RM64, R.RDX))  # rdx = mulhi(x, m)
+        if add:
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RCX))
+            a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RAX, R.RDX))
+            a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, 1))
+            a.emit(X.create_reg_reg(Code.ADD_R64_RM64, R.RAX, R.RDX))
+        else:
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RDX))
+        if shift:
+            a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, shift))
+        if name.startswith("rem"):  # x - q * d
+            if -(1 << 31) <= d < (1 << 31):
+                a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RAX, R.RAX, d))
+            else:
+                a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, d))
+                a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RAX, R.RDX))
+            a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RCX, R.RAX))
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RCX))
+    if wide:
+        _store(blk, rd, R.RAX)
+    else:
+        _sext32(blk, rd)
+
+
+_REG_FORM = {Code.AND_RM64_IMM32: Code.AND_R64_RM64}
+
+
 def _emit_m(blk, name: str, rd: int, rs1: int, rs2: int):
     """The M extension's high products (one-operand mul/imul: rdx) and divisions
     (div/idiv, with RISC-V's results where x86 would trap: a zero divisor gives
     all ones (div) or the dividend (rem); the signed overflow MIN / -1 gives MIN
-    and 0), the W forms on the low 32 bits, sign-extended."""
+    and 0), the W forms on the low 32 bits, sign-extended. (An unsigned division
+    by a constant of 2 and up: _emit_udiv_by.)"""
     a = blk.a
+    d = blk.consts.get(rs2) if rs2 and name in ("divu", "remu", "divuw", "remuw") else None
+    if d is not None and (d if not name.endswith("w") else d & 0xFFFFFFFF) >= 2:
+        _emit_udiv_by(blk, name, rd, rs1, d if not name.endswith("w") else d & 0xFFFFFFFF)
+        return
     if name.startswith("mulh"):
         _load(blk, R.RAX, rs1)
         if name == "mulhsu":  # signed x unsigned: the unsigned high half, less rs2 if rs1 < 0
