@@ -841,12 +841,12 @@ def _back_edges(segs, index: dict) -> list:
             if index.get(t, m + 1) <= m]
 
 
-def _loop_invariants(segs, loops: list) -> dict:
-    """Loop head pc -> the guest registers written on the way round (by the
-    segments reachable from it), for each loop whose head only the segment
-    before it and those leads into: what that segment leaves known constant
-    and the loop does not write is constant all the way round (a divisor set
-    before a digit loop: _emit_udiv_by)."""
+def _carried(segs) -> dict:
+    """Segment pc -> the guest registers written on the way back to it (by the
+    segments reachable from it; none if it is reachable from none), for each
+    segment after the first that only the segment before it, and those, lead
+    into: what that segment leaves known constant (and a loop does not write)
+    is known there too (a divisor set before a digit loop: _emit_udiv_by)."""
     starts = {seg.pc: n for n, seg in enumerate(segs)}
 
     def seg_of(pc):  # the segment a jump to pc goes on in (at its start or inside)
@@ -856,15 +856,18 @@ def _loop_invariants(segs, loops: list) -> dict:
 
     succ = [{seg_of(t) for t in seg.targets() if t is not None} - {None} for seg in segs]
     out = {}
-    for n in sorted({n for n, _ in loops if n}):
-        reach, todo = set(), [n]
+    for n in range(1, len(segs)):
+        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
+        if preds <= {n - 1}:  # (entered by the one before alone)
+            out[segs[n].pc] = set()
+            continue
+        reach, todo = set(), list(succ[n])
         while todo:
             k = todo.pop()
             if k not in reach:
                 reach.add(k)
                 todo.extend(succ[k])
-        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
-        if preds <= reach | {n - 1}:
+        if preds <= reach | {n - 1}:  # (and round a loop)
             out[segs[n].pc] = _written([segs[k] for k in reach], _X_SLOTS)
     return out
 
@@ -925,7 +928,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.epilogue = blk.std_epilogue
     if level >= 2:
         _hammocks(segs, blk)
-        blk.invariant = _loop_invariants(segs, loops)
+        blk.carried = _carried(segs)
     for seg in segs:
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
@@ -1019,9 +1022,9 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
-    # (level 2) guest registers known to hold constants, within the segment (and at a
-    # loop's head, those the segment before it left that the loop does not write)
-    written = blk.invariant.get(seg.pc)
+    # (level 2) guest registers known to hold constants, within the segment (and what
+    # the segment before it left known, when it is that one's alone: _carried)
+    written = blk.carried.get(seg.pc)
     blk.consts = {} if written is None else {r: v for r, v in left.items() if r not in written}
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
@@ -1320,7 +1323,7 @@ class _Block:
         #                    just accessed or checked (_fast_access, _loop_prechecks)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
-        self.invariant = {}  # (level 2) loop head pc -> registers its loop writes (_loop_invariants)
+        self.carried = {}  # (level 2) segment pc -> registers written on the way back to it (_carried)
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
         self.loop_heads = set()  # pcs of the segments loops jump back to
