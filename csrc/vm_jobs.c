@@ -88,7 +88,8 @@ int vm_jobs_bump(vm_jobs *q, uint64_t serial)
     while (j && j->serial != serial)
         j = j->hnext;
     if (j) {
-        j->heat += j->n - 1; /* (the instructions it ran interpreted) */
+        if (j->heat < UINT32_MAX / 2) /* (the instructions it ran interpreted) */
+            j->heat += j->n - 1;
         if (j != q->todo) {
             unlink_job(q, j);
             push_front(q, j);
@@ -175,8 +176,8 @@ static void decline_cold(vm_jobs *q)
 {
     for (vm_job *j = q->todo, *next; j; j = next) {
         next = j->next;
-        if (j->heat || !j->age)
-            continue;
+        if (j->heat || !j->age || j->tier)
+            continue; /* (a tier-up runs compiled meanwhile: it never warms) */
         vm_job_result *r = calloc(1, sizeof *r);
         if (!r)
             return; /* (out of memory: compiled after all) */
@@ -201,7 +202,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
         while ((!q->todo || !q->running) && !q->closed)
             pthread_cond_wait(&q->wake, &q->lock);
         j = q->closed ? NULL : hottest(q);
-        if (!j || !q->decline_cold || q->draining || j->heat || !j->age)
+        if (!j || !q->decline_cold || q->draining || j->heat || !j->age || j->tier)
             break;
         uint32_t before = q->n_todo;
         decline_cold(q); /* (none runs now: those queued before the last take go) */

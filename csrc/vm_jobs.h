@@ -88,10 +88,11 @@ void vm_jobs_fork_child(vm_jobs *q);
 void vm_jobs_running(vm_jobs *q, int delta, int drain);
 /* the next job, waiting for one while a run goes on; NULL once closed. The
  * caller frees it. With decline_cold, when the hottest job has not run since
- * the last take (nor any other, then), the jobs that have not since they were
- * queued are declined rather than compiled: the code runs compiled as part of
- * a region taken before, or not at all now (start-up, a phase gone by). Their
- * blocks are offered again (vm_jobs_install) once they run warm again. */
+ * the last take (nor any other, then), the first compiles that have not since
+ * they were queued are declined rather than compiled: the code runs compiled
+ * as part of a region taken before, or not at all now (start-up, a phase gone
+ * by). Their blocks are offered again (vm_jobs_install) once they run warm
+ * again. (Not tier-ups: their blocks run compiled, never warming the job.) */
 vm_job *vm_jobs_take(vm_jobs *q);
 void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 /* a job taken is done with (posted or not) */
