@@ -66,29 +66,30 @@ def bodies(draw, depth=0):
 def _labels(text: str) -> str:
     """Numeric local labels (1: with 1b, 2f with 2:, 3f with 3: and 4f with 4:)
     made unique for the assembler."""
-    out, k, skips, open_skips = [], 0, 0, []
-    elses, open_thens, open_elses = 0, [], []
+    out, k = [], 0
+    made, open_ = {"skip": 0, "else": 0}, {"skip": [], "else": [], "end": []}
+
+    def opened(name: str) -> str:  # a new label, referred to before it is placed
+        made[name] += 1
+        open_[name].append(made[name])
+        return f"{name}{made[name]}"
     for line in text.splitlines():
         if line == "1:":
             k += 1
             out.append(f"loop{k}:")
         elif line.endswith(", 2f"):
-            skips += 1
-            open_skips.append(skips)
-            out.append(line.replace("2f", f"skip{skips}"))
+            out.append(line.replace("2f", opened("skip")))
         elif line == "2:":
-            out.append(f"skip{open_skips.pop()}:")
+            out.append(f"skip{open_['skip'].pop()}:")
         elif line.endswith(", 3f"):
-            elses += 1
-            open_thens.append(elses)
-            out.append(line.replace("3f", f"else{elses}"))
+            out.append(line.replace("3f", opened("else")))
         elif line == "j 4f":
-            out.append(f"j end{open_thens[-1]}")
+            out.append(f"j end{open_['else'][-1]}")
         elif line == "3:":
-            open_elses.append(open_thens.pop())
-            out.append(f"else{open_elses[-1]}:")
+            open_["end"].append(open_["else"].pop())
+            out.append(f"else{open_['end'][-1]}:")
         elif line == "4:":
-            out.append(f"end{open_elses.pop()}:")
+            out.append(f"end{open_['end'].pop()}:")
         else:
             out.append(line.replace("bnez t0, 1b", f"bnez t0, loop{k}"))
     return "\n".join(out)
