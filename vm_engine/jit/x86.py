@@ -3091,24 +3091,25 @@ def _emit_udiv_by(blk, name: str, rd: int, rs1: int, d: int):
     known at compile time, 2 and up: shifts and masks for a power of two, else
     a multiplication (_udiv_magic), where div takes tens of cycles."""
     a = blk.a
-    wide = not name.endswith("w")
+    wide, rem = not name.endswith("w"), name.startswith("rem")
     _load(blk, R.RAX if wide else R.EAX, rs1)  # (a W form's dividend zero-extended)
-    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))
 
-    def by_constant(code, dst, value):  # dst op= value (through rdx past an imm32)
+    def by_constant(imm_form, reg_form, value):  # rax op= value (through rdx past an imm32)
         if -(1 << 31) <= _signed(value) < (1 << 31):
-            a.emit(X.create_reg_i32(code, dst, _signed(value)))
+            a.emit(imm_form(_signed(value)))
         else:
             a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, value))
-            a.emit(X.create_reg_reg(_REG_FORM[code], dst, R.RDX))
+            a.emit(X.create_reg_reg(reg_form, R.RAX, R.RDX))
 
-    if d & (d - 1) == 0:
-        if name.startswith("rem"):
-            by_constant(Code.AND_RM64_IMM32, R.RAX, d - 1)
-        else:
-            a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, d.bit_length() - 1))
+    if d & (d - 1) == 0 and rem:
+        by_constant(lambda v: X.create_reg_i32(Code.AND_RM64_IMM32, R.RAX, v), Code.AND_R64_RM64,
+                    d - 1)
+    elif d & (d - 1) == 0:
+        a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, d.bit_length() - 1))
     else:
         m, shift, add = _udiv_magic(d)
+        if rem or add:
+            a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RCX, R.RAX))  # (x, kept)
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, m))
         a.emit(X.create_reg(Code.MUL_RM64, R.RDX))  # rdx = mulhi(x, m)
         if add:
@@ -3120,21 +3121,15 @@ def _emit_udiv_by(blk, name: str, rd: int, rs1: int, d: int):
             a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RDX))
         if shift:
             a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RAX, shift))
-        if name.startswith("rem"):  # x - q * d
-            if -(1 << 31) <= d < (1 << 31):
-                a.emit(X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RAX, R.RAX, d))
-            else:
-                a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RDX, d))
-                a.emit(X.create_reg_reg(Code.IMUL_R64_RM64, R.RAX, R.RDX))
+        if rem:  # x - q * d
+            by_constant(lambda v: X.create_reg_reg_i32(Code.IMUL_R64_RM64_IMM32, R.RAX, R.RAX, v),
+                        Code.IMUL_R64_RM64, d)
             a.emit(X.create_reg_reg(Code.SUB_R64_RM64, R.RCX, R.RAX))
             a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RAX, R.RCX))
     if wide:
         _store(blk, rd, R.RAX)
     else:
         _sext32(blk, rd)
-
-
-_REG_FORM = {Code.AND_RM64_IMM32: Code.AND_R64_RM64}
 
 
 def _emit_m(blk, name: str, rd: int, rs1: int, rs2: int):
