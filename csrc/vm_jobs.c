@@ -170,14 +170,21 @@ static void dequeue(vm_jobs *q, vm_job *j)
     q->n_todo--;
 }
 
-/* declines the jobs that have not run since they were queued (the lock held): a
- * result without code for each, for the installer (its block is offered again) */
+/* whether j has not run since the last take nor since it was queued (a first
+ * compile: a tier-up's block runs compiled meanwhile, so its job never warms) */
+static int gone_cold(const vm_job *j)
+{
+    return !j->heat && j->age && !j->tier;
+}
+
+/* declines the jobs gone cold (the lock held): a result without code for each,
+ * for the installer (its block is offered again) */
 static void decline_cold(vm_jobs *q)
 {
     for (vm_job *j = q->todo, *next; j; j = next) {
         next = j->next;
-        if (j->heat || !j->age || j->tier)
-            continue; /* (a tier-up runs compiled meanwhile: it never warms) */
+        if (!gone_cold(j))
+            continue;
         vm_job_result *r = calloc(1, sizeof *r);
         if (!r)
             return; /* (out of memory: compiled after all) */
@@ -202,7 +209,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
         while ((!q->todo || !q->running) && !q->closed)
             pthread_cond_wait(&q->wake, &q->lock);
         j = q->closed ? NULL : hottest(q);
-        if (!j || !q->decline_cold || q->draining || j->heat || !j->age || j->tier)
+        if (!j || !q->decline_cold || q->draining || !gone_cold(j))
             break;
         uint32_t before = q->n_todo;
         decline_cold(q); /* (none runs now: those queued before the last take go) */

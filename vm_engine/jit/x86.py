@@ -1441,16 +1441,22 @@ class _Block:
             return None
         return seg.top
 
+    def seg_label(self, target: int):
+        """The label a jump to the start of the region's segment at `target`
+        goes to: the top of the loop it goes back round, else the segment's
+        entry (its loop's pre-checks) or body; None if no segment starts there."""
+        seg = self.segs.get(target)
+        if self.loop_top(target) is not None:
+            return seg.top
+        return None if seg is None else seg.body if seg.entry is None else seg.entry
+
     def jump_label(self, target: int):
         """Where a jump to `target` goes when that jump is all goto does (to the
         start of a segment of the region, nothing of this unit to give back):
         a branch goes there itself. Else None."""
         if self.leaves(target) or self.unit_rest(self.seg.first + self.seg.k) != (0, 0):
             return None
-        seg = self.segs.get(target)
-        if self.loop_top(target) is not None:
-            return seg.top
-        return None if seg is None else seg.body if seg.entry is None else seg.entry
+        return self.seg_label(target)
 
     def leaves(self, target: int) -> bool:
         """Whether going to `target` leaves the region."""
@@ -1470,13 +1476,9 @@ class _Block:
         seg, inner = self.segs.get(target), self.inner.get(target)
         if seg is not None and seg is following:
             return  # (the rest of this unit, or the start of the next)
-        if self.loop_top(target) is not None:
+        if seg is not None:  # (round a loop, or the start of a unit: it charges its own)
             self.refund()
-            a.emit(X.create_branch(Code.JMP_REL32_64, seg.top))
-            return
-        if seg is not None:  # (the start of a unit: it charges its own)
-            self.refund()
-            a.emit(X.create_branch(Code.JMP_REL32_64, seg.body if seg.entry is None else seg.entry))
+            a.emit(X.create_branch(Code.JMP_REL32_64, self.seg_label(target)))
             return
         # into the middle of a segment: the budget and counts of its unit's rest,
         # less what this unit's rest after this segment was charged
