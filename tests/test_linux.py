@@ -801,6 +801,9 @@ def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, obj
 def _skip_unrunnable(case):
     if case.dynamic and not HAVE_SYSROOT:
         pytest.skip(f"{case.name} is dynamically linked: needs the riscv64 sysroot")
+    missing = case.missing_libraries()
+    if missing:
+        pytest.skip(f"{case.name} needs {', '.join(missing)}, not in {DEFAULT_SYSROOT}/lib")
 
 
 #: Hybrid with tiny thresholds: short test programs go through every tier

@@ -41,6 +41,21 @@ class Case:
     def needs_dir(self) -> bool:
         return any("{dir}" in a for a in self.args)
 
+    def missing_libraries(self, sysroot: str = DEFAULT_SYSROOT) -> list[str]:
+        """The shared libraries the program needs (DT_NEEDED) that are not in
+        the sysroot's lib/ (libstdc++ comes with Debian's g++-riscv64-linux-gnu,
+        not with gcc-riscv64-linux-gnu): [] for a static program."""
+        if not self.dynamic:
+            return []
+        from elftools.elf.dynamic import DynamicSection
+        from elftools.elf.elffile import ELFFile
+        with open(self.path, "rb") as f:
+            needed = [tag.needed for section in ELFFile(f).iter_sections()
+                      if isinstance(section, DynamicSection)
+                      for tag in section.iter_tags("DT_NEEDED")]
+        return [name for name in needed
+                if not os.path.exists(os.path.join(sysroot, "lib", name))]
+
 
 CASES = [
     # no libc: these run on the RV64IM base
