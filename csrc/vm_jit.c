@@ -282,6 +282,36 @@ static void add_marks(vm_code_arena *a, const uint8_t *at, size_t len)
     __atomic_store_n(&a->n_marks, k, __ATOMIC_RELEASE);
 }
 
+int vm_code_bind(uint8_t *code, size_t len, const void *block)
+{
+    uint32_t n_marks, n_binds;
+    const uint64_t at = (uint64_t)(uintptr_t)block;
+    if (len < 16)
+        return -1;
+    memcpy(&n_marks, code + len - 12, sizeof n_marks);
+    if ((size_t)n_marks > (len - 16) / 14)
+        return -1;
+    const size_t count = len - 12 - 14 * (size_t)n_marks - 4; /* where the binds' count is */
+    memcpy(&n_binds, code + count, sizeof n_binds);
+    if ((size_t)n_binds > count / 7)
+        return -1;
+    const uint8_t *list = code + count - 7 * (size_t)n_binds;
+    for (int pass = 0; pass < 2; pass++) /* (checked all, then changed: all or nothing) */
+        for (size_t k = 0; k < n_binds; k++) {
+            const uint8_t *after = nop_target(list + 7 * k); /* the imm64 ends there */
+            if (!after || after < code + 10 || after > list)
+                return -1; /* (never, for code this package made) */
+            if (pass) {
+                uint64_t imm;
+                memcpy(&imm, after - 8, sizeof imm);
+                imm += at;
+                memcpy(code + (after - 8 - code), &imm, sizeof imm);
+            }
+        }
+    memcpy(code + len - 8, &at, sizeof at);
+    return 0;
+}
+
 const uint8_t *vm_code_marked(const vm_code_arena *a, const uint8_t *rip)
 {
     if (!a || !a->base || rip < a->base || rip >= a->base + a->size)

@@ -121,6 +121,16 @@ typedef struct vm_code_mark {
     uint32_t access, slow;
 } vm_code_mark;
 
+/* A compiled region refers to its vm_block through the 8-byte pointer at its
+ * end, and its direct exits through `mov rcx, imm64` whose imm64 is the offset
+ * of their link slot in the vm_block (the slot is read straight away, not
+ * after a load of the pointer). Before the marks, the region lists those
+ * imm64s as 7-byte `nop dword [rip + x]`, x the end of one, and a uint32
+ * count after them. vm_code_bind fills both in for the vm_block at `block`
+ * (the pointer; block's address added to each imm64) in code not yet
+ * installed; 0, or -1 if the trailer is not a region's (nothing changed then). */
+int vm_code_bind(uint8_t *code, size_t len, const void *block);
+
 /* executable memory: written while RW, then RX; never both */
 typedef struct vm_code_arena {
     uint8_t *base;

@@ -292,7 +292,11 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 free(r);
                 continue;
             }
-            memcpy(r->code + r->len - 8, &(uint64_t){(uint64_t)(uintptr_t)b}, 8); /* install_for */
+            if (vm_code_bind(r->code, r->len, b)) { /* (its own copy: install_for) */
+                q->dropped++; /* (never: not a region's code) */
+                free(r);
+                continue;
+            }
             res[n] = r;
             blk[n] = b;
             code[n] = r->code;

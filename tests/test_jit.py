@@ -584,10 +584,27 @@ def test_a_loop_with_branches_to_blocks_it_jumps_over_is_one_region():
     ir = m.decode_block(key)
     compiled = x86.compile_ir(ir + x86.closing_entry(ir), key, 2, True, m.decode_block)
     assert set(range(key, end, 4)) <= {pc for pc, _ in compiled.guest}
-    listing = [line.split(None, 1)[1] for line in compiled.disassemble()]
-    exits = {int(line[8:-1], 16) for line, after in zip(listing, listing[1:])
-             if line.startswith("mov rax,") and after.startswith("add rcx,")}  # (links)
+    exits = _link_exits(compiled)
     assert exits and not [pc for pc in exits if key <= pc < end]
+
+
+def _link_exits(compiled) -> set:
+    """The guest pcs a compiled region's direct exits lead to, through their link
+    slots (`mov rdx,[rcx]`, `test rdx,rdx`, `je` unlinked: `mov rax,pc`)."""
+    at = {}
+    lines = []
+    for line in compiled.disassemble():
+        address, text = line.split(None, 1)
+        at[int(address, 16)] = len(lines)
+        lines.append(text)
+    exits = set()
+    for k in range(len(lines) - 2):
+        if lines[k] == "mov rdx,[rcx]" and lines[k + 1] == "test rdx,rdx" and \
+                lines[k + 2].startswith("je "):
+            unlinked = lines[at[int(lines[k + 2].split()[-1].rstrip("h"), 16)]]
+            assert unlinked.startswith("mov rax,")
+            exits.add(int(unlinked[8:].rstrip("h"), 16))
+    return exits
 
 
 OVERLAPPING = """

@@ -640,6 +640,17 @@ def jit_layout():
     }
 
 
+def bind_code(bytes code, size_t block_address):
+    """A compiled region's code bound to its vm_block at block_address, not yet
+    installed: the pointer at its end and its exits' slot addresses filled in
+    (vm_code_bind)."""
+    out = bytearray(code)
+    cdef uint8_t[::1] view = out
+    if len(out) < 16 or vm_code_bind(&view[0], len(out), <const void *>block_address):
+        raise ValueError("not a compiled region's code")
+    return bytes(out)
+
+
 def set_jit_enter(int abi, size_t address):
     """Registers the stub that enters compiled code of register convention abi."""
     if abi not in (0, 1) or address == 0:

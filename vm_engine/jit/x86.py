@@ -681,7 +681,7 @@ def _loop_blocks(segs, decode, limits) -> list:
 
 class Compiled(NamedTuple):
     """What compile_ir makes of a block: code to run from its first byte."""
-    code: bytes      # ending with the 8-byte pointer to its vm_block (install_for)
+    code: bytes      # ending with the 8-byte pointer to its vm_block (install_for binds it)
     covered: int     # instructions of the block it covers (from the first)
     mem_ops: int     # memory accesses among them
     abi: int         # register convention (ABI_MEMORY, ABI_REG_MAP)
@@ -715,7 +715,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     region's blocks (the compiler thread lets a run that waits for the GIL in).
 
     The code refers to its vm_block only through the pointer in its last 8
-    bytes, which the installer writes (install_for): so the same guest code
+    bytes and its exits' slot addresses, which the installer writes
+    (install_for, vm_code_bind): so the same guest code
     compiles to the same bytes for any block, VM or run, and is compiled once
     per process (CODE_CACHE)."""
     ir = _entries(ir_bytes)
@@ -757,8 +758,9 @@ CODE_CACHE_LIMIT = 64 << 20  # bytes of code kept; past it the cache starts agai
 
 
 def install_for(code: bytes, block_addr: int) -> bytes:
-    """The code with its vm_block pointer (its last 8 bytes) filled in."""
-    return code[:-8] + block_addr.to_bytes(8, "little")
+    """The code bound to its vm_block (vm_code_bind): the pointer in its last 8
+    bytes and its direct exits' link slot addresses filled in."""
+    return _core.bind_code(code, block_addr)
 
 
 def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
@@ -964,8 +966,13 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     for label, data in blk.data:  # what the helpers read, after the code
         for k in range(0, len(data), 16):
             a.emit(X.create_declare_byte(data[k:k + 16]), True, label=label if k == 0 else None)
-    # the marks, each a pair of `nop [rip + label]` (never run: position-independent
-    # references for the installer) and their count (vm_code_mark)
+    # the direct exits' slot references, each a `nop [rip + label]` just after one
+    # (never run: position-independent references for the installer), and their
+    # count (vm_code_bind); then the marks, each a pair of them, and their count
+    # (vm_code_mark)
+    for bound in blk.binds:
+        a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=bound)), True)
+    a.emit(X.create_declare_byte(len(blk.binds).to_bytes(4, "little")), True)
     for access, slow in blk.marks:
         a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=access)), True)
         a.emit(X.create_mem(Code.NOP_RM32, M(R.RIP, displ=slow)), True)
@@ -977,7 +984,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
                   for seg in segs for j in range(seg.k))
     covered = sum(seg.k for seg in segs[:head_pieces])  # (of the head block)
     return Compiled(code, covered, sum(blk.mem_ops[:covered]), blk.abi,
-                    sum(len(data) for _, data in blk.data) + 14 * len(blk.marks) + 12, guest)
+                    sum(len(data) for _, data in blk.data) + 7 * len(blk.binds) + 4
+                    + 14 * len(blk.marks) + 12, guest)
 
 
 def _emit_seg(blk, seg: _Seg, following):
@@ -1309,6 +1317,8 @@ class _Block:
         self.data = []   # (label, bytes) placed after the code: IR entries, access descriptors
         self.marks = []  # (access, slow): labels of an access without a check and of
         #                  where it goes when refused (listed after the data: vm_code_mark)
+        self.binds = []  # labels just after each `mov rcx, slot` of a direct exit, whose
+        #                  imm64 the installer makes the slot's address (vm_code_bind)
         self.far_slots = {}  # address -> label of its slot in data (far)
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
@@ -1531,17 +1541,23 @@ class _Block:
         self.slots += 1
         if kind not in self.links:
             self.links[kind] = a.label()
-        a.emit(self.load_block(), cold)  # rcx = this code's vm_block
         if kind == "direct":  # linked: straight into the next block's code
-            unlinked = a.label()
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX, displ=slot)), cold)
+            # rcx = the slot (its offset in the vm_block, which the installer makes
+            # its address: the slot is read at once, with no load of the pointer first)
+            unlinked, bound = a.label(), a.label()
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
+            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), cold, label=bound)
+            self.binds.append(bound)
             a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), cold)
             a.emit(X.create_branch(Code.JE_REL32_64, unlinked), cold)
             a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
             a.bind(unlinked, cold=True)
             cold = True
-        for insn in set_target + [X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot),
-                                  X.create_branch(Code.JMP_REL32_64, self.links[kind])]:
+            to_slot = []
+        else:  # rcx = this code's vm_block, then the slot (out of line: the table missed)
+            a.emit(self.load_block(), cold)
+            to_slot = [X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot)]
+        for insn in set_target + to_slot + [X.create_branch(Code.JMP_REL32_64, self.links[kind])]:
             a.emit(insn, cold)
 
     def leave_early(self, done: int, pc: int, raw=None, label=None):
