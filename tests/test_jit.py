@@ -132,6 +132,41 @@ def test_accesses_without_a_check_are_marked_for_the_fault_handler():
     assert arena.stats["marks"] == 0
 
 
+def test_direct_exits_are_bound_to_their_link_slots_at_install():
+    """A region's direct exits read their link slot through `mov rcx, imm64`:
+    compiled, the imm64 is the slot's offset in the vm_block, and binding the
+    code to a block (install_for: vm_code_bind) makes it the slot's address,
+    and the pointer at the code's end the block's; the rest is unchanged.
+    Code that is no region is refused."""
+    from iced_x86 import Code, Decoder, Register
+    from vm_engine import _core
+    from vm_engine.jit import x86
+    layout = _core.jit_layout()
+    ir = IRBlock([Instruction.from_asm(t) for t in
+                  ("addi a0, a0, -1", "beq a0, zero, 64", "addi a1, a1, 1", "jal zero, -128")],
+                 start_pc=0x2000).lower(0x2000).tobytes()
+    res = x86.compile_ir(ir + x86.closing_entry(ir), 0x2000, 2, chained=True)
+
+    def slot_loads(code):  # the imm64 of each `mov rcx, imm64`, where it is
+        text = code[:len(code) - res.data_size]
+        return {i.ip: i.immediate64 for i in Decoder(64, text)
+                if i.code == Code.MOV_R64_IMM64 and i.op0_register == Register.RCX}
+
+    before = slot_loads(res.code)
+    slots = [layout["block_chain"] + layout["chain_slot_size"] * k for k in range(2)]
+    assert sorted(before.values()) == slots  # (both ways out: taken, and the jump)
+    block = 0x7F12_3456_7000
+    bound = x86.install_for(res.code, block)
+    assert len(bound) == len(res.code)
+    assert slot_loads(bound) == {ip: block + off for ip, off in before.items()}
+    assert int.from_bytes(bound[-8:], "little") == block
+    changed = [k for k in range(len(bound)) if bound[k] != res.code[k]]
+    assert all(any(ip + 2 <= k < ip + 10 for ip in before) or k >= len(bound) - 8
+               for k in changed)
+    with pytest.raises(ValueError):
+        x86.install_for(b"\x90" * 40, block)
+
+
 W_XOR_X = f"""
 import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
