@@ -864,6 +864,53 @@ def test_fflags_accumulate_until_cleared(engine):
     assert mem.mem_read(DATA, 8) == struct.pack("<Q", OF | NX)
 
 
+QUIET_PAIRS = [(ONE_D, TWO_D), (TWO_D, ONE_D), (ONE_D, ONE_D), (NZERO_D, ZERO_D),
+               (QNAN_D, ONE_D), (ONE_D, SNAN_D), (SNAN_PAYLOAD_D, QNAN_PAYLOAD_D),
+               (INF_D, INF_D), (MIN_SUB_D, NINF_D)]
+
+
+@pytest.mark.parametrize("op", ["feq.d", "flt.d", "fle.d"])
+def test_quiet_comparisons_leave_fflags_as_they_were(op):
+    """frflags t, a comparison, fsflags t (a quiet comparison, as glibc makes
+    them): t holds the flags gathered before (NX here, and NV from an sNaN
+    added), the comparison's result is 0 for any NaN, and fflags end as t
+    whatever the comparison raised; on every engine as on Unicorn."""
+    text = f"""
+        fadd.d ft0, fa3, fa4
+        csrrs a4, fflags, zero
+        {op} a5, fa1, fa2
+        csrrw zero, fflags, a4
+        csrrs a6, fflags, zero
+        fadd.d ft1, fa1, fa2
+        csrrs a7, fflags, zero
+    """
+    code = asm(text)
+    for a, b in QUIET_PAIRS:
+        for before in (d(2.0 ** -60), SNAN_D):  # 1 + it: NX; or an sNaN: NV
+            f = {11: a, 12: b, 13: ONE_D, 14: before}
+            ref = run_unicorn_fp(code, f=f)
+            for engine in ENGINES:
+                mine = run_ours_fp(engine, code, f=f)
+                assert mine.x == ref.x and mine.fcsr == ref.fcsr, (engine, hex(a), hex(b))
+
+
+def test_a_quiet_comparison_reads_mxcsr_once():
+    """At level 2 a quiet comparison reads MXCSR once for t and compares with
+    ucomisd; the only write of MXCSR is out of line (an unordered operand)."""
+    from vm_engine.jit import x86
+    from vm_engine import IRBlock
+    ir = IRBlock([Instruction.from_asm(t) for t in
+                  ("csrrs a4, fflags, zero", "flt.d a5, fa1, fa2", "csrrw zero, fflags, a4")],
+                 start_pc=CODE).lower(CODE).tobytes()
+    res = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2)
+    listing = [line.split(None, 1)[1] for line in res.disassemble()]
+    assert sum(text.startswith("stmxcsr") for text in listing) == 1
+    assert any(text.startswith("ucomisd") for text in listing)
+    assert not any(text.startswith("comisd") for text in listing)
+    ldmxcsr = [k for k, text in enumerate(listing) if text.startswith("ldmxcsr")]
+    assert len(ldmxcsr) == 1 and listing[ldmxcsr[0] + 1].startswith("jmp")
+
+
 def test_fflags_match_unicorn_across_a_sequence():
     """No clearing between instructions: the same accumulated fflags after each."""
     insns = ["fdiv.d ft0, fa1, fa2", "fadd.d ft1, fa1, fa3", "fadd.d ft2, fa1, fa1",
@@ -1163,6 +1210,8 @@ def _fp_sequence_ops():
     ops += [("fcvt.s.d", "s.d", "s"), ("fcvt.d.s", "d.s", "d"), ("fmv.x.d", "mvx", "d"),
             ("fmv.x.w", "mvx", "s"), ("fmv.d.x", "mvf", "d"), ("fmv.w.x", "mvf", "s"),
             ("csrrw zero, fflags, zero", "clear", None)]
+    # a quiet comparison as glibc makes one: frflags t, the compare, fsflags t
+    ops += [(f"{op}.d", "quiet", "d") for op in ("feq", "flt", "fle")]
     return ops
 
 
@@ -1191,6 +1240,9 @@ def fp_programs(draw):
             insn = f"{name} {fr()}, {fr()}, {fr()}"
         elif form == "cmp":
             insn = f"{name} {draw(st.sampled_from(X_DST))}, {fr()}, {fr()}"
+        elif form == "quiet":
+            t, r = draw(st.permutations(X_DST))[:2]
+            insn = f"csrrs {t}, fflags, zero\n{name} {r}, {fr()}, {fr()}\ncsrrw zero, fflags, {t}"
         elif form == "class" or form == "mvx":
             insn = f"{name} {draw(st.sampled_from(X_DST))}, {fr()}"
         elif form == "toint":

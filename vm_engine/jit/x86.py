@@ -1036,7 +1036,10 @@ def _emit_seg(blk, seg: _Seg, following):
     blk.consts = {} if written is None else {r: v for r, v in left.items() if r not in written}
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
+    after = seg.skip  # (the instructions before it emitted already)
     for j in range(seg.skip, seg.k):
+        if j < after:
+            continue
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
@@ -1049,6 +1052,14 @@ def _emit_seg(blk, seg: _Seg, following):
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
+        if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
+            if blk.nan_pending is not None:
+                _nan_check(blk)
+            _emit_quiet_compare(blk, e, seg.ir[j + 1])
+            for k in range(j, j + 3):
+                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            after, end = j + 3, None
+            continue
         end = _emit_folded(blk, name, e, seg.first + j, insn_pc)
     if blk.nan_pending is not None:  # (the last instruction was an F/D operation)
         _nan_check(blk)
@@ -1097,6 +1108,13 @@ def _emit_folded(blk, name: str, e, i: int, insn_pc: int):
         end = None
     else:
         end = _emit(blk, name, e, i, insn_pc, insn_pc + int(e["len"]))
+    _known_after(blk, name, e, value)
+    return end
+
+
+def _known_after(blk, name: str, e, value):
+    """What is known of registers (constants, reach) after instruction e, whose
+    result is `value` if known."""
     if blk.reached and "rd" in _X_SLOTS.get(e["op"], ()):
         _moved_reach(blk.reached, name, e)
     if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
@@ -1106,7 +1124,58 @@ def _emit_folded(blk, name: str, e, i: int, insn_pc: int):
             blk.consts.pop(e["rd"], None)
         else:
             blk.consts[e["rd"]] = value
-    return end
+
+
+def _quiet_compare(blk, seg, j: int) -> bool:
+    """Whether instructions j..j+2 of seg are `frflags t; f{eq,lt,le}.d r, a, b;
+    fsflags t`: a quiet comparison (glibc's isless and the like: C's sqrt checks
+    its argument so), which leaves fflags as they were and t holding them."""
+    if j + 3 > seg.k - (seg.hammock is not None):
+        return False
+    first, cmp, last = seg.ir[j], seg.ir[j + 1], seg.ir[j + 2]
+    t = first["rd"]
+    return (_NAME[first["op"]] == "csrrs" and first["aux"] == _FFLAGS and first["rs1"] == 0
+            and 0 < t < 32 and _NAME[cmp["op"]] in ("feq.d", "flt.d", "fle.d")
+            and cmp["rd"] != t and _NAME[last["op"]] == "csrrw" and last["aux"] == _FFLAGS
+            and last["rd"] in (0, 32) and last["rs1"] == t
+            and not any(seg.pc + seg.ir[k]["pc_off"] in blk.inner for k in (j + 1, j + 2)))
+
+
+def _emit_quiet_compare(blk, first, cmp):
+    """A _quiet_compare's three instructions: t = the flags (those in fcsr and
+    those MXCSR has gathered since: _emit_fflags's, without the fold, which
+    needs a slow ldmxcsr); then the comparison made quietly (ucomisd: no flag
+    but for an sNaN), and fflags left alone (fsflags would set them to t,
+    which they are). A NaN operand, unordered (rare: out of line): MXCSR back
+    as it was before the comparison (the sNaN's invalid-operation flag gone,
+    as fsflags would drop it), and the result 0, as for any NaN."""
+    a = blk.a
+    name, rd, rs1, rs2 = _NAME[cmp["op"]], cmp["rd"], cmp["rs1"], cmp["rs2"]
+    fcsr, scratch = M(CPU, displ=_L["cpu_fcsr"]), M(R.RSP, displ=-8)  # (the red zone)
+    table, unordered, back = a.label(), a.label(), a.label()
+    blk.data.append((table, _MXCSR_TO_FFLAGS))
+    for insn in [X.create_mem(Code.STMXCSR_M32, scratch),
+                 X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, scratch),
+                 X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x3D),
+                 X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RIP, displ=table)),
+                 X.create_reg_mem(Code.MOVZX_R32_RM8, R.EAX, M(R.RCX, R.RAX)),
+                 X.create_reg_mem(Code.MOV_R32_RM32, R.ECX, fcsr),
+                 X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x1F),
+                 X.create_reg_reg(Code.OR_R32_RM32, R.EAX, R.ECX),
+                 blk.write_rd(first["rd"]),
+                 X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX)]:
+        a.emit(insn)
+    # (as _emit_fp's: flt and fle written b > a and b >= a)
+    x, y = (rs1, rs2) if name == "feq.d" else (rs2, rs1)
+    a.emit(blk.xmm_from_f(R.XMM0, x))
+    a.emit(_op(Code.UCOMISD_XMM_XMMM64, R.XMM0, blk.fsrc(y)))
+    a.emit(X.create_branch(Code.JP_REL32_64, unordered))
+    a.emit(X.create_reg({"feq.d": Code.SETE_RM8, "flt.d": Code.SETA_RM8,
+                         "fle.d": Code.SETAE_RM8}[name], R.AL))
+    a.bind(back)
+    a.emit(blk.write_rd(rd))
+    a.emit(X.create_mem(Code.LDMXCSR_M32, scratch), True, label=unordered)
+    a.emit(X.create_branch(Code.JMP_REL32_64, back), True)
 
 
 #: an if-converted hammock: at most this many instructions
