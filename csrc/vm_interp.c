@@ -151,7 +151,9 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
         cache->links_until = o->has_until ? o->until : VM_NO_UNTIL;
     }
     const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
+    vm_jobs *const outer_jobs = vm_jobs_of_run;
     const vm_cpu_jit outer_jit = cpu->jit; /* (or this one: vm_cpu_jit) */
+    vm_jobs_of_run = o->jobs;
     if (o->compile || o->one_block) {
         vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
@@ -185,7 +187,10 @@ next_block:
                 fenv_t env;
                 fegetenv(&env);
                 fesetenv(FE_DFL_ENV);
+                vm_jobs_want_gil(1); /* (a job queued since may have the compiler
+                                      * thread take it first) */
                 r = o->poll(o->poll_ctx);
+                vm_jobs_want_gil(0);
                 fesetenv(&env);
                 if (r) {
                     exit_reason = VM_EXIT_CALLBACK_ERROR;
@@ -649,6 +654,7 @@ trap: /* ir did not execute: state stays as before it, pc points at it */
     cpu->fault_insn = ir->raw;
 out:
     vm_jit_now = outer;
+    vm_jobs_of_run = outer_jobs;
     cpu->jit = outer_jit;
     vm_fp_fold(cpu);
     if (cur_rm >= 0)

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+__thread vm_jobs *vm_jobs_of_run;
+
 /* (the queue is doubly linked, so that a job moves to the front in O(1)) */
 static void push_front(vm_jobs *q, vm_job *j)
 {

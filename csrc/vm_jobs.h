@@ -49,7 +49,8 @@ typedef struct vm_jobs {
     int has_done;           /* (atomic) results wait to be installed */
     int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
     int failed;             /* (atomic) the compiler thread raised: the run stops */
-    int gil_wanted;         /* (atomic) a run has ended and waits for the GIL */
+    int gil_wanted;         /* (atomic) a run waits for the GIL: it has ended, or it
+                               polls for signals (the compiler thread lets it in) */
     int closed;
     int running;            /* runs going on: jobs are taken only then (one left
                                behind by a finished program is not worth the CPU) */
@@ -105,6 +106,19 @@ int vm_jobs_idle(vm_jobs *q);
  * mostly take the GIL back first, and the run would wait for Python's switch
  * interval (5 ms) */
 void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us);
+
+/* The compile queue of the run going on in this thread (vm_run sets it; NULL:
+ * none, or no background compiles). A call from the run into Python (a poll for
+ * signals, a memory callback) asks the compiler thread for the GIL around it,
+ * which it then gets at the compiler's next pause: else, taking the GIL back
+ * after each of its short nogil sections, the compiler wins every race for it
+ * with a thread that has to wake up first, until its queue is empty. */
+extern __thread vm_jobs *vm_jobs_of_run;
+static inline void vm_jobs_want_gil(int want) /* (1 before such a call, 0 after) */
+{
+    if (vm_jobs_of_run)
+        __atomic_store_n(&vm_jobs_of_run->gil_wanted, want, __ATOMIC_RELEASE);
+}
 /* installs the posted results into m's blocks and arena a. Returns 1 when
  * the arena filled up, so every block and all code was dropped (a flush),
  * else 0. Call between blocks only. */

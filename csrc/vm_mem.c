@@ -1,6 +1,7 @@
 /* Flat guest memory: the arena, page permissions and the one slow path. */
 #define _GNU_SOURCE /* memfd_create */
 #include "vm_mem.h"
+#include "vm_jobs.h"
 #include <errno.h>
 #include <fenv.h>
 #include <stdlib.h>
@@ -281,13 +282,16 @@ int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
 }
 
 /* Python callbacks run with the host's default FP environment; the guest's
- * rounding mode and gathered flags are put back afterwards. */
+ * rounding mode and gathered flags are put back afterwards. They ask a compiler
+ * thread for the GIL (vm_jobs_want_gil). */
 static int call_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out)
 {
     fenv_t env;
     fegetenv(&env);
     fesetenv(FE_DFL_ENV);
+    vm_jobs_want_gil(1);
     int r = m->cb_load(m->owner, addr, size, access, out);
+    vm_jobs_want_gil(0);
     fesetenv(&env);
     return r;
 }
@@ -297,7 +301,9 @@ static int call_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value)
     fenv_t env;
     fegetenv(&env);
     fesetenv(FE_DFL_ENV);
+    vm_jobs_want_gil(1);
     int r = m->cb_store(m->owner, addr, size, value);
+    vm_jobs_want_gil(0);
     fesetenv(&env);
     return r;
 }

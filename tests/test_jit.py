@@ -4,6 +4,7 @@ harness.ENGINES.)"""
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -1197,6 +1198,50 @@ def test_queued_blocks_gone_cold_are_declined_in_hybrid(hybrid):
     stats = m._jobs.stats
     assert jit.stats["instructions_in_compiled"] > 80_000_000  # (the long loop)
     assert (stats["declined"] > 20) if hybrid else (stats["declined"] == 0)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
+                    reason="signal handlers run in the main thread")
+def test_a_poll_for_signals_asks_the_compiler_thread_for_the_gil():
+    """A run in the main thread polls for signals (Python's handlers run in the
+    poll) holding the compile queue's gil_wanted, so that the compiler thread
+    lets it in at its next pause. (A job queued just before a poll has the
+    compiler thread take the GIL first; it used to keep it, taking it back
+    after each of its short nogil sections, until the queue was empty:
+    hundreds of milliseconds, with the run stopped.)"""
+    import signal
+    m = FlatMMU()
+    code = assemble("li t0, 150000000\nloop:\naddi t0, t0, -1\nbnez t0, loop\nebreak", CODE)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, code)
+    jit = JITCompiler(JITConfig(background_compile=True), m)
+    seen = []
+    old = signal.signal(signal.SIGALRM, lambda *_: seen.append(m._jobs.gil_wanted))
+    signal.setitimer(signal.ITIMER_REAL, 0.02, 0.02)
+    try:
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+    assert True in seen
+    assert not m._jobs.gil_wanted
+
+
+def test_a_memory_callback_asks_the_compiler_thread_for_the_gil():
+    """So does a run's call of an MMIO callback (from interpreted or compiled
+    code alike), and the run's end lets go of it."""
+    m = FlatMMU()
+    code = assemble("li t0, 2000\nli s1, 0x80000\nloop:\nlw a0, 0(s1)\nsw a0, 4(s1)\n"
+                    "addi t0, t0, -1\nbnez t0, loop\nebreak", CODE)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, code)
+    seen = []
+    m.mmio_map(0x80000, 0x1000, lambda off, size: seen.append(m._jobs.gil_wanted) or 7,
+               lambda off, size, value: seen.append(m._jobs.gil_wanted))
+    jit = JITCompiler(JITConfig(background_compile=True), m)
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert len(seen) == 4000 and all(seen)
+    assert not m._jobs.gil_wanted
 
 
 def test_a_region_compile_pauses_before_each_of_its_blocks():

@@ -271,6 +271,12 @@ cdef class CompileJobs:
         interval of 5 ms each time)."""
         return bool(self.q.busy)
 
+    @property
+    def gil_wanted(self):
+        """A run waits for the GIL (it has ended, or it polls for signals): the
+        compiler thread lets it in at its next pause (let_run_in)."""
+        return bool(self.q.gil_wanted)
+
     def let_run_in(self):
         """(compiler thread, between jobs and between the blocks of one) Lets a
         run that waits for the GIL have it, if one does, waiting without the
