@@ -1126,8 +1126,15 @@ def _known_after(blk, name: str, e, value):
             blk.consts[e["rd"]] = value
 
 
+#: a comparison made quietly -> the setcc of its result (flt and fle compared
+#: b with a: unordered gives 0)
+_QUIET_SET = {f"{op}.{p}": code for p in ("d", "s")
+              for op, code in (("feq", Code.SETE_RM8), ("flt", Code.SETA_RM8),
+                               ("fle", Code.SETAE_RM8))}
+
+
 def _quiet_compare(blk, seg, j: int) -> bool:
-    """Whether instructions j..j+2 of seg are `frflags t; f{eq,lt,le}.d r, a, b;
+    """Whether instructions j..j+2 of seg are `frflags t; f{eq,lt,le}.{d,s} r, a, b;
     fsflags t`: a quiet comparison (glibc's isless and the like: C's sqrt checks
     its argument so), which leaves fflags as they were and t holding them."""
     if j + 3 > seg.k - (seg.hammock is not None):
@@ -1135,7 +1142,7 @@ def _quiet_compare(blk, seg, j: int) -> bool:
     first, cmp, last = seg.ir[j], seg.ir[j + 1], seg.ir[j + 2]
     t = first["rd"]
     return (_NAME[first["op"]] == "csrrs" and first["aux"] == _FFLAGS and first["rs1"] == 0
-            and 0 < t < 32 and _NAME[cmp["op"]] in ("feq.d", "flt.d", "fle.d")
+            and 0 < t < 32 and _NAME[cmp["op"]] in _QUIET_SET
             and cmp["rd"] != t and _NAME[last["op"]] == "csrrw" and last["aux"] == _FFLAGS
             and last["rd"] in (0, 32) and last["rs1"] == t
             and not any(seg.pc + seg.ir[k]["pc_off"] in blk.inner for k in (j + 1, j + 2)))
@@ -1162,16 +1169,21 @@ def _emit_quiet_compare(blk, first, cmp):
                  X.create_reg_mem(Code.MOV_R32_RM32, R.ECX, fcsr),
                  X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x1F),
                  X.create_reg_reg(Code.OR_R32_RM32, R.EAX, R.ECX),
-                 blk.write_rd(first["rd"]),
-                 X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX)]:
+                 blk.write_rd(first["rd"])]:
         a.emit(insn)
     # (as _emit_fp's: flt and fle written b > a and b >= a)
-    x, y = (rs1, rs2) if name == "feq.d" else (rs2, rs1)
-    a.emit(blk.xmm_from_f(R.XMM0, x))
-    a.emit(_op(Code.UCOMISD_XMM_XMMM64, R.XMM0, blk.fsrc(y)))
+    x, y = (rs1, rs2) if name.startswith("feq") else (rs2, rs1)
+    if name.endswith(".s"):  # (unboxed: an operand not NaN-boxed is the canonical NaN)
+        _unbox_s(blk, R.XMM0, x)
+        _unbox_s(blk, R.XMM1, y)
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
+        a.emit(X.create_reg_reg(Code.UCOMISS_XMM_XMMM32, R.XMM0, R.XMM1))
+    else:
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.EAX, R.EAX))
+        a.emit(blk.xmm_from_f(R.XMM0, x))
+        a.emit(_op(Code.UCOMISD_XMM_XMMM64, R.XMM0, blk.fsrc(y)))
     a.emit(X.create_branch(Code.JP_REL32_64, unordered))
-    a.emit(X.create_reg({"feq.d": Code.SETE_RM8, "flt.d": Code.SETA_RM8,
-                         "fle.d": Code.SETAE_RM8}[name], R.AL))
+    a.emit(X.create_reg(_QUIET_SET[name], R.AL))
     a.bind(back)
     a.emit(blk.write_rd(rd))
     a.emit(X.create_mem(Code.LDMXCSR_M32, scratch), True, label=unordered)
