@@ -50,7 +50,8 @@ typedef struct vm_jobs {
     int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
     int failed;             /* (atomic) the compiler thread raised: the run stops */
     int gil_wanted;         /* (atomic) a run waits for the GIL: it has ended, or it
-                               polls for signals (the compiler thread lets it in) */
+                               calls into Python (vm_jobs_want_gil); the compiler
+                               thread lets it in (let_run_in) */
     int closed;
     int running;            /* runs going on: jobs are taken only then (one left
                                behind by a finished program is not worth the CPU) */

@@ -273,8 +273,9 @@ cdef class CompileJobs:
 
     @property
     def gil_wanted(self):
-        """A run waits for the GIL (it has ended, or it polls for signals): the
-        compiler thread lets it in at its next pause (let_run_in)."""
+        """A run waits for the GIL (it has ended, or it calls into Python: a
+        poll for signals, an MMIO callback): the compiler thread lets it in at
+        its next pause (let_run_in)."""
         return bool(self.q.gil_wanted)
 
     def let_run_in(self):
