@@ -261,18 +261,28 @@ static const uint8_t *nop_target(const uint8_t *p)
     return p + 7 + rel;
 }
 
+/* Where the marks a region's code (len bytes) lists at its end begin, n of them
+ * (before their count and the block pointer: vm_code_mark); NULL if the code
+ * is not a region's */
+static const uint8_t *region_marks(const uint8_t *code, size_t len, uint32_t *n)
+{
+    if (len < 12)
+        return NULL;
+    memcpy(n, code + len - 12, sizeof *n);
+    if ((size_t)*n > (len - 12) / 14)
+        return NULL;
+    return code + len - 12 - 14 * (size_t)*n;
+}
+
 /* appends the marks listed at the end of the region installed at `at` (len bytes) */
 static void add_marks(vm_code_arena *a, const uint8_t *at, size_t len)
 {
     uint32_t n;
-    if (len < 12)
-        return;
-    memcpy(&n, at + len - 12, sizeof n);
-    if ((size_t)n > (len - 12) / 14)
+    const uint8_t *marks = region_marks(at, len, &n);
+    if (!marks)
         return; /* (not a region's code) */
     size_t k = a->n_marks;
-    for (const uint8_t *p = at + len - 12 - 14 * (size_t)n; p < at + len - 12 && k < a->max_marks;
-         p += 14) {
+    for (const uint8_t *p = marks; p < at + len - 12 && k < a->max_marks; p += 14) {
         const uint8_t *access = nop_target(p), *slow = nop_target(p + 7);
         if (!access || !slow || access < at || access >= p || slow < at || slow >= p
             || (k && a->marks[k - 1].access >= (uint32_t)(access - a->base)))
@@ -286,12 +296,10 @@ int vm_code_bind(uint8_t *code, size_t len, const void *block)
 {
     uint32_t n_marks, n_binds;
     const uint64_t at = (uint64_t)(uintptr_t)block;
-    if (len < 16)
+    const uint8_t *marks = region_marks(code, len, &n_marks);
+    if (!marks || marks < code + 4)
         return -1;
-    memcpy(&n_marks, code + len - 12, sizeof n_marks);
-    if ((size_t)n_marks > (len - 16) / 14)
-        return -1;
-    const size_t count = len - 12 - 14 * (size_t)n_marks - 4; /* where the binds' count is */
+    const size_t count = (size_t)(marks - code) - 4; /* where the binds' count is */
     memcpy(&n_binds, code + count, sizeof n_binds);
     if ((size_t)n_binds > count / 7)
         return -1;

@@ -1159,13 +1159,9 @@ def _emit_quiet_compare(blk, first, cmp):
     a = blk.a
     name, rd, rs1, rs2 = _NAME[cmp["op"]], cmp["rd"], cmp["rs1"], cmp["rs2"]
     fcsr, scratch = M(CPU, displ=_L["cpu_fcsr"]), M(R.RSP, displ=-8)  # (the red zone)
-    table, unordered, back = a.label(), a.label(), a.label()
-    blk.data.append((table, _MXCSR_TO_FFLAGS))
+    unordered, back = a.label(), a.label()
     for insn in [X.create_mem(Code.STMXCSR_M32, scratch),
-                 X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, scratch),
-                 X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x3D),
-                 X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RIP, displ=table)),
-                 X.create_reg_mem(Code.MOVZX_R32_RM8, R.EAX, M(R.RCX, R.RAX)),
+                 X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, scratch)] + _host_fflags(blk) + [
                  X.create_reg_mem(Code.MOV_R32_RM32, R.ECX, fcsr),
                  X.create_reg_u32(Code.AND_RM32_IMM32, R.ECX, 0x1F),
                  X.create_reg_reg(Code.OR_R32_RM32, R.EAX, R.ECX),
@@ -1401,6 +1397,7 @@ class _Block:
         self.binds = []  # labels just after each `mov rcx, slot` of a direct exit, whose
         #                  imm64 the installer makes the slot's address (vm_code_bind)
         self.far_slots = {}  # address -> label of its slot in data (far)
+        self.fflags_table = None  # label of its _MXCSR_TO_FFLAGS in data, once used
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
         self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
@@ -2340,6 +2337,18 @@ def _call_c(a: _Asm):
         a.emit(insn)
 
 
+def _host_fflags(blk) -> list:
+    """Instructions turning eax, MXCSR as stmxcsr stored it, into the fflags bits
+    of its exception flags (rcx clobbered), through the region's one copy of
+    _MXCSR_TO_FFLAGS."""
+    if blk.fflags_table is None:
+        blk.fflags_table = blk.a.label()
+        blk.data.append((blk.fflags_table, _MXCSR_TO_FFLAGS))
+    return [X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x3D),
+            X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RIP, displ=blk.fflags_table)),
+            X.create_reg_mem(Code.MOVZX_R32_RM8, R.EAX, M(R.RCX, R.RAX))]
+
+
 def _emit_fflags(blk, name: str, e):
     """A CSR instruction on fflags, in line (the others call vm_jit_fcsr): the
     flags the host has gathered in MXCSR since they were last looked at are
@@ -2348,18 +2357,14 @@ def _emit_fflags(blk, name: str, e):
     a = blk.a
     rd, rs1, imm = int(e["rd"]), int(e["rs1"]), int(e["imm"])
     fcsr, scratch = M(CPU, displ=_L["cpu_fcsr"]), M(R.RSP, displ=-8)  # (the red zone)
-    fold, back, table = a.label(), a.label(), a.label()
+    fold, back = a.label(), a.label()
     a.emit(X.create_mem(Code.STMXCSR_M32, scratch))
     a.emit(X.create_reg_mem(Code.MOV_R32_RM32, R.EAX, scratch))
     a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, 0x3D))
     a.emit(X.create_branch(Code.JNE_REL32_64, fold))
-    blk.data.append((table, _MXCSR_TO_FFLAGS))
     for k, insn in enumerate([
             X.create_mem_u32(Code.AND_RM32_IMM32, scratch, ~0x3F & 0xFFFFFFFF),
-            X.create_mem(Code.LDMXCSR_M32, scratch),
-            X.create_reg_u32(Code.AND_RM32_IMM32, R.EAX, 0x3D),
-            X.create_reg_mem(Code.LEA_R64_M, R.RCX, M(R.RIP, displ=table)),
-            X.create_reg_mem(Code.MOVZX_R32_RM8, R.EAX, M(R.RCX, R.RAX)),
+            X.create_mem(Code.LDMXCSR_M32, scratch)] + _host_fflags(blk) + [
             X.create_mem_reg(Code.OR_RM32_R32, fcsr, R.EAX),
             X.create_branch(Code.JMP_REL32_64, back)]):
         a.emit(insn, True, label=fold if k == 0 else None)
