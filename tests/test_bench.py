@@ -194,6 +194,28 @@ def test_ratios_use_the_medians():
     assert s_jit["geomean_vs_qemu"] == pytest.approx(2.0)
 
 
+def test_compile_time_per_guest_instruction():
+    class Compiling(FakeRunner):
+        def run(self, program, timeout):
+            out = super().run(program, timeout)
+            out.compile_s, out.instructions_compiled = (0.002, 0.004)[self.calls % 2], 500
+            return out
+
+    jit = Compiling("jit-L2", seconds=(0.2,))
+    other = Compiling("hybrid-L2", seconds=(0.2,))
+    results = harness.run_benchmark([PROG, Program("fake2", "/nonexistent", ("2",))],
+                                    [jit, other], repeat=3, warmup=0)
+    m = results[0].measurements["jit-L2"]
+    assert m.compile_times == [0.004, 0.002, 0.004] and m.instructions_compiled == 500
+    assert m.compile_us_per_insn == pytest.approx(8.0)      # median 4 ms / 500
+    [s_jit, _] = report.summary(results)
+    m2 = results[1].measurements["jit-L2"]
+    assert s_jit["compile_us_per_insn"] == pytest.approx(
+        1e6 * (m.compile_s + m2.compile_s) / 1000)
+    assert "us/insn" in report.results_table(results)
+    assert " 8.0 " in report.results_table(results).splitlines()[2]
+
+
 def test_a_failing_reference_hands_over_to_the_next_runner():
     native = FakeRunner("native", kind="native", error="did not finish")
     qemu = FakeRunner("qemu", kind="qemu")
@@ -267,6 +289,9 @@ def test_real_run_checks_every_engine_and_reference_json(tmp_path, capsys):
             assert len(r["times_s"]) == 1 and r["min_s"] == r["median_s"] > 0
             if r["kind"] == "engine" and r["runner"] != "interpreter":
                 assert r["compile_s"] > 0 and r["code_bytes"] > 0
+                assert r["instructions_compiled"] > 0
+                assert r["compile_us_per_insn"] == pytest.approx(
+                    1e6 * r["compile_s"] / r["instructions_compiled"])
     out = captured.out
     assert "sieve 1000 1" in out and "nbody 20" in out and "ok (ref)" in out
     assert "WRONG" not in out and "FAILED" not in out

@@ -36,6 +36,7 @@ class Measurement:
     compile_times: list[float] = field(default_factory=list)   # JIT: per timed run
     code_bytes: int | None = None
     blocks_compiled: int | None = None
+    instructions_compiled: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,6 +58,13 @@ class Measurement:
     def compile_s(self) -> float | None:
         """JIT: median seconds compiling per timed run."""
         return statistics.median(self.compile_times) if self.compile_times else None
+
+    @property
+    def compile_us_per_insn(self) -> float | None:
+        """JIT: microseconds compiling per guest instruction compiled."""
+        if self.compile_s is None or not self.instructions_compiled:
+            return None
+        return 1e6 * self.compile_s / self.instructions_compiled
 
     @property
     def noise(self) -> float | None:
@@ -223,7 +231,7 @@ def _record(result: ProgramResult, m: Measurement, out: RunOutput, timed: bool) 
             m.exit_code = out.exit_code
             return
     m.exit_code = out.exit_code
-    for attr in ("instructions", "code_bytes", "blocks_compiled"):
+    for attr in ("instructions", "code_bytes", "blocks_compiled", "instructions_compiled"):
         if getattr(out, attr) is not None:
             setattr(m, attr, getattr(out, attr))
     if timed:

@@ -37,6 +37,8 @@ class RunOutput:
     compile_s: float | None = None       # JIT: seconds spent compiling
     code_bytes: int | None = None        # JIT: host code generated
     blocks_compiled: int | None = None   # JIT: blocks compiled
+    instructions_compiled: int | None = None  # JIT: guest instructions compiled (regions'
+    #                                           blocks each time they are compiled)
 
 
 class Unavailable(Exception):
@@ -155,6 +157,7 @@ class EngineRunner(Runner):
             result.compile_s = stats.get("compile_time")
             result.code_bytes = stats.get("code_bytes")
             result.blocks_compiled = stats.get("blocks_compiled")
+            result.instructions_compiled = stats.get("instructions_compiled")
         return result
 
 
