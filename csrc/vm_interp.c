@@ -139,6 +139,8 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     int r;
     int cur_rm = -1; /* host rounding mode set for the guest (-1: untouched) */
     uint32_t poll_countdown = VM_POLL_BLOCKS;
+    int install_now = 1;                    /* (background compiles: vm_jobs.h) */
+    uint32_t install_wait = VM_JOBS_WAIT;
     vm_chain *pending_link = NULL; /* exit slot of the compiled block that returned last */
     uint64_t pending_epoch = 0;
     uint32_t pending_abi = 0;
@@ -204,8 +206,12 @@ next_block:
             mem->view_dropped = 0;
             vm_cache_flush(mem); /* (the blocks are freed below) */
         }
-        if (o->jobs && __atomic_load_n(&o->jobs->has_done, __ATOMIC_ACQUIRE))
+        if (o->jobs && __atomic_load_n(&o->jobs->has_done, __ATOMIC_ACQUIRE)
+            && (install_now || --install_wait == 0 || vm_jobs_due(o->jobs))) {
             vm_jobs_install(o->jobs, mem, o->arena); /* (a flush retires every block) */
+            install_now = 0;
+            install_wait = VM_JOBS_WAIT;
+        }
         if (unlikely(o->jobs && __atomic_load_n(&o->jobs->failed, __ATOMIC_RELAXED))) {
             exit_reason = VM_EXIT_CALLBACK_ERROR; /* the compiler thread raised */
             goto out;
@@ -366,8 +372,10 @@ interpret:
     }
     b->exec_count++;
     if (unlikely(b->job_waiting) && o->jobs && (++b->job_waiting & (VM_JOB_BUMP - 1)) == 0
-        && !vm_jobs_bump(o->jobs, b->serial))
+        && !vm_jobs_bump(o->jobs, b->serial)) {
         b->job_waiting = 0; /* (taken meanwhile) */
+        install_now = 1;    /* (and running hot: its code goes in as soon as it is done) */
+    }
     cpu->interp_blocks++;
     cpu->instret += exec->n_insns;
     cpu->mem_accesses += exec->n_mem;

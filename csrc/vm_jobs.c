@@ -198,6 +198,7 @@ static void decline_cold(vm_jobs *q)
         free(j);
         r->next = q->done;
         q->done = r;
+        __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELAXED);
         __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
     }
 }
@@ -236,6 +237,9 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r)
     pthread_mutex_lock(&q->lock);
     r->next = q->done;
     q->done = r;
+    __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELAXED);
+    if (r->tier)
+        __atomic_store_n(&q->tier_up_done, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&q->lock);
 }
@@ -268,6 +272,8 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
     vm_job_result *r = q->done;
     q->done = NULL;
     __atomic_store_n(&q->has_done, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&q->n_done, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&q->tier_up_done, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&q->lock);
     int flushed = 0;
     while (r) {
@@ -305,6 +311,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
             len[n++] = r->len;
         }
         size_t fit = vm_code_install_batch(a, code, len, n, at, 1);
+        q->batches += fit > 0;
         for (size_t k = 0; k < n; k++) {
             vm_block *b = blk[k];
             if (k < fit) {

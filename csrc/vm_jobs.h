@@ -47,6 +47,8 @@ typedef struct vm_jobs {
     vm_job *by_serial[VM_JOBS_HASH];
     vm_job_result *done;
     int has_done;           /* (atomic) results wait to be installed */
+    uint32_t n_done;        /* (atomic) how many */
+    int tier_up_done;       /* (atomic) one of them is a tier-up's (its block runs hot) */
     int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
     int failed;             /* (atomic) the compiler thread raised: the run stops */
     int gil_wanted;         /* (atomic) a run waits for the GIL: it has ended, or it
@@ -60,6 +62,7 @@ typedef struct vm_jobs {
     uint32_t n_todo;
     uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
     uint64_t installed, dropped, evictions, declined; /* (counted by the installer) */
+    uint64_t batches;       /* installs that went in together (one protection change) */
 } vm_jobs;
 
 vm_jobs *vm_jobs_new(void);  /* NULL when out of memory */
@@ -119,6 +122,21 @@ static inline void vm_jobs_want_gil(int want) /* (1 before such a call, 0 after)
 {
     if (vm_jobs_of_run)
         __atomic_store_n(&vm_jobs_of_run->gil_wanted, want, __ATOMIC_RELEASE);
+}
+/* A run installs posted results as soon as one of the blocks waiting for them
+ * runs hot (its job was taken: vm_jobs_bump fails) or a tier-up's is done (its
+ * block runs hot), when a run begins, when VM_JOBS_BATCH of them wait, else
+ * after VM_JOBS_WAIT more blocks have run. Installing changes the code pages'
+ * protection twice, which costs the run ~30 us while the compiler thread
+ * runs (its CPU's TLB is flushed): the results for code that ran once or a
+ * few times (start-up) go in together. */
+#define VM_JOBS_BATCH 16
+#define VM_JOBS_WAIT 16384
+/* whether the posted results are due (a batch waits, or a tier-up's) */
+static inline int vm_jobs_due(vm_jobs *q)
+{
+    return __atomic_load_n(&q->n_done, __ATOMIC_RELAXED) >= VM_JOBS_BATCH
+           || __atomic_load_n(&q->tier_up_done, __ATOMIC_RELAXED);
 }
 /* installs the posted results into m's blocks and arena a. Returns 1 when
  * the arena filled up, so every block and all code was dropped (a flush),

@@ -1045,6 +1045,21 @@ def test_background_compiles_install_code_that_counts_exactly():
     assert result.stats.instructions == interp.run(pc=CODE).stats.instructions
 
 
+def test_background_results_for_code_that_ran_once_go_in_together():
+    """Installing compiled code changes the code pages' protection twice, which
+    costs the run ~30 us while the compiler thread runs (a TLB flush on its
+    CPU): the results for blocks that ran once (start-up code) wait to go in
+    together, the one for a block that runs hot goes in as soon as it is done."""
+    once = "".join(f"addi a0, a0, 1\nj b{k}\nb{k}:\n" for k in range(240))
+    m, jit = load("jit-bg", assemble(once + "li t0, 200000000\nloop:\naddi t0, t0, -1\n"
+                                             "bnez t0, loop\nebreak", CODE))
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak  # (the loop's 400 M instructions
+    assert jit.reg_read("a0") == 240 and jit.reg_read("t0") == 0  # give the compiler time)
+    assert jit.stats["instructions_in_compiled"] > 390_000_000  # (the loop, at once)
+    stats = m._jobs.stats  # (one by one, they would have gone in at every slice's end)
+    assert stats["installed"] >= 64 and stats["installed"] >= 8 * stats["install_batches"]
+
+
 def _queue_only(monkeypatch, m, jit, **run):
     """jit.run(pc=CODE, **run) queueing its blocks with no compiler thread to
     take them; the next wait_for_compiles or run starts one."""

@@ -177,6 +177,7 @@ cdef extern from "vm_jobs.h":
         uint32_t n_todo
         int decline_cold
         uint64_t installed, dropped, evictions, declined
+        uint64_t batches
     vm_jobs *vm_jobs_new()
     void vm_jobs_free(vm_jobs *q)
     void vm_jobs_close(vm_jobs *q) nogil

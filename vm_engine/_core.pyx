@@ -315,8 +315,8 @@ cdef class CompileJobs:
     @property
     def stats(self):
         return {"queued": self.q.n_todo, "installed": self.q.installed,
-                "dropped": self.q.dropped, "evictions": self.q.evictions,
-                "declined": self.q.declined}
+                "install_batches": self.q.batches, "dropped": self.q.dropped,
+                "evictions": self.q.evictions, "declined": self.q.declined}
 
     @property
     def decline_cold(self):
