@@ -146,13 +146,13 @@ def summary(results: list[ProgramResult]) -> list[dict]:
         vs_native = [v for r in ok if (v := r.speed_vs(name, "native")) is not None]
         vs_qemu = [v for r in ok if (v := r.speed_vs(name, "qemu")) is not None]
         compiled = [m for r in ok if (m := r.measurements[name]).compile_s is not None]
+        seconds = sum(m.compile_s for m in compiled)
         insns = sum(m.instructions_compiled or 0 for m in compiled)
         out.append({"runner": name, "programs_ok": len(ok), "programs_run": len(ran),
                     "geomean_vs_native": geomean(vs_native) if name != "native" else None,
                     "geomean_vs_qemu": geomean(vs_qemu) if name != "qemu" else None,
-                    "compile_s": sum(m.compile_s for m in compiled) if compiled else None,
-                    "compile_us_per_insn": 1e6 * sum(m.compile_s for m in compiled) / insns
-                    if insns else None})
+                    "compile_s": seconds if compiled else None,
+                    "compile_us_per_insn": 1e6 * seconds / insns if insns else None})
     return out
 
 
