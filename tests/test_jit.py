@@ -1055,7 +1055,7 @@ def test_background_results_for_code_that_ran_once_go_in_together():
                                              "bnez t0, loop\nebreak", CODE))
     assert jit.run(pc=CODE).status is ExecStatus.Ebreak  # (the loop's 400 M instructions
     assert jit.reg_read("a0") == 240 and jit.reg_read("t0") == 0  # give the compiler time)
-    assert jit.stats["instructions_in_compiled"] > 390_000_000  # (the loop, at once)
+    assert jit.stats["instructions_in_compiled"] > 300_000_000  # (the loop, soon)
     stats = m._jobs.stats  # (one by one, they would have gone in at every slice's end)
     assert stats["installed"] >= 64 and stats["installed"] >= 8 * stats["install_batches"]
 
