@@ -1060,6 +1060,23 @@ def test_background_results_for_code_that_ran_once_go_in_together():
     assert stats["installed"] >= 64 and stats["installed"] >= 8 * stats["install_batches"]
 
 
+def test_a_background_tier_up_goes_in_at_once():
+    """A tier-up's block runs hot (in its first-tier code, so that it is not
+    seen running interpreted): its result is installed as soon as it is done,
+    not with the next batch."""
+    m = FlatMMU()
+    code = assemble("li t0, 50000000\nli a0, 0\nloop:\naddi a0, a0, 3\naddi t0, t0, -1\n"
+                    "bnez t0, loop\nebreak", CODE)
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, code)
+    jit = JITCompiler(JITConfig(background_compile=True), m,
+                      hybrid=HybridConfig(compile_threshold=10, first_level=1,
+                                          tier_up_threshold=1000))
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert jit.reg_read("a0") == 150_000_000 and jit.stats["tier_ups"] == 1
+    assert m._jobs.stats["installed"] == 2  # (the first tier's code, then the tier-up's)
+
+
 def _queue_only(monkeypatch, m, jit, **run):
     """jit.run(pc=CODE, **run) queueing its blocks with no compiler thread to
     take them; the next wait_for_compiles or run starts one."""
