@@ -206,7 +206,7 @@ next_block:
             mem->view_dropped = 0;
             vm_cache_flush(mem); /* (the blocks are freed below) */
         }
-        if (o->jobs && __atomic_load_n(&o->jobs->has_done, __ATOMIC_ACQUIRE)
+        if (o->jobs && __atomic_load_n(&o->jobs->n_done, __ATOMIC_ACQUIRE)
             && (install_now || --install_wait == 0 || vm_jobs_due(o->jobs))) {
             vm_jobs_install(o->jobs, mem, o->arena); /* (a flush retires every block) */
             install_now = 0;

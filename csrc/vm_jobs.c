@@ -198,8 +198,7 @@ static void decline_cold(vm_jobs *q)
         free(j);
         r->next = q->done;
         q->done = r;
-        __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELAXED);
-        __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELEASE);
     }
 }
 
@@ -237,10 +236,9 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r)
     pthread_mutex_lock(&q->lock);
     r->next = q->done;
     q->done = r;
-    __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELAXED);
     if (r->tier)
         __atomic_store_n(&q->tier_up_done, 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&q->has_done, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&q->lock);
 }
 
@@ -271,7 +269,6 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
     pthread_mutex_lock(&q->lock);
     vm_job_result *r = q->done;
     q->done = NULL;
-    __atomic_store_n(&q->has_done, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&q->n_done, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&q->tier_up_done, 0, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&q->lock);

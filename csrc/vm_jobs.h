@@ -46,8 +46,7 @@ typedef struct vm_jobs {
     vm_job *todo;           /* newest first (the hottest is taken first: vm_jobs_take) */
     vm_job *by_serial[VM_JOBS_HASH];
     vm_job_result *done;
-    int has_done;           /* (atomic) results wait to be installed */
-    uint32_t n_done;        /* (atomic) how many */
+    uint32_t n_done;        /* (atomic) results waiting to be installed */
     int tier_up_done;       /* (atomic) one of them is a tier-up's (its block runs hot) */
     int busy;               /* (atomic) the compiler thread has a job: holds the GIL, or soon */
     int failed;             /* (atomic) the compiler thread raised: the run stops */
