@@ -6,24 +6,84 @@
 
 __thread vm_jobs *vm_jobs_of_run;
 
-/* (the queue is doubly linked, so that a job moves to the front in O(1)) */
-static void push_front(vm_jobs *q, vm_job *j)
+/* The queue is a binary heap over the jobs' ranks (vm_job.rank), the
+ * newest first of equal ranks. */
+static int before(const vm_job *a, const vm_job *b)
 {
-    j->prev = NULL;
-    j->next = q->todo;
-    if (q->todo)
-        q->todo->prev = j;
-    q->todo = j;
+    return a->rank > b->rank || (a->rank == b->rank && a->seq > b->seq);
 }
 
-static void unlink_job(vm_jobs *q, vm_job *j)
+static void heap_put(vm_jobs *q, uint32_t k, vm_job *j)
 {
-    if (j->prev)
-        j->prev->next = j->next;
-    else
-        q->todo = j->next;
-    if (j->next)
-        j->next->prev = j->prev;
+    q->todo[k] = j;
+    j->at = k;
+}
+
+/* moves the job at k down to where it goes below k */
+static void sift_down(vm_jobs *q, uint32_t k)
+{
+    vm_job *j = q->todo[k];
+    for (;;) {
+        uint32_t c = 2 * k + 1;
+        if (c >= q->n_todo)
+            break;
+        if (c + 1 < q->n_todo && before(q->todo[c + 1], q->todo[c]))
+            c++;
+        if (!before(q->todo[c], j))
+            break;
+        heap_put(q, k, q->todo[c]);
+        k = c;
+    }
+    heap_put(q, k, j);
+}
+
+/* restores the heap's order around the job at k, which was changed or placed there */
+static void heap_fix(vm_jobs *q, uint32_t k)
+{
+    vm_job *j = q->todo[k];
+    while (k > 0 && before(j, q->todo[(k - 1) / 2])) {
+        heap_put(q, k, q->todo[(k - 1) / 2]);
+        k = (k - 1) / 2;
+    }
+    heap_put(q, k, j);
+    sift_down(q, k);
+}
+
+static void heap_remove(vm_jobs *q, vm_job *j)
+{
+    uint32_t k = j->at;
+    vm_job *last = q->todo[--q->n_todo];
+    if (last != j) {
+        heap_put(q, k, last);
+        heap_fix(q, k);
+    }
+}
+
+/* j's heat as of now: halved at every take since it was brought up to date */
+static uint32_t heat_now(const vm_jobs *q, const vm_job *j)
+{
+    uint64_t takes = q->takes - j->warmed;
+    return takes >= 32 ? 0 : j->heat >> takes;
+}
+
+/* j's heat is `heat` now. Its rank orders it among the others at any later
+ * take as their heats then would (up to the rounding down of halved heats),
+ * with no change to any of them at each take: takes + log2(heat), in fixed
+ * point (log2 piecewise linear between powers of two: it keeps the order of
+ * heats), 0 for none. (No floating point: the run loop calls this between
+ * guest instructions, whose fflags come from the host's flags.) */
+static void set_heat(vm_jobs *q, vm_job *j, uint32_t heat)
+{
+    enum { ONE = 1 << 26 }; /* (log2 of 2) */
+    j->heat = heat;
+    j->warmed = q->takes;
+    j->rank = 0;
+    if (heat) {
+        unsigned e = 31u - (unsigned)__builtin_clz(heat);
+        uint64_t fraction = ((uint64_t)(heat - (1u << e)) * ONE) >> e;
+        j->rank = 1 + q->takes * ONE + e * ONE + fraction;
+    }
+    j->seq = ++q->seq;
 }
 
 vm_jobs *vm_jobs_new(void)
@@ -38,10 +98,9 @@ vm_jobs *vm_jobs_new(void)
 
 void vm_jobs_free(vm_jobs *q)
 {
-    for (vm_job *j = q->todo, *next; j; j = next) {
-        next = j->next;
-        free(j);
-    }
+    for (uint32_t k = 0; k < q->n_todo; k++)
+        free(q->todo[k]);
+    free(q->todo);
     for (vm_job_result *r = q->done, *next; r; r = next) {
         next = r->next;
         free(r);
@@ -70,14 +129,26 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     j->tier = b->jit_tier;
     j->checked = (uint32_t)vm_code_checked(m, b);
     j->n = n;
-    j->heat = j->age = 0;
     memcpy(j->ir, b->ir, n * sizeof(vm_ir));
     pthread_mutex_lock(&q->lock);
-    push_front(q, j);
+    if (q->n_todo == q->todo_cap) {
+        uint32_t cap = q->todo_cap ? 2 * q->todo_cap : 256;
+        vm_job **grown = cap > q->todo_cap ? realloc(q->todo, cap * sizeof *grown) : NULL;
+        if (!grown) {
+            pthread_mutex_unlock(&q->lock);
+            free(j);
+            return -1;
+        }
+        q->todo = grown;
+        q->todo_cap = cap;
+    }
+    set_heat(q, j, 0);
+    j->queued = q->takes;
+    heap_put(q, q->n_todo++, j);
+    heap_fix(q, j->at);
     vm_job **slot = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
     j->hnext = *slot;
     *slot = j;
-    q->n_todo++;
     pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
     return 0;
@@ -90,40 +161,30 @@ int vm_jobs_bump(vm_jobs *q, uint64_t serial)
     while (j && j->serial != serial)
         j = j->hnext;
     if (j) {
-        if (j->heat < UINT32_MAX / 2) /* (the instructions it ran interpreted) */
-            j->heat += j->n - 1;
-        if (j != q->todo) {
-            unlink_job(q, j);
-            push_front(q, j);
-        }
+        uint32_t heat = heat_now(q, j);
+        set_heat(q, j, heat < UINT32_MAX / 2 ? heat + j->n - 1 : heat); /* (the instructions
+                                                                           it ran interpreted) */
+        heap_fix(q, j->at);
     }
     pthread_mutex_unlock(&q->lock);
     return j != NULL;
 }
 
-/* the job to take next: the hottest, the one nearest the front of equals */
-static vm_job *hottest(const vm_jobs *q)
+/* (qsort: the order of takes) */
+static int take_order(const void *a, const void *b)
 {
-    vm_job *best = q->todo;
-    for (vm_job *j = q->todo; j; j = j->next)
-        if (j->heat > best->heat)
-            best = j;
-    return best;
+    const vm_job *x = *(vm_job *const *)a, *y = *(vm_job *const *)b;
+    return before(x, y) ? -1 : before(y, x) ? 1 : 0;
 }
 
 size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
 {
     pthread_mutex_lock(&q->lock);
-    size_t n = q->n_todo, k = 0, listed = 0;
-    /* in the order they would be taken: by heat, then from the front (a stable sort) */
+    size_t n = q->n_todo, listed = 0;
     vm_job **order = malloc((n ? n : 1) * sizeof *order);
     if (order) {
-        for (vm_job *j = q->todo; j; j = j->next) {
-            size_t at = k++;
-            for (; at > 0 && order[at - 1]->heat < j->heat; at--)
-                order[at] = order[at - 1];
-            order[at] = j;
-        }
+        memcpy(order, q->todo, n * sizeof *order);
+        qsort(order, n, sizeof *order, take_order);
         for (size_t i = 0; i < n && i < max; i++)
             pcs[i] = order[i]->pc;
         free(order);
@@ -161,45 +222,54 @@ void vm_jobs_fork_child(vm_jobs *q)
     q->busy = q->gil_wanted = 0;
 }
 
-/* takes j off the queue (the lock held) */
-static void dequeue(vm_jobs *q, vm_job *j)
+/* takes j out of the by-serial hash (the lock held) */
+static void unhash(vm_jobs *q, vm_job *j)
 {
-    unlink_job(q, j);
     vm_job **at = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
     while (*at != j)
         at = &(*at)->hnext;
     *at = j->hnext;
-    q->n_todo--;
+}
+
+/* takes j off the queue (the lock held) */
+static void dequeue(vm_jobs *q, vm_job *j)
+{
+    heap_remove(q, j);
+    unhash(q, j);
 }
 
 /* whether j has not run since the last take nor since it was queued (a first
  * compile: a tier-up's block runs compiled meanwhile, so its job never warms) */
-static int gone_cold(const vm_job *j)
+static int gone_cold(const vm_jobs *q, const vm_job *j)
 {
-    return !j->heat && j->age && !j->tier;
+    return !heat_now(q, j) && q->takes > j->queued && !j->tier;
 }
 
 /* declines the jobs gone cold (the lock held): a result without code for each,
  * for the installer (its block is offered again) */
 static void decline_cold(vm_jobs *q)
 {
-    for (vm_job *j = q->todo, *next; j; j = next) {
-        next = j->next;
-        if (!gone_cold(j))
+    uint32_t kept = 0;
+    for (uint32_t k = 0; k < q->n_todo; k++) {
+        vm_job *j = q->todo[k];
+        vm_job_result *r = gone_cold(q, j) ? calloc(1, sizeof *r) : NULL;
+        if (!r) { /* (or out of memory: compiled after all) */
+            heap_put(q, kept++, j);
             continue;
-        vm_job_result *r = calloc(1, sizeof *r);
-        if (!r)
-            return; /* (out of memory: compiled after all) */
+        }
         r->pc = j->pc;
         r->serial = j->serial;
         r->tier = j->tier;
         r->len = 0; /* (declined) */
-        dequeue(q, j);
+        unhash(q, j);
         free(j);
         r->next = q->done;
         q->done = r;
         __atomic_add_fetch(&q->n_done, 1, __ATOMIC_RELEASE);
     }
+    q->n_todo = kept;
+    for (uint32_t k = kept / 2; k-- > 0;) /* (the heap again, bottom up) */
+        sift_down(q, k);
 }
 
 vm_job *vm_jobs_take(vm_jobs *q)
@@ -208,10 +278,10 @@ vm_job *vm_jobs_take(vm_jobs *q)
     pthread_mutex_lock(&q->lock);
     vm_job *j;
     for (;;) {
-        while ((!q->todo || !q->running) && !q->closed)
+        while ((!q->n_todo || !q->running) && !q->closed)
             pthread_cond_wait(&q->wake, &q->lock);
-        j = q->closed ? NULL : hottest(q);
-        if (!j || !q->decline_cold || q->draining || !gone_cold(j))
+        j = q->closed ? NULL : q->todo[0];
+        if (!j || !q->decline_cold || q->draining || !gone_cold(q, j))
             break;
         uint32_t before = q->n_todo;
         decline_cold(q); /* (none runs now: those queued before the last take go) */
@@ -220,10 +290,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
     }
     if (j) {
         dequeue(q, j);
-        for (vm_job *i = q->todo; i; i = i->next) {
-            i->heat /= 2; /* (what ran before counts less and less) */
-            i->age++;
-        }
+        q->takes++; /* (what ran before counts less and less: heat_now) */
         q->in_hand++;
         __atomic_store_n(&q->busy, 1, __ATOMIC_RELEASE); /* (it takes the GIL next) */
     }

@@ -16,15 +16,19 @@
 #include "vm_mem.h"
 
 typedef struct vm_job {
-    struct vm_job *next, *prev; /* the queue, front first */
-    struct vm_job *hnext;       /* chain in the by-serial hash (vm_jobs_bump finds it there) */
+    struct vm_job *hnext; /* chain in the by-serial hash (vm_jobs_bump finds it there) */
     uint64_t pc, serial;
     uint32_t tier;     /* vm_block.jit_tier when made */
     uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
     uint32_t n;        /* IR entries, the closing one included */
+    uint32_t at;       /* its place in the queue's heap */
     uint32_t heat;     /* instructions run interpreted while queued (counted every VM_JOB_BUMP
-                          runs), halved at every take: how hot it runs now */
-    uint32_t age;      /* takes since it was queued */
+                          runs), halved at every take since `warmed`: how hot it runs now */
+    uint64_t warmed;   /* the take count when heat was last brought up to date */
+    uint64_t queued;   /* the take count when it was queued (its age: takes since) */
+    uint64_t seq;      /* when it was last queued or bumped (the newest of equals goes first) */
+    uint64_t rank;     /* warmed + log2(heat) (fixed point; 0: no heat): the heap's order.
+                          Heat halves at each take, so ranks keep their order as takes go by */
     vm_ir ir[];
 } vm_job;
 
@@ -43,7 +47,9 @@ typedef struct vm_job_result {
 typedef struct vm_jobs {
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    vm_job *todo;           /* newest first (the hottest is taken first: vm_jobs_take) */
+    vm_job **todo;          /* a binary heap, hottest first (vm_jobs_take) */
+    uint32_t todo_cap;
+    uint64_t takes, seq;    /* jobs taken so far; jobs queued or bumped so far */
     vm_job *by_serial[VM_JOBS_HASH];
     vm_job_result *done;
     uint32_t n_done;        /* (atomic) results waiting to be installed */
@@ -70,11 +76,13 @@ void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
 /* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
 /* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs
- * its job gets warmer and goes back to the front of the queue (vm_jobs_bump,
- * O(1); 0 when it is no longer queued). The compiler thread takes the job
- * that ran most since the last takes (heat), the newest of equals: the code
- * the program spends its time in now before blocks that ran once or a few
- * times (start-up code: often never needed again). */
+ * its job gets warmer (vm_jobs_bump; 0 when it is no longer queued). The
+ * compiler thread takes the job that ran most since the last takes (heat),
+ * the newest of equals (queued or bumped last): the code the program spends
+ * its time in now before blocks that ran once or a few times (start-up code:
+ * often never needed again). Bumps and takes are O(log n) in the jobs queued,
+ * which a large program (an interpreter, a compiler) counts in tens of
+ * thousands. */
 #define VM_JOB_BUMP 32
 int vm_jobs_bump(vm_jobs *q, uint64_t serial);
 /* the pcs of the queued jobs, the next to be taken first: up to max of them

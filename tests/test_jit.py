@@ -1146,6 +1146,47 @@ def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkey
         [hex(pc) for pc in queued]
 
 
+def test_a_long_queue_is_taken_hottest_first(monkeypatch):
+    """Hundreds of queued jobs (a large program queues tens of thousands: the
+    queue is a heap, so that each take and bump costs O(log n)) come out
+    hottest first, each once. Body i runs `runs[i]` times; bodies were queued
+    in an order unlike their heat's (each body: 3 instructions, runs 64 apart,
+    so heats 6 apart)."""
+    from vm_engine.jit import compiler
+    k = 300
+    runs = [64 * (1 + (i * 7919) % k) for i in range(k)]  # (a permutation of 64..64k)
+    # (every instruction 4 bytes: no pseudo-instruction that expands to two)
+    lines = ["addi a1, zero, 0", f"lui s2, {DATA >> 12}", "ld a2, 0(s2)", "outer:",
+             "addi s3, s2, 8"]
+    bodies = {}  # pc -> its runs
+    for i in range(k):
+        lines += ["ld t1, 0(s3)", f"bge a1, t1, skip{i}"]
+        bodies[CODE + 4 * sum(":" not in line for line in lines)] = runs[i]
+        lines += ["addi a0, a0, 1", "addi s3, s3, 8", f"jal zero, next{i}",
+                  f"skip{i}:", "addi s3, s3, 8", f"next{i}:"]
+    lines += ["addi a1, a1, 1", "bge a1, a2, done", "jal zero, outer", "done:", "ebreak"]
+    code = assemble("\n".join(lines), CODE)
+    assert len(code) == 4 * sum(":" not in line for line in lines)
+    m, jit = load("jit-bg", code)
+    m.mem_write(DATA, b"".join(r.to_bytes(8, "little") for r in [max(runs)] + runs))
+    _queue_only(monkeypatch, m, jit)
+    assert jit.reg_read("a0") == sum(runs)
+    queued = m._jobs.stats["queued"]
+    assert queued > 2 * k
+    taken = []
+
+    def take_all(jobs, memory_ref):  # (the compiler thread, compiling nothing)
+        while (job := jobs.take()) is not None:
+            taken.append(job[0])
+            jobs.finished()
+
+    monkeypatch.setattr(compiler, "_compile_jobs", take_all)
+    assert jit.wait_for_compiles(timeout=60)
+    assert len(taken) == queued == len(set(taken)) and m._jobs.stats["queued"] == 0
+    order = [bodies[pc] for pc in taken if pc in bodies]
+    assert order == sorted(runs, reverse=True)
+
+
 # the digits of a number, as printf makes them: a divisor set before the loop
 DIGITS = """
     li a2, {d}
