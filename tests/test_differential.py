@@ -9,6 +9,8 @@ from harness import CODE, DATA, DATA_SIZE, ENGINES, load
 INT_OPS = ("add sub xor or and sll srl sra slt sltu addw subw sllw srlw sraw mul mulh mulhu "
            "div divu rem remu divw remw").split()
 IMM_OPS = "addi xori ori andi slti sltiu addiw slli srli srai".split()
+ATOMIC_OPS = [f"{op}.{w}" for op in ("amoadd amoswap amoxor amoand amoor amomin amomax "
+                                       "amominu amomaxu lr sc").split() for w in "wd"]
 FP_OPS = "fadd.d fsub.d fmul.d fdiv.d fmin.d fmax.d fadd.s fmul.s".split()
 REGS = ["a0", "a1", "a2", "a3", "a4", "a5", "t1", "t2", "s2", "s3"]  # s0 data, t0 loop counter
 FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
@@ -33,11 +35,13 @@ def bodies(draw, depth=0):
         elif kind == "li":  # a constant (folded into what uses it, known round loops)
             lines.append(f"li {r()}, {draw(st.one_of(st.integers(-40, 40), st.integers(0, (1 << 64) - 1)))}")
         elif kind == "mem":
-            op = draw(st.sampled_from(["ld", "lw", "lbu", "sd", "sw", "sb", "fld", "fsd",
-                                       "amoadd.d", "amoswap.w"]))
+            op = draw(st.sampled_from(["ld", "lw", "lbu", "sd", "sw", "sb", "fld", "fsd"]
+                                      + ATOMIC_OPS))
             off = draw(st.integers(0, 255)) * 8
-            if op.startswith("amo"):
-                lines.append(f"addi t2, s0, {off}\n{op} {r()}, {r()}, (t2)")
+            if op in ATOMIC_OPS:  # (now and then only word-aligned, or not aligned: a fault)
+                off += draw(st.sampled_from([0] * 6 + [4, 2]))
+                operands = f"{r()}, (t2)" if op.startswith("lr") else f"{r()}, {r()}, (t2)"
+                lines.append(f"addi t2, s0, {off}\n{op} {operands}")
             elif op.startswith("f"):
                 lines.append(f"{op} {f()}, {off}(s0)")
             else:

@@ -5,9 +5,9 @@ import random
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vm_engine import ExecStatus, ExecutionError, FaultKind, FlatMMU
+from vm_engine import AccessType, ExecStatus, ExecutionError, FaultKind, FlatMMU
 from vm_engine.isa.table import COMPRESSED
-from harness import CODE, DATA, ENGINES, asm, load, make_engine, run_ours
+from harness import CODE, DATA, ENGINES, MASK64, asm, load, make_engine, run_ours
 from test_isa_oracle import VALUES, compare, store_result
 
 AMOS = "amoswap amoadd amoxor amoand amoor amomin amomax amominu amomaxu".split()
@@ -63,6 +63,83 @@ def test_reservation_is_cleared_by_a_trap(engine):
     assert cpu.run(pc=CODE).status is ExecStatus.Ecall
     cpu.run(until=CODE + len(code))
     assert cpu.reg_read("a4") == 1
+
+
+# Compiled code runs an atomic in line only where a plain store may write its page
+# directly; any other it leaves to the interpreter (so every engine agrees).
+RO, UNMAPPED = 0x50000, 0x60000
+
+
+@pytest.mark.parametrize("text, at, pc, access", [
+    ("amoadd.d a0, a2, (a1)", RO, CODE + 4, AccessType.Write),        # faults as a store
+    ("amoswap.w a0, a2, (a1)", UNMAPPED, CODE + 4, AccessType.Write),
+    ("lr.d a0, (a1)", UNMAPPED, CODE + 4, AccessType.Read),
+    ("lr.d a3, (a1)\nsc.d a0, a2, (a1)", RO, CODE + 8, AccessType.Write),  # reservation held
+])
+def test_atomics_fault_on_pages_they_may_not_access(engine, text, at, pc, access):
+    code = asm(f"li a0, 9\n{text}\n")
+    mmu, cpu = load(engine, code)
+    mmu.mem_map(RO, 0x1000, "r")
+    mmu.mem_write(RO, (5).to_bytes(8, "little"))
+    cpu.reg_write("a1", at)
+    cpu.reg_write("a2", 7)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE, until=CODE + len(code))
+    f = info.value.fault
+    assert (f.kind, f.address, f.pc, f.access) == (FaultKind.PageFault, at, pc, access)
+    assert cpu.reg_read("a0") == 9 and mmu.mem_read(RO, 8) == (5).to_bytes(8, "little")
+
+
+def test_atomics_on_a_read_only_page_and_failed_sc_on_unmapped_memory(engine):
+    """lr on a page it may read; an sc whose reservation does not hold fails
+    (1) without touching memory, even memory that is not there."""
+    code = asm("lr.w a0, (a1)\nsc.d a3, a2, (a4)\n")
+    mmu, cpu = load(engine, code)
+    mmu.mem_map(RO, 0x1000, "r")
+    mmu.mem_write(RO, (-3 & 0xFFFFFFFF).to_bytes(4, "little"))
+    for reg, value in (("a1", RO), ("a2", 7), ("a4", UNMAPPED)):
+        cpu.reg_write(reg, value)
+    cpu.run(pc=CODE, until=CODE + len(code))
+    assert cpu.reg_read("a0") == (-3 & MASK64) and cpu.reg_read("a3") == 1
+
+
+def test_atomics_on_callback_memory_call_back(engine):
+    """An AMO on MMIO reads, then writes, through the callbacks; lr/sc too."""
+    seen = []
+    value = {"v": 40}
+
+    def read(offset, size):
+        seen.append(("r", offset, size))
+        return value["v"]
+
+    def write(offset, size, v):
+        seen.append(("w", offset, size, v))
+        value["v"] = v
+
+    code = asm("amoadd.w a0, a2, (a1)\nlr.d a3, (a1)\nsc.d a4, a2, (a1)\n")
+    mmu, cpu = load(engine, code)
+    mmu.mmio_map(UNMAPPED, 0x1000, read, write)
+    cpu.reg_write("a1", UNMAPPED + 8)
+    cpu.reg_write("a2", 2)
+    cpu.run(pc=CODE, until=CODE + len(code))
+    assert (cpu.reg_read("a0"), cpu.reg_read("a3"), cpu.reg_read("a4")) == (40, 42, 0)
+    assert seen == [("r", 8, 4), ("w", 8, 4, 42), ("r", 8, 8), ("w", 8, 8, 2)]
+
+
+def test_an_amo_that_writes_code_changes_what_runs(engine):
+    """amoswap of an instruction word into code that runs next (after fence.i)."""
+    code = asm("amoswap.w a0, a2, (a1)\nfence.i\nli a3, 1\n")
+    mmu = FlatMMU()
+    mmu.mem_map(CODE, 0x1000, "rwx")
+    mmu.mem_write(CODE, code)
+    cpu = make_engine(engine, mmu)
+    cpu.reg_write("a1", CODE + 8)
+    cpu.reg_write("a2", int.from_bytes(asm("li a3, 5")[:4], "little"))
+    for _ in range(2):  # (the second time compiled, where an engine compiles it)
+        mmu.mem_write(CODE, code)
+        cpu.run(pc=CODE, until=CODE + len(code))
+        assert cpu.reg_read("a3") == 5
+        assert cpu.reg_read("a0") == int.from_bytes(asm("li a3, 1")[:4], "little")
 
 
 # ---- C -------------------------------------------------------------------------

@@ -824,6 +824,42 @@ def test_constant_folding_matches_the_interpreter(value):
 _RR_OPS = {"add", "sub", "xor", "or", "and", "addw", "subw"}
 
 
+ATOMICS_LOOP = """
+    li t0, 10000
+loop:
+    amoadd.d zero, t1, (s0)        # a reference count up
+    amoadd.w a0, t2, (s1)
+    amomaxu.d a1, t0, (s2)
+    amomin.w a2, t0, (s3)
+    amoswap.d a3, t0, (s2)
+retry:                             # a compare-and-swap
+    lr.w a4, (s4)
+    addi a5, a4, 3
+    sc.w a6, a5, (s4)
+    bnez a6, retry
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_atomics_run_compiled(level):
+    """LR/SC and AMOs are compiled (they used to end compiled code, so that a
+    loop around them ran slower under the JIT than interpreted)."""
+    results = {}
+    for engine in ("interpreter", f"jit-L{level}"):
+        m, cpu = load(engine, assemble(ATOMICS_LOOP, CODE))
+        for k, reg in enumerate(("s0", "s1", "s2", "s3", "s4")):
+            cpu.reg_write(reg, DATA + 8 * k)
+        cpu.reg_write("t1", 1)
+        cpu.reg_write("t2", -1)
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        results[engine] = (cpu.regs, m.mem_read(DATA, 64), cpu.instret)
+    assert results["interpreter"] == results[f"jit-L{level}"]
+    assert cpu.stats["instructions_interpreted"] < 100 < cpu.instret
+
+
 def test_hybrid_interprets_cold_code_and_tiers_up_hot_code():
     from vm_engine import HybridConfig
     m, ref = load("interpreter", assemble(NESTED, CODE))

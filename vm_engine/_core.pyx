@@ -632,6 +632,7 @@ def jit_layout():
         "cpu_rt": <size_t>&c.jit.rt - cb, "cpu_limit": <size_t>&c.jit.limit - cb,
         "cpu_tc": <size_t>&c.jit.tc - cb, "cpu_npages": <size_t>&c.jit.npages - cb,
         "cpu_perm": <size_t>&c.jit.perm - cb,
+        "cpu_res_valid": <size_t>&c.res_valid - cb, "cpu_res_addr": <size_t>&c.res_addr - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "tc_size": VM_TC_SIZE,

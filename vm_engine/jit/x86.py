@@ -58,7 +58,7 @@ from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, 
 
 from .. import _core
 from ..ir import IR_DTYPE
-from ..isa.table import BY_INDEX, M_OUT_OF_LINE, REG_FIELDS
+from ..isa.table import BY_INDEX, BY_NAME, MEMORY_CLASSES, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
 # page flags (vm_mem.h): readable; plain memory a store may write directly
@@ -285,10 +285,25 @@ _MXCSR_TO_FFLAGS = bytes(
     (e & 1) << 4 | (e >> 2 & 1) << 3 | (e >> 3 & 1) << 2 | (e >> 4 & 1) << 1 | (e >> 5 & 1)
     for e in range(64))
 
+#: the A extension's read-modify-writes: op -> how the new value (rdx, holding
+#: rs2) comes from the old (rcx): an ALU operation, a conditional move of the old
+#: after `cmp rcx, rdx` (64-bit and 32-bit forms), or none (swap)
+_AMO_OPS = {"add": (Code.ADD_R64_RM64, Code.ADD_R32_RM32),
+            "xor": (Code.XOR_R64_RM64, Code.XOR_R32_RM32),
+            "and": (Code.AND_R64_RM64, Code.AND_R32_RM32),
+            "or": (Code.OR_R64_RM64, Code.OR_R32_RM32),
+            "min": (Code.CMOVL_R64_RM64, Code.CMOVL_R32_RM32),
+            "max": (Code.CMOVG_R64_RM64, Code.CMOVG_R32_RM32),
+            "minu": (Code.CMOVB_R64_RM64, Code.CMOVB_R32_RM32),
+            "maxu": (Code.CMOVA_R64_RM64, Code.CMOVA_R32_RM32), "swap": None}
+_CMOVS = {"min", "max", "minu", "maxu"}
+_ATOMICS = {f"amo{op}.{w}" for op in _AMO_OPS for w in "wd"} | {"lr.w", "lr.d", "sc.w", "sc.d"}
+
+
 #: the instructions compiled code covers (natively or through a helper call)
 SUPPORTED = (set(_RR) | set(_RI) | set(_SHIFT_IMM) | set(_SHIFT_REG) | set(_SET) | set(_BRANCH)
              | set(_LOADS) | set(_STORES) | {"lui", "auipc", "addiw", "jal", "jalr", "fence"}
-             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE | _CSR)
+             | set(_FP_LOADS) | set(_FP_STORES) | _FP_HELPER | M_OUT_OF_LINE | _CSR | _ATOMICS)
 
 
 def _compilable(name, e) -> bool:
@@ -512,7 +527,7 @@ REGION_LIMITS = {2: (4, 48), 3: (16, 256)}
 LOOP_LIMITS = {2: (4, 32), 3: (8, 64)}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
-_MEM_NAMES = set(_LOADS) | set(_STORES) | set(_FP_LOADS) | set(_FP_STORES)
+_MEM_NAMES = {name for name, spec in BY_NAME.items() if spec.cls in MEMORY_CLASSES}
 
 
 class _Seg:
@@ -1732,6 +1747,62 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
     a.bind(slow, cold=True)
     _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, src)
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+
+
+def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
+    """LR, SC or an AMO (one hart: a plain read-modify-write is atomic), in line
+    when its address is aligned and its page one a store may write directly
+    (PAGE_STORE: readable and writable, no decoded code, no callback). Else
+    compiled code leaves before it, and the interpreter runs it: its faults
+    (misaligned, page; an AMO's as a store), callbacks and code invalidation.
+    An SC whose reservation does not hold fails without an access, as there."""
+    a = blk.a
+    rd, rs1, rs2 = int(e["rd"]), int(e["rs1"]), int(e["rs2"])
+    wide = name.endswith(".d")
+    size = 8 if wide else 4
+    reg = (lambda r: r) if wide else (lambda r: _LOW32[r])
+    valid = M(CPU, displ=_L["cpu_res_valid"])
+    leave, join = a.label(), a.label()
+    _address(blk, rs1, 0)
+    a.emit(X.create_reg_u32(Code.TEST_RM8_IMM8, R.AL, size - 1))
+    a.emit(X.create_branch(Code.JNE_REL32_64, leave))
+    if name.startswith("sc"):
+        failed = a.label()
+        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, valid, 0))
+        a.emit(X.create_branch(Code.JE_REL32_64, failed))
+        a.emit(X.create_reg_mem(Code.CMP_R64_RM64, R.RAX, M(CPU, displ=_L["cpu_res_addr"])))
+        a.emit(X.create_branch(Code.JNE_REL32_64, failed))
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
+    a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
+    _page_check(a, R.RDX, PAGE_STORE, leave)
+    mem = M(BASE, R.RAX)
+    if name.startswith("lr"):
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 1))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_res_addr"]), R.RAX))
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOVSXD_R64_RM32, R.RCX, mem))
+    elif name.startswith("sc"):
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0))
+        _load(blk, reg(R.RDX), rs2)
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64 if wide else Code.MOV_RM32_R32, mem, reg(R.RDX)))
+        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))  # rd = 0: stored
+        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0), True, label=failed)
+        a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1), True)  # rd = 1: not stored
+        a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
+    else:
+        op = _AMO_OPS[name[3:-2]]
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, reg(R.RCX), mem))
+        _load(blk, reg(R.RDX), rs2)
+        if op is not None:
+            if name[3:-2] in _CMOVS:
+                a.emit(X.create_reg_reg(Code.CMP_R64_RM64 if wide else Code.CMP_R32_RM32,
+                                        reg(R.RCX), reg(R.RDX)))
+            a.emit(X.create_reg_reg(op[0] if wide else op[1], reg(R.RDX), reg(R.RCX)))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64 if wide else Code.MOV_RM32_R32, mem, reg(R.RDX)))
+        if not wide:
+            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RCX, R.ECX))
+    a.bind(join)
+    a.emit(blk.write_rd(rd, R.RCX))
+    blk.leave_early(i, insn_pc, label=leave)
 
 
 #: how far (bytes) from an address an access just reached another may go
@@ -3331,6 +3402,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
     if name in _FP_STORES:
         size = _FP_STORES[name]
         return _emit_store(blk, e, i, insn_pc, next_pc, size, blk.fsrc(rs2))
+    if name in _ATOMICS:
+        return _emit_atomic(blk, name, e, i, insn_pc)
     src = blk.src
     if name in _LOADS:
         size, widen_mem, widen_reg = _LOADS[name]
