@@ -199,7 +199,7 @@ void vm_jobs_running(vm_jobs *q, int delta, int drain)
     pthread_mutex_lock(&q->lock);
     q->running += delta;
     q->draining += drain ? delta : 0;
-    if (q->running)
+    if (q->running && q->n_todo) /* (else nothing to take: the next submit wakes it) */
         pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
 }
