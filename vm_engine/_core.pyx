@@ -780,6 +780,12 @@ cdef class CpuCore:
     def _xget(self, int i):
         return self.cpu.x[i]
 
+    def syscall_args(self):
+        """(a7, a0, a1, a2, a3, a4, a5): an ecall's number and arguments, in one call
+        (a system call costs the run a return to Python: this is its hot path)."""
+        cdef uint64_t *x = self.cpu.x
+        return (x[17], x[10], x[11], x[12], x[13], x[14], x[15])
+
     def _xset(self, int i, uint64_t v):
         if i != 0:
             self.cpu.x[i] = v

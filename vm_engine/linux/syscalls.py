@@ -944,8 +944,7 @@ class Kernel:
         writes the result to a0, then delivers any signal that became pending.
         Raises ProcessExit when the process ends."""
         cpu = self.cpu
-        nr = cpu.reg_read(17)
-        args = [cpu.reg_read(10 + i) for i in range(6)]
+        nr, *args = cpu.syscall_args()
         self.syscall_count += 1
         entry = self._table.get(nr)
         if entry is None:
@@ -953,7 +952,7 @@ class Kernel:
                 name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
                 self.trace(f"{name}({', '.join(hex(a) for a in args)}) = -1 ENOSYS "
                             f"(not implemented by vm_engine)")
-            cpu.reg_write(10, -E.ENOSYS & MASK64)
+            cpu._xset(10, -E.ENOSYS & MASK64)
         else:
             name, fn, nargs, spec, retfmt = entry
             shown = self._format_args(spec, args) if self.strace else None
@@ -972,7 +971,7 @@ class Kernel:
             if self.strace:
                 self._trace_done(name, spec, args, shown, ret, retfmt)
             if ret is not _NO_RESULT:
-                cpu.reg_write(10, ret & MASK64)
+                cpu._xset(10, ret & MASK64)
         if self.pending & ~self.sigmask:
             self.deliver_signals()
 
