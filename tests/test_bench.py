@@ -492,3 +492,15 @@ def test_an_exception_in_a_runner_is_that_runners_failure():
     assert m.status == harness.FAILED
     assert m.detail == "internal error: AttributeError: no attribute 'perf_map'"
     assert res.measurements["interpreter"].ok and good.calls == 2
+
+
+def test_a_program_runs_under_unicorn_with_vm_engines_kernel():
+    """The Unicorn runner's machine: vm_engine's kernel serves Unicorn's system
+    calls through the cpu interface the engines have (syscall_args and
+    syscall_return, which the kernel's hot path uses)."""
+    from vm_engine.bench.unicorn_linux import UnicornMachine
+    guest = Path(__file__).parent / "guest"
+    out = bytearray()
+    m = UnicornMachine.load_elf(guest / "bin" / "hello", stdout=out, stderr=bytearray(), env=[])
+    assert m.run(timeout=60) == 0
+    assert bytes(out) == (guest / "expected" / "hello.out").read_bytes()

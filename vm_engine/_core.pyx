@@ -780,11 +780,17 @@ cdef class CpuCore:
     def _xget(self, int i):
         return self.cpu.x[i]
 
+    # what the Linux kernel (vm_engine.linux.syscalls) reads and writes of a cpu
+    # at each system call, in one call each: a system call returns from the run
+    # loop to Python, and this is its hot path
     def syscall_args(self):
-        """(a7, a0, a1, a2, a3, a4, a5): an ecall's number and arguments, in one call
-        (a system call costs the run a return to Python: this is its hot path)."""
+        """(a7, a0, a1, a2, a3, a4, a5): an ecall's number and arguments."""
         cdef uint64_t *x = self.cpu.x
         return (x[17], x[10], x[11], x[12], x[13], x[14], x[15])
+
+    def syscall_return(self, uint64_t value):
+        """a0 = a system call's result."""
+        self.cpu.x[10] = value
 
     def _xset(self, int i, uint64_t v):
         if i != 0:

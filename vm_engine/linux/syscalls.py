@@ -677,7 +677,10 @@ def handler(spec: str = "", ret: str = "d"):
 
 class Kernel:
     """The guest process's view of Linux: its files, memory map, signals,
-    identity. ``syscall()`` serves the ecall the cpu just stopped at."""
+    identity. ``syscall()`` serves the ecall the cpu just stopped at. The cpu
+    (an engine, or the benchmark's Unicorn adapter) has reg_read/reg_write, pc,
+    and for the system call itself syscall_args() -> (a7, a0-a5) and
+    syscall_return(a0)."""
 
     def __init__(self, mmu, aspace, cpu, *, exe_path: str, argv=(), sysroot: str | None = None,
                  cwd: str | None = None, stdin=None, stdout=None, stderr=None):
@@ -952,7 +955,7 @@ class Kernel:
                 name = SYSCALL_NAMES.get(nr, f"syscall_{nr}")
                 self.trace(f"{name}({', '.join(hex(a) for a in args)}) = -1 ENOSYS "
                             f"(not implemented by vm_engine)")
-            cpu._xset(10, -E.ENOSYS & MASK64)
+            cpu.syscall_return(-E.ENOSYS & MASK64)
         else:
             name, fn, nargs, spec, retfmt = entry
             shown = self._format_args(spec, args) if self.strace else None
@@ -971,7 +974,7 @@ class Kernel:
             if self.strace:
                 self._trace_done(name, spec, args, shown, ret, retfmt)
             if ret is not _NO_RESULT:
-                cpu._xset(10, ret & MASK64)
+                cpu.syscall_return(ret & MASK64)
         if self.pending & ~self.sigmask:
             self.deliver_signals()
 
