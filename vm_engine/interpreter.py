@@ -157,15 +157,31 @@ class Interpreter(_core.CpuCore):
     def _execute(self, memory, **kwargs) -> ExecResult:
         # every run goes through here: one thread at a time per engine and per
         # guest memory (the memory's block cache is not shared safely either)
+        self._claim(memory)
+        try:
+            return self._execute_owned(memory, **kwargs)
+        finally:
+            self._release(memory)
+
+    def _claim(self, memory) -> None:
+        """Claims this engine and its guest memory for the calling thread (as
+        every run does): ConcurrentUseError if another thread has either."""
         _owner.claim(self)
         try:
             _owner.claim(memory, _SHARED_MEMORY)
-            try:
-                return self._execute_owned(memory, **kwargs)
-            finally:
-                _owner.release(memory)
-        finally:
+        except BaseException:
             _owner.release(self)
+            raise
+
+    def _release(self, memory) -> None:
+        _owner.release(memory)
+        _owner.release(self)
+
+    def _run_claimed(self, memory, budget: int | None) -> ExecResult:
+        """run(max_instructions=budget) on ``memory`` for a caller that holds
+        the claims (_claim) across many runs: Machine, one run per system
+        call, whose time here is that call's overhead."""
+        return self._execute_owned(memory, budget=budget, until=None)
 
     def _execute_owned(self, memory, **kwargs) -> ExecResult:
         n0, m0 = self.instret, self.memory_accesses

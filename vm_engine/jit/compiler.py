@@ -98,7 +98,7 @@ class JITCompiler(Interpreter):
             compile_threshold = hybrid.compile_threshold
         self.hybrid = hybrid
         self.compile_threshold = compile_threshold
-        self.stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
+        self._stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
                       "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
                       "code_reused": 0,
                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
@@ -137,13 +137,13 @@ class JITCompiler(Interpreter):
         if h is not None:
             ran = self._run_time + (time.perf_counter() - self._run_started)
             if not deferred and not background and \
-                    self.stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
-                self.stats["compiles_deferred"] += 1
+                    self._stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
+                self._stats["compiles_deferred"] += 1
                 return "later", DEFERRAL
             if tier == 0 and h.first_level < level:
                 level, start = h.first_level, h.tier_up_threshold
         if tier > 0:
-            self.stats["tier_ups"] += 1
+            self._stats["tier_ups"] += 1
         fetch = None
         if memory is not None and self.config.enable_inlining:
             fetch = memory.peek_block if background else memory.decode_block
@@ -151,13 +151,13 @@ class JITCompiler(Interpreter):
         hits = x86.CODE_CACHE.hits
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause)
-        self.stats["compile_time"] += time.perf_counter() - t0
-        self.stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
+        self._stats["compile_time"] += time.perf_counter() - t0
+        self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if res is None:
             return None
-        self.stats["blocks_compiled"] += 1
-        self.stats["instructions_compiled"] += len(res.guest)
-        self.stats["code_bytes"] += len(res.code)
+        self._stats["blocks_compiled"] += 1
+        self._stats["instructions_compiled"] += len(res.guest)
+        self._stats["code_bytes"] += len(res.code)
         if self.dump_file is not None:
             self._dump(ir_bytes, pc, res, x86, level)
         res = res._replace(code=x86.install_for(res.code, block_addr))  # its pointer to its block
@@ -216,23 +216,30 @@ class JITCompiler(Interpreter):
         self.perf_map.write(f"{address:x} {size:x} guest_{pc:x}_{covered}\n")
 
     def _evicted(self):
-        self.stats["evictions"] += 1
+        self._stats["evictions"] += 1
 
-    def _execute(self, memory, **kwargs) -> ExecResult:
+    def _execute_owned(self, memory, **kwargs) -> ExecResult:
         if "ir" not in kwargs:
             kwargs.update(compiler=self, compile_threshold=self.compile_threshold)
         self._run_started = time.perf_counter()
         try:
-            return super()._execute(memory, **kwargs)
+            return super()._execute_owned(memory, **kwargs)
         finally:
             self._run_time += time.perf_counter() - self._run_started
             if getattr(memory, "_jobs", None) is not None:  # (background compiles)
-                self.stats["evictions"] += memory._jobs.take_evictions()
-            self.stats.update(instructions_in_compiled=self.jit_instret,
-                              instructions_interpreted=self.instret - self.jit_instret,
-                              blocks_interpreted=self.interp_blocks,
-                              vector_loop_runs=self.jit_vector_runs,
-                              host_faults=self.jit_host_faults)
+                self._stats["evictions"] += memory._jobs.take_evictions()
+
+    @property
+    def stats(self) -> dict:
+        """What it compiled (blocks, guest instructions, seconds, bytes, evictions,
+        tier-ups, ...) and where the instructions run so far ran: compiled or
+        interpreted (up to date when read)."""
+        self._stats.update(instructions_in_compiled=self.jit_instret,
+                           instructions_interpreted=self.instret - self.jit_instret,
+                           blocks_interpreted=self.interp_blocks,
+                           vector_loop_runs=self.jit_vector_runs,
+                           host_faults=self.jit_host_faults)
+        return self._stats
 
     # -- the reference API ----------------------------------------------------------
     def compile_block(self, block: IRBlock) -> CompiledBlock:
@@ -256,7 +263,7 @@ class JITCompiler(Interpreter):
         address = self._arena.install(code)
         if address is None:  # full: start the arena again (older CompiledBlocks are void)
             self._arena.reset()
-            self.stats["evictions"] += 1
+            self._stats["evictions"] += 1
             address = self._arena.install(code)
             if address is None:
                 raise VmError(f"a {len(code)}-byte block does not fit in code_cache_size")

@@ -225,16 +225,18 @@ class Machine:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
+        cpu, kernel = self.cpu, self.kernel
+        memory = cpu._memory(None)
+        cpu._claim(memory)  # (once for all the runs: one per system call)
         self._stop = False
         watchdog = None
-        if timeout is not None:
-            watchdog = _Watchdog(self, timeout)
-            watchdog.start()
         remaining = max_instructions
         t0 = time.perf_counter()
-        cpu, kernel = self.cpu, self.kernel
         status = None
         try:
+            if timeout is not None:
+                watchdog = _Watchdog(self, timeout)
+                watchdog.start()
             while True:
                 if self._stop:
                     status = ExecStatus.Stopped
@@ -243,7 +245,7 @@ class Machine:
                     kernel.expire_itimers()
                     kernel.deliver_signals()
                 try:
-                    r = cpu.run(max_instructions=remaining)
+                    r = cpu._run_claimed(memory, remaining)
                 except ExecutionError as e:
                     if e.result is not None:
                         self._add(stats, e.result.stats)
@@ -274,6 +276,7 @@ class Machine:
             kernel.close_all()
             status = ExecStatus.Exit
         finally:
+            cpu._release(memory)
             if watchdog is not None:
                 watchdog.done.set()
             stats.time = time.perf_counter() - t0
