@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .bench import cli as bench_cli
 from .linux.cli_run import add_run_arguments, run_command
 
 EXIT_OK = 0
@@ -22,17 +21,25 @@ def _int(text: str) -> int:
     return int(text, 0)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; the benchmark's options only when ``argv``
+    (default: sys.argv[1:]) is a bench command, so that the harness is not
+    imported for every `vm-engine run` (a sixth of its start-up)."""
     from . import __version__
     parser = argparse.ArgumentParser(
         prog="vm-engine", description="vm_engine: a fast RISC-V RV64 execution engine.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    bench = sub.add_parser(
-        "bench", help="benchmark the engines on guest programs against native, qemu, Unicorn",
-        description=bench_cli.DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    bench_cli.add_arguments(bench)
+    words = sys.argv[1:] if argv is None else argv
+    bench_help = "benchmark the engines on guest programs against native, qemu, Unicorn"
+    if next((w for w in words if not w.startswith("-")), None) == "bench":
+        from .bench import cli as bench_cli
+        bench = sub.add_parser("bench", help=bench_help, description=bench_cli.DESCRIPTION,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        bench_cli.add_arguments(bench)
+    else:
+        bench = sub.add_parser("bench", help=bench_help)
     bench.set_defaults(func=cmd_bench)
 
     asm = sub.add_parser("asm", help="assemble a RISC-V source file to raw machine code",
@@ -54,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
@@ -64,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- bench ---------------------------------------------------------------------------
 def cmd_bench(args) -> int:
+    from .bench import cli as bench_cli
     return bench_cli.command(args)
 
 
