@@ -780,6 +780,10 @@ cdef class CpuCore:
     def _xget(self, int i):
         return self.cpu.x[i]
 
+    def _xset(self, int i, uint64_t v):
+        if i != 0:
+            self.cpu.x[i] = v
+
     # what the Linux kernel (vm_engine.linux.syscalls) reads and writes of a cpu
     # at each system call, in one call each: a system call returns from the run
     # loop to Python, and this is its hot path
@@ -791,10 +795,6 @@ cdef class CpuCore:
     def syscall_return(self, uint64_t value):
         """a0 = a system call's result."""
         self.cpu.x[10] = value
-
-    def _xset(self, int i, uint64_t v):
-        if i != 0:
-            self.cpu.x[i] = v
 
     def _fget(self, int i):
         return self.cpu.f[i]

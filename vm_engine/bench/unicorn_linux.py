@@ -122,7 +122,8 @@ class UnicornCPU:
 
     def syscall_args(self) -> tuple:
         """(a7, a0-a5): what the kernel reads at a system call (CpuCore's too)."""
-        return tuple(self.uc.reg_read(self._regs[r]) & MASK64 for r in (17, 10, 11, 12, 13, 14, 15))
+        return tuple(self.uc.reg_read(self._regs[r]) & MASK64
+                     for r in (17, 10, 11, 12, 13, 14, 15))
 
     def syscall_return(self, value: int) -> None:
         self.uc.reg_write(self._regs[10], value & MASK64)

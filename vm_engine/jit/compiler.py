@@ -99,10 +99,10 @@ class JITCompiler(Interpreter):
         self.hybrid = hybrid
         self.compile_threshold = compile_threshold
         self._stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
-                      "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
-                      "code_reused": 0,
-                      "instructions_interpreted": 0, "instructions_in_compiled": 0,
-                      "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
+                       "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
+                       "code_reused": 0,
+                       "instructions_interpreted": 0, "instructions_in_compiled": 0,
+                       "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
