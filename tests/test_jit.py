@@ -1353,10 +1353,11 @@ def test_a_memory_callback_asks_the_compiler_thread_for_the_gil():
     assert not m._jobs.gil_wanted
 
 
-def test_a_region_compile_pauses_before_each_of_its_blocks():
+def test_a_region_compile_pauses_before_each_of_its_instructions():
     """The compiler thread can let a run that waits for the GIL (a system call)
-    in between the blocks of a region, not only between jobs: compile_ir calls
-    pause() before each block it emits."""
+    in while it compiles a region, not only between jobs: compile_ir calls
+    pause() before each guest instruction it emits (between a region's blocks
+    alone, a system call waited 100-150 us on average)."""
     from vm_engine import assemble
     from vm_engine.jit import x86
     mmu, _ = load("interpreter", assemble("addi a0, a0, 1\nj b\nb:\naddi a1, a1, 2\nj c\n"
@@ -1365,7 +1366,7 @@ def test_a_region_compile_pauses_before_each_of_its_blocks():
     x86.CODE_CACHE.clear()  # (a cached region is not compiled again)
     res = x86.compile_ir(mmu.decode_block(CODE), CODE, 2, True, mmu.decode_block,
                          pause=lambda: pauses.append(1))
-    assert len(res.guest) == 5 and len(pauses) >= 3  # (three blocks; ebreak: not compiled)
+    assert len(res.guest) == 5 and len(pauses) >= 5  # (ebreak: not compiled)
 
 
 def test_background_compiler_thread_ends_with_its_memory():

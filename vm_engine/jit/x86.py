@@ -726,8 +726,10 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     ``vectorize`` (level 3, chained): fill loops try vector stores first.
     ``viewed``: loads and stores go through the memory's view, checked by the
     host MMU (else each checks permissions itself, as code that reached MMIO
-    does: VM_PAGE_SOFT). ``pause()``, if given, is called between the
-    region's blocks (the compiler thread lets a run that waits for the GIL in).
+    does: VM_PAGE_SOFT). ``pause()``, if given, is called before each guest
+    instruction emitted (the compiler thread lets a run that waits for the GIL
+    in: one that makes a system call waited 100-150 us on average for the
+    pauses between the region's blocks).
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -740,6 +742,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     head = segs[0]
     if head.k == 0:
         return None
+    if pause is not None:  # (forming the region may have decoded many blocks)
+        pause()
     chained = chained and level >= 1
     vectorize = vectorize and chained and level >= 3 and not countdown
     key = (level, chained, countdown, vectorize, viewed,
@@ -957,9 +961,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std) + blk.freload():
         a.emit(insn)
+    blk.pause = pause
     for n, seg in enumerate(segs):
-        if pause is not None:
-            pause()
         _emit_seg(blk, seg, segs[n + 1] if n + 1 < len(segs) else None)
     # the epilogues: from the region's own registers, or from the convention's
     # (shared by every region: _stubs), then the shared return stub
@@ -994,6 +997,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     a.emit(X.create_declare_byte(len(blk.marks).to_bytes(4, "little")), True)
     # last: the pointer to this code's vm_block (install_for writes it)
     a.emit(X.create_declare_byte(bytes(8)), True, label=blk.block_slot)
+    if pause is not None:
+        pause()
     code = a.encode()
     guest = tuple((seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
                   for seg in segs for j in range(seg.k))
@@ -1055,6 +1060,8 @@ def _emit_seg(blk, seg: _Seg, following):
     for j in range(seg.skip, seg.k):
         if j < after:
             continue
+        if blk.pause is not None:
+            blk.pause()
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
         name = _NAME[int(e["op"])]
@@ -1420,6 +1427,7 @@ class _Block:
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
         self.vectorize = False  # (level 3) fill loops as vector stores
+        self.pause = None  # called before each guest instruction (compile_ir's pause)
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
         self.reached = {}  # guest register r -> (lo, hi): r + some off in [lo, hi] was
