@@ -1783,7 +1783,7 @@ def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
     _page_check(a, R.RDX, PAGE_STORE, leave)
-    mem = M(BASE, R.RAX)
+    mem, store = M(BASE, R.RAX), _STORE_FORMS[size][1]
     if name.startswith("lr"):
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 1))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_res_addr"]), R.RAX))
@@ -1791,7 +1791,7 @@ def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
     elif name.startswith("sc"):
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0))
         _load(blk, reg(R.RDX), rs2)
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64 if wide else Code.MOV_RM32_R32, mem, reg(R.RDX)))
+        a.emit(X.create_mem_reg(store, mem, reg(R.RDX)))
         a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))  # rd = 0: stored
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0), True, label=failed)
         a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1), True)  # rd = 1: not stored
@@ -1805,7 +1805,7 @@ def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
                 a.emit(X.create_reg_reg(Code.CMP_R64_RM64 if wide else Code.CMP_R32_RM32,
                                         reg(R.RCX), reg(R.RDX)))
             a.emit(X.create_reg_reg(op[0] if wide else op[1], reg(R.RDX), reg(R.RCX)))
-        a.emit(X.create_mem_reg(Code.MOV_RM64_R64 if wide else Code.MOV_RM32_R32, mem, reg(R.RDX)))
+        a.emit(X.create_mem_reg(store, mem, reg(R.RDX)))
         if not wide:
             a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RCX, R.ECX))
     a.bind(join)
