@@ -54,3 +54,17 @@ def test_python_dash_m(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "sieve 1000 1" in proc.stdout and "ok (ref)" in proc.stdout
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "jit", "hybrid"])
+def test_running_a_program_never_imports_numpy(engine, tmp_path):
+    # numpy is 70 ms of start-up and starts OpenBLAS threads that spin for a while:
+    # only IR_DTYPE and IRBlock.ir need it, and running a program uses neither
+    guest = Path(__file__).parent / "guest" / "bin" / "hello"
+    script = ("import sys\nfrom vm_engine import cli\n"
+              f"code = cli.main(['run', '--engine', '{engine}', {str(guest)!r}])\n"
+              "print('numpy' in sys.modules, code)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "False 0"

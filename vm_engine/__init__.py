@@ -8,7 +8,7 @@ from .errors import (AccessType, ConcurrentUseError, ExecutionError, Fault, Faul
 from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .isa.instruction import DecodeError, Instruction
 from .isa.asm import assemble
-from .ir import IR_DTYPE, IRBlock
+from .ir import IRBlock
 from ._core import FlatMMU
 from .interpreter import Interpreter
 from .mmu import MMU
@@ -17,7 +17,10 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # imported on first use: asyncio adds ~20 ms to every start-up otherwise
+    # imported on first use: asyncio adds ~20 ms to every start-up otherwise, numpy 70
+    if name == "IR_DTYPE":
+        from .ir import ir_dtype
+        return ir_dtype()
     if name == "AsyncExecutionContext":
         from .async_context import AsyncExecutionContext
         return AsyncExecutionContext

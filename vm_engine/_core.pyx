@@ -14,7 +14,7 @@ from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
 
-import numpy as np
+from array import array
 
 from vm_engine.errors import GuestMemoryError
 
@@ -301,7 +301,7 @@ cdef class CompileJobs:
         cdef size_t n, room
         with nogil:
             n = vm_jobs_queued(self.q, NULL, 0)
-        cdef uint64_t[::1] pcs = np.zeros(n + 64, dtype=np.uint64)  # (room for a few more)
+        cdef uint64_t[::1] pcs = array("Q", bytes(8 * (n + 64)))  # (room for a few more)
         room = pcs.shape[0]
         with nogil:
             n = min(vm_jobs_queued(self.q, &pcs[0], room), room)
@@ -893,7 +893,8 @@ cdef class CpuCore:
         if threading.current_thread() is threading.main_thread():
             opts.poll = _poll_signals
         if ir is not None:
-            view = np.ascontiguousarray(np.frombuffer(ir, dtype=np.uint8))
+            raw = memoryview(ir)  # (any buffer: bytes, a numpy IR array)
+            view = raw.cast("B") if raw.c_contiguous else memoryview(raw.tobytes()).cast("B")
             if view.shape[0] % sizeof(vm_ir):
                 raise ValueError("IR buffer size is not a multiple of the IR entry size")
             blk = vm_block_from_ir(<const vm_ir *>&view[0] if view.shape[0] else NULL,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .. import _core
 from ..errors import JITUnavailableError, VmError
 from ..interpreter import Interpreter
-from ..ir import IR_DTYPE, IRBlock
+from ..ir import IR_ITEMSIZE, IRBlock
 from ..types import ExecResult, HybridConfig, JITConfig
 
 
@@ -204,7 +204,7 @@ class JITCompiler(Interpreter):
 
     def _dump(self, ir_bytes: bytes, pc: int, res, x86, level: int) -> None:
         code, covered, data_size, guest = res.code, res.covered, res.data_size, res.guest
-        n = len(ir_bytes) // IR_DTYPE.itemsize - 1
+        n = len(ir_bytes) // IR_ITEMSIZE - 1
         lines = [f"; block {pc:#x}: {covered} of {n} instructions compiled"
                  + (f", {len(guest)} with the blocks it runs into" if len(guest) > covered else "")
                  + f" (level {level}), {len(code)} bytes"]

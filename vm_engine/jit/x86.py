@@ -52,12 +52,11 @@ import struct
 import threading
 from typing import NamedTuple
 
-import numpy as np
 from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, OpKind,
                       Register as R)
 
 from .. import _core
-from ..ir import IR_DTYPE
+from ..ir import IR_FIELDS, IR_ITEMSIZE, IR_STRUCT
 from ..isa.table import BY_INDEX, BY_NAME, MEMORY_CLASSES, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
@@ -567,14 +566,14 @@ class _Seg:
         return [self.end_pc()]
 
 
-_FIELDS = IR_DTYPE.names
-_ITEM = IR_DTYPE.itemsize
+_FIELDS = IR_FIELDS
+_ITEM = IR_ITEMSIZE
 
 
 def _entries(ir_bytes: bytes, closed: bool = True) -> list:
     """A block's IR as dicts of its fields (plus "bytes", the entry itself), closed
     by a VM_OP_BLOCK_END entry (added when `closed` says the bytes lack it).
-    (Dicts: the code generator reads fields far faster than from numpy.) Read
+    (Dicts: the code generator reads fields far faster than from arrays.) Read
     only: the same block's are shared by every region it is in (_ENTRIES)."""
     key = (ir_bytes, closed)
     out = _ENTRIES.get(key)
@@ -592,25 +591,20 @@ _ENTRIES_MAX = 8192
 
 
 def _read_entries(ir_bytes: bytes, closed: bool) -> list:
-    rows = np.frombuffer(ir_bytes, dtype=IR_DTYPE).tolist()
-    out = [dict(zip(_FIELDS, row), bytes=ir_bytes[k * _ITEM:(k + 1) * _ITEM])
-           for k, row in enumerate(rows)]
     if not closed:
-        end = dict.fromkeys(_FIELDS, 0)
-        end["op"] = _END_OP
-        end["pc_off"] = out[-1]["pc_off"] + out[-1]["len"] if out else 0
-        out.append(end)
-    return out
+        ir_bytes += closing_entry(ir_bytes)
+    return [dict(zip(_FIELDS, row), bytes=ir_bytes[k * _ITEM:(k + 1) * _ITEM])
+            for k, row in enumerate(IR_STRUCT.iter_unpack(ir_bytes))]
 
 
 def closing_entry(ir_bytes: bytes) -> bytes:
     """The VM_OP_BLOCK_END entry the C decoder puts after a block's IR."""
-    end = np.zeros(1, dtype=IR_DTYPE)
-    end[0]["op"] = _END_OP
+    end = dict.fromkeys(_FIELDS, 0)
+    end["op"] = _END_OP
     if ir_bytes:
-        last = np.frombuffer(ir_bytes[-_ITEM:], dtype=IR_DTYPE)[0]
-        end[0]["pc_off"] = int(last["pc_off"]) + int(last["len"])
-    return end.tobytes()
+        last = dict(zip(_FIELDS, IR_STRUCT.unpack(ir_bytes[-_ITEM:])))
+        end["pc_off"] = last["pc_off"] + last["len"]
+    return IR_STRUCT.pack(*end.values())
 
 
 def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0)) -> list:
