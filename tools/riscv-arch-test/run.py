@@ -96,6 +96,8 @@ def run_engine(elf: Path, executor, jit_config, hybrid_config):
         result = m.run(timeout=60)
     except ExecutionError as e:
         return None, f"fault: {e}"
+    except Exception as e:      # an engine's own error: reported, the other runs go on
+        return None, f"error: {type(e).__name__}: {e}"
     if result.exit_code is None:
         return None, f"status {result.status.value}"
     if result.exit_code != 0:
