@@ -17,8 +17,9 @@ stands in for a checkout without one (user mode needs nothing from it).
 
 Each suite is built as its -march says (rv64g, and rv64gc for C: built without
 C, the base instructions keep their 32-bit encodings), with XLEN=64 and FLEN=32
-for F, 64 otherwise; no linker relaxation (the tests do not set gp); Zifencei
-links its text writable (-N): it rewrites its own code. Engines and their
+for F, 64 otherwise; not PIC (la is pc-relative, as on the suite's targets: a
+GOT load cannot take la's addends); no linker relaxation (the tests do not set
+gp); Zifencei links its text writable (-N): it rewrites its own code. Engines and their
 settings are tools/riscv-tests/run.py's: the interpreter, the JIT at levels 0-3
 and Hybrid compiling every block from its first run.
 
@@ -65,7 +66,7 @@ def build(checkout: Path, out: Path, only: str) -> list:
             if only not in name:
                 continue
             elf = out / f"{suite}-{src.stem}"
-            cmd = ["riscv64-linux-gnu-gcc", f"-march={march}", "-mabi=lp64d", "-static",
+            cmd = ["riscv64-linux-gnu-gcc", f"-march={march}", "-mabi=lp64d", "-fno-pic", "-static",
                    "-nostdlib", "-nostartfiles", "-Wl,--no-relax", "-Wl,-e,rvtest_entry_point",
                    "-DXLEN=64", f"-DFLEN={flen}", "-DTEST_CASE_1=",
                    f"-I{HERE}", f"-I{env}", "-o", str(elf), str(src)]
