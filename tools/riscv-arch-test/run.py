@@ -223,6 +223,7 @@ def main() -> int:
             casemap = None
             for engine, *settings in configs:
                 sig, error = run_engine(elf, *settings)
+                words = []
                 if oracle is None:
                     problem = error
                 elif error:
@@ -238,11 +239,12 @@ def main() -> int:
                         problem = f"{count} words differ from qemu"
                         for i in diffs:
                             r = ref[i] if ref and i < len(ref) else "-"
-                            lines.append(f"    {engine} word {i}: ours {sig[i]} qemu {oracle[i]} "
-                                         f"ref {r}  [{casemap.describe(i)}]")
+                            words.append(f"    word {i}: ours {sig[i]} qemu {oracle[i]} ref {r}"
+                                         f"  [{casemap.describe(i)}]")
                 if problem:
                     failed[engine].append(name)
-                    lines.insert(0, f"  {engine}: {problem}")
+                    lines.append(f"  {engine}: {problem}")
+                    lines.extend(words)
             bad = [e for e in names if name in failed[e]]
             if ref_status not in ("ok", "none", "-") and not ref_status.startswith("ok ("):
                 ref_bad.append(name)
