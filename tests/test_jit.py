@@ -824,6 +824,62 @@ def test_constant_folding_matches_the_interpreter(value):
 _RR_OPS = {"add", "sub", "xor", "or", "and", "addw", "subw"}
 
 
+#: W operations on values whose ranges are known from how they were made (loads
+#: of bytes and halfwords, andi, srliw, ...): where the exact result fits 32 bits,
+#: level 2 does them on 64 bits, with no sign extension (s-registers: results that
+#: do not fit, done as W operations)
+RANGED = """
+    lh a5, 0(s0)
+    lh a6, 2(s0)
+    mulw a7, a5, a6          # |product| <= 2**30
+    lbu t0, 4(s0)
+    addw t1, a7, t0
+    andi t2, t1, 1
+    subw t2, zero, t2        # negw of 0 or 1
+    srliw t3, a5, 1
+    xor t4, t3, t2
+    addiw t5, t4, 0          # sext.w of a sign-extended value: a move
+    subw t6, t0, a6
+    addiw a0, t6, -2047
+    lhu a1, 6(s0)
+    mulw s1, a1, a1          # up to (2**16 - 1)**2: does not fit
+    lw a2, 8(s0)
+    addw s2, a2, a5          # a word and a halfword: does not fit
+    srliw a3, a2, 1
+    addw s3, a3, a3          # 2 * (2**31 - 1): does not fit
+    sraiw a4, a2, 17
+    mulw s4, a4, a6          # 2**14 * 2**15: fits
+    subw s5, zero, a2        # negw of any word: -(-2**31) does not fit
+    addiw s6, s1, 0          # sext.w of a cut result: a move
+    ebreak
+"""
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(min_size=12, max_size=12))
+def test_w_operations_whose_results_fit_match_the_interpreter(data):
+    outs = []
+    for name in ("interpreter", "jit-L2", "jit-L3", "hybrid"):
+        m, cpu = load(name, assemble(RANGED, CODE), data)
+        cpu.reg_write("s0", DATA)
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak
+        outs.append((cpu.regs, cpu.instret))
+    assert outs[0] == outs[1] == outs[2] == outs[3]
+
+
+def test_w_operations_whose_results_fit_need_no_sign_extension():
+    def listing(text, level):
+        block = IRBlock([Instruction.from_asm(line.split("#")[0].strip())
+                         for line in text.strip().splitlines()], start_pc=CODE)
+        return JITCompiler(JITConfig(optimization_level=level)).compile_block(block).listing()
+    fitting = RANGED[:RANGED.index("    lhu a1")] + "    ebreak\n"
+    code = listing(fitting, 2)
+    assert "imul" in code and re.search(r"\bneg\s+r[a-z0-9]+\b", code)
+    assert "movsxd" not in code
+    # all of it: 8 of its 14 W operations fit (a7 t1 t2 t5 t6 a0 s4 s6), where level 1,
+    # which knows no ranges, sign-extends each
+    assert listing(RANGED, 1).count("movsxd") - listing(RANGED, 2).count("movsxd") == 8
+
 ATOMICS_LOOP = """
     li t0, 10000
 loop:

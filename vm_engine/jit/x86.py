@@ -184,6 +184,8 @@ _RR = {  # reg-reg ALU: (64-bit code, 32-bit code or None)
     "mulw": (None, Code.IMUL_R32_RM32),
 }
 _COMMUTATIVE = {"add", "xor", "or", "and", "mul", "addw", "mulw"}
+#: W operations done as the 64-bit one where their result fits 32 bits (_exact_range)
+_AS_WIDE = {"addw": "add", "subw": "sub", "mulw": "mul", "addiw": "addi"}
 _RI = {"addi": Code.ADD_RM64_IMM32, "xori": Code.XOR_RM64_IMM32, "ori": Code.OR_RM64_IMM32,
        "andi": Code.AND_RM64_IMM32}
 _SHIFT_IMM = {"slli": Code.SHL_RM64_IMM8, "srli": Code.SHR_RM64_IMM8, "srai": Code.SAR_RM64_IMM8,
@@ -1007,7 +1009,7 @@ def _emit_seg(blk, seg: _Seg, following):
     (`following`: the segment emitted next, entered by falling into it)."""
     a = blk.a
     blk.seg = seg
-    left = blk.consts  # (what the segment before left known)
+    left, left_ranges = blk.consts, blk.ranges  # (what the segment before left known)
     bail, bail_restore = a.label(), a.label()
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
     vector = _vector_form(seg) if blk.vectorize else None
@@ -1048,6 +1050,8 @@ def _emit_seg(blk, seg: _Seg, following):
     # the segment before it left known, when it is that one's alone: _carried)
     written = blk.carried.get(seg.pc)
     blk.consts = {} if written is None else {r: v for r, v in left.items() if r not in written}
+    blk.ranges = {} if written is None else {r: v for r, v in left_ranges.items()
+                                             if r not in written}
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
     after = seg.skip  # (the instructions before it emitted already)
@@ -1064,7 +1068,7 @@ def _emit_seg(blk, seg: _Seg, following):
             _nan_check(blk)
         if inner is not None and inner.seg is seg:  # (entered here too: nothing known)
             a.bind(inner.label)
-            blk.consts = {}
+            blk.consts, blk.ranges = {}, {}
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
@@ -1136,10 +1140,15 @@ def _known_after(blk, name: str, e, value):
     if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
         if value is None and name in ("lui", "auipc"):
             value = e["imm"] & _MASK
+        span = _range_after(blk, name, e) if value is None else None
         if value is None:
             blk.consts.pop(e["rd"], None)
         else:
             blk.consts[e["rd"]] = value
+        if span is None:
+            blk.ranges.pop(e["rd"], None)
+        else:
+            blk.ranges[e["rd"]] = span
 
 
 #: a comparison made quietly -> the setcc of its result (flt and fle compared
@@ -1246,7 +1255,8 @@ def _emit_hammock(blk, n: _Seg):
     after it is left as before it."""
     a = blk.a
     rd, size = blk.seg.hammock
-    consts, reached, host = dict(blk.consts), dict(blk.reached), blk.alloc.get(rd)
+    consts, ranges, reached = dict(blk.consts), dict(blk.ranges), dict(blk.reached)
+    host = blk.alloc.get(rd)
     first = n.ir[0]
     if any(int(first[slot]) == rd for slot in _X_SLOTS[int(first["op"])] if slot != "rd"):
         _load(blk, _HAMMOCK_REG, rd)  # (it reads rd before writing it)
@@ -1259,7 +1269,7 @@ def _emit_hammock(blk, n: _Seg):
         del blk.alloc[rd]
     else:
         blk.alloc[rd] = host
-    blk.consts, blk.reached = consts, reached
+    blk.consts, blk.ranges, blk.reached = consts, ranges, reached
 
 
 def _select(blk, n: _Seg, jcc):
@@ -1280,6 +1290,7 @@ def _select(blk, n: _Seg, jcc):
                             M(BUDGET, displ=_charge(after - rest, mem_after - mem))))
     a.emit(X.create_reg_reg(_CMOV[jcc], BUDGET, R.RCX))
     blk.consts.pop(rd, None)
+    blk.ranges.pop(rd, None)
     blk.reached.pop(rd, None)
 
 
@@ -1424,6 +1435,7 @@ class _Block:
         self.pause = None  # called before each guest instruction (compile_ir's pause)
         self.viewed = True      # accesses go through the view, the host MMU checking them
         self.consts = {}   # guest register -> value known at this point of the segment
+        self.ranges = {}   # guest register -> (lo, hi): its signed value known to lie in [lo, hi]
         self.reached = {}  # guest register r -> (lo, hi): r + some off in [lo, hi] was
         #                    just accessed or checked (_fast_access, _loop_prechecks)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
@@ -1909,7 +1921,7 @@ def _loop_prechecks(blk, checks: dict, fail: int):
     its budget is taken (nothing ran: the dispatcher interprets it, where the
     access faults or reaches MMIO, or not at all)."""
     a = blk.a
-    blk.consts = {}  # (jumps from elsewhere come here too)
+    blk.consts, blk.ranges = {}, {}  # (jumps from elsewhere come here too)
     for r, (at, _, _) in sorted(checks.items()):
         address = blk.alloc.get(r) if not at else None
         if address is None:
@@ -3197,6 +3209,85 @@ def _fold(blk, name: str, e):
     return fn(a, b) & _MASK
 
 
+#: value ranging: the signed range of 32-bit results (a W instruction's), of 64-bit ones
+_I32 = (-(1 << 31), (1 << 31) - 1)
+_I64 = (-(1 << 63), (1 << 63) - 1)
+_LOAD_RANGE = {"lb": (-(1 << 7), (1 << 7) - 1), "lbu": (0, (1 << 8) - 1),
+               "lh": (-(1 << 15), (1 << 15) - 1), "lhu": (0, (1 << 16) - 1),
+               "lw": _I32, "lwu": (0, (1 << 32) - 1), "lr.w": _I32}
+#: integer instructions whose result is the low 32 bits of a result, sign-extended
+_W_RESULT = frozenset(name for name, spec in BY_NAME.items()
+                      if spec.cls in ("alu", "mul", "div") and name.endswith("w")) | \
+    frozenset(name for name in BY_NAME if name.startswith("amo") and name.endswith(".w"))
+
+
+def _within(span, bounds) -> bool:
+    return span is not None and bounds[0] <= span[0] and span[1] <= bounds[1]
+
+
+def _range(blk, r: int):
+    """(lo, hi): guest register r's signed value is known to lie in [lo, hi]
+    (level 2: from constants and the instructions that set it); else None."""
+    if r == 0:
+        return (0, 0)
+    value = blk.consts.get(r)
+    if value is not None:
+        value = _signed(value)
+        return (value, value)
+    return blk.ranges.get(r)
+
+
+def _exact_range(blk, name: str, rs1: int, rs2, imm: int = 0):
+    """The range of the exact (unbounded) result of add/sub/mul (a W one's
+    before it is cut to 32 bits) of rs1 and rs2 (None: imm), when the operands'
+    are known; else None."""
+    a, b = _range(blk, rs1), (imm, imm) if rs2 is None else _range(blk, rs2)
+    if a is None or b is None:
+        return None
+    op = name.rstrip("iw")
+    if op == "add":
+        return (a[0] + b[0], a[1] + b[1])
+    if op == "sub":
+        return (a[0] - b[1], a[1] - b[0])
+    if op == "mul":
+        corners = [x * y for x in a for y in b]
+        return (min(corners), max(corners))
+    return None
+
+
+def _range_after(blk, name: str, e):
+    """The range of instruction e's result (it writes x register rd), from its
+    operands' ranges before it; None when nothing narrower than 64 bits is known."""
+    if name in _LOAD_RANGE:
+        return _LOAD_RANGE[name]
+    if name in ("slt", "sltu", "slti", "sltiu", "sc.w", "sc.d"):
+        return (0, 1)
+    rs1, rs2, imm = int(e["rs1"]), int(e["rs2"]), int(e["imm"])
+    if name in ("add", "addi", "addw", "addiw", "sub", "subw", "mul", "mulw"):
+        span = _exact_range(blk, name, rs1, None if name.endswith(("i", "iw")) else rs2, imm)
+        bounds = _I32 if name in _W_RESULT else _I64
+        return span if _within(span, bounds) else _I32 if name in _W_RESULT else None
+    a = _range(blk, rs1)
+    b = (imm, imm) if name in ("andi", "ori", "xori") else _range(blk, rs2)
+    if name in ("and", "andi", "or", "ori", "xor", "xori"):
+        if name in ("and", "andi") and (a is not None and a[0] >= 0 or b is not None and b[0] >= 0):
+            return (0, min(x[1] for x in (a, b) if x is not None and x[0] >= 0))
+        if a is not None and b is not None and a[0] >= 0 and b[0] >= 0:
+            return (0, (1 << max(a[1], b[1]).bit_length()) - 1)
+        return _I32 if _within(a, _I32) and _within(b, _I32) else None  # (bit 31 copied up)
+    k = imm & 63
+    if name == "srli" and k:
+        return (a[0] >> k, a[1] >> k) if a is not None and a[0] >= 0 else (0, (1 << (64 - k)) - 1)
+    if name == "srai":
+        a = a or _I64
+        return (a[0] >> k, a[1] >> k)
+    if name == "srliw" and imm & 31:
+        return (0, (1 << (32 - (imm & 31))) - 1)
+    if name == "sraiw":
+        return (-(1 << (31 - (imm & 31))), (1 << (31 - (imm & 31))) - 1)
+    return _I32 if name in _W_RESULT else None
+
+
 def _set_const(blk, rd: int, value: int, scratch=R.RAX):
     if rd == 32:
         return  # x0: nothing to write
@@ -3412,6 +3503,11 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg)
     if name in _STORES:
         return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name], src(rs2))
+    if name in _AS_WIDE and blk.fold and \
+            _within(_exact_range(blk, name, rs1, None if name == "addiw" else rs2, imm), _I32):
+        # (level 2) a W operation whose result needs no cutting to 32 bits: done on
+        # all 64, with no sign extension after it (sext.w of a sign-extended value: mv)
+        return _emit(blk, _AS_WIDE[name], e, i, insn_pc, next_pc)
     if name in ("lui", "auipc"):
         _set_const(blk, rd, imm)
     elif name in _RR:
