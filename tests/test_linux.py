@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -715,6 +716,88 @@ def test_futex_single_threaded():
     assert e("futex", BUF, 0, 5, BUF + 64, 0, 0) == -errno.ETIMEDOUT
     with pytest.raises(LinuxError, match="deadlock"):
         e("futex", BUF, 0, 5, 0, 0, 0)
+
+
+THREAD_FLAGS = (sc.CLONE_VM | sc.CLONE_THREAD | sc.CLONE_SETTLS | sc.CLONE_PARENT_SETTID
+                | sc.CLONE_CHILD_CLEARTID)
+
+
+def _enter(e, name: str, *args) -> None:
+    """Makes system call `name` where its result may go to another thread (it
+    waits, yields or ends): the next thread runs, with its registers, after it."""
+    e.cpu.reg_write("a7", sc.NR[name])
+    for i, v in enumerate(list(args) + [0] * (6 - len(args))):
+        e.cpu.reg_write(10 + i, v)
+    e.k.syscall()
+
+
+def test_threads_take_turns_at_futexes():
+    """clone makes a thread that waits its turn; a futex wait hands the cpu on, a
+    wake (and requeue, wake_op) makes waiters ready with a0 = 0; exit zeroes and
+    wakes the clear-tid word; the last thread's exit ends the process."""
+    e = Env()
+    main, ptid, ctid, word, other = e.k.pid, BUF, BUF + 8, BUF + 16, BUF + 32
+    e.cpu.reg_write("tp", 0x1111)
+    e.cpu.pc = 0x7000
+    tid = e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, ptid, 0x2222, ctid)
+    assert tid != main and struct.unpack("<i", e.mem(ptid, 4))[0] == tid
+    assert e("gettid") == main and e("clone", sc.CLONE_VM, 0, 0, 0, 0) == -errno.ENOSYS
+    e.put(struct.pack("<I", 0), word)
+    _enter(e, "futex", word, 0 | 128, 0)       # main waits on word: the thread runs,
+    assert e("gettid") == tid                  # from where clone left it
+    assert (e.cpu.reg_read("tp"), e.cpu.reg_read("sp"), e.cpu.pc) == \
+        (0x2222, e.SCRATCH + 0x4000, 0x7000)
+    assert e("futex", word, 1 | 128, 5) == 1   # wakes main (the one waiter)
+    assert e("futex", word, 1 | 128, 5) == 0
+    _enter(e, "sched_yield")
+    assert e.k.threads.current.tid == main and e.cpu.reg_read("a0") == 0
+    # main waits on word again; the thread requeues it onto `other`, wakes it there
+    _enter(e, "futex", word, 0, 0)
+    assert e.k.threads.current.tid == tid
+    assert e("futex", word, sc.FUTEX_CMP_REQUEUE, 0, 1, other, 1) == -errno.EAGAIN
+    assert e("futex", word, sc.FUTEX_CMP_REQUEUE, 0, 1, other, 0) == 1  # 0 woken, 1 moved
+    assert e("futex", word, 1, 1) == 0
+    e.put(struct.pack("<I", 3), other)
+    # wake_op: *other += 2, and as the old value 3 > 2, other's waiters wake too
+    assert e("futex", word, sc.FUTEX_WAKE_OP, 1, 1, other,
+             (1 << 28) | (4 << 24) | (2 << 12) | 2) == 1
+    assert struct.unpack("<I", e.mem(other, 4))[0] == 5
+    # the thread exits: its clear-tid word is zeroed and main runs on
+    e.put(struct.pack("<i", tid), ctid)
+    _enter(e, "exit", 0)
+    assert e.k.threads.current.tid == main and not e.k.threads.several
+    assert e.mem(ctid, 4) == bytes(4) and e.cpu.reg_read("a0") == 0
+    assert e("tgkill", main, tid, 0) == -errno.ESRCH
+    with pytest.raises(sc.ProcessExit):
+        e("exit", 3)
+
+
+def test_threads_sleep_and_time_out_while_others_run():
+    e = Env()
+    tid = e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, BUF, 0, BUF + 8)
+    e.put(struct.pack("<qq", 0, 20_000_000), BUF + 64)    # 20 ms
+    e.put(struct.pack("<qq", 0, 50_000_000), BUF + 80)    # 50 ms
+    e.put(struct.pack("<I", 9), BUF + 16)
+    t0 = time.monotonic()
+    _enter(e, "nanosleep", BUF + 64, 0)       # main sleeps: the thread runs at once
+    assert e.k.threads.current.tid == tid and time.monotonic() - t0 < 0.015
+    _enter(e, "futex", BUF + 16, 0, 9, BUF + 80)   # it waits 50 ms for a wake: nobody
+    assert e.k.threads.current.tid == e.k.pid     # can run until main's sleep ends
+    assert e.cpu.reg_read("a0") == 0 and time.monotonic() - t0 >= 0.02
+    _enter(e, "nanosleep", BUF + 80, 0)       # main sleeps 50 ms more: the thread's
+    assert e.k.threads.current.tid == tid     # wait times out first
+    assert sc.s64(e.cpu.reg_read("a0")) == -errno.ETIMEDOUT
+    assert time.monotonic() - t0 >= 0.05
+
+
+def test_threads_that_all_wait_for_good_are_a_deadlock():
+    path = os.path.join(BIN, "threads_end")
+    for engine in ("interpreter", "jit"):
+        m = Machine.load_elf(path, argv=["threads_end", "deadlock"], executor=engine,
+                             stdout=bytearray(), stderr=bytearray())
+        with pytest.raises(LinuxError, match="deadlock: every thread"):
+            m.run(timeout=60)
+        m.close()
 
 
 def test_signals_actions_masks_and_death():

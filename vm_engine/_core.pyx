@@ -771,6 +771,11 @@ cdef int _poll_signals(void *ctx) noexcept with gil:
         return 1
 
 
+#: bytes of a cpu context (CpuCore._context): x0-x31, f0-f31, pc, fcsr (and padding)
+cdef enum:
+    CONTEXT_SIZE = 528
+
+
 cdef class CpuCore:
     """The guest hart's state (csrc/vm_cpu.h) and the run loop over it."""
 
@@ -795,6 +800,29 @@ cdef class CpuCore:
     def syscall_return(self, uint64_t value):
         """a0 = a system call's result."""
         self.cpu.x[10] = value
+
+    def _context(self):
+        """The hart's x and f registers, pc and fcsr, as bytes (CONTEXT_SIZE):
+        a guest thread's, kept while another runs on this cpu."""
+        cdef char buf[CONTEXT_SIZE]
+        memcpy(buf, self.cpu.x, 32 * 8)
+        memcpy(buf + 256, self.cpu.f, 32 * 8)
+        memcpy(buf + 512, &self.cpu.pc, 8)
+        memcpy(buf + 520, &self.cpu.fcsr, 4)
+        return PyBytes_FromStringAndSize(buf, CONTEXT_SIZE)
+
+    def _set_context(self, const uint8_t[::1] ctx not None):
+        """Puts back what _context returned (another thread's, say); the LR/SC
+        reservation, which was the thread's that ran, is gone."""
+        if ctx.shape[0] != CONTEXT_SIZE:
+            raise ValueError(f"a cpu context is {CONTEXT_SIZE} bytes")
+        memcpy(self.cpu.x, &ctx[0], 32 * 8)
+        memcpy(self.cpu.f, &ctx[256], 32 * 8)
+        memcpy(&self.cpu.pc, &ctx[512], 8)
+        memcpy(&self.cpu.fcsr, &ctx[520], 4)
+        self.cpu.x[0] = 0
+        self.cpu.fcsr &= 0xff
+        self.cpu.res_valid = 0
 
     def _fget(self, int i):
         return self.cpu.f[i]

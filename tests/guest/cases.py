@@ -81,6 +81,9 @@ CASES = [
     Case("memops"),
     Case("signal"),
     Case("timers", args=["{dir}"]),
+    Case("threads"),
+    Case("threads-exit", binary="threads_end", args=["exit"]),
+    Case("threads-last", binary="threads_end", args=["last"]),
     Case("cxx", stderr=True),
     Case("cxx-dyn", dynamic=True, stderr=True),
 ]

@@ -17,6 +17,7 @@ kernel in the hook.
 from __future__ import annotations
 
 import os
+import struct
 
 from ..errors import GuestMemoryError, VmError
 from ..linux.elf import load_program, read_elf
@@ -127,6 +128,22 @@ class UnicornCPU:
 
     def syscall_return(self, value: int) -> None:
         self.uc.reg_write(self._regs[10], value & MASK64)
+
+    def _context(self) -> bytes:
+        """All registers, pc and fcsr, laid out as CpuCore._context's (a guest
+        thread's while another runs: linux/threads.py)."""
+        x = [self.reg_read(i) for i in range(32)]
+        f = [self.reg_read(f"f{i}") for i in range(32)]
+        return struct.pack("<64QQQ", *x, *f, self.pc, self.reg_read("fcsr"))
+
+    def _set_context(self, ctx) -> None:
+        values = struct.unpack("<64QQQ", bytes(ctx))
+        for i in range(1, 32):
+            self.reg_write(i, values[i])
+        for i in range(32):
+            self.reg_write(f"f{i}", values[32 + i])
+        self.pc = values[64]
+        self.reg_write("fcsr", values[65] & 0xFF)
 
     @property
     def pc(self) -> int:

@@ -244,8 +244,10 @@ class Machine:
                 if kernel.itimers and kernel.itimer_due():
                     kernel.expire_itimers()
                     kernel.deliver_signals()
+                budget = kernel.threads.slice(remaining)
+                sliced = budget != remaining
                 try:
-                    r = cpu._run_claimed(memory, remaining)
+                    r = cpu._run_claimed(memory, budget)
                 except ExecutionError as e:
                     if e.result is not None:
                         self._add(stats, e.result.stats)
@@ -264,6 +266,8 @@ class Machine:
                     kernel.deliver_signals()
                 elif r.status is ExecStatus.Stopped and not self._stop and kernel.itimer_used:
                     continue  # (stopped for a timer: served above)
+                elif r.status is ExecStatus.Budget and sliced:
+                    kernel.threads.yield_turn()  # (its time slice is over)
                 elif r.status in (ExecStatus.Budget, ExecStatus.Stopped):
                     status = ExecStatus.Stopped if self._stop else r.status
                     break

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
 from .memory import PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, page_down, page_up
+from .threads import Threads
 
 MASK64 = (1 << 64) - 1
 
@@ -171,6 +172,8 @@ CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_
 TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
+CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
+CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
 
 RLIM_INFINITY = MASK64
 RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RLIMIT_CORE",
@@ -679,8 +682,9 @@ class Kernel:
     """The guest process's view of Linux: its files, memory map, signals,
     identity. ``syscall()`` serves the ecall the cpu just stopped at. The cpu
     (an engine, or the benchmark's Unicorn adapter) has reg_read/reg_write, pc,
-    and for the system call itself syscall_args() -> (a7, a0-a5) and
-    syscall_return(a0)."""
+    for the system call itself syscall_args() -> (a7, a0-a5) and
+    syscall_return(a0), and for guest threads _context() -> bytes and
+    _set_context(bytes) (all registers, pc and fcsr: linux/threads.py)."""
 
     def __init__(self, mmu, aspace, cpu, *, exe_path: str, argv=(), sysroot: str | None = None,
                  cwd: str | None = None, stdin=None, stdout=None, stderr=None):
@@ -707,7 +711,7 @@ class Kernel:
         self.pending_code: dict[int, int] = {}
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
-        self.tid_address = 0
+        self.threads = Threads(cpu, self.pid)
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
         stack = aspace.layout.STACK_SIZE
         self.rlimits = [[RLIM_INFINITY, RLIM_INFINITY] for _ in RLIMIT_NAMES]
@@ -981,6 +985,8 @@ class Kernel:
     def trace(self, text: str) -> None:
         """Writes one strace line."""
         out = self.strace_file or sys.stderr
+        if self.threads.several:  # (as strace -f shows them)
+            text = f"[pid {self.threads.current.tid}] {text}"
         out.write(text + "\n")
         out.flush()
 
@@ -1809,6 +1815,18 @@ class Kernel:
     # == process ==============================================================================
     @handler("d")
     def sys_exit(self, status):
+        """The thread ends; the process with its last thread."""
+        threads = self.threads
+        if threads.several:
+            clear = threads.current.clear_tid
+            if clear:  # (pthread_join waits for this)
+                try:
+                    self.write_mem(clear, bytes(4))
+                except GuestMemoryError:
+                    pass
+                threads.wake(clear, 1)
+        if threads.exit_current():
+            return _NO_RESULT
         raise ProcessExit(status & 0xFF)
 
     @handler("d")
@@ -1817,8 +1835,8 @@ class Kernel:
 
     @handler("p")
     def sys_set_tid_address(self, tidptr):
-        self.tid_address = tidptr
-        return self.pid
+        self.threads.current.clear_tid = tidptr
+        return self.threads.current.tid
 
     @handler("pu")
     def sys_set_robust_list(self, head, length):
@@ -1840,7 +1858,7 @@ class Kernel:
 
     @handler("")
     def sys_gettid(self):
-        return self.pid
+        return self.threads.current.tid
 
     @handler("")
     def sys_getuid(self):
@@ -1985,7 +2003,10 @@ class Kernel:
 
     @handler("")
     def sys_sched_yield(self):
-        return 0
+        if not self.threads.several:
+            return 0
+        self.threads.yield_turn(0)
+        return _NO_RESULT
 
     @handler("d")
     def sys_sched_getscheduler(self, pid):
@@ -2053,7 +2074,24 @@ class Kernel:
 
     @handler("xppxx")
     def sys_clone(self, flags, stack, ptid, tls, ctid):
-        raise Errno(E.ENOSYS)
+        """A thread (CLONE_VM | CLONE_THREAD, as pthread_create makes them):
+        it takes turns with the others on the cpu (linux/threads.py). New
+        processes (fork) are not supported."""
+        if flags & (CLONE_VM | CLONE_THREAD) != CLONE_VM | CLONE_THREAD or flags & CLONE_VFORK:
+            raise Errno(E.ENOSYS)
+        thread = self.threads.spawn(stack, tls if flags & CLONE_SETTLS else None)
+        tid = struct.pack("<i", thread.tid)
+        try:
+            if flags & CLONE_PARENT_SETTID:
+                self.write_mem(ptid, tid)
+            if flags & CLONE_CHILD_SETTID:
+                self.write_mem(ctid, tid)
+        except GuestMemoryError:
+            del self.threads.all[thread.tid]
+            raise
+        if flags & CLONE_CHILD_CLEARTID:
+            thread.clear_tid = ctid
+        return thread.tid
 
     @handler("spp")
     def sys_execve(self, path, argv, envp):
@@ -2094,11 +2132,16 @@ class Kernel:
             self.write_mem(tz, bytes(8))
         return 0
 
+    def _sleep(self, seconds: float):
+        if self.threads.several:  # (the others run meanwhile)
+            self.threads.block(timeout=seconds)
+            return _NO_RESULT
+        time.sleep(seconds)
+        return 0
+
     @handler("pp")
     def sys_nanosleep(self, req, rem):
-        t = self.read_timespec(req)
-        time.sleep(t)
-        return 0
+        return self._sleep(self.read_timespec(req))
 
     @handler("dxpp")
     def sys_clock_nanosleep(self, clk, flags, req, rem):
@@ -2106,47 +2149,67 @@ class Kernel:
         t = self.read_timespec(req)
         if flags & TIMER_ABSTIME:
             t = max(0.0, t - time.clock_gettime(clk))
-        time.sleep(t)
-        return 0
+        return self._sleep(t)
 
     # -- futexes, hwprobe, icache ----------------------------------------------------------
     @handler("pdupud")
     def sys_futex(self, uaddr, op, val, timeout, uaddr2, val3):
         cmd = op & FUTEX_CMD_MASK
+        threads = self.threads
         if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
             if uaddr & 3:
+                raise Errno(E.EINVAL)
+            bitset = val3 & 0xFFFFFFFF if cmd == FUTEX_WAIT_BITSET else 0xFFFFFFFF
+            if not bitset:
                 raise Errno(E.EINVAL)
             cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
             if cur != val & 0xFFFFFFFF:
                 raise Errno(E.EAGAIN)
+            t = None
             if timeout:
                 t = self.read_timespec(timeout)
                 if cmd == FUTEX_WAIT_BITSET:   # absolute
                     clk = CLOCK_REALTIME if op & 256 else CLOCK_MONOTONIC
                     t = max(0.0, t - time.clock_gettime(clk))
+            if threads.several:   # another thread may wake it: it waits, the others run
+                threads.block((uaddr, bitset), t, -E.ETIMEDOUT)
+                return _NO_RESULT
+            if t is not None:
                 time.sleep(t)
                 raise Errno(E.ETIMEDOUT)
             raise LinuxError(f"deadlock: the guest waits on futex {uaddr:#x} forever "
-                             f"(nothing else runs in a single-threaded process)")
-        if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
+                             f"(no other thread runs that could wake it)")
+        if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
+            bitset = val3 & 0xFFFFFFFF if cmd == FUTEX_WAKE_BITSET else 0xFFFFFFFF
+            if not bitset:
+                raise Errno(E.EINVAL)
+            return threads.wake(uaddr, s32(val) & 0x7FFFFFFF, bitset)
+        if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
             if cmd == FUTEX_CMP_REQUEUE:
                 cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
                 if cur != val3 & 0xFFFFFFFF:
                     raise Errno(E.EAGAIN)
-            return 0
+            woken = threads.wake(uaddr, s32(val) & 0x7FFFFFFF)
+            moved = threads.requeue(uaddr, uaddr2, timeout & 0x7FFFFFFF)  # (val2)
+            return woken + moved if cmd == FUTEX_CMP_REQUEUE else woken
         if cmd == FUTEX_WAKE_OP:
             old = struct.unpack("<I", self.read_mem(uaddr2, 4))[0]
-            # the operation on *uaddr2; its comparison only decides whom to wake: nobody waits
-            wop, oparg = (val3 >> 28) & 0xF, (val3 >> 12) & 0xFFF
+            wop, cmp, oparg, cmparg = (val3 >> 28) & 0xF, (val3 >> 24) & 0xF, \
+                (val3 >> 12) & 0xFFF, val3 & 0xFFF
             if wop & 8:
                 oparg = 1 << (oparg & 31)
             wop &= 7
             new = {0: oparg, 1: old + oparg, 2: old | oparg, 3: old & ~oparg,
                    4: old ^ oparg}.get(wop)
-            if new is None:
+            if new is None or cmp > 5:
                 raise Errno(E.ENOSYS)
             self.write_mem(uaddr2, struct.pack("<I", new & 0xFFFFFFFF))
-            return 0
+            woken = threads.wake(uaddr, s32(val) & 0x7FFFFFFF)
+            old = s32(old)
+            if (old == cmparg, old != cmparg, old < cmparg, old <= cmparg, old > cmparg,
+                    old >= cmparg)[cmp]:
+                woken += threads.wake(uaddr2, timeout & 0x7FFFFFFF)  # (val2)
+            return woken
         raise Errno(E.ENOSYS)
 
     @handler("puupx")
@@ -2288,7 +2351,7 @@ class Kernel:
     @handler("dS")
     def sys_tkill(self, tid, sig):
         sig = self._check_sig(sig)
-        if s32(tid) != self.pid:
+        if s32(tid) not in self.threads.all:
             raise Errno(E.ESRCH)
         if sig:
             self.raise_signal(sig, SI_TKILL)
@@ -2297,7 +2360,7 @@ class Kernel:
     @handler("ddS")
     def sys_tgkill(self, tgid, tid, sig):
         sig = self._check_sig(sig)
-        if s32(tgid) != self.pid or s32(tid) != self.pid:
+        if s32(tgid) != self.pid or s32(tid) not in self.threads.all:
             raise Errno(E.ESRCH)
         if sig:
             self.raise_signal(sig, SI_TKILL)

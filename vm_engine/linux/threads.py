@@ -1,0 +1,171 @@
+"""Guest threads: clone(CLONE_THREAD) and the futexes they wait on.
+
+The threads of a guest process take turns on the one cpu (the engine), like
+green threads: each keeps its registers (CpuCore._context) while another runs.
+A thread gives the cpu up when it waits (futex, nanosleep), yields, exits, or
+has run a time slice (Machine's run loop asks for one when several can run).
+Only one runs at a time, so the guest's memory is never raced over and its
+atomics stay atomic; what threads buy a guest here is that programs written
+with them (pthreads, Python's threading, xz and sort in parallel) run.
+"""
+from __future__ import annotations
+
+import struct
+import time
+
+#: guest instructions a thread runs before the next one that can run gets the cpu
+TIME_SLICE = 200_000
+
+_A0 = 10 * 8  # (a0's offset in a cpu context: the result a waiting thread is woken with)
+_MASK64 = (1 << 64) - 1
+
+
+class GuestThread:
+    """One thread of the process: its registers while it does not run, and
+    what it waits for."""
+
+    def __init__(self, tid: int):
+        self.tid = tid
+        self.context: bytearray | None = None  # (None: it is the one running)
+        self.clear_tid = 0      # CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken at exit
+        self.futex = None       # (address, bitset) of the futex it waits on, if it does
+        self.deadline = None    # time.monotonic() when its wait ends by itself
+        self.timeout_result = 0  # a0 when it does (-ETIMEDOUT for a futex; 0 for a sleep)
+        self.waiting = False
+
+
+class Threads:
+    """The process's threads and whose turn it is (the kernel's part of clone,
+    futex, exit, sched_yield and nanosleep while there is more than one)."""
+
+    def __init__(self, cpu, pid: int):
+        self.cpu = cpu
+        self.current = GuestThread(pid)
+        self.all = {pid: self.current}   # tid -> thread, in creation order
+        self._next_tid = pid + 1
+
+    @property
+    def several(self) -> bool:
+        return len(self.all) > 1
+
+    def slice(self, budget: int | None) -> int | None:
+        """The budget of the current thread's next run: a time slice when
+        another thread can run (or will, when its wait's time comes)."""
+        if len(self.all) > 1 and (budget is None or budget > TIME_SLICE) and any(
+                t is not self.current and (not t.waiting or t.deadline is not None)
+                for t in self.all.values()):
+            return TIME_SLICE
+        return budget
+
+    def spawn(self, stack: int, tls: int | None) -> GuestThread:
+        """A new thread going on from where the current one is (past its ecall),
+        with a0 = 0, sp = stack (unless 0) and tp = tls (unless None)."""
+        while self._next_tid in self.all:
+            self._next_tid += 1
+        thread = GuestThread(self._next_tid)
+        self._next_tid += 1
+        ctx = bytearray(self.cpu._context())
+        struct.pack_into("<Q", ctx, _A0, 0)
+        if stack:
+            struct.pack_into("<Q", ctx, 2 * 8, stack)
+        if tls is not None:
+            struct.pack_into("<Q", ctx, 4 * 8, tls)
+        thread.context = ctx
+        self.all[thread.tid] = thread
+        return thread
+
+    # -- waiting and waking --------------------------------------------------------------
+    def block(self, futex=None, timeout: float | None = None, timeout_result: int = 0) -> None:
+        """The current thread waits (on `futex`: (address, bitset); for at most
+        `timeout` seconds, then woken with a0 = timeout_result) and another
+        runs. (The kernel writes no result for it now: it gets one when woken.)"""
+        me = self.current
+        me.waiting, me.futex, me.timeout_result = True, futex, timeout_result
+        me.deadline = None if timeout is None else time.monotonic() + timeout
+        self.switch()
+
+    def wake(self, address: int, count: int, bitset: int = 0xFFFFFFFF) -> int:
+        """Wakes up to `count` threads waiting on the futex at `address` (whose
+        bitsets meet `bitset`), with a0 = 0; returns how many."""
+        woken = 0
+        for thread in self.all.values():
+            if woken >= count:
+                break
+            if thread.waiting and thread.futex is not None and thread.futex[0] == address \
+                    and thread.futex[1] & bitset:
+                self._resume(thread, 0)
+                woken += 1
+        return woken
+
+    def requeue(self, address: int, to: int, count: int) -> int:
+        """Moves up to `count` threads waiting on `address` to wait on `to`."""
+        moved = 0
+        for thread in self.all.values():
+            if moved >= count:
+                break
+            if thread.waiting and thread.futex is not None and thread.futex[0] == address:
+                thread.futex = (to, thread.futex[1])
+                moved += 1
+        return moved
+
+    def _resume(self, thread: GuestThread, result: int) -> None:
+        thread.waiting, thread.futex, thread.deadline = False, None, None
+        struct.pack_into("<Q", thread.context, _A0, result & _MASK64)
+
+    def wake_due(self) -> None:
+        """Ends the waits whose time has come."""
+        now = None
+        for thread in self.all.values():
+            if thread.waiting and thread.deadline is not None:
+                now = now or time.monotonic()
+                if thread.deadline <= now:
+                    self._resume(thread, thread.timeout_result)
+
+    # -- turns -----------------------------------------------------------------------------
+    def exit_current(self) -> bool:
+        """The current thread ends (its clear_tid word zeroed and woken by the
+        kernel first); True if another thread is left and now runs."""
+        del self.all[self.current.tid]
+        if not self.all:
+            return False
+        self.current = None
+        self.switch()
+        return True
+
+    def yield_turn(self, result: int | None = None) -> None:
+        """The current thread goes to the back of the queue, with a0 = result
+        when it runs again (sched_yield's 0; None at the end of a time slice,
+        which leaves its registers as they are)."""
+        me = self.current
+        self.all[me.tid] = self.all.pop(me.tid)   # (to the end of the round)
+        self.switch(result)
+
+    def switch(self, result: int | None = None) -> None:
+        """Saves the current thread's registers (a0 = result, unless None) and
+        puts the next thread that can run on the cpu, waiting for the earliest
+        timed wait to end if every thread waits; a deadlock (all wait, none
+        for a time) is a LinuxError."""
+        me = self.current
+        if me is not None and me.context is None:
+            me.context = bytearray(self.cpu._context())
+            if result is not None:
+                struct.pack_into("<Q", me.context, _A0, result & _MASK64)
+        while True:
+            self.wake_due()
+            ready = [t for t in self.all.values() if not t.waiting]
+            if ready:
+                # round robin: the first ready thread after the current one in the order
+                order = list(self.all.values())
+                start = order.index(me) + 1 if me in order else 0
+                nxt = next((t for t in order[start:] + order[:start] if not t.waiting))
+                break
+            deadlines = [t.deadline for t in self.all.values() if t.deadline is not None]
+            if not deadlines:
+                from .syscalls import LinuxError
+                raise LinuxError("deadlock: every thread of the guest waits on a futex "
+                                 "and none of them for a limited time")
+            time.sleep(max(0.0, min(deadlines) - time.monotonic()))
+        self.current = nxt
+        self.cpu._set_context(nxt.context)
+        nxt.context = None
+
