@@ -915,6 +915,58 @@ def test_program_matches_recorded_output(case, executor, tmp_path):
         assert m.term_signal == want_code - 128
 
 
+PROCS_OUTPUT = """fork: exit 7
+kill: killed by signal 15
+parent's global still 1
+WNOHANG while it runs: 0
+pipe: child 1 to parent 1
+exec'd: via execve, PROCS_VAR=set, fd 5 closed
+execve: exit 42
+execve of a missing file: ENOENT
+exec'd: via posix_spawn, PROCS_VAR=inherited, fd 5 closed
+posix_spawn: exit 42
+script script.sh run with an argument
+script: exit 3
+wait with no children: ECHILD
+"""
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "jit-L3", "hybrid", "hybrid-eager"])
+def test_fork_exec_and_wait(executor, tmp_path):
+    """procs forks (a host process per child), waits, pipes, execs itself, spawns
+    and runs a #! script whose interpreter it is. (Not against qemu-riscv64,
+    whose execve of a riscv64 program needs binfmt_misc; its children write
+    to the host's stdout, a file here, as a bytearray is the parent's alone.)"""
+    kw = {}
+    if executor == "hybrid-eager":
+        executor, kw = "hybrid", {"hybrid_config": EAGER_HYBRID}
+    elif executor == "jit-L3":
+        executor, kw = "jit", {"jit_config": JITConfig(optimization_level=3)}
+    with open(tmp_path / "out", "w+b") as out:
+        m = Machine.load_elf(os.path.join(BIN, "procs"), argv=["procs", str(tmp_path)],
+                             stdout=out.fileno(), executor=executor, **kw)
+        r = m.run(timeout=120)
+        out.seek(0)
+        assert out.read().decode() == PROCS_OUTPUT
+    assert r.status is ExecStatus.Exit and m.exit_code == 0 and os.getpid() == m.kernel.pid
+    m.close()
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
+def test_execve_in_place(executor):
+    """execve without a fork: the same Machine (and host process) goes on as the
+    new program, in a new address space, with the fds not closed on exec."""
+    out = bytearray()
+    m = Machine.load_elf(os.path.join(BIN, "procs"), argv=["procs", "exec"], stdout=out,
+                         executor=executor)
+    first = m.mmu
+    r = m.run(timeout=60)
+    assert (r.status, m.exit_code) == (ExecStatus.Exit, 42)
+    assert bytes(out) == b"exec'd: in place, PROCS_VAR=own, fd 5 closed\n"
+    assert m.mmu is not first and m.kernel.mmu is m.mmu and m.kernel.cpu is m.cpu
+    m.close()
+
+
 @pytest.mark.skipif(QEMU is None, reason="qemu-riscv64 not installed")
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
 def test_program_matches_qemu_live(case, tmp_path):

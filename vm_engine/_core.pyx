@@ -415,23 +415,48 @@ cdef int _mmio_store(void *owner, uint64_t addr, unsigned size, uint64_t value) 
 _FLAT_MEMORIES = weakref.WeakSet()
 
 
+#: a pipe across a fork: the parent waits until the child has copied the memories
+#: it shared (else the parent, going on, changes them while the child copies)
+_fork_copied = None
+
+
 def _before_fork():
+    global _fork_copied
+    _fork_copied = os.pipe() if len(_FLAT_MEMORIES) else None
     for memory in list(_FLAT_MEMORIES):
         if memory._jobs is not None:
             memory._jobs._fork_prepare()
 
 
 def _after_fork_in_parent():
+    global _fork_copied
     for memory in list(_FLAT_MEMORIES):
         if memory._jobs is not None:
             memory._jobs._fork_parent()
+    if _fork_copied is not None:
+        done, told = _fork_copied
+        _fork_copied = None
+        os.close(told)
+        try:
+            os.read(done, 1)   # (a byte when the child has copied; nothing if it died first)
+        finally:
+            os.close(done)
 
 
 def _after_fork_in_child():
-    for memory in list(_FLAT_MEMORIES):
-        memory._fork_child()
-        if memory._jobs is not None:
-            memory._jobs._fork_child()
+    global _fork_copied
+    try:
+        for memory in list(_FLAT_MEMORIES):
+            memory._fork_child()
+            if memory._jobs is not None:
+                memory._jobs._fork_child()
+    finally:
+        if _fork_copied is not None:
+            done, told = _fork_copied
+            _fork_copied = None
+            os.close(done)
+            os.write(told, b"1")
+            os.close(told)
 
 
 if hasattr(os, "register_at_fork"):

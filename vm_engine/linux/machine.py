@@ -3,6 +3,7 @@ space, its system calls served by the host (like qemu-riscv64)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -15,7 +16,7 @@ from ..interpreter import Interpreter
 from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .elf import LoadedProgram, load_program, read_elf
 from .memory import AddressSpace, Layout
-from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExit
+from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExec, ProcessExit
 
 DEFAULT_ADDRESS_SPACE = 1 << 36
 
@@ -107,7 +108,9 @@ class Machine:
     """
 
     def __init__(self, mmu, aspace: AddressSpace, cpu, kernel: Kernel, program: LoadedProgram,
-                 path: str, executor: ExecutorType, jit_config: JITConfig | None):
+                 path: str, executor: ExecutorType, jit_config: JITConfig | None,
+                 hybrid_config: HybridConfig | None = None,
+                 address_space: int = DEFAULT_ADDRESS_SPACE):
         self.mmu = mmu
         self.aspace = aspace
         self.cpu = cpu
@@ -116,6 +119,9 @@ class Machine:
         self.path = path
         self.executor = executor
         self.jit_config = jit_config
+        self.hybrid_config = hybrid_config
+        self.address_space = address_space
+        kernel.exec_loader = self._load_image
         self.exit_code: int | None = None
         self.term_signal: int | None = None    # the signal that ended the program, if any
         self.stats = ExecStats()               # totals over every run() call
@@ -157,7 +163,26 @@ class Machine:
                         stdin=stdin, stdout=stdout, stderr=stderr)
         cpu.reg_write("sp", program.sp)
         cpu.pc = program.entry
-        return cls(mmu, aspace, cpu, kernel, program, path, executor, jit_config)
+        return cls(mmu, aspace, cpu, kernel, program, path, executor, jit_config, hybrid_config,
+                   address_space)
+
+    def _load_image(self, path: str, argv: list, env: list, elf) -> tuple:
+        """execve's new program (the ELF at host `path`, parsed) loaded into an
+        address space of its own, with an engine like this one's: (mmu, aspace,
+        cpu, program, path, argv). Raises ElfError."""
+        mmu = FlatMMU(address_space=self.address_space)
+        aspace = AddressSpace(mmu, Layout(self.address_space))
+        program = load_program(aspace, path, argv, env, sysroot=self.kernel.sysroot, elf=elf)
+        cpu = make_cpu(self.executor, self.jit_config, mmu, self.hybrid_config)
+        cpu.reg_write("sp", program.sp)
+        cpu.pc = program.entry
+        return mmu, aspace, cpu, program, path, argv
+
+    def _exec(self, image: tuple) -> None:
+        """The process goes on as execve's new program (_load_image's)."""
+        mmu, aspace, cpu, program, path, argv = image
+        self.kernel.exec_reset(mmu, aspace, cpu, path, argv)
+        self.mmu, self.aspace, self.cpu, self.program, self.path = mmu, aspace, cpu, program, path
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -208,9 +233,35 @@ class Machine:
         ``AsyncExecutionContext.run_async`` runs it from asyncio."""
         _owner.claim(self)
         try:
-            return self._run(max_instructions, timeout)
+            result = self._run(max_instructions, timeout)
+        except BaseException as e:
+            if self.kernel.forked:
+                self._end_forked(e)
+            raise
         finally:
             _owner.release(self)
+        if self.kernel.forked:
+            self._end_forked(None)
+        return result
+
+    def _end_forked(self, error: BaseException | None) -> None:
+        """Ends the host process of a guest fork's child, with the guest's exit
+        status or its signal (what the parent's wait4 reads); never returns
+        into the host program that called run() (that is the parent's)."""
+        try:
+            code = self.exit_code if self.exit_code is not None else 1
+            if error is not None:
+                sys.stderr.write(f"vm_engine: guest process {self.kernel.pid} "
+                                 f"(forked): {type(error).__name__}: {error}\n")
+                code = 128 + signal.SIGSEGV if isinstance(error, ExecutionError) else 1
+            self.kernel.close_all()
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            if self.term_signal is not None and error is None:  # (dies of it, as it did)
+                signal.signal(self.term_signal, signal.SIG_DFL)
+                os.kill(os.getpid(), self.term_signal)
+        finally:
+            os._exit(code & 0xFF)
 
     def _run(self, max_instructions: int | None, timeout: float | None) -> ExecResult:
         if max_instructions is not None and max_instructions < 0:
@@ -260,7 +311,16 @@ class Machine:
                 if remaining is not None:
                     remaining = max(0, remaining - r.stats.instructions)
                 if r.status is ExecStatus.Ecall:
-                    kernel.syscall()
+                    try:
+                        kernel.syscall()
+                    except ProcessExec as e:
+                        cpu._release(memory)
+                        self._exec(e.image)
+                        cpu = self.cpu
+                        memory = cpu._memory(None)
+                        cpu._claim(memory)
+                    if kernel.forked:
+                        remaining = None   # (a fork's child runs to its end: _end_forked)
                 elif r.status is ExecStatus.Ebreak:
                     kernel.raise_signal(SIGTRAP)
                     kernel.deliver_signals()

@@ -32,6 +32,7 @@ from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
 from .memory import PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, page_down, page_up
+from .elf import ElfError, read_elf
 from .threads import Threads
 
 MASK64 = (1 << 64) - 1
@@ -173,6 +174,10 @@ TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
+WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
+WNOTHREAD, WALL, WCLONE = 0x20000000, 0x40000000, 0x80000000
+ARG_MAX_STRINGS, ARG_MAX_STRING = 1 << 17, 1 << 17   # execve's argv/envp: strings, bytes each
+BINPRM_BUF = 256    # how much of a file execve reads for its #! line
 CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
 
 RLIM_INFINITY = MASK64
@@ -227,6 +232,15 @@ class ProcessExit(Exception):
         super().__init__(status, signal)
         self.status = status
         self.signal = signal
+
+
+class ProcessExec(Exception):
+    """execve succeeded: the process goes on as `image`, the new program loaded
+    into an address space of its own (Kernel.exec_loader's result)."""
+
+    def __init__(self, image):
+        super().__init__("execve")
+        self.image = image
 
 
 class LinuxError(VmError):
@@ -590,6 +604,17 @@ def pack_statx(st) -> bytes:
     return (head + times + devs).ljust(STATX_SIZE, b"\0")
 
 
+def pack_rusage(r) -> bytes:
+    """struct rusage from a resource.struct_rusage."""
+    def tv(t):
+        sec = int(t)
+        return [sec, int((t - sec) * 1e6)]
+    return struct.pack("<18q", *tv(r.ru_utime), *tv(r.ru_stime), r.ru_maxrss, r.ru_ixrss,
+                       r.ru_idrss, r.ru_isrss, r.ru_minflt, r.ru_majflt, r.ru_nswap,
+                       r.ru_inblock, r.ru_oublock, r.ru_msgsnd, r.ru_msgrcv, r.ru_nsignals,
+                       r.ru_nvcsw, r.ru_nivcsw)
+
+
 def pack_dirent64(ino: int, off: int, dtype: int, name: bytes) -> bytes:
     reclen = (19 + len(name) + 1 + 7) & ~7
     return struct.pack("<QqHB", ino & MASK64, off, reclen, dtype) + name + bytes(reclen - 19 - len(name))
@@ -712,6 +737,10 @@ class Kernel:
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
         self.threads = Threads(cpu, self.pid)
+        #: (host path, argv, envp, elf) -> the new program loaded, for execve: set by
+        #: Machine (which knows how to make an engine); raises ElfError if it cannot be
+        self.exec_loader = None
+        self.forked = False   # a guest fork's child (this host process ends with it)
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
         stack = aspace.layout.STACK_SIZE
         self.rlimits = [[RLIM_INFINITY, RLIM_INFINITY] for _ in RLIMIT_NAMES]
@@ -971,7 +1000,7 @@ class Kernel:
                 ret = -E.EFAULT
             except OSError as e:
                 ret = -(e.errno or E.EIO)
-            except ProcessExit:
+            except (ProcessExit, ProcessExec):
                 if self.strace:
                     self.trace(f"{name}({', '.join(a for a in shown if a is not _SKIP)}) = ?")
                 raise
@@ -2039,15 +2068,7 @@ class Kernel:
         if who not in (0, -1, 1):
             raise Errno(E.EINVAL)
         r = resource.getrusage(resource.RUSAGE_CHILDREN if who == -1 else resource.RUSAGE_SELF)
-
-        def tv(t):
-            s = int(t)
-            return [s, int((t - s) * 1e6)]
-        fields = tv(r.ru_utime) + tv(r.ru_stime) + [
-            r.ru_maxrss, r.ru_ixrss, r.ru_idrss, r.ru_isrss, r.ru_minflt, r.ru_majflt, r.ru_nswap,
-            r.ru_inblock, r.ru_oublock, r.ru_msgsnd, r.ru_msgrcv, r.ru_nsignals, r.ru_nvcsw,
-            r.ru_nivcsw]
-        self.write_mem(ru, struct.pack("<18q", *fields))
+        self.write_mem(ru, pack_rusage(r))
         return 0
 
     @handler("p")
@@ -2068,17 +2089,37 @@ class Kernel:
         self.write_mem(buf, os.urandom(count))
         return count
 
-    @handler("dpd")
-    def sys_wait4(self, pid, status, options):
-        raise Errno(E.ECHILD)
+    @handler("dpdp")
+    def sys_wait4(self, pid, status, options, rusage):
+        """Waits for a child (a guest fork's: a host process of its own)."""
+        if options & ~(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE | WNOTHREAD):
+            raise Errno(E.EINVAL)
+        try:
+            got, code, usage = os.wait4(s32(pid), options & (WNOHANG | WUNTRACED | WCONTINUED))
+        except ChildProcessError:
+            raise Errno(E.ECHILD) from None
+        if got and status:
+            self.write_mem(status, struct.pack("<i", code))
+        if got and rusage:
+            self.write_mem(rusage, pack_rusage(usage))
+        return got
 
     @handler("xppxx")
     def sys_clone(self, flags, stack, ptid, tls, ctid):
         """A thread (CLONE_VM | CLONE_THREAD, as pthread_create makes them):
-        it takes turns with the others on the cpu (linux/threads.py). New
-        processes (fork) are not supported."""
-        if flags & (CLONE_VM | CLONE_THREAD) != CLONE_VM | CLONE_THREAD or flags & CLONE_VFORK:
-            raise Errno(E.ENOSYS)
+        it takes turns with the others on the cpu (linux/threads.py). A new
+        process (fork; vfork and posix_spawn's CLONE_VM | CLONE_VFORK too, as
+        qemu-user does them): a fork of the host process, which runs the child
+        and ends with it."""
+        if flags & CLONE_THREAD:
+            return self._clone_thread(flags, stack, ptid, tls, ctid)
+        if flags & CLONE_VM and not flags & CLONE_VFORK:
+            raise Errno(E.ENOSYS)    # (a process sharing memory: not a fork, not a thread)
+        return self._fork(flags, stack, ptid, tls, ctid)
+
+    def _clone_thread(self, flags, stack, ptid, tls, ctid):
+        if not flags & CLONE_VM:
+            raise Errno(E.EINVAL)
         thread = self.threads.spawn(stack, tls if flags & CLONE_SETTLS else None)
         tid = struct.pack("<i", thread.tid)
         try:
@@ -2093,9 +2134,101 @@ class Kernel:
             thread.clear_tid = ctid
         return thread.tid
 
+    def _fork(self, flags, stack, ptid, tls, ctid):
+        for stream in (sys.stdout, sys.stderr):   # (or the child writes what is buffered again)
+            try:
+                stream.flush()
+            except (AttributeError, OSError, ValueError):
+                pass
+        pid = os.fork()
+        if pid:
+            if flags & CLONE_PARENT_SETTID:
+                self.write_mem(ptid, struct.pack("<i", pid))
+            return pid
+        # the child: a process of its own, with the forking thread alone
+        self.forked = True
+        self.ppid, self.pid = self.pid, os.getpid()
+        self.threads = Threads(self.cpu, self.pid)
+        self.itimers.clear()
+        if stack:
+            self.cpu.reg_write(2, stack)
+        if flags & CLONE_SETTLS:
+            self.cpu.reg_write(4, tls)
+        if flags & CLONE_CHILD_SETTID:
+            self.write_mem(ctid, struct.pack("<i", self.pid))
+        if flags & CLONE_CHILD_CLEARTID:
+            self.threads.current.clear_tid = ctid
+        return 0
+
     @handler("spp")
     def sys_execve(self, path, argv, envp):
-        raise Errno(E.ENOSYS)
+        name = self.read_cstr(path)
+        args, env = self._read_strings(argv), self._read_strings(envp)
+        host, args, elf = self._exec_target(name, args)
+        if self.exec_loader is None:
+            raise Errno(E.ENOSYS)
+        try:
+            image = self.exec_loader(host, args, env, elf)
+        except ElfError:   # (its dynamic loader missing or bad: the old program goes on)
+            raise Errno(E.ENOEXEC) from None
+        self.close_on_exec()
+        raise ProcessExec(image)
+
+    def _read_strings(self, addr: int) -> list:
+        """A NULL-terminated array of C strings (argv, envp) from guest memory."""
+        out = []
+        while addr:
+            ptr = struct.unpack("<Q", self.read_mem(addr, 8))[0]
+            if not ptr:
+                break
+            if len(out) >= ARG_MAX_STRINGS:
+                raise Errno(E.E2BIG)
+            out.append(self.read_cstr(ptr, ARG_MAX_STRING))
+            addr += 8
+        return out
+
+    def _exec_target(self, name: bytes, args: list, depth: int = 0):
+        """(host path, argv, parsed ELF) of the program execve(name, args) runs:
+        a script's #! interpreter (with the script's path in its argv)."""
+        host, _ = self.resolve(AT_FDCWD, name)
+        if not os.path.exists(host):
+            raise Errno(E.ENOENT)
+        if os.path.isdir(host) or not os.access(host, os.X_OK):
+            raise Errno(E.EACCES)
+        with open(host, "rb") as f:
+            head = f.read(BINPRM_BUF)
+        if head.startswith(b"#!"):
+            if depth >= 4:
+                raise Errno(E.ELOOP)
+            line = head[2:].split(b"\n", 1)[0].strip()
+            if not line:
+                raise Errno(E.ENOEXEC)
+            interp, _, arg = line.replace(b"\t", b" ").partition(b" ")
+            arg = arg.strip()
+            return self._exec_target(interp, [interp] + ([arg] if arg else []) + [name] + args[1:],
+                                     depth + 1)
+        try:
+            elf = read_elf(host)
+        except ElfError:
+            raise Errno(E.ENOEXEC) from None
+        return host, args, elf
+
+    def close_on_exec(self) -> None:
+        for fd, (_, cloexec) in list(self.fds.items()):
+            if cloexec:
+                self.close_fd(fd)
+
+    def exec_reset(self, mmu, aspace, cpu, exe_path: str, argv: list) -> None:
+        """The kernel's side of a successful execve: the new program's memory and
+        cpu; handled signals back to their default action, one thread."""
+        self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
+        self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
+        self.altstack = (0, SS_DISABLE, 0)
+        self.trampoline = 0
+        self.threads = Threads(cpu, self.pid)
+        self.exe_path = os.path.realpath(exe_path)
+        self.argv = list(argv)
+        self.comm = os.fsencode(os.path.basename(exe_path))[:15]
 
     @handler("sx")
     def sys_memfd_create(self, name, flags):

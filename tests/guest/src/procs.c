@@ -1,0 +1,138 @@
+/* Processes: fork and wait (exit status, death by a signal, WNOHANG, ECHILD),
+ * a pipe from child to parent, the child's memory its own, execve (arguments,
+ * environment, close-on-exec, failure), posix_spawn, and a #! script.
+ * usage: procs DIR (a directory for the script); procs exec: execve in place */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+static int shared = 1;
+
+static void show(const char *what, int status)
+{
+    if (WIFEXITED(status))
+        printf("%s: exit %d\n", what, WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        printf("%s: killed by signal %d\n", what, WTERMSIG(status));
+    else
+        printf("%s: status %#x\n", what, status);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    char self[4096];
+    int status;
+    if (argc > 2 && !strcmp(argv[1], "child")) {
+        printf("exec'd: %s, PROCS_VAR=%s, fd 5 %s\n", argv[2], getenv("PROCS_VAR"),
+               fcntl(5, F_GETFD) < 0 ? "closed" : "open");
+        return 42;
+    }
+    if (argc > 3 && !strcmp(argv[1], "script")) {   /* as #!'s interpreter */
+        printf("script %s run with %s\n", strrchr(argv[2], '/') + 1, argv[3]);
+        return 3;
+    }
+    if (argc < 2)
+        return 2;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        return 2;
+    self[n] = 0;
+    if (!strcmp(argv[1], "exec")) {   /* no fork: this process goes on as the new program */
+        char *args[] = {argv[0], "child", "in place", NULL};
+        char *env[] = {"PROCS_VAR=own", NULL};
+        dup2(1, 5);
+        fcntl(5, F_SETFD, FD_CLOEXEC);
+        execve(self, args, env);
+        return 99;
+    }
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(7);
+    waitpid(pid, &status, 0);
+    show("fork", status);
+
+    pid = fork();
+    if (pid == 0) {
+        shared = 2;
+        kill(getpid(), SIGTERM);
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    show("kill", status);
+    printf("parent's global still %d\n", shared);
+
+    pid = fork();
+    if (pid == 0) {
+        usleep(200000);
+        _exit(0);
+    }
+    printf("WNOHANG while it runs: %d\n", waitpid(pid, &status, WNOHANG));
+    waitpid(pid, &status, 0);
+
+    int fds[2];
+    char buf[64] = "";
+    pipe(fds);
+    pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        dprintf(fds[1], "child %d to parent %d", getpid() != 0, getppid() != getpid());
+        _exit(0);
+    }
+    close(fds[1]);
+    read(fds[0], buf, sizeof buf - 1);
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    printf("pipe: %s\n", buf);
+
+    int fd = open("/dev/null", O_RDONLY);
+    dup2(fd, 5);
+    fcntl(5, F_SETFD, FD_CLOEXEC);
+    pid = fork();
+    if (pid == 0) {
+        char *args[] = {argv[0], "child", "via execve", NULL};
+        char *env[] = {"PROCS_VAR=set", NULL};
+        execve(self, args, env);
+        _exit(99);
+    }
+    waitpid(pid, &status, 0);
+    show("execve", status);
+
+    char *none[] = {"nothing", NULL};
+    printf("execve of a missing file: %s\n",
+           execve("/nonexistent/program", none, environ) < 0 && errno == ENOENT ? "ENOENT" : "?");
+
+    char *sargs[] = {argv[0], "child", "via posix_spawn", NULL};
+    setenv("PROCS_VAR", "inherited", 1);
+    if (posix_spawn(&pid, self, NULL, NULL, sargs, environ) == 0) {
+        waitpid(pid, &status, 0);
+        show("posix_spawn", status);
+    }
+
+    char script[4096];
+    snprintf(script, sizeof script, "%s/script.sh", argv[1]);
+    FILE *f = fopen(script, "w");
+    fprintf(f, "#!%s script\necho not a shell\n", self);
+    fclose(f);
+    chmod(script, 0755);
+    pid = fork();
+    if (pid == 0) {
+        char *args[] = {script, "an argument", NULL};
+        execve(script, args, environ);
+        _exit(99);
+    }
+    waitpid(pid, &status, 0);
+    show("script", status);
+    printf("wait with no children: %s\n", wait(&status) < 0 && errno == ECHILD ? "ECHILD" : "?");
+    return 0;
+}
