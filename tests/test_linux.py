@@ -919,6 +919,7 @@ PROCS_OUTPUT = """fork: exit 7
 kill: killed by signal 15
 parent's global still 1
 WNOHANG while it runs: 0
+waitid: signal 17, code 1, status 5, pid right
 pipe: child 1 to parent 1
 exec'd: via execve, PROCS_VAR=set, fd 5 closed
 execve: exit 42

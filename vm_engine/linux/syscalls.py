@@ -175,6 +175,8 @@ FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
 WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
+WSTOPPED, WEXITED, WNOWAIT = 2, 4, 0x1000000
+P_ALL, P_PID, P_PGID = 0, 1, 2
 WNOTHREAD, WALL, WCLONE = 0x20000000, 0x40000000, 0x80000000
 ARG_MAX_STRINGS, ARG_MAX_STRING = 1 << 17, 1 << 17   # execve's argv/envp: strings, bytes each
 BINPRM_BUF = 256    # how much of a file execve reads for its #! line
@@ -2103,6 +2105,29 @@ class Kernel:
         if got and rusage:
             self.write_mem(rusage, pack_rusage(usage))
         return got
+
+    @handler("ddpdp")
+    def sys_waitid(self, idtype, ident, infop, options, rusage):
+        """wait4's sibling: the child's end as a siginfo (SIGCHLD's fields)."""
+        kinds = {P_ALL: os.P_ALL, P_PID: os.P_PID, P_PGID: os.P_PGID}
+        if idtype not in kinds or not options & (WEXITED | WSTOPPED | WCONTINUED) or \
+                options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL | WCLONE
+                            | WNOTHREAD):
+            raise Errno(E.EINVAL)
+        try:
+            got = os.waitid(kinds[idtype], s32(ident) if idtype != P_ALL else 0,
+                            options & (WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT))
+        except ChildProcessError:
+            raise Errno(E.ECHILD) from None
+        if infop:
+            info = bytearray(128)  # (WNOHANG and nobody ready: all zero, as Linux leaves it)
+            if got is not None:
+                struct.pack_into("<iiiiiii", info, 0, got.si_signo, 0, got.si_code, 0,
+                                 got.si_pid, got.si_uid, got.si_status)
+            self.write_mem(infop, bytes(info))
+        if rusage:
+            self.write_mem(rusage, pack_rusage(resource.getrusage(resource.RUSAGE_CHILDREN)))
+        return 0
 
     @handler("xppxx")
     def sys_clone(self, flags, stack, ptid, tls, ctid):

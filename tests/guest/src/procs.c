@@ -75,10 +75,14 @@ int main(int argc, char **argv)
     pid = fork();
     if (pid == 0) {
         usleep(200000);
-        _exit(0);
+        _exit(5);
     }
     printf("WNOHANG while it runs: %d\n", waitpid(pid, &status, WNOHANG));
-    waitpid(pid, &status, 0);
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    waitid(P_PID, pid, &info, WEXITED);
+    printf("waitid: signal %d, code %d, status %d, pid %s\n", info.si_signo, info.si_code,
+           info.si_status, info.si_pid == pid ? "right" : "wrong");
 
     int fds[2];
     char buf[64] = "";
