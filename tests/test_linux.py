@@ -917,6 +917,7 @@ def test_program_matches_recorded_output(case, executor, tmp_path):
 
 PROCS_OUTPUT = """fork: exit 7
 kill: killed by signal 15
+fault: killed by signal 11
 parent's global still 1
 WNOHANG while it runs: 0
 waitid: signal 17, code 1, status 5, pid right

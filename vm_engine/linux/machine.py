@@ -101,6 +101,10 @@ class Machine:
     ExecutionError (its signal handlers are not called). ``strace = True``
     prints each system call to stderr (or to ``strace_file``).
 
+    Guest threads take turns on the engine (linux/threads.py); a guest fork
+    runs its child in a fork of the host process, which exits when the child
+    does; execve replaces the program in this Machine.
+
     Executors: ExecutorType.Interpreter; ExecutorType.JIT (every block compiled
     on first execution); ExecutorType.Hybrid, the default (hot code compiled in
     tiers: HybridConfig). Off x86-64 Linux, JIT (with a RuntimeWarning) and
@@ -248,18 +252,18 @@ class Machine:
         """Ends the host process of a guest fork's child, with the guest's exit
         status or its signal (what the parent's wait4 reads); never returns
         into the host program that called run() (that is the parent's)."""
+        code, death = (self.exit_code if self.exit_code is not None else 1), self.term_signal
         try:
-            code = self.exit_code if self.exit_code is not None else 1
-            if error is not None:
+            if error is not None:  # (a guest fault kills it as Linux would: SIGSEGV)
                 sys.stderr.write(f"vm_engine: guest process {self.kernel.pid} "
                                  f"(forked): {type(error).__name__}: {error}\n")
-                code = 128 + signal.SIGSEGV if isinstance(error, ExecutionError) else 1
+                code, death = 1, signal.SIGSEGV if isinstance(error, ExecutionError) else None
             self.kernel.close_all()
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
-            if self.term_signal is not None and error is None:  # (dies of it, as it did)
-                signal.signal(self.term_signal, signal.SIG_DFL)
-                os.kill(os.getpid(), self.term_signal)
+            if death is not None:   # (dies of it, as the parent's wait4 should see)
+                signal.signal(death, signal.SIG_DFL)
+                os.kill(os.getpid(), death)
         finally:
             os._exit(code & 0xFF)
 

@@ -15,6 +15,7 @@
 
 extern char **environ;
 static int shared = 1;
+static int *volatile nowhere;
 
 static void show(const char *what, int status)
 {
@@ -70,6 +71,11 @@ int main(int argc, char **argv)
     }
     waitpid(pid, &status, 0);
     show("kill", status);
+    pid = fork();
+    if (pid == 0)
+        *nowhere = 1;   /* a fault: the child dies of SIGSEGV */
+    waitpid(pid, &status, 0);
+    show("fault", status);
     printf("parent's global still %d\n", shared);
 
     pid = fork();
