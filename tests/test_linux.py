@@ -929,6 +929,7 @@ exec'd: via posix_spawn, PROCS_VAR=inherited, fd 5 closed
 posix_spawn: exit 42
 script script.sh run with an argument
 script: exit 3
+SIGCHLD handled: 1
 wait with no children: ECHILD
 """
 

@@ -177,6 +177,7 @@ CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80
 WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
 WSTOPPED, WEXITED, WNOWAIT = 2, 4, 0x1000000
 P_ALL, P_PID, P_PGID = 0, 1, 2
+CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 WNOTHREAD, WALL, WCLONE = 0x20000000, 0x40000000, 0x80000000
 ARG_MAX_STRINGS, ARG_MAX_STRING = 1 << 17, 1 << 17   # execve's argv/envp: strings, bytes each
 BINPRM_BUF = 256    # how much of a file execve reads for its #! line
@@ -743,6 +744,8 @@ class Kernel:
         #: Machine (which knows how to make an engine); raises ElfError if it cannot be
         self.exec_loader = None
         self.forked = False   # a guest fork's child (this host process ends with it)
+        self.children = set()    # its forks' pids, until waited for
+        self._chld_sent = set()  # those whose end was signalled (SIGCHLD)
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
         stack = aspace.layout.STACK_SIZE
         self.rlimits = [[RLIM_INFINITY, RLIM_INFINITY] for _ in RLIMIT_NAMES]
@@ -1010,6 +1013,8 @@ class Kernel:
                 self._trace_done(name, spec, args, shown, ret, retfmt)
             if ret is not _NO_RESULT:
                 cpu.syscall_return(ret & MASK64)
+        if self.children and self._sigchld_handled():
+            self._child_ended(block=False)
         if self.pending & ~self.sigmask:
             self.deliver_signals()
 
@@ -2100,11 +2105,29 @@ class Kernel:
             got, code, usage = os.wait4(s32(pid), options & (WNOHANG | WUNTRACED | WCONTINUED))
         except ChildProcessError:
             raise Errno(E.ECHILD) from None
+        if got and (os.WIFEXITED(code) or os.WIFSIGNALED(code)):
+            self.children.discard(got)
+            self._chld_sent.discard(got)
         if got and status:
             self.write_mem(status, struct.pack("<i", code))
         if got and rusage:
             self.write_mem(rusage, pack_rusage(usage))
         return got
+
+    def _sigchld_handled(self) -> bool:
+        return self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
+
+    def _child_ended(self, block: bool) -> None:
+        """SIGCHLD for a child that has ended and not been signalled for (its
+        host process a zombie until waited for; `block`: wait for one to end)."""
+        try:
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG))
+        except ChildProcessError:
+            self.children.clear()
+            return
+        if info is not None and info.si_pid not in self._chld_sent:
+            self._chld_sent.add(info.si_pid)
+            self.raise_signal(SIGCHLD, info.si_code)
 
     @handler("ddpdp")
     def sys_waitid(self, idtype, ident, infop, options, rusage):
@@ -2119,6 +2142,10 @@ class Kernel:
                             options & (WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT))
         except ChildProcessError:
             raise Errno(E.ECHILD) from None
+        if got is not None and not options & WNOWAIT and got.si_code in (CLD_EXITED, CLD_KILLED,
+                                                                         CLD_DUMPED):
+            self.children.discard(got.si_pid)
+            self._chld_sent.discard(got.si_pid)
         if infop:
             info = bytearray(128)  # (WNOHANG and nobody ready: all zero, as Linux leaves it)
             if got is not None:
@@ -2167,11 +2194,13 @@ class Kernel:
                 pass
         pid = os.fork()
         if pid:
+            self.children.add(pid)
             if flags & CLONE_PARENT_SETTID:
                 self.write_mem(ptid, struct.pack("<i", pid))
             return pid
         # the child: a process of its own, with the forking thread alone
         self.forked = True
+        self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
         self.threads = Threads(self.cpu, self.pid)
         self.itimers.clear()
@@ -2453,6 +2482,9 @@ class Kernel:
         if sigsetsize != 8:
             raise Errno(E.EINVAL)
         temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
+        if not self.pending & ~temp and self.children and self._sigchld_handled() \
+                and not temp & (1 << (SIGCHLD - 1)):
+            self._child_ended(block=True)   # (SIGCHLD is what it waits for)
         if not self.pending & ~temp:
             raise LinuxError("deadlock: the guest waits in sigsuspend for a signal "
                              "that cannot come")

@@ -16,6 +16,12 @@
 extern char **environ;
 static int shared = 1;
 static int *volatile nowhere;
+static volatile sig_atomic_t got_chld;
+
+static void on_chld(int sig)
+{
+    got_chld = sig == SIGCHLD;
+}
 
 static void show(const char *what, int status)
 {
@@ -143,6 +149,24 @@ int main(int argc, char **argv)
     }
     waitpid(pid, &status, 0);
     show("script", status);
+    /* SIGCHLD: a handler called when a child ends, waited for in sigsuspend */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_chld;
+    sigaction(SIGCHLD, &sa, NULL);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    pid = fork();
+    if (pid == 0)
+        _exit(1);
+    while (!got_chld)
+        sigsuspend(&old);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    waitpid(pid, &status, 0);
+    printf("SIGCHLD handled: %d\n", (int)got_chld);
+    signal(SIGCHLD, SIG_DFL);
     printf("wait with no children: %s\n", wait(&status) < 0 && errno == ECHILD ? "ECHILD" : "?");
     return 0;
 }
