@@ -7,6 +7,7 @@ import errno
 import io
 import os
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -512,6 +513,40 @@ def test_dup_fcntl_pipe():
     assert e("pipe2", BUF, 0x1) == -errno.EINVAL
     e("close", 3)
     assert e("write", 10, e.s("!"), 1) == 1 and bytes(e.out).endswith(b"!")   # still open
+
+
+def test_pselect6_ppoll_and_fifos(tmp_path):
+    e = Env(tmp_path)
+    assert e("pipe2", BUF, 0) == 0
+    r, w = struct.unpack("<ii", e.mem(BUF, 8))
+    zero = e.put(struct.pack("<qq", 0, 0))
+    sets = BUF + 64   # read, write, except sets: 8 bytes each
+
+    def select(read=0, write=0, timeout=zero, sigarg=0):
+        e.put(struct.pack("<QQQ", read, write, 0), sets)
+        n = e("pselect6", 16, sets, sets + 8, sets + 16, timeout, sigarg)
+        return n, struct.unpack("<QQQ", e.mem(sets, 24))
+    assert select(read=1 << r, write=1 << w) == (1, (0, 1 << w, 0))   # empty: writable only
+    assert e("write", w, e.s("x"), 1) == 1
+    assert select(read=1 << r) == (1, (1 << r, 0, 0))
+    e.put(struct.pack("<QQQ", 1 << 13, 0, 0), sets)
+    assert e("pselect6", 16, sets, 0, 0, zero, 0) == -errno.EBADF
+    # ppoll with a mask that lets a pending signal through: EINTR, its handler runs
+    act = e.put(struct.pack("<QQQ", 0x12340, 0, 0))
+    assert e("rt_sigaction", sc.SIGUSR1, act, 0, 8) == 0
+    e.put(struct.pack("<Q", 1 << (sc.SIGUSR1 - 1)), BUF + 128)
+    assert e("rt_sigprocmask", 0, BUF + 128, 0, 8) == 0        # blocked,
+    assert e("kill", os.getpid(), sc.SIGUSR1) == 0 and e.k.pending  # pending
+    e.put(struct.pack("<ih", r, 0x4), BUF + 160)               # POLLOUT on the read end: never
+    assert e("ppoll", BUF + 160, 1, zero, 0, 8) == 0           # (blocked: a timeout)
+    e.put(struct.pack("<Q", 0), BUF + 136)
+    assert e("ppoll", BUF + 160, 1, 0, BUF + 136, 8) == sc.SIGUSR1   # the handler's a0
+    assert e.cpu.pc == 0x12340 and not e.k.pending
+    # mknodat: a FIFO, a plain file; no devices
+    assert e("mknodat", AT_FDCWD, e.s("fifo"), 0o10600, 0) == 0
+    assert os.path.exists(tmp_path / "fifo") and stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)
+    assert e("mknodat", AT_FDCWD, e.s("plain"), 0o100644, 0) == 0
+    assert e("mknodat", AT_FDCWD, e.s("dev"), 0o20600, 0x0103) == -errno.EPERM
 
 
 def test_brk():

@@ -669,6 +669,10 @@ _FCNTL_NAMES = {F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GE
                 F_SETFL: "F_SETFL", F_GETLK: "F_GETLK", F_SETLK: "F_SETLK", F_SETLKW: "F_SETLKW",
                 F_SETOWN: "F_SETOWN", F_GETOWN: "F_GETOWN", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC",
                 F_SETPIPE_SZ: "F_SETPIPE_SZ", F_GETPIPE_SZ: "F_GETPIPE_SZ"}
+#: select's three sets (read, write, except) as poll events, and what makes each ready
+_SELECT_EVENTS = (select.POLLIN, select.POLLOUT, select.POLLPRI)
+_SELECT_READY = (select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR,
+                 select.POLLPRI)
 _SKIP = object()   # an argument strace leaves out (openat's mode without O_CREAT)
 
 _PROT_NAMES = [(1, "PROT_READ"), (2, "PROT_WRITE"), (4, "PROT_EXEC"),
@@ -1479,32 +1483,95 @@ class Kernel:
         if nfds > self.rlimits[7][0]:
             raise Errno(E.EINVAL)
         raw = bytearray(self.read_mem(fds, 8 * nfds))
-        timeout = None if tmo == 0 else self.read_timespec(tmo)
-        deadline = None if timeout is None else time.monotonic() + timeout
         polled = [struct.unpack_from("<ih", raw, 8 * i) for i in range(nfds)]
+        temp = self._temp_mask(sigmask, sigsetsize)
+        revents = self._wait_ready(polled, None if tmo == 0 else self.read_timespec(tmo), temp)
+        if revents is None:
+            return self._interrupted(temp)
+        for i, rev in enumerate(revents):
+            struct.pack_into("<H", raw, 8 * i + 6, rev & 0xFFFF)
+        self.write_mem(fds, bytes(raw))
+        return sum(map(bool, revents))
+
+    @handler("dppppp")
+    def sys_pselect6(self, nfds, rfds, wfds, efds, tmo, sigarg):
+        nfds = s32(nfds)
+        if not 0 <= nfds <= self.rlimits[7][0]:
+            raise Errno(E.EINVAL)
+        size = (nfds + 63) // 64 * 8
+        sets = [int.from_bytes(self.read_mem(a, size), "little") if a and size else 0
+                for a in (rfds, wfds, efds)]
+        polled = []
+        for fd in range(nfds):
+            events = sum(flag for bits, flag in zip(sets, _SELECT_EVENTS) if bits >> fd & 1)
+            if events:
+                if fd not in self.fds:
+                    raise Errno(E.EBADF)
+                polled.append((fd, events))
+        temp = None
+        if sigarg:
+            ss, ss_len = struct.unpack("<QQ", self.read_mem(sigarg, 16))
+            temp = self._temp_mask(ss, ss_len)
+        revents = self._wait_ready(polled, None if tmo == 0 else self.read_timespec(tmo), temp)
+        if revents is None:
+            return self._interrupted(temp)
+        out = [0, 0, 0]
+        for (fd, events), rev in zip(polled, revents):
+            for k, ready in enumerate(_SELECT_READY):
+                if events & _SELECT_EVENTS[k] and rev & ready:
+                    out[k] |= 1 << fd
+        for a, bits in zip((rfds, wfds, efds), out):
+            if a and size:
+                self.write_mem(a, bits.to_bytes(size, "little"))
+        return sum(bin(bits).count("1") for bits in out)
+
+    def _temp_mask(self, sigset: int, size: int):
+        """The signal mask a call waits with (ppoll's, pselect6's), or None."""
+        if not sigset:
+            return None
+        if size != 8:
+            raise Errno(E.EINVAL)
+        return struct.unpack("<Q", self.read_mem(sigset, 8))[0] & ~_UNBLOCKABLE
+
+    def _wait_ready(self, polled, timeout: float | None, mask: int | None):
+        """Polls (fd, events) pairs until one is ready or `timeout` seconds pass
+        (None: no limit): their revents; None if a signal the wait's `mask`
+        (default: the thread's) lets through came first (a child's end, a
+        timer): EINTR."""
+        mask = self.sigmask if mask is None else mask
+        deadline = None if timeout is None else time.monotonic() + timeout
         waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
                             for fd, _ in polled)
         while True:
-            ready = 0
-            for i, (fd, events) in enumerate(polled):
-                rev = 0
-                if fd >= 0:
-                    entry = self.fds.get(fd)
-                    if entry is None:
-                        rev = select.POLLNVAL
-                    else:
-                        rev = entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP)
-                struct.pack_into("<H", raw, 8 * i + 6, rev & 0xFFFF)
-                ready += bool(rev)
+            revents = []
+            for fd, events in polled:
+                entry = self.fds.get(fd) if fd >= 0 else None
+                revents.append(0 if fd < 0 else select.POLLNVAL if entry is None else
+                               entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP))
             now = time.monotonic()
-            if ready or (deadline is not None and now >= deadline):
-                break
-            if deadline is None and not waits_on_host:
-                raise LinuxError("deadlock: the guest waits in ppoll for nothing that can "
-                                 "happen in a single-threaded process")
+            if any(revents) or (deadline is not None and now >= deadline):
+                return revents
+            if self.children and self._sigchld_handled():
+                self._child_ended(block=False)
+            if self.itimers and self.itimer_due():
+                self.expire_itimers()
+            if self.pending & ~mask:
+                return None
+            if deadline is None and not waits_on_host and not self.children and not self.itimers:
+                raise LinuxError("deadlock: the guest waits for nothing that can happen "
+                                 "(no file, no time limit, no child, no timer)")
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
-        self.write_mem(fds, bytes(raw))
-        return ready
+
+    def _interrupted(self, temp: int | None):
+        """A wait that a signal ended: -EINTR, its handler run with the wait's
+        mask in force (the thread's own back when it returns)."""
+        self.cpu.syscall_return(-E.EINTR & MASK64)
+        if temp is not None:
+            saved, self.sigmask = self.sigmask, temp
+            if not self.deliver_signals(restore_mask=saved):
+                self.sigmask = saved
+            return _NO_RESULT
+        return -E.EINTR
 
     # -- directories and names ------------------------------------------------------
     @handler("Bu")
@@ -1543,6 +1610,21 @@ class Kernel:
             os.rmdir(host, dir_fd=dfd)
         else:
             os.unlink(host, dir_fd=dfd)
+        return 0
+
+    @handler("fsox")
+    def sys_mknodat(self, dirfd, path, mode, dev):
+        """FIFOs (and regular files); device nodes are not for a guest to make."""
+        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        kind = S.S_IFMT(mode)
+        if kind == S.S_IFIFO:
+            self._with_umask(os.mkfifo, host, mode & 0o7777, dir_fd=dfd)
+        elif kind in (0, S.S_IFREG):
+            fd = self._with_umask(os.open, host, os.O_CREAT | os.O_EXCL | os.O_WRONLY,
+                                  mode & 0o7777, dir_fd=dfd)
+            os.close(fd)
+        else:
+            raise Errno(E.EPERM)
         return 0
 
     @handler("fso")
