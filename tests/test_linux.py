@@ -692,6 +692,9 @@ def test_identity_time_and_misc():
     assert e("sched_getaffinity", 0, 128, BUF) == 8 and e.mem(BUF, 8) == struct.pack("<Q", 1)
     assert e("sched_getaffinity", 0, 4, BUF) == -errno.EINVAL
     assert e("sched_yield") == 0
+    assert e("getpriority", 0, 0) == 20 - os.getpriority(os.PRIO_PROCESS, 0)
+    assert e("setpriority", 0, 0, os.getpriority(os.PRIO_PROCESS, 0)) == 0
+    assert e("getpriority", 7, 0) == -errno.EINVAL
     assert e("getrusage", 0, BUF) == 0
     assert e("getrusage", 5, BUF) == -errno.EINVAL
     assert e("times", BUF) > 0

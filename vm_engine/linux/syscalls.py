@@ -2119,6 +2119,16 @@ class Kernel:
         self.read_mem(mask, min(size, 8))
         return 0
 
+    @handler("ddd")
+    def sys_setpriority(self, which, who, prio):
+        """The niceness of this (host) process, its process group or user."""
+        os.setpriority(which, s32(who), max(-20, min(19, s32(prio))))
+        return 0
+
+    @handler("dd")
+    def sys_getpriority(self, which, who):
+        return 20 - os.getpriority(which, s32(who))   # (the kernel's: 1 to 40, never negative)
+
     @handler("")
     def sys_sched_yield(self):
         if not self.threads.several:
