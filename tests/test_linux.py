@@ -968,6 +968,8 @@ posix_spawn: exit 42
 script script.sh run with an argument
 script: exit 3
 SIGCHLD handled: 1
+alarm while the child runs: child ended 0
+killed child: killed by signal 15
 wait with no children: ECHILD
 """
 

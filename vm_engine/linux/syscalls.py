@@ -23,6 +23,7 @@ import io
 import os
 import resource
 import select
+import signal
 import stat as S
 import struct
 import sys
@@ -1018,7 +1019,7 @@ class Kernel:
             if ret is not _NO_RESULT:
                 cpu.syscall_return(ret & MASK64)
         if self.children and self._sigchld_handled():
-            self._child_ended(block=False)
+            self._child_ended()
         if self.pending & ~self.sigmask:
             self.deliver_signals()
 
@@ -1552,7 +1553,7 @@ class Kernel:
             if any(revents) or (deadline is not None and now >= deadline):
                 return revents
             if self.children and self._sigchld_handled():
-                self._child_ended(block=False)
+                self._child_ended()
             if self.itimers and self.itimer_due():
                 self.expire_itimers()
             if self.pending & ~mask:
@@ -2209,11 +2210,11 @@ class Kernel:
     def _sigchld_handled(self) -> bool:
         return self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
 
-    def _child_ended(self, block: bool) -> None:
+    def _child_ended(self) -> None:
         """SIGCHLD for a child that has ended and not been signalled for (its
-        host process a zombie until waited for; `block`: wait for one to end)."""
+        host process a zombie until waited for)."""
         try:
-            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG))
+            info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT | os.WNOHANG)
         except ChildProcessError:
             self.children.clear()
             return
@@ -2290,7 +2291,9 @@ class Kernel:
             if flags & CLONE_PARENT_SETTID:
                 self.write_mem(ptid, struct.pack("<i", pid))
             return pid
-        # the child: a process of its own, with the forking thread alone
+        # the child: a process of its own, with the forking thread alone, which a
+        # SIGINT ends as it would a guest's (not as Python's KeyboardInterrupt)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         self.forked = True
         self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
@@ -2574,12 +2577,8 @@ class Kernel:
         if sigsetsize != 8:
             raise Errno(E.EINVAL)
         temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
-        if not self.pending & ~temp and self.children and self._sigchld_handled() \
-                and not temp & (1 << (SIGCHLD - 1)):
-            self._child_ended(block=True)   # (SIGCHLD is what it waits for)
-        if not self.pending & ~temp:
-            raise LinuxError("deadlock: the guest waits in sigsuspend for a signal "
-                             "that cannot come")
+        if not self.pending & ~temp:   # (a child's end or a timer can bring one)
+            self._wait_ready([], None, temp)
         saved = self.sigmask
         self.sigmask = temp
         self.cpu.reg_write(10, -E.EINTR & MASK64)
@@ -2624,6 +2623,9 @@ class Kernel:
     @handler("dS")
     def sys_kill(self, pid, sig):
         sig = self._check_sig(sig)
+        if s32(pid) in self.children:   # (a fork's host process: Linux's default actions)
+            os.kill(s32(pid), sig)
+            return 0
         if s32(pid) not in (0, -1, self.pid):
             raise Errno(E.EPERM)   # no other processes are reachable from the guest
         if sig:

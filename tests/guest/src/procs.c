@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +18,13 @@ extern char **environ;
 static int shared = 1;
 static int *volatile nowhere;
 static volatile sig_atomic_t got_chld;
+
+static volatile sig_atomic_t got_alarm;
+
+static void on_alarm(int sig)
+{
+    got_alarm = 1;
+}
 
 static void on_chld(int sig)
 {
@@ -166,6 +174,26 @@ int main(int argc, char **argv)
     sigprocmask(SIG_SETMASK, &old, NULL);
     waitpid(pid, &status, 0);
     printf("SIGCHLD handled: %d\n", (int)got_chld);
+    /* a timer ends a sigsuspend while a child still runs; then the child is killed */
+    got_chld = 0;
+    sigprocmask(SIG_BLOCK, &block, &old);
+    pid = fork();
+    if (pid == 0) {
+        sleep(10);
+        _exit(0);
+    }
+    signal(SIGALRM, on_alarm);
+    struct itimerval soon = {{0, 0}, {0, 50000}};
+    setitimer(ITIMER_REAL, &soon, NULL);
+    sigset_t wait_mask = old;
+    sigdelset(&wait_mask, SIGALRM);
+    while (!got_alarm)
+        sigsuspend(&wait_mask);
+    printf("alarm while the child runs: child ended %d\n", (int)got_chld);
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+    show("killed child", status);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGCHLD, SIG_DFL);
     printf("wait with no children: %s\n", wait(&status) < 0 && errno == ECHILD ? "ECHILD" : "?");
     return 0;
