@@ -82,6 +82,7 @@ CASES = [
     Case("signal"),
     Case("timers", args=["{dir}"]),
     Case("threads"),
+    Case("threads-io", binary="threads_io"),
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
     Case("cxx", stderr=True),

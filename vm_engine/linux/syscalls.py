@@ -207,6 +207,7 @@ SIGFRAME_SIZE = 128 + 960   # siginfo + ucontext
 UC_SIGMASK, UC_MCONTEXT = 40, 176
 
 _NO_RESULT = object()  # a handler that set the registers itself (rt_sigreturn)
+_RESTART = object()    # (_wait_ready: the thread waits its turn, to make its call again)
 
 
 def s32(x: int) -> int:
@@ -1086,7 +1087,8 @@ class Kernel:
         return out
 
     def _trace_done(self, name, spec, args, shown, ret, retfmt) -> None:
-        if ret is _NO_RESULT:
+        if ret is _NO_RESULT:   # (the call made again later, or a handler set the registers)
+            shown = [hex(args[i]) if a is None else a for i, a in enumerate(shown) if a is not _SKIP]
             self.trace(f"{name}({', '.join(shown)}) = ?")
             return
         for i, kind in enumerate(spec):
@@ -1116,6 +1118,8 @@ class Kernel:
             raise Errno(E.EBADF)
         count = min(count, MAX_RW_COUNT)
         self.check_writable(buf, count)
+        if self._blocks(f, select.POLLIN):
+            return _NO_RESULT
         data = f.read(count)
         self.write_mem(buf, data)
         return len(data)
@@ -1129,6 +1133,8 @@ class Kernel:
         return self._write(f, data)
 
     def _write(self, f, data, offset=None):
+        if offset is None and self._blocks(f, select.POLLOUT):
+            return _NO_RESULT
         try:
             return f.write(data) if offset is None else f.pwrite(data, offset)
         except BrokenPipeError:
@@ -1173,6 +1179,8 @@ class Kernel:
         for base, n in vecs:
             self.check_writable(base, n)
         total = min(sum(n for _, n in vecs), MAX_RW_COUNT)
+        if offset is None and self._blocks(f, select.POLLIN):
+            return _NO_RESULT
         data = f.read(total) if offset is None else f.pread(total, offset)
         pos = 0
         for base, n in vecs:
@@ -1486,7 +1494,9 @@ class Kernel:
         raw = bytearray(self.read_mem(fds, 8 * nfds))
         polled = [struct.unpack_from("<ih", raw, 8 * i) for i in range(nfds)]
         temp = self._temp_mask(sigmask, sigsetsize)
-        revents = self._wait_ready(polled, None if tmo == 0 else self.read_timespec(tmo), temp)
+        revents = self._wait_ready(polled, tmo, temp)
+        if revents is _RESTART:
+            return _NO_RESULT
         if revents is None:
             return self._interrupted(temp)
         for i, rev in enumerate(revents):
@@ -1513,7 +1523,9 @@ class Kernel:
         if sigarg:
             ss, ss_len = struct.unpack("<QQ", self.read_mem(sigarg, 16))
             temp = self._temp_mask(ss, ss_len)
-        revents = self._wait_ready(polled, None if tmo == 0 else self.read_timespec(tmo), temp)
+        revents = self._wait_ready(polled, tmo, temp)
+        if revents is _RESTART:
+            return _NO_RESULT
         if revents is None:
             return self._interrupted(temp)
         out = [0, 0, 0]
@@ -1534,34 +1546,65 @@ class Kernel:
             raise Errno(E.EINVAL)
         return struct.unpack("<Q", self.read_mem(sigset, 8))[0] & ~_UNBLOCKABLE
 
-    def _wait_ready(self, polled, timeout: float | None, mask: int | None):
-        """Polls (fd, events) pairs until one is ready or `timeout` seconds pass
-        (None: no limit): their revents; None if a signal the wait's `mask`
-        (default: the thread's) lets through came first (a child's end, a
-        timer): EINTR."""
+    def _wait_ready(self, polled, tmo: int, mask: int | None):
+        """Polls (fd, events) pairs until one is ready or the time at guest
+        timespec `tmo` passes (0: no limit): their revents; None if a signal
+        the wait's `mask` (default: the thread's) lets through came first (a
+        child's end, a timer): EINTR. With other threads, one that would wait
+        lets them run instead: _RESTART (its call is made again, with the time
+        left written back, as Linux does, when a file is ready, a signal has
+        come or the time is up)."""
         mask = self.sigmask if mask is None else mask
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = None if tmo == 0 else time.monotonic() + self.read_timespec(tmo)
         waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
                             for fd, _ in polled)
         while True:
-            revents = []
-            for fd, events in polled:
-                entry = self.fds.get(fd) if fd >= 0 else None
-                revents.append(0 if fd < 0 else select.POLLNVAL if entry is None else
-                               entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP))
+            revents = self._revents(polled)
             now = time.monotonic()
             if any(revents) or (deadline is not None and now >= deadline):
                 return revents
-            if self.children and self._sigchld_handled():
-                self._child_ended()
-            if self.itimers and self.itimer_due():
-                self.expire_itimers()
-            if self.pending & ~mask:
+            if self._signal_came(mask):
                 return None
+            if self.threads.several:
+                def time_left():
+                    left = max(0, round((deadline - time.monotonic()) * 1e9))
+                    self.write_mem(tmo, struct.pack("<qq", *divmod(left, 1_000_000_000)))
+                self.threads.block_until(
+                    lambda: any(self._revents(polled)) or self._signal_came(mask), deadline,
+                    time_left if tmo else None)
+                return _RESTART
             if deadline is None and not waits_on_host and not self.children and not self.itimers:
                 raise LinuxError("deadlock: the guest waits for nothing that can happen "
                                  "(no file, no time limit, no child, no timer)")
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
+
+    def _revents(self, polled) -> list:
+        out = []
+        for fd, events in polled:
+            entry = self.fds.get(fd) if fd >= 0 else None
+            out.append(0 if fd < 0 else select.POLLNVAL if entry is None else
+                       entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP))
+        return out
+
+    def _signal_came(self, mask: int) -> bool:
+        """Whether a signal `mask` lets through is pending, after looking for
+        the ones a wait can bring: a child's end (SIGCHLD), a timer's."""
+        if self.children and self._sigchld_handled():
+            self._child_ended()
+        if self.itimers and self.itimer_due():
+            self.expire_itimers()
+        return bool(self.pending & ~mask)
+
+    def _blocks(self, f, events: int) -> bool:
+        """With other threads: a read or write of `f` that would wait lets them
+        run instead (the thread makes it again when `f` is ready): True then."""
+        if not self.threads.several or f.host_fd is None or f.get_flags() & O_NONBLOCK:
+            return False
+        events |= select.POLLERR | select.POLLHUP
+        if f.poll(events):
+            return False
+        self.threads.block_until(lambda: f.poll(events))
+        return True
 
     def _interrupted(self, temp: int | None):
         """A wait that a signal ended: -EINTR, its handler run with the wait's
@@ -2194,6 +2237,19 @@ class Kernel:
         """Waits for a child (a guest fork's: a host process of its own)."""
         if options & ~(WNOHANG | WUNTRACED | WCONTINUED | WALL | WCLONE | WNOTHREAD):
             raise Errno(E.EINVAL)
+        if self.threads.several and not options & WNOHANG and self.children:
+            def ended():   # (a child of those it waits for ended: wait4 will not wait)
+                who = s32(pid)
+                kind, ident = (os.P_PID, who) if who > 0 else (os.P_ALL, 0) if who == -1 else \
+                    (os.P_PGID, -who if who else os.getpgid(0))
+                try:
+                    return os.waitid(kind, ident, os.WEXITED | os.WNOHANG | os.WNOWAIT) \
+                        is not None
+                except ChildProcessError:
+                    return True
+            if not ended():   # (the other threads run meanwhile)
+                self.threads.block_until(ended)
+                return _NO_RESULT
         try:
             got, code, usage = os.wait4(s32(pid), options & (WNOHANG | WUNTRACED | WCONTINUED))
         except ChildProcessError:
@@ -2577,8 +2633,9 @@ class Kernel:
         if sigsetsize != 8:
             raise Errno(E.EINVAL)
         temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
-        if not self.pending & ~temp:   # (a child's end or a timer can bring one)
-            self._wait_ready([], None, temp)
+        if not self.pending & ~temp:   # (a child's end, a timer, another thread can bring one)
+            if self._wait_ready([], 0, temp) is _RESTART:
+                return _NO_RESULT
         saved = self.sigmask
         self.sigmask = temp
         self.cpu.reg_write(10, -E.EINTR & MASK64)

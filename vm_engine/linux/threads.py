@@ -15,8 +15,12 @@ import time
 
 #: guest instructions a thread runs before the next one that can run gets the cpu
 TIME_SLICE = 200_000
+#: seconds between looks at the files threads wait for, when none can run
+POLL_INTERVAL = 0.001
 
 _A0 = 10 * 8  # (a0's offset in a cpu context: the result a waiting thread is woken with)
+_PC = 512     # (pc's)
+_ECALL = 4    # (an ecall's length: a thread makes its system call again from pc - 4)
 _MASK64 = (1 << 64) - 1
 
 
@@ -31,6 +35,8 @@ class GuestThread:
         self.futex = None       # (address, bitset) of the futex it waits on, if it does
         self.deadline = None    # time.monotonic() when its wait ends by itself
         self.timeout_result = 0  # a0 when it does (-ETIMEDOUT for a futex; 0 for a sleep)
+        self.ready = None       # a wait for a file (or child): true when its call can go on
+        self.on_wake = None     # called when such a wait ends (the time left written back)
         self.waiting = False
 
 
@@ -52,7 +58,8 @@ class Threads:
         """The budget of the current thread's next run: a time slice when
         another thread can run (or will, when its wait's time comes)."""
         if len(self.all) > 1 and (budget is None or budget > TIME_SLICE) and any(
-                t is not self.current and (not t.waiting or t.deadline is not None)
+                t is not self.current and (not t.waiting or t.deadline is not None
+                                           or t.ready is not None)
                 for t in self.all.values()):
             return TIME_SLICE
         return budget
@@ -84,6 +91,15 @@ class Threads:
         me.deadline = None if timeout is None else time.monotonic() + timeout
         self.switch()
 
+    def block_until(self, ready, deadline: float | None = None, on_wake=None) -> None:
+        """The current thread waits until ready() (a file it reads has data, say)
+        or time.monotonic() reaches `deadline`, and then (on_wake() called) makes
+        its system call again: one thread's blocking call holds up no other."""
+        me = self.current
+        me.waiting, me.futex, me.ready, me.deadline = True, None, ready, deadline
+        me.on_wake = on_wake
+        self.switch(restart=True)
+
     def wake(self, address: int, count: int, bitset: int = 0xFFFFFFFF) -> int:
         """Wakes up to `count` threads waiting on the futex at `address` (whose
         bitsets meet `bitset`), with a0 = 0; returns how many."""
@@ -108,15 +124,22 @@ class Threads:
                 moved += 1
         return moved
 
-    def _resume(self, thread: GuestThread, result: int) -> None:
-        thread.waiting, thread.futex, thread.deadline = False, None, None
-        struct.pack_into("<Q", thread.context, _A0, result & _MASK64)
+    def _resume(self, thread: GuestThread, result: int | None) -> None:
+        restarts, on_wake = thread.ready is not None, thread.on_wake
+        thread.waiting, thread.futex, thread.deadline, thread.ready = False, None, None, None
+        thread.on_wake = None
+        if on_wake is not None:
+            on_wake()
+        if not restarts:   # (else it makes its call again, its arguments as they were)
+            struct.pack_into("<Q", thread.context, _A0, result & _MASK64)
 
     def wake_due(self) -> None:
-        """Ends the waits whose time has come."""
+        """Ends the waits whose time has come, and those for files now ready."""
         now = None
         for thread in self.all.values():
-            if thread.waiting and thread.deadline is not None:
+            if thread.waiting and thread.ready is not None and thread.ready():
+                self._resume(thread, None)
+            elif thread.waiting and thread.deadline is not None:
                 now = now or time.monotonic()
                 if thread.deadline <= now:
                     self._resume(thread, thread.timeout_result)
@@ -140,16 +163,19 @@ class Threads:
         self.all[me.tid] = self.all.pop(me.tid)   # (to the end of the round)
         self.switch(result)
 
-    def switch(self, result: int | None = None) -> None:
-        """Saves the current thread's registers (a0 = result, unless None) and
-        puts the next thread that can run on the cpu, waiting for the earliest
-        timed wait to end if every thread waits; a deadlock (all wait, none
-        for a time) is a LinuxError."""
+    def switch(self, result: int | None = None, restart: bool = False) -> None:
+        """Saves the current thread's registers (a0 = result, unless None; its
+        pc back at its ecall if `restart`) and puts the next thread that can run
+        on the cpu, waiting for a wait to end if every thread waits; a deadlock
+        (all wait, none for a time or a file) is a LinuxError."""
         me = self.current
         if me is not None and me.context is None:
             me.context = bytearray(self.cpu._context())
             if result is not None:
                 struct.pack_into("<Q", me.context, _A0, result & _MASK64)
+            if restart:
+                pc = struct.unpack_from("<Q", me.context, _PC)[0]
+                struct.pack_into("<Q", me.context, _PC, pc - _ECALL)
         while True:
             self.wake_due()
             ready = [t for t in self.all.values() if not t.waiting]
@@ -160,11 +186,13 @@ class Threads:
                 nxt = next((t for t in order[start:] + order[:start] if not t.waiting))
                 break
             deadlines = [t.deadline for t in self.all.values() if t.deadline is not None]
-            if not deadlines:
+            polling = any(t.ready is not None for t in self.all.values())
+            if not deadlines and not polling:
                 from .syscalls import LinuxError
                 raise LinuxError("deadlock: every thread of the guest waits on a futex "
                                  "and none of them for a limited time")
-            time.sleep(max(0.0, min(deadlines) - time.monotonic()))
+            pause = min(deadlines) - time.monotonic() if deadlines else POLL_INTERVAL
+            time.sleep(max(0.0, min(pause, POLL_INTERVAL) if polling else pause))
         self.current = nxt
         self.cpu._set_context(nxt.context)
         nxt.context = None
