@@ -1494,11 +1494,9 @@ class Kernel:
         raw = bytearray(self.read_mem(fds, 8 * nfds))
         polled = [struct.unpack_from("<ih", raw, 8 * i) for i in range(nfds)]
         temp = self._temp_mask(sigmask, sigsetsize)
-        revents = self._wait_ready(polled, tmo, temp)
-        if revents is _RESTART:
-            return _NO_RESULT
-        if revents is None:
-            return self._interrupted(temp)
+        revents = self._poll_wait(polled, tmo, temp)
+        if not isinstance(revents, list):
+            return revents
         for i, rev in enumerate(revents):
             struct.pack_into("<H", raw, 8 * i + 6, rev & 0xFFFF)
         self.write_mem(fds, bytes(raw))
@@ -1523,11 +1521,9 @@ class Kernel:
         if sigarg:
             ss, ss_len = struct.unpack("<QQ", self.read_mem(sigarg, 16))
             temp = self._temp_mask(ss, ss_len)
-        revents = self._wait_ready(polled, tmo, temp)
-        if revents is _RESTART:
-            return _NO_RESULT
-        if revents is None:
-            return self._interrupted(temp)
+        revents = self._poll_wait(polled, tmo, temp)
+        if not isinstance(revents, list):
+            return revents
         out = [0, 0, 0]
         for (fd, events), rev in zip(polled, revents):
             for k, ready in enumerate(_SELECT_READY):
@@ -1577,6 +1573,16 @@ class Kernel:
                 raise LinuxError("deadlock: the guest waits for nothing that can happen "
                                  "(no file, no time limit, no child, no timer)")
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
+
+    def _poll_wait(self, polled, tmo: int, temp: int | None):
+        """ppoll's and pselect6's _wait_ready: the revents, or what the call
+        returns now (it waits its turn, or a signal interrupted it)."""
+        revents = self._wait_ready(polled, tmo, temp)
+        if revents is _RESTART:
+            return _NO_RESULT
+        if revents is None:
+            return self._interrupted(temp)
+        return revents
 
     def _revents(self, polled) -> list:
         out = []
