@@ -1019,8 +1019,7 @@ class Kernel:
                 self._trace_done(name, spec, args, shown, ret, retfmt)
             if ret is not _NO_RESULT:
                 cpu.syscall_return(ret & MASK64)
-        if self.children and self._sigchld_handled():
-            self._child_ended()
+        self._child_ended()
         if self.pending & ~self.sigmask:
             self.deliver_signals()
 
@@ -1595,8 +1594,7 @@ class Kernel:
     def _signal_came(self, mask: int) -> bool:
         """Whether a signal `mask` lets through is pending, after looking for
         the ones a wait can bring: a child's end (SIGCHLD), a timer's."""
-        if self.children and self._sigchld_handled():
-            self._child_ended()
+        self._child_ended()
         if self.itimers and self.itimer_due():
             self.expire_itimers()
         return bool(self.pending & ~mask)
@@ -2269,12 +2267,12 @@ class Kernel:
             self.write_mem(rusage, pack_rusage(usage))
         return got
 
-    def _sigchld_handled(self) -> bool:
-        return self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
-
     def _child_ended(self) -> None:
         """SIGCHLD for a child that has ended and not been signalled for (its
-        host process a zombie until waited for)."""
+        host process a zombie until waited for), if the guest handles it."""
+        if not self.children or \
+                self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] in (SIG_DFL, SIG_IGN):
+            return
         try:
             info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT | os.WNOHANG)
         except ChildProcessError:
