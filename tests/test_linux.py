@@ -828,6 +828,25 @@ def test_threads_sleep_and_time_out_while_others_run():
     assert time.monotonic() - t0 >= 0.05
 
 
+def test_a_timer_interrupts_threads_that_all_wait():
+    """Every thread waits on a futex for good, but a timer is set: its signal
+    interrupts one wait (EINTR) and its handler runs there."""
+    e = Env()
+    tid = e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, BUF, 0, BUF + 8)
+    act = e.put(struct.pack("<QQQ", 0x12340, 0, 0))
+    assert e("rt_sigaction", sc.SIGALRM, act, 0, 8) == 0
+    e.put(struct.pack("<I", 0), BUF + 16)
+    _enter(e, "futex", BUF + 16, 0, 0)          # main waits: the thread runs
+    assert e.k.threads.current.tid == tid
+    e.put(struct.pack("<4q", 0, 0, 0, 20_000), BUF + 64)   # 20 ms, once
+    assert e("setitimer", 0, BUF + 64, 0) == 0
+    t0 = time.monotonic()
+    _enter(e, "futex", BUF + 16, 0, 0)          # the thread waits too
+    assert time.monotonic() - t0 >= 0.015
+    assert e.k.threads.current.tid == e.k.pid and e.cpu.pc == 0x12340
+    assert e.cpu.reg_read("a0") == sc.SIGALRM   # (the handler's argument)
+
+
 def test_threads_that_all_wait_for_good_are_a_deadlock():
     path = os.path.join(BIN, "threads_end")
     for engine in ("interpreter", "jit"):

@@ -745,7 +745,7 @@ class Kernel:
         self.pending_code: dict[int, int] = {}
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
-        self.threads = Threads(cpu, self.pid)
+        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
         #: (host path, argv, envp, elf) -> the new program loaded, for execve: set by
         #: Machine (which knows how to make an engine); raises ElfError if it cannot be
         self.exec_loader = None
@@ -1599,6 +1599,14 @@ class Kernel:
             self.expire_itimers()
         return bool(self.pending & ~mask)
 
+    def _signal_for_waiters(self):
+        """For threads that all wait: None if no signal can come (no timer, no
+        child whose end a handler waits for), else whether one has, unblocked."""
+        if not self.itimers and not (self.children and self.sigactions.get(
+                SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)):
+            return None
+        return self._signal_came(self.sigmask)
+
     def _blocks(self, f, events: int) -> bool:
         """With other threads: a read or write of `f` that would wait lets them
         run instead (the thread makes it again when `f` is ready): True then."""
@@ -2357,7 +2365,7 @@ class Kernel:
         self.forked = True
         self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
-        self.threads = Threads(self.cpu, self.pid)
+        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)
         self.itimers.clear()
         if stack:
             self.cpu.reg_write(2, stack)
@@ -2434,7 +2442,7 @@ class Kernel:
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
-        self.threads = Threads(cpu, self.pid)
+        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
         self.exe_path = os.path.realpath(exe_path)
         self.argv = list(argv)
         self.comm = os.fsencode(os.path.basename(exe_path))[:15]

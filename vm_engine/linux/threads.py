@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import struct
 import time
+from errno import EINTR
 
 #: guest instructions a thread runs before the next one that can run gets the cpu
 TIME_SLICE = 200_000
@@ -44,8 +45,11 @@ class Threads:
     """The process's threads and whose turn it is (the kernel's part of clone,
     futex, exit, sched_yield and nanosleep while there is more than one)."""
 
-    def __init__(self, cpu, pid: int):
+    def __init__(self, cpu, pid: int, signal_came=None):
         self.cpu = cpu
+        #: () -> None if no signal can come while every thread waits (no timer, no
+        #: child), else whether one has: the kernel's, to interrupt a wait with
+        self.signal_came = signal_came
         self.current = GuestThread(pid)
         self.all = {pid: self.current}   # tid -> thread, in creation order
         self._next_tid = pid + 1
@@ -187,6 +191,12 @@ class Threads:
                 break
             deadlines = [t.deadline for t in self.all.values() if t.deadline is not None]
             polling = any(t.ready is not None for t in self.all.values())
+            came = self.signal_came() if self.signal_came is not None else None
+            if came:   # (a timer's, a child's: it interrupts a wait, EINTR, as Linux's)
+                thread = next(iter(self.all.values()))
+                self._resume(thread, -EINTR)
+                continue
+            polling = polling or came is not None
             if not deadlines and not polling:
                 from .syscalls import LinuxError
                 raise LinuxError("deadlock: every thread of the guest waits on a futex "
