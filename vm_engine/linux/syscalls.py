@@ -1602,8 +1602,7 @@ class Kernel:
     def _signal_for_waiters(self):
         """For threads that all wait: None if no signal can come (no timer, no
         child whose end a handler waits for), else whether one has, unblocked."""
-        if not self.itimers and not (self.children and self.sigactions.get(
-                SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)):
+        if not self.itimers and not self._sigchld_awaited():
             return None
         return self._signal_came(self.sigmask)
 
@@ -2275,11 +2274,16 @@ class Kernel:
             self.write_mem(rusage, pack_rusage(usage))
         return got
 
+    def _sigchld_awaited(self) -> bool:
+        """Whether a child's end is to be signalled: there are children, and a
+        handler for SIGCHLD."""
+        return bool(self.children) and \
+            self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
+
     def _child_ended(self) -> None:
         """SIGCHLD for a child that has ended and not been signalled for (its
         host process a zombie until waited for), if the guest handles it."""
-        if not self.children or \
-                self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] in (SIG_DFL, SIG_IGN):
+        if not self._sigchld_awaited():
             return
         try:
             info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOWAIT | os.WNOHANG)
