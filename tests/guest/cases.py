@@ -85,6 +85,7 @@ CASES = [
     Case("threads-io", binary="threads_io"),
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
+    Case("events"),
     Case("cxx", stderr=True),
     Case("cxx-dyn", dynamic=True, stderr=True),
 ]

@@ -267,6 +267,9 @@ class GuestFile:
 
     host_fd: int | None = None
     is_dir = False
+    #: a blocking read waits for poll() to say it can go on (a file with no host fd
+    #: that can still block: a signalfd)
+    waits_in_kernel = False
 
     def __init__(self, flags: int = O_RDWR, path: str | None = None):
         self.flags = flags | O_LARGEFILE
@@ -1117,7 +1120,7 @@ class Kernel:
             raise Errno(E.EBADF)
         count = min(count, MAX_RW_COUNT)
         self.check_writable(buf, count)
-        if self._blocks(f, select.POLLIN):
+        if self._blocks(f, select.POLLIN, fd):
             return _NO_RESULT
         data = f.read(count)
         self.write_mem(buf, data)
@@ -1541,16 +1544,15 @@ class Kernel:
             raise Errno(E.EINVAL)
         return struct.unpack("<Q", self.read_mem(sigset, 8))[0] & ~_UNBLOCKABLE
 
-    def _wait_ready(self, polled, tmo: int, mask: int | None):
-        """Polls (fd, events) pairs until one is ready or the time at guest
-        timespec `tmo` passes (0: no limit): their revents; None if a signal
+    def _wait_ready(self, polled, deadline: float | None, mask: int | None, on_wake=None):
+        """Polls (fd, events) pairs until one is ready or time.monotonic()
+        reaches `deadline` (None: no limit): their revents; None if a signal
         the wait's `mask` (default: the thread's) lets through came first (a
         child's end, a timer): EINTR. With other threads, one that would wait
-        lets them run instead: _RESTART (its call is made again, with the time
-        left written back, as Linux does, when a file is ready, a signal has
-        come or the time is up)."""
+        lets them run instead: _RESTART (its call is made again, on_wake()
+        called first, when a file is ready, a signal has come or the time is
+        up; on_wake keeps the time left for the call, as Linux does)."""
         mask = self.sigmask if mask is None else mask
-        deadline = None if tmo == 0 else time.monotonic() + self.read_timespec(tmo)
         waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
                             for fd, _ in polled)
         while True:
@@ -1561,12 +1563,9 @@ class Kernel:
             if self._signal_came(mask):
                 return None
             if self.threads.several:
-                def time_left():
-                    left = max(0, round((deadline - time.monotonic()) * 1e9))
-                    self.write_mem(tmo, struct.pack("<qq", *divmod(left, 1_000_000_000)))
                 self.threads.block_until(
                     lambda: any(self._revents(polled)) or self._signal_came(mask), deadline,
-                    time_left if tmo else None)
+                    on_wake)
                 return _RESTART
             if deadline is None and not waits_on_host and not self.children and not self.itimers:
                 raise LinuxError("deadlock: the guest waits for nothing that can happen "
@@ -1574,9 +1573,16 @@ class Kernel:
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
 
     def _poll_wait(self, polled, tmo: int, temp: int | None):
-        """ppoll's and pselect6's _wait_ready: the revents, or what the call
-        returns now (it waits its turn, or a signal interrupted it)."""
-        revents = self._wait_ready(polled, tmo, temp)
+        """ppoll's and pselect6's _wait_ready (until the time at guest timespec
+        `tmo`, 0: no limit): the revents, or what the call returns now (it
+        waits its turn, the time left written back to `tmo`, or a signal
+        interrupted it)."""
+        deadline = None if tmo == 0 else time.monotonic() + self.read_timespec(tmo)
+
+        def time_left():
+            left = max(0, round((deadline - time.monotonic()) * 1e9))
+            self.write_mem(tmo, struct.pack("<qq", *divmod(left, 1_000_000_000)))
+        revents = self._wait_ready(polled, deadline, temp, time_left if tmo else None)
         if revents is _RESTART:
             return _NO_RESULT
         if revents is None:
@@ -1594,9 +1600,7 @@ class Kernel:
     def _signal_came(self, mask: int) -> bool:
         """Whether a signal `mask` lets through is pending, after looking for
         the ones a wait can bring: a child's end (SIGCHLD), a timer's."""
-        self._child_ended()
-        if self.itimers and self.itimer_due():
-            self.expire_itimers()
+        self.look_for_signals()
         return bool(self.pending & ~mask)
 
     def _signal_for_waiters(self):
@@ -1606,16 +1610,160 @@ class Kernel:
             return None
         return self._signal_came(self.sigmask)
 
-    def _blocks(self, f, events: int) -> bool:
+    def _blocks(self, f, events: int, fd: int | None = None) -> bool:
         """With other threads: a read or write of `f` that would wait lets them
-        run instead (the thread makes it again when `f` is ready): True then."""
-        if not self.threads.several or f.host_fd is None or f.get_flags() & O_NONBLOCK:
+        run instead (the thread makes it again when `f` is ready): True then.
+        A read of a file that waits in the kernel (guest fd `fd`) waits here."""
+        if f.get_flags() & O_NONBLOCK:
+            return False
+        if f.waits_in_kernel:
+            ready = [] if f.poll(events) else self._wait_ready([(s32(fd), events)], None, None)
+            if ready is None:
+                raise Errno(E.EINTR)
+            return ready is _RESTART
+        if not self.threads.several or f.host_fd is None:
             return False
         events |= select.POLLERR | select.POLLHUP
         if f.poll(events):
             return False
         self.threads.block_until(lambda: f.poll(events))
         return True
+
+    # -- event files: epoll, eventfd, timerfd, signalfd (linux/events.py) ------------------
+    @handler("ux")
+    def sys_eventfd2(self, initval, flags):
+        from .events import EFD_SEMAPHORE, eventfd
+        if flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE):
+            raise Errno(E.EINVAL)
+        return self._install_new(eventfd(initval & 0xFFFFFFFF, flags), flags)
+
+    def _install_new(self, f: GuestFile, flags: int) -> int:
+        """Installs a file just made (released again if there is no room)."""
+        try:
+            return self.install(f, bool(flags & O_CLOEXEC))
+        except Errno:
+            f.release()
+            raise
+
+    @handler("x")
+    def sys_epoll_create1(self, flags):
+        from .events import EpollFile
+        if flags & ~O_CLOEXEC:
+            raise Errno(E.EINVAL)
+        return self._install_new(EpollFile(), flags)
+
+    @handler("fdfp")
+    def sys_epoll_ctl(self, epfd, op, fd, event):
+        from .events import EPOLL_CTL_DEL, EPOLL_EVENT, EpollFile
+        ep, f = self.file(epfd), self.file(fd)
+        if not isinstance(ep, EpollFile) or s32(fd) == s32(epfd):
+            raise Errno(E.EINVAL)
+        if f.host_fd is None and S.S_ISREG(f.stat().st_mode):
+            raise Errno(E.EPERM)    # (as for any regular file: it is always ready)
+        events, data = (0, 0) if s32(op) == EPOLL_CTL_DEL else \
+            EPOLL_EVENT.unpack(self.read_mem(event, EPOLL_EVENT.size))
+        ep.ctl(s32(op), s32(fd), f, events, data)
+        return 0
+
+    @handler("fpddpu")
+    def sys_epoll_pwait(self, epfd, events, maxevents, timeout, sigmask, sigsetsize):
+        timeout = s32(timeout)
+        return self._epoll_wait(epfd, events, maxevents, None if timeout < 0 else timeout / 1e3,
+                                sigmask, sigsetsize)
+
+    @handler("fpdppu")
+    def sys_epoll_pwait2(self, epfd, events, maxevents, tmo, sigmask, sigsetsize):
+        return self._epoll_wait(epfd, events, maxevents,
+                                self.read_timespec(tmo) if tmo else None, sigmask, sigsetsize)
+
+    def _epoll_wait(self, epfd, events, maxevents, timeout, sigmask, sigsetsize):
+        """epoll_pwait(2): up to `maxevents` ready members, waiting up to
+        `timeout` seconds (None: no limit) under the mask at `sigmask`."""
+        from .events import EP_MAX_EVENTS, EPOLL_EVENT, EpollFile
+        ep = self.file(epfd)
+        maxevents = s32(maxevents)
+        if not isinstance(ep, EpollFile) or not 0 < maxevents <= EP_MAX_EVENTS:
+            raise Errno(E.EINVAL)
+        self.check_writable(events, maxevents * EPOLL_EVENT.size)
+        temp = self._temp_mask(sigmask, sigsetsize)
+        me = self.threads.current
+        deadline, me.restart_deadline = me.restart_deadline, None
+        if deadline is None and timeout is not None:
+            deadline = time.monotonic() + timeout
+
+        def keep_deadline():
+            me.restart_deadline = deadline
+        while True:
+            got = ep.collect(maxevents)
+            if got or (deadline is not None and time.monotonic() >= deadline):
+                break
+            ready = self._wait_ready([(s32(epfd), select.POLLIN)], deadline, temp,
+                                     keep_deadline if deadline is not None else None)
+            if ready is _RESTART:
+                return _NO_RESULT
+            if ready is None:
+                return self._interrupted(temp)
+        self.write_mem(events, b"".join(EPOLL_EVENT.pack(ev, data) for ev, data in got))
+        return len(got)
+
+    @handler("dx")
+    def sys_timerfd_create(self, clock, flags):
+        from .events import TimerFile
+        if flags & ~(O_CLOEXEC | O_NONBLOCK):
+            raise Errno(E.EINVAL)
+        return self._install_new(TimerFile(s32(clock), flags), flags)
+
+    @handler("fxpp")
+    def sys_timerfd_settime(self, fd, flags, new, old):
+        from .events import TimerFile, timerfd_calls
+        f = self.file(fd)
+        if not isinstance(f, TimerFile):
+            raise Errno(E.EINVAL)
+        if old:
+            self.check_writable(old, 32)
+        before = timerfd_calls().set(f.host_fd, flags & 0xFFFFFFFF, self.read_mem(new, 32))
+        if old:
+            self.write_mem(old, before)
+        return 0
+
+    @handler("fp")
+    def sys_timerfd_gettime(self, fd, cur):
+        from .events import TimerFile, timerfd_calls
+        f = self.file(fd)
+        if not isinstance(f, TimerFile):
+            raise Errno(E.EINVAL)
+        self.write_mem(cur, timerfd_calls().get(f.host_fd))
+        return 0
+
+    @handler("dpux")
+    def sys_signalfd4(self, fd, mask, sizemask, flags):
+        from .events import SignalFile
+        if flags & ~(O_CLOEXEC | O_NONBLOCK) or sizemask != 8:
+            raise Errno(E.EINVAL)
+        sigs = struct.unpack("<Q", self.read_mem(mask, 8))[0] & ~_UNBLOCKABLE
+        if s32(fd) == -1:
+            return self._install_new(SignalFile(self, sigs, flags), flags)
+        f = self.file(fd)
+        if not isinstance(f, SignalFile):
+            raise Errno(E.EINVAL)
+        f.mask = sigs
+        return s32(fd)
+
+    def look_for_signals(self) -> None:
+        """Raises the signals a wait can bring: a child's end (SIGCHLD), a timer's."""
+        self._child_ended()
+        if self.itimers and self.itimer_due():
+            self.expire_itimers()
+
+    def take_signal(self, mask: int):
+        """Takes the lowest pending signal in `mask` (a signalfd's read): (signal,
+        si_code), or None."""
+        ready = self.pending & mask
+        if not ready:
+            return None
+        sig = (ready & -ready).bit_length()
+        self.pending &= ~(1 << (sig - 1))
+        return sig, self.pending_code.pop(sig, SI_USER)
 
     def _interrupted(self, temp: int | None):
         """A wait that a signal ended: -EINTR, its handler run with the wait's
@@ -2650,7 +2798,7 @@ class Kernel:
             raise Errno(E.EINVAL)
         temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
         if not self.pending & ~temp:   # (a child's end, a timer, another thread can bring one)
-            if self._wait_ready([], 0, temp) is _RESTART:
+            if self._wait_ready([], None, temp) is _RESTART:
                 return _NO_RESULT
         saved = self.sigmask
         self.sigmask = temp

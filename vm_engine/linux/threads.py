@@ -38,6 +38,9 @@ class GuestThread:
         self.timeout_result = 0  # a0 when it does (-ETIMEDOUT for a futex; 0 for a sleep)
         self.ready = None       # a wait for a file (or child): true when its call can go on
         self.on_wake = None     # called when such a wait ends (the time left written back)
+        #: when the call it makes again (epoll_pwait's) stops waiting: the first one's
+        #: deadline, kept by on_wake (its timeout is a register, not written back)
+        self.restart_deadline = None
         self.waiting = False
 
 

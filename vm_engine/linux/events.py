@@ -1,0 +1,256 @@
+"""The files a guest waits for events with: epoll, eventfd, timerfd, signalfd.
+
+eventfd and timerfd are the host's own (a host descriptor behind the guest's:
+reads, writes, blocking and polling are Linux's). An epoll instance is a host
+epoll for its members that have a host descriptor (pipes, sockets, eventfds,
+timerfds, other epolls), so that edge-triggered and one-shot members behave
+exactly as Linux's; members without one (a signalfd, an in-memory stdin or
+stdout) are polled here, their EPOLLET and EPOLLONESHOT emulated. A signalfd
+reads the process's pending signals (those in its mask) as signalfd_siginfo.
+"""
+from __future__ import annotations
+
+import errno as E
+import os
+import select
+import struct
+
+from .syscalls import O_NONBLOCK, O_RDWR, Errno, GuestFile, HostFile, _synthetic_stat
+
+EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
+EPOLLERR, EPOLLHUP = 0x008, 0x010
+EPOLLEXCLUSIVE, EPOLLONESHOT, EPOLLET = 1 << 28, 1 << 30, 1 << 31
+#: struct epoll_event on riscv64: u32 events, (padding), u64 data (packed only on x86-64)
+EPOLL_EVENT = struct.Struct("<I4xQ")
+EP_MAX_EVENTS = 0x7FFFFFFF // EPOLL_EVENT.size
+EFD_SEMAPHORE = 1
+SIGNALFD_SIGINFO_SIZE = 128
+_ANON_INODE_MODE = 0o600   # (anon_inode files: no type bits)
+
+
+class _Member:
+    """One (fd, file) an epoll instance watches."""
+
+    __slots__ = ("file", "events", "data", "host", "own_host", "fired")
+
+    def __init__(self, file, events: int, data: int):
+        self.file, self.events, self.data = file, events, data
+        self.host = None       # the host descriptor registered in the host epoll, if any
+        self.own_host = False  # (a dup of the file's, when that was registered already)
+        self.fired = False     # (emulated members: reported and not since seen unready)
+
+
+class AnonHostFile(HostFile):
+    """A host descriptor that is no file in a file system (anon_inode:[...])."""
+
+    def stat(self):
+        return _synthetic_stat(_ANON_INODE_MODE)
+
+
+class EpollFile(AnonHostFile):
+    """An epoll instance (epoll_create1)."""
+
+    def __init__(self):
+        self.epoll = select.epoll()
+        super().__init__(self.epoll.fileno(), O_RDWR, "anon_inode:[eventpoll]", owned=False)
+        self.members: dict[tuple, _Member] = {}   # (guest fd, file) -> member
+        self.by_host: dict[int, _Member] = {}     # registered host descriptor -> member
+
+    def ctl(self, op: int, fd: int, file: GuestFile, events: int, data: int) -> None:
+        """epoll_ctl's ADD, MOD and DEL of guest `fd` (open as `file`)."""
+        self._forget_closed()
+        key = (fd, file)
+        m = self.members.get(key)
+        if op == EPOLL_CTL_ADD:
+            if m is not None:
+                raise Errno(E.EEXIST)
+            if isinstance(file, EpollFile) and file.watches(self):
+                raise Errno(E.ELOOP)
+            m = _Member(file, events, data)
+            if file.host_fd is not None:
+                self._register(m, file.host_fd)
+            self.members[key] = m
+        elif m is None:
+            raise Errno(E.ENOENT) if op in (EPOLL_CTL_MOD, EPOLL_CTL_DEL) else Errno(E.EINVAL)
+        elif op == EPOLL_CTL_MOD:
+            if m.host is not None:
+                self.epoll.modify(m.host, events)
+            m.events, m.data, m.fired = events, data, False
+        elif op == EPOLL_CTL_DEL:
+            self._drop(key)
+        else:
+            raise Errno(E.EINVAL)
+
+    def _register(self, m: _Member, host_fd: int) -> None:
+        try:
+            self.epoll.register(host_fd, m.events)
+        except FileExistsError:   # (the same file under another guest fd: a dup of it)
+            host_fd = os.dup(host_fd)
+            try:
+                self.epoll.register(host_fd, m.events)
+            except OSError:
+                os.close(host_fd)
+                raise
+            m.own_host = True
+        m.host = host_fd
+        self.by_host[host_fd] = m
+
+    def _drop(self, key) -> None:
+        m = self.members.pop(key)
+        if m.host is None or self.by_host.get(m.host) is not m:
+            return
+        del self.by_host[m.host]
+        try:
+            self.epoll.unregister(m.host)
+        except OSError:
+            pass
+        if m.own_host:
+            os.close(m.host)
+
+    def _forget_closed(self) -> None:
+        """Linux drops a member when its file is closed (by every descriptor)."""
+        for key in [k for k, m in self.members.items() if m.file.refs == 0]:
+            self._drop(key)
+
+    def watches(self, other: "EpollFile") -> bool:
+        """Whether `other` is this instance or among those it watches (nested)."""
+        return other is self or any(isinstance(m.file, EpollFile) and m.file.watches(other)
+                                    for m in self.members.values())
+
+    def _emulated(self, m: _Member) -> int:
+        """An emulated member's ready events, or 0."""
+        if not m.events & ~(EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE) & 0xFFFF:
+            return 0    # (EPOLLONESHOT fired: disabled until MOD)
+        ready = m.file.poll((m.events & 0xFFFF) | EPOLLERR | EPOLLHUP)
+        if not ready:
+            m.fired = False
+        return 0 if m.events & EPOLLET and m.fired else ready
+
+    def collect(self, limit: int) -> list:
+        """Up to `limit` ready (events, data): epoll_wait's, without waiting."""
+        self._forget_closed()
+        out = []
+        for host, events in self.epoll.poll(0, limit):
+            m = self.by_host.get(host)
+            if m is not None:
+                out.append((events, m.data))
+        for m in self.members.values():
+            if len(out) >= limit:
+                break
+            if m.host is None:
+                ready = self._emulated(m)
+                if ready:
+                    out.append((ready, m.data))
+                    m.fired = True
+                    if m.events & EPOLLONESHOT:
+                        m.events &= EPOLLET | EPOLLONESHOT | EPOLLEXCLUSIVE
+        return out
+
+    def poll(self, events):
+        """Readable when an epoll_wait would return events (none is taken)."""
+        if not events & select.POLLIN:
+            return 0
+        self._forget_closed()
+        if super().poll(select.POLLIN) or any(m.host is None and self._emulated(m)
+                                               for m in self.members.values()):
+            return select.POLLIN
+        return 0
+
+    def release(self):
+        for key in list(self.members):
+            self._drop(key)
+        self.epoll.close()
+
+
+def eventfd(initval: int, flags: int) -> AnonHostFile:
+    """An eventfd2: the host's (EFD_CLOEXEC is the guest fd table's business)."""
+    host = os.EFD_CLOEXEC | (os.EFD_NONBLOCK if flags & O_NONBLOCK else 0) \
+        | (os.EFD_SEMAPHORE if flags & EFD_SEMAPHORE else 0)
+    return AnonHostFile(os.eventfd(initval, host), O_RDWR | (flags & O_NONBLOCK),
+                        "anon_inode:[eventfd]")
+
+
+class _TimerFd:
+    """The host's timerfd calls (Python has them only from 3.13): raw itimerspecs,
+    the same 32 bytes on riscv64 and x86-64."""
+
+    def __init__(self):
+        import ctypes
+        self.ctypes = ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.create, self.settime, self.gettime = \
+            libc.timerfd_create, libc.timerfd_settime, libc.timerfd_gettime
+        for fn in (self.create, self.settime, self.gettime):
+            fn.restype = ctypes.c_int
+
+    def _check(self, ret: int) -> int:
+        if ret < 0:
+            raise OSError(self.ctypes.get_errno(), "timerfd")
+        return ret
+
+    def new(self, clock: int, flags: int) -> int:
+        return self._check(self.create(clock, flags))
+
+    def set(self, fd: int, flags: int, spec: bytes) -> bytes:
+        new = self.ctypes.create_string_buffer(spec, 32)
+        old = self.ctypes.create_string_buffer(32)
+        self._check(self.settime(fd, flags, new, old))
+        return old.raw
+
+    def get(self, fd: int) -> bytes:
+        cur = self.ctypes.create_string_buffer(32)
+        self._check(self.gettime(fd, cur))
+        return cur.raw
+
+
+_timerfd = None
+
+
+def timerfd_calls() -> _TimerFd:
+    global _timerfd
+    if _timerfd is None:
+        _timerfd = _TimerFd()
+    return _timerfd
+
+
+class TimerFile(AnonHostFile):
+    """A timerfd: the host's."""
+
+    def __init__(self, clock: int, flags: int):
+        host = timerfd_calls().new(clock, os.O_CLOEXEC
+                                   | (os.O_NONBLOCK if flags & O_NONBLOCK else 0))
+        super().__init__(host, O_RDWR | (flags & O_NONBLOCK), "anon_inode:[timerfd]")
+
+
+class SignalFile(GuestFile):
+    """A signalfd: reading takes the process's pending signals in its mask
+    (which the guest has normally blocked) as signalfd_siginfo records."""
+
+    waits_in_kernel = True   # (a blocking read waits for a signal: the kernel's wait)
+
+    def __init__(self, kernel, mask: int, flags: int):
+        super().__init__(O_RDWR | (flags & O_NONBLOCK), "anon_inode:[signalfd]")
+        self.kernel = kernel
+        self.mask = mask
+
+    def stat(self):
+        return _synthetic_stat(_ANON_INODE_MODE)
+
+    def poll(self, events):
+        self.kernel.look_for_signals()
+        return events & select.POLLIN if self.kernel.pending & self.mask else 0
+
+    def read(self, n):
+        if n < SIGNALFD_SIGINFO_SIZE:
+            raise Errno(E.EINVAL)
+        out = b""
+        while len(out) + SIGNALFD_SIGINFO_SIZE <= n:
+            sig = self.kernel.take_signal(self.mask)
+            if sig is None:
+                break
+            signo, code = sig
+            out += struct.pack("<IiiII", signo, 0, code, self.kernel.pid,
+                               os.getuid()).ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
+        if not out:
+            raise Errno(E.EAGAIN)
+        return out
