@@ -86,6 +86,7 @@ CASES = [
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
     Case("events"),
+    Case("sockets", args=["{dir}"]),
     Case("cxx", stderr=True),
     Case("cxx-dyn", dynamic=True, stderr=True),
 ]

@@ -15,6 +15,7 @@ import os
 import select
 import struct
 
+from . import libc
 from .syscalls import O_NONBLOCK, O_RDWR, Errno, GuestFile, HostFile, _synthetic_stat
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
@@ -170,55 +171,25 @@ def eventfd(initval: int, flags: int) -> AnonHostFile:
                         "anon_inode:[eventfd]")
 
 
-class _TimerFd:
-    """The host's timerfd calls (Python has them only from 3.13): raw itimerspecs,
-    the same 32 bytes on riscv64 and x86-64."""
-
-    def __init__(self):
-        import ctypes
-        self.ctypes = ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        self.create, self.settime, self.gettime = \
-            libc.timerfd_create, libc.timerfd_settime, libc.timerfd_gettime
-        for fn in (self.create, self.settime, self.gettime):
-            fn.restype = ctypes.c_int
-
-    def _check(self, ret: int) -> int:
-        if ret < 0:
-            raise OSError(self.ctypes.get_errno(), "timerfd")
-        return ret
-
-    def new(self, clock: int, flags: int) -> int:
-        return self._check(self.create(clock, flags))
-
-    def set(self, fd: int, flags: int, spec: bytes) -> bytes:
-        new = self.ctypes.create_string_buffer(spec, 32)
-        old = self.ctypes.create_string_buffer(32)
-        self._check(self.settime(fd, flags, new, old))
-        return old.raw
-
-    def get(self, fd: int) -> bytes:
-        cur = self.ctypes.create_string_buffer(32)
-        self._check(self.gettime(fd, cur))
-        return cur.raw
+def timerfd_settime(host_fd: int, flags: int, spec: bytes) -> bytes:
+    """The host's timerfd_settime (Python has it only from 3.13): the old itimerspec."""
+    new, old = libc.buffer(spec), libc.buffer(32)
+    libc.call("timerfd_settime", host_fd, flags, new, old)
+    return old.raw
 
 
-_timerfd = None
-
-
-def timerfd_calls() -> _TimerFd:
-    global _timerfd
-    if _timerfd is None:
-        _timerfd = _TimerFd()
-    return _timerfd
+def timerfd_gettime(host_fd: int) -> bytes:
+    cur = libc.buffer(32)
+    libc.call("timerfd_gettime", host_fd, cur)
+    return cur.raw
 
 
 class TimerFile(AnonHostFile):
     """A timerfd: the host's."""
 
     def __init__(self, clock: int, flags: int):
-        host = timerfd_calls().new(clock, os.O_CLOEXEC
-                                   | (os.O_NONBLOCK if flags & O_NONBLOCK else 0))
+        host = libc.call("timerfd_create", clock,
+                         os.O_CLOEXEC | (os.O_NONBLOCK if flags & O_NONBLOCK else 0))
         super().__init__(host, O_RDWR | (flags & O_NONBLOCK), "anon_inode:[timerfd]")
 
 

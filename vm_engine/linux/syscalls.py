@@ -693,11 +693,9 @@ def _host_statfs(call: str, target) -> bytes:
     """The host's struct statfs for a path or descriptor: Linux's generic 64-bit
     layout (15 longs: type, bsize, blocks, bfree, bavail, files, ffree, fsid,
     namelen, frsize, flags, spare[4]), riscv64's as x86-64's and aarch64's."""
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-    buf = ctypes.create_string_buffer(120)
-    if getattr(libc, call)(target, buf) != 0:
-        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    from . import libc
+    buf = libc.buffer(120)
+    libc.call(call, target, buf)
     return buf.raw
 
 
@@ -740,7 +738,6 @@ class Kernel:
         for fd, target in enumerate((stdin, stdout, stderr)):
             self.install(make_stdio(target, fd, fd > 0), at=fd)
         self.sigactions: dict[int, tuple[int, int, int]] = {}
-        self.sigmask = 0
         self.pending = 0
         self.itimers = {}  # which -> [deadline (time.monotonic()), interval s] (setitimer)
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
@@ -775,6 +772,15 @@ class Kernel:
                 spec, ret = fn._syscall
                 nargs = fn.__code__.co_argcount - 1
                 self._table[NR[name[4:]]] = (name[4:], fn, nargs, spec, ret)
+
+    @property
+    def sigmask(self) -> int:
+        """The running thread's signal mask (each thread has its own, as in Linux)."""
+        return self.threads.current.sigmask
+
+    @sigmask.setter
+    def sigmask(self, mask: int) -> None:
+        self.threads.current.sigmask = mask
 
     # -- the fd table ------------------------------------------------------------------
     def install(self, f: GuestFile, cloexec: bool = False, at: int | None = None,
@@ -1715,24 +1721,24 @@ class Kernel:
 
     @handler("fxpp")
     def sys_timerfd_settime(self, fd, flags, new, old):
-        from .events import TimerFile, timerfd_calls
+        from .events import TimerFile, timerfd_settime
         f = self.file(fd)
         if not isinstance(f, TimerFile):
             raise Errno(E.EINVAL)
         if old:
             self.check_writable(old, 32)
-        before = timerfd_calls().set(f.host_fd, flags & 0xFFFFFFFF, self.read_mem(new, 32))
+        before = timerfd_settime(f.host_fd, flags & 0xFFFFFFFF, self.read_mem(new, 32))
         if old:
             self.write_mem(old, before)
         return 0
 
     @handler("fp")
     def sys_timerfd_gettime(self, fd, cur):
-        from .events import TimerFile, timerfd_calls
+        from .events import TimerFile, timerfd_gettime
         f = self.file(fd)
         if not isinstance(f, TimerFile):
             raise Errno(E.EINVAL)
-        self.write_mem(cur, timerfd_calls().get(f.host_fd))
+        self.write_mem(cur, timerfd_gettime(f.host_fd))
         return 0
 
     @handler("dpux")
@@ -1775,6 +1781,230 @@ class Kernel:
                 self.sigmask = saved
             return _NO_RESULT
         return -E.EINTR
+
+    # -- sockets: the host's (linux/sockets.py) -----------------------------------------
+    def _socket(self, fd) -> GuestFile:
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.ENOTSOCK)
+        return f
+
+    def _sockaddr(self, addr: int, length: int) -> bytes:
+        from .sockets import SOCKADDR_MAX, host_address
+        if length > SOCKADDR_MAX:
+            raise Errno(E.EINVAL)
+        return host_address(self, self.read_mem(addr, length)) if addr else b""
+
+    def _put_sockaddr(self, addr: int, lenp: int, raw: bytes) -> None:
+        """Writes an address the host gave back to guest (addr, *lenp): as much
+        as fits, and its whole length to *lenp."""
+        if addr:
+            room = struct.unpack("<i", self.read_mem(lenp, 4))[0]
+            if room < 0:
+                raise Errno(E.EINVAL)
+            self.write_mem(addr, raw[:room])
+            self.write_mem(lenp, struct.pack("<i", len(raw)))
+
+    def _host_address_call(self, name: str, fd, addr: int, lenp: int, *extra) -> int:
+        """A call that gives an address back (accept4, getsockname, getpeername):
+        its result; the address written to the guest."""
+        from . import libc
+        from .sockets import SOCKADDR_MAX
+        buf, size = libc.buffer(SOCKADDR_MAX), libc.buffer(struct.pack("<i", SOCKADDR_MAX))
+        ret = libc.call(name, self._socket(fd).host_fd, buf, size, *extra)
+        self._put_sockaddr(addr, lenp, buf.raw[:struct.unpack("<i", size.raw)[0]])
+        return ret
+
+    @handler("ddd")
+    def sys_socket(self, domain, kind, protocol):
+        from . import libc
+        from .sockets import SOCK_CLOEXEC, SOCK_NONBLOCK, socket_file
+        kind = s32(kind)
+        host = libc.call("socket", s32(domain), (kind & ~SOCK_CLOEXEC) | os.O_CLOEXEC,
+                         s32(protocol))
+        return self._install_new(socket_file(host, kind & SOCK_NONBLOCK), kind)
+
+    @handler("dddp")
+    def sys_socketpair(self, domain, kind, protocol, sv):
+        from . import libc
+        from .sockets import SOCK_CLOEXEC, SOCK_NONBLOCK, socket_file
+        kind = s32(kind)
+        self.check_writable(sv, 8)
+        pair = libc.buffer(8)
+        libc.call("socketpair", s32(domain), (kind & ~SOCK_CLOEXEC) | os.O_CLOEXEC,
+                  s32(protocol), pair)
+        a, b = (socket_file(h, kind & SOCK_NONBLOCK) for h in struct.unpack("<ii", pair.raw))
+        try:
+            first = self._install_new(a, kind)
+        except Errno:
+            b.release()
+            raise
+        try:
+            second = self._install_new(b, kind)
+        except Errno:
+            self.close_fd(first)
+            raise
+        self.write_mem(sv, struct.pack("<ii", first, second))
+        return 0
+
+    @handler("fpu")
+    def sys_bind(self, fd, addr, length):
+        from . import libc
+        raw = self._sockaddr(addr, length)
+        return libc.call("bind", self._socket(fd).host_fd, raw, len(raw))
+
+    @handler("fpu")
+    def sys_connect(self, fd, addr, length):
+        from . import libc
+        raw = self._sockaddr(addr, length)
+        return libc.call("connect", self._socket(fd).host_fd, raw, len(raw))
+
+    @handler("fd")
+    def sys_listen(self, fd, backlog):
+        from . import libc
+        return libc.call("listen", self._socket(fd).host_fd, s32(backlog))
+
+    @handler("fpp")
+    def sys_accept(self, fd, addr, lenp):
+        return self.sys_accept4(fd, addr, lenp, 0)
+
+    @handler("fppx")
+    def sys_accept4(self, fd, addr, lenp, flags):
+        from .sockets import SOCK_CLOEXEC, SOCK_NONBLOCK, socket_file
+        if flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK):
+            raise Errno(E.EINVAL)
+        if self._blocks(self._socket(fd), select.POLLIN):
+            return _NO_RESULT
+        host = self._host_address_call("accept4", fd, addr, lenp,
+                                       (flags & SOCK_NONBLOCK) | os.O_CLOEXEC)
+        return self._install_new(socket_file(host, flags), flags)
+
+    @handler("fpp")
+    def sys_getsockname(self, fd, addr, lenp):
+        return self._host_address_call("getsockname", fd, addr, lenp)
+
+    @handler("fpp")
+    def sys_getpeername(self, fd, addr, lenp):
+        return self._host_address_call("getpeername", fd, addr, lenp)
+
+    @handler("fbuxpu")
+    def sys_sendto(self, fd, buf, length, flags, addr, addrlen):
+        from . import libc
+        from .sockets import MSG_DONTWAIT
+        f = self._socket(fd)
+        data, raw = self.read_mem(buf, min(length, MAX_RW_COUNT)), self._sockaddr(addr, addrlen)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+            return _NO_RESULT
+        return self._sent(flags, lambda: libc.call("sendto", f.host_fd, data, len(data),
+                                                   s32(flags), raw or None, len(raw)))
+
+    def _sent(self, flags: int, send):
+        """send(): its result; a broken connection raises SIGPIPE, unless MSG_NOSIGNAL."""
+        from .sockets import MSG_NOSIGNAL
+        try:
+            return send()
+        except BrokenPipeError:
+            if not flags & MSG_NOSIGNAL:
+                self.raise_signal(SIGPIPE)
+            raise
+
+    @handler("fBuxpp")
+    def sys_recvfrom(self, fd, buf, length, flags, addr, lenp):
+        from . import libc
+        from .sockets import MSG_DONTWAIT, RECEIVE_MAX, SOCKADDR_MAX
+        f = self._socket(fd)
+        length = min(length, RECEIVE_MAX)
+        self.check_writable(buf, length)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+            return _NO_RESULT
+        data, name = libc.buffer(length), libc.buffer(SOCKADDR_MAX)
+        size = libc.buffer(struct.pack("<i", SOCKADDR_MAX))
+        got = libc.call("recvfrom", f.host_fd, data, length, s32(flags), name, size)
+        self.write_mem(buf, data.raw[:min(got, length)])
+        self._put_sockaddr(addr, lenp, name.raw[:struct.unpack("<i", size.raw)[0]])
+        return got
+
+    @handler("fpx")
+    def sys_sendmsg(self, fd, msg, flags):
+        from .sockets import MSG_DONTWAIT, send_message
+        f = self._socket(fd)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+            return _NO_RESULT
+        return self._sent(flags, lambda: send_message(self, f, msg, s32(flags)))
+
+    @handler("fpx")
+    def sys_recvmsg(self, fd, msg, flags):
+        from .sockets import MSG_DONTWAIT, receive_message
+        f = self._socket(fd)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+            return _NO_RESULT
+        return receive_message(self, f, msg, s32(flags))
+
+    @handler("fpux")
+    def sys_sendmmsg(self, fd, vec, vlen, flags):
+        """sendmsg for each struct mmsghdr (msghdr + sent length) in turn."""
+        from .sockets import MSGHDR, MSG_DONTWAIT, send_message
+        f = self._socket(fd)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+            return _NO_RESULT
+        sent = 0
+        for i in range(min(vlen, IOV_MAX)):
+            at = vec + i * (MSGHDR.size + 8)
+            try:
+                n = self._sent(flags, lambda: send_message(self, f, at, s32(flags)))
+            except OSError:
+                if sent:
+                    break
+                raise
+            self.write_mem(at + MSGHDR.size, struct.pack("<I", n))
+            sent += 1
+        return sent
+
+    @handler("fpuxp")
+    def sys_recvmmsg(self, fd, vec, vlen, flags, timeout):
+        """recvmsg for each struct mmsghdr in turn: the first one waits (unless
+        MSG_DONTWAIT), the others take only what has come."""
+        from .sockets import MSG_DONTWAIT, MSGHDR, receive_message
+        f = self._socket(fd)
+        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+            return _NO_RESULT
+        got = 0
+        for i in range(min(vlen, IOV_MAX)):
+            at = vec + i * (MSGHDR.size + 8)
+            try:
+                n = receive_message(self, f, at, s32(flags) | (MSG_DONTWAIT if got else 0))
+            except OSError:
+                if got:
+                    break
+                raise
+            self.write_mem(at + MSGHDR.size, struct.pack("<I", n))
+            got += 1
+        return got
+
+    @handler("fddpu")
+    def sys_setsockopt(self, fd, level, name, value, length):
+        from . import libc
+        raw = self.read_mem(value, length) if value else None
+        return libc.call("setsockopt", self._socket(fd).host_fd, s32(level), s32(name),
+                         raw, len(raw) if raw is not None else s32(length))
+
+    @handler("fddpp")
+    def sys_getsockopt(self, fd, level, name, value, lenp):
+        from . import libc
+        room = struct.unpack("<i", self.read_mem(lenp, 4))[0]
+        if room < 0:
+            raise Errno(E.EINVAL)
+        buf, size = libc.buffer(min(room, 4096)), libc.buffer(struct.pack("<i", min(room, 4096)))
+        libc.call("getsockopt", self._socket(fd).host_fd, s32(level), s32(name), buf, size)
+        n = struct.unpack("<i", size.raw)[0]
+        self.write_mem(value, buf.raw[:n])
+        self.write_mem(lenp, struct.pack("<i", n))
+        return 0
+
+    @handler("fd")
+    def sys_shutdown(self, fd, how):
+        from . import libc
+        return libc.call("shutdown", self._socket(fd).host_fd, s32(how))
 
     # -- directories and names ------------------------------------------------------
     @handler("Bu")
@@ -2517,7 +2747,9 @@ class Kernel:
         self.forked = True
         self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
+        mask = self.sigmask   # (the forking thread's: the child's one thread has it)
         self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)
+        self.sigmask = mask
         self.itimers.clear()
         if stack:
             self.cpu.reg_write(2, stack)
@@ -2594,7 +2826,9 @@ class Kernel:
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
+        mask = self.sigmask   # (execve keeps the signal mask)
         self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
+        self.sigmask = mask
         self.exe_path = os.path.realpath(exe_path)
         self.argv = list(argv)
         self.comm = os.fsencode(os.path.basename(exe_path))[:15]

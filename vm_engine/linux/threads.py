@@ -42,6 +42,7 @@ class GuestThread:
         #: deadline, kept by on_wake (its timeout is a register, not written back)
         self.restart_deadline = None
         self.waiting = False
+        self.sigmask = 0        # the signals it blocks (a new thread starts with its creator's)
 
 
 class Threads:
@@ -78,6 +79,7 @@ class Threads:
             self._next_tid += 1
         thread = GuestThread(self._next_tid)
         self._next_tid += 1
+        thread.sigmask = self.current.sigmask
         ctx = bytearray(self.cpu._context())
         struct.pack_into("<Q", ctx, _A0, 0)
         if stack:

@@ -248,10 +248,16 @@ static void signalfds(void)
 }
 
 static int wake_fd, wake_ep;
+static volatile int usr1;
+
+static void on_usr1(int sig) { usr1 += sig == SIGUSR1; }
 
 static void *waiter(void *arg)
 {
     (void)arg;
+    sigset_t all;   /* (its own mask: the main thread's stays as it is) */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     struct epoll_event ev;
     int n = epoll_wait(wake_ep, &ev, 1, 5000);
     uint64_t v = 0;
@@ -280,6 +286,9 @@ static void threads(void)
     pthread_join(t, NULL);
     close(wake_ep);
     close(wake_fd);
+    signal(SIGUSR1, on_usr1);
+    raise(SIGUSR1);
+    printf("main thread's mask its own: handler ran %d\n", usr1);
 }
 
 int main(void)

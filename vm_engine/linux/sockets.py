@@ -1,0 +1,145 @@
+"""Sockets: the host's, behind the guest's descriptors (as qemu-user has them).
+
+Every family the host has works (AF_UNIX, AF_INET, AF_INET6, AF_NETLINK, ...):
+riscv64's socket structures and constants are x86-64's (asm-generic, LP64), so
+addresses and option values pass as raw bytes. What is translated: a relative
+AF_UNIX path (against the guest's working directory, which is not the host
+process's), message headers (their pointers are guest addresses) and the
+descriptors SCM_RIGHTS passes.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno as E
+import os
+import stat
+import struct
+
+from . import libc
+from .syscalls import O_CLOEXEC, O_NONBLOCK, O_RDWR, Errno, HostFile
+
+AF_UNIX = 1
+SOCK_NONBLOCK, SOCK_CLOEXEC = O_NONBLOCK, O_CLOEXEC
+MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC = 0x40, 0x4000, 0x40000000
+SOL_SOCKET, SCM_RIGHTS = 1, 1
+SOCKADDR_MAX = 128   # sizeof(struct sockaddr_storage)
+#: the most one receive takes (a host buffer that size is made for it): a stream
+#: returns the rest in the next, and no datagram is that long
+RECEIVE_MAX = 4 << 20
+#: struct msghdr: name, namelen, iov, iovlen, control, controllen, flags
+MSGHDR = struct.Struct("<QI4xQQQQi4x")
+CMSGHDR = struct.Struct("<QiI")   # cmsg_len, cmsg_level, cmsg_type
+_INT = struct.Struct("<i")
+
+
+def socket_file(host_fd: int, flags: int) -> HostFile:
+    """The guest's file for a host socket."""
+    return HostFile(host_fd, O_RDWR | (flags & O_NONBLOCK),
+                    f"socket:[{os.fstat(host_fd).st_ino}]")
+
+
+def host_address(kernel, raw: bytes) -> bytes:
+    """A guest socket address for the host: a relative AF_UNIX path made
+    absolute from the guest's working directory (abstract ones, starting
+    with a NUL, are names, not paths)."""
+    if len(raw) > 2 and struct.unpack_from("<H", raw)[0] == AF_UNIX and raw[2] not in (0, 47):
+        path = raw[2:].split(b"\0", 1)[0]
+        raw = raw[:2] + os.fsencode(os.path.join(kernel.cwd, os.fsdecode(path))) + b"\0"
+    return raw
+
+
+def _c_msghdr(name, iov, control, flags=0) -> ctypes.Array:
+    """A host struct msghdr over ctypes buffers (each None or a buffer)."""
+    iovec = struct.pack("<QQ", ctypes.addressof(iov), len(iov))
+    iov_buf = libc.buffer(iovec)
+    hdr = libc.buffer(MSGHDR.pack(
+        ctypes.addressof(name) if name is not None else 0, len(name) if name is not None else 0,
+        ctypes.addressof(iov_buf), 1,
+        ctypes.addressof(control) if control is not None else 0,
+        len(control) if control is not None else 0, flags))
+    hdr._keep = iov_buf   # (alive as long as the header is)
+    return hdr
+
+
+def _iovecs(kernel, iov: int, count: int) -> list:
+    if count > 1024:   # IOV_MAX
+        raise Errno(E.EINVAL)
+    return [struct.unpack("<QQ", kernel.read_mem(iov + 16 * i, 16)) for i in range(count)]
+
+
+def _cmsgs(data: bytes):
+    """(level, type, payload) of each control message in `data`."""
+    at = 0
+    while at + CMSGHDR.size <= len(data):
+        length, level, kind = CMSGHDR.unpack_from(data, at)
+        if length < CMSGHDR.size or at + length > len(data):
+            break
+        yield level, kind, data[at + CMSGHDR.size:at + length]
+        at += (length + 7) & ~7
+
+
+def _cmsg(level: int, kind: int, payload: bytes) -> bytes:
+    msg = CMSGHDR.pack(CMSGHDR.size + len(payload), level, kind) + payload
+    return msg.ljust((len(msg) + 7) & ~7, b"\0")
+
+
+def send_message(kernel, f, msg: int, flags: int) -> int:
+    """sendmsg(2) of the guest struct msghdr at `msg` on host socket `f`."""
+    name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(
+        kernel.read_mem(msg, MSGHDR.size))
+    data = b"".join(kernel.read_mem(base, n) for base, n in _iovecs(kernel, iov, iovlen))
+    c_name = libc.buffer(host_address(kernel, kernel.read_mem(name, namelen))) \
+        if name and namelen else None
+    c_control = None
+    if control and controllen:
+        out = b""
+        for level, kind, payload in _cmsgs(kernel.read_mem(control, controllen)):
+            if level == SOL_SOCKET and kind == SCM_RIGHTS:   # guest fds -> host fds
+                fds = [v for (v,) in _INT.iter_unpack(payload[:len(payload) & ~3])]
+                payload = b"".join(_INT.pack(kernel.host_fd(fd)) for fd in fds)
+            out += _cmsg(level, kind, payload)
+        c_control = libc.buffer(out)
+    return libc.call("sendmsg", f.host_fd, _c_msghdr(c_name, libc.buffer(data), c_control),
+                     flags)
+
+
+def receive_message(kernel, f, msg: int, flags: int) -> int:
+    """recvmsg(2) into the guest struct msghdr at `msg` from host socket `f`;
+    descriptors that come with SCM_RIGHTS become guest descriptors."""
+    name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(
+        kernel.read_mem(msg, MSGHDR.size))
+    vecs = _iovecs(kernel, iov, iovlen)
+    for base, n in vecs:
+        kernel.check_writable(base, n)
+    c_data = libc.buffer(min(sum(n for _, n in vecs), RECEIVE_MAX))
+    c_name = libc.buffer(min(namelen, SOCKADDR_MAX)) if name and namelen else None
+    c_control = libc.buffer(controllen) if control and controllen else None
+    hdr = _c_msghdr(c_name, c_data, c_control)
+    got = libc.call("recvmsg", f.host_fd, hdr, flags)
+    _, h_namelen, _, _, _, h_controllen, h_flags = MSGHDR.unpack(hdr.raw)
+    data, at = c_data.raw[:got], 0
+    for base, n in vecs:
+        if at >= got:
+            break
+        kernel.write_mem(base, data[at:at + n])
+        at += n
+    out = b""
+    if c_control is not None:
+        for level, kind, payload in _cmsgs(c_control.raw[:h_controllen]):
+            if level == SOL_SOCKET and kind == SCM_RIGHTS:   # host fds -> guest fds
+                payload = b"".join(
+                    _INT.pack(kernel.install(socket_file(fd, 0) if _is_socket(fd)
+                                             else HostFile(fd), bool(flags & MSG_CMSG_CLOEXEC)))
+                    for (fd,) in _INT.iter_unpack(payload))
+            out += _cmsg(level, kind, payload)
+        kernel.write_mem(control, out[:controllen])
+    if c_name is not None:
+        kernel.write_mem(name, c_name.raw[:min(h_namelen, namelen)])
+    kernel.write_mem(msg + 8, struct.pack("<I", h_namelen if c_name is not None else 0))
+    kernel.write_mem(msg + 40, struct.pack("<Q", len(out)))
+    kernel.write_mem(msg + 48, struct.pack("<i", h_flags))
+    return got
+
+
+def _is_socket(fd: int) -> bool:
+    return stat.S_ISSOCK(os.fstat(fd).st_mode)
