@@ -1,0 +1,3 @@
+module gort
+
+go 1.19
