@@ -11,10 +11,12 @@ Paths go to the host file system; absolute paths that exist under the sysroot
 are taken from there first (like qemu-riscv64 -L), so the dynamic loader finds
 the riscv64 libraries.
 
-One process, one thread: there is no fork, clone or exec. Signals sent to the
-process itself (kill, tgkill, raise, abort) are delivered: default actions end
-the program as a signal death, handlers run on a signal frame laid out like the
-kernel's (siginfo + ucontext) and return through rt_sigreturn.
+Threads take turns on the one cpu (threads.py); fork forks the host process and
+execve loads a new program into the same Machine. Signals sent to the process
+(kill, tgkill, raise, abort, timers, a child's end) are delivered: default
+actions end the program as a signal death, handlers run on a signal frame laid
+out like the kernel's (siginfo + ucontext) and return through rt_sigreturn.
+epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py.
 """
 from __future__ import annotations
 
