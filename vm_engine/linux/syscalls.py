@@ -1945,43 +1945,41 @@ class Kernel:
     @handler("fpux")
     def sys_sendmmsg(self, fd, vec, vlen, flags):
         """sendmsg for each struct mmsghdr (msghdr + sent length) in turn."""
-        from .sockets import MSGHDR, MSG_DONTWAIT, send_message
+        from .sockets import MSG_DONTWAIT, send_message
         f = self._socket(fd)
         if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
             return _NO_RESULT
-        sent = 0
+        return self._each_mmsghdr(vec, vlen, lambda at, done: self._sent(
+            flags, lambda: send_message(self, f, at, s32(flags))))
+
+    def _each_mmsghdr(self, vec: int, vlen: int, one) -> int:
+        """sendmmsg's and recvmmsg's loop: one(its msghdr's address, how many
+        were done) for each struct mmsghdr (a msghdr and the length it moved);
+        an error after the first ends it early (the count returned)."""
+        from .sockets import MSGHDR
+        done = 0
         for i in range(min(vlen, IOV_MAX)):
             at = vec + i * (MSGHDR.size + 8)
             try:
-                n = self._sent(flags, lambda: send_message(self, f, at, s32(flags)))
+                n = one(at, done)
             except OSError:
-                if sent:
+                if done:
                     break
                 raise
             self.write_mem(at + MSGHDR.size, struct.pack("<I", n))
-            sent += 1
-        return sent
+            done += 1
+        return done
 
     @handler("fpuxp")
     def sys_recvmmsg(self, fd, vec, vlen, flags, timeout):
         """recvmsg for each struct mmsghdr in turn: the first one waits (unless
         MSG_DONTWAIT), the others take only what has come."""
-        from .sockets import MSG_DONTWAIT, MSGHDR, receive_message
+        from .sockets import MSG_DONTWAIT, receive_message
         f = self._socket(fd)
         if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
             return _NO_RESULT
-        got = 0
-        for i in range(min(vlen, IOV_MAX)):
-            at = vec + i * (MSGHDR.size + 8)
-            try:
-                n = receive_message(self, f, at, s32(flags) | (MSG_DONTWAIT if got else 0))
-            except OSError:
-                if got:
-                    break
-                raise
-            self.write_mem(at + MSGHDR.size, struct.pack("<I", n))
-            got += 1
-        return got
+        return self._each_mmsghdr(vec, vlen, lambda at, done: receive_message(
+            self, f, at, s32(flags) | (MSG_DONTWAIT if done else 0)))
 
     @handler("fddpu")
     def sys_setsockopt(self, fd, level, name, value, length):
