@@ -1446,22 +1446,32 @@ class Kernel:
             raise Errno(E.EINVAL)
         self.check_writable(fds, 8)
         r, w = os.pipe2(_host_flags(flags & (O_NONBLOCK | O_DIRECT)) | os.O_CLOEXEC)
-        rf = HostFile(r, O_RDONLY | (flags & O_NONBLOCK))
-        wf = HostFile(w, O_WRONLY | (flags & O_NONBLOCK))
-        try:
-            a = self.install(rf, bool(flags & O_CLOEXEC))
-        except Errno:
-            rf.release()
-            wf.release()
-            raise
-        try:
-            b = self.install(wf, bool(flags & O_CLOEXEC))
-        except Errno:
-            self.close_fd(a)
-            wf.release()
-            raise
-        self.write_mem(fds, struct.pack("<ii", a, b))
+        pair = self._install_pair(HostFile(r, O_RDONLY | (flags & O_NONBLOCK)),
+                                  HostFile(w, O_WRONLY | (flags & O_NONBLOCK)), flags)
+        self.write_mem(fds, struct.pack("<ii", *pair))
         return 0
+
+    def _install_new(self, f: GuestFile, flags: int) -> int:
+        """Installs a file just made (released again if there is no room)."""
+        try:
+            return self.install(f, bool(flags & O_CLOEXEC))
+        except Errno:
+            f.release()
+            raise
+
+    def _install_pair(self, a: GuestFile, b: GuestFile, flags: int) -> tuple:
+        """Installs two files just made (a pipe's ends, a socket pair): their
+        fds; neither is left open if there is no room for both."""
+        try:
+            first = self._install_new(a, flags)
+        except Errno:
+            b.release()
+            raise
+        try:
+            return first, self._install_new(b, flags)
+        except Errno:
+            self.close_fd(first)
+            raise
 
     @handler("fl")
     def sys_ftruncate(self, fd, length):
@@ -1644,14 +1654,6 @@ class Kernel:
         if flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE):
             raise Errno(E.EINVAL)
         return self._install_new(eventfd(initval & 0xFFFFFFFF, flags), flags)
-
-    def _install_new(self, f: GuestFile, flags: int) -> int:
-        """Installs a file just made (released again if there is no room)."""
-        try:
-            return self.install(f, bool(flags & O_CLOEXEC))
-        except Errno:
-            f.release()
-            raise
 
     @handler("x")
     def sys_epoll_create1(self, flags):
@@ -1836,17 +1838,7 @@ class Kernel:
         libc.call("socketpair", s32(domain), (kind & ~SOCK_CLOEXEC) | os.O_CLOEXEC,
                   s32(protocol), pair)
         a, b = (socket_file(h, kind & SOCK_NONBLOCK) for h in struct.unpack("<ii", pair.raw))
-        try:
-            first = self._install_new(a, kind)
-        except Errno:
-            b.release()
-            raise
-        try:
-            second = self._install_new(b, kind)
-        except Errno:
-            self.close_fd(first)
-            raise
-        self.write_mem(sv, struct.pack("<ii", first, second))
+        self.write_mem(sv, struct.pack("<ii", *self._install_pair(a, b, kind)))
         return 0
 
     @handler("fpu")
