@@ -1173,6 +1173,25 @@ def test_machine_strace(capsys):
     assert err.rstrip().endswith("+++ killed by SIGABRT +++")
 
 
+def test_strace_of_sockets_and_events(capsys, tmp_path):
+    """Socket and event calls are traced like the others; a recv's buffer shows
+    what was written to it, even when MSG_TRUNC returns a longer datagram."""
+    m = Machine.load_elf(os.path.join(BIN, "sockets"), argv=["sockets", str(tmp_path)],
+                         stdout=bytearray())
+    m.strace = True
+    m.run(timeout=60)
+    err = capsys.readouterr().err
+    assert 'recvfrom(4, "trun", 4, 0x20, NULL, NULL) = 9' in err
+    assert 'sendto(3, "first", 5, 0x0, NULL, 0) = 5' in err
+    assert "socketpair(1, 524289, 0, " in err and "accept4(" in err
+    m = Machine.load_elf(os.path.join(BIN, "events"), argv=["events"], stdout=bytearray())
+    m.strace = True
+    m.run(timeout=60)
+    err = capsys.readouterr().err
+    assert "eventfd2(5, 0x800) = 3" in err and "epoll_create1(0x80000) = " in err
+    assert "epoll_pwait(" in err and "timerfd_create(1, 0x0) = " in err
+
+
 # == the command line ===========================================================================
 def cli(*argv) -> int:
     from vm_engine.linux.cli_run import main

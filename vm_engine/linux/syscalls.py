@@ -1104,9 +1104,12 @@ class Kernel:
         for i, kind in enumerate(spec):
             if kind == "B":
                 if isinstance(ret, int) and ret > 0:
+                    # what was written: no more than the buffer (a recv with
+                    # MSG_TRUNC returns a datagram's whole length)
+                    n = min(ret, args[i + 1]) if spec[i + 1:i + 2] == "u" else ret
                     try:
-                        shown[i] = _quote(self.mmu.mem_read(args[i], min(ret, 64))
-                                          + (b"\0" * (ret > 64)))
+                        shown[i] = _quote(self.mmu.mem_read(args[i], min(n, 64))
+                                          + (b"\0" * (n > 64)))
                     except GuestMemoryError:
                         shown[i] = hex(args[i])
                 else:
