@@ -10,13 +10,12 @@ descriptors SCM_RIGHTS passes.
 from __future__ import annotations
 
 import ctypes
-import errno as E
 import os
 import stat
 import struct
 
 from . import libc
-from .syscalls import O_CLOEXEC, O_NONBLOCK, O_RDWR, Errno, HostFile
+from .syscalls import IOV_MAX, O_CLOEXEC, O_NONBLOCK, O_RDWR, HostFile
 
 AF_UNIX = 1
 SOCK_NONBLOCK, SOCK_CLOEXEC = O_NONBLOCK, O_CLOEXEC
@@ -62,9 +61,9 @@ def _c_msghdr(name, iov, control, flags=0) -> ctypes.Array:
 
 
 def _iovecs(kernel, iov: int, count: int) -> list:
-    if count > 1024:   # IOV_MAX
-        raise Errno(E.EINVAL)
-    return [struct.unpack("<QQ", kernel.read_mem(iov + 16 * i, 16)) for i in range(count)]
+    """readv's checks and reading of the iovecs (msg_iovlen is a size_t: one
+    over IOV_MAX stays over it)."""
+    return kernel._iovecs(iov, min(count, IOV_MAX + 1))
 
 
 def _cmsgs(data: bytes):

@@ -1887,13 +1887,17 @@ class Kernel:
     @handler("fbuxpu")
     def sys_sendto(self, fd, buf, length, flags, addr, addrlen):
         from . import libc
-        from .sockets import MSG_DONTWAIT
         f = self._socket(fd)
         data, raw = self.read_mem(buf, min(length, MAX_RW_COUNT)), self._sockaddr(addr, addrlen)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+        if self._socket_waits(f, flags, select.POLLOUT):
             return _NO_RESULT
         return self._sent(flags, lambda: libc.call("sendto", f.host_fd, data, len(data),
                                                    s32(flags), raw or None, len(raw)))
+
+    def _socket_waits(self, f, flags: int, events: int) -> bool:
+        """_blocks for a socket call with these MSG_* flags (MSG_DONTWAIT: never waits)."""
+        from .sockets import MSG_DONTWAIT
+        return not flags & MSG_DONTWAIT and self._blocks(f, events)
 
     def _sent(self, flags: int, send):
         """send(): its result; a broken connection raises SIGPIPE, unless MSG_NOSIGNAL."""
@@ -1908,11 +1912,11 @@ class Kernel:
     @handler("fBuxpp")
     def sys_recvfrom(self, fd, buf, length, flags, addr, lenp):
         from . import libc
-        from .sockets import MSG_DONTWAIT, RECEIVE_MAX, SOCKADDR_MAX
+        from .sockets import RECEIVE_MAX, SOCKADDR_MAX
         f = self._socket(fd)
         length = min(length, RECEIVE_MAX)
         self.check_writable(buf, length)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+        if self._socket_waits(f, flags, select.POLLIN):
             return _NO_RESULT
         data, name = libc.buffer(length), libc.buffer(SOCKADDR_MAX)
         size = libc.buffer(struct.pack("<i", SOCKADDR_MAX))
@@ -1923,26 +1927,26 @@ class Kernel:
 
     @handler("fpx")
     def sys_sendmsg(self, fd, msg, flags):
-        from .sockets import MSG_DONTWAIT, send_message
+        from .sockets import send_message
         f = self._socket(fd)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+        if self._socket_waits(f, flags, select.POLLOUT):
             return _NO_RESULT
         return self._sent(flags, lambda: send_message(self, f, msg, s32(flags)))
 
     @handler("fpx")
     def sys_recvmsg(self, fd, msg, flags):
-        from .sockets import MSG_DONTWAIT, receive_message
+        from .sockets import receive_message
         f = self._socket(fd)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+        if self._socket_waits(f, flags, select.POLLIN):
             return _NO_RESULT
         return receive_message(self, f, msg, s32(flags))
 
     @handler("fpux")
     def sys_sendmmsg(self, fd, vec, vlen, flags):
         """sendmsg for each struct mmsghdr (msghdr + sent length) in turn."""
-        from .sockets import MSG_DONTWAIT, send_message
+        from .sockets import send_message
         f = self._socket(fd)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLOUT):
+        if self._socket_waits(f, flags, select.POLLOUT):
             return _NO_RESULT
         return self._each_mmsghdr(vec, vlen, lambda at, done: self._sent(
             flags, lambda: send_message(self, f, at, s32(flags))))
@@ -1971,7 +1975,7 @@ class Kernel:
         MSG_DONTWAIT), the others take only what has come."""
         from .sockets import MSG_DONTWAIT, receive_message
         f = self._socket(fd)
-        if not flags & MSG_DONTWAIT and self._blocks(f, select.POLLIN):
+        if self._socket_waits(f, flags, select.POLLIN):
             return _NO_RESULT
         return self._each_mmsghdr(vec, vlen, lambda at, done: receive_message(
             self, f, at, s32(flags) | (MSG_DONTWAIT if done else 0)))
@@ -3134,12 +3138,10 @@ class Kernel:
         terminates raises ProcessExit; a handler gets a signal frame (returns
         True then)."""
         while True:
-            ready = self.pending & ~self.sigmask
-            if not ready:
+            taken = self.take_signal(~self.sigmask)
+            if taken is None:
                 return False
-            sig = (ready & -ready).bit_length()
-            self.pending &= ~(1 << (sig - 1))
-            code = self.pending_code.pop(sig, SI_USER)
+            sig, code = taken
             handler, flags, mask = self.sigactions.get(sig, (SIG_DFL, 0, 0))
             if sig in (SIGKILL, SIGSTOP):
                 handler = SIG_DFL
