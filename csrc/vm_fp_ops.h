@@ -24,11 +24,15 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
     uint64_t *const x = cpu->x;
     int frm_;
     switch (op) {
-/* the instruction's rounding mode (dyn: frm) on the host; reserved modes are illegal */
-#define SET_RM() do {                                                           \
+/* the instruction's rounding mode (dyn: frm); reserved modes are illegal */
+#define GET_RM() do {                                                           \
         frm_ = ir->rm == 7 ? (int)((cpu->fcsr >> 5) & 7) : ir->rm;              \
         if (frm_ > 4)                                                           \
             return VM_FAULT_ILLEGAL_INSTRUCTION;                                \
+    } while (0)
+/* ... and set on the host, for an operation the host rounds */
+#define SET_RM() do {                                                           \
+        GET_RM();                                                               \
         if (frm_ != *cur_rm) {                                                  \
             fesetround(vm_host_rm[frm_]);                                       \
             *cur_rm = frm_;                                                     \
@@ -72,19 +76,21 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
     case VM_OP_FLE_S: RD = cmp_bits(cpu, unbox_s(FRS1), unbox_s(FRS2), 0, 0); return 0;
     case VM_OP_FCLASS_D: RD = class_bits(FRS1, 1); return 0;
     case VM_OP_FCLASS_S: RD = class_bits(unbox_s(FRS1), 0); return 0;
-/* float -> integer: exact rounding in integer arithmetic (singles widen exactly) */
+/* float -> integer: exact rounding in integer arithmetic (singles widen exactly), so
+ * the host's rounding mode is left as it is (a C cast's rtz would switch it twice) */
 #define S_AS_D(v) (isnan_s(unbox_s(v)) ? CANON_NAN_D : d2u((double)S(v)))
-    case VM_OP_FCVT_W_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 0); return 0;
-    case VM_OP_FCVT_WU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 1); return 0;
-    case VM_OP_FCVT_L_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 0); return 0;
-    case VM_OP_FCVT_LU_D: SET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 1); return 0;
-    case VM_OP_FCVT_W_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 0); return 0;
-    case VM_OP_FCVT_WU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 1); return 0;
-    case VM_OP_FCVT_L_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 0); return 0;
-    case VM_OP_FCVT_LU_S: SET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 1); return 0;
-/* integer -> float: the host conversion rounds in the current mode */
-    case VM_OP_FCVT_D_W: SET_RM(); FRD = d2u((double)(int32_t)RS1); return 0;
-    case VM_OP_FCVT_D_WU: SET_RM(); FRD = d2u((double)(uint32_t)RS1); return 0;
+    case VM_OP_FCVT_W_D: GET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 0); return 0;
+    case VM_OP_FCVT_WU_D: GET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 32, 1); return 0;
+    case VM_OP_FCVT_L_D: GET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 0); return 0;
+    case VM_OP_FCVT_LU_D: GET_RM(); RD = fp_to_int(cpu, FRS1, frm_, 64, 1); return 0;
+    case VM_OP_FCVT_W_S: GET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 0); return 0;
+    case VM_OP_FCVT_WU_S: GET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 32, 1); return 0;
+    case VM_OP_FCVT_L_S: GET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 0); return 0;
+    case VM_OP_FCVT_LU_S: GET_RM(); RD = fp_to_int(cpu, S_AS_D(FRS1), frm_, 64, 1); return 0;
+/* integer -> float: the host conversion rounds in the current mode (from 32 bits
+ * and from single to double it is exact) */
+    case VM_OP_FCVT_D_W: GET_RM(); FRD = d2u((double)(int32_t)RS1); return 0;
+    case VM_OP_FCVT_D_WU: GET_RM(); FRD = d2u((double)(uint32_t)RS1); return 0;
     case VM_OP_FCVT_D_L: SET_RM(); FRD = d2u(RMM_D((double)(int64_t)RS1, RMM_CVT, (long double)(int64_t)RS1, 0, 0)); return 0;
     case VM_OP_FCVT_D_LU: SET_RM(); FRD = d2u(RMM_D((double)RS1, RMM_CVT, (long double)RS1, 0, 0)); return 0;
     case VM_OP_FCVT_S_W: SET_RM(); FRD = box_s(f2u(RMM_S((float)(int32_t)RS1, RMM_CVT, (int32_t)RS1, 0, 0))); return 0;
@@ -92,7 +98,7 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
     case VM_OP_FCVT_S_L: SET_RM(); FRD = box_s(f2u(RMM_S((float)(int64_t)RS1, RMM_CVT, (long double)(int64_t)RS1, 0, 0))); return 0;
     case VM_OP_FCVT_S_LU: SET_RM(); FRD = box_s(f2u(RMM_S((float)RS1, RMM_CVT, (long double)RS1, 0, 0))); return 0;
     case VM_OP_FCVT_S_D: SET_RM(); FRD = canon_s(RMM_S((float)D(FRS1), RMM_CVT, D(FRS1), 0, 0)); return 0;
-    case VM_OP_FCVT_D_S: SET_RM(); FRD = canon_d((double)S(FRS1)); return 0;
+    case VM_OP_FCVT_D_S: GET_RM(); FRD = canon_d((double)S(FRS1)); return 0;
     case VM_OP_FMV_X_W: RD = S32((uint32_t)FRS1); return 0;
     case VM_OP_FMV_W_X: FRD = box_s((uint32_t)RS1); return 0;
     case VM_OP_FMV_X_D: RD = FRS1; return 0;
@@ -109,6 +115,7 @@ vm_fp_exec(vm_cpu *cpu, const vm_ir *ir, int op, int *cur_rm)
 #undef D
 #undef S
 #undef SET_RM
+#undef GET_RM
 #undef FMA_S
 #undef S_AS_D
 #undef RMM_D
