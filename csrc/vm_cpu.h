@@ -38,6 +38,8 @@ typedef struct vm_cpu_jit {
     const uint8_t *perm;  /* the permission byte of each guest page (vm_mem.perm) */
 } vm_cpu_jit;
 
+#define VM_JIT_STUBS 8
+
 typedef struct vm_cpu {
     uint64_t x[33];          /* x[32]: sink for writes to x0 */
     uint64_t f[32];          /* NaN-boxed floating-point registers */
@@ -60,6 +62,11 @@ typedef struct vm_cpu {
     uint64_t jit_vector_runs; /* loops compiled code ran as one vector operation (level 3) */
     uint64_t jit_host_faults; /* compiled accesses the host MMU sent to their slow path */
     vm_cpu_jit jit;
+    /* the process's shared code that compiled code jumps to or calls (epilogues,
+     * link exits, the way into C), as `jmp [rbx + offsetof(vm_cpu, jit_stubs[k])]`:
+     * so compiled code holds no host address and is the same in every process
+     * (vm_engine/jit/code_store.py keeps it on disk). vm_run copies them in. */
+    void *jit_stubs[VM_JIT_STUBS];
 } vm_cpu;
 
 #endif

@@ -302,6 +302,8 @@ next_block:
             }
             vm_jit_rt rt = {cpu, mem, slice, VM_JIT_OK, cur_rm, NULL, cache->epoch, 0, 0};
             cpu->jit = (vm_cpu_jit){&rt, 0, cache->jit_tc, npages, perm};
+            /* (here, not once per run: the first compile, in a run, makes them) */
+            memcpy(cpu->jit_stubs, vm_jit_stubs, sizeof vm_jit_stubs);
             uint8_t *view = vm_mem_jit_view(mem, &cpu->jit.limit);
             if (b->jit_code && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
                 /* indirect jumps in compiled code find it here from now on */

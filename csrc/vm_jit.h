@@ -71,6 +71,9 @@ enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
  * generated with the rest of the code (vm_engine/jit/x86.py) and registered once. */
 typedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry);
 extern vm_jit_enter_fn vm_jit_enter[2];
+/* the shared code compiled code reaches through cpu->jit_stubs (registered once,
+ * with the entry stubs) */
+extern void *vm_jit_stubs[VM_JIT_STUBS];
 
 /* Compiled code's accesses below cpu->jit.limit are one bounds check and the access
  * through the view (vm_mem.h):

@@ -35,6 +35,7 @@ cdef extern from "vm_cpu.h":
         uint64_t jit_vector_runs
         uint64_t jit_host_faults
         vm_cpu_jit jit
+        void *jit_stubs[8]
         uint64_t mem_accesses
         int32_t stop_request
         int32_t exit_reason
@@ -42,6 +43,7 @@ cdef extern from "vm_cpu.h":
         int32_t fault_access
         uint64_t fault_addr
         uint32_t fault_insn
+    enum: VM_JIT_STUBS
     enum:
         VM_EXIT_BLOCK_END, VM_EXIT_UNTIL, VM_EXIT_BUDGET, VM_EXIT_STOP, VM_EXIT_ECALL,
         VM_EXIT_EBREAK, VM_EXIT_FAULT, VM_EXIT_CALLBACK_ERROR, VM_EXIT_NOMEM
@@ -79,6 +81,7 @@ cdef extern from "vm_jit.h":
     enum: VM_JIT_CALL_FCSR
     ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry)
     vm_jit_enter_fn vm_jit_enter[2]
+    void *vm_jit_stubs[8]
 
 cdef extern from "vm_mem.h":
     enum: VM_CHAIN_SLOTS

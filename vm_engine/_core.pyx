@@ -656,7 +656,8 @@ def jit_layout():
         "cpu_fcsr": <size_t>&c.fcsr - cb, "cpu_vector_runs": <size_t>&c.jit_vector_runs - cb,
         "cpu_rt": <size_t>&c.jit.rt - cb, "cpu_limit": <size_t>&c.jit.limit - cb,
         "cpu_tc": <size_t>&c.jit.tc - cb, "cpu_npages": <size_t>&c.jit.npages - cb,
-        "cpu_perm": <size_t>&c.jit.perm - cb,
+        "cpu_perm": <size_t>&c.jit.perm - cb, "cpu_stubs": <size_t>&c.jit_stubs[0] - cb,
+        "stubs": VM_JIT_STUBS,
         "cpu_res_valid": <size_t>&c.res_valid - cb, "cpu_res_addr": <size_t>&c.res_addr - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
@@ -682,6 +683,13 @@ def bind_code(bytes code, size_t block_address):
     if len(out) < 16 or vm_code_bind(&view[0], len(out), <const void *>block_address):
         raise ValueError("not a compiled region's code")
     return bytes(out)
+
+
+def set_jit_stub(int k, size_t address):
+    """Registers shared code compiled code reaches through cpu->jit_stubs[k]."""
+    if not 0 <= k < VM_JIT_STUBS or address == 0:
+        raise ValueError("bad compiled-code stub")
+    vm_jit_stubs[k] = <void *>address
 
 
 def set_jit_enter(int abi, size_t address):

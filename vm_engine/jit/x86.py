@@ -5,9 +5,11 @@ A compiled block is a System V function
 (csrc/vm_jit.h) covering the longest prefix of the block whose instructions
 it compiles (every instruction but system ones and CSRs other than
 fflags/frm/fcsr; those without a template call the interpreter's definition);
-the dispatcher interprets from the first one it does not. Helpers are called
-through absolute addresses and the IR entries they read are kept after the
-code, so the code can be installed anywhere in the code cache.
+the dispatcher interprets from the first one it does not. Code all regions
+share (epilogues, link exits, the way into C helpers) is reached through the
+cpu's table of its addresses (cpu->jit_stubs), and the IR entries helpers read
+are kept after the code: a region's code holds no host address, so it can be
+installed anywhere in the code cache, in any process.
 
 Level 0: straight templates, guest registers live in the cpu struct; memory
 accesses are a bounds check and the access, through a view of guest memory
@@ -406,6 +408,16 @@ class _Asm:
 
 _STUBS: dict = {}  # "ret" -> address of the shared return stub (and the arena holding it)
 _STUBS_LOCK = threading.Lock()
+#: the shared code regions reach through cpu->jit_stubs, by index there: regions
+#: hold no host address (_stub), so their code is the same in every process
+_STUB_NAMES = ("ret", "call C") + tuple((kind, abi) for kind in ("leave", "direct", "indirect")
+                                        for abi in (ABI_MEMORY, ABI_REG_MAP))
+assert len(_STUB_NAMES) <= _L["stubs"]
+
+
+def _stub(name) -> M:
+    """The cpu's slot holding the address of shared code `name` (_STUB_NAMES)."""
+    return M(CPU, displ=_L["cpu_stubs"] + 8 * _STUB_NAMES.index(name))
 
 
 def _stubs() -> dict:
@@ -447,23 +459,26 @@ def _make_stubs():
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
     stubs = {"ret": arena.install(a.encode(), marked=False), "arena": arena}
+    _core.set_jit_stub(_STUB_NAMES.index("ret"), stubs["ret"])
     # what every region would have of its own else, the same (reached through
     # Block.far: "leave" is the epilogue from the convention's registers; the
     # ways out through a link slot, "direct" and "indirect", end in it too)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
-        _leave(a, _moves({}, std), stubs["ret"])
+        _leave(a, _moves({}, std))
         stubs["leave", abi] = arena.install(a.encode(), marked=False)
         for kind in ("direct", "indirect"):
             a = _Asm()
             leave = a.label()
             _emit_link(a, kind, abi, leave)
             a.bind(leave, cold=True)
-            _leave(a, _moves({}, std), stubs["ret"])
+            _leave(a, _moves({}, std))
             stubs[kind, abi] = arena.install(a.encode(), marked=False)
     a = _Asm()
     _call_c(a)
     stubs["call C"] = arena.install(a.encode(), marked=False)
+    for name in _STUB_NAMES:
+        _core.set_jit_stub(_STUB_NAMES.index(name), stubs[name])
     _STUBS.update(stubs)
 
 
@@ -485,11 +500,10 @@ def _table_jump(a: _Asm, abi: int, miss: int, cold: bool):
         a.emit(insn, cold)
 
 
-def _leave(a: _Asm, spill: list, ret: int, cold: bool = True):
+def _leave(a: _Asm, spill: list, cold: bool = True):
     """An epilogue: the host-held guest registers written back (`spill`), then
-    the shared return stub (at `ret`)."""
-    for insn in spill + [X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, ret),
-                         X.create_reg(Code.JMP_RM64, R.RCX)]:
+    the shared return stub."""
+    for insn in spill + [X.create_mem(Code.JMP_RM64, _stub("ret"))]:
         a.emit(insn, cold)
 
 
@@ -732,6 +746,7 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     (install_for, vm_code_bind): so the same guest code
     compiles to the same bytes for any block, VM or run, and is compiled once
     per process (CODE_CACHE)."""
+    _stubs()  # (what the code reaches through cpu->jit_stubs: made at the first compile)
     ir = _entries(ir_bytes)
     segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level]) if level >= 2 \
         else [_Seg(pc, ir, 0)]
@@ -964,10 +979,10 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     # (shared by every region: _stubs), then the shared return stub
     if blk.epilogue != blk.std_epilogue:
         a.bind(blk.epilogue)
-        _leave(a, blk.spill(blk.alloc) + blk.fspill(), _stubs()["ret"], cold=False)
-    blk.far_jump(blk.std_epilogue, _stubs()["leave", blk.abi])
+        _leave(a, blk.spill(blk.alloc) + blk.fspill(), cold=False)
+    blk.far_jump(blk.std_epilogue, ("leave", blk.abi))
     for kind, label in blk.links.items():
-        blk.far_jump(label, _stubs()[kind, blk.abi])
+        blk.far_jump(label, (kind, blk.abi))
     if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
         a.emit(_rt(R.RDX), True, label=blk.access_exit_label)
         a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(R.RDX, displ=_L["rt_exit_pc"])), True)
@@ -1423,7 +1438,6 @@ class _Block:
         #                  where it goes when refused (listed after the data: vm_code_mark)
         self.binds = []  # labels just after each `mov rcx, slot` of a direct exit, whose
         #                  imm64 the installer makes the slot's address (vm_code_bind)
-        self.far_slots = {}  # address -> label of its slot in data (far)
         self.fflags_table = None  # label of its _MXCSR_TO_FFLAGS in data, once used
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_exit_label = None  # (access_exit)
@@ -1449,19 +1463,9 @@ class _Block:
         #: aside), and that only their last jumps back to
         self.straight_loops = {}
 
-    def far(self, address: int) -> int:
-        """The label of an 8-byte slot, after the code, holding `address` (of
-        shared code, out of a rel32's reach maybe: jumped to through it)."""
-        label = self.far_slots.get(address)
-        if label is None:
-            label = self.far_slots[address] = self.a.label()
-            self.data.append((label, address.to_bytes(8, "little")))
-        return label
-
-    def far_jump(self, label: int, address: int):
-        """At `label` (out of line): a jump to shared code at `address`."""
-        self.a.emit(X.create_mem(Code.JMP_RM64, M(R.RIP, displ=self.far(address))), True,
-                    label=label)
+    def far_jump(self, label: int, stub):
+        """At `label` (out of line): a jump to the shared code `stub` (_STUB_NAMES)."""
+        self.a.emit(X.create_mem(Code.JMP_RM64, _stub(stub)), True, label=label)
 
     def access_exit(self) -> int:
         """Where a slow-path access that ends the run goes (the slow path has set
@@ -2403,7 +2407,7 @@ def _emit_thunk(blk):
     a = blk.a
     a.bind(blk.thunk_label, cold=True)
     for insn in blk.spill() + blk.fspill() + \
-            [X.create_mem(Code.CALL_RM64, M(R.RIP, displ=blk.far(_stubs()["call C"])))] + \
+            [X.create_mem(Code.CALL_RM64, _stub("call C"))] + \
             blk.reload() + blk.freload() + [X.create(Code.RETNQ)]:  # (C clobbers every xmm)
         a.emit(insn, True)
 
