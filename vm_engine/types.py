@@ -3,6 +3,7 @@ JITConfig; and HybridConfig, the Hybrid executor's tiering thresholds."""
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field
 
 
@@ -59,6 +60,10 @@ class JITConfig:
     # compile on a thread of its own (the run goes on interpreting a block until
     # its code is ready) instead of on the run's thread before the block runs
     background_compile: bool = False
+    # a directory where compiled code is kept across runs and processes (a
+    # program run again starts with its code compiled: vm_engine/jit/code_store.py);
+    # None: none. (`vm-engine run` keeps it in ~/.cache/vm_engine.)
+    cache_dir: str | os.PathLike | None = None
 
     MIN_CODE_CACHE = 64 * 1024
 
@@ -76,6 +81,10 @@ class JITConfig:
         for name in ("enable_inlining", "enable_vectorization", "background_compile"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
+        if self.cache_dir is not None and (not isinstance(self.cache_dir, (str, os.PathLike))
+                                           or not os.fspath(self.cache_dir)):
+            raise ValueError(f"cache_dir must be a directory's path or None, "
+                             f"got {self.cache_dir!r}")
 
 
 @dataclass

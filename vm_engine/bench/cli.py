@@ -98,6 +98,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--background-compile", action=argparse.BooleanOptionalAction, default=True,
                    help="jit and hybrid compile on a thread of their own while the run goes "
                         "on (JITConfig.background_compile; default: on)")
+    p.add_argument("--stored", action="store_true",
+                   help="also run jit and hybrid keeping compiled code on disk between "
+                        "runs (JITConfig.cache_dir, as vm-engine run does; the warm-up "
+                        "fills it): what running a program again costs; named +stored")
     p.add_argument("--compare", metavar="LIST", default=",".join(runners.COMPARE),
                    help="references to compare with, comma-separated, from "
                         f"{','.join(runners.COMPARE)} (default: all that are available); "
@@ -161,7 +165,7 @@ def command(args) -> int:
         print(f"vm-engine bench: {e}", file=sys.stderr)
         return EXIT_USAGE
     selected, unavailable = runners.make_runners(engines, levels, compare,
-                                                 args.background_compile)
+                                                 args.background_compile, args.stored)
     for name, why in unavailable:
         print(f"vm-engine bench: {name}: {why}; skipped", file=sys.stderr)
     if not selected:
@@ -191,7 +195,7 @@ def command(args) -> int:
 
     if args.json:
         settings = {"from_cli": True, "size": size, "engines": engines, "opt_levels": levels,
-                    "background_compile": args.background_compile,
+                    "background_compile": args.background_compile, "stored": args.stored,
                     "compare": compare, "repeat": args.repeat, "warmup": args.warmup,
                     "timeout_s": args.timeout,
                     "runners": [r.name for r in selected]}

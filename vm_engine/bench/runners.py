@@ -105,13 +105,20 @@ class EngineRunner(Runner):
     optimisation level, running the program in this process."""
     kind = "engine"
 
-    def __init__(self, engine: str, level: int | None = None, background: bool = True):
+    def __init__(self, engine: str, level: int | None = None, background: bool = True,
+                 stored: bool = False):
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}")
         self.engine = engine
         self.background = background  # JITConfig.background_compile
         self.level = None if engine == "interpreter" else (2 if level is None else level)
         self.name = engine if self.level is None else f"{engine}-L{self.level}"
+        # stored: compiled code kept on disk from one run to the next (JITConfig.cache_dir),
+        # in a directory of its own that its first run (the warm-up) fills
+        self.store_dir = None
+        if stored and self.level is not None:
+            self.store_dir = tempfile.TemporaryDirectory(prefix="vm-engine-bench-")
+            self.name += "+stored"
 
     def check(self) -> None:
         if self.level is not None and not jit_available():
@@ -128,10 +135,11 @@ class EngineRunner(Runner):
         out, err = bytearray(), bytearray()
         config = None if self.level is None else \
             JITConfig(optimization_level=self.level, enable_vectorization=self.level == 3,
-                      background_compile=self.background)
+                      background_compile=self.background,
+                      cache_dir=self.store_dir.name if self.store_dir else None)
         if self.level is not None:  # every run compiles from scratch, as qemu's runs do
-            from ..jit import x86    # (not from the process's cache of compiled code)
-            x86.CODE_CACHE.clear()
+            from ..jit import x86    # (not from the process's cache of compiled code; a
+            x86.CODE_CACHE.clear()   # +stored runner's from the disk, as a process run again)
         t0 = time.perf_counter()
         try:
             m = Machine.load_elf(program.elf, argv=program.argv, executor=self.engine,
@@ -324,10 +332,11 @@ class UnicornRunner(Runner):
 
 
 def make_runners(engines: list[str], levels: list[int], compare: list[str],
-                 background: bool = True):
+                 background: bool = True, stored: bool = False):
     """The runners for a benchmark, in reporting order (native, qemu, unicorn,
     then the engines; jit and hybrid once per optimisation level, compiling in
-    the background or not), and the ones that cannot run here as [(name, reason)]."""
+    the background or not, and with `stored` once more keeping their code on
+    disk between runs), and the ones that cannot run here as [(name, reason)]."""
     wanted: list[Runner] = []
     factories = {"native": NativeRunner, "qemu": QemuRunner, "unicorn": UnicornRunner}
     wanted += [factories[c]() for c in COMPARE if c in compare]
@@ -338,6 +347,9 @@ def make_runners(engines: list[str], levels: list[int], compare: list[str],
             wanted.append(EngineRunner(engine))
         else:
             wanted += [EngineRunner(engine, level, background) for level in levels]
+            if stored:
+                wanted += [EngineRunner(engine, level, background, stored=True)
+                           for level in levels]
     runners, unavailable = [], []
     for r in wanted:
         try:

@@ -100,10 +100,15 @@ class JITCompiler(Interpreter):
         self.compile_threshold = compile_threshold
         self._stats = {"blocks_compiled": 0, "instructions_compiled": 0, "compile_time": 0.0,
                        "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
-                       "code_reused": 0,
+                       "code_reused": 0, "code_from_store": 0,
                        "instructions_interpreted": 0, "instructions_in_compiled": 0,
                        "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
+        # where compiled code is kept across runs (config.cache_dir), or None
+        self.store = None
+        if self.config.cache_dir is not None:
+            from .code_store import store_for
+            self.store = store_for(self.config.cache_dir)
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
         self._yielded = self._run_started  # when compiling last let other threads in
@@ -148,11 +153,14 @@ class JITCompiler(Interpreter):
         if memory is not None and self.config.enable_inlining:
             fetch = memory.peek_block if background else memory.decode_block
         t0 = time.perf_counter()
-        hits = x86.CODE_CACHE.hits
+        hits, stored = x86.CODE_CACHE.hits, self.store.hits if self.store is not None else 0
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
-                             self.config.enable_vectorization, viewed=not checked, pause=pause)
+                             self.config.enable_vectorization, viewed=not checked, pause=pause,
+                             store=self.store)
         self._stats["compile_time"] += time.perf_counter() - t0
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
+        if self.store is not None:  # (compiled by an earlier run, kept on disk)
+            self._stats["code_from_store"] += self.store.hits - stored
         if res is None:
             return None
         self._stats["blocks_compiled"] += 1

@@ -9,7 +9,8 @@ the dispatcher interprets from the first one it does not. Code all regions
 share (epilogues, link exits, the way into C helpers) is reached through the
 cpu's table of its addresses (cpu->jit_stubs), and the IR entries helpers read
 are kept after the code: a region's code holds no host address, so it can be
-installed anywhere in the code cache, in any process.
+installed anywhere in the code cache, in any process (code_store.py keeps it
+on disk).
 
 Level 0: straight templates, guest registers live in the cpu struct; memory
 accesses are a bounds check and the access, through a view of guest memory
@@ -724,7 +725,7 @@ class Compiled(NamedTuple):
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
-               viewed: bool = True, pause=None) -> Compiled | None:
+               viewed: bool = True, pause=None, store=None) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -739,7 +740,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     does: VM_PAGE_SOFT). ``pause()``, if given, is called before each guest
     instruction emitted (the compiler thread lets a run that waits for the GIL
     in: one that makes a system call waited 100-150 us on average for the
-    pauses between the region's blocks).
+    pauses between the region's blocks). ``store``: a CodeStore, where the
+    code may have been kept by an earlier run, and where it is kept.
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -763,7 +765,11 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     if hit is not None:
         CODE_CACHE.hits += 1
         return hit
-    res = _compile_region(segs, level, chained, countdown, vectorize, viewed, pause)
+    res = store.get(key) if store is not None else None
+    if res is None:
+        res = _compile_region(segs, level, chained, countdown, vectorize, viewed, pause)
+        if store is not None:
+            store.put(key, res)
     if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res

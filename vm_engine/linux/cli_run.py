@@ -76,6 +76,12 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                              "program runs on, interpreted where code is not ready yet "
                              "(JITConfig.background_compile; default: on, but off with "
                              "--dump-jit, which lists every block the program runs)")
+    parser.add_argument("--cache-dir", metavar="DIR", default=None,
+                        help="where jit and hybrid keep compiled code for the next runs "
+                             "(JITConfig.cache_dir; default: $VM_ENGINE_CACHE_DIR, else "
+                             "$XDG_CACHE_HOME/vm_engine, else ~/.cache/vm_engine)")
+    parser.add_argument("--no-cache-dir", action="store_true",
+                        help="keep no compiled code: every run compiles afresh")
     parser.add_argument("--sysroot", metavar="DIR", default=None,
                         help="where the riscv64 dynamic loader and libraries are, like "
                              "qemu-riscv64 -L (default: $VM_ENGINE_SYSROOT, else "
@@ -153,9 +159,14 @@ def run_command(args) -> int:
         _say(f"--sysroot {sysroot}: not a directory")
         return 2
     level = 2 if args.opt_level is None else args.opt_level
-    jit_config = JITConfig(optimization_level=level, enable_vectorization=level == 3,
-                           background_compile=args.background_compile and not args.dump_jit)
     engine = ExecutorType(args.engine)
+    cache_dir = None
+    if not args.no_cache_dir and engine is not ExecutorType.Interpreter:
+        from ..jit.code_store import default_dir
+        cache_dir = args.cache_dir or default_dir()
+    jit_config = JITConfig(optimization_level=level, enable_vectorization=level == 3,
+                           background_compile=args.background_compile and not args.dump_jit,
+                           cache_dir=cache_dir)
     try:
         with warnings.catch_warnings(record=True) as said:
             warnings.simplefilter("always")   # said once, below, in the CLI's words
