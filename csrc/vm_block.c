@@ -254,6 +254,12 @@ void vm_cache_unchain(vm_block_cache *c)
         unlink_exits(b);
 }
 
+void vm_cache_fence_i(vm_mem *m)
+{
+    if (m->cache->untracked)
+        vm_cache_flush(m);
+}
+
 void vm_cache_flush(vm_mem *m)
 {
     vm_block_cache *c = m->cache;
@@ -269,6 +275,7 @@ void vm_cache_flush(vm_mem *m)
             b = next;
         }
     }
+    c->untracked = 0;
     vm_cache_unchain(c);
 }
 
@@ -340,9 +347,12 @@ vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
     c->by_pc[pc_hash(pc)] = b;
     b->pnext = c->by_page[page_hash(pc >> VM_PAGE_BITS)];
     c->by_page[page_hash(pc >> VM_PAGE_BITS)] = b;
-    for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+    for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++) {
         if (pg < m->npages)
             vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
+        if (pg >= m->npages || m->all_callback || (m->perm[pg] & VM_PAGE_CALLBACK))
+            c->untracked = 1;
+    }
     c->n_blocks++;
     c->bytes += sizeof *b + (n + 1) * sizeof(vm_ir);
     c->blocks_built++;

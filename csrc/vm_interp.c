@@ -583,7 +583,7 @@ op_BGEU: JUMP(RS1 >= RS2 ? IMM : NEXT_PC);
 op_FENCE: NEXT; /* one hart, in-order memory: nothing to order */
 op_FENCE_I:
     if (cache)
-        vm_cache_flush(mem);
+        vm_cache_fence_i(mem);
     LEAVE(NEXT_PC);
 op_ECALL:
     exit_reason = VM_EXIT_ECALL;

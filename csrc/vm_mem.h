@@ -116,6 +116,8 @@ typedef struct vm_block_cache {
     uint64_t byte_limit;    /* flush everything past this */
     uint64_t blocks_built;
     uint64_t invalidations;
+    uint32_t untracked;     /* some block was decoded from memory whose writes the cache
+                               does not see (MMIO, a user MMU): fence.i flushes */
     struct vm_code_arena *code; /* the JIT's executable memory for these blocks, or NULL */
     uint64_t links_until;   /* the `until` pc the links and jit_tc were made under
                                (VM_NO_UNTIL: none); a run under another unchains first */
@@ -191,6 +193,10 @@ vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc);
 vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err);
 void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size);
 void vm_cache_flush(vm_mem *m);
+/* fence.i (and riscv_flush_icache): later fetches see every store before it.
+ * Stores through guest memory retire the code they change as they are made,
+ * so only code decoded from memory written otherwise (untracked) is dropped. */
+void vm_cache_fence_i(vm_mem *m);
 /* drops every link between compiled blocks (the dispatcher links them again) */
 void vm_cache_unchain(vm_block_cache *c);
 void vm_cache_free_retired(vm_block_cache *c);

@@ -152,6 +152,7 @@ cdef extern from "vm_mem.h":
     void vm_cache_free(vm_block_cache *c)
     void vm_cache_flush(vm_mem *m)
     void vm_cache_free_retired(vm_block_cache *c)
+    void vm_cache_fence_i(vm_mem *m)
     void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
     void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                            uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)

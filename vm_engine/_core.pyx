@@ -136,8 +136,15 @@ cdef class MemoryBase:
         return exc
 
     def flush_code_cache(self):
-        """Drops every decoded block (as fence.i does)."""
+        """Drops every decoded block and its compiled code."""
         vm_cache_flush(self.raw())
+
+    def fence_i(self):
+        """What fence.i does: later fetches see every store before it. Code
+        changed by stores through this memory was retired as they were made;
+        code decoded from memory written otherwise (MMIO callbacks, a user
+        MMU's) is dropped here."""
+        vm_cache_fence_i(self.raw())
 
     @property
     def code_cache_stats(self):
