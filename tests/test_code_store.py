@@ -135,13 +135,13 @@ def test_a_directory_that_cannot_be_made_is_not_used(tmp_path):
 
 def test_the_store_keeps_to_its_size(tmp_path):
     store = CodeStore(tmp_path, max_bytes=256 * 4096)
-    compiled = x86.Compiled(b"\xcc" * 3000, 1, 0, 0, 0, ((0x1000, 0x13),))
+    value = (b"\xcc" * 3000, 1, 0, 0, 0, ((0x1000, 0x13),))
     for k in range(4000):
-        store.put((2, True, False, False, True, ((0x1000 + 4 * k, b"key"),)), compiled)
-    total = sum(os.path.getsize(p) for p in _entries(tmp_path))
-    assert store.puts == 4000 and total <= 256 * 4096 * 1.1
-    assert store.get((2, True, False, False, True, ((0x1000 + 4 * 3999, b"key"),))) == compiled
-    assert store.get((2, True, False, False, True, ((0x1000, b"other"),))) is None
+        store.put((2, True, 0x1000 + 4 * k, b"key"), value)
+    disk = sum(os.stat(p).st_blocks * 512 for p in _entries(tmp_path))
+    assert store.puts == 4000 and disk <= 256 * 4096 * 1.1
+    assert store.get((2, True, 0x1000 + 4 * 3999, b"key")) == value
+    assert store.get((2, True, 0x1000, b"other")) is None
 
 
 def test_entries_of_another_code_generator_are_removed_when_stale(tmp_path):
@@ -193,8 +193,31 @@ def test_the_command_line_keeps_code_unless_told_not_to(tmp_path):
     assert not (tmp_path / "default").exists()
     run("--engine", "interpreter")
     assert not (tmp_path / "default").exists()
-    run("--engine", "jit")
+    # (compiling on the run's thread: in the background, a short run may end
+    # before a compile does, on a busy machine)
+    run("--engine", "jit", "--no-background-compile")
     assert _entries(tmp_path / "default")
-    run("--engine", "hybrid", "--cache-dir", str(tmp_path / "given"))
+    run("--engine", "hybrid", "--no-background-compile", "--cache-dir", str(tmp_path / "given"))
     # (hybrid compiles only what runs hot: qsort has some)
     assert _entries(tmp_path / "given")
+
+
+def test_a_region_whose_later_blocks_changed_is_compiled_again(tmp_path):
+    """An entry is found by its head block: the blocks the region runs into are
+    checked against memory, and one that changed makes it compiled afresh."""
+    from vm_engine import FlatMMU, assemble
+    from vm_engine.jit import JITCompiler
+
+    def run(tail: str):
+        x86.CODE_CACHE.clear()
+        m = FlatMMU()
+        m.mem_map(0x10000, 0x1000, "rx")
+        m.mem_write(0x10000, assemble("addi a0, zero, 1\nj 0x7fc", 0x10000))  # (to 0x10800)
+        m.mem_write(0x10800, assemble(tail, 0x10800))
+        jit = JITCompiler(JITConfig(cache_dir=tmp_path), m)
+        jit.run(pc=0x10000)
+        return jit.reg_read("a0"), jit.stats["code_from_store"]
+
+    assert run("addi a0, a0, 10\naddi a0, a0, 100\nebreak") == (111, 0)
+    assert run("addi a0, a0, 10\naddi a0, a0, 100\nebreak") == (111, 1)
+    assert run("addi a0, a0, 20\naddi a0, a0, 100\nebreak") == (121, 0)

@@ -3,9 +3,11 @@ another sharing its libraries, its loader) finds its code compiled, as
 Rosetta 2 and FEX-Emu keep their translations.
 
 A region's code holds no host address (x86.py: shared code is reached
-through cpu->jit_stubs) and compile_ir's key holds every guest byte it was
-compiled from with its pc, level and options: an entry is right for any
-process whose code generator is this one. The entries are kept under a
+through cpu->jit_stubs). An entry is found by the region's head block (its
+pc, IR and the compile's options) and holds, with the code, every guest byte
+the region was compiled from, which x86.compile_ir checks against memory
+before it takes the code: so it is right for any process whose code
+generator is this one. The entries are kept under a
 fingerprint of what decides the code (the generator's and the instruction
 table's sources, the C core, iced-x86, the host CPU's features, the Python),
 so an upgrade or another host starts afresh.
@@ -13,8 +15,8 @@ so an upgrade or another host starts afresh.
 One file per entry, as ccache keeps its objects: written under a temporary
 name and renamed, so processes (and a forked child, and the compiler thread)
 share the store with no lock and no open handle; an entry read whole is
-whole. Each of the 256 subdirectories keeps to its share of ``max_bytes``,
-its oldest entries removed past it.
+whole. Each of the 256 subdirectories keeps to its share of ``max_bytes`` of
+disk, its least recently used entries removed past it.
 
 The code is run as it comes from the files: the directory must be the
 user's own (not writable by others), as it is made; one that is not is not
@@ -77,8 +79,8 @@ def fingerprint() -> str:
 
 
 class CodeStore:
-    """``get(key)`` / ``put(key, compiled)`` for x86.compile_ir, over the files
-    under ``directory`` (made if missing). ``hits``, ``puts``: entries found
+    """``get(key)`` / ``put(key, value)`` for x86.compile_ir, over the files
+    under ``directory`` (made if missing). ``hits``, ``puts``: entries used
     and written by this process; ``problem``: why the store is not used, if
     it is not (it was said once, as a RuntimeWarning)."""
 
@@ -106,36 +108,33 @@ class CodeStore:
         return self._root
 
     def get(self, key):
-        """The Compiled stored under key, or None."""
-        from .x86 import Compiled
+        """What was put under key, or None (also for an entry damaged, cut or
+        another key's). The caller counts `hits`: what it can use of it."""
         root = self.root
         if root is None:
             return None
         blob, path = self._path(root, key)
         try:
             with open(path, "rb") as f:
-                stored_key, fields = marshal.loads(f.read())
-            res = Compiled(*fields)
-        except FileNotFoundError:
-            return None
+                stored_key, value = marshal.loads(f.read())
         except (OSError, ValueError, EOFError, TypeError):
-            return None  # (damaged: compiled again, and written over)
-        if stored_key != blob or not isinstance(res.code, bytes):
+            return None  # (missing, or damaged: written over when compiled again)
+        if stored_key != blob:
             return None
-        self.hits += 1
         try:
             os.utime(path)  # (recently used: kept when the subdirectory is trimmed)
         except OSError:
             pass
-        return res
+        return value
 
-    def put(self, key, compiled) -> None:
+    def put(self, key, value) -> None:
+        """Keeps value (what marshal takes) under key, a tuple of the same."""
         root = self.root
         if root is None:
             return
         blob, path = self._path(root, key)
         sub = os.path.dirname(path)
-        data = marshal.dumps((blob, tuple(compiled)))
+        data = marshal.dumps((blob, value))
         try:
             os.makedirs(sub, mode=0o700, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=sub, prefix=".tmp")
@@ -150,7 +149,7 @@ class CodeStore:
             return  # (a full disk, say: this entry is not kept)
         self.puts += 1
         n = int(os.path.basename(sub), 16)
-        self._written[n] += len(data)
+        self._written[n] += _disk_bytes(len(data))
         if self._written[n] > self.max_bytes // _FANOUT // 4:  # (may be over: look)
             self._written[n] = 0
             _trim(sub, self.max_bytes // _FANOUT)
@@ -180,14 +179,20 @@ class CodeStore:
         return root
 
 
+def _disk_bytes(size: int) -> int:
+    """What a file of `size` bytes takes on disk (whole 4 KiB blocks: an entry
+    is 1 KiB on average, and the disk is what the limit is for)."""
+    return (size + 4095) & ~4095
+
+
 def _trim(sub: str, limit: int) -> None:
-    """The subdirectory's oldest entries removed until it holds at most 3/4 of
-    `limit` bytes, when it holds more than `limit`."""
+    """The subdirectory's oldest entries removed until they take at most 3/4 of
+    `limit` bytes of disk, when they take more than `limit`."""
     try:
         entries = []
         for e in os.scandir(sub):
             st = e.stat()
-            entries.append((st.st_mtime, st.st_size, e.path))
+            entries.append((st.st_mtime, _disk_bytes(st.st_size), e.path))
     except OSError:
         return
     total = sum(size for _, size, _ in entries)

@@ -749,6 +749,15 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     compiles to the same bytes for any block, VM or run, and is compiled once
     per process (CODE_CACHE)."""
     _stubs()  # (what the code reaches through cpu->jit_stubs: made at the first compile)
+    chained = chained and level >= 1
+    vectorize = vectorize and chained and level >= 3 and not countdown
+    # the store is looked up by the head block alone, and what it holds checked
+    # against the blocks in memory (a region formed again, without its cost)
+    head_key = (level, chained, countdown, vectorize, viewed, fetch is not None, pc, ir_bytes)
+    if store is not None:
+        res = _stored_region(store, head_key, ir_bytes, fetch)
+        if res is not None:
+            return res
     ir = _entries(ir_bytes)
     segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level]) if level >= 2 \
         else [_Seg(pc, ir, 0)]
@@ -757,24 +766,54 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         return None
     if pause is not None:  # (forming the region may have decoded many blocks)
         pause()
-    chained = chained and level >= 1
-    vectorize = vectorize and chained and level >= 3 and not countdown
     key = (level, chained, countdown, vectorize, viewed,
            tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
-        return hit
-    res = store.get(key) if store is not None else None
-    if res is None:
+        res = hit
+    else:
         res = _compile_region(segs, level, chained, countdown, vectorize, viewed, pause)
-        if store is not None:
-            store.put(key, res)
+        _cache(key, res)
+    if store is not None:
+        store.put(head_key, (key, tuple(res)))
+    return res
+
+
+def _stored_region(store, head_key, ir_bytes: bytes, fetch) -> Compiled | None:
+    """The code `store` holds for the region headed by head_key's block, if every
+    block it was compiled from is in memory as it was then (fetched again: so
+    also still executable); the region formed now would be that one."""
+    stored = store.get(head_key)
+    if stored is None:
+        return None
+    try:
+        key, fields = stored
+        res = Compiled(*fields)
+        segments = key[5]
+        if not isinstance(res.code, bytes) or not segments:
+            return None
+        for n, (at, code) in enumerate(segments):
+            if n == 0:
+                now = ir_bytes if at == head_key[6] else None
+            else:
+                now = fetch(at) if fetch is not None else None
+            if now is None or not now.startswith(code):
+                return None
+    except Exception:  # (damaged: compiled again; or a block not fetchable now)
+        return None
+    store.hits += 1
+    if CODE_CACHE.get(key) is None:
+        _cache(key, res)
+    return res
+
+
+def _cache(key, res) -> None:
+    """res kept in CODE_CACHE under key."""
     if CODE_CACHE.bytes + len(res.code) > CODE_CACHE_LIMIT:
         CODE_CACHE.clear()
     CODE_CACHE[key] = res
     CODE_CACHE.bytes += len(res.code)
-    return res
 
 
 class _CodeCache(dict):
