@@ -80,7 +80,9 @@ class JITCompiler(Interpreter):
     instructions_interpreted, instructions_in_compiled (each compiled block
     counts what it retires), blocks_interpreted; and vector_loop_runs, how many
     times a loop ran as vector moves or compares (level 3 with
-    enable_vectorization)."""
+    enable_vectorization). Regions taken ready-made instead of compiled:
+    code_reused (from this process's cache), code_from_store (from the disk,
+    config.cache_dir)."""
 
     def __init__(self, config: JITConfig | None = None, mmu=None, compile_threshold: int = 0,
                  hybrid: HybridConfig | None = None):
