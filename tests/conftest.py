@@ -1,4 +1,6 @@
 """Shared fixtures: every execution test runs over every engine in ENGINES."""
+import os
+
 import pytest
 
 from harness import ENGINES
@@ -14,7 +16,6 @@ def engine(request):
 def _private_code_cache(tmp_path_factory):
     """`vm-engine run` keeps compiled code in the user's cache directory; the
     tests' runs (and their child processes) keep theirs in one of the session's."""
-    import os
     saved = os.environ.get("VM_ENGINE_CACHE_DIR")
     os.environ["VM_ENGINE_CACHE_DIR"] = str(tmp_path_factory.mktemp("code-cache"))
     yield

@@ -154,13 +154,6 @@ class CodeStore:
             self._written[n] = 0
             _trim(sub, self.max_bytes // _FANOUT)
 
-    def clear(self) -> None:
-        """Drops every entry (of this code generator's)."""
-        root = self.root
-        if root is not None:
-            shutil.rmtree(root, ignore_errors=True)
-            self._root = None
-
     def _path(self, root: str, key) -> tuple:
         blob = marshal.dumps(key)
         name = hashlib.blake2b(blob, digest_size=20).hexdigest()

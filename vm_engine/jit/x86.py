@@ -460,9 +460,8 @@ def _make_stubs():
         a.emit(X.create_reg(Code.POP_R64, r))
     a.emit(X.create(Code.RETNQ))
     stubs = {"ret": arena.install(a.encode(), marked=False), "arena": arena}
-    _core.set_jit_stub(_STUB_NAMES.index("ret"), stubs["ret"])
     # what every region would have of its own else, the same (reached through
-    # Block.far: "leave" is the epilogue from the convention's registers; the
+    # cpu->jit_stubs: _stub; "leave" is the epilogue from the convention's registers; the
     # ways out through a link slot, "direct" and "indirect", end in it too)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
@@ -783,7 +782,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
 def _stored_region(store, head_key, ir_bytes: bytes, fetch) -> Compiled | None:
     """The code `store` holds for the region headed by head_key's block, if every
     block it was compiled from is in memory as it was then (fetched again: so
-    also still executable); the region formed now would be that one."""
+    also still executable). (A region formed now might go further, where a
+    block it stopped before has become fetchable since; this one is as right.)"""
     stored = store.get(head_key)
     if stored is None:
         return None
