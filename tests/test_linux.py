@@ -989,6 +989,9 @@ script: exit 3
 SIGCHLD handled: 1
 alarm while the child runs: child ended 0
 killed child: killed by signal 15
+setsid in a child: exit 0
+child's group: its own, its session: ours
+paused child: killed by signal 9
 wait with no children: ECHILD
 """
 

@@ -1588,7 +1588,9 @@ class Kernel:
                     lambda: any(self._revents(polled)) or self._signal_came(mask), deadline,
                     on_wake)
                 return _RESTART
-            if deadline is None and not waits_on_host and not self.children and not self.itimers:
+            # (a forked process waits for its parent's signal as Linux would)
+            if deadline is None and not waits_on_host and not self.children and \
+                    not self.itimers and not self.forked:
                 raise LinuxError("deadlock: the guest waits for nothing that can happen "
                                  "(no file, no time limit, no child, no timer)")
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
@@ -2438,17 +2440,37 @@ class Kernel:
             self.write_mem(p, struct.pack("<I", v))
         return 0
 
+    # Process groups and sessions are the host process's (a guest process is a
+    # host process: fork forks it), as under qemu-user: a daemon's setsid, a
+    # shell's job control. (A guest run in the embedding process changes that
+    # one's.) Any process's are read; only this one's and its children's set,
+    # as kill reaches no others.
+    def _host_pid(self, pid: int) -> int:
+        """Guest pid as the host knows it: one of this process's threads is it."""
+        return 0 if pid in self.threads.all else pid
+
     @handler("d")
     def sys_getpgid(self, pid):
-        if s32(pid) not in (0, self.pid):
-            raise Errno(E.ESRCH)
-        return os.getpgid(0)
+        return os.getpgid(self._host_pid(s32(pid)))
 
     @handler("d")
     def sys_getsid(self, pid):
-        if s32(pid) not in (0, self.pid):
+        return os.getsid(self._host_pid(s32(pid)))
+
+    @handler("dd")
+    def sys_setpgid(self, pid, pgid):
+        pid = self._host_pid(s32(pid))
+        if s32(pgid) < 0:
+            raise Errno(E.EINVAL)
+        if pid not in (0, self.pid) and pid not in self.children:
             raise Errno(E.ESRCH)
-        return os.getsid(0)
+        os.setpgid(pid, s32(pgid))
+        return 0
+
+    @handler("")
+    def sys_setsid(self):
+        os.setsid()
+        return os.getpid()   # (the new session's id)
 
     @handler("dp")
     def sys_getgroups(self, size, lst):

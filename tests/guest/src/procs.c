@@ -1,6 +1,7 @@
 /* Processes: fork and wait (exit status, death by a signal, WNOHANG, ECHILD),
  * a pipe from child to parent, the child's memory its own, execve (arguments,
- * environment, close-on-exec, failure), posix_spawn, and a #! script.
+ * environment, close-on-exec, failure), posix_spawn, a #! script, and
+ * sessions and process groups.
  * usage: procs DIR (a directory for the script); procs exec: execve in place */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +196,32 @@ int main(int argc, char **argv)
     show("killed child", status);
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGCHLD, SIG_DFL);
+    /* sessions and process groups (in a child: they are the host process's) */
+    pid = fork();
+    if (pid == 0) {
+        pid_t me = getpid(), sid = setsid();
+        int again = setsid() < 0 && errno == EPERM;   /* a group leader already */
+        _exit(sid == me && getsid(0) == me && getpgid(0) == me && getpgrp() == me && again
+              ? 0 : 1);
+    }
+    waitpid(pid, &status, 0);
+    show("setsid in a child", status);
+    int up[2];
+    pipe(up);
+    pid = fork();
+    if (pid == 0) {  /* a group of its own, which the parent sees */
+        setpgid(0, 0);
+        write(up[1], "x", 1);
+        pause();
+        _exit(0);
+    }
+    char c;
+    read(up[0], &c, 1);
+    printf("child's group: %s, its session: %s\n",
+           getpgid(pid) == pid ? "its own" : "?", getsid(pid) == getsid(0) ? "ours" : "?");
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    show("paused child", status);
     printf("wait with no children: %s\n", wait(&status) < 0 && errno == ECHILD ? "ECHILD" : "?");
     return 0;
 }
