@@ -221,3 +221,18 @@ def test_a_region_whose_later_blocks_changed_is_compiled_again(tmp_path):
     assert run("addi a0, a0, 10\naddi a0, a0, 100\nebreak") == (111, 0)
     assert run("addi a0, a0, 10\naddi a0, a0, 100\nebreak") == (111, 1)
     assert run("addi a0, a0, 20\naddi a0, a0, 100\nebreak") == (121, 0)
+
+
+def test_the_default_directory_is_not_in_the_guests_home(monkeypatch, tmp_path):
+    """$HOME is the guest's too (a test sets it to a scratch directory): the
+    code is kept under the user's home from the password database."""
+    import pwd
+    from vm_engine.jit.code_store import default_dir
+    monkeypatch.delenv("VM_ENGINE_CACHE_DIR", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert default_dir() == os.path.join(pwd.getpwuid(os.getuid()).pw_dir, ".cache", "vm_engine")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_dir() == str(tmp_path / "xdg" / "vm_engine")
+    monkeypatch.setenv("VM_ENGINE_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_dir() == str(tmp_path / "mine")

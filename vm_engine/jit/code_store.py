@@ -43,11 +43,21 @@ _FANOUT = 256
 
 
 def default_dir() -> str:
-    """$VM_ENGINE_CACHE_DIR, else $XDG_CACHE_HOME/vm_engine, else ~/.cache/vm_engine."""
+    """$VM_ENGINE_CACHE_DIR, else $XDG_CACHE_HOME/vm_engine, else .cache/vm_engine
+    in the user's home directory, the password database's (not $HOME's: the
+    guest gets the same environment, and a run with HOME set to a directory
+    of its own should not find the cache there)."""
     d = os.environ.get("VM_ENGINE_CACHE_DIR")
     if d:
         return d
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            import pwd
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        except (ImportError, KeyError):
+            home = os.path.expanduser("~")
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "vm_engine")
 
 

@@ -79,7 +79,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR", default=None,
                         help="where jit and hybrid keep compiled code for the next runs "
                              "(JITConfig.cache_dir; default: $VM_ENGINE_CACHE_DIR, else "
-                             "$XDG_CACHE_HOME/vm_engine, else ~/.cache/vm_engine)")
+                             "$XDG_CACHE_HOME/vm_engine, else ~/.cache/vm_engine, ~ being the "
+                             "user's home from the password database, not $HOME)")
     parser.add_argument("--no-cache-dir", action="store_true",
                         help="keep no compiled code: every run compiles afresh")
     parser.add_argument("--sysroot", metavar="DIR", default=None,
