@@ -118,6 +118,23 @@ def test_damaged_entries_are_compiled_again(tmp_path):
     assert third["code_from_store"] == third["blocks_compiled"]
 
 
+def test_entries_of_the_wrong_shape_are_compiled_again(tmp_path):
+    """Entries that unmarshal but are not what put wrote (a field of another
+    type, another level's key) are not taken."""
+    first = _run("qsort", "jit", tmp_path)
+    for k, path in enumerate(sorted(_entries(tmp_path))):
+        with open(path, "rb") as f:
+            blob, (key, fields) = marshal.load(f)
+        if k % 2:
+            fields = (fields[0], str(fields[1])) + tuple(fields[2:])
+        else:
+            key = (key[0] ^ 1,) + tuple(key[1:])
+        with open(path, "wb") as f:
+            marshal.dump((blob, (key, fields)), f)
+    second = _run("qsort", "jit", tmp_path)
+    assert second["code_from_store"] == 0 and second["instructions"] == first["instructions"]
+
+
 def test_a_directory_others_may_write_is_not_used(tmp_path):
     shared = tmp_path / "shared"
     shared.mkdir()

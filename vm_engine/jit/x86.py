@@ -791,8 +791,9 @@ def _stored_region(store, head_key, ir_bytes: bytes, fetch) -> Compiled | None:
         key, fields = stored
         res = Compiled(*fields)
         segments = key[5]
-        if not isinstance(res.code, bytes) or not segments:
-            return None
+        if not (isinstance(res.code, bytes) and all(type(v) is int for v in res[1:5])
+                and isinstance(res.guest, tuple) and segments and key[:5] == head_key[:5]):
+            return None  # (not what put wrote)
         for n, (at, code) in enumerate(segments):
             if n == 0:
                 now = ir_bytes if at == head_key[6] else None
