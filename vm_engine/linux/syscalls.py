@@ -2449,6 +2449,11 @@ class Kernel:
         """Guest pid as the host knows it: one of this process's threads is it."""
         return 0 if pid in self.threads.all else pid
 
+    def _is_self(self, pid) -> bool:
+        """Whether pid (0: the caller) names this process or one of its threads
+        (pthread_getaffinity_np, prlimit and the like take a thread's id)."""
+        return self._host_pid(s32(pid)) in (0, self.pid)
+
     @handler("d")
     def sys_getpgid(self, pid):
         return os.getpgid(self._host_pid(s32(pid)))
@@ -2503,7 +2508,7 @@ class Kernel:
 
     @handler("dRpp")
     def sys_prlimit64(self, pid, res, new, old):
-        if s32(pid) not in (0, self.pid):
+        if not self._is_self(pid):
             raise Errno(E.ESRCH)
         if res >= len(self.rlimits):
             raise Errno(E.EINVAL)
@@ -2559,7 +2564,7 @@ class Kernel:
 
     @handler("dup")
     def sys_sched_getaffinity(self, pid, size, mask):
-        if s32(pid) not in (0, self.pid):
+        if not self._is_self(pid):
             raise Errno(E.ESRCH)
         if size < 8 or size & 7:
             raise Errno(E.EINVAL)
@@ -2568,7 +2573,7 @@ class Kernel:
 
     @handler("dup")
     def sys_sched_setaffinity(self, pid, size, mask):
-        if s32(pid) not in (0, self.pid):
+        if not self._is_self(pid):
             raise Errno(E.ESRCH)
         self.read_mem(mask, min(size, 8))
         return 0
@@ -3102,7 +3107,7 @@ class Kernel:
         if s32(pid) in self.children:   # (a fork's host process: Linux's default actions)
             os.kill(s32(pid), sig)
             return 0
-        if s32(pid) not in (0, -1, self.pid):
+        if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
             raise Errno(E.EPERM)   # no other processes are reachable from the guest
         if sig:
             self.raise_signal(sig, SI_USER)

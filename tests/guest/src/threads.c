@@ -1,15 +1,18 @@
 /* Guest threads (pthreads): create and join, atomics, thread-local storage, a
  * barrier, a mutex and condition variables (producer and consumer), threads
  * preempted in the middle of register-heavy loops (mix_all, threads_mix.S),
- * nanosleep and a timed wait in threads while others run, thread ids. */
+ * nanosleep and a timed wait in threads while others run, thread ids, calls
+ * naming a thread by its id (affinity, prlimit, kill). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 static __thread long tls_counter = 100;
@@ -71,7 +74,14 @@ static void *sleeper(void *arg)
 {
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    return (void *)(long)(syscall(SYS_gettid) != getpid());
+    cpu_set_t set;
+    struct rlimit files;
+    pid_t tid = (pid_t)syscall(SYS_gettid);
+    int affinity = pthread_getaffinity_np(pthread_self(), sizeof set, &set) == 0
+                   && CPU_ISSET(0, &set);
+    int limit = prlimit(tid, RLIMIT_NOFILE, NULL, &files) == 0;
+    int reach = kill(tid, 0) == 0;   /* (a thread's id names its process) */
+    return (void *)(long)((tid != getpid()) | affinity << 1 | limit << 2 | reach << 3);
 }
 
 static void *timed(void *arg)
@@ -122,7 +132,8 @@ int main(void)
     pthread_create(&s, NULL, sleeper, NULL);
     pthread_create(&w, NULL, timed, NULL);
     pthread_join(s, &ret);
-    printf("sleeper: own tid %ld\n", (long)ret);
+    printf("sleeper: own tid %ld, its affinity %ld, its prlimit %ld, kill reaches it %ld\n",
+           (long)ret & 1, (long)ret >> 1 & 1, (long)ret >> 2 & 1, (long)ret >> 3 & 1);
     pthread_join(w, &ret);
     printf("timedwait: %s\n", (long)ret == 110 ? "ETIMEDOUT" : "other");
     return 0;
