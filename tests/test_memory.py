@@ -461,6 +461,10 @@ def _access_run(engine, base, setup, text=ACCESSES, address_space=None):
             mem.append(bytes(m.mem_read(page, 0x1000)))
         except GuestMemoryError:
             mem.append(None)
+    if hasattr(cpu, "wait_for_compiles"):
+        # (the compiler thread holds the memory during a job: done, the memory goes
+        # with this call, and a caller's next 64 TiB of address space fits)
+        cpu.wait_for_compiles()
     return cpu.regs, cpu.instret, cpu.memory_accesses, cpu.pc, fault, mem
 
 

@@ -313,8 +313,10 @@ def _compile_jobs(jobs, memory_ref) -> None:
         except BaseException as e:  # a bug in the code generator: the run raises it
             jobs.fail(e)
         finally:
+            # let go of them before saying the job is done: whoever waits for that
+            # (wait_for_compiles) may drop the memory and reserve its space again
+            memory = compiler = None
             jobs.finished()
-        del memory, compiler
         jobs.let_run_in()  # a run waits to go back to Python (a system call): let it
 
 
