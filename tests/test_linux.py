@@ -370,6 +370,19 @@ def test_writev_readv(tmp_path):
     assert e("pread64", fd, BUF, 3, 7) == 3 and e.mem(BUF, 3) == b"789"
 
 
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
+def test_shared_file_mappings_write_back(executor, tmp_path):
+    """fileio maps a file shared: its writes reach the file at msync and munmap
+    (its output, checked against qemu's in CASES), and at the process's end,
+    checked here; a private mapping's do not, nor does a shared one make the
+    file longer."""
+    m = load("fileio", argv=["fileio", str(tmp_path)], executor=executor)
+    assert m.run(timeout=60).status is ExecStatus.Exit and m.exit_code == 0
+    data = (tmp_path / "mapped").read_bytes()
+    assert (len(data), data[10:11], data[20:21], data[4999:5000], data[4196:4197]) == \
+        (5000, b"S", b".", b"E", b"L")
+
+
 def test_open_read_lseek_fstat_close(tmp_path):
     e = Env(tmp_path)
     p = tmp_path / "data.bin"

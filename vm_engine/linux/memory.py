@@ -8,7 +8,8 @@ own list of areas ("VMAs") and drives the MMU from it.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
 
 PAGE_SIZE = 0x1000
 PAGE_MASK = PAGE_SIZE - 1
@@ -28,6 +29,45 @@ def perm_str(prot: int) -> str:
     return ("r" if prot & 1 else "-") + ("w" if prot & 2 else "-") + ("x" if prot & 4 else "-")
 
 
+class SharedFile:
+    """The file a MAP_SHARED mapping writes back to (where Linux's page cache
+    would take the writes at once): its own host fd, and the bytes it had when
+    mapped, from file offset `base`, so that only pages the guest changed are
+    written (others' changes to the rest stay)."""
+
+    def __init__(self, fd: int, base: int, data: bytes, size: int):
+        self.fd = os.dup(fd)
+        self.base = base
+        self.seen = bytearray(data) + bytes(max(0, size - len(data)))
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+    def write_back(self, mmu, addr: int, offset: int, size: int) -> None:
+        """Guest bytes [addr, addr+size), mapped from file `offset`, written to
+        the file where they changed, page by page, within its size (as Linux:
+        a mapping does not make the file longer). A write that fails (a full
+        disk) is lost, as Linux's write-back of a page would be."""
+        try:
+            size = min(size, os.fstat(self.fd).st_size - offset)
+            if size <= 0:
+                return
+            i = offset - self.base
+            now = mmu.mem_read(addr, size)
+            if now == self.seen[i:i + size]:
+                return
+            for k in range(0, size, PAGE_SIZE):
+                page = now[k:k + PAGE_SIZE]
+                if page != self.seen[i + k:i + k + len(page)]:
+                    os.pwrite(self.fd, page, offset + k)
+                    self.seen[i + k:i + k + len(page)] = page
+        except OSError:
+            pass
+
+
 @dataclass
 class Vma:
     start: int
@@ -35,6 +75,16 @@ class Vma:
     prot: int           # PROT_* bits
     name: str = ""      # "[stack]", "[heap]", a file path, or "" (anonymous)
     offset: int = 0     # file offset of `start` for file mappings (for /proc/self/maps)
+    shared: SharedFile | None = None  # a MAP_SHARED file mapping's file
+
+    def piece(self, lo: int, hi: int, **changes) -> "Vma":
+        """Its part [lo, hi), with `changes`."""
+        return replace(self, start=lo, end=hi, offset=self.offset + (lo - self.start), **changes)
+
+    def write_back(self, mmu, lo: int, hi: int) -> None:
+        """Its part [lo, hi) to its file, if it is a shared file mapping."""
+        if self.shared is not None:
+            self.shared.write_back(mmu, lo, self.offset + (lo - self.start), hi - lo)
 
     def __repr__(self) -> str:
         return f"Vma({self.start:#x}-{self.end:#x} {perm_str(self.prot)} {self.name!r})"
@@ -145,16 +195,17 @@ class AddressSpace:
         return self.vmas.pop(i)
 
     def map(self, start: int, size: int, prot: int, name: str = "", offset: int = 0,
-            replace: bool = False) -> None:
+            replace: bool = False, shared: SharedFile | None = None) -> None:
         """Maps zeroed pages [start, start+size) (page-aligned). ``replace``:
-        unmap whatever is there first (MAP_FIXED); otherwise it must be free."""
+        unmap whatever is there first (MAP_FIXED); otherwise it must be free.
+        ``shared``: the file its changes go back to."""
         size = page_up(size)
         if replace:
             self.unmap(start, size)
         elif not self.is_free(start, size):
             raise ValueError(f"[{start:#x}, {start + size:#x}) is not free")
         self.mmu.mem_map(start, size, prot & 7)
-        self._insert(Vma(start, start + size, prot & 7, name, offset))
+        self._insert(Vma(start, start + size, prot & 7, name, offset, shared))
 
     def unmap(self, start: int, size: int) -> None:
         """Unmaps every mapped page in [start, start+size); holes are fine."""
@@ -162,11 +213,20 @@ class AddressSpace:
         for i in reversed(self._overlapping(start, end)):
             v = self._remove_at(i)
             lo, hi = max(v.start, start), min(v.end, end)
+            v.write_back(self.mmu, lo, hi)
             self.mmu.mem_unmap(lo, hi - lo)
             if v.start < lo:
-                self._insert(Vma(v.start, lo, v.prot, v.name, v.offset))
+                self._insert(v.piece(v.start, lo))
             if hi < v.end:
-                self._insert(Vma(hi, v.end, v.prot, v.name, v.offset + (hi - v.start)))
+                self._insert(v.piece(hi, v.end))
+
+    def write_back(self, start: int = 0, end: int | None = None) -> None:
+        """Shared file mappings' changes in [start, end) (all: every one) written
+        to their files: msync, and the process's end or execve."""
+        end = self.layout.size if end is None else end
+        for i in self._overlapping(start, end):
+            v = self.vmas[i]
+            v.write_back(self.mmu, max(v.start, start), min(v.end, end))
 
     def protect(self, start: int, size: int, prot: int) -> None:
         """Changes the permissions of [start, start+size), which must be mapped."""
@@ -176,10 +236,10 @@ class AddressSpace:
             lo, hi = max(v.start, start), min(v.end, end)
             self.mmu.mem_protect(lo, hi - lo, prot & 7)
             if v.start < lo:
-                self._insert(Vma(v.start, lo, v.prot, v.name, v.offset))
-            self._insert(Vma(lo, hi, prot & 7, v.name, v.offset + (lo - v.start)))
+                self._insert(v.piece(v.start, lo))
+            self._insert(v.piece(lo, hi, prot=prot & 7))
             if hi < v.end:
-                self._insert(Vma(hi, v.end, v.prot, v.name, v.offset + (hi - v.start)))
+                self._insert(v.piece(hi, v.end))
         self._merge()
 
     def _merge(self) -> None:
@@ -187,6 +247,7 @@ class AddressSpace:
         for v in self.vmas:
             p = out[-1] if out else None
             if (p is not None and p.end == v.start and p.prot == v.prot and p.name == v.name
+                    and p.shared is v.shared
                     and (not v.name or v.offset == p.offset + (p.end - p.start))):
                 p.end = v.end
             else:

@@ -34,7 +34,8 @@ import time
 from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
-from .memory import PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, page_down, page_up
+from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, SharedFile, page_down,
+                     page_up)
 from .elf import ElfError, read_elf
 from .threads import Threads
 
@@ -825,6 +826,7 @@ class Kernel:
         return True
 
     def close_all(self) -> None:
+        self.aspace.write_back()   # (the process's end: its shared mappings' last changes)
         for fd in list(self.fds):
             self.close_fd(fd)
         self.itimers.clear()
@@ -2244,12 +2246,14 @@ class Kernel:
                 start = aspace.find_free(size)
                 if start is None:
                     raise Errno(E.ENOMEM)
-        data = b""
+        data, shared = b"", None
         if f is not None:
             data = os.pread(f.host_fd, length, offset)
+            if mtype != MAP_PRIVATE and f.writable():   # (its changes go to the file)
+                shared = SharedFile(f.host_fd, offset, data, size)
         eff = prot | (PROT_READ if prot & PROT_WRITE else 0)
         aspace.map(start, size, eff, name=(f.path or "") if f else "", offset=offset,
-                   replace=bool(fixed))
+                   replace=bool(fixed), shared=shared)
         if data:
             self.mmu.mem_write(start, data)
         return start
@@ -2346,6 +2350,7 @@ class Kernel:
     def sys_msync(self, addr, length, flags):
         if addr & PAGE_MASK:
             raise Errno(E.EINVAL)
+        self.aspace.write_back(addr, addr + page_up(length))
         return 0
 
     @handler("px")
@@ -2848,6 +2853,7 @@ class Kernel:
     def exec_reset(self, mmu, aspace, cpu, exe_path: str, argv: list) -> None:
         """The kernel's side of a successful execve: the new program's memory and
         cpu; handled signals back to their default action, one thread."""
+        self.aspace.write_back()   # (the old program's shared mappings)
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.altstack = (0, SS_DISABLE, 0)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -111,5 +112,30 @@ int main(int argc, char **argv)
         free(names[i]);
     }
     printf("rmdir %d\n", rmdir("sub"));
+
+    /* a file mapped shared takes the mapping's writes (msync, munmap, the end);
+     * a private mapping's stay in memory; a mapping does not make the file longer */
+    fd = open("mapped", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    char block[5000];
+    memset(block, '.', sizeof block);
+    write(fd, block, sizeof block);
+    char *shared = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *private = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    shared[10] = 'S';
+    private[20] = 'P';
+    msync(shared, 8192, MS_SYNC);
+    char got[32] = {0};
+    pread(fd, got, 24, 0);
+    printf("after msync: %.24s\n", got);
+    shared[4999] = 'E';
+    shared[6000] = 'X';   /* past the end of the file, in its last page */
+    munmap(shared, 8192);
+    munmap(private, 4096);
+    fstat(fd, &st);
+    pread(fd, got, 2, 4998);
+    printf("after munmap: %.2s, size %ld\n", got, (long)st.st_size);
+    shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 4096);
+    shared[100] = 'L';   /* left mapped: written back as the process ends (checked by the test) */
+    close(fd);
     return 0;
 }
