@@ -2469,12 +2469,11 @@ class Kernel:
 
     @handler("dd")
     def sys_setpgid(self, pid, pgid):
-        pid = self._host_pid(s32(pid))
         if s32(pgid) < 0:
             raise Errno(E.EINVAL)
-        if pid not in (0, self.pid) and pid not in self.children:
+        if not self._is_self(pid) and s32(pid) not in self.children:
             raise Errno(E.ESRCH)
-        os.setpgid(pid, s32(pgid))
+        os.setpgid(self._host_pid(s32(pid)), s32(pgid))
         return 0
 
     @handler("")
