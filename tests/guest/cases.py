@@ -83,6 +83,7 @@ CASES = [
     Case("timers", args=["{dir}"]),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
+    Case("threads-sig", binary="threads_sig"),
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
     Case("events"),

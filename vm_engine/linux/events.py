@@ -209,7 +209,7 @@ class SignalFile(GuestFile):
 
     def poll(self, events):
         self.kernel.look_for_signals()
-        return events & select.POLLIN if self.kernel.pending & self.mask else 0
+        return events & select.POLLIN if self.kernel.pending_for() & self.mask else 0
 
     def read(self, n):
         if n < SIGNALFD_SIGINFO_SIZE:

@@ -332,6 +332,7 @@ class Machine:
                     continue  # (stopped for a timer: served above)
                 elif r.status is ExecStatus.Budget and sliced:
                     kernel.threads.yield_turn()  # (its time slice is over)
+                    kernel.deliver_signals()     # (sent to the next while it waited its turn)
                 elif r.status in (ExecStatus.Budget, ExecStatus.Stopped):
                     status = ExecStatus.Stopped if self._stop else r.status
                     break

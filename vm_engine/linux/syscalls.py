@@ -149,7 +149,7 @@ SIG_DFL, SIG_IGN = 0, 1
 SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = 2048
-SI_USER, SI_TKILL, SI_KERNEL = 0, -6, 0x80
+SI_USER, SI_QUEUE, SI_TKILL, SI_KERNEL = 0, -1, -6, 0x80
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 #: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
 ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
@@ -206,7 +206,8 @@ HWPROBE_BASE_BEHAVIOR_IMA = 1
 HWPROBE_IMA_FD, HWPROBE_IMA_C = 1, 2
 
 SIGRETURN_CODE = struct.pack("<II", (139 << 20) | (17 << 7) | 0x13, 0x73)  # li a7,139; ecall
-SIGFRAME_SIZE = 128 + 960   # siginfo + ucontext
+SIGINFO_SIZE = 128
+SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
 UC_SIGMASK, UC_MCONTEXT = 40, 176
 
 _NO_RESULT = object()  # a handler that set the registers itself (rt_sigreturn)
@@ -745,8 +746,8 @@ class Kernel:
         self.itimers = {}  # which -> [deadline (time.monotonic()), interval s] (setitimer)
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
-        self.pending_code: dict[int, int] = {}
-        self.altstack = (0, SS_DISABLE, 0)
+        #: si_code (or, from rt_sigqueueinfo, the whole siginfo) of each pending signal
+        self.pending_code: dict[int, int | bytes] = {}
         self.trampoline = 0
         self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
         #: (host path, argv, envp, elf) -> the new program loaded, for execve: set by
@@ -784,6 +785,20 @@ class Kernel:
     @sigmask.setter
     def sigmask(self, mask: int) -> None:
         self.threads.current.sigmask = mask
+
+    @property
+    def altstack(self) -> tuple:
+        """The running thread's sigaltstack: (base, flags, size)."""
+        return self.threads.current.altstack
+
+    @altstack.setter
+    def altstack(self, stack: tuple) -> None:
+        self.threads.current.altstack = stack
+
+    def pending_for(self, thread=None) -> int:
+        """The signals pending for `thread` (default: the running one): its
+        own and the process's."""
+        return self.pending | (thread or self.threads.current).pending
 
     # -- the fd table ------------------------------------------------------------------
     def install(self, f: GuestFile, cloexec: bool = False, at: int | None = None,
@@ -1006,6 +1021,7 @@ class Kernel:
         cpu = self.cpu
         nr, *args = cpu.syscall_args()
         self.syscall_count += 1
+        self.threads.current.restarting = False
         entry = self._table.get(nr)
         if entry is None:
             if self.strace:
@@ -1033,7 +1049,7 @@ class Kernel:
             if ret is not _NO_RESULT:
                 cpu.syscall_return(ret & MASK64)
         self._child_ended()
-        if self.pending & ~self.sigmask:
+        if self.pending_for() & ~self.sigmask:
             self.deliver_signals()
 
     def trace(self, text: str) -> None:
@@ -1576,6 +1592,7 @@ class Kernel:
         called first, when a file is ready, a signal has come or the time is
         up; on_wake keeps the time left for the call, as Linux does)."""
         mask = self.sigmask if mask is None else mask
+        me = self.threads.current
         waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
                             for fd, _ in polled)
         while True:
@@ -1587,7 +1604,7 @@ class Kernel:
                 return None
             if self.threads.several:
                 self.threads.block_until(
-                    lambda: any(self._revents(polled)) or self._signal_came(mask), deadline,
+                    lambda: any(self._revents(polled)) or self._signal_came(mask, me), deadline,
                     on_wake)
                 return _RESTART
             # (a forked process waits for its parent's signal as Linux would)
@@ -1622,11 +1639,12 @@ class Kernel:
                        entry[0].poll((events & 0xFFFF) | select.POLLERR | select.POLLHUP))
         return out
 
-    def _signal_came(self, mask: int) -> bool:
-        """Whether a signal `mask` lets through is pending, after looking for
-        the ones a wait can bring: a child's end (SIGCHLD), a timer's."""
+    def _signal_came(self, mask: int, thread=None) -> bool:
+        """Whether a signal `mask` lets through is pending for `thread` (default:
+        the running one), after looking for the ones a wait can bring: a
+        child's end (SIGCHLD), a timer's."""
         self.look_for_signals()
-        return bool(self.pending & ~mask)
+        return bool(self.pending_for(thread) & ~mask)
 
     def _signal_for_waiters(self):
         """For threads that all wait: None if no signal can come (no timer, no
@@ -1651,7 +1669,10 @@ class Kernel:
         events |= select.POLLERR | select.POLLHUP
         if f.poll(events):
             return False
-        self.threads.block_until(lambda: f.poll(events))
+        me = self.threads.current
+        if self._signal_came(me.sigmask):   # (a signal for it ended its wait)
+            return self._interrupt_call()
+        self.threads.block_until(lambda: f.poll(events) or self._signal_came(me.sigmask, me))
         return True
 
     # -- event files: epoll, eventfd, timerfd, signalfd (linux/events.py) ------------------
@@ -1773,14 +1794,27 @@ class Kernel:
             self.expire_itimers()
 
     def take_signal(self, mask: int):
-        """Takes the lowest pending signal in `mask` (a signalfd's read): (signal,
-        si_code), or None."""
-        ready = self.pending & mask
-        if not ready:
-            return None
+        """Takes the lowest pending signal in `mask` (a signalfd's read), the
+        running thread's own before the process's, as Linux does: (signal,
+        si_code or siginfo), or None."""
+        for holder in (self.threads.current, self):
+            ready = holder.pending & mask
+            if ready:
+                sig = (ready & -ready).bit_length()
+                holder.pending &= ~(1 << (sig - 1))
+                return sig, holder.pending_code.pop(sig, SI_USER)
+        return None
+
+    def _interrupt_call(self):
+        """A blocking call that a signal for this thread ends before it waits:
+        it is made again after the handler if the handler asked for that
+        (SA_RESTART; its pc back at its ecall), else it fails with EINTR."""
+        ready = self.pending_for() & ~self.sigmask
         sig = (ready & -ready).bit_length()
-        self.pending &= ~(1 << (sig - 1))
-        return sig, self.pending_code.pop(sig, SI_USER)
+        if self.sigactions.get(sig, (SIG_DFL, 0, 0))[1] & SA_RESTART:
+            self.cpu.pc -= 4
+            return _NO_RESULT
+        raise Errno(E.EINTR)
 
     def _interrupted(self, temp: int | None):
         """A wait that a signal ended: -EINTR, its handler run with the wait's
@@ -2777,9 +2811,10 @@ class Kernel:
         self.forked = True
         self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
-        mask = self.sigmask   # (the forking thread's: the child's one thread has it)
-        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)
-        self.sigmask = mask
+        mask, altstack = self.sigmask, self.altstack   # (the forking thread's: the
+        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # child's one
+        self.sigmask, self.altstack = mask, altstack                        # thread has them)
+        self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
         if stack:
             self.cpu.reg_write(2, stack)
@@ -2855,11 +2890,11 @@ class Kernel:
         self.aspace.write_back()   # (the old program's shared mappings)
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
-        self.altstack = (0, SS_DISABLE, 0)
         self.trampoline = 0
-        mask = self.sigmask   # (execve keeps the signal mask)
-        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
-        self.sigmask = mask
+        old = self.threads.current   # (execve keeps its mask and signals pending for it;
+        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)  # no altstack)
+        self.sigmask, me = old.sigmask, self.threads.current
+        me.pending, me.pending_code = old.pending, old.pending_code
         self.exe_path = os.path.realpath(exe_path)
         self.argv = list(argv)
         self.comm = os.fsencode(os.path.basename(exe_path))[:15]
@@ -3025,7 +3060,8 @@ class Kernel:
         if new is not None:
             self.sigactions[sig] = (new[0], new[1], new[2] & ~_UNBLOCKABLE)
             if new[0] == SIG_IGN or (new[0] == SIG_DFL and sig in _DEFAULT_IGNORE):
-                self.pending &= ~(1 << (sig - 1))
+                for holder in (self, *self.threads.all.values()):   # (discarded)
+                    holder.pending &= ~(1 << (sig - 1))
         return 0
 
     @handler("dppu")
@@ -3054,15 +3090,50 @@ class Kernel:
     def sys_rt_sigpending(self, uset, sigsetsize):
         if sigsetsize > 8:
             raise Errno(E.EINVAL)
-        self.write_mem(uset, struct.pack("<Q", self.pending & self.sigmask)[:sigsetsize])
+        self.write_mem(uset, struct.pack("<Q", self.pending_for() & self.sigmask)[:sigsetsize])
         return 0
+
+    @handler("pppu")
+    def sys_rt_sigtimedwait(self, uset, uinfo, tmo, sigsetsize):
+        """sigwait(3), sigwaitinfo(2), sigtimedwait(2): takes a signal of the set
+        pending for this thread or the process (waiting up to the time at
+        `tmo`, else for good), without running its handler; its number, and
+        its siginfo at `uinfo`. A signal outside the set that the thread does
+        not block ends the wait first: EINTR, its handler run."""
+        if sigsetsize != 8:
+            raise Errno(E.EINVAL)
+        wanted = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
+        me = self.threads.current
+        deadline, me.restart_deadline = me.restart_deadline, None
+        if deadline is None and tmo:
+            deadline = time.monotonic() + self.read_timespec(tmo)
+        taken = self.take_signal(wanted)
+        if taken is None:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Errno(E.EAGAIN)
+
+            def keep_deadline():
+                me.restart_deadline = deadline
+            ended = self._wait_ready([], deadline, self.sigmask & ~wanted,
+                                     keep_deadline if deadline is not None else None)
+            if ended is _RESTART:
+                return _NO_RESULT
+            taken = self.take_signal(wanted)
+            if taken is None:
+                if ended is None:   # (another signal came)
+                    return self._interrupted(None)
+                raise Errno(E.EAGAIN)   # (the time is up)
+        sig, code = taken
+        if uinfo:
+            self.write_mem(uinfo, self._siginfo(sig, code))
+        return sig
 
     @handler("pu")
     def sys_rt_sigsuspend(self, uset, sigsetsize):
         if sigsetsize != 8:
             raise Errno(E.EINVAL)
         temp = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
-        if not self.pending & ~temp:   # (a child's end, a timer, another thread can bring one)
+        if not self.pending_for() & ~temp:   # (a child's end, a timer, another thread can bring one)
             if self._wait_ready([], None, temp) is _RESTART:
                 return _NO_RESULT
         saved = self.sigmask
@@ -3096,6 +3167,14 @@ class Kernel:
                 self.altstack = (base, flags & SS_AUTODISARM, size)
         return 0
 
+    def _siginfo(self, sig: int, code: int | bytes) -> bytes:
+        """The siginfo_t of a signal taken: from its sender (rt_sigqueueinfo),
+        or kill's and the kernel's (the sender's pid and uid)."""
+        if isinstance(code, bytes):
+            return code
+        return struct.pack("<iii4xiI", sig, 0, code, self.pid,
+                           os.getuid()).ljust(SIGINFO_SIZE, b"\0")
+
     def _on_altstack(self, sp: int) -> bool:
         base, flags, size = self.altstack
         return not flags & SS_DISABLE and base < sp <= base + size
@@ -3120,20 +3199,37 @@ class Kernel:
 
     @handler("dS")
     def sys_tkill(self, tid, sig):
-        sig = self._check_sig(sig)
-        if s32(tid) not in self.threads.all:
-            raise Errno(E.ESRCH)
-        if sig:
-            self.raise_signal(sig, SI_TKILL)
-        return 0
+        return self.sys_tgkill(self.pid, tid, sig)
 
     @handler("ddS")
     def sys_tgkill(self, tgid, tid, sig):
         sig = self._check_sig(sig)
-        if s32(tgid) != self.pid or s32(tid) not in self.threads.all:
+        thread = self.threads.all.get(s32(tid))
+        if s32(tgid) != self.pid or thread is None:
             raise Errno(E.ESRCH)
         if sig:
-            self.raise_signal(sig, SI_TKILL)
+            self.raise_signal(sig, SI_TKILL, thread)
+        return 0
+
+    @handler("dSp")
+    def sys_rt_sigqueueinfo(self, tgid, sig, uinfo):
+        return self.sys_rt_tgsigqueueinfo(tgid, None, sig, uinfo)
+
+    @handler("ddSp")
+    def sys_rt_tgsigqueueinfo(self, tgid, tid, sig, uinfo):
+        """sigqueue(3), pthread_sigqueue(3): a signal with the siginfo the caller
+        made (its si_value reaches the handler), to the process or one thread."""
+        sig = self._check_sig(sig)
+        info = bytearray(self.read_mem(uinfo, SIGINFO_SIZE))
+        code = struct.unpack_from("<i", info, 8)[0]
+        thread = None if tid is None else self.threads.all.get(s32(tid))
+        if not self._is_self(tgid) or (tid is not None and thread is None):
+            raise Errno(E.ESRCH)
+        if code >= 0 or code == SI_TKILL:   # (only the kernel sends those)
+            raise Errno(E.EPERM)
+        struct.pack_into("<i", info, 0, sig)
+        if sig:
+            self.raise_signal(sig, bytes(info), thread)
         return 0
 
     @handler("")
@@ -3156,19 +3252,36 @@ class Kernel:
         self.sigmask = mask & ~_UNBLOCKABLE
         return _NO_RESULT
 
-    def raise_signal(self, sig: int, code: int = SI_USER) -> None:
-        """Makes ``sig`` pending for the process; syscall() delivers it on return."""
-        handler = self.sigactions.get(sig, (SIG_DFL, 0, 0))[0]
+    def raise_signal(self, sig: int, code: int | bytes = SI_USER, thread=None) -> None:
+        """Makes ``sig`` pending for the process, or for one of its threads
+        (tgkill's); syscall() delivers it on return. A thread that can take
+        it and waits is woken, as Linux wakes one: the one it is for, or (for
+        the process) another when the running one blocks it."""
+        handler, flags, _ = self.sigactions.get(sig, (SIG_DFL, 0, 0))
         if handler == SIG_IGN or (handler == SIG_DFL and sig in _DEFAULT_IGNORE):
             if sig not in (SIGKILL, SIGSTOP):
                 return
-        self.pending |= 1 << (sig - 1)
-        self.pending_code[sig] = code
+        bit = 1 << (sig - 1)
+        holder = self if thread is None else thread
+        holder.pending |= bit
+        holder.pending_code[sig] = code
+        me = self.threads.current
+        if thread is None and (me is None or me.sigmask & bit):
+            thread = next((t for t in self.threads.all.values()
+                           if t is not me and t.waiting and not t.sigmask & bit), None)
+        if thread is not None and thread is not me and not thread.sigmask & bit:
+            futex = struct.unpack_from("<Q", thread.context, 17 * 8)[0] == NR["futex"] \
+                if thread.context is not None else False
+            self.threads.interrupt(thread, restart=futex and bool(flags & SA_RESTART))
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that
         terminates raises ProcessExit; a handler gets a signal frame (returns
-        True then)."""
+        True then). Not for a thread about to make its call again (woken from
+        a wait for a file or a signal): the call itself sees the signal and
+        ends with EINTR, or is made again after the handler (SA_RESTART)."""
+        if self.threads.current.restarting:
+            return False
         while True:
             taken = self.take_signal(~self.sigmask)
             if taken is None:
@@ -3196,9 +3309,10 @@ class Kernel:
             self.mmu.mem_write(where, SIGRETURN_CODE)
             self.trampoline = where
         if self.strace:
-            codes = {SI_USER: "SI_USER", SI_TKILL: "SI_TKILL"}
+            codes = {SI_USER: "SI_USER", SI_TKILL: "SI_TKILL", SI_QUEUE: "SI_QUEUE"}
+            si_code = code if isinstance(code, int) else struct.unpack_from("<i", code, 8)[0]
             self.trace(f"--- {SIGNAL_NAMES.get(sig, sig)} {{si_signo={SIGNAL_NAMES.get(sig, sig)}, "
-                       f"si_code={codes.get(code, code)}, si_pid={self.pid}, "
+                       f"si_code={codes.get(si_code, si_code)}, si_pid={self.pid}, "
                        f"si_uid={os.getuid()}}} ---")
         regs = [cpu.reg_read(i) for i in range(32)]
         fregs = [cpu.reg_read(f"f{i}") for i in range(32)]
@@ -3209,7 +3323,7 @@ class Kernel:
             if ss_flags & SS_AUTODISARM:
                 self.altstack = (0, SS_DISABLE, 0)
         frame = (sp - SIGFRAME_SIZE) & ~15
-        info = struct.pack("<iii4xiI", sig, 0, code, self.pid, os.getuid()).ljust(128, b"\0")
+        info = self._siginfo(sig, code)
         uc = struct.pack("<QQQi4xQ", 0, 0, base, ss_flags, size)
         uc += struct.pack("<Q", self.sigmask if restore_mask is None else restore_mask)
         uc = uc.ljust(UC_MCONTEXT, b"\0")

@@ -23,6 +23,7 @@ _A0 = 10 * 8  # (a0's offset in a cpu context: the result a waiting thread is wo
 _PC = 512     # (pc's)
 _ECALL = 4    # (an ecall's length: a thread makes its system call again from pc - 4)
 _MASK64 = (1 << 64) - 1
+_SS_DISABLE = 2
 
 
 class GuestThread:
@@ -42,7 +43,11 @@ class GuestThread:
         #: deadline, kept by on_wake (its timeout is a register, not written back)
         self.restart_deadline = None
         self.waiting = False
+        self.restarting = False  # woken from a wait for a file: its pc is at its ecall, to make it again
         self.sigmask = 0        # the signals it blocks (a new thread starts with its creator's)
+        self.pending = 0        # signals sent to it alone (tgkill), as a bit set; the
+        self.pending_code: dict = {}  # process's are the kernel's; their si_code or siginfo
+        self.altstack = (0, _SS_DISABLE, 0)  # sigaltstack's (base, flags, size): its own
 
 
 class Threads:
@@ -133,14 +138,25 @@ class Threads:
                 moved += 1
         return moved
 
+    def interrupt(self, thread: GuestThread, restart: bool) -> None:
+        """A signal `thread` does not block has come for it: a futex wait or a
+        sleep it is in ends (EINTR; or, `restart`, its call is made again
+        after the handler, SA_RESTART's way). A wait for a file or a signal
+        ends by itself: its test sees the signal (Kernel._signal_came)."""
+        if thread.waiting and thread.ready is None:
+            if restart:
+                pc = struct.unpack_from("<Q", thread.context, _PC)[0]
+                struct.pack_into("<Q", thread.context, _PC, pc - _ECALL)
+            self._resume(thread, None if restart else -EINTR)
+
     def _resume(self, thread: GuestThread, result: int | None) -> None:
         restarts, on_wake = thread.ready is not None, thread.on_wake
         thread.waiting, thread.futex, thread.deadline, thread.ready = False, None, None, None
-        thread.on_wake = None
+        thread.on_wake, thread.restarting = None, restarts
         if on_wake is not None:
             on_wake()
-        if not restarts:   # (else it makes its call again, its arguments as they were)
-            struct.pack_into("<Q", thread.context, _A0, result & _MASK64)
+        if not restarts and result is not None:   # (else it makes its call again, its
+            struct.pack_into("<Q", thread.context, _A0, result & _MASK64)  # arguments as they were)
 
     def wake_due(self) -> None:
         """Ends the waits whose time has come, and those for files now ready."""
