@@ -456,6 +456,19 @@ def test_proc_self(tmp_path):
     fd = e("openat", AT_FDCWD, e.s("/proc/self/exe"), 0, 0)
     assert e("read", fd, BUF, 4) == 4 and e.mem(BUF, 4) == b"\x7fELF"
 
+    def proc(name):
+        fd = e("openat", AT_FDCWD, e.s(f"/proc/self/{name}"), 0, 0)
+        return e.mem(BUF, e("read", fd, BUF, 4096)).decode()
+    # stat and status are the host's, but with the guest's name and threads (not the host
+    # process's: the compiler's thread and others, which Python's fork() warns of)
+    threading.Thread(target=time.sleep, args=(0.5,)).start()   # (a host thread more)
+    e.k.threads.spawn(0, None)
+    stat = proc("stat")
+    assert stat.startswith(f"{os.getpid()} (asm_hello) ") and stat.split(") ")[1].split()[17] == "2"
+    status = proc("status")
+    assert "Name:\tasm_hello\n" in status and "Threads:\t2\n" in status
+    assert f"Pid:\t{os.getpid()}\n" in status
+
 
 def test_getdents64(tmp_path):
     e = Env(tmp_path)
@@ -1013,8 +1026,8 @@ wait with no children: ECHILD
 def test_fork_exec_and_wait(executor, tmp_path):
     """procs forks (a host process per child), waits, pipes, execs itself, spawns
     and runs a #! script whose interpreter it is. (Not against qemu-riscv64,
-    whose execve of a riscv64 program needs binfmt_misc; its children write
-    to the host's stdout, a file here, as a bytearray is the parent's alone.)"""
+    whose execve of a riscv64 program needs binfmt_misc.) Its stdout is a
+    file, which parent and children share."""
     kw = {}
     if executor == "hybrid-eager":
         executor, kw = "hybrid", {"hybrid_config": EAGER_HYBRID}
@@ -1027,6 +1040,20 @@ def test_fork_exec_and_wait(executor, tmp_path):
         out.seek(0)
         assert out.read().decode() == PROCS_OUTPUT
     assert r.status is ExecStatus.Exit and m.exit_code == 0 and os.getpid() == m.kernel.pid
+    m.close()
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "hybrid"])
+def test_forked_children_write_into_a_bytearray_stdout(executor, tmp_path):
+    """A bytearray stdout is the parent process's memory: a fork's child (a
+    host process) sends its output there through a pipe, all of it in by
+    the time the parent has waited for it, in the order a shared file has."""
+    out = bytearray()
+    m = Machine.load_elf(os.path.join(BIN, "procs"), argv=["procs", str(tmp_path)],
+                         stdout=out, executor=executor)
+    r = m.run(timeout=120)
+    assert r.status is ExecStatus.Exit and m.exit_code == 0
+    assert out.decode() == PROCS_OUTPUT
     m.close()
 
 

@@ -21,6 +21,7 @@ epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py.
 from __future__ import annotations
 
 import errno as E
+import fcntl
 import io
 import os
 import resource
@@ -169,6 +170,8 @@ TERMIOS_SIZE = 36       # struct termios (kernel): 4 x u32, c_line, c_cc[19]
 
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
 F_SETOWN, F_GETOWN, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 8, 9, 36, 37, 38
+LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
+FLOCK_SIZE = 32   # struct flock: l_type, l_whence (shorts), l_start, l_len, l_pid: as x86-64's
 F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
 FD_CLOEXEC = 1
 F_UNLCK = 2
@@ -510,13 +513,77 @@ class BytesInput(GuestFile):
 
 
 class BufferOutput(GuestFile):
-    """Guest output collected into a bytearray or written to a Python file object."""
+    """Guest output collected into a bytearray or written to a Python file object.
+    A guest fork's child (a host process of its own) sends its output to the
+    parent through a pipe, and the parent's relay thread collects it there."""
 
     def __init__(self, sink):
         super().__init__(O_WRONLY)
         self.sink = sink
+        self.to_parent = None   # (a fork's child: the pipe its output goes through)
+        self._relays: list = []   # (the parent: a relay per fork while its pipe is open)
+        self._lock = threading.Lock()   # (a relay's read and collect against settle's)
+
+    def fork_pipe(self):
+        """Before a fork: the (read, write) ends of a pipe for the child's
+        output, or None if this process is a fork's child already (its
+        children write to the same pipe)."""
+        return None if self.to_parent is not None else os.pipe2(os.O_CLOEXEC)
+
+    def forked(self, ends, child: bool) -> None:
+        """After a fork: the child writes to the pipe `ends`; the parent
+        collects what comes through it, on a thread, until every writer is gone."""
+        if ends is None:
+            return
+        r, w = ends
+        os.close(r if child else w)
+        if child:   # (its parent's relays are not its own; nor is a lock one held)
+            for fd in self._relays:
+                os.close(fd)
+            self.to_parent, self._relays, self._lock = w, [], threading.Lock()
+            return
+        self._relays.append(r)
+        threading.Thread(target=self._relay, args=(r,), daemon=True,
+                         name="vm_engine-linux-output").start()
+
+    def _relay(self, r: int) -> None:
+        while True:
+            select.select([r], [], [])
+            with self._lock:
+                if not self._collect_from(r):
+                    self._relays.remove(r)
+                    os.close(r)
+                    return
+
+    def _collect_from(self, r: int) -> bool:
+        """Collects what is in pipe `r` now; False at its end (no writer left)."""
+        os.set_blocking(r, False)
+        while True:
+            try:
+                data = os.read(r, 65536)
+            except BlockingIOError:
+                return True
+            if not data:
+                return False
+            self._collect(data)
+
+    def settle(self) -> None:
+        """Collects what children wrote and the relays have not yet: after a
+        child is waited for, its output is all in. (The relay closes a pipe.)"""
+        with self._lock:
+            for r in self._relays:
+                self._collect_from(r)
 
     def write(self, data):
+        if self.to_parent is not None:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.to_parent, view):]
+            return len(data)
+        with self._lock:
+            return self._collect(data)
+
+    def _collect(self, data) -> int:
         sink = self.sink
         if isinstance(sink, bytearray):
             sink += data
@@ -842,6 +909,9 @@ class Kernel:
 
     def close_all(self) -> None:
         self.aspace.write_back()   # (the process's end: its shared mappings' last changes)
+        for f, _ in self.fds.values():   # (what children that ended wrote)
+            if isinstance(f, BufferOutput):
+                f.settle()
         for fd in list(self.fds):
             self.close_fd(fd)
         self.itimers.clear()
@@ -1264,7 +1334,28 @@ class Kernel:
                     return ProcFile(b"".join(a + b"\0" for a in self.argv), p)
                 if rest == "comm":
                     return ProcFile(self.comm + b"\n", p)
+                if rest in ("stat", "status"):
+                    return ProcFile(self._proc_status(rest), p)
         return None
+
+    def _proc_status(self, name: str) -> bytes:
+        """The host's /proc/self/stat or status with the guest's name and
+        number of threads (the host process has threads of its own: the
+        compiler's; Python's fork() warns of threads it counts there)."""
+        with open(f"/proc/self/{name}", "rb") as fp:
+            text = fp.read()
+        threads = str(len(self.threads.all)).encode()
+        if name == "stat":   # pid (comm) state ppid ...: num_threads is the 20th field
+            fields = text[text.rindex(b")") + 2:].split(b" ")
+            fields[17] = threads
+            return b"%d (%s) " % (self.pid, self.comm) + b" ".join(fields)
+        lines = text.split(b"\n")
+        for k, line in enumerate(lines):
+            if line.startswith(b"Name:"):
+                lines[k] = b"Name:\t" + self.comm
+            elif line.startswith(b"Threads:"):
+                lines[k] = b"Threads:\t" + threads
+        return b"\n".join(lines)
 
     @handler("fsOm")
     def sys_openat(self, dirfd, path, flags, mode):
@@ -1430,13 +1521,18 @@ class Kernel:
             f.set_flags(arg & 0xFFFFFFFF)
             return 0
         if cmd in (F_GETLK, F_OFD_GETLK):
-            raw = bytearray(self.read_mem(arg, 32))
-            struct.pack_into("<h", raw, 0, F_UNLCK)
-            self.write_mem(arg, bytes(raw))
+            raw = self.read_mem(arg, FLOCK_SIZE)
+            if f.host_fd is None:   # (a file of the kernel's own: no one else locks it)
+                raw = struct.pack("<h", F_UNLCK) + raw[2:]
+            else:
+                raw = fcntl.fcntl(f.host_fd, cmd, raw)
+            self.write_mem(arg, raw)
             return 0
         if cmd in (F_SETLK, F_SETLKW, F_OFD_SETLK, F_OFD_SETLKW):
-            self.read_mem(arg, 32)
-            return 0
+            raw = self.read_mem(arg, FLOCK_SIZE)
+            now = F_OFD_SETLK if cmd in (F_OFD_SETLK, F_OFD_SETLKW) else F_SETLK
+            return self._lock(f, lambda: fcntl.fcntl(f.host_fd, now, raw),
+                              cmd in (F_SETLKW, F_OFD_SETLKW))
         if cmd == F_GETOWN:
             return 0
         if cmd == F_SETOWN:
@@ -1522,6 +1618,67 @@ class Kernel:
     @handler("f")
     def sys_fdatasync(self, fd):
         return self.sys_fsync(fd)
+
+    @handler("f")
+    def sys_syncfs(self, fd):
+        return self.sys_fsync(fd)
+
+    @handler("")
+    def sys_sync(self):
+        os.sync()
+        return 0
+
+    @handler("fx")
+    def sys_flock(self, fd, op):
+        f = self.file(fd)
+        kind = op & ~LOCK_NB
+        if kind not in (LOCK_SH, LOCK_EX, LOCK_UN):
+            raise Errno(E.EINVAL)
+        return self._lock(f, lambda: fcntl.flock(f.host_fd, kind | LOCK_NB),
+                          not op & LOCK_NB)
+
+    def _lock(self, f, attempt, wait: bool):
+        """A file lock (flock's, fcntl's): the host's, on the file's host fd, so
+        that other processes (a fork's, the host's) see it. attempt() takes
+        it without waiting; `wait`: while another holds it, wait (other
+        threads run meanwhile, the call made again; a signal ends the wait)."""
+        if f.host_fd is None:   # (a file of the kernel's own: no one else locks it)
+            return 0
+        try:
+            attempt()
+            return 0
+        except OSError as e:
+            if not wait or e.errno not in (E.EAGAIN, E.EACCES):
+                raise
+
+        def taken() -> bool:   # (or failed otherwise: the call made again says how)
+            try:
+                attempt()
+            except OSError as e:
+                return e.errno not in (E.EAGAIN, E.EACCES)
+            return True
+        me = self.threads.current
+        while True:
+            if self._signal_came(me.sigmask):
+                return self._interrupt_call()
+            if self.threads.several:
+                self.threads.block_until(lambda: taken() or self._signal_came(me.sigmask, me))
+                return _NO_RESULT
+            time.sleep(0.001)
+            if taken():
+                return 0
+
+    @handler("fdll")
+    def sys_fallocate(self, fd, mode, offset, length):
+        f = self.file(fd)
+        if s64(offset) < 0 or s64(length) <= 0:
+            raise Errno(E.EINVAL)
+        if s32(mode):   # (punching holes, zeroing ranges: not done here)
+            raise Errno(E.EOPNOTSUPP)
+        if f.host_fd is None:
+            raise Errno(E.ENODEV)
+        os.posix_fallocate(f.host_fd, offset, length)
+        return 0
 
     @handler("flld")
     def sys_fadvise64(self, fd, offset, length, advice):
@@ -2708,8 +2865,7 @@ class Kernel:
         except ChildProcessError:
             raise Errno(E.ECHILD) from None
         if got and (os.WIFEXITED(code) or os.WIFSIGNALED(code)):
-            self.children.discard(got)
-            self._chld_sent.discard(got)
+            self._reaped(got)
         if got and status:
             self.write_mem(status, struct.pack("<i", code))
         if got and rusage:
@@ -2721,6 +2877,14 @@ class Kernel:
         handler for SIGCHLD."""
         return bool(self.children) and \
             self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
+
+    def _reaped(self, pid: int) -> None:
+        """A child waited for: its end no longer to signal, its output all in."""
+        self.children.discard(pid)
+        self._chld_sent.discard(pid)
+        for f, _ in self.fds.values():
+            if isinstance(f, BufferOutput):
+                f.settle()
 
     def _child_ended(self) -> None:
         """SIGCHLD for a child that has ended and not been signalled for (its
@@ -2751,8 +2915,7 @@ class Kernel:
             raise Errno(E.ECHILD) from None
         if got is not None and not options & WNOWAIT and got.si_code in (CLD_EXITED, CLD_KILLED,
                                                                          CLD_DUMPED):
-            self.children.discard(got.si_pid)
-            self._chld_sent.discard(got.si_pid)
+            self._reaped(got.si_pid)
         if infop:
             info = bytearray(128)  # (WNOHANG and nobody ready: all zero, as Linux leaves it)
             if got is not None:
@@ -2799,7 +2962,11 @@ class Kernel:
                 stream.flush()
             except (AttributeError, OSError, ValueError):
                 pass
+        outputs = {id(f): f for f, _ in self.fds.values() if isinstance(f, BufferOutput)}
+        pipes = [(f, f.fork_pipe()) for f in outputs.values()]
         pid = os.fork()
+        for f, ends in pipes:
+            f.forked(ends, child=not pid)
         if pid:
             self.children.add(pid)
             if flags & CLONE_PARENT_SETTID:

@@ -1,15 +1,78 @@
 /* File I/O in a directory given as argv[1]: stdio and POSIX calls. Prints no
  * paths, so the output is the same wherever the directory is. */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/* file locks: flock's (per open file), fcntl's (per process: a child sees the
+ * parent's and waits for it), fallocate, sync */
+static void locks(void)
+{
+    int a = open("locked", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    int b = open("locked", O_RDWR);
+    printf("flock ex: %d\n", flock(a, LOCK_EX));
+    errno = 0;
+    printf("flock ex, another open file, no wait: %d %s\n", flock(b, LOCK_EX | LOCK_NB),
+           strerror(errno));
+    printf("flock un: %d, then the other: %d\n", flock(a, LOCK_UN), flock(b, LOCK_EX | LOCK_NB));
+    flock(b, LOCK_UN);
+    printf("flock bad op: %d %s\n", flock(a, 3), strerror(errno));
+
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 100};
+    printf("F_SETLK write lock: %d\n", fcntl(a, F_SETLK, &fl));
+    int p[2];
+    pipe(p);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+        struct flock mine = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 5};
+        errno = 0;
+        int r = fcntl(b, F_SETLK, &mine);
+        printf("  child F_SETLK: %d %s\n", r, r ? "held by the parent" : "?");
+        struct flock probe = mine;
+        fcntl(b, F_GETLK, &probe);
+        printf("  child F_GETLK: %s, by the parent: %s\n",
+               probe.l_type == F_WRLCK ? "write-locked" : "free",
+               probe.l_pid == getppid() ? "yes" : "no");
+        write(p[1], "w", 1);   /* (the parent lets go once the child waits) */
+        r = fcntl(b, F_SETLKW, &mine);
+        printf("  child F_SETLKW once the parent let go: %d\n", r);
+        fflush(stdout);
+        _exit(0);
+    }
+    char c;
+    read(p[0], &c, 1);
+    usleep(30000);
+    fl.l_type = F_UNLCK;
+    fcntl(a, F_SETLK, &fl);
+    int status;
+    waitpid(child, &status, 0);
+    printf("child exit %d\n", WEXITSTATUS(status));
+    fl.l_type = F_RDLCK;
+    printf("F_SETLK read lock on a read-write file: %d\n", fcntl(a, F_SETLK, &fl));
+
+    struct stat st;
+    printf("fallocate: %d", fallocate(a, 0, 0, 8192));
+    fstat(a, &st);
+    printf(", size %ld\n", (long)st.st_size);
+    sync();
+    printf("syncfs: %d\n", syncfs(a));
+    close(a);
+    close(b);
+    close(p[0]);
+    close(p[1]);
+    unlink("locked");
+}
 
 static int cmp(const void *a, const void *b)
 {
@@ -112,6 +175,7 @@ int main(int argc, char **argv)
         free(names[i]);
     }
     printf("rmdir %d\n", rmdir("sub"));
+    locks();
 
     /* a file mapped shared takes the mapping's writes (msync, munmap, the end);
      * a private mapping's stay in memory; a mapping does not make the file longer */
