@@ -81,6 +81,7 @@ CASES = [
     Case("memops"),
     Case("signal"),
     Case("timers", args=["{dir}"]),
+    Case("ptimers"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

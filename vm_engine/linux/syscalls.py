@@ -146,6 +146,7 @@ SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = ran
 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 17, 18, 19, 20, 21, 22, 23, 28
 NSIG = 64
+SIGRTMIN = 32   # (the kernel's: real-time signals queue, each sent once more)
 SIG_DFL, SIG_IGN = 0, 1
 SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
@@ -154,6 +155,12 @@ SI_USER, SI_QUEUE, SI_TKILL, SI_KERNEL = 0, -1, -6, 0x80
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 #: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
 ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
+SI_TIMER, TIMER_ABSTIME = -2, 1
+#: the clocks timer_create takes (REALTIME, MONOTONIC, the CPU-time ones, BOOTTIME,
+#: the _ALARM ones, TAI); all but the first run as the monotonic clock does here
+TIMER_CLOCKS = {0, 1, 2, 3, 7, 8, 9, 11}
+_ALARM_CLOCK_OF = {8: 0, 9: 7}   # (REALTIME_ALARM, BOOTTIME_ALARM: the clock they read)
 _DEFAULT_IGNORE = {SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}
 _UNBLOCKABLE = (1 << (SIGKILL - 1)) | (1 << (SIGSTOP - 1))
 SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
@@ -197,6 +204,7 @@ RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RL
                 "RLIMIT_RTPRIO", "RLIMIT_RTTIME"]
 IOV_MAX = 1024
 MAX_RW_COUNT = 0x7FFFF000
+SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
 PATH_MAX = 4096
 
 STATX_BASIC_STATS = 0x7FF
@@ -810,7 +818,10 @@ class Kernel:
             self.install(make_stdio(target, fd, fd > 0), at=fd)
         self.sigactions: dict[int, tuple[int, int, int]] = {}
         self.pending = 0
-        self.itimers = {}  # which -> [deadline (time.monotonic()), interval s] (setitimer)
+        #: armed timers: which (setitimer's) or ("timer", id) (timer_create's) ->
+        #: [deadline (time.monotonic()), interval s]
+        self.itimers = {}
+        self.ptimers: dict[int, SimpleNamespace] = {}   # timer_create's, by id
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
         #: si_code (or, from rt_sigqueueinfo, the whole siginfo) of each pending signal
@@ -966,13 +977,105 @@ class Kernel:
         now = time.monotonic()
         for which, t in list(self.itimers.items()):
             if t[0] <= now:
-                self.raise_signal(ITIMER_SIGNALS[which], SI_KERNEL)
+                missed = 0
                 if t[1] > 0:
                     while t[0] <= now:  # (periods missed meanwhile: one signal, as Linux)
                         t[0] += t[1]
+                        missed += 1
+                    missed -= 1
                 else:
                     del self.itimers[which]
+                if isinstance(which, int):
+                    self.raise_signal(ITIMER_SIGNALS[which], SI_KERNEL)
+                else:
+                    self._ptimer_fired(which[1], missed)
         self._arm_itimers()
+
+    # == POSIX timers (timer_create): setitimer's, with a signal, value and thread of their own
+    @handler("dpp")
+    def sys_timer_create(self, clk, sevp, created):
+        clk = s32(clk)
+        if clk not in TIMER_CLOCKS:
+            raise Errno(E.EINVAL)
+        ident = next(k for k in range(len(self.ptimers) + 1) if k not in self.ptimers)
+        timer = SimpleNamespace(clock=clk, notify=SIGEV_SIGNAL, signo=SIGALRM, value=ident,
+                                tid=0, overrun=0)
+        if sevp:
+            timer.value, timer.signo, timer.notify, timer.tid = \
+                struct.unpack("<Qiii", self.read_mem(sevp, 20))
+            if timer.notify not in (SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID) or \
+                    (timer.notify != SIGEV_NONE and not 0 < timer.signo <= NSIG) or \
+                    (timer.notify == SIGEV_THREAD_ID and timer.tid not in self.threads.all):
+                raise Errno(E.EINVAL)   # (SIGEV_THREAD is the C library's: a SIGEV_THREAD_ID)
+        self.write_mem(created, struct.pack("<i", ident))
+        self.ptimers[ident] = timer
+        return 0
+
+    def _ptimer(self, ident: int) -> SimpleNamespace:
+        timer = self.ptimers.get(s32(ident))
+        if timer is None:
+            raise Errno(E.EINVAL)
+        return timer
+
+    @handler("dxpp")
+    def sys_timer_settime(self, ident, flags, new, old):
+        timer = self._ptimer(ident)
+        interval, value = self.read_timespec(new), self.read_timespec(new + 16)
+        if old:
+            self.write_mem(old, self._ptimer_value(s32(ident)))
+        key = ("timer", s32(ident))
+        self.itimer_used = True
+        if value:   # (else disarmed)
+            if flags & TIMER_ABSTIME:   # (a time on the timer's clock: from now on it)
+                value -= time.clock_gettime(_ALARM_CLOCK_OF.get(timer.clock, timer.clock))
+            self.itimers[key] = [time.monotonic() + max(0.0, value), interval]
+        else:
+            self.itimers.pop(key, None)
+        timer.overrun = 0
+        self._arm_itimers()
+        return 0
+
+    @handler("dp")
+    def sys_timer_gettime(self, ident, cur):
+        self._ptimer(ident)
+        self.write_mem(cur, self._ptimer_value(s32(ident)))
+        return 0
+
+    def _ptimer_value(self, ident: int) -> bytes:
+        """struct itimerspec (interval, value: timespecs) of a POSIX timer."""
+        t = self.itimers.get(("timer", ident))
+        if t is None:
+            return bytes(32)
+        left = round(max(t[0] - time.monotonic(), 1e-9) * 1e9)  # (due, not yet served: 1 ns)
+        return struct.pack("<qqqq", *divmod(round(t[1] * 1e9), 1_000_000_000),
+                           *divmod(left, 1_000_000_000))
+
+    @handler("d")
+    def sys_timer_getoverrun(self, ident):
+        return min(self._ptimer(ident).overrun, 0x7FFFFFFF)
+
+    @handler("d")
+    def sys_timer_delete(self, ident):
+        self._ptimer(ident)
+        del self.ptimers[s32(ident)]
+        if self.itimers.pop(("timer", s32(ident)), None) is not None:
+            self._arm_itimers()
+        return 0
+
+    def _ptimer_fired(self, ident: int, missed: int) -> None:
+        """A POSIX timer's time has come (and `missed` periods more): its
+        signal, unless it is pending still (then the periods count as overruns)."""
+        timer = self.ptimers[ident]
+        if timer.notify == SIGEV_NONE:
+            return
+        thread = self.threads.all.get(timer.tid) if timer.notify == SIGEV_THREAD_ID else None
+        holder = self if thread is None else thread
+        if holder.pending & (1 << (timer.signo - 1)):
+            timer.overrun += 1 + missed
+            return
+        timer.overrun = missed
+        info = struct.pack("<iii4xiiQ", timer.signo, 0, SI_TIMER, ident, missed, timer.value)
+        self.raise_signal(timer.signo, info.ljust(SIGINFO_SIZE, b"\0"), thread)
 
     def _arm_itimers(self) -> None:
         """The thread that asks the cpu to stop when the next timer is due (and
@@ -1241,6 +1344,68 @@ class Kernel:
         except BrokenPipeError:
             self.raise_signal(SIGPIPE)
             raise
+
+    @handler("ffpu")
+    def sys_sendfile(self, out_fd, in_fd, offp, count):
+        """Copies up to `count` bytes from `in_fd` (at *offp, which moves on,
+        if offp; else at its position) to `out_fd`: the host's sendfile when
+        both are the host's, else through a buffer."""
+        src, dst = self.file(in_fd), self.file(out_fd)
+        if not src.readable() or not dst.writable():
+            raise Errno(E.EBADF)
+        offset = None
+        if offp:
+            offset = s64(struct.unpack("<Q", self.read_mem(offp, 8))[0])
+            if offset < 0:
+                raise Errno(E.EINVAL)
+        count = min(count, MAX_RW_COUNT)
+        if self._blocks(dst, select.POLLOUT):
+            return _NO_RESULT
+        if self.threads.several:   # (what a pipe takes without waiting: the others run)
+            count = min(count, SENDFILE_CHUNK)
+        if src.host_fd is not None and dst.host_fd is not None and \
+                S.S_ISREG(os.fstat(src.host_fd).st_mode):
+            n = os.sendfile(dst.host_fd, src.host_fd, offset, count)
+        else:
+            n = 0
+            while n < count:
+                want = min(SENDFILE_CHUNK, count - n)
+                data = src.read(want) if offset is None else src.pread(want, offset + n)
+                if not data:
+                    break
+                try:
+                    n += dst.write(data)
+                except BrokenPipeError:
+                    self.raise_signal(SIGPIPE)
+                    raise
+                if len(data) < want:
+                    break
+        if offp:
+            self.write_mem(offp, struct.pack("<q", offset + n))
+        return n
+
+    @handler("fpfpux")
+    def sys_copy_file_range(self, fd_in, off_in, fd_out, off_out, count, flags):
+        """The host's copy_file_range between two regular files (offsets at
+        off_in/off_out, which move on, if given; else the files' positions)."""
+        src, dst = self.file(fd_in), self.file(fd_out)
+        if flags:
+            raise Errno(E.EINVAL)
+        if not src.readable() or not dst.writable() or dst.get_flags() & O_APPEND:
+            raise Errno(E.EBADF)
+        if src.host_fd is None or dst.host_fd is None:
+            raise Errno(E.EINVAL)
+        offsets = []
+        for ptr in (off_in, off_out):
+            off = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0]) if ptr else None
+            if off is not None and off < 0:
+                raise Errno(E.EINVAL)
+            offsets.append(off)
+        n = os.copy_file_range(src.host_fd, dst.host_fd, min(count, MAX_RW_COUNT), *offsets)
+        for ptr, off in zip((off_in, off_out), offsets):
+            if ptr:
+                self.write_mem(ptr, struct.pack("<q", off + n))
+        return n
 
     def _iovecs(self, iov, iovcnt):
         iovcnt = s32(iovcnt)
@@ -1958,8 +2123,14 @@ class Kernel:
             ready = holder.pending & mask
             if ready:
                 sig = (ready & -ready).bit_length()
+                code = holder.pending_code.pop(sig, SI_USER)
+                if isinstance(code, list):   # (a real-time signal's queue)
+                    code, rest = code[0], code[1:]
+                    if rest:   # (still pending)
+                        holder.pending_code[sig] = rest
+                        return sig, code
                 holder.pending &= ~(1 << (sig - 1))
-                return sig, holder.pending_code.pop(sig, SI_USER)
+                return sig, code
         return None
 
     def _interrupt_call(self):
@@ -2983,6 +3154,7 @@ class Kernel:
         self.sigmask, self.altstack = mask, altstack                        # thread has them)
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
+        self.ptimers.clear()
         if stack:
             self.cpu.reg_write(2, stack)
         if flags & CLONE_SETTLS:
@@ -3058,6 +3230,9 @@ class Kernel:
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.trampoline = 0
+        for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
+            self.itimers.pop(("timer", ident), None)
+        self.ptimers.clear()
         old = self.threads.current   # (execve keeps its mask and signals pending for it;
         self.threads = Threads(cpu, self.pid, self._signal_for_waiters)  # no altstack)
         self.sigmask, me = old.sigmask, self.threads.current
@@ -3229,6 +3404,7 @@ class Kernel:
             if new[0] == SIG_IGN or (new[0] == SIG_DFL and sig in _DEFAULT_IGNORE):
                 for holder in (self, *self.threads.all.values()):   # (discarded)
                     holder.pending &= ~(1 << (sig - 1))
+                    holder.pending_code.pop(sig, None)
         return 0
 
     @handler("dppu")
@@ -3430,8 +3606,11 @@ class Kernel:
                 return
         bit = 1 << (sig - 1)
         holder = self if thread is None else thread
+        if sig >= SIGRTMIN:   # (each one queued, with its siginfo)
+            holder.pending_code.setdefault(sig, []).append(code)
+        elif not holder.pending & bit:   # (else one is pending already: this one is lost)
+            holder.pending_code[sig] = code
         holder.pending |= bit
-        holder.pending_code[sig] = code
         me = self.threads.current
         if thread is None and (me is None or me.sigmask & bit):
             thread = next((t for t in self.threads.all.values()

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -72,6 +73,54 @@ static void locks(void)
     close(p[0]);
     close(p[1]);
     unlink("locked");
+}
+
+/* sendfile (to a file, a pipe, stdout; with an offset or from the position)
+ * and copy_file_range */
+static void copies(void)
+{
+    static char data[100000], back[100000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)('a' + i * 7 % 26);
+    int src = open("src", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    write(src, data, sizeof data);
+    int dst = open("dst", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    off_t off = 10;
+    ssize_t n = sendfile(dst, src, &off, 50000);
+    pread(dst, back, 50000, 0);
+    printf("sendfile at an offset: %zd, offset now %ld, same bytes: %d, position %ld\n", n,
+           (long)off, memcmp(back, data + 10, 50000) == 0, (long)lseek(src, 0, SEEK_CUR));
+    lseek(src, 0, SEEK_SET);
+    n = sendfile(dst, src, NULL, 1000);
+    printf("sendfile from the position: %zd, position now %ld\n", n, (long)lseek(src, 0, SEEK_CUR));
+    int p[2];
+    pipe(p);
+    off = 99990;
+    n = sendfile(p[1], src, &off, 100);   /* (10 bytes left) */
+    char small[32] = {0};
+    read(p[0], small, sizeof small - 1);
+    printf("sendfile to a pipe: %zd: %s\n", n, small);
+    fflush(stdout);
+    off = 0;
+    n = sendfile(1, src, &off, 26);
+    printf("\nsendfile to stdout: %zd\n", n);
+    loff_t in = 100, out = 0;
+    int cp = open("copy", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    n = copy_file_range(src, &in, cp, &out, 4096, 0);
+    pread(cp, back, 4096, 0);
+    printf("copy_file_range: %zd, offsets %ld %ld, same bytes: %d\n", n, (long)in, (long)out,
+           memcmp(back, data + 100, 4096) == 0);
+    errno = 0;
+    printf("copy_file_range with flags: %zd %s\n", copy_file_range(src, &in, cp, &out, 1, 1),
+           strerror(errno));
+    close(src);
+    close(dst);
+    close(cp);
+    close(p[0]);
+    close(p[1]);
+    unlink("src");
+    unlink("dst");
+    unlink("copy");
 }
 
 static int cmp(const void *a, const void *b)
@@ -176,6 +225,7 @@ int main(int argc, char **argv)
     }
     printf("rmdir %d\n", rmdir("sub"));
     locks();
+    copies();
 
     /* a file mapped shared takes the mapping's writes (msync, munmap, the end);
      * a private mapping's stay in memory; a mapping does not make the file longer */

@@ -252,6 +252,22 @@ static void queued(void)
     printf("sigwaitinfo: %d, si_code SI_QUEUE: %s, value %d, from this process: %s\n", sig,
            info.si_code == SI_QUEUE ? "yes" : "no", info.si_value.sival_int,
            info.si_pid == getpid() ? "yes" : "no");
+    /* real-time signals queue, each with its value; standard ones do not */
+    sigset_t rt;
+    sigemptyset(&rt);
+    sigaddset(&rt, SIGRTMIN + 1);
+    sigaddset(&rt, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &rt, NULL);
+    for (int k = 1; k <= 3; k++) {
+        v.sival_int = k;
+        sigqueue(getpid(), SIGRTMIN + 1, v);
+        sigqueue(getpid(), SIGUSR2, v);
+    }
+    printf("queued:");
+    struct timespec none = {0, 0};
+    while ((sig = sigtimedwait(&rt, &info, &none)) > 0)
+        printf(" %s=%d", sig == SIGUSR2 ? "USR2" : "RTMIN+1", info.si_value.sival_int);
+    printf("\n");
     struct timespec t = {0, 10 * 1000 * 1000};
     errno = 0;
     sig = sigtimedwait(&usr2, &info, &t);
