@@ -470,6 +470,25 @@ def test_proc_self(tmp_path):
     assert f"Pid:\t{os.getpid()}\n" in status
 
 
+def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):
+    """prctl's options that qemu-user answers for itself (so prctl.c, checked
+    against qemu, leaves them out), as Linux answers them."""
+    e = Env(tmp_path)
+    PR_GET_SECCOMP, PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 21, 36, 37
+    PR_SET_THP_DISABLE, PR_GET_THP_DISABLE, PR_GET_TID_ADDRESS = 41, 42, 40
+    assert e("prctl", PR_GET_SECCOMP) == 0
+    e.put(struct.pack("<i", -1), BUF)
+    assert e("prctl", PR_GET_CHILD_SUBREAPER, BUF) == 0 and e.mem(BUF, 4) == bytes(4)
+    assert e("prctl", PR_SET_CHILD_SUBREAPER, 1) == 0
+    assert e("prctl", PR_GET_CHILD_SUBREAPER, BUF) == 0 and e.mem(BUF, 4) == b"\1\0\0\0"
+    assert e("prctl", PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0
+    assert e("prctl", PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
+    assert e("prctl", PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1
+    assert e("set_tid_address", BUF + 64) == os.getpid()
+    assert e("prctl", PR_GET_TID_ADDRESS, BUF) == 0
+    assert struct.unpack("<Q", e.mem(BUF, 8))[0] == BUF + 64
+
+
 def test_getdents64(tmp_path):
     e = Env(tmp_path)
     for name in ("a", "bb", "c" * 40):

@@ -82,6 +82,7 @@ CASES = [
     Case("signal"),
     Case("timers", args=["{dir}"]),
     Case("ptimers"),
+    Case("prctl"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -151,6 +151,11 @@ SIG_DFL, SIG_IGN = 0, 1
 SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
 MINSIGSTKSZ = 2048
+#: capget/capset's header versions, and how many 32-bit words their data has
+CAP_VERSION_3 = 0x20080522
+CAP_VERSIONS = {0x19980330: 1, 0x20071026: 2, CAP_VERSION_3: 2}
+CAP_LAST_CAP = 40
+TIMER_SLACK_NS = 50_000   # (prctl's default timer slack)
 SI_USER, SI_QUEUE, SI_TKILL, SI_KERNEL = 0, -1, -6, 0x80
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 #: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
@@ -822,6 +827,10 @@ class Kernel:
         #: [deadline (time.monotonic()), interval s]
         self.itimers = {}
         self.ptimers: dict[int, SimpleNamespace] = {}   # timer_create's, by id
+        #: prctl's attributes of the process (sys_prctl), and its capabilities (_caps)
+        self.attrs = {"pdeathsig": 0, "keepcaps": 0, "subreaper": 0, "thp_disable": 0,
+                      "no_new_privs": 0, "timerslack": TIMER_SLACK_NS}
+        self.caps = None
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
         #: si_code (or, from rt_sigqueueinfo, the whole siginfo) of each pending signal
@@ -2855,18 +2864,124 @@ class Kernel:
 
     @handler("dxxxx")
     def sys_prctl(self, option, a2, a3, a4, a5):
-        option = s32(option)
+        """The process attributes prctl(2) keeps: here, the guest's own (the
+        parent-death signal is kept, not acted on; no seccomp filters)."""
+        option, attrs = s32(option), self.attrs
         if option == 15:   # PR_SET_NAME
             self.comm = self.read_cstr(a2, 1 << 20)[:15]
             return 0
         if option == 16:   # PR_GET_NAME
             self.write_mem(a2, self.comm.ljust(16, b"\0"))
             return 0
-        if option == 3:    # PR_GET_DUMPABLE
-            return 1
-        if option == 4:    # PR_SET_DUMPABLE
+        if option in (3, 4):    # PR_GET_DUMPABLE, PR_SET_DUMPABLE
+            return 1 if option == 3 else 0
+        if option == 1:    # PR_SET_PDEATHSIG
+            if a2 > NSIG:
+                raise Errno(E.EINVAL)
+            attrs["pdeathsig"] = a2
+            return 0
+        if option in (2, 37):   # PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER: an int at a2
+            self.write_mem(a2, struct.pack("<i", attrs["pdeathsig" if option == 2 else "subreaper"]))
+            return 0
+        if option in (8, 36, 41):   # PR_SET_KEEPCAPS, _CHILD_SUBREAPER, _THP_DISABLE
+            if option == 8 and a2 > 1:
+                raise Errno(E.EINVAL)
+            attrs[{8: "keepcaps", 36: "subreaper", 41: "thp_disable"}[option]] = int(bool(a2))
+            return 0
+        if option in (7, 42):   # PR_GET_KEEPCAPS, PR_GET_THP_DISABLE
+            return attrs["keepcaps" if option == 7 else "thp_disable"]
+        if option == 21:   # PR_GET_SECCOMP: none
+            return 0
+        if option == 23:   # PR_CAPBSET_READ
+            if a2 > CAP_LAST_CAP:
+                raise Errno(E.EINVAL)
+            return self._caps()["bounding"] >> a2 & 1
+        if option == 29:   # PR_SET_TIMERSLACK (0: back to the default)
+            attrs["timerslack"] = a2 or TIMER_SLACK_NS
+            return 0
+        if option == 30:   # PR_GET_TIMERSLACK
+            return attrs["timerslack"]
+        if option == 38:   # PR_SET_NO_NEW_PRIVS: for good
+            if a2 != 1 or a3 or a4 or a5:
+                raise Errno(E.EINVAL)
+            attrs["no_new_privs"] = 1
+            return 0
+        if option == 39:   # PR_GET_NO_NEW_PRIVS
+            if a2 or a3 or a4 or a5:
+                raise Errno(E.EINVAL)
+            return attrs["no_new_privs"]
+        if option == 40:   # PR_GET_TID_ADDRESS
+            self.write_mem(a2, struct.pack("<Q", self.threads.current.clear_tid))
+            return 0
+        if option == 0x59616D61:   # PR_SET_PTRACER (Yama): no tracers here anyway
             return 0
         raise Errno(E.EINVAL)
+
+    def _caps(self) -> dict:
+        """The process's capability sets (bit masks): the host process's at
+        first, then as capset changes them (the host's stay as they are)."""
+        if self.caps is None:
+            host = {}
+            with open("/proc/self/status") as fp:
+                for line in fp:
+                    key, _, value = line.partition(":")
+                    if key.startswith("Cap"):
+                        host[key] = int(value, 16)
+            self.caps = {"effective": host.get("CapEff", 0), "permitted": host.get("CapPrm", 0),
+                         "inheritable": host.get("CapInh", 0), "bounding": host.get("CapBnd", 0)}
+        return self.caps
+
+    def _cap_header(self, hdr: int, data: int) -> int | None:
+        """capget's and capset's header: the number of 32-bit words its data
+        has, or None (an unknown version, the one wanted written back)."""
+        version = struct.unpack("<I", self.read_mem(hdr, 4))[0]
+        words = CAP_VERSIONS.get(version)
+        if words is None:
+            self.write_mem(hdr, struct.pack("<I", CAP_VERSION_3))
+        return words
+
+    @handler("pp")
+    def sys_capget(self, hdr, data):
+        words = self._cap_header(hdr, data)
+        if words is None:
+            if not data:   # (a question for the version: answered)
+                return 0
+            raise Errno(E.EINVAL)
+        pid = struct.unpack("<i", self.read_mem(hdr + 4, 4))[0]
+        if pid < 0:
+            raise Errno(E.EINVAL)
+        if pid and not self._is_self(pid) and pid not in self.children:
+            raise Errno(E.ESRCH)
+        if data:
+            caps = self._caps()
+            self.write_mem(data, b"".join(
+                struct.pack("<III", *(caps[k] >> (32 * w) & 0xFFFFFFFF
+                                      for k in ("effective", "permitted", "inheritable")))
+                for w in range(words)))
+        return 0
+
+    @handler("pp")
+    def sys_capset(self, hdr, data):
+        """Keeps or drops capabilities: a permitted one cannot come back, an
+        effective one must be permitted (the host process's stay as they are)."""
+        words = self._cap_header(hdr, data)
+        if words is None:
+            raise Errno(E.EINVAL)
+        pid = struct.unpack("<i", self.read_mem(hdr + 4, 4))[0]
+        if pid and not self._is_self(pid):
+            raise Errno(E.EPERM)
+        raw = self.read_mem(data, 12 * words)
+        new = {"effective": 0, "permitted": 0, "inheritable": 0}
+        for w in range(words):
+            for k, value in zip(("effective", "permitted", "inheritable"),
+                                struct.unpack_from("<III", raw, 12 * w)):
+                new[k] |= value << (32 * w)
+        caps = self._caps()
+        if new["permitted"] & ~caps["permitted"] or new["effective"] & ~new["permitted"] or \
+                new["inheritable"] & ~(caps["inheritable"] | caps["permitted"]):
+            raise Errno(E.EPERM)
+        caps.update(new)
+        return 0
 
     @handler("x")
     def sys_personality(self, persona):
@@ -3155,6 +3270,7 @@ class Kernel:
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
         self.ptimers.clear()
+        self.attrs["pdeathsig"] = 0   # (a child's own; the rest are inherited)
         if stack:
             self.cpu.reg_write(2, stack)
         if flags & CLONE_SETTLS:
@@ -3233,6 +3349,7 @@ class Kernel:
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
         self.ptimers.clear()
+        self.attrs["keepcaps"] = 0
         old = self.threads.current   # (execve keeps its mask and signals pending for it;
         self.threads = Threads(cpu, self.pid, self._signal_for_waiters)  # no altstack)
         self.sigmask, me = old.sigmask, self.threads.current
