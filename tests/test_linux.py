@@ -489,6 +489,33 @@ def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):
     assert struct.unpack("<Q", e.mem(BUF, 8))[0] == BUF + 64
 
 
+def test_extended_attributes(tmp_path):
+    f = tmp_path / "f"
+    f.write_bytes(b"")
+    try:
+        os.setxattr(f, "user.probe", b"1")
+    except OSError as e:
+        pytest.skip(f"the host's file system here keeps no user xattrs: {e}")
+    os.removexattr(f, "user.probe")
+    e = Env(tmp_path)
+    path, name = e.s(str(f)), e.s("user.colour")
+    value = e.put(b"blue")
+    assert e("setxattr", path, name, value, 4, 0) == 0
+    assert e("setxattr", path, name, value, 4, 1) == -errno.EEXIST   # XATTR_CREATE
+    assert e("getxattr", path, name, 0, 0) == 4                      # (the size it needs)
+    assert e("getxattr", path, name, BUF, 2) == -errno.ERANGE
+    assert e("getxattr", path, name, BUF, 64) == 4 and e.mem(BUF, 4) == b"blue"
+    assert e("getxattr", path, e.s("user.none"), BUF, 64) == -errno.ENODATA
+    fd = e("openat", AT_FDCWD, path, 0, 0)
+    assert e("fsetxattr", fd, e.s("user.n"), e.put(b"7"), 1, 0) == 0
+    n = e("flistxattr", fd, BUF, 256)
+    assert sorted(e.mem(BUF, n).split(b"\0")[:-1]) == [b"user.colour", b"user.n"]
+    assert e("listxattr", path, 0, 0) == n and e("listxattr", path, BUF, 3) == -errno.ERANGE
+    assert e("lremovexattr", path, name) == 0 and e("fremovexattr", fd, e.s("user.n")) == 0
+    assert e("llistxattr", path, BUF, 256) == 0 and os.listxattr(f) == []
+    assert e("setxattr", path, name, value, 4, 8) == -errno.EINVAL
+
+
 def test_getdents64(tmp_path):
     e = Env(tmp_path)
     for name in ("a", "bb", "c" * 40):

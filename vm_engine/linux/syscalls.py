@@ -1393,6 +1393,97 @@ class Kernel:
             self.write_mem(offp, struct.pack("<q", offset + n))
         return n
 
+    # -- extended attributes: the host file's -------------------------------------------
+    def _xattr_target(self, path, fd=None, follow=True):
+        """What os.*xattr take for a guest path (resolved as the *at calls do)
+        or descriptor: (path or host fd, follow_symlinks)."""
+        if fd is not None:
+            f = self.file(fd)
+            if f.host_fd is None:
+                raise Errno(E.EOPNOTSUPP)
+            return f.host_fd, True
+        host, dfd = self.resolve(AT_FDCWD, self.read_cstr(path))
+        return host, follow
+
+    def _xattr_get(self, target, name, value, size):
+        where, follow = target
+        data = os.getxattr(where, os.fsdecode(self.read_cstr(name)), follow_symlinks=follow)
+        if size:
+            if len(data) > size:
+                raise Errno(E.ERANGE)
+            self.write_mem(value, data)
+        return len(data)
+
+    def _xattr_set(self, target, name, value, size, flags):
+        where, follow = target
+        if flags & ~3:   # (XATTR_CREATE, XATTR_REPLACE)
+            raise Errno(E.EINVAL)
+        os.setxattr(where, os.fsdecode(self.read_cstr(name)), self.read_mem(value, size) if size
+                    else b"", flags, follow_symlinks=follow)
+        return 0
+
+    def _xattr_list(self, target, out, size):
+        where, follow = target
+        data = b"".join(os.fsencode(n) + b"\0" for n in os.listxattr(where, follow_symlinks=follow))
+        if size:
+            if len(data) > size:
+                raise Errno(E.ERANGE)
+            self.write_mem(out, data)
+        return len(data)
+
+    def _xattr_remove(self, target, name):
+        where, follow = target
+        os.removexattr(where, os.fsdecode(self.read_cstr(name)), follow_symlinks=follow)
+        return 0
+
+    @handler("sspu")
+    def sys_getxattr(self, path, name, value, size):
+        return self._xattr_get(self._xattr_target(path), name, value, size)
+
+    @handler("sspu")
+    def sys_lgetxattr(self, path, name, value, size):
+        return self._xattr_get(self._xattr_target(path, follow=False), name, value, size)
+
+    @handler("fspu")
+    def sys_fgetxattr(self, fd, name, value, size):
+        return self._xattr_get(self._xattr_target(None, fd), name, value, size)
+
+    @handler("sspux")
+    def sys_setxattr(self, path, name, value, size, flags):
+        return self._xattr_set(self._xattr_target(path), name, value, size, flags)
+
+    @handler("sspux")
+    def sys_lsetxattr(self, path, name, value, size, flags):
+        return self._xattr_set(self._xattr_target(path, follow=False), name, value, size, flags)
+
+    @handler("fspux")
+    def sys_fsetxattr(self, fd, name, value, size, flags):
+        return self._xattr_set(self._xattr_target(None, fd), name, value, size, flags)
+
+    @handler("spu")
+    def sys_listxattr(self, path, out, size):
+        return self._xattr_list(self._xattr_target(path), out, size)
+
+    @handler("spu")
+    def sys_llistxattr(self, path, out, size):
+        return self._xattr_list(self._xattr_target(path, follow=False), out, size)
+
+    @handler("fpu")
+    def sys_flistxattr(self, fd, out, size):
+        return self._xattr_list(self._xattr_target(None, fd), out, size)
+
+    @handler("ss")
+    def sys_removexattr(self, path, name):
+        return self._xattr_remove(self._xattr_target(path), name)
+
+    @handler("ss")
+    def sys_lremovexattr(self, path, name):
+        return self._xattr_remove(self._xattr_target(path, follow=False), name)
+
+    @handler("fs")
+    def sys_fremovexattr(self, fd, name):
+        return self._xattr_remove(self._xattr_target(None, fd), name)
+
     @handler("fpfpux")
     def sys_copy_file_range(self, fd_in, off_in, fd_out, off_out, count, flags):
         """The host's copy_file_range between two regular files (offsets at
