@@ -516,6 +516,27 @@ def test_extended_attributes(tmp_path):
     assert e("setxattr", path, name, value, 4, 8) == -errno.EINVAL
 
 
+def test_inotify(tmp_path):
+    """inotify is the host's: events read as Linux writes them (tail -f, fs.watch)."""
+    e = Env(tmp_path)
+    IN_CREATE, IN_DELETE = 0x100, 0x200
+    fd = e("inotify_init1", sc.O_NONBLOCK)
+    wd = e("inotify_add_watch", fd, e.s(str(tmp_path)), IN_CREATE | IN_DELETE)
+    assert fd >= 0 and wd >= 1
+    assert e("inotify_add_watch", 1, e.s(str(tmp_path)), IN_CREATE) == -errno.EINVAL
+    (tmp_path / "new.txt").write_bytes(b"")
+    (tmp_path / "new.txt").unlink()
+    n = e("read", fd, BUF, 4096)
+    events, raw, at = [], e.mem(BUF, n), 0
+    while at < n:
+        w, mask, _, size = struct.unpack_from("<iIII", raw, at)
+        events.append((w, mask, raw[at + 16:at + 16 + size].rstrip(b"\0")))
+        at += 16 + size
+    assert events == [(wd, IN_CREATE, b"new.txt"), (wd, IN_DELETE, b"new.txt")]
+    assert e("read", fd, BUF, 4096) == -errno.EAGAIN
+    assert e("inotify_rm_watch", fd, wd) == 0 and e("inotify_rm_watch", fd, wd) == -errno.EINVAL
+
+
 def test_getdents64(tmp_path):
     e = Env(tmp_path)
     for name in ("a", "bb", "c" * 40):
@@ -1205,6 +1226,42 @@ def test_timeout_and_stop():
     timer.join()
     assert r.status is ExecStatus.Stopped
     assert not m.exited
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "hybrid"])
+def test_a_stop_ends_a_blocking_wait_for_now(executor):
+    """A time limit or stop() ends a wait in a system call (a read of a pipe
+    with nothing in it, a sleep) for now: the run returns Stopped, and the
+    next run makes the call again, to the same end."""
+    r, w = os.pipe()
+    try:
+        out = bytearray()
+        m = Machine.load_elf(binpath("stdin"), stdin=r, stdout=out, executor=executor)
+        t0 = time.monotonic()
+        assert m.run(timeout=0.3).status is ExecStatus.Stopped
+        assert time.monotonic() - t0 < 5 and out == b""
+        os.write(w, b"late\n")
+        os.close(w)
+        w = None
+        assert m.run(timeout=60).status is ExecStatus.Exit and bytes(out) == b"LATE\n1 lines\n"
+    finally:
+        os.close(r)
+        if w is not None:
+            os.close(w)
+
+
+def test_a_signal_ends_a_sleep_with_the_time_left(tmp_path):
+    e = Env(tmp_path)
+    act = e.put(struct.pack("<QQQ", 0x12340, 0, 0))
+    assert e("rt_sigaction", sc.SIGALRM, act, 0, 8) == 0
+    e.put(struct.pack("<qqqq", 0, 0, 0, 50_000), BUF)            # in 50 ms, once
+    assert e("setitimer", 0, BUF, 0) == 0
+    req = e.put(struct.pack("<qq", 5, 0))
+    t0 = time.monotonic()
+    assert e("nanosleep", req, BUF + 64) == sc.SIGALRM           # (the handler's a0: EINTR,
+    assert time.monotonic() - t0 < 3 and e.cpu.pc == 0x12340     # then the handler runs)
+    sec, nsec = struct.unpack("<qq", e.mem(BUF + 64, 16))
+    assert 2 <= sec + nsec / 1e9 < 5                               # the time left
 
 
 def test_output_targets(capfd):

@@ -126,6 +126,7 @@ class Machine:
         self.hybrid_config = hybrid_config
         self.address_space = address_space
         kernel.exec_loader = self._load_image
+        kernel.stop_requested = lambda: self._stop   # (a blocking wait ends for now)
         self.exit_code: int | None = None
         self.term_signal: int | None = None    # the signal that ended the program, if any
         self.stats = ExecStats()               # totals over every run() call

@@ -20,6 +20,7 @@ epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py.
 """
 from __future__ import annotations
 
+import ctypes
 import errno as E
 import fcntl
 import io
@@ -209,6 +210,7 @@ RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RL
                 "RLIMIT_RTPRIO", "RLIMIT_RTTIME"]
 IOV_MAX = 1024
 MAX_RW_COUNT = 0x7FFFF000
+WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thread waits)
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
 PATH_MAX = 4096
 
@@ -836,6 +838,8 @@ class Kernel:
         #: si_code (or, from rt_sigqueueinfo, the whole siginfo) of each pending signal
         self.pending_code: dict[int, int | bytes] = {}
         self.trampoline = 0
+        #: () -> whether the run is asked to stop (Machine's): a wait ends for now then
+        self.stop_requested = lambda: False
         self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
         #: (host path, argv, envp, elf) -> the new program loaded, for execve: set by
         #: Machine (which knows how to make an engine); raises ElfError if it cannot be
@@ -2012,7 +2016,9 @@ class Kernel:
         child's end, a timer): EINTR. With other threads, one that would wait
         lets them run instead: _RESTART (its call is made again, on_wake()
         called first, when a file is ready, a signal has come or the time is
-        up; on_wake keeps the time left for the call, as Linux does)."""
+        up; on_wake keeps the time left for the call, as Linux does); so does
+        a stop of the run (Machine.stop, a time limit): the call is made again
+        when the run goes on."""
         mask = self.sigmask if mask is None else mask
         me = self.threads.current
         waits_on_host = any(fd in self.fds and self.fds[fd][0].host_fd is not None
@@ -2024,6 +2030,11 @@ class Kernel:
                 return revents
             if self._signal_came(mask):
                 return None
+            if self.stop_requested():   # (for now: made again when the run goes on)
+                if on_wake is not None:
+                    on_wake()
+                self._again()
+                return _RESTART
             if self.threads.several:
                 self.threads.block_until(
                     lambda: any(self._revents(polled)) or self._signal_came(mask, me), deadline,
@@ -2086,16 +2097,32 @@ class Kernel:
             if ready is None:
                 raise Errno(E.EINTR)
             return ready is _RESTART
-        if not self.threads.several or f.host_fd is None:
+        if f.host_fd is None:
             return False
         events |= select.POLLERR | select.POLLHUP
         if f.poll(events):
             return False
+        if not self.threads.several:   # (it waits here, for the file, a signal or a stop)
+            return self._wait_host(f, events)
         me = self.threads.current
         if self._signal_came(me.sigmask):   # (a signal for it ended its wait)
             return self._interrupt_call()
         self.threads.block_until(lambda: f.poll(events) or self._signal_came(me.sigmask, me))
         return True
+
+    def _wait_host(self, f, events: int):
+        """The one thread's wait until host file `f` is ready (False: make the
+        call now), a signal comes (EINTR, or the call made again after the
+        handler: _interrupt_call) or the run is stopped (the call made again
+        when it goes on)."""
+        poller = select.poll()
+        poller.register(f.host_fd, events)
+        while not poller.poll(WAIT_SLICE * 1000):
+            if self._signal_came(self.sigmask):
+                return self._interrupt_call()
+            if self.stop_requested():
+                return self._again()
+        return False
 
     # -- event files: epoll, eventfd, timerfd, signalfd (linux/events.py) ------------------
     @handler("ux")
@@ -2104,6 +2131,35 @@ class Kernel:
         if flags & ~(O_CLOEXEC | O_NONBLOCK | EFD_SEMAPHORE):
             raise Errno(E.EINVAL)
         return self._install_new(eventfd(initval & 0xFFFFFFFF, flags), flags)
+
+    @handler("x")
+    def sys_inotify_init1(self, flags):
+        """The host's inotify: its events (wd, mask, cookie, name) read as Linux
+        writes them on riscv64 too; the watches are on host paths."""
+        from . import libc
+        if flags & ~(O_CLOEXEC | O_NONBLOCK):
+            raise Errno(E.EINVAL)
+        hfd = libc.call("inotify_init1", _host_flags(flags & O_NONBLOCK) | os.O_CLOEXEC)
+        return self._install_new(HostFile(hfd, O_RDONLY | (flags & O_NONBLOCK),
+                                          "anon_inode:inotify"), flags)
+
+    @handler("fsx")
+    def sys_inotify_add_watch(self, fd, path, mask):
+        from . import libc
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EINVAL)
+        host, dfd = self.resolve(AT_FDCWD, self.read_cstr(path))
+        return libc.call("inotify_add_watch", f.host_fd, os.fsencode(host),
+                         ctypes.c_uint32(mask & 0xFFFFFFFF))
+
+    @handler("fd")
+    def sys_inotify_rm_watch(self, fd, wd):
+        from . import libc
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EINVAL)
+        return libc.call("inotify_rm_watch", f.host_fd, s32(wd))
 
     @handler("x")
     def sys_epoll_create1(self, flags):
@@ -3484,16 +3540,39 @@ class Kernel:
             self.write_mem(tz, bytes(8))
         return 0
 
-    def _sleep(self, seconds: float):
+    def _sleep(self, seconds: float, rem: int = 0):
+        """nanosleep's wait: a signal ends it (EINTR, the time left at `rem`);
+        a stop of the run (Machine.stop, a time limit) ends it for now: the
+        call is made again when the run goes on, to the same end."""
         if self.threads.several:  # (the others run meanwhile)
             self.threads.block(timeout=seconds)
             return _NO_RESULT
-        time.sleep(seconds)
-        return 0
+        me = self.threads.current
+        deadline, me.restart_deadline = me.restart_deadline, None
+        if deadline is None:
+            deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return 0
+            if self._signal_came(self.sigmask):
+                if rem:
+                    ns = round(left * 1e9)
+                    self.write_mem(rem, struct.pack("<qq", *divmod(ns, 1_000_000_000)))
+                return -E.EINTR
+            if self.stop_requested():
+                me.restart_deadline = deadline
+                return self._again()
+            time.sleep(min(left, WAIT_SLICE))
+
+    def _again(self):
+        """The current call is made again when the run goes on (a stop came)."""
+        self.cpu.pc -= 4
+        return _NO_RESULT
 
     @handler("pp")
     def sys_nanosleep(self, req, rem):
-        return self._sleep(self.read_timespec(req))
+        return self._sleep(self.read_timespec(req), rem)
 
     @handler("dxpp")
     def sys_clock_nanosleep(self, clk, flags, req, rem):
@@ -3501,7 +3580,8 @@ class Kernel:
         t = self.read_timespec(req)
         if flags & TIMER_ABSTIME:
             t = max(0.0, t - time.clock_gettime(clk))
-        return self._sleep(t)
+            rem = 0
+        return self._sleep(t, rem)
 
     # -- futexes, hwprobe, icache ----------------------------------------------------------
     @handler("pdupud")
