@@ -516,6 +516,30 @@ def test_extended_attributes(tmp_path):
     assert e("setxattr", path, name, value, 4, 8) == -errno.EINVAL
 
 
+def test_preadv2_mincore_fchmodat2_mlock2(tmp_path):
+    e = Env(tmp_path)
+    p = tmp_path / "f"
+    p.write_bytes(b"0123456789")
+    fd = e("openat", AT_FDCWD, e.s(str(p)), 0, 0)
+    iov = e.put(struct.pack("<QQ", BUF, 4))
+    assert e("preadv2", fd, iov, 1, 6, 0, 0) == 4 and e.mem(BUF, 4) == b"6789"
+    assert e("preadv2", fd, iov, 1, (1 << 64) - 1, 0, 0) == 4 and e.mem(BUF, 4) == b"0123"
+    assert e("preadv2", fd, iov, 1, (1 << 64) - 1, 0, 0) == 4 and e.mem(BUF, 4) == b"4567"
+    assert e("preadv2", fd, iov, 1, 0, 0, 0x100) == -errno.EOPNOTSUPP
+    scratch = Env.SCRATCH
+    assert e("mincore", scratch, 3 * 4096, BUF) == 0 and e.mem(BUF, 3) == b"\1\1\1"
+    assert e("mincore", scratch + 0x10000, 4096, BUF) == -errno.ENOMEM   # (past its end)
+    assert e("mincore", scratch + 1, 4096, BUF) == -errno.EINVAL
+    assert e("mlock2", scratch, 4096, 1) == 0 and e("mlock2", scratch, 4096, 2) == -errno.EINVAL
+    os.symlink("f", tmp_path / "link")
+    assert e("fchmodat2", AT_FDCWD, e.s(str(p)), 0o600, 0) == 0
+    assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
+    assert e("fchmodat2", AT_FDCWD, e.s(str(tmp_path / "link")), 0o644,
+             sc.AT_SYMLINK_NOFOLLOW) == -errno.EOPNOTSUPP
+    assert e("fchmodat2", fd, e.s(""), 0o640, sc.AT_EMPTY_PATH) == 0
+    assert stat.S_IMODE(os.stat(p).st_mode) == 0o640
+
+
 def test_inotify(tmp_path):
     """inotify is the host's: events read as Linux writes them (tail -f, fs.watch)."""
     e = Env(tmp_path)

@@ -147,7 +147,7 @@ SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = ran
 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 17, 18, 19, 20, 21, 22, 23, 28
 NSIG = 64
-SIGRTMIN = 32   # (the kernel's: real-time signals queue, each sent once more)
+SIGRTMIN = 32   # (the kernel's first real-time signal: from it on, signals queue)
 SIG_DFL, SIG_IGN = 0, 1
 SA_SIGINFO, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND = 4, 0x08000000, 0x10000000, 0x40000000, 0x80000000
 SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
@@ -164,7 +164,8 @@ ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
 SI_TIMER, TIMER_ABSTIME = -2, 1
 #: the clocks timer_create takes (REALTIME, MONOTONIC, the CPU-time ones, BOOTTIME,
-#: the _ALARM ones, TAI); all but the first run as the monotonic clock does here
+#: the _ALARM ones, TAI); a timer's deadline is kept on the monotonic clock (an
+#: absolute time on its own clock is converted when it is set)
 TIMER_CLOCKS = {0, 1, 2, 3, 7, 8, 9, 11}
 _ALARM_CLOCK_OF = {8: 0, 9: 7}   # (REALTIME_ALARM, BOOTTIME_ALARM: the clock they read)
 _DEFAULT_IGNORE = {SIGCHLD, SIGURG, SIGWINCH, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU}
@@ -210,6 +211,7 @@ RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RL
                 "RLIMIT_RTPRIO", "RLIMIT_RTTIME"]
 IOV_MAX = 1024
 MAX_RW_COUNT = 0x7FFFF000
+RWF_KNOWN = 0x1F   # preadv2/pwritev2's flags: HIPRI, DSYNC, SYNC, NOWAIT, APPEND
 WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thread waits)
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
 PATH_MAX = 4096
@@ -799,6 +801,12 @@ def handler(spec: str = "", ret: str = "d"):
     return deco
 
 
+def _thread_attribute(name: str, doc: str) -> property:
+    """A Kernel property that is the running thread's own `name` (GuestThread's)."""
+    return property(lambda self: getattr(self.threads.current, name),
+                    lambda self, value: setattr(self.threads.current, name, value), doc=doc)
+
+
 class Kernel:
     """The guest process's view of Linux: its files, memory map, signals,
     identity. ``syscall()`` serves the ecall the cpu just stopped at. The cpu
@@ -835,7 +843,8 @@ class Kernel:
         self.caps = None
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
-        #: si_code (or, from rt_sigqueueinfo, the whole siginfo) of each pending signal
+        #: si_code (or, from rt_sigqueueinfo or a timer, the whole siginfo) of each pending
+        #: signal; for a real-time signal, a list of them: its queue
         self.pending_code: dict[int, int | bytes] = {}
         self.trampoline = 0
         #: () -> whether the run is asked to stop (Machine's): a wait ends for now then
@@ -868,23 +877,10 @@ class Kernel:
                 nargs = fn.__code__.co_argcount - 1
                 self._table[NR[name[4:]]] = (name[4:], fn, nargs, spec, ret)
 
-    @property
-    def sigmask(self) -> int:
-        """The running thread's signal mask (each thread has its own, as in Linux)."""
-        return self.threads.current.sigmask
-
-    @sigmask.setter
-    def sigmask(self, mask: int) -> None:
-        self.threads.current.sigmask = mask
-
-    @property
-    def altstack(self) -> tuple:
-        """The running thread's sigaltstack: (base, flags, size)."""
-        return self.threads.current.altstack
-
-    @altstack.setter
-    def altstack(self, stack: tuple) -> None:
-        self.threads.current.altstack = stack
+    sigmask = _thread_attribute("sigmask", "The running thread's signal mask (each thread has "
+                                "its own, as in Linux).")
+    altstack = _thread_attribute("altstack", "The running thread's sigaltstack: (base, flags, "
+                                 "size).")
 
     def pending_for(self, thread=None) -> int:
         """The signals pending for `thread` (default: the running one): its
@@ -1406,7 +1402,7 @@ class Kernel:
             if f.host_fd is None:
                 raise Errno(E.EOPNOTSUPP)
             return f.host_fd, True
-        host, dfd = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
         return host, follow
 
     def _xattr_get(self, target, name, value, size):
@@ -1540,6 +1536,26 @@ class Kernel:
         if s64(offset) < 0:
             raise Errno(E.EINVAL)
         return self._writev(fd, iov, iovcnt, s64(offset))
+
+    @handler("fpdllx")
+    def sys_preadv2(self, fd, iov, iovcnt, lo, hi, flags):
+        """preadv with flags (hints here: RWF_HIPRI, RWF_NOWAIT's no-wait aside)
+        and offset -1: the file's position."""
+        if flags & ~RWF_KNOWN:
+            raise Errno(E.EOPNOTSUPP)
+        return self._readv(fd, iov, iovcnt, None if s64(lo) == -1 else self._offset(lo))
+
+    @handler("fpdllx")
+    def sys_pwritev2(self, fd, iov, iovcnt, lo, hi, flags):
+        if flags & ~RWF_KNOWN:
+            raise Errno(E.EOPNOTSUPP)
+        return self._writev(fd, iov, iovcnt, None if s64(lo) == -1 else self._offset(lo))
+
+    @staticmethod
+    def _offset(offset: int) -> int:
+        if s64(offset) < 0:
+            raise Errno(E.EINVAL)
+        return s64(offset)
 
     def _readv(self, fd, iov, iovcnt, offset):
         f = self.file(fd)
@@ -1930,6 +1946,8 @@ class Kernel:
         while True:
             if self._signal_came(me.sigmask):
                 return self._interrupt_call()
+            if self.stop_requested():
+                return self._again()
             if self.threads.several:
                 self.threads.block_until(lambda: taken() or self._signal_came(me.sigmask, me))
                 return _NO_RESULT
@@ -2149,7 +2167,7 @@ class Kernel:
         f = self.file(fd)
         if f.host_fd is None:
             raise Errno(E.EINVAL)
-        host, dfd = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
         return libc.call("inotify_add_watch", f.host_fd, os.fsencode(host),
                          ctypes.c_uint32(mask & 0xFFFFFFFF))
 
@@ -2707,7 +2725,24 @@ class Kernel:
 
     @handler("fso")
     def sys_fchmodat(self, dirfd, path, mode):
-        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        return self.sys_fchmodat2(dirfd, path, mode, 0)
+
+    @handler("fsoA")
+    def sys_fchmodat2(self, dirfd, path, mode, flags):
+        """fchmodat with flags: AT_SYMLINK_NOFOLLOW (a link's own mode cannot
+        change on Linux: EOPNOTSUPP for one), AT_EMPTY_PATH."""
+        if flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH):
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path)
+        if not p and flags & AT_EMPTY_PATH:
+            f = self.file(dirfd)
+            if f.host_fd is None:
+                raise Errno(E.EBADF)
+            os.chmod(f.host_fd, mode & 0o7777)
+            return 0
+        host, dfd = self.resolve(dirfd, p)
+        if flags & AT_SYMLINK_NOFOLLOW and S.S_ISLNK(os.lstat(host, dir_fd=dfd).st_mode):
+            raise Errno(E.EOPNOTSUPP)
         os.chmod(host, mode & 0o7777, dir_fd=dfd)
         return 0
 
@@ -2873,6 +2908,24 @@ class Kernel:
 
     @handler("px")
     def sys_mlock(self, addr, length):
+        return 0
+
+    @handler("pxx")
+    def sys_mlock2(self, addr, length, flags):
+        if flags & ~1:   # (MLOCK_ONFAULT)
+            raise Errno(E.EINVAL)
+        return 0
+
+    @handler("pxp")
+    def sys_mincore(self, addr, length, vec):
+        """Every page of a mapped range counts as resident (ENOMEM if one is
+        not mapped: how libunwind and GCs ask whether an address is valid)."""
+        if addr & PAGE_MASK:
+            raise Errno(E.EINVAL)
+        pages = page_up(length) // PAGE_SIZE
+        if pages and not self.aspace.is_fully_mapped(addr, pages * PAGE_SIZE):
+            raise Errno(E.ENOMEM)
+        self.write_mem(vec, b"\1" * pages)
         return 0
 
     @handler("px")
