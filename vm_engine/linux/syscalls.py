@@ -1348,6 +1348,10 @@ class Kernel:
     def _write(self, f, data, offset=None):
         if offset is None and self._blocks(f, select.POLLOUT):
             return _NO_RESULT
+        return self._write_now(f, data, offset)
+
+    def _write_now(self, f, data, offset=None) -> int:
+        """Writes, and a pipe with no reader left raises SIGPIPE (and EPIPE)."""
         try:
             return f.write(data) if offset is None else f.pwrite(data, offset)
         except BrokenPipeError:
@@ -1382,11 +1386,7 @@ class Kernel:
                 data = src.read(want) if offset is None else src.pread(want, offset + n)
                 if not data:
                     break
-                try:
-                    n += dst.write(data)
-                except BrokenPipeError:
-                    self.raise_signal(SIGPIPE)
-                    raise
+                n += self._write_now(dst, data)
                 if len(data) < want:
                     break
         if offp:
@@ -2220,19 +2220,13 @@ class Kernel:
             raise Errno(E.EINVAL)
         self.check_writable(events, maxevents * EPOLL_EVENT.size)
         temp = self._temp_mask(sigmask, sigsetsize)
-        me = self.threads.current
-        deadline, me.restart_deadline = me.restart_deadline, None
-        if deadline is None and timeout is not None:
-            deadline = time.monotonic() + timeout
-
-        def keep_deadline():
-            me.restart_deadline = deadline
+        deadline, keep_deadline = self._call_deadline(timeout)
         while True:
             got = ep.collect(maxevents)
             if got or (deadline is not None and time.monotonic() >= deadline):
                 break
             ready = self._wait_ready([(s32(epfd), select.POLLIN)], deadline, temp,
-                                     keep_deadline if deadline is not None else None)
+                                     keep_deadline)
             if ready is _RESTART:
                 return _NO_RESULT
             if ready is None:
@@ -2314,8 +2308,7 @@ class Kernel:
         ready = self.pending_for() & ~self.sigmask
         sig = (ready & -ready).bit_length()
         if self.sigactions.get(sig, (SIG_DFL, 0, 0))[1] & SA_RESTART:
-            self.cpu.pc -= 4
-            return _NO_RESULT
+            return self._again()
         raise Errno(E.EINTR)
 
     def _interrupted(self, temp: int | None):
@@ -3600,10 +3593,7 @@ class Kernel:
         if self.threads.several:  # (the others run meanwhile)
             self.threads.block(timeout=seconds)
             return _NO_RESULT
-        me = self.threads.current
-        deadline, me.restart_deadline = me.restart_deadline, None
-        if deadline is None:
-            deadline = time.monotonic() + seconds
+        deadline, keep_deadline = self._call_deadline(seconds)
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -3614,9 +3604,22 @@ class Kernel:
                     self.write_mem(rem, struct.pack("<qq", *divmod(ns, 1_000_000_000)))
                 return -E.EINTR
             if self.stop_requested():
-                me.restart_deadline = deadline
+                keep_deadline()
                 return self._again()
             time.sleep(min(left, WAIT_SLICE))
+
+    def _call_deadline(self, timeout: float | None):
+        """A waiting call's deadline (None: none), and what keeps it for the
+        call made again (after a stop, or its turn among threads): the first
+        call's deadline stands, as Linux's restart keeps the time left."""
+        me = self.threads.current
+        deadline, me.restart_deadline = me.restart_deadline, None
+        if deadline is None and timeout is not None:
+            deadline = time.monotonic() + timeout
+
+        def keep():
+            me.restart_deadline = deadline
+        return deadline, (keep if deadline is not None else None)
 
     def _again(self):
         """The current call is made again when the run goes on (a stop came)."""
@@ -3787,19 +3790,12 @@ class Kernel:
         if sigsetsize != 8:
             raise Errno(E.EINVAL)
         wanted = struct.unpack("<Q", self.read_mem(uset, 8))[0] & ~_UNBLOCKABLE
-        me = self.threads.current
-        deadline, me.restart_deadline = me.restart_deadline, None
-        if deadline is None and tmo:
-            deadline = time.monotonic() + self.read_timespec(tmo)
+        deadline, keep_deadline = self._call_deadline(self.read_timespec(tmo) if tmo else None)
         taken = self.take_signal(wanted)
         if taken is None:
             if deadline is not None and time.monotonic() >= deadline:
                 raise Errno(E.EAGAIN)
-
-            def keep_deadline():
-                me.restart_deadline = deadline
-            ended = self._wait_ready([], deadline, self.sigmask & ~wanted,
-                                     keep_deadline if deadline is not None else None)
+            ended = self._wait_ready([], deadline, self.sigmask & ~wanted, keep_deadline)
             if ended is _RESTART:
                 return _NO_RESULT
             taken = self.take_signal(wanted)
