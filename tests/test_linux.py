@@ -1288,6 +1288,32 @@ def test_a_signal_ends_a_sleep_with_the_time_left(tmp_path):
     assert 2 <= sec + nsec / 1e9 < 5                               # the time left
 
 
+def test_a_wait_for_a_child_ends_for_a_signal_or_a_stop(tmp_path):
+    """wait4 for a child (a host process) that has not ended: a stop of the run
+    ends the wait for now (the call made again later), a signal ends it with
+    EINTR (its handler then runs); then the child's end is taken."""
+    e = Env(tmp_path)
+    child = os.fork()
+    if child == 0:
+        time.sleep(1.5)
+        os._exit(3)
+    e.k.children.add(child)
+    e.cpu.pc = 0x1004
+    e.k.stop_requested = lambda: True
+    t0 = time.monotonic()
+    e("wait4", child, BUF, 0, 0)
+    assert e.cpu.pc == 0x1000 and time.monotonic() - t0 < 1   # (at its ecall again)
+    e.k.stop_requested = lambda: False
+    act = e.put(struct.pack("<QQQ", 0x12340, 0, 0))
+    assert e("rt_sigaction", sc.SIGALRM, act, 0, 8) == 0
+    e.put(struct.pack("<qqqq", 0, 0, 0, 50_000), BUF + 64)          # SIGALRM in 50 ms
+    assert e("setitimer", 0, BUF + 64, 0) == 0
+    assert e("wait4", child, BUF, 0, 0) == sc.SIGALRM and e.cpu.pc == 0x12340   # EINTR
+    assert time.monotonic() - t0 < 1.4
+    assert e("wait4", child, BUF, 0, 0) == child
+    assert os.WEXITSTATUS(struct.unpack("<i", e.mem(BUF, 4))[0]) == 3
+
+
 def test_output_targets(capfd):
     bio = io.BytesIO()
     m = Machine.load_elf(binpath("asm_hello"), stdout=bio, executor="interpreter")

@@ -3339,6 +3339,10 @@ class Kernel:
             if not ended():   # (the other threads run meanwhile)
                 self.threads.block_until(ended)
                 return _NO_RESULT
+        elif not options & (WNOHANG | WUNTRACED | WCONTINUED):   # (for an end only)
+            waited = self._wait_for_child(s32(pid))
+            if waited is not None:
+                return waited
         try:
             got, code, usage = os.wait4(s32(pid), options & (WNOHANG | WUNTRACED | WCONTINUED))
         except ChildProcessError:
@@ -3356,6 +3360,39 @@ class Kernel:
         handler for SIGCHLD."""
         return bool(self.children) and \
             self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
+
+    def _wait_for_child(self, pid: int):
+        """The one thread's wait for a child's end (`pid`, or -1: any),
+        before the wait call takes it: None when one has ended (or the host's
+        call is to wait itself: no child to watch); else what the call
+        returns, for a signal (EINTR, or made again under SA_RESTART) or a
+        stop of the run (made again when it goes on)."""
+        watched = [pid] if pid > 0 else sorted(self.children)
+        if not watched:
+            return None
+        fds = []
+        try:
+            for child in watched:
+                fds.append(os.pidfd_open(child))
+        except (OSError, AttributeError):   # (gone, or no pidfds: the host's call waits)
+            return None
+        finally:
+            if len(fds) < len(watched):
+                for fd in fds:
+                    os.close(fd)
+        try:
+            poller = select.poll()
+            for fd in fds:
+                poller.register(fd, select.POLLIN)
+            while not poller.poll(WAIT_SLICE * 1000):
+                if self._signal_came(self.sigmask):
+                    return self._interrupt_call()
+                if self.stop_requested():
+                    return self._again()
+            return None
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def _reaped(self, pid: int) -> None:
         """A child waited for: its end no longer to signal, its output all in."""
@@ -3387,6 +3424,10 @@ class Kernel:
                 options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL | WCLONE
                             | WNOTHREAD):
             raise Errno(E.EINVAL)
+        if not options & (WNOHANG | WSTOPPED | WCONTINUED):   # (for an end only)
+            waited = self._wait_for_child(s32(ident) if idtype == P_PID else -1)
+            if waited is not None:
+                return waited
         try:
             got = os.waitid(kinds[idtype], s32(ident) if idtype != P_ALL else 0,
                             options & (WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT))
