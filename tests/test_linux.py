@@ -1314,6 +1314,40 @@ def test_a_wait_for_a_child_ends_for_a_signal_or_a_stop(tmp_path):
     assert os.WEXITSTATUS(struct.unpack("<i", e.mem(BUF, 4))[0]) == 3
 
 
+def test_pidfds(tmp_path):
+    """pidfd_open, pidfd_send_signal and waitid(P_PIDFD): the host's, for a
+    child (a host process); this process's own signal is raised as kill's."""
+    e = Env(tmp_path)
+    P_PIDFD, WEXITED, CLD_EXITED, CLD_KILLED = 3, 4, 1, 2
+    children = []
+    for code in (5, None):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(0.3 if code else 30)
+            os._exit(code or 0)
+        e.k.children.add(pid)
+        children.append(pid)
+    fds = [e("pidfd_open", pid, 0) for pid in children]
+    assert all(fd >= 3 for fd in fds)
+    e.put(struct.pack("<ihh", fds[0], 1, 0), BUF)                   # POLLIN: not ended yet
+    zero = e.put(struct.pack("<qq", 0, 0))
+    assert e("ppoll", BUF, 1, zero, 0, 8) == 0
+    assert e("waitid", P_PIDFD, fds[0], BUF + 64, WEXITED, 0) == 0   # (waits for it)
+    signo, _, code, _, pid, _, status = struct.unpack("<iiiiiii", e.mem(BUF + 64, 28))
+    assert (signo, code, pid, status) == (sc.SIGCHLD, CLD_EXITED, children[0], 5)
+    assert e("pidfd_send_signal", fds[1], sc.SIGTERM, 0, 0) == 0
+    assert e("waitid", P_PIDFD, fds[1], BUF + 64, WEXITED, 0) == 0
+    _, _, code, _, pid, _, status = struct.unpack("<iiiiiii", e.mem(BUF + 64, 28))
+    assert (code, pid, status) == (CLD_KILLED, children[1], sc.SIGTERM)
+    act = e.put(struct.pack("<QQQ", 0x12340, 0, 0))
+    assert e("rt_sigaction", sc.SIGUSR1, act, 0, 8) == 0
+    mine = e("pidfd_open", os.getpid(), 0)
+    assert e("pidfd_send_signal", mine, sc.SIGUSR1, 0, 0) == sc.SIGUSR1 and e.cpu.pc == 0x12340
+    assert e("pidfd_open", 0, 0) == -errno.EINVAL
+    assert e("pidfd_send_signal", 1, sc.SIGUSR1, 0, 0) == -errno.EBADF   # (not a pidfd)
+    assert e("pidfd_open", 0x7FFFFFF0, 0) == -errno.ESRCH
+
+
 def test_output_targets(capfd):
     bio = io.BytesIO()
     m = Machine.load_elf(binpath("asm_hello"), stdout=bio, executor="interpreter")

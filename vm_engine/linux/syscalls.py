@@ -197,7 +197,7 @@ FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
 WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
 WSTOPPED, WEXITED, WNOWAIT = 2, 4, 0x1000000
-P_ALL, P_PID, P_PGID = 0, 1, 2
+P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 WNOTHREAD, WALL, WCLONE = 0x20000000, 0x40000000, 0x80000000
 ARG_MAX_STRINGS, ARG_MAX_STRING = 1 << 17, 1 << 17   # execve's argv/envp: strings, bytes each
@@ -3361,6 +3361,36 @@ class Kernel:
         return bool(self.children) and \
             self.sigactions.get(SIGCHLD, (SIG_DFL, 0, 0))[0] not in (SIG_DFL, SIG_IGN)
 
+    # -- pidfds: the host's, of host processes (a fork's child is one) -----------------------
+    @handler("dx")
+    def sys_pidfd_open(self, pid, flags):
+        if flags & ~O_NONBLOCK or s32(pid) <= 0:
+            raise Errno(E.EINVAL)
+        pid = self.pid if self._is_self(pid) else s32(pid)   # (a thread's id: its process)
+        f = HostFile(os.pidfd_open(pid), O_RDWR | (flags & O_NONBLOCK), "anon_inode:[pidfd]")
+        f.pid = pid
+        return self._install_new(f, O_CLOEXEC)   # (always close-on-exec, as Linux's)
+
+    def _pidfd(self, fd):
+        f = self.file(fd)
+        if getattr(f, "pid", None) is None:
+            raise Errno(E.EBADF)
+        return f
+
+    @handler("fSpx")
+    def sys_pidfd_send_signal(self, fd, sig, info, flags):
+        """A signal to the process a pidfd names: this one's own (raised as
+        kill's), or another's, sent by the host (a siginfo given is not
+        passed on: kill's is)."""
+        f = self._pidfd(fd)
+        sig = self._check_sig(sig)
+        if flags:
+            raise Errno(E.EINVAL)
+        if f.pid == self.pid:
+            return self.sys_kill(self.pid, sig)
+        signal.pidfd_send_signal(f.host_fd, sig)
+        return 0
+
     def _wait_for_child(self, pid: int):
         """The one thread's wait for a child's end (`pid`, or -1: any),
         before the wait call takes it: None when one has ended (or the host's
@@ -3419,17 +3449,19 @@ class Kernel:
     @handler("ddpdp")
     def sys_waitid(self, idtype, ident, infop, options, rusage):
         """wait4's sibling: the child's end as a siginfo (SIGCHLD's fields)."""
-        kinds = {P_ALL: os.P_ALL, P_PID: os.P_PID, P_PGID: os.P_PGID}
+        kinds = {P_ALL: os.P_ALL, P_PID: os.P_PID, P_PGID: os.P_PGID, P_PIDFD: os.P_PID}
         if idtype not in kinds or not options & (WEXITED | WSTOPPED | WCONTINUED) or \
                 options & ~(WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT | WALL | WCLONE
                             | WNOTHREAD):
             raise Errno(E.EINVAL)
+        ident = 0 if idtype == P_ALL else self._pidfd(ident).pid if idtype == P_PIDFD \
+            else s32(ident)
         if not options & (WNOHANG | WSTOPPED | WCONTINUED):   # (for an end only)
-            waited = self._wait_for_child(s32(ident) if idtype == P_PID else -1)
+            waited = self._wait_for_child(ident if idtype in (P_PID, P_PIDFD) else -1)
             if waited is not None:
                 return waited
         try:
-            got = os.waitid(kinds[idtype], s32(ident) if idtype != P_ALL else 0,
+            got = os.waitid(kinds[idtype], ident,
                             options & (WNOHANG | WEXITED | WSTOPPED | WCONTINUED | WNOWAIT))
         except ChildProcessError:
             raise Errno(E.ECHILD) from None
