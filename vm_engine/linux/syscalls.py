@@ -2133,14 +2133,22 @@ class Kernel:
         call now), a signal comes (EINTR, or the call made again after the
         handler: _interrupt_call) or the run is stopped (the call made again
         when it goes on)."""
+        ended = self._wait_on_host([(f.host_fd, events)])
+        return False if ended is None else ended
+
+    def _wait_on_host(self, polled):
+        """The one thread's wait on host descriptors, (fd, events) pairs, in
+        slices: None once one is ready; else what the waiting call returns, for
+        a signal (_interrupt_call) or a stop of the run (_again)."""
         poller = select.poll()
-        poller.register(f.host_fd, events)
+        for fd, events in polled:
+            poller.register(fd, events)
         while not poller.poll(WAIT_SLICE * 1000):
             if self._signal_came(self.sigmask):
                 return self._interrupt_call()
             if self.stop_requested():
                 return self._again()
-        return False
+        return None
 
     # -- event files: epoll, eventfd, timerfd, signalfd (linux/events.py) ------------------
     @handler("ux")
@@ -3411,15 +3419,7 @@ class Kernel:
                 for fd in fds:
                     os.close(fd)
         try:
-            poller = select.poll()
-            for fd in fds:
-                poller.register(fd, select.POLLIN)
-            while not poller.poll(WAIT_SLICE * 1000):
-                if self._signal_came(self.sigmask):
-                    return self._interrupt_call()
-                if self.stop_requested():
-                    return self._again()
-            return None
+            return self._wait_on_host([(fd, select.POLLIN) for fd in fds])
         finally:
             for fd in fds:
                 os.close(fd)
