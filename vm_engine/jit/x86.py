@@ -700,7 +700,9 @@ def _loop_blocks(segs, decode, limits) -> list:
         added.append(seg)
         insns += seg.k
         if seg.k == len(seg.ir) - 1 and seg.last != "jalr":
-            work += seg.targets()
+            # (the fall-through first: it is laid out right after its branch,
+            # where a branch over it can be if-converted, _hammocks)
+            work += seg.targets()[::-1]
     return segs[:m + 1] + added + segs[m + 1:]
 
 
