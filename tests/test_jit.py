@@ -1484,3 +1484,46 @@ def test_wait_for_compiles_has_the_next_run_start_compiled(monkeypatch):
     jit.run(pc=CODE)
     assert m._jobs.stats["installed"] >= 1 and jit.jit_instret >= 7 * 19000
     assert JITCompiler().wait_for_compiles() is True  # (nothing to wait for without it)
+
+
+def test_code_generator_is_the_compiled_build_of_its_source():
+    """setup.py builds x86.py with Cython (the same module, compiled); what is
+    imported is that build while it is of the source as it is now."""
+    import importlib.machinery
+    from vm_engine.jit import x86
+    assert x86.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)), \
+        "x86.py changed since it was built: python setup.py build_ext --inplace"
+
+
+def test_an_edited_code_generator_is_imported_from_its_source(tmp_path):
+    """When x86.py differs from the source its build was made from (an edit not
+    built yet), the source is imported in its place, when first used."""
+    import vm_engine.jit as jit_package
+    from vm_engine.jit import _built_from
+    source, record = tmp_path / "x86.py", tmp_path / "x86.py.sha256"
+    source.write_text("X = 1\n")
+    assert not _built_from(str(source), str(record))  # (no record: not built from it)
+    record.write_text("0" * 64 + "\n")
+    assert not _built_from(str(source), str(record))
+    import hashlib
+    record.write_text(hashlib.sha256(b"X = 1\n").hexdigest() + "\n")
+    assert _built_from(str(source), str(record))
+    # in a copy of the package whose x86.py was edited after its build
+    package = tmp_path / "pkg" / "vm_engine" / "jit"
+    package.mkdir(parents=True)
+    here = Path(jit_package.__file__).parent
+    for f in ("__init__.py", "compiler.py", "code_store.py", "x86.py", "x86.py.sha256"):
+        (package / f).write_bytes((here / f).read_bytes())
+    for f in here.glob("x86.*.so"):
+        (package / f.name).write_bytes(f.read_bytes())
+    (package / "x86.py").write_text((here / "x86.py").read_text() + "EDITED = True\n")
+    out = subprocess.run(
+        [sys.executable, "-c",
+         "import sys; sys.path.insert(0, 'pkg'); import vm_engine, importlib.util; "
+         "spec = importlib.util.spec_from_file_location('vm_engine.jit', "
+         "'pkg/vm_engine/jit/__init__.py', submodule_search_locations=['pkg/vm_engine/jit']); "
+         "m = importlib.util.module_from_spec(spec); sys.modules['vm_engine.jit'] = m; "
+         "spec.loader.exec_module(m); from vm_engine.jit import x86; "
+         "print(x86.__file__.endswith('x86.py'), x86.EDITED)"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.stdout.split() == ["True", "True"], out.stderr
