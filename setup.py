@@ -29,14 +29,15 @@ ext_modules = cythonize(extensions, language_level=3,
 
 # The JIT's code generator (plain Python) compiled by Cython as it is: the same
 # module, its per-instruction work ~25 % faster (cold runs are compile-bound).
-# Python's defaults (negative indices wrap), -O1: -O2/-O3 build 2-4x longer
-# for no measurable gain. Only where the JIT runs.
+# Python's semantics: negative indices wrap, annotations are not C types
+# (annotation_typing off: a `float` one would be a C double). -O1: -O2/-O3
+# build 2-4x longer for no measurable gain. Only where the JIT runs.
 PY_MODULES = {"vm_engine.jit.x86": "vm_engine/jit/x86.py"}
 if platform.machine().lower() in ("x86_64", "amd64"):
     ext_modules += cythonize(
         [Extension(name, sources=[source], extra_compile_args=["-O1", "-g0"])
          for name, source in PY_MODULES.items()],
-        language_level=3)
+        language_level=3, compiler_directives={"annotation_typing": False})
 
 
 class BuildExt(build_ext):
