@@ -485,6 +485,90 @@ def test_random_hammocks_match_the_interpreter(text, seed, a1, budget):
         assert out == outs["interpreter"], name
 
 
+SCALED = """
+    li t0, 200
+    li s1, 0x40000
+loop:
+    andi a5, t0, 63
+    slli a3, a5, 3
+    add a3, a3, s1
+    ld a1, 0(a3)
+    add a1, a1, t0
+    sd a1, 0(a3)
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def test_an_index_scaled_and_added_is_one_lea():
+    """`slli rd, i, 3; add rd, rd, base` (an array element's address: RV64GC
+    has no sh3add) is one lea at level 2, as an x86 compiler makes it."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(SCALED, CODE))
+    head = CODE + 8  # (the loop, after li t0 and li s1)
+    ir = m.decode_block(head)
+    listing = x86.compile_ir(ir + x86.closing_entry(ir), head, 2, True,
+                             m.decode_block).disassemble()
+    assert any(re.search(r"\blea (\w+),\[(\w+)\+(\w+)\*8\]", line) for line in listing)
+    assert not any(re.search(r"\b(shl \w+,3|lea \w+,\[\w+\*8\])", line) for line in listing)
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2"):
+        mmu, cpu = load(name, assemble(SCALED, CODE))
+        r = cpu.run(pc=CODE, max_instructions=10**6)
+        outs[name] = (r.status, r.stats.instructions, cpu.regs, mmu.mem_read(DATA, 512))
+    assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
+
+
+@st.composite
+def scaled_adds(draw):
+    """A loop with `slli rd, index, k; add rd, rd, base` pairs (either order of
+    the add's operands, rd perhaps the index or the base, k 0-4, rd perhaps
+    x0), between other instructions that keep the registers busy."""
+    regs = ["a0", "a1", "a2", "a3", "s2", "t1", "zero"]
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        rd, index, base = (draw(st.sampled_from(regs)) for _ in range(3))
+        k = draw(st.integers(0, 4))
+        add = draw(st.sampled_from([f"add {rd}, {rd}, {base}", f"add {rd}, {base}, {rd}",
+                                    f"add {rd}, {rd}, {rd}", f"add {base}, {rd}, {base}"]))
+        lines += [f"slli {rd}, {index}, {k}", add]
+        if draw(st.booleans()):
+            lines.append(f"xor a4, a4, {rd}")
+        if draw(st.booleans()):
+            lines.append(f"li {index}, {draw(st.integers(-5, 5))}")
+    return f"""
+    li t0, 50
+loop:
+    {chr(10).join(lines)}
+    add a4, a4, a0
+    add a5, a5, a1
+    xor a6, a6, a2
+    add a7, a7, a3
+    addi a0, a0, 7
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scaled_adds(), st.integers(0, (1 << 64) - 1))
+def test_random_scaled_adds_match_the_interpreter(text, seed):
+    """Scaled adds keep registers and counts as interpreted, on every engine."""
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
+        m, cpu = load(name, assemble(text, CODE))
+        for k, reg in enumerate(["a0", "a1", "a2", "a3", "s2", "t1"]):
+            cpu.reg_write(reg, (seed * (2 * k + 1)) >> k & ((1 << 64) - 1))
+        r = cpu.run(pc=CODE, max_instructions=10**6)
+        outs[name] = (r.status, r.stats.instructions, cpu.pc, cpu.regs)
+    for name, out in outs.items():
+        assert out == outs["interpreter"], name
+
+
 INNER_HEAD = """
     li t0, 0
 outer:

@@ -1135,6 +1135,13 @@ def _emit_seg(blk, seg: _Seg, following):
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
+        scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
+        if scaled is not None:
+            _emit_scaled_add(blk, *scaled)
+            for k in (j, j + 1):
+                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            after, end = j + 2, None
+            continue
         if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
             if blk.nan_pending is not None:
                 _nan_check(blk)
@@ -1219,6 +1226,37 @@ def _known_after(blk, name: str, e, value):
 _QUIET_SET = {f"{op}.{p}": code for p in ("d", "s")
               for op, code in (("feq", Code.SETE_RM8), ("flt", Code.SETA_RM8),
                                ("fle", Code.SETAE_RM8))}
+
+
+def _scaled_add(blk, seg, j: int):
+    """(rd, base, index, shift) when instructions j and j+1 of seg are `slli rd,
+    index, shift` (shift 1-3) and `add rd, rd, base` (or `add rd, base, rd`):
+    an array element's address (RV64GC has no sh3add), computed by one lea,
+    as x86 compilers do, when index and base are in host registers and not
+    known constants (folding does those); else None."""
+    if j + 2 > seg.k - (seg.hammock is not None):
+        return None
+    first, second = seg.ir[j], seg.ir[j + 1]
+    if _NAME[first["op"]] != "slli" or _NAME[second["op"]] != "add":
+        return None
+    rd, index, shift = first["rd"], first["rs1"], first["imm"]
+    if not (0 < rd < 32 and 1 <= shift <= 3 and second["rd"] == rd) or \
+            rd not in (second["rs1"], second["rs2"]):
+        return None
+    base = second["rs2"] if second["rs1"] == rd else second["rs1"]
+    alloc, consts = blk.alloc, blk.consts
+    if base == rd or alloc.get(index) is None or alloc.get(base) is None or \
+            index in consts or base in consts or seg.pc + second["pc_off"] in blk.inner:
+        return None
+    return rd, base, index, shift
+
+
+def _emit_scaled_add(blk, rd: int, base: int, index: int, shift: int):
+    """rd = base + (index << shift), _scaled_add's two instructions."""
+    dst = _dest(blk, rd)
+    blk.a.emit(X.create_reg_mem(Code.LEA_R64_M, dst,
+                                M(blk.alloc[base], blk.alloc[index], 1 << shift)))
+    _store(blk, rd, dst)
 
 
 def _quiet_compare(blk, seg, j: int) -> bool:
