@@ -24,7 +24,7 @@ from vm_engine.linux import syscalls as sc
 from vm_engine.linux.memory import AddressSpace, Layout
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
-from cases import BIN, CASES, DEFAULT_SYSROOT, expected  # noqa: E402
+from cases import BIN, BY_NAME, CASES, DEFAULT_SYSROOT, expected  # noqa: E402
 
 HAVE_SYSROOT = os.path.isfile(os.path.join(DEFAULT_SYSROOT, "lib", "ld-linux-riscv64-lp64d.so.1"))
 QEMU = shutil.which("qemu-riscv64")
@@ -1478,6 +1478,66 @@ def test_cli_static_c_program(capfd):
 def test_cli_dynamic_program(capfd):
     assert cli("--sysroot", DEFAULT_SYSROOT, binpath("hello-dyn")) == 0
     assert capfd.readouterr().out == "Hello, world!\nfrom a riscv64 guest\n"
+
+
+def test_cli_signals_from_other_processes_reach_the_guest(tmp_path):
+    """vm-engine run's process is the program's (Machine.own_host_signals), as
+    qemu-riscv64's is: a fork's child signals its parent, and a signal sent to
+    the command from outside runs the guest's handler (SIGINT, SIGTERM) or is
+    ignored as the guest asked (SIGHUP)."""
+    import signal
+    run = [sys.executable, "-m", "vm_engine", "run", "--no-cache-dir", binpath("hostsig")]
+    p = subprocess.run(run + ["parent"], cwd=tmp_path, capture_output=True, timeout=120)
+    assert p.stdout == expected(BY_NAME["hostsig"])[0] + \
+        b"to parent: exit 6\nparent: got 10 from its child\n" and p.returncode == 0, p.stderr
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        p = subprocess.Popen(run + ["wait"], cwd=tmp_path, stdout=subprocess.PIPE)
+        try:
+            assert p.stdout.readline() == b"waiting\n"
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.2)
+            p.send_signal(sig)
+            out, _ = p.communicate(timeout=60)
+        finally:
+            p.kill()
+        assert out == f"got {int(sig)}\n".encode() and p.returncode == 0
+
+
+def test_own_host_signals_are_given_back_at_close():
+    """Machine.own_host_signals() takes the process's signals for the guest
+    until close(); off the main thread it says it cannot."""
+    import signal
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    out = bytearray()
+    m = Machine.load_elf(binpath("hostsig"), argv=["hostsig", "wait"], stdout=out)
+    m.own_host_signals()
+    seen = {}
+
+    def send():   # once the guest waits, its handlers set: SIGTERM, to its handler
+        deadline = time.monotonic() + 30
+        while b"waiting" not in out and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.update(hup=signal.getsignal(signal.SIGHUP), term=signal.getsignal(signal.SIGTERM))
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        assert m.run(timeout=30).status is ExecStatus.Exit and m.exit_code == 0
+    finally:
+        sender.join()
+        m.close()
+    assert bytes(out) == b"waiting\ngot 15\n"
+    assert seen["hup"] == signal.SIG_IGN
+    assert seen["term"] not in (signal.SIG_DFL, signal.SIG_IGN, None)
+    assert {sig: signal.getsignal(sig) for sig in before} == before
+    m = Machine.load_elf(binpath("hostsig"), argv=["hostsig", "wait"], stdout=bytearray())
+    said = []
+    t = threading.Thread(target=lambda: said.append(pytest.raises(vm_engine.VmError,
+                                                                  m.own_host_signals)))
+    t.start()
+    t.join()
+    assert said and "main thread" in str(said[0].value)
 
 
 def test_cli_argument_parsing():

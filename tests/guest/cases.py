@@ -83,6 +83,7 @@ CASES = [
     Case("timers", args=["{dir}"]),
     Case("ptimers"),
     Case("prctl"),
+    Case("hostsig"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

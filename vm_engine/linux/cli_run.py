@@ -131,6 +131,7 @@ def _print_stats(machine, engine: str) -> None:
 
 def run_command(args) -> int:
     """Runs ``args.program`` as parsed by add_run_arguments; returns the exit status."""
+    import threading
     import warnings
 
     from ..errors import ExecutionError
@@ -185,6 +186,8 @@ def run_command(args) -> int:
     for w in said:
         _say(str(w.message))
     machine.strace = args.strace
+    if threading.current_thread() is threading.main_thread():
+        machine.own_host_signals()   # (this process is the program's, as qemu-riscv64's is)
     dump = None
     if args.dump_jit is not None:
         if not hasattr(machine.cpu, "dump_file"):

@@ -11,7 +11,7 @@ import warnings
 
 from .. import _owner
 from .._core import FlatMMU
-from ..errors import ExecutionError
+from ..errors import ExecutionError, VmError
 from ..interpreter import Interpreter
 from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .elf import LoadedProgram, load_program, read_elf
@@ -210,6 +210,20 @@ class Machine:
     def strace_file(self, f) -> None:
         self.kernel.strace_file = f
 
+    def own_host_signals(self) -> None:
+        """Makes this host process the guest program's, as ``vm-engine run``'s
+        is (call it from the main thread): signals other processes send it go
+        to the guest's handlers, and those the guest ignores or leaves at their
+        default action are ignored or act on the process (linux/host_signals.py).
+        ``close()`` gives the process its own handlers back. A guest fork's
+        child is the guest's in any case. Raises VmError off the main thread
+        (where Python sets no signal handlers)."""
+        from .host_signals import HostSignals
+        if threading.current_thread() is not threading.main_thread():
+            raise VmError("own_host_signals() must be called from the main thread")
+        if self.kernel.host_signals is None:
+            self.kernel.host_signals = HostSignals(self.kernel, own=False)
+
     def stop(self) -> None:
         """Asks a running ``run()`` (in another thread) to return (status Stopped)
         at the next block boundary or after the system call being served; the
@@ -218,8 +232,12 @@ class Machine:
         self.cpu.request_stop()
 
     def close(self) -> None:
-        """Closes the host files the guest has open."""
+        """Closes the host files the guest has open, and gives the process its
+        signal handlers back (own_host_signals)."""
         self.kernel.close_all()
+        if self.kernel.host_signals is not None and not self.kernel.forked:
+            self.kernel.host_signals.release()
+            self.kernel.host_signals = None
 
     def __enter__(self):
         return self
@@ -300,6 +318,9 @@ class Machine:
                 if kernel.itimers and kernel.itimer_due():
                     kernel.expire_itimers()
                     kernel.deliver_signals()
+                if kernel.host_signals is not None and kernel.host_signals.queued:
+                    kernel.look_for_signals()   # (sent by another process)
+                    kernel.deliver_signals()
                 budget = kernel.threads.slice(remaining)
                 sliced = budget != remaining
                 try:
@@ -329,8 +350,9 @@ class Machine:
                 elif r.status is ExecStatus.Ebreak:
                     kernel.raise_signal(SIGTRAP)
                     kernel.deliver_signals()
-                elif r.status is ExecStatus.Stopped and not self._stop and kernel.itimer_used:
-                    continue  # (stopped for a timer: served above)
+                elif r.status is ExecStatus.Stopped and not self._stop and \
+                        (kernel.itimer_used or kernel.host_signals is not None):
+                    continue  # (stopped for a timer or a host signal: served above)
                 elif r.status is ExecStatus.Budget and sliced:
                     kernel.threads.yield_turn()  # (its time slice is over)
                     kernel.deliver_signals()     # (sent to the next while it waited its turn)

@@ -39,6 +39,7 @@ from ..errors import GuestMemoryError, VmError
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, SharedFile, page_down,
                      page_up)
 from .elf import ElfError, read_elf
+from .host_signals import PASSED, HostSignals
 from .threads import Threads
 
 MASK64 = (1 << 64) - 1
@@ -854,6 +855,10 @@ class Kernel:
         #: Machine (which knows how to make an engine); raises ElfError if it cannot be
         self.exec_loader = None
         self.forked = False   # a guest fork's child (this host process ends with it)
+        #: signals from other host processes, when this process is the guest's own
+        #: (a fork's child; Machine.own_host_signals): linux/host_signals.py
+        self.host_signals = None
+        self.parent_takes_signals = False   # (a fork's child: its parent's host_signals)
         self.children = set()    # its forks' pids, until waited for
         self._chld_sent = set()  # those whose end was signalled (SIGCHLD)
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -2058,9 +2063,10 @@ class Kernel:
                     lambda: any(self._revents(polled)) or self._signal_came(mask, me), deadline,
                     on_wake)
                 return _RESTART
-            # (a forked process waits for its parent's signal as Linux would)
+            # (a forked process, or one whose signals from others reach the guest,
+            # waits for another process's signal as Linux would)
             if deadline is None and not waits_on_host and not self.children and \
-                    not self.itimers and not self.forked:
+                    not self.itimers and not self.forked and self.host_signals is None:
                 raise LinuxError("deadlock: the guest waits for nothing that can happen "
                                  "(no file, no time limit, no child, no timer)")
             time.sleep(0.001 if deadline is None else min(0.001, max(0.0, deadline - now)))
@@ -2100,7 +2106,7 @@ class Kernel:
     def _signal_for_waiters(self):
         """For threads that all wait: None if no signal can come (no timer, no
         child whose end a handler waits for), else whether one has, unblocked."""
-        if not self.itimers and not self._sigchld_awaited():
+        if not self.itimers and not self._sigchld_awaited() and self.host_signals is None:
             return None
         return self._signal_came(self.sigmask)
 
@@ -2286,7 +2292,11 @@ class Kernel:
         return s32(fd)
 
     def look_for_signals(self) -> None:
-        """Raises the signals a wait can bring: a child's end (SIGCHLD), a timer's."""
+        """Raises the signals a wait can bring: a child's end (SIGCHLD), a timer's,
+        one another process sent."""
+        if self.host_signals is not None:
+            for sig in self.host_signals.take():
+                self.raise_signal(sig, SI_USER)
         self._child_ended()
         if self.itimers and self.itimer_due():
             self.expire_itimers()
@@ -3537,6 +3547,13 @@ class Kernel:
         self.itimers.clear()
         self.ptimers.clear()
         self.attrs["pdeathsig"] = 0   # (a child's own; the rest are inherited)
+        # (the process is the guest's: signals from others go to its handlers)
+        self.parent_takes_signals = self.host_signals is not None
+        try:
+            self.host_signals = self.host_signals.forked(self) if self.host_signals is not None \
+                else HostSignals(self, own=True)
+        except (ValueError, OSError):   # (not Python's main thread, or no pipe)
+            self.host_signals = None
         if stack:
             self.cpu.reg_write(2, stack)
         if flags & CLONE_SETTLS:
@@ -3611,6 +3628,9 @@ class Kernel:
         self.aspace.write_back()   # (the old program's shared mappings)
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
+        if self.host_signals is not None:
+            for sig in PASSED:
+                self.host_signals.follow(sig, self.sigactions.get(sig, (SIG_DFL,))[0])
         self.trampoline = 0
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
@@ -3818,6 +3838,8 @@ class Kernel:
             self.write_mem(oact, struct.pack("<QQQ", *old))
         if new is not None:
             self.sigactions[sig] = (new[0], new[1], new[2] & ~_UNBLOCKABLE)
+            if self.host_signals is not None:
+                self.host_signals.follow(sig, new[0])
             if new[0] == SIG_IGN or (new[0] == SIG_DFL and sig in _DEFAULT_IGNORE):
                 for holder in (self, *self.threads.all.values()):   # (discarded)
                     holder.pending &= ~(1 << (sig - 1))
@@ -3941,8 +3963,8 @@ class Kernel:
     @handler("dS")
     def sys_kill(self, pid, sig):
         sig = self._check_sig(sig)
-        if s32(pid) in self.children:   # (a fork's host process: Linux's default actions)
-            os.kill(s32(pid), sig)
+        if s32(pid) in self.children or (s32(pid) == self.ppid and self.parent_takes_signals):
+            os.kill(s32(pid), sig)   # (a host process: the guest's, whose handlers take it)
             return 0
         if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
             raise Errno(E.EPERM)   # no other processes are reachable from the guest
@@ -4101,3 +4123,5 @@ class Kernel:
         self.sigmask &= ~_UNBLOCKABLE
         if flags & SA_RESETHAND:
             self.sigactions[sig] = (SIG_DFL, 0, 0)
+            if self.host_signals is not None:
+                self.host_signals.follow(sig, SIG_DFL)

@@ -1,0 +1,186 @@
+/* Signals from other processes: a fork's child takes its parent's kill() with
+ * its own dispositions (a handler, ignored, the default action, SA_RESETHAND,
+ * blocked then waited for), also while it computes without a system call.
+ * With the argument "parent", a child also signals its parent; with "wait", the
+ * program waits for SIGINT or SIGTERM, which it handles, and SIGHUP, which it
+ * ignores (sent by whoever runs it).
+ * usage: hostsig [parent | wait] */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+static void on(int s) { got = s; }
+
+static int ready[2];
+
+static void say_ready(void) { write(ready[1], "r", 1); }
+
+static void wait_ready(void)
+{
+    char c;
+    read(ready[0], &c, 1);
+}
+
+static void nap(void)
+{
+    struct timespec t = {0, 50 * 1000 * 1000};
+    nanosleep(&t, NULL);
+}
+
+static void report(const char *what, pid_t pid)
+{
+    int st;
+    waitpid(pid, &st, 0);
+    if (WIFEXITED(st))
+        printf("%s: exit %d\n", what, WEXITSTATUS(st));
+    else if (WIFSIGNALED(st))
+        printf("%s: killed by %d\n", what, WTERMSIG(st));
+    fflush(stdout);
+}
+
+static pid_t child(void (*body)(void))
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        body();
+        _exit(99);
+    }
+    wait_ready();
+    return pid;
+}
+
+static void handled(void)   /* a handler in pause(); SIGHUP ignored */
+{
+    signal(SIGTERM, on);
+    signal(SIGHUP, SIG_IGN);
+    say_ready();
+    while (!got)
+        pause();
+    printf("handled: got %d\n", got);
+    fflush(stdout);
+    _exit(3);
+}
+
+static void computing(void)   /* a handler, the child computing all the while */
+{
+    signal(SIGUSR1, on);
+    say_ready();
+    unsigned long n = 0;
+    while (!got)
+        n++;
+    printf("computing: got %d after %s\n", got, n ? "some turns" : "none");
+    fflush(stdout);
+    _exit(4);
+}
+
+static void defaulted(void)   /* SIGTERM's default action; SIGWINCH's (ignore) */
+{
+    say_ready();
+    for (;;)
+        pause();
+}
+
+static void once(void)   /* SA_RESETHAND: the handler once, then the default */
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGUSR2, &sa, NULL);
+    say_ready();
+    while (!got)
+        pause();
+    printf("once: got %d\n", got);
+    fflush(stdout);
+    say_ready();
+    for (;;)
+        pause();
+}
+
+static void blocked(void)   /* blocked, then pending, then taken by sigwaitinfo */
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGUSR1, on);
+    say_ready();
+    sigset_t pending;
+    do {
+        nap();
+        sigpending(&pending);
+    } while (!sigismember(&pending, SIGUSR1));
+    siginfo_t info;
+    int sig = sigwaitinfo(&set, &info);
+    printf("blocked: pending, then taken: %d (code %d), handler %s\n", sig, info.si_code,
+           got ? "ran" : "did not run");
+    fflush(stdout);
+    _exit(5);
+}
+
+static volatile sig_atomic_t parent_got;
+static void on_parent(int s) { parent_got = s; }
+
+static void to_parent(void)
+{
+    say_ready();
+    kill(getppid(), SIGUSR1);
+    _exit(6);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        signal(SIGINT, on);
+        signal(SIGTERM, on);
+        signal(SIGHUP, SIG_IGN);
+        printf("waiting\n");
+        fflush(stdout);
+        while (!got)
+            pause();
+        printf("got %d\n", got);
+        return 0;
+    }
+    pipe(ready);
+    pid_t pid = child(handled);
+    kill(pid, SIGHUP);
+    nap();
+    kill(pid, SIGTERM);
+    report("handled", pid);
+
+    pid = child(computing);
+    nap();
+    kill(pid, SIGUSR1);
+    report("computing", pid);
+
+    pid = child(defaulted);
+    kill(pid, SIGWINCH);
+    nap();
+    kill(pid, SIGTERM);
+    report("defaulted", pid);
+
+    pid = child(once);
+    kill(pid, SIGUSR2);
+    wait_ready();
+    kill(pid, SIGUSR2);
+    report("once", pid);
+
+    pid = child(blocked);
+    kill(pid, SIGUSR1);
+    report("blocked", pid);
+
+    if (argc > 1 && strcmp(argv[1], "parent") == 0) {
+        signal(SIGUSR1, on_parent);
+        pid = child(to_parent);
+        report("to parent", pid);
+        while (!parent_got)
+            pause();
+        printf("parent: got %d from its child\n", parent_got);
+    }
+    return 0;
+}

@@ -1,0 +1,113 @@
+"""Signals other host processes send, for the guest.
+
+In a host process that is the guest program's own (a guest fork's child;
+``vm-engine run``'s, through Machine.own_host_signals), the guest's signal
+dispositions are the process's: a signal the guest ignores is ignored by the
+host, one it leaves at its default action gets the host's (terminate, stop,
+ignore: the same as Linux would apply to the guest), and one it handles gets
+a host handler that queues it for the guest. The kernel raises the queued
+ones (Kernel.look_for_signals) where it looks for signals: before each run of
+the guest and in its waits, so a handler runs as on Linux, with the signal
+from another process (si_code SI_USER).
+
+Python runs signal handlers in its main thread between bytecodes, which a
+guest computing in compiled code may not reach for long: Python's own C
+handler writes each signal's number to a wakeup pipe, and a thread reading it
+queues the signal and stops the cpu until the kernel has taken it."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+SIG_DFL, SIG_IGN = 0, 1   # the guest's (sigaction's sa_handler)
+
+#: signals left as the host has them: those no process can catch, the ones host
+#: faults raise (compiled code's accesses take SIGSEGV and SIGBUS), and the ones
+#: the kernel makes for the guest itself (a child's end, a write to a closed pipe)
+_KEPT = frozenset((signal.SIGKILL, signal.SIGSTOP, signal.SIGSEGV, signal.SIGBUS,
+                   signal.SIGILL, signal.SIGFPE, signal.SIGTRAP, signal.SIGCHLD,
+                   signal.SIGPIPE))
+#: the signals passed on: the standard ones but those, and the real-time ones
+#: from the host C library's SIGRTMIN (glibc keeps 32 and 33 for itself)
+PASSED = frozenset(int(s) for s in signal.valid_signals() if int(s) < 65 and s not in _KEPT
+                   and (int(s) < 32 or int(s) >= signal.SIGRTMIN))
+#: seconds between the wake thread's stop requests until the kernel takes a signal
+#: (a request made while the kernel serves a system call is not seen)
+_RETRY = 0.005
+
+
+def _queue_it(signum, frame):
+    """The Python handler of a signal the guest handles (the wakeup pipe does the work)."""
+
+
+class HostSignals:
+    """The host side of a guest process's signals (module docstring). Made in
+    the host's main thread, which alone may set signal handlers."""
+
+    def __init__(self, kernel, own: bool):
+        """own: the process was made for the guest (a fork's child): a signal the
+        guest leaves at its default gets the host's default; else (vm-engine
+        run's process) the handler the process had before."""
+        self.kernel = kernel
+        self.queued: list[int] = []   # signals come, not yet raised (list.append is atomic)
+        self.own = own
+        self.before: dict[int, object] = {}   # signal -> the host handler before the guest's
+        self._read, self._write = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(self._write, False)
+        self._old_wakeup = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        threading.Thread(target=self._wake, daemon=True, name="vm_engine-linux-signals").start()
+        for sig in PASSED:
+            self.follow(sig, kernel.sigactions.get(sig, (SIG_DFL, 0, 0))[0])
+
+    def follow(self, sig: int, handler: int) -> None:
+        """The host's disposition of `sig` made the guest's new one (its handler
+        address, SIG_DFL or SIG_IGN)."""
+        if sig not in PASSED:
+            return
+        if sig not in self.before:
+            self.before[sig] = signal.SIG_DFL if self.own else signal.getsignal(sig)
+        host = signal.SIG_IGN if handler == SIG_IGN else \
+            self.before[sig] if handler == SIG_DFL else _queue_it
+        signal.signal(sig, host if host is not None else signal.SIG_DFL)
+
+    def take(self) -> list[int]:
+        """The signals come since the last take, in the order they came."""
+        taken = []
+        while self.queued:
+            taken.append(self.queued.pop(0))
+        return taken
+
+    def _wake(self) -> None:
+        """Reads the wakeup pipe: each signal the guest handles is queued, and
+        the cpu asked to stop until the kernel has taken them."""
+        while True:
+            try:
+                data = os.read(self._read, 256)
+            except OSError:
+                return
+            if not data:   # (released)
+                os.close(self._read)
+                return
+            handled = {sig for sig in data if sig in PASSED and
+                       signal.getsignal(sig) is _queue_it}
+            self.queued += [sig for sig in data if sig in handled]
+            while self.queued:
+                self.kernel.cpu.request_stop()
+                time.sleep(_RETRY)
+
+    def release(self) -> None:
+        """The process's handlers and wakeup pipe as they were before (the guest is done)."""
+        for sig, before in self.before.items():
+            signal.signal(sig, before if before is not None else signal.SIG_DFL)
+        self.before.clear()
+        signal.set_wakeup_fd(self._old_wakeup)
+        os.close(self._write)   # (its thread reads the end of the pipe and ends)
+
+    def forked(self, kernel) -> "HostSignals":
+        """In a fork's child: this one's pipe closed (its thread is the parent's),
+        and one of the child's own (a process made for the guest)."""
+        for fd in (self._read, self._write):
+            os.close(fd)
+        return HostSignals(kernel, own=True)
