@@ -3090,6 +3090,10 @@ class Kernel:
             if a2 > NSIG:
                 raise Errno(E.EINVAL)
             attrs["pdeathsig"] = a2
+            if self.host_signals is not None:   # (the process is the guest's: the host's
+                from . import libc              # parent-death signal, which then reaches
+                ulong = ctypes.c_ulong          # the guest as any other signal does)
+                libc.call("prctl", ctypes.c_int(1), ulong(a2), ulong(0), ulong(0), ulong(0))
             return 0
         if option in (2, 37):   # PR_GET_PDEATHSIG, PR_GET_CHILD_SUBREAPER: an int at a2
             self.write_mem(a2, struct.pack("<i", attrs["pdeathsig" if option == 2 else "subreaper"]))

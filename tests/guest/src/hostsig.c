@@ -1,6 +1,7 @@
 /* Signals from other processes: a fork's child takes its parent's kill() with
  * its own dispositions (a handler, ignored, the default action, SA_RESETHAND,
  * blocked then waited for), also while it computes without a system call.
+ * A grandchild asks for a signal when its parent dies (PR_SET_PDEATHSIG).
  * With the argument "parent", a child also signals its parent; with "wait", the
  * program waits for SIGINT or SIGTERM, which it handles, and SIGHUP, which it
  * ignores (sent by whoever runs it).
@@ -8,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,6 +125,32 @@ static void blocked(void)   /* blocked, then pending, then taken by sigwaitinfo 
     _exit(5);
 }
 
+static void orphaned(void)   /* PR_SET_PDEATHSIG: a signal when its parent ends */
+{
+    int set[2];
+    pipe(set);
+    pid_t g = fork();
+    if (g == 0) {
+        signal(SIGUSR1, on);
+        prctl(PR_SET_PDEATHSIG, SIGUSR1);
+        int sig = 0;
+        prctl(PR_GET_PDEATHSIG, &sig);
+        printf("orphaned: asked for %d\n", sig);
+        fflush(stdout);
+        write(set[1], "s", 1);
+        while (!got)
+            pause();
+        printf("orphaned: got %d when its parent ended\n", got);
+        fflush(stdout);
+        say_ready();
+        _exit(0);
+    }
+    char c;
+    read(set[0], &c, 1);   /* (asked) */
+    say_ready();
+    _exit(7);              /* the grandchild's parent ends */
+}
+
 static volatile sig_atomic_t parent_got;
 static void on_parent(int s) { parent_got = s; }
 
@@ -173,6 +201,12 @@ int main(int argc, char **argv)
     pid = child(blocked);
     kill(pid, SIGUSR1);
     report("blocked", pid);
+
+    pid = child(orphaned);
+    int st;
+    waitpid(pid, &st, 0);
+    wait_ready();   /* (the grandchild's report is out) */
+    printf("orphaned's parent: exit %d\n", WEXITSTATUS(st));
 
     if (argc > 1 && strcmp(argv[1], "parent") == 0) {
         signal(SIGUSR1, on_parent);
