@@ -4,8 +4,9 @@ In a host process that is the guest program's own (a guest fork's child;
 ``vm-engine run``'s, through Machine.own_host_signals), the guest's signal
 dispositions are the process's: a signal the guest ignores is ignored by the
 host, one it leaves at its default action gets the host's (terminate, stop,
-ignore: the same as Linux would apply to the guest), and one it handles gets
-a host handler that queues it for the guest. The kernel raises the queued
+ignore: the same as Linux would apply to the guest; in vm-engine run's process,
+what the process had: Python's KeyboardInterrupt for SIGINT), and one it
+handles gets a host handler that queues it for the guest. The kernel raises the queued
 ones (Kernel.look_for_signals) where it looks for signals: before each run of
 the guest and in its waits, so a handler runs as on Linux, with the signal
 from another process (si_code SI_USER).
@@ -38,6 +39,9 @@ PASSED = frozenset(int(s) for s in signal.valid_signals() if int(s) < 65 and s n
 _RETRY = 0.005
 
 
+_UNTOUCHED = object()
+
+
 def _queue_it(signum, frame):
     """The Python handler of a signal the guest handles (the wakeup pipe does the work)."""
 
@@ -49,11 +53,11 @@ class HostSignals:
     def __init__(self, kernel, own: bool):
         """own: the process was made for the guest (a fork's child): a signal the
         guest leaves at its default gets the host's default; else (vm-engine
-        run's process) the handler the process had before."""
+        run's process) the handler the process has."""
         self.kernel = kernel
         self.queued: list[int] = []   # signals come, not yet raised (list.append is atomic)
         self.own = own
-        self.before: dict[int, object] = {}   # signal -> the host handler before the guest's
+        self.before: dict[int, object] = {}   # signal -> the process's handler the guest's replaced
         self._read, self._write = os.pipe2(os.O_CLOEXEC)
         os.set_blocking(self._write, False)
         self._old_wakeup = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
@@ -63,14 +67,21 @@ class HostSignals:
 
     def follow(self, sig: int, handler: int) -> None:
         """The host's disposition of `sig` made the guest's new one (its handler
-        address, SIG_DFL or SIG_IGN)."""
+        address, SIG_DFL or SIG_IGN). In a process not made for the guest, a
+        signal the guest leaves at its default is left as the process has it
+        (or given back what it had: a handler set in C cannot be, its place
+        takes the default action)."""
         if sig not in PASSED:
             return
-        if sig not in self.before:
-            self.before[sig] = signal.SIG_DFL if self.own else signal.getsignal(sig)
-        host = signal.SIG_IGN if handler == SIG_IGN else \
-            self.before[sig] if handler == SIG_DFL else _queue_it
-        signal.signal(sig, host if host is not None else signal.SIG_DFL)
+        if handler == SIG_DFL and not self.own:
+            before = self.before.pop(sig, _UNTOUCHED)
+            if before is not _UNTOUCHED:
+                signal.signal(sig, before if before is not None else signal.SIG_DFL)
+            return
+        if not self.own and sig not in self.before:
+            self.before[sig] = signal.getsignal(sig)
+        signal.signal(sig, signal.SIG_IGN if handler == SIG_IGN else
+                      signal.SIG_DFL if handler == SIG_DFL else _queue_it)
 
     def take(self) -> list[int]:
         """The signals come since the last take, in the order they came."""
@@ -99,9 +110,8 @@ class HostSignals:
 
     def release(self) -> None:
         """The process's handlers and wakeup pipe as they were before (the guest is done)."""
-        for sig, before in self.before.items():
-            signal.signal(sig, before if before is not None else signal.SIG_DFL)
-        self.before.clear()
+        for sig in list(self.before):
+            self.follow(sig, SIG_DFL)
         signal.set_wakeup_fd(self._old_wakeup)
         os.close(self._write)   # (its thread reads the end of the pipe and ends)
 
