@@ -47,6 +47,7 @@ typedef struct vm_cpu {
     uint32_t fcsr;           /* frm << 5 | fflags */
     uint32_t res_valid;      /* LR/SC reservation */
     uint64_t res_addr;
+    uint64_t res_value;      /* what the LR read (an SC stores if the word still holds it) */
     uint64_t instret;        /* retired instructions, exact */
     uint64_t mem_accesses;   /* loads + stores executed */
     volatile int32_t stop_request;

@@ -449,16 +449,22 @@ op_FLD: LOAD_TO(FRD, uint64_t, Z)
 op_FSW: STORE_FROM(FRS2, uint32_t)
 op_FSD: STORE_FROM(FRS2, uint64_t)
 
-    /* ---- A: LR/SC and AMOs (one hart: atomic by construction) ----------- */
+    /* ---- A: LR/SC and AMOs --------------------------------------------- */
+    /* (atomic on the host: memory shared with other processes, vm_mem_share, is
+     * changed by them meanwhile; an SC stores if the word still holds what its
+     * LR read, as qemu's does) */
 #define AMO(T, WIDEN, NEWV) {                                                   \
         uint64_t a_ = RS1;                                                      \
         T old_, new_, src_ = (T)RS2;                                            \
         if (unlikely(a_ & (sizeof(T) - 1)))                                     \
             goto misaligned_store;                                              \
         if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R | VM_PERM_W, VM_PAGE_CODE))) { \
-            memcpy(&old_, base + a_, sizeof(T));                                \
-            new_ = (NEWV);                                                      \
-            memcpy(base + a_, &new_, sizeof(T));                                \
+            T *p_ = (T *)(base + a_);                                           \
+            old_ = __atomic_load_n(p_, __ATOMIC_RELAXED);                       \
+            do                                                                  \
+                new_ = (NEWV);                                                  \
+            while (!__atomic_compare_exchange_n(p_, &old_, new_, 1, __ATOMIC_SEQ_CST, \
+                                                __ATOMIC_RELAXED));             \
         } else {                                                                \
             uint64_t t_;                                                        \
             r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
@@ -492,10 +498,30 @@ op_AMOMAXU_##W: AMO(T, WIDEN, old_ > src_ ? old_ : src_)
 AMO_ALL(W, uint32_t, int32_t, S32)
 AMO_ALL(D, uint64_t, int64_t, Z)
 
-op_LR_W: { uint64_t a_ = RS1; if (unlikely(a_ & 3)) goto misaligned_load;
-           cpu->res_valid = 1; cpu->res_addr = a_; LOAD_FROM_ADDR(a_, RD, uint32_t, S32) }
-op_LR_D: { uint64_t a_ = RS1; if (unlikely(a_ & 7)) goto misaligned_load;
-           cpu->res_valid = 1; cpu->res_addr = a_; LOAD_FROM_ADDR(a_, RD, uint64_t, Z) }
+#define LR(T, WIDEN) {                                                          \
+        uint64_t a_ = RS1;                                                      \
+        T v_;                                                                   \
+        if (unlikely(a_ & (sizeof(T) - 1)))                                     \
+            goto misaligned_load;                                               \
+        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R, 0))) {    \
+            v_ = __atomic_load_n((T *)(base + a_), __ATOMIC_SEQ_CST);           \
+        } else {                                                                \
+            uint64_t t_;                                                        \
+            r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
+            if (unlikely(r != VM_MEM_OK))                                       \
+                goto mem_error;                                                 \
+            v_ = (T)t_;                                                         \
+        }                                                                       \
+        cpu->res_valid = 1;                                                     \
+        cpu->res_addr = a_;                                                     \
+        cpu->res_value = v_;                                                    \
+        RD = WIDEN(v_);                                                         \
+        if (unlikely(cache && cache->epoch != epoch))                           \
+            LEAVE(NEXT_PC); /* a callback changed code */                        \
+        NEXT;                                                                   \
+    }
+op_LR_W: LR(uint32_t, S32)
+op_LR_D: LR(uint64_t, Z)
 #define SC(T) {                                                                 \
         uint64_t a_ = RS1;                                                      \
         if (unlikely(a_ & (sizeof(T) - 1)))                                     \
@@ -508,8 +534,9 @@ op_LR_D: { uint64_t a_ = RS1; if (unlikely(a_ & 7)) goto misaligned_load;
         cpu->res_valid = 0;                                                     \
         T v_ = (T)RS2;                                                          \
         if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_W, VM_PAGE_CODE))) { \
-            memcpy(base + a_, &v_, sizeof(T));                                  \
-            RD = 0;                                                             \
+            T expected_ = (T)cpu->res_value;                                    \
+            RD = !__atomic_compare_exchange_n((T *)(base + a_), &expected_, v_, 0, \
+                                              __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
             NEXT;                                                               \
         }                                                                       \
         r = vm_mem_slow_store(mem, a_, sizeof(T), (uint64_t)v_);                \

@@ -3,6 +3,7 @@
 #include "vm_mem.h"
 #include "vm_jobs.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <fenv.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -131,6 +132,11 @@ int vm_mem_init(vm_mem *m, uint64_t size)
 
 void vm_mem_destroy(vm_mem *m)
 {
+    for (int i = 0; i < m->n_shares; i++)
+        close(m->shares[i].fd);
+    free(m->shares);
+    m->shares = NULL;
+    m->n_shares = m->max_shares = 0;
     if (m->cache)
         vm_cache_free(m->cache);
     if (m->base)
@@ -195,6 +201,16 @@ int vm_mem_fork_child(vm_mem *m)
         view_drop(m);
     close(m->memfd);
     m->memfd = fd;
+    /* the shared ranges stay the parent's too: their files mapped again over the copy */
+    for (int i = 0; i < m->n_shares; i++) {
+        vm_share *s = &m->shares[i];
+        if (mmap(m->base + s->addr, s->size, PROT_NONE, MAP_SHARED | MAP_FIXED, s->fd,
+                 (off_t)s->offset) == MAP_FAILED)
+            return -errno;
+        if (m->view_ok && mmap(m->view + s->addr, s->size, PROT_NONE, MAP_SHARED | MAP_FIXED,
+                               s->fd, (off_t)s->offset) == MAP_FAILED)
+            view_drop(m);
+    }
     /* the protections mmap reset: base's (plain mapped pages writable), the view's */
     for (uint64_t pg = 0; pg < m->npages;) {
         int plain = (m->perm[pg] & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED;
@@ -242,12 +258,113 @@ int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int call
     return 0;
 }
 
+/* [addr, addr+size) mapped from fd at offset over base and view, base with
+ * `base_prot`, the view as the flags say */
+static int map_over(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset,
+                    int base_prot)
+{
+    if (mmap(m->base + addr, size, base_prot, MAP_SHARED | MAP_FIXED, fd, (off_t)offset)
+        == MAP_FAILED)
+        return -errno;
+    if (m->view_ok && mmap(m->view + addr, size, PROT_NONE, MAP_SHARED | MAP_FIXED, fd,
+                           (off_t)offset) == MAP_FAILED)
+        view_drop(m);
+    view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
+    return 0;
+}
+
+/* a new entry in m->shares (its descriptor, own, now the memory's) */
+static int add_share(vm_mem *m, uint64_t addr, uint64_t size, uint64_t offset, int own)
+{
+    if (m->n_shares == m->max_shares) {
+        int n = m->max_shares ? 2 * m->max_shares : 8;
+        vm_share *more = realloc(m->shares, n * sizeof *more);
+        if (!more)
+            return -ENOMEM;
+        m->shares = more;
+        m->max_shares = n;
+    }
+    m->shares[m->n_shares++] = (vm_share){addr, size, offset, own};
+    return 0;
+}
+
+int vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset)
+{
+    if (!m->view)
+        return -ENOTSUP;
+    if (!range_ok(m, addr, size) || (offset & VM_PAGE_MASK))
+        return -EINVAL;
+    if (!vm_mem_is_mapped(m, addr, size))
+        return -ENOENT;
+    for (int i = 0; i < m->n_shares; i++)
+        if (m->shares[i].addr < addr + size && addr < m->shares[i].addr + m->shares[i].size)
+            return -EEXIST;
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0)
+        return -errno;
+    vm_cache_invalidate_range(m, addr, size);
+    int e = map_over(m, addr, size, own, offset, PROT_READ | PROT_WRITE);
+    if (!e)
+        e = add_share(m, addr, size, offset, own);
+    if (e) {
+        map_over(m, addr, size, m->memfd, addr, PROT_READ | PROT_WRITE);
+        close(own);
+    }
+    return e;
+}
+
+int vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size)
+{
+    uint64_t end = addr + size;
+    for (int i = 0; i < m->n_shares;) {
+        vm_share s = m->shares[i];
+        uint64_t lo = s.addr > addr ? s.addr : addr;
+        uint64_t hi = s.addr + s.size < end ? s.addr + s.size : end;
+        if (lo >= hi) {
+            i++;
+            continue;
+        }
+        vm_cache_invalidate_range(m, lo, hi - lo);
+        /* (the memfd's pages there are a hole: zeros) */
+        int e = map_over(m, lo, hi - lo, m->memfd, lo, PROT_READ | PROT_WRITE);
+        if (e)
+            return e;
+        /* what is left of it: the part before, the part after (a descriptor of its own) */
+        if (s.addr < lo && hi < s.addr + s.size) {
+            int again = fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
+            if (again < 0)
+                return -errno;
+            e = add_share(m, hi, s.addr + s.size - hi, s.offset + (hi - s.addr), again);
+            if (e) {
+                close(again);
+                return e;
+            }
+        }
+        if (s.addr < lo) {
+            m->shares[i].size = lo - s.addr;
+            i++;
+        } else if (hi < s.addr + s.size) {
+            m->shares[i].offset += hi - s.addr;
+            m->shares[i].size = s.addr + s.size - hi;
+            m->shares[i].addr = hi;
+            i++;
+        } else {
+            close(s.fd);
+            m->shares[i] = m->shares[--m->n_shares];
+        }
+    }
+    return 0;
+}
+
 int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
 {
     if (!range_ok(m, addr, size))
         return -EINVAL;
     if (!vm_mem_is_mapped(m, addr, size))
         return -ENOENT;
+    int e = vm_mem_unshare(m, addr, size);
+    if (e)
+        return e;
     vm_cache_invalidate_range(m, addr, size);
     /* drop the contents and the host memory (mapped again, the pages read as zero) */
     int dropped;

@@ -136,6 +136,13 @@ typedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size, uint64_
  * access, others near it not at all), so an access a little outside faults */
 #define VM_VIEW_GUARD (64u << 10)
 
+/* guest pages [addr, addr + size) mapped from host file `fd` at `offset` (MAP_SHARED:
+ * a file's pages, or memory another process shares after a fork) instead of the memfd */
+typedef struct vm_share {
+    uint64_t addr, size, offset;
+    int fd;                 /* its own descriptor (closed with it) */
+} vm_share;
+
 struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
     uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
@@ -143,6 +150,8 @@ struct vm_mem {
     int view_dropped;       /* the view went (view_ok 0) since compiled code was last
                                flushed: code that relied on it must go (vm_run does it) */
     int memfd;              /* (with a view) the memory both map */
+    vm_share *shares;       /* (with a view) ranges mapped from other files (vm_mem_share) */
+    int n_shares, max_shares;
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
@@ -165,6 +174,16 @@ void vm_mem_destroy(vm_mem *m);
 int vm_mem_fork_child(vm_mem *m);
 int  vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback);
 int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
+/* Mapped pages [addr, addr+size) become host file fd's from `offset` (MAP_SHARED,
+ * for base and view: what the guest writes is the file's at once, and what others
+ * write there the guest sees; a fork's child keeps them shared with its parent).
+ * Only with a view (a memfd), else -ENOTSUP; the range must not be shared already
+ * (-EEXIST). 0 or -errno. (Pages past the file's end would fault in the host:
+ * the caller shares only what the file holds.) */
+int  vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset);
+/* Mapped pages [addr, addr+size) back to the memfd (zeros) where they were
+ * shared; vm_mem_unmap does it first (its hole punching is for the memfd alone) */
+int  vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size);
 int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);
 int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
 /* What compiled code accesses guest memory through (*limit: addresses below it

@@ -88,6 +88,57 @@ def test_a_forked_child_has_a_copy_of_guest_memory_of_its_own(engine):
     assert m.mem_read(DATA, 8) == b"parent\0\0"
 
 
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
+def test_shared_pages_are_the_files_and_stay_shared_across_fork(engine, tmp_path):
+    """FlatMMU.mem_share: pages that are a host file's (MAP_SHARED). Guest
+    stores (interpreted, compiled through the view, atomic) are the file's at
+    once, the file's changes the guest sees; a forked child shares them with
+    its parent while its other memory is its own; unmapping part of them gives
+    that part back to plain memory and leaves the file as it is."""
+    import os
+    from harness import CODE, DATA, load
+    code = assemble("sd a1, 0(a0)\namoadd.d a2, a1, (a3)\nebreak", CODE)
+    m, cpu = load(engine, code, b"private!")
+    shared = DATA + 0x10000
+    m.mem_map(shared, 0x3000, "rw")
+    path = tmp_path / "data"
+    path.write_bytes(bytes(0x3000))
+    fd = os.open(path, os.O_RDWR)
+    try:
+        if not m.mem_share(shared, 0x3000, fd, 0):
+            pytest.skip("this memory has no host view")
+        m.mem_write(shared + 8, b"host")
+        assert os.pread(fd, 4, 8) == b"host"
+        os.pwrite(fd, b"file", 0x2000)
+        assert m.mem_read(shared + 0x2000, 4) == b"file"
+        pid = os.fork()
+        if pid == 0:  # (writes its shared page and its own, then ends)
+            try:
+                cpu.reg_write("a0", shared + 0x1000)
+                cpu.reg_write("a1", 5)
+                cpu.reg_write("a3", shared + 0x1008)
+                cpu.run(pc=CODE)
+                m.mem_write(DATA, b"child's!")
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert m.mem_read(shared + 0x1000, 16) == (5).to_bytes(8, "little") * 2
+        assert m.mem_read(DATA, 8) == b"private!"
+        m.mem_unmap(shared + 0x1000, 0x1000)  # (the middle: two shared parts are left)
+        m.mem_map(shared + 0x1000, 0x1000, "rw")
+        assert m.mem_read(shared + 0x1000, 8) == bytes(8)
+        m.mem_write(shared + 0x2008, b"last")
+        assert os.pread(fd, 4, 0x2008) == b"last" and os.pread(fd, 8, 0x1000) == \
+            (5).to_bytes(8, "little")
+        m.mem_unmap(shared, 0x3000)
+        assert os.pread(fd, 4, 8) == b"host"  # (unmapped: the file keeps its data)
+    finally:
+        os.close(fd)
+    with pytest.raises(ValueError):
+        m.mem_share(shared, 0x1000, 0, 0)  # (not mapped)
+
+
 def test_bad_arguments_are_clear_errors():
     m = FlatMMU(address_space=1 << 24)
     with pytest.raises(ValueError, match="multiples of the page size"):

@@ -29,6 +29,7 @@ cdef extern from "vm_cpu.h":
         uint32_t fcsr
         uint32_t res_valid
         uint64_t res_addr
+        uint64_t res_value
         uint64_t instret
         uint64_t jit_instret
         uint64_t interp_blocks
@@ -143,6 +144,7 @@ cdef extern from "vm_mem.h":
     int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback)
     int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
+    int vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset)
     int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
     int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out) nogil
     int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value) nogil

@@ -6,13 +6,14 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
+import errno
 import os
 import threading
 import time
 import weakref
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
-from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, uintptr_t
 
 from array import array
 
@@ -537,6 +538,31 @@ cdef class FlatMMU(MemoryBase):
         self._map_error(err, addr, size)
         self._mmio = [r for r in self._mmio if not (addr <= r[0] < addr + size)]
 
+    def mem_share(self, uint64_t addr, uint64_t size, int fd, uint64_t offset=0):
+        """Mapped pages [addr, addr+size) become host file ``fd``'s from ``offset``
+        (MAP_SHARED: guest writes are the file's at once, other processes' the
+        guest sees; a fork's child shares them with its parent), until unmapped.
+        False when this memory cannot (it has no host view: its pages are
+        private); OSError if the host refuses. The file must hold the whole
+        range (past its end the host would fault)."""
+        _check_range(addr, size)
+        err = vm_mem_share(&self.mem, addr, size, fd, offset)
+        if err == -errno.ENOTSUP:
+            return False
+        if err == -errno.ENOENT:
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
+        if err:
+            raise OSError(-err, f"cannot share [{addr:#x}, {addr + size:#x}): "
+                                f"{os.strerror(-err)}")
+        return True
+
+    def host_address(self, uint64_t addr):
+        """The host address of guest address ``addr`` (a futex in shared memory
+        is the host's there); None if it is not mapped memory."""
+        if addr >= self.mem.size or not vm_mem_is_mapped(&self.mem, addr & ~<uint64_t>4095, 4096):
+            return None
+        return <uintptr_t>(self.mem.base + addr)
+
     def mem_protect(self, uint64_t addr, uint64_t size, perms):
         _check_range(addr, size)
         bits = _perm_bits(perms)
@@ -666,6 +692,7 @@ def jit_layout():
         "cpu_perm": <size_t>&c.jit.perm - cb, "cpu_stubs": <size_t>&c.jit_stubs[0] - cb,
         "stubs": VM_JIT_STUBS,
         "cpu_res_valid": <size_t>&c.res_valid - cb, "cpu_res_addr": <size_t>&c.res_addr - cb,
+        "cpu_res_value": <size_t>&c.res_value - cb,
         "rt_budget": <size_t>&rt.budget - rb, "rt_status": <size_t>&rt.status - rb,
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "tc_size": VM_TC_SIZE,

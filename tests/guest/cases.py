@@ -84,6 +84,7 @@ CASES = [
     Case("ptimers"),
     Case("prctl"),
     Case("hostsig"),
+    Case("shmem", args=["{dir}"]),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -1854,8 +1854,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
 
 
 def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
-    """LR, SC or an AMO (one hart: a plain read-modify-write is atomic), in line
-    when its address is aligned and its page one a store may write directly
+    """LR, SC or an AMO, in line (a locked cmpxchg) when its address is aligned and its page one a store may write directly
     (PAGE_STORE: readable and writable, no decoded code, no callback). Else
     compiled code leaves before it, and the interpreter runs it: its faults
     (misaligned, page; an AMO's as a store), callbacks and code invalidation.
@@ -1879,31 +1878,55 @@ def _emit_atomic(blk, name: str, e, i: int, insn_pc: int):
     a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))
     a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8, R.RDX, 12))
     _page_check(a, R.RDX, PAGE_STORE, leave)
-    mem, store = M(BASE, R.RAX), _STORE_FORMS[size][1]
+    # (atomic on the host, as the interpreter's: memory shared with other processes
+    # changes meanwhile; an SC stores if the word still holds what its LR read)
+    res_value = M(CPU, displ=_L["cpu_res_value"])
     if name.startswith("lr"):
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 1))
         a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(CPU, displ=_L["cpu_res_addr"]), R.RAX))
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOVSXD_R64_RM32, R.RCX, mem))
-    elif name.startswith("sc"):
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOVSXD_R64_RM32, R.RCX,
+                                M(BASE, R.RAX)))
+        a.emit(X.create_mem_reg(Code.MOV_RM64_R64, res_value, R.RCX))
+        return _atomic_rd(blk, a, rd, join, leave, i, insn_pc)
+    cmpxchg = Code.CMPXCHG_RM64_R64 if wide else Code.CMPXCHG_RM32_R32
+    a.emit(X.create_reg_reg(Code.MOV_R64_RM64, R.RDX, R.RAX))  # (rax: cmpxchg's)
+    mem = M(BASE, R.RDX)
+    if name.startswith("sc"):
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0))
-        _load(blk, reg(R.RDX), rs2)
-        a.emit(X.create_mem_reg(store, mem, reg(R.RDX)))
-        a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))  # rd = 0: stored
+        _load(blk, reg(R.RCX), rs2)
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, res_value))
+        a.emit(_locked(X.create_mem_reg(cmpxchg, mem, reg(R.RCX))))
+        a.emit(X.create_reg(Code.SETNE_RM8, R.CL))  # rd = 0: stored, 1: not
+        a.emit(X.create_reg_reg(Code.MOVZX_R32_RM8, R.ECX, R.CL))
         a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, valid, 0), True, label=failed)
         a.emit(X.create_reg_u32(Code.MOV_R32_IMM32, R.ECX, 1), True)  # rd = 1: not stored
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
-    else:
+    else:  # the new value from the one there, until no other changed it meanwhile
         op = _AMO_OPS[name[3:-2]]
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, reg(R.RCX), mem))
-        _load(blk, reg(R.RDX), rs2)
+        again = a.label()
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, reg(R.RAX), mem))
+        a.bind(again)
+        _load(blk, reg(R.RCX), rs2)
         if op is not None:
             if name[3:-2] in _CMOVS:
                 a.emit(X.create_reg_reg(Code.CMP_R64_RM64 if wide else Code.CMP_R32_RM32,
-                                        reg(R.RCX), reg(R.RDX)))
-            a.emit(X.create_reg_reg(op[0] if wide else op[1], reg(R.RDX), reg(R.RCX)))
-        a.emit(X.create_mem_reg(store, mem, reg(R.RDX)))
-        if not wide:
-            a.emit(X.create_reg_reg(Code.MOVSXD_R64_RM32, R.RCX, R.ECX))
+                                        reg(R.RAX), reg(R.RCX)))
+            a.emit(X.create_reg_reg(op[0] if wide else op[1], reg(R.RCX), reg(R.RAX)))
+        a.emit(_locked(X.create_mem_reg(cmpxchg, mem, reg(R.RCX))))
+        a.emit(X.create_branch(Code.JNE_REL32_64, again))
+        a.emit(X.create_reg_reg(Code.MOV_R64_RM64 if wide else Code.MOVSXD_R64_RM32, R.RCX,
+                                reg(R.RAX)))
+    return _atomic_rd(blk, a, rd, join, leave, i, insn_pc)
+
+
+def _locked(insn):
+    """insn with a lock prefix."""
+    insn.has_lock_prefix = True
+    return insn
+
+
+def _atomic_rd(blk, a, rd: int, join: int, leave: int, i: int, insn_pc: int):
+    """The end of an atomic's code: rd = rcx, and the way out before it."""
     a.bind(join)
     a.emit(blk.write_rd(rd, R.RCX))
     blk.leave_early(i, insn_pc, label=leave)

@@ -68,6 +68,15 @@ class SharedFile:
             pass
 
 
+class LiveShare:
+    """A MAP_SHARED mapping the host maps itself (FlatMMU.mem_share): its pages
+    are the file's (or, anonymous, a memfd's that a fork's child shares), so
+    nothing is written back."""
+
+    def write_back(self, mmu, addr: int, offset: int, size: int) -> None:
+        pass
+
+
 @dataclass
 class Vma:
     start: int
@@ -75,7 +84,7 @@ class Vma:
     prot: int           # PROT_* bits
     name: str = ""      # "[stack]", "[heap]", a file path, or "" (anonymous)
     offset: int = 0     # file offset of `start` for file mappings (for /proc/self/maps)
-    shared: SharedFile | None = None  # a MAP_SHARED file mapping's file
+    shared: SharedFile | LiveShare | None = None  # a MAP_SHARED mapping's file
 
     def piece(self, lo: int, hi: int, **changes) -> "Vma":
         """Its part [lo, hi), with `changes`."""
@@ -195,7 +204,7 @@ class AddressSpace:
         return self.vmas.pop(i)
 
     def map(self, start: int, size: int, prot: int, name: str = "", offset: int = 0,
-            replace: bool = False, shared: SharedFile | None = None) -> None:
+            replace: bool = False, shared: SharedFile | LiveShare | None = None) -> None:
         """Maps zeroed pages [start, start+size) (page-aligned). ``replace``:
         unmap whatever is there first (MAP_FIXED); otherwise it must be free.
         ``shared``: the file its changes go back to."""
@@ -296,7 +305,7 @@ class AddressSpace:
     def maps_text(self) -> str:
         lines = []
         for v in self.vmas:
-            perms = perm_str(v.prot) + "p"
+            perms = perm_str(v.prot) + ("p" if v.shared is None else "s")
             name = v.name
             lines.append(f"{v.start:08x}-{v.end:08x} {perms} {v.offset if name and not name.startswith('[') else 0:08x} "
                          f"00:00 0" + (" " * 10 + name if name else ""))

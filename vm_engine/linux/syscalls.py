@@ -36,8 +36,8 @@ import time
 from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
-from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, SharedFile, page_down,
-                     page_up)
+from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
+                     page_down, page_up)
 from .elf import ElfError, read_elf
 from .host_signals import PASSED, HostSignals
 from .threads import Threads
@@ -195,6 +195,7 @@ CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_
 TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
+FUTEX_PRIVATE_FLAG = 128
 CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
 WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
 WSTOPPED, WEXITED, WNOWAIT = 2, 4, 0x1000000
@@ -800,6 +801,35 @@ def handler(spec: str = "", ret: str = "d"):
         fn._syscall = (spec, ret)
         return fn
     return deco
+
+
+def _host_futex(host: int, cmd: int, val: int, timeout: float | None = None) -> int:
+    """The host's futex call (shared, not private) at host address `host`: its
+    result, or -errno (the GIL let go meanwhile)."""
+    ts = None
+    if timeout is not None:
+        sec = int(timeout)
+        ts = ctypes.byref(_Timespec(sec, int((timeout - sec) * 1e9)))
+    libc_ = _libc()
+    ret = libc_.syscall(_SYS_FUTEX, ctypes.c_void_p(host), ctypes.c_int(cmd),
+                        ctypes.c_uint(val & 0xFFFFFFFF), ts, None, ctypes.c_int(0))
+    return ret if ret >= 0 else -ctypes.get_errno()
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+_SYS_FUTEX = 202   # (x86-64's; elsewhere the JIT, and so host views, do not run)
+_LIBC = []
+
+
+def _libc():
+    if not _LIBC:
+        lib = ctypes.CDLL(None, use_errno=True)
+        lib.syscall.restype = ctypes.c_long
+        _LIBC.append(lib)
+    return _LIBC[0]
 
 
 def _thread_attribute(name: str, doc: str) -> property:
@@ -2105,10 +2135,13 @@ class Kernel:
 
     def _signal_for_waiters(self):
         """For threads that all wait: None if no signal can come (no timer, no
-        child whose end a handler waits for), else whether one has, unblocked."""
+        child whose end a handler waits for, no other process's), else a thread
+        that can take one that has come (False: none has)."""
         if not self.itimers and not self._sigchld_awaited() and self.host_signals is None:
             return None
-        return self._signal_came(self.sigmask)
+        self.look_for_signals()
+        return next((t for t in self.threads.all.values()
+                     if self.pending_for(t) & ~t.sigmask), False)
 
     def _blocks(self, f, events: int, fd: int | None = None) -> bool:
         """With other threads: a read or write of `f` that would wait lets them
@@ -2810,17 +2843,54 @@ class Kernel:
                 start = aspace.find_free(size)
                 if start is None:
                     raise Errno(E.ENOMEM)
+        eff = prot | (PROT_READ if prot & PROT_WRITE else 0)
+        name = (f.path or "") if f else ""
+        if mtype != MAP_PRIVATE and (f is None or f.writable()) and \
+                self._map_live(start, size, eff, f, offset, name, bool(fixed)):
+            return start
         data, shared = b"", None
         if f is not None:
             data = os.pread(f.host_fd, length, offset)
             if mtype != MAP_PRIVATE and f.writable():   # (its changes go to the file)
                 shared = SharedFile(f.host_fd, offset, data, size)
-        eff = prot | (PROT_READ if prot & PROT_WRITE else 0)
-        aspace.map(start, size, eff, name=(f.path or "") if f else "", offset=offset,
-                   replace=bool(fixed), shared=shared)
+        aspace.map(start, size, eff, name=name, offset=offset, replace=bool(fixed),
+                   shared=shared)
         if data:
             self.mmu.mem_write(start, data)
         return start
+
+    def _map_live(self, start: int, size: int, prot: int, f, offset: int, name: str,
+                  replace: bool) -> bool:
+        """A MAP_SHARED mapping the host maps itself (FlatMMU.mem_share): of file
+        `f` (None: anonymous memory, a memfd of its own), so that what the guest
+        writes is the file's at once, others' writes it sees, and a fork's child
+        shares it with its parent (multiprocessing's shared values and
+        semaphores). Only the pages the file holds are its (past its end the
+        host would fault: zeros there, as before). False (nothing mapped) where
+        the memory cannot (no host view)."""
+        if not hasattr(self.mmu, "mem_share"):
+            return False
+        own = None
+        if f is None:
+            own = os.memfd_create("vm_engine shared", os.MFD_CLOEXEC)
+            os.ftruncate(own, size)
+        fd = own if f is None else f.host_fd
+        try:
+            held = size if f is None else \
+                min(size, page_up(max(0, os.fstat(fd).st_size - offset)))
+            self.aspace.map(start, size, prot, name=name, offset=offset, replace=replace,
+                            shared=LiveShare())
+            try:
+                if held and not self.mmu.mem_share(start, held, fd, offset):
+                    self.aspace.unmap(start, size)
+                    return False
+            except OSError as e:
+                self.aspace.unmap(start, size)
+                raise Errno(e.errno or E.ENOMEM)
+            return True
+        finally:
+            if own is not None:
+                os.close(own)
 
     @handler("px")
     def sys_munmap(self, addr, length):
@@ -3737,6 +3807,40 @@ class Kernel:
         return self._sleep(t, rem)
 
     # -- futexes, hwprobe, icache ----------------------------------------------------------
+
+    def _shared_futex(self, uaddr: int, op: int):
+        """The host address of futex `uaddr` when it is a shared one (no
+        FUTEX_PRIVATE_FLAG) in memory other processes share (a mapping the host
+        maps itself, LiveShare): the host's futex there is what they wake; else None."""
+        if op & FUTEX_PRIVATE_FLAG:
+            return None
+        v = self.aspace.find(uaddr)
+        if v is None or not isinstance(v.shared, LiveShare):
+            return None
+        return self.mmu.host_address(uaddr)
+
+    def _host_futex_wait(self, host: int, val: int, timeout: float | None):
+        """The one thread's FUTEX_WAIT on the host's futex at `host`, in slices:
+        a signal ends it (EINTR, or SA_RESTART's call again), a stop of the run
+        ends it for now."""
+        deadline, keep_deadline = self._call_deadline(timeout)
+        while True:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise Errno(E.ETIMEDOUT)
+            got = _host_futex(host, FUTEX_WAIT, val & 0xFFFFFFFF,
+                              WAIT_SLICE if left is None else min(WAIT_SLICE, left))
+            if got == 0:
+                return 0
+            if got == -E.EAGAIN:
+                raise Errno(E.EAGAIN)
+            if self._signal_came(self.sigmask):
+                return self._interrupt_call()
+            if self.stop_requested():
+                if keep_deadline is not None:
+                    keep_deadline()
+                return self._again()
+
     @handler("pdupud")
     def sys_futex(self, uaddr, op, val, timeout, uaddr2, val3):
         cmd = op & FUTEX_CMD_MASK
@@ -3756,6 +3860,15 @@ class Kernel:
                 if cmd == FUTEX_WAIT_BITSET:   # absolute
                     clk = CLOCK_REALTIME if op & 256 else CLOCK_MONOTONIC
                     t = max(0.0, t - time.clock_gettime(clk))
+            host = self._shared_futex(uaddr, op)
+            if host is not None and threads.several:   # (another process may wake it:
+                if t is not None and t <= WAIT_SLICE:   # a slice at a time, the others
+                    threads.block((uaddr, bitset), t, -E.ETIMEDOUT)   # running, then
+                else:                                   # a spurious wake, which futex
+                    threads.block((uaddr, bitset), WAIT_SLICE, 0)   # callers allow)
+                return _NO_RESULT
+            if host is not None:   # (another process may wake it: the host's futex)
+                return self._host_futex_wait(host, val, t)
             if threads.several:   # another thread may wake it: it waits, the others run
                 threads.block((uaddr, bitset), t, -E.ETIMEDOUT)
                 return _NO_RESULT
@@ -3768,7 +3881,11 @@ class Kernel:
             bitset = val3 & 0xFFFFFFFF if cmd == FUTEX_WAKE_BITSET else 0xFFFFFFFF
             if not bitset:
                 raise Errno(E.EINVAL)
-            return threads.wake(uaddr, s32(val) & 0x7FFFFFFF, bitset)
+            woken = threads.wake(uaddr, s32(val) & 0x7FFFFFFF, bitset)
+            host = self._shared_futex(uaddr, op)
+            if host is not None:
+                woken += _host_futex(host, FUTEX_WAKE, s32(val) & 0x7FFFFFFF)
+            return woken
         if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
             if cmd == FUTEX_CMP_REQUEUE:
                 cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]

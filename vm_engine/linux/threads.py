@@ -57,7 +57,8 @@ class Threads:
     def __init__(self, cpu, pid: int, signal_came=None):
         self.cpu = cpu
         #: () -> None if no signal can come while every thread waits (no timer, no
-        #: child), else whether one has: the kernel's, to interrupt a wait with
+        #: child, no other process's), else a thread that can take one that has
+        #: come (False: none has): the kernel's, to interrupt that thread's wait with
         self.signal_came = signal_came
         self.current = GuestThread(pid)
         self.all = {pid: self.current}   # tid -> thread, in creation order
@@ -213,9 +214,8 @@ class Threads:
             deadlines = [t.deadline for t in self.all.values() if t.deadline is not None]
             polling = any(t.ready is not None for t in self.all.values())
             came = self.signal_came() if self.signal_came is not None else None
-            if came:   # (a timer's, a child's: it interrupts a wait, EINTR, as Linux's)
-                thread = next(iter(self.all.values()))
-                self._resume(thread, -EINTR)
+            if came:   # (a timer's, a child's: it interrupts the wait of a thread that
+                self._resume(came, -EINTR)   # can take it, EINTR, as Linux's)
                 continue
             polling = polling or came is not None
             if not deadlines and not polling:

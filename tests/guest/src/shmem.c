@@ -1,0 +1,92 @@
+/* Memory shared between processes and with files: MAP_SHARED anonymous memory
+ * a fork's child writes and its parent reads; a process-shared semaphore and
+ * mutex in it (futexes other processes wake); a MAP_SHARED file mapping that
+ * read() and write() of the file see at once, and a second mapping of it.
+ * usage: shmem DIR */
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct shared {
+    sem_t ready;
+    pthread_mutex_t lock;
+    long count;
+    char text[64];
+};
+
+#define TURNS 20000
+
+static void add(struct shared *s)
+{
+    for (int i = 0; i < TURNS; i++) {
+        pthread_mutex_lock(&s->lock);
+        s->count++;
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct shared *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
+                            MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    char *own = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (s == MAP_FAILED || own == MAP_FAILED)
+        return 1;
+    sem_init(&s->ready, 1, 0);
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+    pthread_mutex_init(&s->lock, &attr);
+    strcpy(own, "parent's own");
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        usleep(50000);   /* (the parent waits on the semaphore meanwhile) */
+        strcpy(s->text, "written by the child");
+        strcpy(own, "child's own");
+        sem_post(&s->ready);
+        add(s);
+        _exit(0);
+    }
+    sem_wait(&s->ready);
+    printf("shared: %s; private: %s\n", s->text, own);
+    add(s);
+    waitpid(pid, NULL, 0);
+    printf("count under a shared mutex: %ld (of %d)\n", s->count, 2 * TURNS);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/shmem.dat", argc > 1 ? argv[1] : ".");
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 8192);
+    char *map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    char *again = mmap(NULL, 8192, PROT_READ, MAP_SHARED, fd, 0);
+    strcpy(map + 4096, "through the mapping");
+    char buf[32] = {0};
+    pread(fd, buf, 19, 4096);
+    printf("read() sees: %s\n", buf);
+    pwrite(fd, "by write()", 10, 100);
+    printf("the mapping sees: %.10s; the other mapping: %s\n", map + 100, again + 4096);
+    pid = fork();
+    if (pid == 0) {
+        strcpy(map + 200, "the child's write");
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    printf("after the child: %s\n", again + 200);
+    munmap(map + 4096, 4096);   /* (part of it) */
+    printf("the rest still: %.10s\n", map + 100);
+    munmap(map, 4096);
+    munmap(again, 8192);
+    close(fd);
+    fd = open(path, O_RDONLY);
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 19, 4096);
+    printf("the file keeps: %s\n", buf);
+    unlink(path);
+    return 0;
+}
