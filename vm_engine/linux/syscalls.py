@@ -1069,6 +1069,7 @@ class Kernel:
             self.write_mem(old, self._ptimer_value(s32(ident)))
         key = ("timer", s32(ident))
         self.itimer_used = True
+        self._drop_ptimer_signal(s32(ident))
         if value:   # (else disarmed)
             if flags & TIMER_ABSTIME:   # (a time on the timer's clock: from now on it)
                 value -= time.clock_gettime(_ALARM_CLOCK_OF.get(timer.clock, timer.clock))
@@ -1101,10 +1102,35 @@ class Kernel:
     @handler("d")
     def sys_timer_delete(self, ident):
         self._ptimer(ident)
+        self._drop_ptimer_signal(s32(ident))
         del self.ptimers[s32(ident)]
         if self.itimers.pop(("timer", s32(ident)), None) is not None:
             self._arm_itimers()
         return 0
+
+    def _drop_ptimer_signal(self, ident: int) -> None:
+        """The signal of POSIX timer `ident` that is pending still is dropped when
+        the timer is set again or deleted, as Linux's (since 6.13) is: a
+        sigwaitinfo after a periodic timer's end never takes a stale one."""
+        timer = self.ptimers[ident]
+        if timer.notify == SIGEV_NONE or not timer.signo:
+            return
+        sig, bit = timer.signo, 1 << (timer.signo - 1)
+
+        def its(code) -> bool:   # (a siginfo of this timer's: si_code, si_timerid)
+            return isinstance(code, bytes) and \
+                struct.unpack_from("<iii4xi", code)[2:] == (SI_TIMER, ident)
+        for holder in (self, *self.threads.all.values()):
+            code = holder.pending_code.get(sig)
+            if isinstance(code, list):   # (a real-time signal's queue)
+                code = [c for c in code if not its(c)]
+                if code:
+                    holder.pending_code[sig] = code
+                    continue
+            elif not (holder.pending & bit and its(code)):
+                continue
+            holder.pending_code.pop(sig, None)
+            holder.pending &= ~bit
 
     def _ptimer_fired(self, ident: int, missed: int) -> None:
         """A POSIX timer's time has come (and `missed` periods more): its
