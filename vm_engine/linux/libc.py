@@ -1,5 +1,5 @@
 """Calls of the host's C library that Python's os module lacks (timerfd before
-Python 3.13, sockets with raw addresses and messages, statfs), through ctypes:
+Python 3.13, sockets with raw addresses and messages, statfs, futex), through ctypes:
 riscv64's structures for them are x86-64's byte for byte, so raw buffers pass."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import ctypes
 import os
 
 _RESTYPES = {"sendto": ctypes.c_ssize_t, "recvfrom": ctypes.c_ssize_t,
-             "sendmsg": ctypes.c_ssize_t, "recvmsg": ctypes.c_ssize_t}
+             "sendmsg": ctypes.c_ssize_t, "recvmsg": ctypes.c_ssize_t, "syscall": ctypes.c_long}
 _libc = None
 
 

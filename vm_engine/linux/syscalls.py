@@ -806,14 +806,17 @@ def handler(spec: str = "", ret: str = "d"):
 def _host_futex(host: int, cmd: int, val: int, timeout: float | None = None) -> int:
     """The host's futex call (shared, not private) at host address `host`: its
     result, or -errno (the GIL let go meanwhile)."""
+    from . import libc
     ts = None
     if timeout is not None:
         sec = int(timeout)
         ts = ctypes.byref(_Timespec(sec, int((timeout - sec) * 1e9)))
-    libc_ = _libc()
-    ret = libc_.syscall(_SYS_FUTEX, ctypes.c_void_p(host), ctypes.c_int(cmd),
-                        ctypes.c_uint(val & 0xFFFFFFFF), ts, None, ctypes.c_int(0))
-    return ret if ret >= 0 else -ctypes.get_errno()
+    try:
+        return libc.call("syscall", ctypes.c_long(_SYS_FUTEX), ctypes.c_void_p(host),
+                         ctypes.c_int(cmd), ctypes.c_uint(val & 0xFFFFFFFF), ts, None,
+                         ctypes.c_int(0))
+    except OSError as e:
+        return -e.errno
 
 
 class _Timespec(ctypes.Structure):
@@ -821,15 +824,6 @@ class _Timespec(ctypes.Structure):
 
 
 _SYS_FUTEX = 202   # (x86-64's; elsewhere the JIT, and so host views, do not run)
-_LIBC = []
-
-
-def _libc():
-    if not _LIBC:
-        lib = ctypes.CDLL(None, use_errno=True)
-        lib.syscall.restype = ctypes.c_long
-        _LIBC.append(lib)
-    return _LIBC[0]
 
 
 def _thread_attribute(name: str, doc: str) -> property:
