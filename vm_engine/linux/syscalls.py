@@ -2865,8 +2865,11 @@ class Kernel:
                     raise Errno(E.ENOMEM)
         eff = prot | (PROT_READ if prot & PROT_WRITE else 0)
         name = (f.path or "") if f else ""
-        if mtype != MAP_PRIVATE and (f is None or f.writable()) and \
-                self._map_live(start, size, eff, f, offset, name, bool(fixed)):
+        # (a device's: /dev/zero's, anonymous shared memory as Linux makes of it)
+        device = f is not None and S.S_ISCHR(os.fstat(f.host_fd).st_mode)
+        if mtype != MAP_PRIVATE and (f is None or device or f.writable()) and \
+                self._map_live(start, size, eff, None if device else f, offset, name,
+                               bool(fixed)):
             return start
         data, shared = b"", None
         if f is not None:

@@ -1,7 +1,8 @@
 /* Memory shared between processes and with files: MAP_SHARED anonymous memory
  * a fork's child writes and its parent reads; a process-shared semaphore and
  * mutex in it (futexes other processes wake); a MAP_SHARED file mapping that
- * read() and write() of the file see at once, and a second mapping of it.
+ * read() and write() of the file see at once, and a second mapping of it; a
+ * shared mapping of /dev/zero.
  * usage: shmem DIR */
 #include <fcntl.h>
 #include <pthread.h>
@@ -88,5 +89,17 @@ int main(int argc, char **argv)
     pread(fd, buf, 19, 4096);
     printf("the file keeps: %s\n", buf);
     unlink(path);
+
+    /* /dev/zero's: anonymous shared memory, as Linux makes of it */
+    fd = open("/dev/zero", O_RDWR);
+    int *zero = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    pid = fork();
+    if (pid == 0) {
+        zero[1] = 42;
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    printf("/dev/zero shared: %d %d\n", zero[0], zero[1]);
     return 0;
 }
