@@ -85,6 +85,7 @@ CASES = [
     Case("prctl"),
     Case("hostsig"),
     Case("shmem", args=["{dir}"]),
+    Case("sched"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -196,6 +196,12 @@ TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 FUTEX_PRIVATE_FLAG = 128
+SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = 0, 1, 2, 3, 5, 6
+SCHED_RESET_ON_FORK = 0x40000000
+SCHED_ATTR_SIZE = 48   # (struct sched_attr's first version)
+#: policy -> (lowest, highest) static priority, as Linux's
+_SCHED_PRIORITIES = {SCHED_OTHER: (0, 0), SCHED_BATCH: (0, 0), SCHED_IDLE: (0, 0),
+                     SCHED_FIFO: (1, 99), SCHED_RR: (1, 99)}
 CLONE_VM, CLONE_VFORK, CLONE_THREAD, CLONE_SETTLS = 0x100, 0x4000, 0x10000, 0x80000
 WNOHANG, WUNTRACED, WCONTINUED = 1, 2, 8
 WSTOPPED, WEXITED, WNOWAIT = 2, 4, 0x1000000
@@ -3384,22 +3390,107 @@ class Kernel:
         self.threads.yield_turn(0)
         return _NO_RESULT
 
+    # -- scheduling policy: the guest's own (a host process made real-time could
+    # take a whole core from the machine); Linux's rules and limits ----------------
+    def _sched_of(self, pid) -> list:
+        """[policy, priority, flags] of this process's thread `pid` (0: the caller)."""
+        thread = self.threads.current if s32(pid) == 0 else self.threads.all.get(s32(pid))
+        if s32(pid) < 0:
+            raise Errno(E.EINVAL)
+        if thread is None:
+            raise Errno(E.ESRCH)
+        if thread.sched is None:
+            thread.sched = [SCHED_OTHER, 0, 0]
+        return thread.sched
+
+    def _set_sched(self, pid, policy: int, priority: int, flags: int = 0,
+                   nice: int | None = None) -> int:
+        """A thread's policy and priority set (its niceness is the host process's:
+        setpriority's)."""
+        sched = self._sched_of(pid)
+        policy &= ~SCHED_RESET_ON_FORK
+        if policy not in _SCHED_PRIORITIES:
+            raise Errno(E.EINVAL)
+        low, high = _SCHED_PRIORITIES[policy]
+        if not low <= priority <= high:
+            raise Errno(E.EINVAL)
+        if policy in (SCHED_FIFO, SCHED_RR) and not self._caps()["effective"] >> 23 & 1:
+            raise Errno(E.EPERM)   # (CAP_SYS_NICE: RLIMIT_RTPRIO is 0)
+        if nice is not None:
+            os.setpriority(os.PRIO_PROCESS, 0, max(-20, min(19, nice)))
+        sched[:] = [policy, priority, flags]
+        return 0
+
     @handler("d")
     def sys_sched_getscheduler(self, pid):
-        return 0
+        sched = self._sched_of(pid)
+        return sched[0] | (SCHED_RESET_ON_FORK if sched[2] & 1 else 0)
 
     @handler("dp")
     def sys_sched_getparam(self, pid, param):
-        self.write_mem(param, bytes(4))
+        if not param:
+            raise Errno(E.EINVAL)
+        self.write_mem(param, struct.pack("<i", self._sched_of(pid)[1]))
+        return 0
+
+    @handler("ddp")
+    def sys_sched_setscheduler(self, pid, policy, param):
+        if not param or s32(policy) < 0:
+            raise Errno(E.EINVAL)
+        priority = struct.unpack("<i", self.read_mem(param, 4))[0]
+        return self._set_sched(pid, s32(policy), priority,
+                               1 if s32(policy) & SCHED_RESET_ON_FORK else 0)
+
+    @handler("dp")
+    def sys_sched_setparam(self, pid, param):
+        if not param:
+            raise Errno(E.EINVAL)
+        sched = self._sched_of(pid)
+        return self._set_sched(pid, sched[0], struct.unpack("<i", self.read_mem(param, 4))[0],
+                               sched[2])
+
+    @handler("dpu")
+    def sys_sched_getattr(self, pid, attr, size, flags=0):
+        """struct sched_attr (its first version's 48 bytes, or the size asked, at least that)."""
+        if not attr or size < SCHED_ATTR_SIZE or size > 4096:
+            raise Errno(E.EINVAL)
+        policy, priority, sflags = self._sched_of(pid)
+        nice = os.getpriority(os.PRIO_PROCESS, 0)
+        data = struct.pack("<IIQiIQQQ", SCHED_ATTR_SIZE, policy, sflags, nice, priority, 0, 0, 0)
+        self.write_mem(attr, data)
+        return 0
+
+    @handler("dpu")
+    def sys_sched_setattr(self, pid, attr, flags):
+        if not attr or flags:
+            raise Errno(E.EINVAL)
+        size = struct.unpack("<I", self.read_mem(attr, 4))[0] or SCHED_ATTR_SIZE
+        if size < SCHED_ATTR_SIZE:
+            self.write_mem(attr, struct.pack("<I", SCHED_ATTR_SIZE))
+            raise Errno(E.E2BIG)
+        _, policy, sflags, nice, priority = struct.unpack("<IIQiI", self.read_mem(attr, 24))
+        if sflags & ~1 or policy == SCHED_DEADLINE:   # (reset-on-fork alone; no deadline class)
+            raise Errno(E.EINVAL)
+        return self._set_sched(pid, policy, priority, sflags,
+                               nice if policy in (SCHED_OTHER, SCHED_BATCH) else None)
+
+    @handler("dp")
+    def sys_sched_rr_get_interval(self, pid, tp):
+        self._sched_of(pid)
+        self.write_mem(tp, struct.pack("<qq", 0, 100_000_000))   # (Linux's RR slice, 100 ms)
         return 0
 
     @handler("d")
     def sys_sched_get_priority_max(self, policy):
-        return 0
+        if s32(policy) not in _SCHED_PRIORITIES:
+            raise Errno(E.EINVAL)
+        return _SCHED_PRIORITIES[s32(policy)][1]
 
     @handler("d")
     def sys_sched_get_priority_min(self, policy):
-        return 0
+        if s32(policy) not in _SCHED_PRIORITIES:
+            raise Errno(E.EINVAL)
+        return _SCHED_PRIORITIES[s32(policy)][0]
 
     @handler("ppp")
     def sys_getcpu(self, cpu, node, cache):
@@ -3638,8 +3729,13 @@ class Kernel:
         self.children, self._chld_sent = set(), set()
         self.ppid, self.pid = self.pid, os.getpid()
         mask, altstack = self.sigmask, self.altstack   # (the forking thread's: the
-        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # child's one
-        self.sigmask, self.altstack = mask, altstack                        # thread has them)
+        sched = self.threads.current.sched                                  # child's one
+        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # thread has
+        self.sigmask, self.altstack = mask, altstack                        # them)
+        if sched is not None:   # (SCHED_RESET_ON_FORK: a real-time policy not inherited)
+            self.threads.current.sched = [SCHED_OTHER, 0, 0] if sched[2] & 1 and \
+                sched[0] in (SCHED_FIFO, SCHED_RR) else [sched[0], sched[1], 0] \
+                if sched[2] & 1 else list(sched)
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
         self.ptimers.clear()
