@@ -1540,6 +1540,19 @@ def test_own_host_signals_are_given_back_at_close():
     assert said and "main thread" in str(said[0].value)
 
 
+@pytest.mark.parametrize("engine", ["interpreter", "jit"])
+def test_a_shared_file_made_shorter_does_not_fault_the_host(engine, tmp_path):
+    """A MAP_SHARED file mapping whose file the guest makes shorter: the pages
+    left are the file's; past its end, where Linux would raise SIGBUS in the
+    guest, the pages are plain zeroed memory (the host's access there would
+    have faulted the host process: a bus error killed it)."""
+    out = bytearray()
+    m = Machine.load_elf(binpath("shmem"), argv=["shmem", str(tmp_path), "shrunk"],
+                         stdout=out, executor=engine)
+    assert m.run(timeout=60).status is ExecStatus.Exit and m.exit_code == 0
+    assert bytes(out) == b"shrunk: the first page is the file's: x; past the end: y\n"
+
+
 def test_cli_argument_parsing():
     import argparse
     from vm_engine.linux.cli_run import add_run_arguments

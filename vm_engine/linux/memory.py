@@ -71,7 +71,11 @@ class SharedFile:
 class LiveShare:
     """A MAP_SHARED mapping the host maps itself (FlatMMU.mem_share): its pages
     are the file's (or, anonymous, a memfd's that a fork's child shares), so
-    nothing is written back."""
+    nothing is written back. `file`: the file's (st_dev, st_ino), None for
+    anonymous memory."""
+
+    def __init__(self, file: tuple | None = None):
+        self.file = file
 
     def write_back(self, mmu, addr: int, offset: int, size: int) -> None:
         pass
@@ -228,6 +232,18 @@ class AddressSpace:
                 self._insert(v.piece(v.start, lo))
             if hi < v.end:
                 self._insert(v.piece(hi, v.end))
+
+    def file_shrunk(self, file: tuple, size: int) -> None:
+        """File `file` ((st_dev, st_ino)) is now `size` bytes long: the pages of
+        shared mappings of it past its end become plain zeroed memory (a host
+        access there would fault; Linux would raise SIGBUS in the guest)."""
+        end = page_up(size)
+        for v in self.vmas:
+            if isinstance(v.shared, LiveShare) and v.shared.file == file:
+                lo = v.start + max(0, end - v.offset)
+                if lo < v.end:
+                    self.mmu.mem_unmap(lo, v.end - lo)
+                    self.mmu.mem_map(lo, v.end - lo, v.prot)
 
     def write_back(self, start: int = 0, end: int | None = None) -> None:
         """Shared file mappings' changes in [start, end) (all: every one) written

@@ -1944,6 +1944,8 @@ class Kernel:
         if s64(length) < 0:
             raise Errno(E.EINVAL)
         os.ftruncate(f.host_fd, s64(length))
+        st = os.fstat(f.host_fd)
+        self.aspace.file_shrunk((st.st_dev, st.st_ino), s64(length))
         return 0
 
     @handler("sl")
@@ -1952,6 +1954,8 @@ class Kernel:
         if s64(length) < 0:
             raise Errno(E.EINVAL)
         os.truncate(host, s64(length))
+        st = os.stat(host)
+        self.aspace.file_shrunk((st.st_dev, st.st_ino), s64(length))
         return 0
 
     @handler("f")
@@ -2907,8 +2911,9 @@ class Kernel:
         try:
             held = size if f is None else \
                 min(size, page_up(max(0, os.fstat(fd).st_size - offset)))
+            st = os.fstat(fd)
             self.aspace.map(start, size, prot, name=name, offset=offset, replace=replace,
-                            shared=LiveShare())
+                            shared=LiveShare(None if f is None else (st.st_dev, st.st_ino)))
             try:
                 if held and not self.mmu.mem_share(start, held, fd, offset):
                     self.aspace.unmap(start, size)

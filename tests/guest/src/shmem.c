@@ -3,7 +3,7 @@
  * mutex in it (futexes other processes wake); a MAP_SHARED file mapping that
  * read() and write() of the file see at once, and a second mapping of it; a
  * shared mapping of /dev/zero.
- * usage: shmem DIR */
+ * usage: shmem DIR [shrunk] */
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -31,8 +31,28 @@ static void add(struct shared *s)
     }
 }
 
+/* a shared file mapping whose file is made shorter: what is left is the file's;
+ * past the end Linux raises SIGBUS (here: the host must not fault) */
+static int shrunk(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/shrunk.dat", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 3 * 4096);
+    char *p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    ftruncate(fd, 4096);
+    p[10] = 'x';
+    char c = 0;
+    pread(fd, &c, 1, 10);
+    p[5000] = 'y';
+    printf("shrunk: the first page is the file's: %c; past the end: %c\n", c, p[5000]);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[2], "shrunk") == 0)
+        return shrunk(argv[1]);
     struct shared *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE,
                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     char *own = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
