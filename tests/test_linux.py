@@ -1320,18 +1320,25 @@ def test_pidfds(tmp_path):
     e = Env(tmp_path)
     P_PIDFD, WEXITED, CLD_EXITED, CLD_KILLED = 3, 4, 1, 2
     children = []
+    go, told = os.pipe()   # (the first child ends when told: not before the poll below)
     for code in (5, None):
         pid = os.fork()
         if pid == 0:
-            time.sleep(0.3 if code else 30)
+            if code:
+                os.read(go, 1)
+            else:
+                time.sleep(30)
             os._exit(code or 0)
         e.k.children.add(pid)
         children.append(pid)
+    os.close(go)
     fds = [e("pidfd_open", pid, 0) for pid in children]
     assert all(fd >= 3 for fd in fds)
     e.put(struct.pack("<ihh", fds[0], 1, 0), BUF)                   # POLLIN: not ended yet
     zero = e.put(struct.pack("<qq", 0, 0))
     assert e("ppoll", BUF, 1, zero, 0, 8) == 0
+    os.write(told, b"x")
+    os.close(told)
     assert e("waitid", P_PIDFD, fds[0], BUF + 64, WEXITED, 0) == 0   # (waits for it)
     signo, _, code, _, pid, _, status = struct.unpack("<iiiiiii", e.mem(BUF + 64, 28))
     assert (signo, code, pid, status) == (sc.SIGCHLD, CLD_EXITED, children[0], 5)
