@@ -7,6 +7,7 @@ import errno
 import io
 import os
 import shutil
+import signal
 import stat
 import struct
 import subprocess
@@ -1052,7 +1053,20 @@ def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, obj
                          stdin=case.stdin or b"", stdout=out, stderr=err,
                          executor=executor, **kw)
     r = m.run(timeout=300)
+    if r.status is not ExecStatus.Exit:
+        _end_children(m)
     return m, r, bytes(out), bytes(err)
+
+
+def _end_children(m: Machine) -> None:
+    """Kills the host processes a program that did not end left (its forks), so
+    that a later test's wait for any child is not theirs."""
+    for pid in m.kernel.children:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
 
 
 def _skip_unrunnable(case):

@@ -5,6 +5,9 @@
  * With the argument "parent", a child also signals its parent; with "wait", the
  * program waits for SIGINT or SIGTERM, which it handles, and SIGHUP, which it
  * ignores (sent by whoever runs it).
+ * A signal a handler waits for is blocked until sigsuspend() lets it in: a
+ * `while (!got) pause();` loses one that comes between the test and pause(), a
+ * window the JIT's compile time widens.
  * usage: hostsig [parent | wait] */
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +21,16 @@ static volatile sig_atomic_t got;
 static void on(int s) { got = s; }
 
 static int ready[2];
+
+/* blocks `sig` (before it can be sent); the mask to wait for it with */
+static sigset_t block(int sig)
+{
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    return old;
+}
 
 static void say_ready(void) { write(ready[1], "r", 1); }
 
@@ -58,11 +71,12 @@ static pid_t child(void (*body)(void))
 
 static void handled(void)   /* a handler in pause(); SIGHUP ignored */
 {
+    sigset_t wait_mask = block(SIGTERM);
     signal(SIGTERM, on);
     signal(SIGHUP, SIG_IGN);
     say_ready();
     while (!got)
-        pause();
+        sigsuspend(&wait_mask);
     printf("handled: got %d\n", got);
     fflush(stdout);
     _exit(3);
@@ -89,6 +103,7 @@ static void defaulted(void)   /* SIGTERM's default action; SIGWINCH's (ignore) *
 
 static void once(void)   /* SA_RESETHAND: the handler once, then the default */
 {
+    sigset_t wait_mask = block(SIGUSR2);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on;
@@ -96,9 +111,10 @@ static void once(void)   /* SA_RESETHAND: the handler once, then the default */
     sigaction(SIGUSR2, &sa, NULL);
     say_ready();
     while (!got)
-        pause();
+        sigsuspend(&wait_mask);
     printf("once: got %d\n", got);
     fflush(stdout);
+    sigprocmask(SIG_SETMASK, &wait_mask, NULL);
     say_ready();
     for (;;)
         pause();
@@ -131,6 +147,7 @@ static void orphaned(void)   /* PR_SET_PDEATHSIG: a signal when its parent ends 
     pipe(set);
     pid_t g = fork();
     if (g == 0) {
+        sigset_t wait_mask = block(SIGUSR1);
         signal(SIGUSR1, on);
         prctl(PR_SET_PDEATHSIG, SIGUSR1);
         int sig = 0;
@@ -139,7 +156,7 @@ static void orphaned(void)   /* PR_SET_PDEATHSIG: a signal when its parent ends 
         fflush(stdout);
         write(set[1], "s", 1);
         while (!got)
-            pause();
+            sigsuspend(&wait_mask);
         printf("orphaned: got %d when its parent ended\n", got);
         fflush(stdout);
         say_ready();
@@ -164,13 +181,15 @@ static void to_parent(void)
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "wait") == 0) {
+        sigset_t wait_mask = block(SIGINT);
+        block(SIGTERM);
         signal(SIGINT, on);
         signal(SIGTERM, on);
         signal(SIGHUP, SIG_IGN);
         printf("waiting\n");
         fflush(stdout);
         while (!got)
-            pause();
+            sigsuspend(&wait_mask);
         printf("got %d\n", got);
         return 0;
     }
@@ -209,11 +228,12 @@ int main(int argc, char **argv)
     printf("orphaned's parent: exit %d\n", WEXITSTATUS(st));
 
     if (argc > 1 && strcmp(argv[1], "parent") == 0) {
+        sigset_t wait_mask = block(SIGUSR1);
         signal(SIGUSR1, on_parent);
         pid = child(to_parent);
         report("to parent", pid);
         while (!parent_got)
-            pause();
+            sigsuspend(&wait_mask);
         printf("parent: got %d from its child\n", parent_got);
     }
     return 0;
