@@ -315,11 +315,9 @@ class Machine:
                 if self._stop:
                     status = ExecStatus.Stopped
                     break
-                if kernel.itimers and kernel.itimer_due():
-                    kernel.expire_itimers()
-                    kernel.deliver_signals()
-                if kernel.host_signals is not None and kernel.host_signals.queued:
-                    kernel.look_for_signals()   # (sent by another process)
+                if (kernel.itimers and kernel.itimer_due()) or \
+                        (kernel.host_signals is not None and kernel.host_signals.queued):
+                    kernel.look_for_signals()   # (a timer's, or another process's)
                     kernel.deliver_signals()
                 budget = kernel.threads.slice(remaining)
                 sliced = budget != remaining

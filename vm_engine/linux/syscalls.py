@@ -198,6 +198,7 @@ FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 FUTEX_PRIVATE_FLAG = 128
 SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = 0, 1, 2, 3, 5, 6
 SCHED_RESET_ON_FORK = 0x40000000
+SCHED_FLAG_RESET_ON_FORK = 1   # (sched_attr's flag: the same)
 SCHED_ATTR_SIZE = 48   # (struct sched_attr's first version)
 #: policy -> (lowest, highest) static priority, as Linux's
 _SCHED_PRIORITIES = {SCHED_OTHER: (0, 0), SCHED_BATCH: (0, 0), SCHED_IDLE: (0, 0),
@@ -3429,7 +3430,7 @@ class Kernel:
     @handler("d")
     def sys_sched_getscheduler(self, pid):
         sched = self._sched_of(pid)
-        return sched[0] | (SCHED_RESET_ON_FORK if sched[2] & 1 else 0)
+        return sched[0] | (SCHED_RESET_ON_FORK if sched[2] & SCHED_FLAG_RESET_ON_FORK else 0)
 
     @handler("dp")
     def sys_sched_getparam(self, pid, param):
@@ -3444,7 +3445,8 @@ class Kernel:
             raise Errno(E.EINVAL)
         priority = struct.unpack("<i", self.read_mem(param, 4))[0]
         return self._set_sched(pid, s32(policy), priority,
-                               1 if s32(policy) & SCHED_RESET_ON_FORK else 0)
+                               SCHED_FLAG_RESET_ON_FORK if s32(policy) & SCHED_RESET_ON_FORK
+                               else 0)
 
     @handler("dp")
     def sys_sched_setparam(self, pid, param):
@@ -3474,7 +3476,7 @@ class Kernel:
             self.write_mem(attr, struct.pack("<I", SCHED_ATTR_SIZE))
             raise Errno(E.E2BIG)
         _, policy, sflags, nice, priority = struct.unpack("<IIQiI", self.read_mem(attr, 24))
-        if sflags & ~1 or policy == SCHED_DEADLINE:   # (reset-on-fork alone; no deadline class)
+        if sflags & ~SCHED_FLAG_RESET_ON_FORK or policy == SCHED_DEADLINE:   # (reset-on-fork alone; no deadline class)
             raise Errno(E.EINVAL)
         return self._set_sched(pid, policy, priority, sflags,
                                nice if policy in (SCHED_OTHER, SCHED_BATCH) else None)
@@ -3737,10 +3739,13 @@ class Kernel:
         sched = self.threads.current.sched                                  # child's one
         self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # thread has
         self.sigmask, self.altstack = mask, altstack                        # them)
-        if sched is not None:   # (SCHED_RESET_ON_FORK: a real-time policy not inherited)
-            self.threads.current.sched = [SCHED_OTHER, 0, 0] if sched[2] & 1 and \
-                sched[0] in (SCHED_FIFO, SCHED_RR) else [sched[0], sched[1], 0] \
-                if sched[2] & 1 else list(sched)
+        if sched is not None:
+            policy, priority, sched_flags = sched
+            if sched_flags & SCHED_FLAG_RESET_ON_FORK:   # (once: the child's is not)
+                sched_flags = 0
+                if policy in (SCHED_FIFO, SCHED_RR):   # (a real-time one not inherited)
+                    policy, priority = SCHED_OTHER, 0
+            self.threads.current.sched = [policy, priority, sched_flags]
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
         self.ptimers.clear()
