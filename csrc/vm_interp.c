@@ -275,6 +275,9 @@ next_block:
                     prev = NULL;
                     goto next_block;
                 }
+                if (unlikely(cpu->stop_request))
+                    goto next_block; /* asked while compiling: before the block, as it
+                                      * came (after it, a signal would come late) */
             }
         }
         if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi
@@ -500,25 +503,11 @@ AMO_ALL(D, uint64_t, int64_t, Z)
 
 #define LR(T, WIDEN) {                                                          \
         uint64_t a_ = RS1;                                                      \
-        T v_;                                                                   \
         if (unlikely(a_ & (sizeof(T) - 1)))                                     \
             goto misaligned_load;                                               \
-        if (likely(vm_fast_ok(perm, npages, a_, sizeof(T), VM_PERM_R, 0))) {    \
-            v_ = __atomic_load_n((T *)(base + a_), __ATOMIC_SEQ_CST);           \
-        } else {                                                                \
-            uint64_t t_;                                                        \
-            r = vm_mem_slow_load(mem, a_, sizeof(T), VM_ACCESS_READ, &t_);      \
-            if (unlikely(r != VM_MEM_OK))                                       \
-                goto mem_error;                                                 \
-            v_ = (T)t_;                                                         \
-        }                                                                       \
         cpu->res_valid = 1;                                                     \
         cpu->res_addr = a_;                                                     \
-        cpu->res_value = v_;                                                    \
-        RD = WIDEN(v_);                                                         \
-        if (unlikely(cache && cache->epoch != epoch))                           \
-            LEAVE(NEXT_PC); /* a callback changed code */                        \
-        NEXT;                                                                   \
+        LOAD_FROM_ADDR(a_, RD = cpu->res_value, T, WIDEN)                       \
     }
 op_LR_W: LR(uint32_t, S32)
 op_LR_D: LR(uint64_t, Z)

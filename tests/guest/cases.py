@@ -84,6 +84,7 @@ CASES = [
     Case("ptimers"),
     Case("prctl"),
     Case("hostsig"),
+    Case("hostsig-repeat", binary="hostsig", args=["repeat"]),
     Case("shmem", args=["{dir}"]),
     Case("sched"),
     Case("threads"),

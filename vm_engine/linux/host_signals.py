@@ -11,13 +11,19 @@ ones (Kernel.look_for_signals) where it looks for signals: before each run of
 the guest and in its waits, so a handler runs as on Linux, with the signal
 from another process (si_code SI_USER).
 
-Python runs signal handlers in its main thread between bytecodes, which a
-guest computing in compiled code may not reach for long: Python's own C
-handler writes each signal's number to a wakeup pipe, and a thread reading it
-queues the signal and stops the cpu until the kernel has taken it."""
+Python's own C handler writes each signal's number to a wakeup pipe, which two
+readers take signals from:
+- the Python handler, run in the main thread between bytecodes: a signal that
+  comes while the kernel emulates a system call is queued before the call
+  returns, so it is delivered as the call returns, as Linux does (were it
+  queued later, a `while (!flag) pause();` would lose it far more often than
+  on Linux);
+- a thread, for a guest computing in compiled code, where Python does not run
+  for long: it queues the signal and stops the cpu until the kernel has taken it."""
 from __future__ import annotations
 
 import os
+import select
 import signal
 import threading
 import time
@@ -42,10 +48,6 @@ _RETRY = 0.005
 _UNTOUCHED = object()
 
 
-def _queue_it(signum, frame):
-    """The Python handler of a signal the guest handles (the wakeup pipe does the work)."""
-
-
 class HostSignals:
     """The host side of a guest process's signals (module docstring). Made in
     the host's main thread, which alone may set signal handlers."""
@@ -58,8 +60,9 @@ class HostSignals:
         self.queued: list[int] = []   # signals come, not yet raised (list.append is atomic)
         self.own = own
         self.before: dict[int, object] = {}   # signal -> the process's handler the guest's replaced
-        self._read, self._write = os.pipe2(os.O_CLOEXEC)
-        os.set_blocking(self._write, False)
+        self._read, self._write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        self._released = False
+        self._handler = self._on_signal   # (one object: signal.getsignal() gives it back)
         self._old_wakeup = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
         threading.Thread(target=self._wake, daemon=True, name="vm_engine-linux-signals").start()
         for sig in PASSED:
@@ -81,7 +84,7 @@ class HostSignals:
         if not self.own and sig not in self.before:
             self.before[sig] = signal.getsignal(sig)
         signal.signal(sig, signal.SIG_IGN if handler == SIG_IGN else
-                      signal.SIG_DFL if handler == SIG_DFL else _queue_it)
+                      signal.SIG_DFL if handler == SIG_DFL else self._handler)
 
     def take(self) -> list[int]:
         """The signals come since the last take, in the order they came."""
@@ -90,20 +93,38 @@ class HostSignals:
             taken.append(self.queued.pop(0))
         return taken
 
+    def _from_pipe(self) -> bool:
+        """Queues the signals in the wakeup pipe that the guest handles: False
+        when the pipe is closed (released)."""
+        if self._released:
+            return False
+        try:
+            data = os.read(self._read, 256)
+        except BlockingIOError:   # (the other reader took them)
+            return True
+        except OSError:
+            return False
+        self.queued += [sig for sig in data if sig in PASSED and
+                        signal.getsignal(sig) is self._handler]
+        return bool(data)
+
+    def _on_signal(self, signum, frame) -> None:
+        """The Python handler of a signal the guest handles (module docstring)."""
+        self._from_pipe()
+        if self.queued:   # (run between a run's blocks: Python's signal check)
+            self.kernel.cpu.request_stop()
+
     def _wake(self) -> None:
         """Reads the wakeup pipe: each signal the guest handles is queued, and
         the cpu asked to stop until the kernel has taken them."""
         while True:
             try:
-                data = os.read(self._read, 256)
-            except OSError:
+                select.select([self._read], [], [])
+            except (OSError, ValueError):
                 return
-            if not data:   # (released)
+            if not self._from_pipe():   # (released)
                 os.close(self._read)
                 return
-            handled = {sig for sig in data if sig in PASSED and
-                       signal.getsignal(sig) is _queue_it}
-            self.queued += [sig for sig in data if sig in handled]
             while self.queued:
                 self.kernel.cpu.request_stop()
                 time.sleep(_RETRY)
@@ -113,11 +134,13 @@ class HostSignals:
         for sig in list(self.before):
             self.follow(sig, SIG_DFL)
         signal.set_wakeup_fd(self._old_wakeup)
+        self._released = True
         os.close(self._write)   # (its thread reads the end of the pipe and ends)
 
     def forked(self, kernel) -> "HostSignals":
         """In a fork's child: this one's pipe closed (its thread is the parent's),
         and one of the child's own (a process made for the guest)."""
+        self._released = True   # (its handler may run until the new one's replace it)
         for fd in (self._read, self._write):
             os.close(fd)
         return HostSignals(kernel, own=True)

@@ -8,7 +8,9 @@
  * A signal a handler waits for is blocked until sigsuspend() lets it in: a
  * `while (!got) pause();` loses one that comes between the test and pause(), a
  * window the JIT's compile time widens.
- * usage: hostsig [parent | wait] */
+ * With "repeat", many children each take two signals sent at once, waiting in
+ * sigsuspend, computing, or making system calls: none may be lost.
+ * usage: hostsig [parent | wait | repeat] */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -178,8 +180,61 @@ static void to_parent(void)
     _exit(6);
 }
 
+static volatile sig_atomic_t usr1, usr2;
+static void on_usr(int s)
+{
+    if (s == SIGUSR1)
+        usr1++;
+    else
+        usr2++;
+}
+
+static void take_both(int how)   /* 0: in sigsuspend, 1: computing, 2: in system calls */
+{
+    sigset_t wait_mask = block(SIGUSR1);
+    block(SIGUSR2);
+    signal(SIGUSR1, on_usr);
+    signal(SIGUSR2, on_usr);
+    if (how)
+        sigprocmask(SIG_SETMASK, &wait_mask, NULL);
+    say_ready();
+    unsigned long n = 0;
+    while (!usr1 || !usr2) {
+        if (how == 0)
+            sigsuspend(&wait_mask);
+        else if (how == 1)
+            n++;
+        else
+            getppid();
+    }
+    _exit(usr1 == 1 && usr2 == 1 ? 0 : 1);
+}
+static void in_sigsuspend(void) { take_both(0); }
+static void computing_both(void) { take_both(1); }
+static void in_syscalls(void) { take_both(2); }
+
+static void repeat(void)
+{
+    void (*bodies[])(void) = {in_sigsuspend, computing_both, in_syscalls};
+    int rounds = 30, wrong = 0;
+    for (int i = 0; i < rounds; i++) {
+        pid_t pid = child(bodies[i % 3]);
+        kill(pid, SIGUSR1);
+        kill(pid, SIGUSR2);
+        int st;
+        waitpid(pid, &st, 0);
+        wrong += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+    }
+    printf("repeat: %d children, %d took their signals wrong\n", rounds, wrong);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "repeat") == 0) {
+        pipe(ready);
+        repeat();
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "wait") == 0) {
         sigset_t wait_mask = block(SIGINT);
         block(SIGTERM);
