@@ -235,3 +235,8 @@ cdef class UserMMU(MemoryBase):
 
 cdef class CpuCore:
     cdef vm_cpu cpu
+
+cdef extern from "vm_hostsig.h":
+    void vm_hostsig_wrap(int sig)
+    int vm_hostsig_take(int sig, uint8_t *out)
+    void vm_hostsig_clear()

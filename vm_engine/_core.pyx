@@ -451,6 +451,22 @@ def _after_fork_in_parent():
             os.close(done)
 
 
+def hostsig_wrap(int sig):
+    """Records the siginfo of each signal `sig` Python's handler takes (csrc/vm_hostsig.h)."""
+    vm_hostsig_wrap(sig)
+
+
+def hostsig_take(int sig):
+    """The oldest siginfo (128 bytes) recorded for `sig` not yet taken, or None."""
+    cdef uint8_t info[128]
+    return PyBytes_FromStringAndSize(<char *>info, 128) if vm_hostsig_take(sig, info) else None
+
+
+def hostsig_clear():
+    """Forgets the siginfos recorded (a fork's child's are its parent's)."""
+    vm_hostsig_clear()
+
+
 def _after_fork_in_child():
     global _fork_copied
     try:

@@ -16,7 +16,8 @@ import select
 import struct
 
 from . import libc
-from .syscalls import O_NONBLOCK, O_RDWR, Errno, GuestFile, HostFile, _synthetic_stat
+from .syscalls import (O_NONBLOCK, O_RDWR, SI_TIMER, SIGCHLD, Errno, GuestFile, HostFile,
+                       _synthetic_stat)
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
@@ -193,6 +194,23 @@ class TimerFile(AnonHostFile):
         super().__init__(host, O_RDWR | (flags & O_NONBLOCK), "anon_inode:[timerfd]")
 
 
+def signalfd_siginfo(info: bytes) -> bytes:
+    """The struct signalfd_siginfo of a siginfo_t: the fields of its kind, as
+    Linux's signalfd_copyinfo takes them (a timer's, a child's, a sender's)."""
+    signo, code, a, b = struct.unpack_from("<i4xi4xiI", info)
+    value = struct.unpack_from("<Q", info, 24)[0]
+    pid = uid = tid = overrun = status = ptr = 0
+    if code == SI_TIMER:
+        tid, overrun, ptr = a, b, value
+    elif signo == SIGCHLD and code > 0:   # (CLD_EXITED...: si_status)
+        pid, uid, status = a, b, struct.unpack_from("<i", info, 24)[0]
+    else:   # (kill's, the kernel's; sigqueue's, tgkill's with their value)
+        pid, uid, ptr = a, b, value if code < 0 else 0
+    sival_int = struct.unpack("<i", struct.pack("<Q", ptr)[:4])[0]
+    return struct.pack("<IiiIIiIIIIiiQ", signo, 0, code, pid, uid, 0, tid, 0, overrun, 0,
+                       status, sival_int, ptr).ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
+
+
 class SignalFile(GuestFile):
     """A signalfd: reading takes the process's pending signals in its mask
     (which the guest has normally blocked) as signalfd_siginfo records."""
@@ -219,9 +237,7 @@ class SignalFile(GuestFile):
             sig = self.kernel.take_signal(self.mask)
             if sig is None:
                 break
-            signo, code = sig
-            out += struct.pack("<IiiII", signo, 0, code, self.kernel.pid,
-                               os.getuid()).ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
+            out += signalfd_siginfo(self.kernel._siginfo(*sig))
         if not out:
             raise Errno(E.EAGAIN)
         return out

@@ -8,11 +8,13 @@ ignore: the same as Linux would apply to the guest; in vm-engine run's process,
 what the process had: Python's KeyboardInterrupt for SIGINT), and one it
 handles gets a host handler that queues it for the guest. The kernel raises the queued
 ones (Kernel.look_for_signals) where it looks for signals: before each run of
-the guest and in its waits, so a handler runs as on Linux, with the signal
-from another process (si_code SI_USER).
+the guest and in its waits, so a handler runs as on Linux, with its sender's
+siginfo.
 
-Python's own C handler writes each signal's number to a wakeup pipe, which two
-readers take signals from:
+A C handler in front of Python's records each signal's siginfo (its sender's
+pid and uid, sigqueue's value: csrc/vm_hostsig.h), which the guest's handler
+gets. Python's own C handler writes each signal's number to a wakeup pipe, which
+two readers take signals from:
 - the Python handler, run in the main thread between bytecodes: a signal that
   comes while the kernel emulates a system call is queued before the call
   returns, so it is delivered as the call returns, as Linux does (were it
@@ -25,8 +27,11 @@ from __future__ import annotations
 import os
 import select
 import signal
+import struct
 import threading
 import time
+
+from .._core import hostsig_clear, hostsig_take, hostsig_wrap
 
 SIG_DFL, SIG_IGN = 0, 1   # the guest's (sigaction's sa_handler)
 
@@ -47,6 +52,21 @@ _RETRY = 0.005
 
 _UNTOUCHED = object()
 
+SI_USER, SI_KERNEL = 0, 0x80   # siginfo's si_code: kill's, the kernel's
+
+
+def guest_siginfo(sig: int) -> bytes:
+    """The guest's siginfo_t of a signal `sig` come from another process (its
+    layout is the host's): the sender's si_code, pid and uid, and sigqueue's
+    value; none recorded: SI_USER from nobody known."""
+    info = hostsig_take(sig)
+    code, pid, uid, value = (SI_USER, 0, 0, 0) if info is None else \
+        struct.unpack_from("<8xi4xiIQ", info)
+    if code > 0 and code != SI_KERNEL:   # (a kind of the host kernel's own: its fields
+        code, value = SI_USER, 0         # may name host things, a host fd)
+    return struct.pack("<iii4xiIQ", sig, 0, code, pid, uid,
+                       value if code < 0 else 0).ljust(128, b"\0")
+
 
 class HostSignals:
     """The host side of a guest process's signals (module docstring). Made in
@@ -57,12 +77,14 @@ class HostSignals:
         guest leaves at its default gets the host's default; else (vm-engine
         run's process) the handler the process has."""
         self.kernel = kernel
-        self.queued: list[int] = []   # signals come, not yet raised (list.append is atomic)
+        #: signals come, not yet raised, with their siginfo (list.append is atomic)
+        self.queued: list[tuple[int, bytes]] = []
         self.own = own
         self.before: dict[int, object] = {}   # signal -> the process's handler the guest's replaced
         self._read, self._write = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
         self._released = False
         self._handler = self._on_signal   # (one object: signal.getsignal() gives it back)
+        hostsig_clear()   # (a fork's child: they were its parent's)
         self._old_wakeup = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
         threading.Thread(target=self._wake, daemon=True, name="vm_engine-linux-signals").start()
         for sig in PASSED:
@@ -85,9 +107,11 @@ class HostSignals:
             self.before[sig] = signal.getsignal(sig)
         signal.signal(sig, signal.SIG_IGN if handler == SIG_IGN else
                       signal.SIG_DFL if handler == SIG_DFL else self._handler)
+        hostsig_wrap(sig)
 
-    def take(self) -> list[int]:
-        """The signals come since the last take, in the order they came."""
+    def take(self) -> list[tuple[int, bytes]]:
+        """The signals come since the last take, in the order they came, with
+        their siginfo."""
         taken = []
         while self.queued:
             taken.append(self.queued.pop(0))
@@ -104,7 +128,7 @@ class HostSignals:
             return True
         except OSError:
             return False
-        self.queued += [sig for sig in data if sig in PASSED and
+        self.queued += [(sig, guest_siginfo(sig)) for sig in data if sig in PASSED and
                         signal.getsignal(sig) is self._handler]
         return bool(data)
 

@@ -36,10 +36,11 @@ import time
 from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
+from . import libc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      page_down, page_up)
 from .elf import ElfError, read_elf
-from .host_signals import PASSED, HostSignals
+from .host_signals import PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import Threads
 
 MASK64 = (1 << 64) - 1
@@ -158,7 +159,7 @@ CAP_VERSION_3 = 0x20080522
 CAP_VERSIONS = {0x19980330: 1, 0x20071026: 2, CAP_VERSION_3: 2}
 CAP_LAST_CAP = 40
 TIMER_SLACK_NS = 50_000   # (prctl's default timer slack)
-SI_USER, SI_QUEUE, SI_TKILL, SI_KERNEL = 0, -1, -6, 0x80
+SI_QUEUE, SI_TKILL = -1, -6   # (SI_USER, SI_KERNEL: host_signals.py)
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 #: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
 ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
@@ -790,7 +791,6 @@ def _host_statfs(call: str, target) -> bytes:
     """The host's struct statfs for a path or descriptor: Linux's generic 64-bit
     layout (15 longs: type, bsize, blocks, bfree, bavail, files, ffree, fsid,
     namelen, frsize, flags, spare[4]), riscv64's as x86-64's and aarch64's."""
-    from . import libc
     buf = libc.buffer(120)
     libc.call(call, target, buf)
     return buf.raw
@@ -813,7 +813,6 @@ def handler(spec: str = "", ret: str = "d"):
 def _host_futex(host: int, cmd: int, val: int, timeout: float | None = None) -> int:
     """The host's futex call (shared, not private) at host address `host`: its
     result, or -errno (the GIL let go meanwhile)."""
-    from . import libc
     ts = None
     if timeout is not None:
         sec = int(timeout)
@@ -837,6 +836,12 @@ def _thread_attribute(name: str, doc: str) -> property:
     """A Kernel property that is the running thread's own `name` (GuestThread's)."""
     return property(lambda self: getattr(self.threads.current, name),
                     lambda self, value: setattr(self.threads.current, name, value), doc=doc)
+
+
+def _child_siginfo(got) -> bytes:
+    """The siginfo_t of a child's end (os.waitid's): SIGCHLD's fields."""
+    return struct.pack("<iii4xiIi", SIGCHLD, 0, got.si_code, got.si_pid, got.si_uid,
+                       got.si_status).ljust(SIGINFO_SIZE, b"\0")
 
 
 class Kernel:
@@ -2232,7 +2237,6 @@ class Kernel:
     def sys_inotify_init1(self, flags):
         """The host's inotify: its events (wd, mask, cookie, name) read as Linux
         writes them on riscv64 too; the watches are on host paths."""
-        from . import libc
         if flags & ~(O_CLOEXEC | O_NONBLOCK):
             raise Errno(E.EINVAL)
         hfd = libc.call("inotify_init1", _host_flags(flags & O_NONBLOCK) | os.O_CLOEXEC)
@@ -2241,7 +2245,6 @@ class Kernel:
 
     @handler("fsx")
     def sys_inotify_add_watch(self, fd, path, mask):
-        from . import libc
         f = self.file(fd)
         if f.host_fd is None:
             raise Errno(E.EINVAL)
@@ -2251,7 +2254,6 @@ class Kernel:
 
     @handler("fd")
     def sys_inotify_rm_watch(self, fd, wd):
-        from . import libc
         f = self.file(fd)
         if f.host_fd is None:
             raise Errno(E.EINVAL)
@@ -2359,8 +2361,8 @@ class Kernel:
         """Raises the signals a wait can bring: a child's end (SIGCHLD), a timer's,
         one another process sent."""
         if self.host_signals is not None:
-            for sig in self.host_signals.take():
-                self.raise_signal(sig, SI_USER)
+            for sig, info in self.host_signals.take():
+                self.raise_signal(sig, info)
         self._child_ended()
         if self.itimers and self.itimer_due():
             self.expire_itimers()
@@ -2430,7 +2432,6 @@ class Kernel:
     def _host_address_call(self, name: str, fd, addr: int, lenp: int, *extra) -> int:
         """A call that gives an address back (accept4, getsockname, getpeername):
         its result; the address written to the guest."""
-        from . import libc
         from .sockets import SOCKADDR_MAX
         buf, size = libc.buffer(SOCKADDR_MAX), libc.buffer(struct.pack("<i", SOCKADDR_MAX))
         ret = libc.call(name, self._socket(fd).host_fd, buf, size, *extra)
@@ -2439,7 +2440,6 @@ class Kernel:
 
     @handler("ddd")
     def sys_socket(self, domain, kind, protocol):
-        from . import libc
         from .sockets import SOCK_CLOEXEC, SOCK_NONBLOCK, socket_file
         kind = s32(kind)
         host = libc.call("socket", s32(domain), (kind & ~SOCK_CLOEXEC) | os.O_CLOEXEC,
@@ -2448,7 +2448,6 @@ class Kernel:
 
     @handler("dddp")
     def sys_socketpair(self, domain, kind, protocol, sv):
-        from . import libc
         from .sockets import SOCK_CLOEXEC, SOCK_NONBLOCK, socket_file
         kind = s32(kind)
         self.check_writable(sv, 8)
@@ -2461,19 +2460,16 @@ class Kernel:
 
     @handler("fpu")
     def sys_bind(self, fd, addr, length):
-        from . import libc
         raw = self._sockaddr(addr, length)
         return libc.call("bind", self._socket(fd).host_fd, raw, len(raw))
 
     @handler("fpu")
     def sys_connect(self, fd, addr, length):
-        from . import libc
         raw = self._sockaddr(addr, length)
         return libc.call("connect", self._socket(fd).host_fd, raw, len(raw))
 
     @handler("fd")
     def sys_listen(self, fd, backlog):
-        from . import libc
         return libc.call("listen", self._socket(fd).host_fd, s32(backlog))
 
     @handler("fpp")
@@ -2501,7 +2497,6 @@ class Kernel:
 
     @handler("fbuxpu")
     def sys_sendto(self, fd, buf, length, flags, addr, addrlen):
-        from . import libc
         f = self._socket(fd)
         data, raw = self.read_mem(buf, min(length, MAX_RW_COUNT)), self._sockaddr(addr, addrlen)
         if self._socket_waits(f, flags, select.POLLOUT):
@@ -2526,7 +2521,6 @@ class Kernel:
 
     @handler("fBuxpp")
     def sys_recvfrom(self, fd, buf, length, flags, addr, lenp):
-        from . import libc
         from .sockets import RECEIVE_MAX, SOCKADDR_MAX
         f = self._socket(fd)
         length = min(length, RECEIVE_MAX)
@@ -2597,14 +2591,12 @@ class Kernel:
 
     @handler("fddpu")
     def sys_setsockopt(self, fd, level, name, value, length):
-        from . import libc
         raw = self.read_mem(value, length) if value else None
         return libc.call("setsockopt", self._socket(fd).host_fd, s32(level), s32(name),
                          raw, len(raw) if raw is not None else s32(length))
 
     @handler("fddpp")
     def sys_getsockopt(self, fd, level, name, value, lenp):
-        from . import libc
         room = struct.unpack("<i", self.read_mem(lenp, 4))[0]
         if room < 0:
             raise Errno(E.EINVAL)
@@ -2617,7 +2609,6 @@ class Kernel:
 
     @handler("fd")
     def sys_shutdown(self, fd, how):
-        from . import libc
         return libc.call("shutdown", self._socket(fd).host_fd, s32(how))
 
     # -- directories and names ------------------------------------------------------
@@ -3196,7 +3187,7 @@ class Kernel:
                 raise Errno(E.EINVAL)
             attrs["pdeathsig"] = a2
             if self.host_signals is not None:   # (the process is the guest's: the host's
-                from . import libc              # parent-death signal, which then reaches
+                                                # parent-death signal, which then reaches
                 ulong = ctypes.c_ulong          # the guest as any other signal does)
                 libc.call("prctl", ctypes.c_int(1), ulong(a2), ulong(0), ulong(0), ulong(0))
             return 0
@@ -3649,7 +3640,7 @@ class Kernel:
             return
         if info is not None and info.si_pid not in self._chld_sent:
             self._chld_sent.add(info.si_pid)
-            self.raise_signal(SIGCHLD, info.si_code)
+            self.raise_signal(SIGCHLD, _child_siginfo(info))
 
     @handler("ddpdp")
     def sys_waitid(self, idtype, ident, infop, options, rusage):
@@ -3674,11 +3665,8 @@ class Kernel:
                                                                          CLD_DUMPED):
             self._reaped(got.si_pid)
         if infop:
-            info = bytearray(128)  # (WNOHANG and nobody ready: all zero, as Linux leaves it)
-            if got is not None:
-                struct.pack_into("<iiiiiii", info, 0, got.si_signo, 0, got.si_code, 0,
-                                 got.si_pid, got.si_uid, got.si_status)
-            self.write_mem(infop, bytes(info))
+            # (WNOHANG and nobody ready: all zero, as Linux leaves it)
+            self.write_mem(infop, bytes(SIGINFO_SIZE) if got is None else _child_siginfo(got))
         if rusage:
             self.write_mem(rusage, pack_rusage(resource.getrusage(resource.RUSAGE_CHILDREN)))
         return 0
@@ -4210,10 +4198,15 @@ class Kernel:
             raise Errno(E.EINVAL)
         return sig
 
+    def _reachable(self, pid: int) -> bool:
+        """Whether `pid` is another process of the guest's that signals reach (a
+        child; the parent, when its host process is the guest's too)."""
+        return pid in self.children or (pid == self.ppid and self.parent_takes_signals)
+
     @handler("dS")
     def sys_kill(self, pid, sig):
         sig = self._check_sig(sig)
-        if s32(pid) in self.children or (s32(pid) == self.ppid and self.parent_takes_signals):
+        if self._reachable(s32(pid)):
             os.kill(s32(pid), sig)   # (a host process: the guest's, whose handlers take it)
             return 0
         if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
@@ -4248,10 +4241,18 @@ class Kernel:
         info = bytearray(self.read_mem(uinfo, SIGINFO_SIZE))
         code = struct.unpack_from("<i", info, 8)[0]
         thread = None if tid is None else self.threads.all.get(s32(tid))
-        if not self._is_self(tgid) or (tid is not None and thread is None):
+        reachable = tid is None and self._reachable(s32(tgid))
+        if not (self._is_self(tgid) or reachable) or (tid is not None and thread is None):
             raise Errno(E.ESRCH)
         if code >= 0 or code == SI_TKILL:   # (only the kernel sends those)
             raise Errno(E.EPERM)
+        if reachable:   # (the host's sigqueue, with the value; the receiver's kernel
+            try:        # gives it to the handler: linux/host_signals.py)
+                libc.call("sigqueue", s32(tgid), sig,
+                          ctypes.c_uint64(struct.unpack_from("<Q", info, 24)[0]))
+            except OSError as e:
+                raise Errno(e.errno) from None
+            return 0
         struct.pack_into("<i", info, 0, sig)
         if sig:
             self.raise_signal(sig, bytes(info), thread)

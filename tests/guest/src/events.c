@@ -242,6 +242,12 @@ static void signalfds(void)
     int b = signalfd(-1, &set, 0);   /* blocking: the signal is pending already */
     raise(SIGUSR2);
     printf("blocking read %zd signal %u\n", read(b, &si, sizeof si), si.ssi_signo);
+    union sigval v = {.sival_int = 42};
+    sigqueue(getpid(), SIGUSR1, v);   /* its value, as the record's ssi_int and ssi_ptr */
+    read(b, &si, sizeof si);
+    printf("sigqueue's: signal %u code %d value %d %llu, pid ok %d\n", si.ssi_signo,
+           si.ssi_code, si.ssi_int, (unsigned long long)si.ssi_ptr,
+           si.ssi_pid == (uint32_t)getpid());
     close(b);
     close(s);
     sigprocmask(SIG_UNBLOCK, &set, NULL);

@@ -1,7 +1,9 @@
 /* Signals from other processes: a fork's child takes its parent's kill() with
  * its own dispositions (a handler, ignored, the default action, SA_RESETHAND,
  * blocked then waited for), also while it computes without a system call.
- * A grandchild asks for a signal when its parent dies (PR_SET_PDEATHSIG).
+ * A grandchild asks for a signal when its parent dies (PR_SET_PDEATHSIG). An
+ * SA_SIGINFO handler learns who sent a signal, and sigqueue's value; SIGCHLD's,
+ * which child ended and how.
  * With the argument "parent", a child also signals its parent; with "wait", the
  * program waits for SIGINT or SIGTERM, which it handles, and SIGHUP, which it
  * ignores (sent by whoever runs it).
@@ -170,6 +172,69 @@ static void orphaned(void)   /* PR_SET_PDEATHSIG: a signal when its parent ends 
     _exit(7);              /* the grandchild's parent ends */
 }
 
+static volatile sig_atomic_t info_n;
+static volatile int info_code[2], info_from_parent[2], info_value;
+static void on_info(int s, siginfo_t *si, void *context)
+{
+    int k = s != SIGUSR1;
+    info_code[k] = si->si_code;
+    info_from_parent[k] = si->si_pid == getppid() && si->si_uid == getuid();
+    if (k)
+        info_value = si->si_value.sival_int;
+    info_n++;
+}
+
+static void with_info(void)   /* SA_SIGINFO: who sent it, sigqueue's value */
+{
+    sigset_t wait_mask = block(SIGUSR1);
+    block(SIGRTMIN);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_info;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGRTMIN, &sa, NULL);
+    say_ready();
+    while (info_n < 2)
+        sigsuspend(&wait_mask);
+    printf("with info: kill's code %d, from its parent: %s; sigqueue's code %d, value %d, "
+           "from its parent: %s\n", info_code[0], info_from_parent[0] ? "yes" : "no",
+           info_code[1], info_value, info_from_parent[1] ? "yes" : "no");
+    fflush(stdout);
+    _exit(8);
+}
+
+static volatile sig_atomic_t chld_got;
+static volatile int chld_code, chld_status, chld_pid;
+static void on_chld(int s, siginfo_t *si, void *context)
+{
+    chld_code = si->si_code;
+    chld_status = si->si_status;
+    chld_pid = si->si_pid;
+    chld_got = 1;
+}
+
+static void child_info(void)   /* SIGCHLD's siginfo: which child, how it ended */
+{
+    sigset_t wait_mask = block(SIGCHLD);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGCHLD, &sa, NULL);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(5);
+    while (!chld_got)
+        sigsuspend(&wait_mask);
+    printf("SIGCHLD: code %d, status %d, from that child: %s\n", chld_code, chld_status,
+           chld_pid == pid ? "yes" : "no");
+    waitpid(pid, NULL, 0);
+    signal(SIGCHLD, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &wait_mask, NULL);
+}
+
 static volatile sig_atomic_t parent_got;
 static void on_parent(int s) { parent_got = s; }
 
@@ -281,6 +346,14 @@ int main(int argc, char **argv)
     waitpid(pid, &st, 0);
     wait_ready();   /* (the grandchild's report is out) */
     printf("orphaned's parent: exit %d\n", WEXITSTATUS(st));
+
+    pid = child(with_info);
+    kill(pid, SIGUSR1);
+    union sigval v = {.sival_int = 7};
+    sigqueue(pid, SIGRTMIN, v);
+    report("with info", pid);
+
+    child_info();
 
     if (argc > 1 && strcmp(argv[1], "parent") == 0) {
         sigset_t wait_mask = block(SIGUSR1);
