@@ -7,7 +7,8 @@
 
 #define N_SIGS 65
 #define RING 32 /* (a power of two) */
-_Static_assert(sizeof(siginfo_t) == 128, "siginfo_t is 128 bytes");
+/* (Linux's siginfo_t, the guest's layout too; elsewhere its first bytes) */
+#define INFO_SIZE (sizeof(siginfo_t) < 128 ? sizeof(siginfo_t) : 128)
 
 static struct {
     volatile uint32_t head, tail;
@@ -52,7 +53,8 @@ int vm_hostsig_take(int sig, uint8_t out[128])
     uint32_t tail = rings[sig].tail;
     if (tail == __atomic_load_n(&rings[sig].head, __ATOMIC_ACQUIRE))
         return 0;
-    memcpy(out, &rings[sig].info[tail % RING], 128);
+    memset(out, 0, 128);
+    memcpy(out, &rings[sig].info[tail % RING], INFO_SIZE);
     __atomic_store_n(&rings[sig].tail, tail + 1, __ATOMIC_RELEASE);
     return 1;
 }
