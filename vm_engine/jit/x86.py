@@ -921,12 +921,15 @@ def _back_edges(segs, index: dict) -> list:
             if index.get(t, m + 1) <= m]
 
 
-def _carried(segs) -> dict:
+def _carried(segs, inner: dict) -> dict:
     """Segment pc -> the guest registers written on the way back to it (by the
-    segments reachable from it; none if it is reachable from none), for each
+    segments on a way from it back to it; none if there is none), for each
     segment after the first that only the segment before it, and those, lead
     into: what that segment leaves known constant (and a loop does not write)
-    is known there too (a divisor set before a digit loop: _emit_udiv_by)."""
+    is known there too (a divisor set before a digit loop: _emit_udiv_by).
+    The same for a loop's head inside a segment (`inner`), which the loop alone
+    jumps to: what is known where the segment falls into it (a CRC's polynomial
+    set before its bit loop, keeping the loop's xor a 32-bit value's)."""
     starts = {seg.pc: n for n, seg in enumerate(segs)}
 
     def seg_of(pc):  # the segment a jump to pc goes on in (at its start or inside)
@@ -935,20 +938,42 @@ def _carried(segs) -> dict:
         return next((n for n, seg in enumerate(segs) if seg.pc < pc < seg.end_pc()), None)
 
     succ = [{seg_of(t) for t in seg.targets() if t is not None} - {None} for seg in segs]
-    out = {}
-    for n in range(1, len(segs)):
-        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
-        if preds <= {n - 1}:  # (entered by the one before alone)
-            out[segs[n].pc] = set()
-            continue
+
+    def reachable(n):  # the segments reachable from segment n
         reach, todo = set(), list(succ[n])
         while todo:
             k = todo.pop()
             if k not in reach:
                 reach.add(k)
                 todo.extend(succ[k])
+        return reach
+
+    reaches = [reachable(n) for n in range(len(segs))]
+
+    def way_back(n):  # the segments on the ways from segment n back to it
+        return {k for k in reaches[n] if n in reaches[k]}
+
+    out = {}
+    for n in range(1, len(segs)):
+        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
+        if preds <= {n - 1}:  # (entered by the one before alone)
+            out[segs[n].pc] = set()
+            continue
+        reach = way_back(n)
         if preds <= reach | {n - 1}:  # (and round a loop)
             out[segs[n].pc] = _written([segs[k] for k in reach], _X_SLOTS)
+    for pc, head in inner.items():
+        n = segs.index(head.seg)
+        reach = way_back(n)
+        if not {k for k, seg in enumerate(segs) if pc in seg.targets()} <= reach:
+            continue
+        # the head's segment from the head on, or from where the way back enters it
+        first = min([head.j] + [inner[t].j if t in inner else 0
+                                for k in reach for t in segs[k].targets()
+                                if t is not None and seg_of(t) == n])
+        out[pc] = _written([segs[k] for k in reach - {n}], _X_SLOTS) | \
+            {int(e["rd"]) for e in head.seg.ir[first:head.seg.k]
+             if "rd" in _X_SLOTS.get(int(e["op"]), ())}
     return out
 
 
@@ -1008,7 +1033,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.epilogue = blk.std_epilogue
     if level >= 2:
         _hammocks(segs, blk)
-        blk.carried = _carried(segs)
+        blk.carried = _carried(segs, blk.inner)
     for seg in segs:
         seg.body = a.label()
     blk.segs = {seg.pc: seg for seg in segs}
@@ -1129,9 +1154,13 @@ def _emit_seg(blk, seg: _Seg, following):
         inner = blk.inner.get(insn_pc)
         if blk.nan_pending is not None and (inner is not None or not _nan_can_wait(blk, name, e)):
             _nan_check(blk)
-        if inner is not None and inner.seg is seg:  # (entered here too: nothing known)
-            a.bind(inner.label)
-            blk.consts, blk.ranges = {}, {}
+        if inner is not None and inner.seg is seg:  # (entered here too: what the way
+            a.bind(inner.label)                     # back leaves alone is known: _carried)
+            written = blk.carried.get(insn_pc)
+            blk.consts = {} if written is None else \
+                {r: v for r, v in blk.consts.items() if r not in written}
+            blk.ranges = {} if written is None else \
+                {r: v for r, v in blk.ranges.items() if r not in written}
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
@@ -1540,7 +1569,8 @@ class _Block:
         #                    just accessed or checked (_fast_access, _loop_prechecks)
         self.nan_pending = None  # an xmm register whose NaN check waits to be paired (_nan_later)
         self.inner = {}    # guest pc -> _Inner: branches of the region go on there
-        self.carried = {}  # (level 2) segment pc -> registers written on the way back to it (_carried)
+        #: (level 2) segment or loop head pc -> registers written on the way back to it
+        self.carried = {}  # (_carried)
         self.unit_end = {}  # segment's first flat index -> where its accounting unit ends
         self.unit_starts = {0}  # first flat index of each unit
         self.loop_heads = set()  # pcs of the segments loops jump back to
