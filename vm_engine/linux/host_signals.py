@@ -34,6 +34,8 @@ import time
 from .._core import hostsig_clear, hostsig_take, hostsig_wrap
 
 SIG_DFL, SIG_IGN = 0, 1   # the guest's (sigaction's sa_handler)
+#: follow()'s handler for a signal held for the guest (its default action, blocked)
+HELD = -1
 
 #: signals left as the host has them: those no process can catch, the ones host
 #: faults raise (compiled code's accesses take SIGSEGV and SIGBUS), and the ones
@@ -86,18 +88,20 @@ class HostSignals:
         self._handler = self._on_signal   # (one object: signal.getsignal() gives it back)
         hostsig_clear()   # (a fork's child: they were its parent's)
         self._old_wakeup = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        self.chosen: dict[int, int] = {}   # signal -> what follow() made the host's
         threading.Thread(target=self._wake, daemon=True, name="vm_engine-linux-signals").start()
-        for sig in PASSED:
-            self.follow(sig, kernel.sigactions.get(sig, (SIG_DFL, 0, 0))[0])
 
     def follow(self, sig: int, handler: int) -> None:
         """The host's disposition of `sig` made the guest's new one (its handler
-        address, SIG_DFL or SIG_IGN). In a process not made for the guest, a
+        address, SIG_DFL, SIG_IGN or HELD: queued for the guest, whose kernel
+        takes the default action when the signal is no longer blocked). Made by
+        Kernel.host_dispositions, at first for every signal. In a process not made for the guest, a
         signal the guest leaves at its default is left as the process has it
         (or given back what it had: a handler set in C cannot be, its place
         takes the default action)."""
-        if sig not in PASSED:
+        if sig not in PASSED or self.chosen.get(sig, _UNTOUCHED) == handler:
             return
+        self.chosen[sig] = handler
         if handler == SIG_DFL and not self.own:
             before = self.before.pop(sig, _UNTOUCHED)
             if before is not _UNTOUCHED:

@@ -223,6 +223,7 @@ class Machine:
             raise VmError("own_host_signals() must be called from the main thread")
         if self.kernel.host_signals is None:
             self.kernel.host_signals = HostSignals(self.kernel, own=False)
+            self.kernel.host_dispositions()
 
     def stop(self) -> None:
         """Asks a running ``run()`` (in another thread) to return (status Stopped)

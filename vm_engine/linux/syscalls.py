@@ -40,7 +40,7 @@ from . import libc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      page_down, page_up)
 from .elf import ElfError, read_elf
-from .host_signals import PASSED, SI_KERNEL, SI_USER, HostSignals
+from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import Threads
 
 MASK64 = (1 << 64) - 1
@@ -922,6 +922,27 @@ class Kernel:
                                 "its own, as in Linux).")
     altstack = _thread_attribute("altstack", "The running thread's sigaltstack: (base, flags, "
                                  "size).")
+
+    def host_dispositions(self, sigs=PASSED) -> None:
+        """The host process's dispositions of `sigs` made the guest's, when the
+        process is the guest's (linux/host_signals.py). One the guest leaves at
+        its default action but every thread blocks is held for the guest, pending
+        (the host would take the action at once)."""
+        if self.host_signals is None:
+            return
+        blocked = ~0
+        for thread in self.threads.all.values():
+            blocked &= thread.sigmask
+        for sig in sigs:
+            handler = self.sigactions.get(sig, (SIG_DFL,))[0]
+            self.host_signals.follow(sig, HELD if handler == SIG_DFL and
+                                     blocked >> (sig - 1) & 1 else handler)
+
+    def _mask_changed(self, old: int) -> None:
+        """host_dispositions of the signals the running thread's mask changed."""
+        changed = old ^ self.sigmask
+        if changed and self.host_signals is not None:
+            self.host_dispositions([sig for sig in PASSED if changed >> (sig - 1) & 1])
 
     def pending_for(self, thread=None) -> int:
         """The signals pending for `thread` (default: the running one): its
@@ -3745,6 +3766,7 @@ class Kernel:
                 else HostSignals(self, own=True)
         except (ValueError, OSError):   # (not Python's main thread, or no pipe)
             self.host_signals = None
+        self.host_dispositions()
         if stack:
             self.cpu.reg_write(2, stack)
         if flags & CLONE_SETTLS:
@@ -3819,9 +3841,7 @@ class Kernel:
         self.aspace.write_back()   # (the old program's shared mappings)
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
-        if self.host_signals is not None:
-            for sig in PASSED:
-                self.host_signals.follow(sig, self.sigactions.get(sig, (SIG_DFL,))[0])
+        self.host_dispositions()
         self.trampoline = 0
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
@@ -4076,8 +4096,7 @@ class Kernel:
             self.write_mem(oact, struct.pack("<QQQ", *old))
         if new is not None:
             self.sigactions[sig] = (new[0], new[1], new[2] & ~_UNBLOCKABLE)
-            if self.host_signals is not None:
-                self.host_signals.follow(sig, new[0])
+            self.host_dispositions((sig,))
             if new[0] == SIG_IGN or (new[0] == SIG_DFL and sig in _DEFAULT_IGNORE):
                 for holder in (self, *self.threads.all.values()):   # (discarded)
                     holder.pending &= ~(1 << (sig - 1))
@@ -4104,6 +4123,7 @@ class Kernel:
             self.write_mem(oset, struct.pack("<Q", old))
         if nset:
             self.sigmask = mask & ~_UNBLOCKABLE
+            self._mask_changed(old)
         return 0
 
     @handler("pu")
@@ -4275,7 +4295,8 @@ class Kernel:
             cpu.reg_write(f"f{i}", fregs[i])
         cpu.reg_write("fcsr", fregs[32])
         cpu.pc = gregs[0]
-        self.sigmask = mask & ~_UNBLOCKABLE
+        old, self.sigmask = self.sigmask, mask & ~_UNBLOCKABLE
+        self._mask_changed(old)
         return _NO_RESULT
 
     def raise_signal(self, sig: int, code: int | bytes = SI_USER, thread=None) -> None:
@@ -4374,5 +4395,4 @@ class Kernel:
         self.sigmask &= ~_UNBLOCKABLE
         if flags & SA_RESETHAND:
             self.sigactions[sig] = (SIG_DFL, 0, 0)
-            if self.host_signals is not None:
-                self.host_signals.follow(sig, SIG_DFL)
+            self.host_dispositions((sig,))

@@ -1,6 +1,7 @@
 /* Signals from other processes: a fork's child takes its parent's kill() with
  * its own dispositions (a handler, ignored, the default action, SA_RESETHAND,
- * blocked then waited for), also while it computes without a system call.
+ * blocked then waited for, a default action blocked then let in), also while it
+ * computes without a system call.
  * A grandchild asks for a signal when its parent dies (PR_SET_PDEATHSIG). An
  * SA_SIGINFO handler learns who sent a signal, and sigqueue's value; SIGCHLD's,
  * which child ended and how.
@@ -143,6 +144,21 @@ static void blocked(void)   /* blocked, then pending, then taken by sigwaitinfo 
            got ? "ran" : "did not run");
     fflush(stdout);
     _exit(5);
+}
+
+static void held(void)   /* a default action, blocked: pending until unblocked */
+{
+    sigset_t wait_mask = block(SIGTERM);
+    say_ready();
+    sigset_t pending;
+    do {
+        nap();
+        sigpending(&pending);
+    } while (!sigismember(&pending, SIGTERM));
+    printf("held: pending while blocked\n");
+    fflush(stdout);
+    sigprocmask(SIG_SETMASK, &wait_mask, NULL);   /* its default action now */
+    _exit(9);
 }
 
 static void orphaned(void)   /* PR_SET_PDEATHSIG: a signal when its parent ends */
@@ -340,6 +356,10 @@ int main(int argc, char **argv)
     pid = child(blocked);
     kill(pid, SIGUSR1);
     report("blocked", pid);
+
+    pid = child(held);
+    kill(pid, SIGTERM);
+    report("held", pid);
 
     pid = child(orphaned);
     int st;
