@@ -106,14 +106,23 @@ static void defaulted(void)   /* SIGTERM's default action; SIGWINCH's (ignore) *
         pause();
 }
 
+/* sigaction(sig) with handler `fn` (an sa_sigaction with SA_SIGINFO) */
+static void set_action(int sig, void *fn, int flags)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    if (flags & SA_SIGINFO)
+        sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))fn;
+    else
+        sa.sa_handler = (void (*)(int))fn;
+    sa.sa_flags = flags;
+    sigaction(sig, &sa, NULL);
+}
+
 static void once(void)   /* SA_RESETHAND: the handler once, then the default */
 {
     sigset_t wait_mask = block(SIGUSR2);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on;
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGUSR2, &sa, NULL);
+    set_action(SIGUSR2, on, SA_RESETHAND);
     say_ready();
     while (!got)
         sigsuspend(&wait_mask);
@@ -125,19 +134,24 @@ static void once(void)   /* SA_RESETHAND: the handler once, then the default */
         pause();
 }
 
-static void blocked(void)   /* blocked, then pending, then taken by sigwaitinfo */
+static void until_pending(int sig)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGUSR1);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    signal(SIGUSR1, on);
-    say_ready();
     sigset_t pending;
     do {
         nap();
         sigpending(&pending);
-    } while (!sigismember(&pending, SIGUSR1));
+    } while (!sigismember(&pending, sig));
+}
+
+static void blocked(void)   /* blocked, then pending, then taken by sigwaitinfo */
+{
+    block(SIGUSR1);
+    signal(SIGUSR1, on);
+    say_ready();
+    until_pending(SIGUSR1);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
     siginfo_t info;
     int sig = sigwaitinfo(&set, &info);
     printf("blocked: pending, then taken: %d (code %d), handler %s\n", sig, info.si_code,
@@ -150,11 +164,7 @@ static void held(void)   /* a default action, blocked: pending until unblocked *
 {
     sigset_t wait_mask = block(SIGTERM);
     say_ready();
-    sigset_t pending;
-    do {
-        nap();
-        sigpending(&pending);
-    } while (!sigismember(&pending, SIGTERM));
+    until_pending(SIGTERM);
     printf("held: pending while blocked\n");
     fflush(stdout);
     sigprocmask(SIG_SETMASK, &wait_mask, NULL);   /* its default action now */
@@ -204,12 +214,8 @@ static void with_info(void)   /* SA_SIGINFO: who sent it, sigqueue's value */
 {
     sigset_t wait_mask = block(SIGUSR1);
     block(SIGRTMIN);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_info;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGRTMIN, &sa, NULL);
+    set_action(SIGUSR1, on_info, SA_SIGINFO);
+    set_action(SIGRTMIN, on_info, SA_SIGINFO);
     say_ready();
     while (info_n < 2)
         sigsuspend(&wait_mask);
@@ -233,11 +239,7 @@ static void on_chld(int s, siginfo_t *si, void *context)
 static void child_info(void)   /* SIGCHLD's siginfo: which child, how it ended */
 {
     sigset_t wait_mask = block(SIGCHLD);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_chld;
-    sa.sa_flags = SA_SIGINFO;
-    sigaction(SIGCHLD, &sa, NULL);
+    set_action(SIGCHLD, on_chld, SA_SIGINFO);
     fflush(stdout);
     pid_t pid = fork();
     if (pid == 0)
