@@ -206,9 +206,8 @@ def signalfd_siginfo(info: bytes) -> bytes:
         pid, uid, status = a, b, struct.unpack_from("<i", info, 24)[0]
     else:   # (kill's, the kernel's; sigqueue's, tgkill's with their value)
         pid, uid, ptr = a, b, value if code < 0 else 0
-    sival_int = struct.unpack("<i", struct.pack("<Q", ptr)[:4])[0]
-    return struct.pack("<IiiIIiIIIIiiQ", signo, 0, code, pid, uid, 0, tid, 0, overrun, 0,
-                       status, sival_int, ptr).ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
+    return struct.pack("<IiiIIiIIIIiIQ", signo, 0, code, pid, uid, 0, tid, 0, overrun, 0,
+                       status, ptr & 0xFFFFFFFF, ptr).ljust(SIGNALFD_SIGINFO_SIZE, b"\0")
 
 
 class SignalFile(GuestFile):

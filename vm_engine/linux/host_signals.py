@@ -3,7 +3,8 @@
 In a host process that is the guest program's own (a guest fork's child;
 ``vm-engine run``'s, through Machine.own_host_signals), the guest's signal
 dispositions are the process's: a signal the guest ignores is ignored by the
-host, one it leaves at its default action gets the host's (terminate, stop,
+host, one it leaves at its default action (and does not block: that one waits
+as pending in the guest, as in Linux) gets the host's (terminate, stop,
 ignore: the same as Linux would apply to the guest; in vm-engine run's process,
 what the process had: Python's KeyboardInterrupt for SIGINT), and one it
 handles gets a host handler that queues it for the guest. The kernel raises the queued
@@ -94,8 +95,8 @@ class HostSignals:
     def follow(self, sig: int, handler: int) -> None:
         """The host's disposition of `sig` made the guest's new one (its handler
         address, SIG_DFL, SIG_IGN or HELD: queued for the guest, whose kernel
-        takes the default action when the signal is no longer blocked). Made by
-        Kernel.host_dispositions, at first for every signal. In a process not made for the guest, a
+        takes the default action when the signal is no longer blocked), by
+        Kernel.host_dispositions. In a process not made for the guest, a
         signal the guest leaves at its default is left as the process has it
         (or given back what it had: a handler set in C cannot be, its place
         takes the default action)."""

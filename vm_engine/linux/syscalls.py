@@ -3488,7 +3488,8 @@ class Kernel:
             self.write_mem(attr, struct.pack("<I", SCHED_ATTR_SIZE))
             raise Errno(E.E2BIG)
         _, policy, sflags, nice, priority = struct.unpack("<IIQiI", self.read_mem(attr, 24))
-        if sflags & ~SCHED_FLAG_RESET_ON_FORK or policy == SCHED_DEADLINE:   # (reset-on-fork alone; no deadline class)
+        # (the reset-on-fork flag alone; no deadline class)
+        if sflags & ~SCHED_FLAG_RESET_ON_FORK or policy == SCHED_DEADLINE:
             raise Errno(E.EINVAL)
         return self._set_sched(pid, policy, priority, sflags,
                                nice if policy in (SCHED_OTHER, SCHED_BATCH) else None)
@@ -4389,10 +4390,10 @@ class Kernel:
         cpu.reg_write(11, frame)
         cpu.reg_write(12, frame + 128)
         cpu.pc = handler
-        self.sigmask |= mask
-        if not flags & SA_NODEFER:
-            self.sigmask |= 1 << (sig - 1)
-        self.sigmask &= ~_UNBLOCKABLE
+        old = self.sigmask
+        self.sigmask = (old | mask | (0 if flags & SA_NODEFER else 1 << (sig - 1))) \
+            & ~_UNBLOCKABLE
         if flags & SA_RESETHAND:
             self.sigactions[sig] = (SIG_DFL, 0, 0)
             self.host_dispositions((sig,))
+        self._mask_changed(old)
