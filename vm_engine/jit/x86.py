@@ -977,6 +977,17 @@ def _carried(segs, inner: dict) -> dict:
     return out
 
 
+def _carry(blk, pc: int, consts: dict, ranges: dict) -> tuple:
+    """(consts, ranges) known at pc, where what is known falling into it is
+    `consts`, `ranges`: those of the registers the way back does not write
+    (blk.carried); nothing if something else leads there."""
+    written = blk.carried.get(pc)
+    if written is None:
+        return {}, {}
+    return ({r: v for r, v in consts.items() if r not in written},
+            {r: v for r, v in ranges.items() if r not in written})
+
+
 def _loop_cut(segs, keep: int) -> int:
     """How many of the segments the region keeps: all, but where it has two
     loops one after the other (neither inside the other) using more guest
@@ -1136,10 +1147,7 @@ def _emit_seg(blk, seg: _Seg, following):
     end = None
     # (level 2) guest registers known to hold constants, within the segment (and what
     # the segment before it left known, when it is that one's alone: _carried)
-    written = blk.carried.get(seg.pc)
-    blk.consts = {} if written is None else {r: v for r, v in left.items() if r not in written}
-    blk.ranges = {} if written is None else {r: v for r, v in left_ranges.items()
-                                             if r not in written}
+    blk.consts, blk.ranges = _carry(blk, seg.pc, left, left_ranges)
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
     after = seg.skip  # (the instructions before it emitted already)
@@ -1156,11 +1164,7 @@ def _emit_seg(blk, seg: _Seg, following):
             _nan_check(blk)
         if inner is not None and inner.seg is seg:  # (entered here too: what the way
             a.bind(inner.label)                     # back leaves alone is known: _carried)
-            written = blk.carried.get(insn_pc)
-            blk.consts = {} if written is None else \
-                {r: v for r, v in blk.consts.items() if r not in written}
-            blk.ranges = {} if written is None else \
-                {r: v for r, v in blk.ranges.items() if r not in written}
+            blk.consts, blk.ranges = _carry(blk, insn_pc, blk.consts, blk.ranges)
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
