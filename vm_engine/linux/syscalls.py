@@ -838,6 +838,10 @@ def _thread_attribute(name: str, doc: str) -> property:
                     lambda self, value: setattr(self.threads.current, name, value), doc=doc)
 
 
+#: the calls of a mask's short change: blocking them all around a thread's clone
+_MASK_DANCE = frozenset((NR["rt_sigprocmask"], NR["clone"], NR["clone3"]))
+
+
 def _child_siginfo(got) -> bytes:
     """The siginfo_t of a child's end (os.waitid's): SIGCHLD's fields."""
     return struct.pack("<iii4xiIi", SIGCHLD, 0, got.si_code, got.si_pid, got.si_uid,
@@ -894,6 +898,7 @@ class Kernel:
         #: signals from other host processes, when this process is the guest's own
         #: (a fork's child; Machine.own_host_signals): linux/host_signals.py
         self.host_signals = None
+        self._held_dirty = 0   # signals whose mask changed since host_dispositions (_hold_blocked)
         self.parent_takes_signals = False   # (a fork's child: its parent's host_signals)
         self.children = set()    # its forks' pids, until waited for
         self._chld_sent = set()  # those whose end was signalled (SIGCHLD)
@@ -939,10 +944,17 @@ class Kernel:
                                      blocked >> (sig - 1) & 1 else handler)
 
     def _mask_changed(self, old: int) -> None:
-        """host_dispositions of the signals the running thread's mask changed."""
-        changed = old ^ self.sigmask
-        if changed and self.host_signals is not None:
-            self.host_dispositions([sig for sig in PASSED if changed >> (sig - 1) & 1])
+        """The signals the running thread's mask changed, for _hold_blocked."""
+        if self.host_signals is not None:
+            self._held_dirty |= old ^ self.sigmask
+
+    def _hold_blocked(self) -> None:
+        """host_dispositions of the signals masks changed since the last time.
+        Made at the next system call but those of a mask's short change (glibc
+        blocks them all around a thread's clone), which cost a system call per
+        signal twice over else."""
+        dirty, self._held_dirty = self._held_dirty, 0
+        self.host_dispositions([sig for sig in PASSED if dirty >> (sig - 1) & 1])
 
     def pending_for(self, thread=None) -> int:
         """The signals pending for `thread` (default: the running one): its
@@ -1292,6 +1304,8 @@ class Kernel:
         nr, *args = cpu.syscall_args()
         self.syscall_count += 1
         self.threads.current.restarting = False
+        if self._held_dirty and nr not in _MASK_DANCE:
+            self._hold_blocked()
         entry = self._table.get(nr)
         if entry is None:
             if self.strace:
