@@ -842,6 +842,20 @@ def _thread_attribute(name: str, doc: str) -> property:
 _MASK_DANCE = frozenset((NR["rt_sigprocmask"], NR["clone"], NR["clone3"]))
 
 
+def _inherited_sched(sched: list | None) -> list | None:
+    """A new thread's [policy, priority, flags] (GuestThread.sched), or a fork's
+    child's, from its creator's, as Linux's sched_fork makes it for both: with
+    SCHED_RESET_ON_FORK, the flag is not inherited, nor a real-time policy."""
+    if sched is None:
+        return None
+    policy, priority, flags = sched
+    if flags & SCHED_FLAG_RESET_ON_FORK:
+        flags = 0
+        if policy in (SCHED_FIFO, SCHED_RR):
+            policy, priority = SCHED_OTHER, 0
+    return [policy, priority, flags]
+
+
 def _child_siginfo(got) -> bytes:
     """The siginfo_t of a child's end (os.waitid's): SIGCHLD's fields."""
     return struct.pack("<iii4xiIi", SIGCHLD, 0, got.si_code, got.si_pid, got.si_uid,
@@ -3724,6 +3738,7 @@ class Kernel:
         if not flags & CLONE_VM:
             raise Errno(E.EINVAL)
         thread = self.threads.spawn(stack, tls if flags & CLONE_SETTLS else None)
+        thread.sched = _inherited_sched(self.threads.current.sched)
         tid = struct.pack("<i", thread.tid)
         try:
             if flags & CLONE_PARENT_SETTID:
@@ -3763,13 +3778,7 @@ class Kernel:
         sched = self.threads.current.sched                                  # child's one
         self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # thread has
         self.sigmask, self.altstack = mask, altstack                        # them)
-        if sched is not None:
-            policy, priority, sched_flags = sched
-            if sched_flags & SCHED_FLAG_RESET_ON_FORK:   # (once: the child's is not)
-                sched_flags = 0
-                if policy in (SCHED_FIFO, SCHED_RR):   # (a real-time one not inherited)
-                    policy, priority = SCHED_OTHER, 0
-            self.threads.current.sched = [policy, priority, sched_flags]
+        self.threads.current.sched = _inherited_sched(sched)
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
         self.itimers.clear()
         self.ptimers.clear()

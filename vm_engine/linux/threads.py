@@ -48,7 +48,8 @@ class GuestThread:
         self.pending = 0        # signals sent to it alone (tgkill), as a bit set; the
         self.pending_code: dict = {}  # process's are the kernel's; their si_code or siginfo
         self.altstack = (0, _SS_DISABLE, 0)  # sigaltstack's (base, flags, size): its own
-        self.sched = None       # [policy, priority, reset-on-fork] (None: SCHED_OTHER, 0)
+        self.sched = None       # [policy, priority, flags] (None: SCHED_OTHER, 0); its
+                                # creator's sets it (the kernel's _inherited_sched)
 
 
 class Threads:
@@ -87,7 +88,6 @@ class Threads:
         thread = GuestThread(self._next_tid)
         self._next_tid += 1
         thread.sigmask = self.current.sigmask
-        thread.sched = None if self.current.sched is None else list(self.current.sched)
         ctx = bytearray(self.cpu._context())
         struct.pack_into("<Q", ctx, _A0, 0)
         if stack:

@@ -23,6 +23,7 @@ struct attr {
 
 static void *thread(void *arg)
 {
+    printf("thread: inherited policy %#x\n", sched_getscheduler(0));
     struct sched_param p = {0};
     int r = pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
     int policy = -1;
@@ -67,6 +68,8 @@ int main(void)
            sched_getscheduler(0));
     struct timespec ts;
     printf("rr interval: %d\n", sched_rr_get_interval(0, &ts));
+    p.sched_priority = 0;   /* (a new thread, as a fork's child, resets the flag) */
+    sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &p);
     pthread_t t;
     pthread_create(&t, NULL, thread, NULL);
     pthread_join(t, NULL);
