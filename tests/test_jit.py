@@ -755,6 +755,45 @@ def test_a_loop_with_branches_to_blocks_it_jumps_over_is_one_region():
     assert exits and not [pc for pc in exits if key <= pc < end]
 
 
+# a block that jumps into a straight run of RUN instructions, which is (or is not)
+# compiled as a region of its own already; then an end, or a way back
+INTO_A_RUN = """
+top:
+    addi a0, a0, 1
+    j run
+    nop
+run:
+{run}    {end}
+"""
+
+
+def test_a_region_stops_before_a_block_with_code_of_its_own():
+    """A region runs on into the blocks it leads to, but not into one that has
+    code of its own (compile_ir's heads), unless the rest is short: it jumps
+    there instead of compiling that block once more. In a loop the block stays."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    run = CODE + 12
+
+    def covered(length, end, heads):
+        m.mem_write(CODE, assemble(INTO_A_RUN.format(run="    addi a1, a1, 1\n" * length,
+                                                     end=end), CODE))
+        ir = m.decode_block(CODE)
+        compiled = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block,
+                                  heads=heads)
+        return {pc for pc, _ in compiled.guest}, _link_exits(compiled)
+
+    pcs, _ = covered(14, "ebreak", set())
+    assert run + 4 * 13 in pcs
+    pcs, exits = covered(14, "ebreak", {run})
+    assert pcs == {CODE, CODE + 4} and run in exits
+    pcs, _ = covered(x86.CUT_MIN - 1, "ebreak", {run})
+    assert run in pcs  # (a short rest: compiled again, sparing a second exit)
+    pcs, exits = covered(14, "blt a1, a2, top", {run})
+    assert run + 4 * 14 in pcs and run not in exits  # (the loop stays in host code)
+
+
 def _link_exits(compiled) -> set:
     """The guest pcs a compiled region's direct exits lead to, through their link
     slots (`mov rdx,[rcx]`, `test rdx,rdx`, `je` unlinked: `mov rax,pc`)."""

@@ -106,6 +106,10 @@ class JITCompiler(Interpreter):
                        "instructions_interpreted": 0, "instructions_in_compiled": 0,
                        "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
+        # level -> pcs of the blocks compiled as a region's head: later regions stop
+        # before them (x86.compile_ir's heads). Stale entries (code evicted or
+        # retired since) only make a region shorter; cleared at an eviction.
+        self._heads: dict = {}
         # where compiled code is kept across runs (config.cache_dir), or None
         self.store = None
         if self.config.cache_dir is not None:
@@ -158,13 +162,14 @@ class JITCompiler(Interpreter):
         hits, stored = x86.CODE_CACHE.hits, self.store.hits if self.store is not None else 0
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause,
-                             store=self.store)
+                             store=self.store, heads=self._heads.setdefault(level, set()))
         self._stats["compile_time"] += time.perf_counter() - t0
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if self.store is not None:  # (compiled by an earlier run, kept on disk)
             self._stats["code_from_store"] += self.store.hits - stored
         if res is None:
             return None
+        self._heads[level].add(pc)
         self._stats["blocks_compiled"] += 1
         self._stats["instructions_compiled"] += len(res.guest)
         self._stats["code_bytes"] += len(res.code)
@@ -227,6 +232,7 @@ class JITCompiler(Interpreter):
 
     def _evicted(self):
         self._stats["evictions"] += 1
+        self._heads.clear()
 
     def _execute_owned(self, memory, **kwargs) -> ExecResult:
         if "ir" not in kwargs:
@@ -237,7 +243,10 @@ class JITCompiler(Interpreter):
         finally:
             self._run_time += time.perf_counter() - self._run_started
             if getattr(memory, "_jobs", None) is not None:  # (background compiles)
-                self._stats["evictions"] += memory._jobs.take_evictions()
+                evictions = memory._jobs.take_evictions()
+                if evictions:
+                    self._stats["evictions"] += evictions
+                    self._heads.clear()
 
     @property
     def stats(self) -> dict:

@@ -623,12 +623,13 @@ def closing_entry(ir_bytes: bytes) -> bytes:
     return IR_STRUCT.pack(*end.values())
 
 
-def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0)) -> list:
+def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0), heads=()) -> list:
     """The head block and the blocks it runs into by falling through or by a
     direct jump, decoded with fetch(pc) while they lie in the pages the head
-    covers (a write there retires the head, and with it the whole region);
-    then, where they go round a loop, the blocks that make the loop whole
-    (_loop_blocks)."""
+    covers (a write there retires the head, and with it the whole region), up
+    to one that heads a region of its own (in `heads`) outside the region's
+    loops (_cut_at_heads); then, where they go round a loop, the blocks that
+    make the loop whole (_loop_blocks)."""
     segs = [_Seg(pc, ir, 0)]
     max_blocks, max_insns = limits
     if fetch is None:
@@ -661,12 +662,36 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0)) -> list:
             break
         segs.append(nseg)
         total += nseg.k
-    segs = _loop_blocks(segs, decode, loop_limits)
+    segs = _loop_blocks(_cut_at_heads(segs, heads), decode, loop_limits)
     first = 0
     for seg in segs:
         seg.first = first
         first += seg.k
     return segs
+
+
+def _cut_at_heads(segs, heads) -> list:
+    """The segments up to the first (after the head) that heads a region of its
+    own (in `heads`) and is in none of their loops: the region jumps to that
+    code instead of compiling the block again (under the JIT, xz -9's regions
+    held 68,500 guest instructions, 54,500 with the cut, for 10 % less
+    compile time). In a loop the block stays, for the loop to stay in host code."""
+    if not heads or len(segs) < 2:
+        return segs
+    loops = _back_edges(segs, {seg.pc: n for n, seg in enumerate(segs)})
+    rest = sum(seg.k for seg in segs)
+    for k in range(1, len(segs)):
+        rest -= segs[k - 1].k
+        if rest < CUT_MIN:
+            break
+        if segs[k].pc in heads and not any(n <= k <= m for n, m in loops):
+            return segs[:k]
+    return segs
+
+
+#: _cut_at_heads keeps a shorter rest (an interpreter's dispatch up to its
+#: indirect jump): compiled twice costs less than a second exit in each turn
+CUT_MIN = 12
 
 
 def _loop_blocks(segs, decode, limits) -> list:
@@ -726,7 +751,7 @@ class Compiled(NamedTuple):
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
-               viewed: bool = True, pause=None, store=None) -> Compiled | None:
+               viewed: bool = True, pause=None, store=None, heads=()) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -743,6 +768,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     in: one that makes a system call waited 100-150 us on average for the
     pauses between the region's blocks). ``store``: a CodeStore, where the
     code may have been kept by an earlier run, and where it is kept.
+    ``heads``: the pcs of blocks with code of their own at this level (a
+    set): the region stops before one, outside its loops (_cut_at_heads).
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -760,8 +787,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         if res is not None:
             return res
     ir = _entries(ir_bytes)
-    segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level]) if level >= 2 \
-        else [_Seg(pc, ir, 0)]
+    segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level], heads) \
+        if level >= 2 else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
