@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from vm_engine import (ExecStatus, ExecutionError, FaultKind, FlatMMU, Instruction, IRBlock,
                        HybridConfig, JITConfig, assemble)
@@ -567,6 +567,72 @@ def test_a_loop_keeps_what_it_leaves_alone_known():
         r = cpu.run(pc=CODE, max_instructions=10**6)
         outs[name] = (r.status, r.stats.instructions, cpu.regs)
     assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"] == outs["jit-L3"]
+
+
+def test_a_counted_loop_branches_on_the_flags_of_its_count():
+    """`addi`/`addiw` then `bnez` of the same register: the branch reads the
+    add's ZF (no `test`, and a 64-bit add fuses with its jne); the CRC's bit
+    loop has none left either, its movsxd's in between being moves."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    for program in (CRC_BITS, "li a4, 100\nloop:\n addi a0, a0, 3\n addi a4, a4, -1\n"
+                              " bnez a4, loop\n ebreak\n"):
+        m.mem_write(CODE, assemble(program, CODE))
+        ir = m.decode_block(CODE)
+        listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True,
+                                 m.decode_block).disassemble()
+        # (but the link slots' `test rdx,rdx`)
+        assert not [line for line in listing if " test " in line and "rdx,rdx" not in line]
+
+
+@st.composite
+def zero_tests(draw):
+    """A loop of integer ops on a few registers (64- and 32-bit adds, sext.w,
+    shifts by 0, moves), each perhaps followed by a beqz/bnez/bltz of one of
+    them: the branches that may read the flags of an earlier instruction."""
+    regs = ["a0", "a1", "a2"]
+    ops = ["add {d}, {d}, {s}", "addw {d}, {d}, {s}", "addi {d}, {d}, {i}",
+           "addiw {d}, {d}, {i}", "sub {d}, {s}, {d}", "and {d}, {d}, {s}",
+           "xor {d}, {s}, {d}", "addiw {d}, {s}, 0", "slli {d}, {s}, 0", "srliw {d}, {s}, 0",
+           "mv {d}, {s}", "slli {d}, {s}, 32", "sub {d}, zero, {s}"]
+    lines = []
+    for k in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(ops))
+        lines.append(op.format(d=draw(st.sampled_from(regs)), s=draw(st.sampled_from(regs)),
+                               i=draw(st.sampled_from([-1, 1, 2**11 - 1, -2**11]))))
+        if draw(st.booleans()):
+            branch = draw(st.sampled_from(["beqz", "bnez", "bltz"]))
+            lines.append(f"{branch} {draw(st.sampled_from(regs))}, skip{k}")
+            lines.append("addi a3, a3, 1")
+            lines.append(f"skip{k}:")
+    return "\n".join(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(body=zero_tests(), start=st.sampled_from([0, 1, 0xFFFFFFFF, 0x100000000, -1, 2**31]))
+@example(body="add a0, a0, a1\naddiw a0, a0, 0\nbnez a0, skip\naddi a3, a3, 1\nskip:",
+         start=0x100000000)  # (a 64-bit add's ZF is not its sext.w's)
+@example(body="addw a1, a1, a2\nmv a2, a0\nbeqz a1, skip\naddi a3, a3, 1\nskip:",
+         start=0xFFFFFFFF)
+def test_branches_on_zero_agree_with_the_interpreter(body, start):
+    program = f"""
+    li a0, {start}
+    li a1, {start}
+    addi a2, a1, -1
+    li t0, 40
+loop:
+{body}
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2"):
+        _, cpu = load(name, assemble(program, CODE))
+        r = cpu.run(pc=CODE, max_instructions=10**5)
+        outs[name] = (r.status, r.stats.instructions, cpu.regs)
+    assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
 
 
 @st.composite

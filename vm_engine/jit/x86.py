@@ -340,6 +340,14 @@ def _shorter(insn):
 
 #: moves of a constant into a register (_set_const's)
 _CONSTANT_MOVES = frozenset((Code.MOV_R32_IMM32, Code.MOV_RM64_IMM32, Code.MOV_R64_IMM64))
+#: instructions whose ZF says whether their destination is now zero (not the
+#: shifts: a count of 0 leaves the flags), and moves, which change no flags and
+#: no register but their destination (_Asm.zero_flag_of)
+_ZF_OF_DEST = frozenset(getattr(Code, n) for n in dir(Code)
+                        if n.split("_")[0] in ("ADD", "SUB", "AND", "OR", "XOR", "NEG", "INC",
+                                               "DEC"))
+_PLAIN_MOVES = frozenset(getattr(Code, n) for n in dir(Code)
+                         if n.split("_")[0] in ("MOV", "MOVSXD", "MOVZX", "MOVSX", "LEA"))
 
 
 class _Asm:
@@ -387,6 +395,30 @@ class _Asm:
         if last is not None and last.code in _CONSTANT_MOVES and last.ip == 0 and \
                 last.op0_register in (host, _LOW32[host]):
             self.hot.pop()
+
+    def zero_flag_of(self, full, low) -> bool:
+        """Whether ZF already says if host register `full` (`low`: its low 32 bits)
+        is zero, here: the last instruction that wrote the flags computed it (an
+        add, a 32-bit one too, whose result is zero just when its sign-extension
+        is), and since then nothing jumped in or changed it (but a movsxd of it
+        after a 32-bit one). Then a `test` of it before a je/jne is not needed
+        (a counted loop's addi, bnez: `add` and `jne` fuse into one uop)."""
+        if self._pending[False] is not None:  # (a label here: jumped to, flags unknown)
+            return False
+        extended = False
+        for insn in reversed(self.hot[-8:]):
+            code = insn.code
+            if code in _ZF_OF_DEST:
+                return insn.op0_kind == OpKind.REGISTER and \
+                    (insn.op0_register == low or insn.op0_register == full and not extended)
+            if code not in _PLAIN_MOVES or insn.ip != 0:
+                return False
+            if insn.op0_kind == OpKind.REGISTER and insn.op0_register in (full, low):
+                if code != Code.MOVSXD_R64_RM32 or insn.op1_kind != OpKind.REGISTER or \
+                        insn.op0_register != full or insn.op1_register != low:
+                    return False
+                extended = True
+        return False
 
     def encode(self) -> bytes:
         for cold in (False, True):
@@ -3484,8 +3516,9 @@ def _set_const(blk, rd: int, value: int, scratch=R.RAX):
     _store(blk, rd, dst)
 
 
-def _compare(blk, rs1: int, rs2, imm: int = 0):
-    """Flags of guest register rs1 compared with rs2 (None: with imm)."""
+def _compare(blk, rs1: int, rs2, imm: int = 0, zero_flag: bool = False):
+    """Flags of guest register rs1 compared with rs2 (None: with imm); with
+    `zero_flag`, only ZF (equal or not) is read."""
     a = blk.a
     left = blk.src(rs1) if rs1 else None
     if rs2 is None or rs2 == 0:
@@ -3494,6 +3527,8 @@ def _compare(blk, rs1: int, rs2, imm: int = 0):
             a.emit(X.create_reg_reg(Code.XOR_R32_RM32, R.ECX, R.ECX))
             left = R.RCX
         if value == 0 and not isinstance(left, M):
+            if zero_flag and a.zero_flag_of(left, _LOW32[left]):
+                return
             a.emit(X.create_reg_reg(Code.TEST_RM64_R64, left, left))
         elif isinstance(left, M):
             a.emit(X.create_mem_i32(Code.CMP_RM64_IMM32, left, value))
@@ -3768,10 +3803,11 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         a.emit(X.create_reg(_TURNED[_SET[name]] if turned else _SET[name], R.AL))
         a.emit(blk.write_rd(rd))
     elif name in _BRANCH:
+        equality = name in ("beq", "bne")
         if rs1 == 0 and rs2 != 0:
-            _compare(blk, rs2, 0)
+            _compare(blk, rs2, 0, zero_flag=equality)
             return ("branch", _TURNED[_BRANCH[name]], imm, next_pc)
-        _compare(blk, rs1, rs2)
+        _compare(blk, rs1, rs2, zero_flag=equality)
         return ("branch", _BRANCH[name], imm, next_pc)
     elif name == "jal":
         _set_const(blk, rd, next_pc)
