@@ -611,6 +611,25 @@ def test_ioctl_tty_and_not_tty():
         os.close(slave)
 
 
+def test_fionbio_and_fioasync_set_any_files_flags():
+    """FIONBIO and FIOASYNC are every file's ioctls (Linux's do_vfs_ioctl), as
+    F_SETFL's O_NONBLOCK and O_ASYNC: libuv sets a pipe non-blocking with
+    FIONBIO, so node failed (ENOTTY) writing to a Machine's stdout buffer."""
+    e = Env()
+    fds = e.put(bytes(8))
+    assert e("pipe2", fds, 0) == 0
+    pipe_r = struct.unpack("<i", e.mem(fds, 4))[0]
+    for fd in (1, pipe_r):
+        for req, flag in ((sc.FIONBIO, sc.O_NONBLOCK), (sc.FIOASYNC, sc.O_ASYNC)):
+            assert e("ioctl", fd, req, e.put(struct.pack("<i", 1))) == 0
+            assert e("fcntl", fd, sc.F_GETFL, 0) & flag
+            assert e("ioctl", fd, req, e.put(struct.pack("<i", 0))) == 0
+            assert not e("fcntl", fd, sc.F_GETFL, 0) & flag
+    assert e("ioctl", pipe_r, sc.FIONBIO, e.put(struct.pack("<i", 1))) == 0
+    assert e("read", pipe_r, BUF, 1) == -errno.EAGAIN  # (the host's pipe too)
+    assert e("ioctl", 9, sc.FIONBIO, e.put(struct.pack("<i", 1))) == -errno.EBADF
+
+
 def test_dup_fcntl_pipe():
     e = Env()
     assert e("dup", 1) == 3

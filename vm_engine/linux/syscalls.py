@@ -181,7 +181,7 @@ SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP
 
 TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
 TIOCGPGRP, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO = 0x540F, 0x5413, 0x5414, 0x541B, 0x5421
-FIONCLEX, FIOCLEX = 0x5450, 0x5451
+FIONCLEX, FIOCLEX, FIOASYNC = 0x5450, 0x5451, 0x5452
 TERMIOS_SIZE = 36       # struct termios (kernel): 4 x u32, c_line, c_cc[19]
 
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
@@ -446,11 +446,6 @@ class HostFile(GuestFile):
             return 0
         if req == FIONREAD:
             kernel.write_mem(arg, fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))
-            return 0
-        if req == FIONBIO:
-            on = struct.unpack("<i", kernel.read_mem(arg, 4))[0]
-            os.set_blocking(fd, not on)
-            self.flags = (self.flags | O_NONBLOCK) if on else (self.flags & ~O_NONBLOCK)
             return 0
         raise Errno(E.ENOTTY)
 
@@ -767,7 +762,8 @@ _AT_NAMES = [(AT_SYMLINK_NOFOLLOW, "AT_SYMLINK_NOFOLLOW"), (AT_REMOVEDIR, "AT_RE
              (AT_EMPTY_PATH, "AT_EMPTY_PATH")]
 _IOCTL_NAMES = {TCGETS: "TCGETS", TCSETS: "TCSETS", TCSETSW: "TCSETSW", TCSETSF: "TCSETSF",
                 TIOCGPGRP: "TIOCGPGRP", TIOCGWINSZ: "TIOCGWINSZ", TIOCSWINSZ: "TIOCSWINSZ",
-                FIONREAD: "FIONREAD", FIONBIO: "FIONBIO", FIONCLEX: "FIONCLEX", FIOCLEX: "FIOCLEX"}
+                FIONREAD: "FIONREAD", FIONBIO: "FIONBIO", FIONCLEX: "FIONCLEX", FIOCLEX: "FIOCLEX",
+                FIOASYNC: "FIOASYNC"}
 _FCNTL_NAMES = {F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL",
                 F_SETFL: "F_SETFL", F_GETLK: "F_GETLK", F_SETLK: "F_SETLK", F_SETLKW: "F_SETLKW",
                 F_SETOWN: "F_SETOWN", F_GETOWN: "F_GETOWN", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC",
@@ -1900,6 +1896,11 @@ class Kernel:
         req &= 0xFFFFFFFF
         if req == FIOCLEX or req == FIONCLEX:
             self.fds[s32(fd)][1] = req == FIOCLEX
+            return 0
+        if req == FIONBIO or req == FIOASYNC:  # (any file's, as fcntl's F_SETFL)
+            flag = O_NONBLOCK if req == FIONBIO else O_ASYNC
+            on = struct.unpack("<i", self.read_mem(arg, 4))[0]
+            f.set_flags((f.get_flags() & ~flag) | (flag if on else 0))
             return 0
         return f.ioctl(self, req, arg)
 
