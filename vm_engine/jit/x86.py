@@ -26,7 +26,8 @@ that branches back to itself loops in host code.
 Level 2: a fixed convention keeps sp, a0-a2, a4, a5 in host registers between
 blocks; with inlining on, a block is compiled as a region together with the
 blocks it falls or jumps into (up to 4 blocks, within the pages the head
-covers, so a write there retires the whole region), and branches back into
+covers, so a write there retires the whole region; not into a block that has
+code of its own, outside a loop: _cut_at_heads), and branches back into
 the region are loops in host code, their registers allocated for the loop
 (blocks cut at the loop heads inside them: _split_at_loop_heads).
 Level 3: regions of up to 16 blocks; with vectorization on, a loop that
