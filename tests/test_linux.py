@@ -611,6 +611,24 @@ def test_ioctl_tty_and_not_tty():
         os.close(slave)
 
 
+def test_set_ids_are_the_host_process_calls():
+    """setuid and friends change the host process's ids, as under qemu-user
+    (prctl.c drops root in a child); here only to what they are (this is the
+    test process), with -1 for unchanged where Linux takes it."""
+    e = Env()
+    uid, gid, groups = os.getuid(), os.getgid(), os.getgroups()
+    assert e("setuid", uid) == 0 and e("setgid", gid) == 0
+    assert e("setuid", 0xFFFFFFFF) == -errno.EINVAL and e("setgid", -1) == -errno.EINVAL
+    assert e("setreuid", -1, uid) == 0 and e("setregid", gid, -1) == 0
+    assert e("setresuid", -1, -1, -1) == 0 and e("setresgid", -1, gid, -1) == 0
+    assert e("setfsuid", -1) == uid and e("setfsgid", -1) == gid  # (the current one)
+    assert e("setgroups", len(groups), e.put(struct.pack(f"<{len(groups)}I", *groups))) == 0
+    assert e("setgroups", 1 << 20, BUF) == -errno.EINVAL
+    assert (os.getuid(), os.getgid(), os.getgroups()) == (uid, gid, groups)
+    if uid != 0:
+        assert e("setuid", 0) == -errno.EPERM
+
+
 def test_fionbio_and_fioasync_set_any_files_flags():
     """FIONBIO and FIOASYNC are every file's ioctls (Linux's do_vfs_ioctl), as
     F_SETFL's O_NONBLOCK and O_ASYNC: libuv sets a pipe non-blocking with

@@ -115,6 +115,10 @@ class JITCompiler(Interpreter):
         if self.config.cache_dir is not None:
             from .code_store import store_for
             self.store = store_for(self.config.cache_dir)
+            # opened now, by the user starting the run: a guest that drops to
+            # another user (a forked child of it too) then goes on without
+            # it, quietly, as where a file cannot be written
+            self.store.root
         self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
         self._run_started = time.perf_counter()
         self._yielded = self._run_started  # when compiling last let other threads in

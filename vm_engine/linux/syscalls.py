@@ -792,6 +792,20 @@ def _host_statfs(call: str, target) -> bytes:
     return buf.raw
 
 
+def _id(value: int, unchanged: bool = True) -> int:
+    """A uid_t or gid_t argument as os.set*id takes it: (uid_t)-1 is -1 (leave it
+    as it is) where `unchanged` allows it, else EINVAL."""
+    value &= 0xFFFFFFFF
+    if value == 0xFFFFFFFF:
+        if not unchanged:
+            raise Errno(E.EINVAL)
+        return -1
+    return value
+
+
+NGROUPS_MAX = 65536
+
+
 def handler(spec: str = "", ret: str = "d"):
     """Marks a Kernel method as the handler of the syscall named after it
     (sys_NAME). ``spec``: one letter per argument, for strace: d int, l long,
@@ -3171,6 +3185,56 @@ class Kernel:
     def sys_getresgid(self, r, e, s):
         for p, v in zip((r, e, s), os.getresgid()):
             self.write_mem(p, struct.pack("<I", v))
+        return 0
+
+    # Credentials are the host process's too, as under qemu-user (which makes the
+    # host's calls): a guest running as root that drops to a user drops the
+    # process (run in the embedding process: that one) and the host's checks
+    # follow. An id of -1 leaves that one as it is (setuid's and setgid's: EINVAL).
+    @handler("u")
+    def sys_setuid(self, uid):
+        os.setuid(_id(uid, unchanged=False))
+        return 0
+
+    @handler("u")
+    def sys_setgid(self, gid):
+        os.setgid(_id(gid, unchanged=False))
+        return 0
+
+    @handler("uu")
+    def sys_setreuid(self, ruid, euid):
+        os.setreuid(_id(ruid), _id(euid))
+        return 0
+
+    @handler("uu")
+    def sys_setregid(self, rgid, egid):
+        os.setregid(_id(rgid), _id(egid))
+        return 0
+
+    @handler("uuu")
+    def sys_setresuid(self, ruid, euid, suid):
+        os.setresuid(_id(ruid), _id(euid), _id(suid))
+        return 0
+
+    @handler("uuu")
+    def sys_setresgid(self, rgid, egid, sgid):
+        os.setresgid(_id(rgid), _id(egid), _id(sgid))
+        return 0
+
+    @handler("u")
+    def sys_setfsuid(self, uid):
+        """The previous filesystem uid (a failed change only returns it)."""
+        return libc.call("setfsuid", ctypes.c_uint(uid & 0xFFFFFFFF))
+
+    @handler("u")
+    def sys_setfsgid(self, gid):
+        return libc.call("setfsgid", ctypes.c_uint(gid & 0xFFFFFFFF))
+
+    @handler("dp")
+    def sys_setgroups(self, size, lst):
+        if not 0 <= s32(size) <= NGROUPS_MAX:
+            raise Errno(E.EINVAL)
+        os.setgroups(struct.unpack(f"<{s32(size)}I", self.read_mem(lst, 4 * s32(size))))
         return 0
 
     # Process groups and sessions are the host process's (a guest process is a

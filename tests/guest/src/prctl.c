@@ -1,24 +1,95 @@
-/* A process's attributes: prctl's options (name, dumpable, parent-death
- * signal, keepcaps, capability bounding set, timer slack, no_new_privs) and
- * capget/capset (the capabilities the process has, which it may keep but not
- * raise). Prints only what is the same as root or as another user, and
+/* A process's attributes: its ids (setuid and friends, in a child),
+ * prctl's options (name, dumpable, parent-death signal, keepcaps, capability
+ * bounding set, timer slack, no_new_privs) and capget/capset (the
+ * capabilities the process has, which it may keep but not raise). Prints only what is the same as root or as another user, and
  * what qemu-user passes to the host (not the seccomp mode, child subreaper
  * or THP settings: tests/test_linux.py checks those). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <linux/capability.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int capget_(cap_user_header_t h, cap_user_data_t d) { return (int)syscall(SYS_capget, h, d); }
 static int capset_(cap_user_header_t h, cap_user_data_t d) { return (int)syscall(SYS_capset, h, d); }
 
+static pthread_barrier_t changed;
+static uid_t thread_euid;
+
+static void *other_thread(void *arg)
+{
+    (void)arg;
+    pthread_barrier_wait(&changed);
+    thread_euid = geteuid();
+    return NULL;
+}
+
+/* In a child: as root it drops to nobody (65534), its other thread too (glibc
+ * has every thread make the call), and a root-only file is then refused; as
+ * another user the change is refused. The same lines either way. */
+static void ids(void)
+{
+    char path[] = "/tmp/vmtest-ids-XXXXXX";
+    int fd = mkstemp(path);
+    fchmod(fd, 0600);
+    close(fd);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int root = geteuid() == 0;
+        printf("setuid to its own: %d\n", setuid(getuid()));
+        printf("setresuid, setresgid unchanged: %d %d\n", setresuid(-1, -1, -1),
+               setresgid(-1, -1, -1));
+        errno = 0;
+        printf("setuid(-1): %ld %s\n", syscall(SYS_setuid, -1), strerror(errno));
+        pthread_t t;
+        pthread_barrier_init(&changed, NULL, 2);
+        pthread_create(&t, NULL, other_thread, NULL);
+        int done;
+        if (root) {
+            done = setgroups(0, NULL) == 0 && setresgid(65534, 65534, 65534) == 0
+                   && setresuid(65534, 65534, 65534) == 0;
+        } else {
+            errno = 0;
+            done = setuid(65534) == -1 && errno == EPERM;
+        }
+        printf("dropped (root) or refused: %d\n", done);
+        pthread_barrier_wait(&changed);
+        pthread_join(t, NULL);
+        uid_t r, e, s;
+        getresuid(&r, &e, &s);
+        printf("ids as they should be: %d\n", root ? r == 65534 && e == 65534 && s == 65534
+                                                        && getgid() == 65534 && getegid() == 65534
+                                                        && getgroups(0, NULL) == 0
+                                                  : r == getuid());
+        printf("its thread's the same: %d\n", thread_euid == geteuid());
+        printf("filesystem uid: %d\n", setfsuid(-1) == (int)geteuid());
+        errno = 0;
+        int opened = open(path, O_RDONLY);
+        printf("a root-only file: %s\n", !root || opened < 0 ? "refused" : "opened");
+        fflush(stdout);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    unlink(path);
+    printf("child: %d\n", status);
+}
+
 int main(void)
 {
+    ids();
     char name[16] = {0};
     prctl(PR_SET_NAME, "renamed-process-long");
     prctl(PR_GET_NAME, name);
