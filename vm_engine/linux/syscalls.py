@@ -197,6 +197,9 @@ TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 FUTEX_PRIVATE_FLAG = 128
+FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x80000000, 0x40000000, 0x3FFFFFFF
+ROBUST_HEAD_SIZE = 24       # struct robust_list_head
+ROBUST_LIST_LIMIT = 2048    # entries walked at most (a list made into a loop ends)
 SCHED_OTHER, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = 0, 1, 2, 3, 5, 6
 SCHED_RESET_ON_FORK = 0x40000000
 SCHED_FLAG_RESET_ON_FORK = 1   # (sched_attr's flag: the same)
@@ -1026,6 +1029,8 @@ class Kernel:
         return True
 
     def close_all(self) -> None:
+        for thread in list(self.threads.all.values()):  # (mutexes shared with other processes)
+            self._robust_exit(thread)
         self.aspace.write_back()   # (the process's end: its shared mappings' last changes)
         for f, _ in self.fds.values():   # (what children that ended wrote)
             if isinstance(f, BufferOutput):
@@ -3117,6 +3122,7 @@ class Kernel:
         """The thread ends; the process with its last thread."""
         threads = self.threads
         if threads.several:
+            self._robust_exit(threads.current)
             clear = threads.current.clear_tid
             if clear:  # (pthread_join waits for this)
                 try:
@@ -3139,9 +3145,65 @@ class Kernel:
 
     @handler("pu")
     def sys_set_robust_list(self, head, length):
-        if length != 24:
+        if length != ROBUST_HEAD_SIZE:
             raise Errno(E.EINVAL)
+        self.threads.current.robust_list = head
         return 0
+
+    @handler("dpp")
+    def sys_get_robust_list(self, pid, head_ptr, len_ptr):
+        thread = self.threads.current if s32(pid) == 0 else self.threads.all.get(s32(pid))
+        if thread is None:
+            raise Errno(E.ESRCH)
+        self.write_mem(head_ptr, struct.pack("<Q", thread.robust_list))
+        self.write_mem(len_ptr, struct.pack("<Q", ROBUST_HEAD_SIZE))
+        return 0
+
+    def _robust_exit(self, thread) -> None:
+        """As Linux's exit_robust_list when a thread ends: each robust mutex in
+        its list (set_robust_list's; and the one it was taking or giving up,
+        list_op_pending) that it still holds gets FUTEX_OWNER_DIED, and a
+        waiter is woken, to take it with EOWNERDEAD. (Entries with the low bit
+        set are priority-inheriting: marked, not woken.)"""
+        head = thread.robust_list
+        if not head:
+            return
+        try:
+            entry, offset, pending = struct.unpack("<QqQ", self.read_mem(head, 24))
+            for _ in range(ROBUST_LIST_LIMIT):
+                if entry & ~1 == head:
+                    break
+                following = struct.unpack("<Q", self.read_mem(entry & ~1, 8))[0]
+                if entry & ~1 != pending & ~1:
+                    self._owner_died(((entry & ~1) + offset) & MASK64, thread.tid, entry & 1)
+                entry = following
+            if pending:
+                self._owner_died(((pending & ~1) + offset) & MASK64, thread.tid, pending & 1,
+                                 pending_op=True)
+        except GuestMemoryError:
+            pass   # (a list the guest broke: as far as it goes)
+
+    def _owner_died(self, uaddr: int, tid: int, pi: int, pending_op: bool = False) -> None:
+        """Linux's handle_futex_death for the futex word at uaddr."""
+        if uaddr & 3:
+            return
+        word = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
+        if pending_op and not pi and not word:  # (it was giving the mutex up)
+            self._wake_any(uaddr)
+            return
+        if word & FUTEX_TID_MASK != tid:
+            return
+        self.write_mem(uaddr, struct.pack("<I", (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED))
+        if not pi and word & FUTEX_WAITERS:
+            self._wake_any(uaddr)
+
+    def _wake_any(self, uaddr: int) -> None:
+        """One waiter on the futex at uaddr woken, a thread here or, in memory the
+        host shares, another process's."""
+        if not self.threads.wake(uaddr, 1):
+            host = self._shared_futex(uaddr, 0)
+            if host is not None:
+                _host_futex(host, FUTEX_WAKE, 1)
 
     @handler("puxx")
     def sys_rseq(self, rseq, length, flags, sig):

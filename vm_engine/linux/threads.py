@@ -34,6 +34,7 @@ class GuestThread:
         self.tid = tid
         self.context: bytearray | None = None  # (None: it is the one running)
         self.clear_tid = 0      # CLONE_CHILD_CLEARTID / set_tid_address: zeroed and woken at exit
+        self.robust_list = 0    # set_robust_list's head: its mutexes' owner dies with it
         self.futex = None       # (address, bitset) of the futex it waits on, if it does
         self.deadline = None    # time.monotonic() when its wait ends by itself
         self.timeout_result = 0  # a0 when it does (-ETIMEDOUT for a futex; 0 for a sleep)
