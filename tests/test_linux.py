@@ -629,6 +629,17 @@ def test_set_ids_are_the_host_process_calls():
         assert e("setuid", 0) == -errno.EPERM
 
 
+def test_personality_is_kept():
+    """personality() returns the persona before; 0xffffffff only asks (setarch
+    -R sets ADDR_NO_RANDOMIZE, a later query sees it)."""
+    e = Env()
+    ADDR_NO_RANDOMIZE = 0x0040000
+    assert e("personality", 0xFFFFFFFF) == 0
+    assert e("personality", ADDR_NO_RANDOMIZE) == 0
+    assert e("personality", 0xFFFFFFFF) == ADDR_NO_RANDOMIZE
+    assert e("personality", 0) == ADDR_NO_RANDOMIZE and e("personality", 0xFFFFFFFF) == 0
+
+
 def test_fionbio_and_fioasync_set_any_files_flags():
     """FIONBIO and FIOASYNC are every file's ioctls (Linux's do_vfs_ioctl), as
     F_SETFL's O_NONBLOCK and O_ASYNC: libuv sets a pipe non-blocking with

@@ -3472,7 +3472,13 @@ class Kernel:
 
     @handler("x")
     def sys_personality(self, persona):
-        return 0
+        """The process's persona (PER_LINUX and its flags; kept across fork and
+        exec), the one before; 0xffffffff only asks. (The layout is never
+        randomized: ADDR_NO_RANDOMIZE, setarch -R's, holds anyway.)"""
+        old = self.attrs.get("persona", 0)
+        if persona & 0xFFFFFFFF != 0xFFFFFFFF:
+            self.attrs["persona"] = persona & 0xFFFFFFFF
+        return old
 
     @handler("dRpp")
     def sys_prlimit64(self, pid, res, new, old):
