@@ -164,16 +164,18 @@ class JITCompiler(Interpreter):
             fetch = memory.peek_block if background else memory.decode_block
         t0 = time.perf_counter()
         hits, stored = x86.CODE_CACHE.hits, self.store.hits if self.store is not None else 0
+        # (this level's set, held: an eviction on the run's thread may clear them meanwhile)
+        heads = self._heads.setdefault(level, set())
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause,
-                             store=self.store, heads=self._heads.setdefault(level, set()))
+                             store=self.store, heads=heads)
         self._stats["compile_time"] += time.perf_counter() - t0
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if self.store is not None:  # (compiled by an earlier run, kept on disk)
             self._stats["code_from_store"] += self.store.hits - stored
         if res is None:
             return None
-        self._heads[level].add(pc)
+        heads.add(pc)
         self._stats["blocks_compiled"] += 1
         self._stats["instructions_compiled"] += len(res.guest)
         self._stats["code_bytes"] += len(res.code)
