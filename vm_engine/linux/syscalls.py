@@ -3169,7 +3169,7 @@ class Kernel:
         if not head:
             return
         try:
-            entry, offset, pending = struct.unpack("<QqQ", self.read_mem(head, 24))
+            entry, offset, pending = struct.unpack("<QqQ", self.read_mem(head, ROBUST_HEAD_SIZE))
             for _ in range(ROBUST_LIST_LIMIT):
                 if entry & ~1 == head:
                     break
