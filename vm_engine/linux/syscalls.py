@@ -3995,6 +3995,8 @@ class Kernel:
     def exec_reset(self, mmu, aspace, cpu, exe_path: str, argv: list) -> None:
         """The kernel's side of a successful execve: the new program's memory and
         cpu; handled signals back to their default action, one thread."""
+        for thread in list(self.threads.all.values()):  # (their mutexes, in the old memory)
+            self._robust_exit(thread)
         self.aspace.write_back()   # (the old program's shared mappings)
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}

@@ -2,7 +2,7 @@
  * list (set_robust_list) when it ends, and a mutex it still holds goes to
  * the next locker with EOWNERDEAD: one a thread ends holding, one a waiter
  * is blocked on when its holder ends, a process-shared one a child process
- * ends holding. (qemu-user passes no robust list: its glibc then does the
+ * ends holding or executes another program holding. (qemu-user passes no robust list: its glibc then does the
  * threads' part itself and refuses process-shared ones; the expected output
  * is the native build's, cases.py.) */
 #define _GNU_SOURCE
@@ -52,8 +52,10 @@ static void *waiter(void *arg)
     return NULL;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc > 1)   /* (the program a child holding a mutex executes) */
+        return 0;
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);
     pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
@@ -91,6 +93,20 @@ int main(void)
         printf("the child locks: %s, and ends\n", result(pthread_mutex_lock(sm)));
         fflush(stdout);
         _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    printf("the parent gets: %s\n", result(pthread_mutex_lock(sm)));
+    pthread_mutex_consistent(sm);
+    pthread_mutex_unlock(sm);
+
+    /* a child holding it executes another program: the same (Linux's exec) */
+    fflush(stdout);
+    pid = fork();
+    if (pid == 0) {
+        printf("the child locks: %s, and executes\n", result(pthread_mutex_lock(sm)));
+        fflush(stdout);
+        execl("/proc/self/exe", argv[0], "exec", (char *)NULL);
+        _exit(127);
     }
     waitpid(pid, NULL, 0);
     printf("the parent gets: %s\n", result(pthread_mutex_lock(sm)));
