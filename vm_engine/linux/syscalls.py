@@ -3189,21 +3189,24 @@ class Kernel:
             return
         word = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
         if pending_op and not pi and not word:  # (it was giving the mutex up)
-            self._wake_any(uaddr)
+            self._futex_wake(uaddr, 1)   # (as the kernel's, a shared futex's wake)
             return
         if word & FUTEX_TID_MASK != tid:
             return
         self.write_mem(uaddr, struct.pack("<I", (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED))
         if not pi and word & FUTEX_WAITERS:
-            self._wake_any(uaddr)
+            self._futex_wake(uaddr, 1)
 
-    def _wake_any(self, uaddr: int) -> None:
-        """One waiter on the futex at uaddr woken, a thread here or, in memory the
-        host shares, another process's."""
-        if not self.threads.wake(uaddr, 1):
-            host = self._shared_futex(uaddr, 0)
-            if host is not None:
-                _host_futex(host, FUTEX_WAKE, 1)
+    def _futex_wake(self, uaddr: int, count: int, op: int = 0,
+                    bitset: int = 0xFFFFFFFF) -> int:
+        """FUTEX_WAKE: up to `count` of this process's threads waiting on uaddr
+        woken and, in memory the host shares (a futex not FUTEX_PRIVATE_FLAG's
+        `op`), up to `count` waiters of other processes."""
+        woken = self.threads.wake(uaddr, count, bitset)
+        host = self._shared_futex(uaddr, op)
+        if host is not None:
+            woken += _host_futex(host, FUTEX_WAKE, count)
+        return woken
 
     @handler("puxx")
     def sys_rseq(self, rseq, length, flags, sig):
@@ -4177,11 +4180,7 @@ class Kernel:
             bitset = val3 & 0xFFFFFFFF if cmd == FUTEX_WAKE_BITSET else 0xFFFFFFFF
             if not bitset:
                 raise Errno(E.EINVAL)
-            woken = threads.wake(uaddr, s32(val) & 0x7FFFFFFF, bitset)
-            host = self._shared_futex(uaddr, op)
-            if host is not None:
-                woken += _host_futex(host, FUTEX_WAKE, s32(val) & 0x7FFFFFFF)
-            return woken
+            return self._futex_wake(uaddr, s32(val) & 0x7FFFFFFF, op, bitset)
         if cmd in (FUTEX_REQUEUE, FUTEX_CMP_REQUEUE):
             if cmd == FUTEX_CMP_REQUEUE:
                 cur = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
