@@ -144,6 +144,15 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     vm_chain *pending_link = NULL; /* exit slot of the compiled block that returned last */
     uint64_t pending_epoch = 0;
     uint32_t pending_abi = 0;
+    /* A budget exit at a loop inside a region leaves a way back into the same code
+     * (rt.resume, x86.py: _emit_seg): taken when the run comes straight back to that
+     * pc with the registers as they were, so the loop goes on in the code that knew
+     * its constants and ranges, not in a region compiled (on first run: again) for
+     * the loop's head alone. Taken once at most: anything else first drops it. */
+    void *resume = NULL, *entry;
+    uint32_t resume_abi = 0, entry_abi;
+    uint64_t resume_pc = 0, resume_epoch = 0, resume_x[32];
+    int resumed;
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
@@ -220,6 +229,7 @@ next_block:
             vm_cache_free_retired(cache);
             prev = NULL;
             pending_link = NULL;
+            resume = NULL;
         }
         if (prev && prev->link_epoch == cache->epoch && prev->link[link_slot]
             && prev->link[link_slot]->pc == pc) {
@@ -248,6 +258,17 @@ next_block:
                 }
                 prev->link[link_slot] = b;
             }
+        }
+    }
+    if (resume) {
+        entry = resume;
+        resume = NULL;
+        if (pc == resume_pc && cache->epoch == resume_epoch && ((cpu->fcsr >> 5) & 7) < 4
+            && !memcmp(resume_x, x, sizeof resume_x)) {
+            entry_abi = resume_abi;
+            resumed = 1;
+            pending_link = NULL;
+            goto enter;
         }
     }
     if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
@@ -290,13 +311,17 @@ next_block:
          * reserved values (which must trap) are left to the interpreter */
         if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
                 && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
+            entry = b->jit_code;
+            entry_abi = b->jit_abi;
+            resumed = 0;
+        enter:;
             /* compiled code counts for itself and may run on through linked blocks;
              * it returns now and then so stop requests and signals are seen. A run
              * that must stop at this block's end (one block, or an `until` pc in
              * the pages its region may cover) gets a budget of exactly the block:
              * the region beyond it, its loops and linked blocks all stop at their
              * budget checks. (No link leads to such a block: see until_near.) */
-            uint64_t slice = (o->one_block || until_near(o, b)) ? b->jit_len
+            uint64_t slice = !resumed && (o->one_block || until_near(o, b)) ? b->jit_len
                              : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
             int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
             if (frm != cur_rm) {
@@ -308,20 +333,30 @@ next_block:
             /* (here, not once per run: the first compile, in a run, makes them) */
             memcpy(cpu->jit_stubs, vm_jit_stubs, sizeof vm_jit_stubs);
             uint8_t *view = vm_mem_jit_view(mem, &cpu->jit.limit);
-            if (b->jit_code && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
+            if (!resumed && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
                 t->code = b->jit_code;
                 t->pc = b->pc;
             }
-            b->exec_count++;
-            pc = vm_jit_enter[b->jit_abi](cpu, &rt, view, b->jit_code);
+            if (!resumed)
+                b->exec_count++;
+            const uint64_t entered_pc = pc;
+            pc = vm_jit_enter[entry_abi](cpu, &rt, view, entry);
             cur_rm = rt.cur_rm;
             budget -= slice - rt.budget;
             cpu->instret += slice - rt.budget;
             cpu->jit_instret += slice - rt.budget;
             if (slice - rt.budget > VM_JIT_SLICE / 2)
                 poll_countdown = 1; /* long in host code: look at signals next */
+            if (rt.resume && rt.status == VM_JIT_OK && rt.budget < slice && !o->one_block
+                && !o->has_until) {
+                resume = rt.resume;
+                resume_abi = rt.resume_abi;
+                resume_pc = pc;
+                resume_epoch = cache->epoch;
+                memcpy(resume_x, x, sizeof resume_x);
+            }
             if (unlikely(rt.status == VM_JIT_FAULT)) {
                 exit_reason = VM_EXIT_FAULT;
                 goto out;
@@ -353,8 +388,12 @@ next_block:
              * accounting unit of the code, which charges several blocks at once.
              * Interpreted, the block makes progress. (Not for a stop request, or
              * a first tier that asks to be compiled again.) */
-            if (unlikely(pc == b->pc && rt.budget == slice && b->jit_tried && !cpu->stop_request))
-                goto interpret;
+            if (unlikely(pc == entered_pc && rt.budget == slice && !cpu->stop_request)) {
+                if (resumed)
+                    goto next_block; /* (the budget's rest is too small for the unit there) */
+                if (b->jit_tried)
+                    goto interpret;
+            }
             goto next_block;
         }
     }

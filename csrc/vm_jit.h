@@ -37,6 +37,9 @@ typedef struct vm_jit_rt {
     uint64_t epoch;      /* 40: cache epoch when the run entered compiled code */
     uint32_t exit_abi;   /* 48: register convention of the block that set exit_slot */
     uint64_t exit_pc;    /* 56: where to go on when a slow-path access makes the code leave */
+    void *resume;        /* 64: set by a budget exit inside a region: the way back into the
+                          * same code there (the dispatcher's to take: vm_run) */
+    uint32_t resume_abi; /* 72: its register convention */
 } vm_jit_rt;
 /* (The bound, the page flags and the indirect-jump table compiled code reads
  * through the cpu: vm_cpu.jit.) */

@@ -860,6 +860,69 @@ def test_a_region_stops_before_a_block_with_code_of_its_own():
     assert run + 4 * 14 in pcs and run not in exits  # (the loop stays in host code)
 
 
+#: two loops inside one region, running several of compiled code's slices
+#: (VM_JIT_SLICE instructions: the run goes back to the dispatcher after each);
+#: the inner one's sext.w is a move only where a3's value is known (the region's)
+LOOPS_IN_A_REGION = """
+    li a3, -306674912
+    li a1, -1
+    li t1, 300000
+outer:
+    xori a1, a1, 0x5a
+    li a4, 8
+inner:
+    andi a5, a1, 1
+    subw a5, zero, a5
+    srliw a1, a1, 1
+    and a5, a5, a3
+    xor a5, a5, a1
+    addiw a4, a4, -1
+    addiw a1, a5, 0
+    bnez a4, inner
+    addi t1, t1, -1
+    bnez t1, outer
+    ebreak
+"""
+
+
+@pytest.mark.parametrize("engine", ["jit-L1", "jit-L2", "jit-L3", "hybrid", "jit-bg"])
+def test_loops_go_on_in_their_region_after_a_slice(engine):
+    """A region's budget check at one of its loop heads sends the run to the
+    dispatcher at the end of every slice; the run comes back into the same
+    code there (rt->resume), which knows what the region knows of registers,
+    not into a region compiled for the loop's head alone. Results and counts
+    are the interpreter's."""
+    _, ref = load("interpreter", assemble(LOOPS_IN_A_REGION, CODE))
+    assert ref.run(pc=CODE).status is ExecStatus.Ebreak
+    assert ref.instret > 10 * (1 << 20)  # (ten slices and more)
+    _, jit = load(engine, assemble(LOOPS_IN_A_REGION, CODE))
+    assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+    assert jit.regs == ref.regs and jit.instret == ref.instret
+    if engine in ("jit-L2", "jit-L3"):  # (one region: its head's; the loops' heads got
+        assert jit.stats["blocks_compiled"] == 1  # none; at level 3 too, as the inner
+        #                                           loop has no vector form: _vector_tail)
+
+
+def test_first_tier_code_offers_no_way_back_into_its_loops():
+    """Where a region's loop head sends the run to the dispatcher, it tells
+    the way back in (rt->resume). First-tier code does not: a loop in it goes
+    on, after a slice, in code of the loop head's own, which tiers up (the
+    first tier's would run to the loop's end)."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(LOOPS_IN_A_REGION, CODE))
+    ir = m.decode_block(CODE)
+    resume = f"[rcx+{x86._L['rt_resume']:X}h],rdx"
+
+    def tells(countdown):
+        compiled = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block,
+                                  countdown=countdown)
+        return sum(resume in line for line in compiled.disassemble())
+
+    assert tells(False) == 3 and tells(True) == 0  # (the outer loop, the inner, its rest)
+
+
 def _link_exits(compiled) -> set:
     """The guest pcs a compiled region's direct exits lead to, through their link
     slots (`mov rdx,[rcx]`, `test rdx,rdx`, `je` unlinked: `mov rax,pc`)."""

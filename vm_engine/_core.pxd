@@ -72,6 +72,8 @@ cdef extern from "vm_jit.h":
         void *exit_slot
         uint32_t exit_abi
         uint64_t exit_pc
+        void *resume
+        uint32_t resume_abi
     int vm_code_arena_init(vm_code_arena *a, size_t size)
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked)

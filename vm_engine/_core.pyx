@@ -713,6 +713,7 @@ def jit_layout():
         "rt_exit_slot": <size_t>&rt.exit_slot - rb,
         "rt_exit_abi": <size_t>&rt.exit_abi - rb, "tc_size": VM_TC_SIZE,
         "jit_slice": VM_JIT_SLICE, "rt_exit_pc": <size_t>&rt.exit_pc - rb,
+        "rt_resume": <size_t>&rt.resume - rb, "rt_resume_abi": <size_t>&rt.resume_abi - rb,
         "access_size": sizeof(vm_jit_access),
         "call_helper": <size_t>vm_jit_call, "call_fp": VM_JIT_CALL_FP,
         "call_fcsr": VM_JIT_CALL_FCSR, "chain_slots": VM_CHAIN_SLOTS,

@@ -905,16 +905,33 @@ def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
     """Where branches of the region land in the middle of one of its segments
     (an if's skip, a loop's way back): pc -> _Inner, so they go on there in
     host code. (With vectorization, not a loop inside one segment, reached
-    from no other: it is left to a region of its own, where it may run as
-    vector moves.)"""
+    from no other, that has a vector form: _vector_tail.)"""
     branches = [(seg, seg.targets()[0]) for seg in segs]
     out = {}
     for seg in segs:
         for j in range(1, seg.k):
             pc = seg.pc + int(seg.ir[j]["pc_off"])
-            if any(t == pc and (s is not seg or not vectorize) for s, t in branches):
+            if any(t == pc and (s is not seg or not _vector_tail(vectorize, seg, j))
+                   for s, t in branches):
                 out[pc] = _Inner(seg, j, a.label())
     return out
+
+
+def _piece(seg, start: int, end, first: int):
+    """Instructions [start, end) of segment seg (end None: to its end) as a
+    segment of their own, whose first flat index is `first`."""
+    base = int(seg.ir[start]["pc_off"])
+    ir = [dict(e, pc_off=int(e["pc_off"]) - base) for e in seg.ir[start:end]]
+    if end is not None:  # (closed as the decoder closes a block)
+        ir.append(dict(seg.ir[-1], pc_off=int(seg.ir[end]["pc_off"]) - base))
+    return _Seg(seg.pc + base, ir, first)
+
+
+def _vector_tail(vectorize: bool, seg, j: int) -> bool:
+    """(Vectorization on) whether seg's own branch back to its instruction j
+    makes a loop with a vector form (_vector_form): such a loop is left to a
+    region of its own, where it is tried as vector moves where it is entered."""
+    return vectorize and _vector_form(_piece(seg, j, None, 0)) is not None
 
 
 def _units(segs, index: dict) -> tuple:
@@ -947,15 +964,17 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     instructions, an inner loop): the loop is then whole segments, and its
     head starts an accounting unit that the branch goes round to directly
     (_Block.goto, loop_top). (With vectorization, not a loop inside one
-    segment: as _inner_entries, it is left to a region of its own.) Returns
+    segment that has a vector form: as _inner_entries, it is left to a region
+    of its own.) Returns
     (the segments, how many the head became). (Not where a segment of its
     own starts already: overlapping blocks, one entered in the other's middle.)"""
     heads, starts = set(), {seg.pc for seg in segs}
     for m, seg in enumerate(segs):
         t = seg.targets()[0]
         for s in segs[:m + 1]:
-            if t is not None and t not in starts and not (vectorize and s is seg) and \
-                    any(s.pc + int(s.ir[j]["pc_off"]) == t for j in range(1, s.k)):
+            j = next((j for j in range(1, s.k) if s.pc + int(s.ir[j]["pc_off"]) == t), None) \
+                if t is not None and t not in starts else None
+            if j is not None and not (s is seg and _vector_tail(vectorize, seg, j)):
                 heads.add(t)
     if not heads:
         return segs, 1
@@ -963,12 +982,7 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     for n, seg in enumerate(segs):
         cuts = [j for j in range(1, seg.k) if seg.pc + int(seg.ir[j]["pc_off"]) in heads]
         for start, end in zip([0] + cuts, cuts + [None]):
-            base = int(seg.ir[start]["pc_off"])
-            ir = [dict(e, pc_off=int(e["pc_off"]) - base) for e in seg.ir[start:end]]
-            if end is not None:  # (closed as the decoder closes a block)
-                ir.append(dict(seg.ir[-1], pc_off=int(seg.ir[end]["pc_off"]) - base))
-            first = out[-1].first + out[-1].k if out else 0
-            out.append(_Seg(seg.pc + base, ir, first))
+            out.append(_piece(seg, start, end, out[-1].first + out[-1].k if out else 0))
         if n == 0:
             head_pieces = len(out)
     return out, head_pieces
@@ -1201,7 +1215,14 @@ def _emit_seg(blk, seg: _Seg, following):
     # adds what the budget lost to cpu->instret); the rest of a unit falls in
     unit, n_mem = blk.unit_rest(seg.first)
     starts_unit = seg.first in blk.unit_starts
+    # a unit inside the region (a loop's head) is a place to come back to after its
+    # budget check sent the run to the dispatcher: rt->resume, vm_run (not in
+    # first-tier code, which its tier-up is to take over)
+    resume = a.label() if starts_unit and seg.first and not seg.skip and not blk.countdown \
+        else None
     if starts_unit:
+        if resume is not None:
+            a.bind(resume)
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
     end = None
@@ -1278,8 +1299,30 @@ def _emit_seg(blk, seg: _Seg, following):
     if starts_unit:  # (the head is one)
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, _charge(unit, n_mem)), True,
                label=bail_restore)
+        way_in = _resume_here(blk, resume) if resume is not None else []
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
+        for entry, insns in way_in:
+            for k, insn in enumerate(insns):
+                a.emit(insn, True, label=entry if k == 0 else None)
+
+
+def _resume_here(blk, resume: int) -> list:
+    """(Out of line, on the way out of a budget check that failed.) Tells the
+    dispatcher where to come back in; returns that way in, [(label,
+    instructions)], to emit after: from
+    the convention's registers to the region's, then to `resume`, the budget
+    check again. What the region knows of registers there holds on the way
+    back, as they are as they were (vm_run checks)."""
+    a = blk.a
+    entry = a.label()
+    a.emit(_rt(R.RCX), True)
+    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=entry)), True)
+    a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(R.RCX, displ=_L["rt_resume"]), R.RDX), True)
+    a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RCX, displ=_L["rt_resume_abi"]), blk.abi),
+           True)
+    return [(entry, _moves(blk.alloc, blk.std) + blk.freload() +
+             [X.create_branch(Code.JMP_REL32_64, resume)])]
 
 
 def _emit_folded(blk, name: str, e, i: int, insn_pc: int):
