@@ -227,6 +227,7 @@ MAX_RW_COUNT = 0x7FFFF000
 RWF_KNOWN = 0x1F   # preadv2/pwritev2's flags: HIPRI, DSYNC, SYNC, NOWAIT, APPEND
 WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thread waits)
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
+SPLICE_F_NONBLOCK, SPLICE_F_ALL = 2, 0xF   # (MOVE, NONBLOCK, MORE, GIFT)
 PATH_MAX = 4096
 
 STATX_BASIC_STATS = 0x7FF
@@ -1523,6 +1524,97 @@ class Kernel:
         if offp:
             self.write_mem(offp, struct.pack("<q", offset + n))
         return n
+
+    # -- splice, tee, vmsplice: a pipe's data moved by the host, or through a buffer ------
+    @staticmethod
+    def _is_pipe(f) -> bool:
+        return S.S_ISFIFO(f.stat().st_mode)   # (a Machine's stdin and stdout are pipes)
+
+    def _pipe_waits(self, f, fd, events: int, flags: int) -> bool:
+        """Before moving a pipe's data: True if the call waits for pipe `f`
+        (made again when it is ready: _blocks); EAGAIN if it would and
+        SPLICE_F_NONBLOCK says not to."""
+        if flags & SPLICE_F_NONBLOCK:
+            if not f.poll(events | select.POLLERR | select.POLLHUP):
+                raise Errno(E.EAGAIN)
+            return False
+        return self._blocks(f, events, fd)
+
+    def _splice_offset(self, ptr):
+        if not ptr:
+            return None
+        offset = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0])
+        if offset < 0:
+            raise Errno(E.EINVAL)
+        return offset
+
+    @handler("fpfpux")
+    def sys_splice(self, fd_in, off_in, fd_out, off_out, count, flags):
+        """Moves up to `count` bytes from `fd_in` to `fd_out`, one of them a
+        pipe; the other read or written at *off_in / *off_out (which moves on)
+        if given, else at its position: the host's splice where both are the
+        host's files, else through a buffer."""
+        src, dst = self.file(fd_in), self.file(fd_out)
+        if not src.readable() or not dst.writable():
+            raise Errno(E.EBADF)
+        if flags & ~SPLICE_F_ALL:
+            raise Errno(E.EINVAL)
+        in_pipe, out_pipe = self._is_pipe(src), self._is_pipe(dst)
+        if not in_pipe and not out_pipe:
+            raise Errno(E.EINVAL)
+        if off_in and in_pipe or off_out and out_pipe:
+            raise Errno(E.ESPIPE)
+        if not out_pipe and dst.get_flags() & O_APPEND:
+            raise Errno(E.EINVAL)
+        offsets = [self._splice_offset(off_in), self._splice_offset(off_out)]
+        count = min(count, MAX_RW_COUNT)
+        if not count:
+            return 0
+        if in_pipe and self._pipe_waits(src, fd_in, select.POLLIN, flags) or \
+                out_pipe and self._pipe_waits(dst, fd_out, select.POLLOUT, flags):
+            return _NO_RESULT
+        if src.host_fd is not None and dst.host_fd is not None:
+            n = os.splice(src.host_fd, dst.host_fd, count, *offsets, flags=flags)
+        else:
+            data = src.read(count) if offsets[0] is None else src.pread(count, offsets[0])
+            n = self._write_now(dst, data, offsets[1]) if data else 0
+        for ptr, offset in zip((off_in, off_out), offsets):
+            if ptr:
+                self.write_mem(ptr, struct.pack("<q", offset + n))
+        return n
+
+    @handler("ffux")
+    def sys_tee(self, fd_in, fd_out, count, flags):
+        """Copies up to `count` bytes from pipe `fd_in` to pipe `fd_out`
+        without taking them from the first: the host's tee (host pipes only)."""
+        src, dst = self.file(fd_in), self.file(fd_out)
+        if not src.readable() or not dst.writable():
+            raise Errno(E.EBADF)
+        if flags & ~SPLICE_F_ALL or not self._is_pipe(src) or not self._is_pipe(dst) or \
+                src.host_fd is None or dst.host_fd is None:
+            raise Errno(E.EINVAL)
+        count = min(count, MAX_RW_COUNT)
+        if not count:
+            return 0
+        if self._pipe_waits(src, fd_in, select.POLLIN, flags) or \
+                self._pipe_waits(dst, fd_out, select.POLLOUT, flags):
+            return _NO_RESULT
+        return libc.call("tee", ctypes.c_int(src.host_fd), ctypes.c_int(dst.host_fd),
+                         ctypes.c_size_t(count), ctypes.c_uint(flags))
+
+    @handler("fpux")
+    def sys_vmsplice(self, fd, iov, nr_segs, flags):
+        """Guest memory into a pipe (its write end: as writev), or out of it
+        (its read end: as readv)."""
+        f = self.file(fd)
+        if not self._is_pipe(f):
+            raise Errno(E.EBADF)
+        if flags & ~SPLICE_F_ALL:
+            raise Errno(E.EINVAL)
+        if flags & SPLICE_F_NONBLOCK:   # (EAGAIN unless ready; else they wait as they do)
+            self._pipe_waits(f, fd, select.POLLOUT if f.writable() else select.POLLIN, flags)
+        return self._writev(fd, iov, nr_segs, None) if f.writable() else \
+            self._readv(fd, iov, nr_segs, None)
 
     # -- extended attributes: the host file's -------------------------------------------
     def _xattr_target(self, path, fd=None, follow=True):

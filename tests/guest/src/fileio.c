@@ -12,6 +12,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -123,6 +124,85 @@ static void copies(void)
     unlink("copy");
 }
 
+/* splice (a file into a pipe at an offset, a pipe into a file, a pipe to
+ * stdout), tee (a pipe's bytes copied into another, not taken), vmsplice
+ * (memory into a pipe and out of it), and their errors */
+static void splices(void)
+{
+    static char data[5000], back[5000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (char)('A' + i * 11 % 26);
+    int src = open("spl", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    write(src, data, sizeof data);
+    int p[2], q[2];
+    pipe(p);
+    pipe(q);
+    loff_t off = 100;
+    ssize_t n = splice(src, &off, p[1], NULL, 3000, 0);
+    ssize_t got = read(p[0], back, sizeof back);
+    printf("splice a file into a pipe: %zd, offset now %ld, read %zd, same bytes: %d, "
+           "position %ld\n", n, (long)off, got, memcmp(back, data + 100, 3000) == 0,
+           (long)lseek(src, 0, SEEK_CUR));
+    write(p[1], "0123456789", 10);
+    int dst = open("spl2", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    loff_t at = 5;
+    n = splice(p[0], NULL, dst, &at, 4, SPLICE_F_MOVE);
+    char text[32] = {0};
+    pread(dst, text, sizeof text - 1, 0);
+    printf("splice a pipe into a file at 5: %zd, offset now %ld, file '%s' from 5, size %ld\n", n,
+           (long)at, text + 5, (long)lseek(dst, 0, SEEK_END));
+    lseek(dst, 0, SEEK_SET);
+    n = splice(p[0], NULL, dst, NULL, 100, 0);
+    memset(text, 0, sizeof text);
+    pread(dst, text, sizeof text - 1, 0);
+    printf("splice a pipe into a file at its position: %zd, position %ld, file '%s'\n", n,
+           (long)lseek(dst, 0, SEEK_CUR), text);
+    write(p[1], "tee me", 6);
+    n = tee(p[0], q[1], 100, 0);
+    char a[16] = {0}, b[16] = {0};
+    read(q[0], b, sizeof b - 1);
+    read(p[0], a, sizeof a - 1);
+    printf("tee: %zd, the copy '%s', still in the first pipe '%s'\n", n, b, a);
+    write(p[1], "through a pipe to stdout\n", 25);
+    fflush(stdout);
+    n = splice(p[0], NULL, 1, NULL, 100, 0);
+    printf("splice a pipe to stdout: %zd\n", n);
+    char one[] = "vm", two[] = "splice", c1[4] = {0}, c2[8] = {0};
+    struct iovec in[2] = {{one, 2}, {two, 6}}, out[2] = {{c1, 3}, {c2, 7}};
+    n = vmsplice(p[1], in, 2, 0);
+    got = vmsplice(p[0], out, 2, 0);
+    printf("vmsplice in: %zd, out: %zd: '%s' '%s'\n", n, got, c1, c2);
+    loff_t zero = 0;
+    errno = 0;
+    printf("splice a file into a file: %zd %s\n", splice(src, NULL, dst, NULL, 10, 0),
+           strerror(errno));
+    errno = 0;
+    printf("splice at an offset of a pipe: %zd %s\n", splice(p[0], &zero, dst, NULL, 10, 0),
+           strerror(errno));
+    errno = 0;
+    printf("splice from an empty pipe, no wait: %zd %s\n",
+           splice(p[0], NULL, dst, NULL, 10, SPLICE_F_NONBLOCK), strerror(errno));
+    errno = 0;
+    printf("splice with an unknown flag: %zd %s\n", splice(p[0], NULL, dst, NULL, 10, 0x100),
+           strerror(errno));
+    errno = 0;
+    printf("tee from a file: %zd %s\n", tee(src, q[1], 10, 0), strerror(errno));
+    errno = 0;
+    printf("tee from an empty pipe, no wait: %zd %s\n", tee(p[0], q[1], 10, SPLICE_F_NONBLOCK),
+           strerror(errno));
+    errno = 0;
+    printf("vmsplice into a file: %zd %s\n", vmsplice(src, in, 2, 0), strerror(errno));
+    close(p[1]);
+    printf("splice from a pipe with no writer: %zd\n", splice(p[0], NULL, dst, NULL, 10, 0));
+    close(src);
+    close(dst);
+    close(p[0]);
+    close(q[0]);
+    close(q[1]);
+    unlink("spl");
+    unlink("spl2");
+}
+
 static int cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -226,6 +306,7 @@ int main(int argc, char **argv)
     printf("rmdir %d\n", rmdir("sub"));
     locks();
     copies();
+    splices();
 
     /* a file mapped shared takes the mapping's writes (msync, munmap, the end);
      * a private mapping's stay in memory; a mapping does not make the file longer */
