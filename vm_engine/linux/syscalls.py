@@ -2136,6 +2136,24 @@ class Kernel:
     def sys_fdatasync(self, fd):
         return self.sys_fsync(fd)
 
+    @handler("fllx")
+    def sys_sync_file_range(self, fd, offset, nbytes, flags):
+        """The host's, on the host file (a Machine's stdin or stdout: a pipe's ESPIPE)."""
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.ESPIPE)
+        return libc.call("sync_file_range", ctypes.c_int(f.host_fd), ctypes.c_int64(s64(offset)),
+                         ctypes.c_int64(s64(nbytes)), ctypes.c_uint(flags & 0xFFFFFFFF))
+
+    @handler("flu")
+    def sys_readahead(self, fd, offset, count):
+        """The host's, on the host file (a Machine's stdin or stdout: EINVAL)."""
+        f = self.file(fd)
+        if f.host_fd is None:
+            raise Errno(E.EINVAL if f.readable() else E.EBADF)
+        return libc.call("readahead", ctypes.c_int(f.host_fd), ctypes.c_int64(s64(offset)),
+                         ctypes.c_size_t(count))
+
     @handler("f")
     def sys_syncfs(self, fd):
         return self.sys_fsync(fd)
@@ -4033,7 +4051,32 @@ class Kernel:
     def sys_execve(self, path, argv, envp):
         name = self.read_cstr(path)
         args, env = self._read_strings(argv), self._read_strings(envp)
-        host, args, elf = self._exec_target(name, args)
+        return self._execve(self._exec_target(name, args), env)
+
+    @handler("fsppA")
+    def sys_execveat(self, dirfd, path, argv, envp, flags):
+        """execve of `path` relative to directory `dirfd`, or with AT_EMPTY_PATH
+        and an empty path of the file `dirfd` holds (glibc's fexecve); a
+        symbolic link refused with AT_SYMLINK_NOFOLLOW."""
+        if flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW):
+            raise Errno(E.EINVAL)
+        name = self.read_cstr(path)
+        args, env = self._read_strings(argv), self._read_strings(envp)
+        if not name and flags & AT_EMPTY_PATH:   # (a script's name for its interpreter:
+            f = self.file(dirfd)                 # Linux's /dev/fd/N)
+            if f.host_fd is None:
+                raise Errno(E.EACCES)
+            host, name = os.readlink(f"/proc/self/fd/{f.host_fd}"), b"/dev/fd/%d" % s32(dirfd)
+        else:
+            host, dfd = self.resolve(dirfd, name)
+            if dfd is not None:
+                host = os.path.join(os.readlink(f"/proc/self/fd/{dfd}"), host)
+            if flags & AT_SYMLINK_NOFOLLOW and os.path.islink(host):
+                raise Errno(E.ELOOP)
+        return self._execve(self._exec_target(name, args, host=host), env)
+
+    def _execve(self, target, env):
+        host, args, elf = target
         if self.exec_loader is None:
             raise Errno(E.ENOSYS)
         try:
@@ -4056,10 +4099,12 @@ class Kernel:
             addr += 8
         return out
 
-    def _exec_target(self, name: bytes, args: list, depth: int = 0):
-        """(host path, argv, parsed ELF) of the program execve(name, args) runs:
-        a script's #! interpreter (with the script's path in its argv)."""
-        host, _ = self.resolve(AT_FDCWD, name)
+    def _exec_target(self, name: bytes, args: list, depth: int = 0, host: str | None = None):
+        """(host path, argv, parsed ELF) of the program execve(name, args) runs
+        (at `host`, if given: else where `name` resolves): a script's #!
+        interpreter (with the script's path in its argv)."""
+        if host is None:
+            host, _ = self.resolve(AT_FDCWD, name)
         if not os.path.exists(host):
             raise Errno(E.ENOENT)
         if os.path.isdir(host) or not os.access(host, os.X_OK):

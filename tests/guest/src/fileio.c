@@ -114,6 +114,13 @@ static void copies(void)
     errno = 0;
     printf("copy_file_range with flags: %zd %s\n", copy_file_range(src, &in, cp, &out, 1, 1),
            strerror(errno));
+    printf("readahead: %zd, sync_file_range: %d\n", readahead(src, 0, 65536),
+           sync_file_range(dst, 0, 0, SYNC_FILE_RANGE_WRITE));
+    errno = 0;
+    printf("readahead of a pipe: %zd %s\n", readahead(p[0], 0, 10), strerror(errno));
+    errno = 0;
+    printf("sync_file_range with a bad flag: %d %s\n", sync_file_range(dst, 0, 0, 8),
+           strerror(errno));
     close(src);
     close(dst);
     close(cp);

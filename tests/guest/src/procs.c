@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +159,48 @@ int main(int argc, char **argv)
     }
     waitpid(pid, &status, 0);
     show("script", status);
+    /* execveat: the file a descriptor holds (fexecve), a path relative to a
+     * directory's descriptor; a symbolic link refused, bad flags */
+    int exe = open(self, O_RDONLY | O_CLOEXEC);
+    pid = fork();
+    if (pid == 0) {
+        char *args[] = {argv[0], "child", "via fexecve", NULL};
+        char *env[] = {"PROCS_VAR=fd", NULL};
+        fexecve(exe, args, env);
+        _exit(99);
+    }
+    waitpid(pid, &status, 0);
+    show("fexecve", status);
+    char *slash = strrchr(self, '/');
+    *slash = 0;
+    int dir = open(self, O_RDONLY | O_DIRECTORY);
+    *slash = '/';
+    pid = fork();
+    if (pid == 0) {
+        char *args[] = {argv[0], "child", "via execveat", NULL};
+        char *env[] = {"PROCS_VAR=dir", NULL};
+        syscall(SYS_execveat, dir, slash + 1, args, env, 0);
+        _exit(99);
+    }
+    waitpid(pid, &status, 0);
+    show("execveat", status);
+    char link[4096];
+    snprintf(link, sizeof link, "%s/link", argv[1]);
+    symlink(self, link);
+    int there = open(argv[1], O_RDONLY | O_DIRECTORY);
+    errno = 0;
+    long r = syscall(SYS_execveat, there, "link", none, environ, AT_SYMLINK_NOFOLLOW);
+    printf("execveat of a symbolic link, not followed: %ld %s\n", r, strerror(errno));
+    errno = 0;
+    r = syscall(SYS_execveat, there, "link", none, environ, 1);
+    printf("execveat with a bad flag: %ld %s\n", r, strerror(errno));
+    errno = 0;
+    r = syscall(SYS_execveat, there, "", none, environ, 0);
+    printf("execveat of an empty path: %ld %s\n", r, strerror(errno));
+    unlink(link);
+    close(there);
+    close(dir);
+    close(exe);
     /* SIGCHLD: a handler called when a child ends, waited for in sigsuspend */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
