@@ -860,42 +860,18 @@ def test_a_region_stops_before_a_block_with_code_of_its_own():
     assert run + 4 * 14 in pcs and run not in exits  # (the loop stays in host code)
 
 
-#: two loops inside one region, running several of compiled code's slices
-#: (VM_JIT_SLICE instructions: the run goes back to the dispatcher after each);
-#: the inner one's sext.w is a move only where a3's value is known (the region's)
-LOOPS_IN_A_REGION = """
-    li a3, -306674912
-    li a1, -1
-    li t1, 300000
-outer:
-    xori a1, a1, 0x5a
-    li a4, 8
-inner:
-    andi a5, a1, 1
-    subw a5, zero, a5
-    srliw a1, a1, 1
-    and a5, a5, a3
-    xor a5, a5, a1
-    addiw a4, a4, -1
-    addiw a1, a5, 0
-    bnez a4, inner
-    addi t1, t1, -1
-    bnez t1, outer
-    ebreak
-"""
-
-
 @pytest.mark.parametrize("engine", ["jit-L1", "jit-L2", "jit-L3", "hybrid", "jit-bg"])
 def test_loops_go_on_in_their_region_after_a_slice(engine):
     """A region's budget check at one of its loop heads sends the run to the
     dispatcher at the end of every slice; the run comes back into the same
     code there (rt->resume), which knows what the region knows of registers,
     not into a region compiled for the loop's head alone. Results and counts
-    are the interpreter's."""
-    _, ref = load("interpreter", assemble(LOOPS_IN_A_REGION, CODE))
+    are the interpreter's. (CRC_BITS's loops, run for ten slices and more.)"""
+    program = assemble(CRC_BITS.replace("li a2, 1000", "li a2, 300000"), CODE)
+    _, ref = load("interpreter", program)
     assert ref.run(pc=CODE).status is ExecStatus.Ebreak
-    assert ref.instret > 10 * (1 << 20)  # (ten slices and more)
-    _, jit = load(engine, assemble(LOOPS_IN_A_REGION, CODE))
+    assert ref.instret > 10 * (1 << 20)
+    _, jit = load(engine, program)
     assert jit.run(pc=CODE).status is ExecStatus.Ebreak
     assert jit.regs == ref.regs and jit.instret == ref.instret
     if engine in ("jit-L2", "jit-L3"):  # (one region: its head's; the loops' heads got
@@ -911,7 +887,7 @@ def test_first_tier_code_offers_no_way_back_into_its_loops():
     from vm_engine.jit import x86
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, assemble(LOOPS_IN_A_REGION, CODE))
+    m.mem_write(CODE, assemble(CRC_BITS, CODE))
     ir = m.decode_block(CODE)
     resume = f"[rcx+{x86._L['rt_resume']:X}h],rdx"
 
@@ -920,7 +896,8 @@ def test_first_tier_code_offers_no_way_back_into_its_loops():
                                   countdown=countdown)
         return sum(resume in line for line in compiled.disassemble())
 
-    assert tells(False) == 3 and tells(True) == 0  # (the outer loop, the inner, its rest)
+    # (the outer loop's head, the inner's, the outer's rest, the code after the loops)
+    assert tells(False) == 4 and tells(True) == 0
 
 
 def _link_exits(compiled) -> set:
