@@ -93,6 +93,7 @@ CASES = [
     Case("sched"),
     # (qemu-user passes no robust list to the kernel)
     Case("robust", reference="native"),
+    Case("sysv"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -228,6 +228,7 @@ RWF_KNOWN = 0x1F   # preadv2/pwritev2's flags: HIPRI, DSYNC, SYNC, NOWAIT, APPEN
 WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thread waits)
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
 SPLICE_F_NONBLOCK, SPLICE_F_ALL = 2, 0xF   # (MOVE, NONBLOCK, MORE, GIFT)
+IPC_POLL = 0.002   # (a System V IPC call that would wait: made again this often)
 PATH_MAX = 4096
 
 STATX_BASIC_STATS = 0x7FF
@@ -2584,6 +2585,181 @@ class Kernel:
                 self.sigmask = saved
             return _NO_RESULT
         return -E.EINTR
+
+    # -- System V message queues and semaphores: the host's (linux/sysv_ipc.py) ------------
+    def _ipc_wait(self, attempt, fails, deadline=None, keep=None):
+        """A System V IPC call: attempt() makes it without waiting (its result,
+        or None where it would wait), fails() then raises if the guest's call
+        does not wait (its IPC_NOWAIT: EAGAIN, msgrcv's ENOMSG). Made again
+        every IPC_POLL seconds, other threads running meanwhile, until it goes
+        through, `deadline` (time.monotonic(); kept by keep() for the call made
+        again) passes (EAGAIN), or a signal comes: EINTR, as these calls are
+        never restarted after a handler (signal(7))."""
+        me = self.threads.current
+        while True:
+            result = attempt()
+            if result is not None:
+                return result
+            fails()
+            if self._signal_came(me.sigmask):
+                raise Errno(E.EINTR)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Errno(E.EAGAIN)
+            if self.stop_requested():
+                if keep is not None:
+                    keep()
+                return self._again()
+            if self.threads.several:
+                poll = time.monotonic() + IPC_POLL
+                self.threads.block_until(lambda: self._signal_came(me.sigmask, me),
+                                         poll if deadline is None else min(poll, deadline), keep)
+                return _NO_RESULT
+            time.sleep(IPC_POLL)
+
+    @staticmethod
+    def _unless(errno: int, call):
+        """call()'s result, or None if it failed with `errno` (it would wait)."""
+        try:
+            return call()
+        except OSError as e:
+            if e.errno != errno:
+                raise
+            return None
+
+    @staticmethod
+    def _fail_if(condition: bool, errno: int):
+        if condition:
+            raise Errno(errno)
+
+    @handler("xx")
+    def sys_msgget(self, key, flags):
+        from . import sysv_ipc
+        return sysv_ipc.msgget(key, flags)
+
+    @handler("dpux")
+    def sys_msgsnd(self, msqid, msgp, msgsz, msgflg):
+        """Sends the message at msgp (its long mtype, then msgsz bytes)."""
+        from . import sysv_ipc
+        if s64(msgsz) < 0 or msgsz > sysv_ipc.msgmax():
+            raise Errno(E.EINVAL)
+        message = libc.buffer(self.read_mem(msgp, 8 + msgsz))
+        return self._ipc_wait(
+            lambda: self._unless(E.EAGAIN, lambda: sysv_ipc.msgsnd(msqid, message, msgsz, msgflg)),
+            lambda: self._fail_if(msgflg & sysv_ipc.IPC_NOWAIT, E.EAGAIN))
+
+    @handler("dpulx")
+    def sys_msgrcv(self, msqid, msgp, msgsz, msgtyp, msgflg):
+        """Takes a message (of msgtyp's choosing) into msgp: its long mtype,
+        then up to msgsz bytes; its text's length."""
+        from . import sysv_ipc
+        if s64(msgsz) < 0 or msgflg & sysv_ipc.MSG_COPY and not msgflg & sysv_ipc.IPC_NOWAIT:
+            raise Errno(E.EINVAL)
+        msgsz = min(msgsz, sysv_ipc.msgmax())   # (no message is longer)
+        self.check_writable(msgp, 8)
+        into = libc.buffer(8 + msgsz)
+
+        def attempt():
+            n = self._unless(E.ENOMSG, lambda: sysv_ipc.msgrcv(msqid, into, msgsz, msgtyp, msgflg))
+            if n is not None:
+                self.write_mem(msgp, into.raw[:8 + n])
+            return n
+        return self._ipc_wait(attempt, lambda: self._fail_if(msgflg & sysv_ipc.IPC_NOWAIT,
+                                                             E.ENOMSG))
+
+    @handler("ddp")
+    def sys_msgctl(self, msqid, cmd, buf):
+        """IPC_STAT, MSG_STAT(_ANY), IPC_INFO and MSG_INFO write buf; IPC_SET
+        reads it (struct msqid64_ds, struct msginfo: the host's layouts)."""
+        from . import sysv_ipc as V
+        cmd = s32(cmd)
+        size = V.MSQID_DS_SIZE if cmd in (V.IPC_STAT, V.MSG_STAT, V.MSG_STAT_ANY, V.IPC_SET) \
+            else V.MSGINFO_SIZE if cmd in (V.IPC_INFO, V.MSG_INFO) else 0
+        if not size:
+            return V.msgctl(msqid, cmd)
+        host = libc.buffer(self.read_mem(buf, size) if cmd == V.IPC_SET else size)
+        r = V.msgctl(msqid, cmd, host)
+        if cmd != V.IPC_SET:
+            self.write_mem(buf, host.raw)
+        return r
+
+    @handler("xdx")
+    def sys_semget(self, key, nsems, flags):
+        from . import sysv_ipc
+        return sysv_ipc.semget(key, nsems, flags)
+
+    @handler("dpu")
+    def sys_semop(self, semid, sops, nsops):
+        return self._semop(semid, sops, nsops, None)
+
+    @handler("dpup")
+    def sys_semtimedop(self, semid, sops, nsops, timeout):
+        return self._semop(semid, sops, nsops, timeout)
+
+    def _semop(self, semid, sops, nsops, timeout):
+        """The ops at sops (struct sembuf: sem_num, sem_op, sem_flg), all or
+        none; waiting, where one cannot go on and lacks IPC_NOWAIT, at most
+        until *timeout (a relative timespec), then EAGAIN."""
+        from . import sysv_ipc as V
+        if not 0 < nsops <= IOV_MAX:   # (the host says E2BIG past its SEMOPM)
+            raise Errno(E.EINVAL if not nsops else E.E2BIG)
+        raw = self.read_mem(sops, V.SEMBUF.size * nsops)
+        ops = [V.SEMBUF.unpack_from(raw, V.SEMBUF.size * i) for i in range(nsops)]
+        seconds = None
+        if timeout:
+            sec, nsec = struct.unpack("<qq", self.read_mem(timeout, 16))
+            if sec < 0 or not 0 <= nsec < 1_000_000_000:
+                raise Errno(E.EINVAL)
+            seconds = sec + nsec / 1e9
+        deadline, keep = self._call_deadline(seconds)
+
+        def fails():   # (the op that cannot go on: its IPC_NOWAIT says)
+            try:
+                flags = V.would_wait_here(self._sem_values(semid), ops)
+            except OSError:   # (the set is gone: the call made again says so)
+                flags = None
+            self._fail_if(flags is not None and flags & V.IPC_NOWAIT, E.EAGAIN)
+        return self._ipc_wait(lambda: self._unless(E.EAGAIN, lambda: V.semop(semid, ops)),
+                              fails, deadline, keep)
+
+    @staticmethod
+    def _sem_values(semid: int) -> list:
+        from . import sysv_ipc as V
+        n = V.nsems(semid)
+        values = (ctypes.c_ushort * max(n, 1))()
+        V.semctl(semid, 0, V.GETALL, values)
+        return list(values)[:n]
+
+    @handler("dddx")
+    def sys_semctl(self, semid, semnum, cmd, arg):
+        """arg is union semun: a struct semid64_ds (IPC_STAT, SEM_STAT(_ANY),
+        IPC_SET: translated to the host's), a struct seminfo (IPC_INFO,
+        SEM_INFO), the values (GETALL, SETALL: unsigned shorts, one a
+        semaphore) or one value (SETVAL)."""
+        from . import sysv_ipc as V
+        cmd = s32(cmd)
+        if cmd in (V.IPC_STAT, V.SEM_STAT, V.SEM_STAT_ANY):
+            host = libc.buffer(V.HOST_SEMID_DS.size)
+            r = V.semctl(semid, semnum, cmd, host)
+            self.write_mem(arg, V.semid_ds_to_guest(host.raw))
+            return r
+        if cmd == V.IPC_SET:
+            return V.semctl(semid, semnum, cmd, libc.buffer(
+                V.semid_ds_to_host(self.read_mem(arg, V.SEMID_DS.size))))
+        if cmd in (V.IPC_INFO, V.SEM_INFO):
+            host = libc.buffer(V.SEMINFO_SIZE)
+            r = V.semctl(semid, semnum, cmd, host)
+            self.write_mem(arg, host.raw)
+            return r
+        if cmd == V.GETALL:
+            values = self._sem_values(semid)
+            self.write_mem(arg, struct.pack(f"<{len(values)}H", *values))
+            return 0
+        if cmd == V.SETALL:
+            n = V.nsems(semid)
+            values = (ctypes.c_ushort * max(n, 1))(*struct.unpack(f"<{n}H",
+                                                                   self.read_mem(arg, 2 * n)))
+            return V.semctl(semid, semnum, cmd, values)
+        return V.semctl(semid, semnum, cmd, arg if cmd == V.SETVAL else None)
 
     # -- sockets: the host's (linux/sockets.py) -----------------------------------------
     def _socket(self, fd) -> GuestFile:
