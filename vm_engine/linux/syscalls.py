@@ -16,7 +16,8 @@ execve loads a new program into the same Machine. Signals sent to the process
 (kill, tgkill, raise, abort, timers, a child's end) are delivered: default
 actions end the program as a signal death, handlers run on a signal frame laid
 out like the kernel's (siginfo + ucontext) and return through rt_sigreturn.
-epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py.
+epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py,
+System V message queues and semaphores in sysv_ipc.py.
 """
 from __future__ import annotations
 
