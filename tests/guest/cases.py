@@ -94,6 +94,8 @@ CASES = [
     # (qemu-user passes no robust list to the kernel)
     Case("robust", reference="native"),
     Case("sysv"),
+    # (qemu-user has no mq_notify)
+    Case("mqueue", reference="native"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -26,6 +26,7 @@ import errno as E
 import fcntl
 import io
 import os
+import platform
 import resource
 import select
 import signal
@@ -230,6 +231,11 @@ WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thr
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
 SPLICE_F_NONBLOCK, SPLICE_F_ALL = 2, 0xF   # (MOVE, NONBLOCK, MORE, GIFT)
 IPC_POLL = 0.002   # (a System V IPC call that would wait: made again this often)
+MQ_ATTR_SIZE = 64   # struct mq_attr: mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs, 4 spare
+SIGEVENT_SIZE, NOTIFY_COOKIE_LEN = 64, 32
+NAME_MAX = 255
+_HOST_MQ_NOTIFY = {"x86_64": 244, "aarch64": 184, "riscv64": 184}   # (host syscall numbers)
+SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD = 0, 1, 2
 PATH_MAX = 4096
 
 STATX_BASIC_STATS = 0x7FF
@@ -2761,6 +2767,124 @@ class Kernel:
                                                                    self.read_mem(arg, 2 * n)))
             return V.semctl(semid, semnum, cmd, values)
         return V.semctl(semid, semnum, cmd, arg if cmd == V.SETVAL else None)
+
+    # -- POSIX message queues: the host's (in its /dev/mqueue), behind descriptors ----------
+    @handler("sOop")
+    def sys_mq_open(self, name, oflag, mode, attr):
+        """A host message queue (shared with the host's processes, as under
+        qemu-user) behind a guest descriptor; `name` as mq_open(3) passes it
+        (its '/' taken off), attr a struct mq_attr (the host's layout)."""
+        raw = self.read_cstr(name, NAME_MAX + 1)
+        hattr = libc.buffer(self.read_mem(attr, MQ_ATTR_SIZE)) if attr and oflag & O_CREAT \
+            else ctypes.c_void_p(0)
+        host = self._with_umask(libc.call, "mq_open", b"/" + raw, ctypes.c_int(
+            _host_flags(oflag & (O_ACCMODE | O_CREAT | O_EXCL | O_NONBLOCK)) | os.O_CLOEXEC),
+            ctypes.c_uint(mode & 0o7777), hattr)
+        return self._install_new(HostFile(host, oflag & (O_ACCMODE | O_NONBLOCK)), oflag)
+
+    @handler("s")
+    def sys_mq_unlink(self, name):
+        return libc.call("mq_unlink", b"/" + self.read_cstr(name, NAME_MAX + 1))
+
+    def _mq(self, mqdes):
+        f = self.file(mqdes)
+        if f.host_fd is None:
+            raise Errno(E.EBADF)
+        return f
+
+    def _mq_wait(self, mqdes, events: int, abs_timeout: int, call):
+        """call() (a send or receive, made with a time limit already past, so
+        it never waits in the host) made again when the queue is ready, at the
+        most until the absolute CLOCK_REALTIME time at guest abs_timeout (then
+        ETIMEDOUT); with other threads, one that would wait lets them run; a
+        signal ends the wait (SA_RESTART: the call made again)."""
+        while True:
+            try:
+                return call()
+            except OSError as e:
+                if e.errno != E.ETIMEDOUT:
+                    raise
+            deadline = None
+            if abs_timeout:   # (checked where the call would wait, as Linux does)
+                sec, nsec = struct.unpack("<qq", self.read_mem(abs_timeout, 16))
+                if sec < 0 or not 0 <= nsec < 1_000_000_000:
+                    raise Errno(E.EINVAL)
+                deadline = time.monotonic() + (sec + nsec / 1e9 - time.time())
+                if deadline <= time.monotonic():
+                    raise Errno(E.ETIMEDOUT)
+            ready = self._wait_ready([(s32(mqdes), events)], deadline, None)
+            if ready is None:
+                return self._interrupt_call()
+            if ready is _RESTART:
+                return _NO_RESULT
+
+    @handler("fbuup")
+    def sys_mq_timedsend(self, mqdes, msg, length, prio, abs_timeout):
+        f = self._mq(mqdes)
+        data = libc.buffer(self.read_mem(msg, length))
+        return self._mq_wait(mqdes, select.POLLOUT, abs_timeout, lambda: libc.call(
+            "mq_timedsend", ctypes.c_int(f.host_fd), data, ctypes.c_size_t(length),
+            ctypes.c_uint(prio & 0xFFFFFFFF), ctypes.byref(_Timespec(0, 0))))
+
+    @handler("fpupp")
+    def sys_mq_timedreceive(self, mqdes, msg, length, prio, abs_timeout):
+        f = self._mq(mqdes)
+        into, got = libc.buffer(min(length, MAX_RW_COUNT)), ctypes.c_uint(0)
+        self.check_writable(msg, len(into))   # (before a message is taken)
+
+        def receive():
+            n = libc.call("mq_timedreceive", ctypes.c_int(f.host_fd), into,
+                          ctypes.c_size_t(len(into)), ctypes.byref(got),
+                          ctypes.byref(_Timespec(0, 0)))
+            self.write_mem(msg, into.raw[:n])
+            if prio:
+                self.write_mem(prio, struct.pack("<I", got.value))
+            return n
+        return self._mq_wait(mqdes, select.POLLIN, abs_timeout, receive)
+
+    @handler("fpp")
+    def sys_mq_getsetattr(self, mqdes, new, old):
+        """struct mq_attr: the host's layout (its mq_flags O_NONBLOCK the same)."""
+        f = self._mq(mqdes)
+        before = libc.buffer(MQ_ATTR_SIZE)
+        if new:
+            libc.call("mq_setattr", ctypes.c_int(f.host_fd),
+                      libc.buffer(self.read_mem(new, MQ_ATTR_SIZE)), before)
+        else:
+            libc.call("mq_getattr", ctypes.c_int(f.host_fd), before)
+        if old:
+            self.write_mem(old, before.raw)
+        return 0
+
+    @handler("fp")
+    def sys_mq_notify(self, mqdes, sevp):
+        """The host's registration (a struct sigevent, the host's layout):
+        SIGEV_NONE; SIGEV_THREAD as glibc makes it, a netlink socket (its
+        descriptor the host's) and the 32-byte cookie the kernel sends there
+        (copied from guest memory); SIGEV_SIGNAL where the process's host
+        signals are the guest's (else the host process would take it)."""
+        f = self._mq(mqdes)
+        nr = _HOST_MQ_NOTIFY.get(platform.machine())
+        if nr is None:
+            raise Errno(E.ENOSYS)
+
+        def notify(sigevent):   # (the system call: glibc's mq_notify makes SIGEV_THREAD's
+            return libc.call("syscall", ctypes.c_long(nr), ctypes.c_int(f.host_fd),  # thread
+                             sigevent)                                                # itself)
+        if not sevp:
+            return notify(ctypes.c_void_p(0))
+        raw = bytearray(self.read_mem(sevp, SIGEVENT_SIZE))
+        value, signo, how = struct.unpack_from("<Qii", raw)
+        cookie = None
+        if how == SIGEV_THREAD:
+            sock = self.file(signo)
+            if sock.host_fd is None:
+                raise Errno(E.EBADF)
+            cookie = libc.buffer(self.read_mem(value, NOTIFY_COOKIE_LEN))
+            struct.pack_into("<Qi", raw, 0, ctypes.addressof(cookie), sock.host_fd)
+        elif how == SIGEV_SIGNAL and self.host_signals is None:
+            raise Errno(E.ENOSYS)
+        return notify(libc.buffer(bytes(raw)))
 
     # -- sockets: the host's (linux/sockets.py) -----------------------------------------
     def _socket(self, fd) -> GuestFile:
