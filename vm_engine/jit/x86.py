@@ -965,9 +965,9 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     head starts an accounting unit that the branch goes round to directly
     (_Block.goto, loop_top). (With vectorization, not a loop inside one
     segment that has a vector form: as _inner_entries, it is left to a region
-    of its own.) Returns
-    (the segments, how many the head became). (Not where a segment of its
-    own starts already: overlapping blocks, one entered in the other's middle.)"""
+    of its own.) Returns (the segments, how many the head became). (Not where
+    a segment of its own starts already: overlapping blocks, one entered in
+    the other's middle.)"""
     heads, starts = set(), {seg.pc for seg in segs}
     for m, seg in enumerate(segs):
         t = seg.targets()[0]
@@ -1299,21 +1299,21 @@ def _emit_seg(blk, seg: _Seg, following):
     if starts_unit:  # (the head is one)
         a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, _charge(unit, n_mem)), True,
                label=bail_restore)
-        way_in = _resume_here(blk, resume) if resume is not None else []
+        entry = _resume_here(blk) if resume is not None else None
         a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, seg.pc), True, label=bail)
         a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-        for entry, insns in way_in:
-            for k, insn in enumerate(insns):
+        if entry is not None:  # the way back in: the region's registers, the budget check again
+            for k, insn in enumerate(_moves(blk.alloc, blk.std) + blk.freload() +
+                                     [X.create_branch(Code.JMP_REL32_64, resume)]):
                 a.emit(insn, True, label=entry if k == 0 else None)
 
 
-def _resume_here(blk, resume: int) -> list:
+def _resume_here(blk) -> int:
     """(Out of line, on the way out of a budget check that failed.) Tells the
-    dispatcher where to come back in; returns that way in, [(label,
-    instructions)], to emit after: from
-    the convention's registers to the region's, then to `resume`, the budget
-    check again. What the region knows of registers there holds on the way
-    back, as they are as they were (vm_run checks)."""
+    dispatcher where to come back in (rt->resume, its convention): the label
+    returned, where the caller emits the way in. What the region knows of
+    registers there holds on the way back, as they are as they were (vm_run
+    checks)."""
     a = blk.a
     entry = a.label()
     a.emit(_rt(R.RCX), True)
@@ -1321,8 +1321,7 @@ def _resume_here(blk, resume: int) -> list:
     a.emit(X.create_mem_reg(Code.MOV_RM64_R64, M(R.RCX, displ=_L["rt_resume"]), R.RDX), True)
     a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RCX, displ=_L["rt_resume_abi"]), blk.abi),
            True)
-    return [(entry, _moves(blk.alloc, blk.std) + blk.freload() +
-             [X.create_branch(Code.JMP_REL32_64, resume)])]
+    return entry
 
 
 def _emit_folded(blk, name: str, e, i: int, insn_pc: int):

@@ -1498,6 +1498,16 @@ class Kernel:
             self.raise_signal(SIGPIPE)
             raise
 
+    def _offset_at(self, ptr):
+        """The file offset at guest pointer ptr (a loff_t; None if ptr is NULL),
+        which may not be negative."""
+        if not ptr:
+            return None
+        offset = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0])
+        if offset < 0:
+            raise Errno(E.EINVAL)
+        return offset
+
     @handler("ffpu")
     def sys_sendfile(self, out_fd, in_fd, offp, count):
         """Copies up to `count` bytes from `in_fd` (at *offp, which moves on,
@@ -1506,11 +1516,7 @@ class Kernel:
         src, dst = self.file(in_fd), self.file(out_fd)
         if not src.readable() or not dst.writable():
             raise Errno(E.EBADF)
-        offset = None
-        if offp:
-            offset = s64(struct.unpack("<Q", self.read_mem(offp, 8))[0])
-            if offset < 0:
-                raise Errno(E.EINVAL)
+        offset = self._offset_at(offp)
         count = min(count, MAX_RW_COUNT)
         if self._blocks(dst, select.POLLOUT):
             return _NO_RESULT
@@ -1548,14 +1554,6 @@ class Kernel:
             return False
         return self._blocks(f, events, fd)
 
-    def _splice_offset(self, ptr):
-        if not ptr:
-            return None
-        offset = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0])
-        if offset < 0:
-            raise Errno(E.EINVAL)
-        return offset
-
     @handler("fpfpux")
     def sys_splice(self, fd_in, off_in, fd_out, off_out, count, flags):
         """Moves up to `count` bytes from `fd_in` to `fd_out`, one of them a
@@ -1574,7 +1572,7 @@ class Kernel:
             raise Errno(E.ESPIPE)
         if not out_pipe and dst.get_flags() & O_APPEND:
             raise Errno(E.EINVAL)
-        offsets = [self._splice_offset(off_in), self._splice_offset(off_out)]
+        offsets = [self._offset_at(off_in), self._offset_at(off_out)]
         count = min(count, MAX_RW_COUNT)
         if not count:
             return 0
@@ -1726,12 +1724,7 @@ class Kernel:
             raise Errno(E.EBADF)
         if src.host_fd is None or dst.host_fd is None:
             raise Errno(E.EINVAL)
-        offsets = []
-        for ptr in (off_in, off_out):
-            off = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0]) if ptr else None
-            if off is not None and off < 0:
-                raise Errno(E.EINVAL)
-            offsets.append(off)
+        offsets = [self._offset_at(off_in), self._offset_at(off_out)]
         n = os.copy_file_range(src.host_fd, dst.host_fd, min(count, MAX_RW_COUNT), *offsets)
         for ptr, off in zip((off_in, off_out), offsets):
             if ptr:
