@@ -38,7 +38,7 @@ import time
 from types import SimpleNamespace
 
 from ..errors import GuestMemoryError, VmError
-from . import libc
+from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      page_down, page_up)
 from .elf import ElfError, read_elf
@@ -2633,13 +2633,11 @@ class Kernel:
 
     @handler("xx")
     def sys_msgget(self, key, flags):
-        from . import sysv_ipc
         return sysv_ipc.msgget(key, flags)
 
     @handler("dpux")
     def sys_msgsnd(self, msqid, msgp, msgsz, msgflg):
         """Sends the message at msgp (its long mtype, then msgsz bytes)."""
-        from . import sysv_ipc
         if s64(msgsz) < 0 or msgsz > sysv_ipc.msgmax():
             raise Errno(E.EINVAL)
         message = libc.buffer(self.read_mem(msgp, 8 + msgsz))
@@ -2651,7 +2649,6 @@ class Kernel:
     def sys_msgrcv(self, msqid, msgp, msgsz, msgtyp, msgflg):
         """Takes a message (of msgtyp's choosing) into msgp: its long mtype,
         then up to msgsz bytes; its text's length."""
-        from . import sysv_ipc
         if s64(msgsz) < 0 or msgflg & sysv_ipc.MSG_COPY and not msgflg & sysv_ipc.IPC_NOWAIT:
             raise Errno(E.EINVAL)
         msgsz = min(msgsz, sysv_ipc.msgmax())   # (no message is longer)
@@ -2670,21 +2667,18 @@ class Kernel:
     def sys_msgctl(self, msqid, cmd, buf):
         """IPC_STAT, MSG_STAT(_ANY), IPC_INFO and MSG_INFO write buf; IPC_SET
         reads it (struct msqid64_ds, struct msginfo: the host's layouts)."""
-        from . import sysv_ipc as V
         cmd = s32(cmd)
-        size = V.MSQID_DS_SIZE if cmd in (V.IPC_STAT, V.MSG_STAT, V.MSG_STAT_ANY, V.IPC_SET) \
-            else V.MSGINFO_SIZE if cmd in (V.IPC_INFO, V.MSG_INFO) else 0
+        size = sysv_ipc.msgctl_size(cmd)
         if not size:
-            return V.msgctl(msqid, cmd)
-        host = libc.buffer(self.read_mem(buf, size) if cmd == V.IPC_SET else size)
-        r = V.msgctl(msqid, cmd, host)
-        if cmd != V.IPC_SET:
+            return sysv_ipc.msgctl(msqid, cmd)
+        host = libc.buffer(self.read_mem(buf, size) if cmd == sysv_ipc.IPC_SET else size)
+        r = sysv_ipc.msgctl(msqid, cmd, host)
+        if cmd != sysv_ipc.IPC_SET:
             self.write_mem(buf, host.raw)
         return r
 
     @handler("xdx")
     def sys_semget(self, key, nsems, flags):
-        from . import sysv_ipc
         return sysv_ipc.semget(key, nsems, flags)
 
     @handler("dpu")
@@ -2699,11 +2693,10 @@ class Kernel:
         """The ops at sops (struct sembuf: sem_num, sem_op, sem_flg), all or
         none; waiting, where one cannot go on and lacks IPC_NOWAIT, at most
         until *timeout (a relative timespec), then EAGAIN."""
-        from . import sysv_ipc as V
-        if not 0 < nsops <= IOV_MAX:   # (the host says E2BIG past its SEMOPM)
+        if not 0 < nsops <= sysv_ipc.SEMOPM_MAX:   # (the host's own limit: its E2BIG)
             raise Errno(E.EINVAL if not nsops else E.E2BIG)
-        raw = self.read_mem(sops, V.SEMBUF.size * nsops)
-        ops = [V.SEMBUF.unpack_from(raw, V.SEMBUF.size * i) for i in range(nsops)]
+        raw = self.read_mem(sops, sysv_ipc.SEMBUF.size * nsops)
+        ops = [sysv_ipc.SEMBUF.unpack_from(raw, sysv_ipc.SEMBUF.size * i) for i in range(nsops)]
         seconds = None
         if timeout:
             sec, nsec = struct.unpack("<qq", self.read_mem(timeout, 16))
@@ -2714,19 +2707,18 @@ class Kernel:
 
         def fails():   # (the op that cannot go on: its IPC_NOWAIT says)
             try:
-                flags = V.would_wait_here(self._sem_values(semid), ops)
+                flags = sysv_ipc.would_wait_here(self._sem_values(semid), ops)
             except OSError:   # (the set is gone: the call made again says so)
                 flags = None
-            self._fail_if(flags is not None and flags & V.IPC_NOWAIT, E.EAGAIN)
-        return self._ipc_wait(lambda: self._unless(E.EAGAIN, lambda: V.semop(semid, ops)),
+            self._fail_if(flags is not None and flags & sysv_ipc.IPC_NOWAIT, E.EAGAIN)
+        return self._ipc_wait(lambda: self._unless(E.EAGAIN, lambda: sysv_ipc.semop(semid, ops)),
                               fails, deadline, keep)
 
     @staticmethod
     def _sem_values(semid: int) -> list:
-        from . import sysv_ipc as V
-        n = V.nsems(semid)
+        n = sysv_ipc.nsems(semid)
         values = (ctypes.c_ushort * max(n, 1))()
-        V.semctl(semid, 0, V.GETALL, values)
+        sysv_ipc.semctl(semid, 0, sysv_ipc.GETALL, values)
         return list(values)[:n]
 
     @handler("dddx")
@@ -2735,31 +2727,30 @@ class Kernel:
         IPC_SET: translated to the host's), a struct seminfo (IPC_INFO,
         SEM_INFO), the values (GETALL, SETALL: unsigned shorts, one a
         semaphore) or one value (SETVAL)."""
-        from . import sysv_ipc as V
         cmd = s32(cmd)
-        if cmd in (V.IPC_STAT, V.SEM_STAT, V.SEM_STAT_ANY):
-            host = libc.buffer(V.HOST_SEMID_DS.size)
-            r = V.semctl(semid, semnum, cmd, host)
-            self.write_mem(arg, V.semid_ds_to_guest(host.raw))
+        if cmd in (sysv_ipc.IPC_STAT, sysv_ipc.SEM_STAT, sysv_ipc.SEM_STAT_ANY):
+            host = libc.buffer(sysv_ipc.HOST_SEMID_DS.size)
+            r = sysv_ipc.semctl(semid, semnum, cmd, host)
+            self.write_mem(arg, sysv_ipc.semid_ds_to_guest(host.raw))
             return r
-        if cmd == V.IPC_SET:
-            return V.semctl(semid, semnum, cmd, libc.buffer(
-                V.semid_ds_to_host(self.read_mem(arg, V.SEMID_DS.size))))
-        if cmd in (V.IPC_INFO, V.SEM_INFO):
-            host = libc.buffer(V.SEMINFO_SIZE)
-            r = V.semctl(semid, semnum, cmd, host)
+        if cmd == sysv_ipc.IPC_SET:
+            return sysv_ipc.semctl(semid, semnum, cmd, libc.buffer(
+                sysv_ipc.semid_ds_to_host(self.read_mem(arg, sysv_ipc.SEMID_DS.size))))
+        if cmd in (sysv_ipc.IPC_INFO, sysv_ipc.SEM_INFO):
+            host = libc.buffer(sysv_ipc.SEMINFO_SIZE)
+            r = sysv_ipc.semctl(semid, semnum, cmd, host)
             self.write_mem(arg, host.raw)
             return r
-        if cmd == V.GETALL:
+        if cmd == sysv_ipc.GETALL:
             values = self._sem_values(semid)
             self.write_mem(arg, struct.pack(f"<{len(values)}H", *values))
             return 0
-        if cmd == V.SETALL:
-            n = V.nsems(semid)
+        if cmd == sysv_ipc.SETALL:
+            n = sysv_ipc.nsems(semid)
             values = (ctypes.c_ushort * max(n, 1))(*struct.unpack(f"<{n}H",
                                                                    self.read_mem(arg, 2 * n)))
-            return V.semctl(semid, semnum, cmd, values)
-        return V.semctl(semid, semnum, cmd, arg if cmd == V.SETVAL else None)
+            return sysv_ipc.semctl(semid, semnum, cmd, values)
+        return sysv_ipc.semctl(semid, semnum, cmd, arg if cmd == sysv_ipc.SETVAL else None)
 
     # -- POSIX message queues: the host's (in its /dev/mqueue), behind descriptors ----------
     @handler("sOop")

@@ -21,6 +21,7 @@ GETPID, GETVAL, GETALL, GETNCNT, GETZCNT, SETVAL, SETALL = 11, 12, 13, 14, 15, 1
 SEM_STAT, SEM_INFO, SEM_STAT_ANY = 18, 19, 20
 MSG_STAT, MSG_INFO, MSG_STAT_ANY = 11, 12, 13
 MSG_COPY = 0o40000
+SEMOPM_MAX = 1000                # ops one semop may make, at the most Linux allows
 SEMBUF = struct.Struct("<Hhh")   # sem_num, sem_op, sem_flg
 MSQID_DS_SIZE = 120              # struct msqid64_ds (the same everywhere)
 MSGINFO_SIZE, SEMINFO_SIZE = 32, 40
@@ -96,6 +97,14 @@ def semctl(semid: int, semnum: int, cmd: int, arg=None) -> int:
 def msgctl(msqid: int, cmd: int, buf=None) -> int:
     return libc.call("msgctl", _int(msqid), _int(cmd), buf if buf is not None
                      else ctypes.c_void_p(0))
+
+
+def msgctl_size(cmd: int) -> int:
+    """Bytes of msgctl's buffer for `cmd`: a struct msqid64_ds, a struct
+    msginfo, or none."""
+    if cmd in (IPC_STAT, MSG_STAT, MSG_STAT_ANY, IPC_SET):
+        return MSQID_DS_SIZE
+    return MSGINFO_SIZE if cmd in (IPC_INFO, MSG_INFO) else 0
 
 
 def semid_ds_to_guest(raw: bytes) -> bytes:
