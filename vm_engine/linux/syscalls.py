@@ -2852,14 +2852,15 @@ class Kernel:
         if nr is None:
             raise Errno(E.ENOSYS)
 
-        def notify(sigevent):   # (the system call: glibc's mq_notify makes SIGEV_THREAD's
-            return libc.call("syscall", ctypes.c_long(nr), ctypes.c_int(f.host_fd),  # thread
-                             sigevent)                                                # itself)
+        # (the system call itself: glibc's mq_notify would start SIGEV_THREAD's thread
+        # in the host process, at the guest's function address)
+        def notify(sigevent):
+            return libc.call("syscall", ctypes.c_long(nr), ctypes.c_int(f.host_fd), sigevent)
         if not sevp:
             return notify(ctypes.c_void_p(0))
         raw = bytearray(self.read_mem(sevp, SIGEVENT_SIZE))
         value, signo, how = struct.unpack_from("<Qii", raw)
-        cookie = None
+        cookie = None   # (alive until the call: raw holds its address)
         if how == SIGEV_THREAD:
             sock = self.file(signo)
             if sock.host_fd is None:
