@@ -96,6 +96,8 @@ CASES = [
     Case("sysv"),
     # (qemu-user has no mq_notify)
     Case("mqueue", reference="native"),
+    # (qemu-user 7.2 has no openat2)
+    Case("openat2", args=["{dir}"], reference="native"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

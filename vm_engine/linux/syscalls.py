@@ -132,6 +132,9 @@ O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o200, 0o400, 
 O_DSYNC, O_ASYNC, O_DIRECT, O_LARGEFILE, O_DIRECTORY = 0o10000, 0o20000, 0o40000, 0o100000, 0o200000
 O_NOFOLLOW, O_NOATIME, O_CLOEXEC, O_SYNC, O_PATH = 0o400000, 0o1000000, 0o2000000, 0o4010000, 0o10000000
 O_TMPFILE = 0o20200000
+_VALID_OPEN_FLAGS = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | \
+    O_DSYNC | O_ASYNC | O_DIRECT | O_LARGEFILE | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | \
+    O_CLOEXEC | O_PATH | O_TMPFILE | O_SYNC   # (Linux's VALID_OPEN_FLAGS)
 _OPEN_FLAGS = [  # guest bit(s) -> host os.O_* name, most specific first
     (O_TMPFILE, "O_TMPFILE"), (O_SYNC, "O_SYNC"), (O_CREAT, "O_CREAT"), (O_EXCL, "O_EXCL"),
     (O_NOCTTY, "O_NOCTTY"), (O_TRUNC, "O_TRUNC"), (O_APPEND, "O_APPEND"),
@@ -234,6 +237,9 @@ IPC_POLL = 0.002   # (a System V IPC call that would wait: made again this often
 MQ_ATTR_SIZE = 64   # struct mq_attr: mq_flags, mq_maxmsg, mq_msgsize, mq_curmsgs, 4 spare
 SIGEVENT_SIZE, NOTIFY_COOKIE_LEN = 64, 32
 NAME_MAX = 255
+OPEN_HOW_SIZE = 24   # struct open_how: flags, mode, resolve (its first version)
+RESOLVE_BENEATH, RESOLVE_IN_ROOT = 0x08, 0x10
+_SYS_OPENAT2 = 437   # (the same number on every host)
 _HOST_MQ_NOTIFY = {"x86_64": 244, "aarch64": 184, "riscv64": 184}   # (host syscall numbers)
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD = 0, 1, 2
 PATH_MAX = 4096
@@ -1882,7 +1888,11 @@ class Kernel:
             hfd = self._with_umask(os.open, host, hflags, mode & 0o7777, dir_fd=dfd)
         else:
             hfd = os.open(host, hflags, dir_fd=dfd)
-        shown = os.path.normpath(self._display_path(host, dfd))
+        return self._install_opened(hfd, flags, os.path.normpath(self._display_path(host, dfd)))
+
+    def _install_opened(self, hfd: int, flags: int, shown: str) -> int:
+        """The guest's descriptor for host file hfd, just opened with guest
+        `flags` (a directory's file for a directory), shown as `shown`."""
         try:
             is_dir = S.S_ISDIR(os.fstat(hfd).st_mode)
             f = DirFile(hfd, flags, shown) if is_dir and not flags & O_PATH else \
@@ -1893,6 +1903,50 @@ class Kernel:
         except BaseException:
             os.close(hfd)
             raise
+
+    @handler("fspu")
+    def sys_openat2(self, dirfd, path, how, size):
+        """openat with a struct open_how (flags, mode, resolve), as strict as
+        Linux's about them; opened by the host's openat2 (its RESOLVE_* rules)
+        relative to the host directory that dirfd (or the working directory)
+        is, an absolute path in the sysroot unless RESOLVE_BENEATH or
+        RESOLVE_IN_ROOT makes it dirfd's."""
+        if size < OPEN_HOW_SIZE:
+            raise Errno(E.EINVAL)
+        if size > PAGE_SIZE:
+            raise Errno(E.E2BIG)
+        raw = self.read_mem(how, size)
+        if any(raw[OPEN_HOW_SIZE:]):
+            raise Errno(E.E2BIG)
+        flags, mode, resolve = struct.unpack_from("<QQQ", raw)
+        if flags & ~_VALID_OPEN_FLAGS:   # (the bits openat ignores, openat2 refuses)
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path)
+        rooted = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)
+        if p.startswith(b"/proc/") and not rooted and self._proc_file(p) is not None:
+            return self.sys_openat(dirfd, path, flags, mode)   # (the guest's own /proc/self)
+        own = None   # (the working directory's host descriptor, for the call)
+        if p.startswith(b"/") and not rooted:
+            hdir, base, target = AT_FDCWD, "/", os.fsencode(self.host_path(p))
+        elif s32(dirfd) == AT_FDCWD:
+            hdir = own = os.open(self.cwd, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            base, target = self.cwd, p
+        else:
+            f = self.file(dirfd)
+            if not f.is_dir or f.host_fd is None:
+                raise Errno(E.ENOTDIR)
+            hdir, base, target = f.host_fd, f.path or "/", p
+        host_how = libc.buffer(struct.pack("<QQQ", _host_flags(flags) | os.O_CLOEXEC, mode,
+                                           resolve))
+        try:
+            hfd = self._with_umask(libc.call, "syscall", ctypes.c_long(_SYS_OPENAT2),
+                                   ctypes.c_int(hdir), target, host_how,
+                                   ctypes.c_size_t(OPEN_HOW_SIZE))
+        finally:
+            if own is not None:
+                os.close(own)
+        return self._install_opened(hfd, flags,
+                                    os.path.normpath(os.path.join(base, os.fsdecode(target))))
 
     @handler("f")
     def sys_close(self, fd):
