@@ -1509,7 +1509,7 @@ class Kernel:
         which may not be negative."""
         if not ptr:
             return None
-        offset = s64(struct.unpack("<Q", self.read_mem(ptr, 8))[0])
+        offset = s64(self.read_u64(ptr))
         if offset < 0:
             raise Errno(E.EINVAL)
         return offset
@@ -2751,13 +2751,7 @@ class Kernel:
             raise Errno(E.EINVAL if not nsops else E.E2BIG)
         raw = self.read_mem(sops, sysv_ipc.SEMBUF.size * nsops)
         ops = [sysv_ipc.SEMBUF.unpack_from(raw, sysv_ipc.SEMBUF.size * i) for i in range(nsops)]
-        seconds = None
-        if timeout:
-            sec, nsec = struct.unpack("<qq", self.read_mem(timeout, 16))
-            if sec < 0 or not 0 <= nsec < 1_000_000_000:
-                raise Errno(E.EINVAL)
-            seconds = sec + nsec / 1e9
-        deadline, keep = self._call_deadline(seconds)
+        deadline, keep = self._call_deadline(self.read_timespec(timeout) if timeout else None)
 
         def fails():   # (the op that cannot go on: its IPC_NOWAIT says)
             try:
@@ -2844,10 +2838,7 @@ class Kernel:
                     raise
             deadline = None
             if abs_timeout:   # (checked where the call would wait, as Linux does)
-                sec, nsec = struct.unpack("<qq", self.read_mem(abs_timeout, 16))
-                if sec < 0 or not 0 <= nsec < 1_000_000_000:
-                    raise Errno(E.EINVAL)
-                deadline = time.monotonic() + (sec + nsec / 1e9 - time.time())
+                deadline = time.monotonic() + (self.read_timespec(abs_timeout) - time.time())
                 if deadline <= time.monotonic():
                     raise Errno(E.ETIMEDOUT)
             ready = self._wait_ready([(s32(mqdes), events)], deadline, None)
