@@ -900,6 +900,39 @@ def test_first_tier_code_offers_no_way_back_into_its_loops():
     assert tells(False) == 4 and tells(True) == 0
 
 
+def test_a_jump_to_a_unit_gives_back_and_charges_in_one_sub():
+    """A branch leaving its accounting unit early for the start of another
+    (PROBE's `bnez a6, occupied`) gives back what its unit charged and takes
+    what the other charges in one instruction, then jumps past the other's
+    budget check: not an `add r14` and a jump to a `sub r14` (both on r14's
+    chain, each turn of the loop). test_regions_and_loops_count_exactly has
+    the counts and the stops this keeps."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(PROBE, CODE))
+    ir = m.decode_block(CODE + 8)  # (the loop's head, `key`)
+    compiled = x86.compile_ir(ir + x86.closing_entry(ir), CODE + 8, 2, True, m.decode_block)
+    at, lines = {}, []
+    for line in compiled.disassemble():
+        address, text = line.split(None, 1)
+        at[int(address, 16)] = len(lines)
+        lines.append(text)
+
+    def goes_to(k):  # (the instruction a `jmp ADDRESS` at line k goes to)
+        words = lines[k].split()
+        address = int(words[-1].rstrip("h"), 16) if words[0] == "jmp" and "[" not in lines[k] \
+            else None
+        return lines[at[address]] if address in at else ""
+
+    refunds = [k for k, text in enumerate(lines[:-1])
+               if text.startswith("add r14,") and goes_to(k + 1).startswith("sub r14,")]
+    fused = [k for k, text in enumerate(lines[:-2])
+             if text.startswith("sub r14,") and lines[k + 1].startswith("jb ")
+             and lines[k + 2].startswith("jmp ")]
+    assert fused and not refunds
+
+
 def _link_exits(compiled) -> set:
     """The guest pcs a compiled region's direct exits lead to, through their link
     slots (`mov rdx,[rcx]`, `test rdx,rdx`, `je` unlinked: `mov rax,pc`)."""

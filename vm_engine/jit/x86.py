@@ -434,6 +434,12 @@ class _Asm:
                                                         insn.memory_displacement)
                 elif insn.op0_kind == OpKind.NEAR_BRANCH64 and insn.near_branch64 in same:
                     insn.near_branch64 = same[insn.near_branch64]
+        # (a branch to a label never bound would go to its number: into the middle of
+        # some instruction)
+        bound = {insn.ip for insn in insns}
+        if any(insn.op0_kind == OpKind.NEAR_BRANCH64 and insn.near_branch64 not in bound
+               for insn in insns):
+            raise AssertionError("a branch to a label that was never placed")
         enc = BlockEncoder(64)
         enc.add_many(insns)
         return enc.encode(0)
@@ -592,6 +598,8 @@ class _Seg:
                 break
         self.k = k
         self.body = None  # label: where its budget check starts
+        self.charged = None  # label: just after it (a unit's start; _Block.charge_into)
+        self.short = None  # label: where it goes when the budget is short (a unit's start)
         self.entry = None  # label: where a loop's pre-checks start, if it has them (else body)
         self.top = None   # label: where loops jump back to it, if they do (its tier-up check, then body)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
@@ -1121,6 +1129,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.carried = _carried(segs, blk.inner)
     for seg in segs:
         seg.body = a.label()
+        if seg.first in blk.unit_starts:
+            seg.charged, seg.short = a.label(), a.label()
     blk.segs = {seg.pc: seg for seg in segs}
     blk.countdown = countdown
     blk.fold = level >= 2
@@ -1183,7 +1193,7 @@ def _emit_seg(blk, seg: _Seg, following):
     a = blk.a
     blk.seg = seg
     left, left_ranges = blk.consts, blk.ranges  # (what the segment before left known)
-    bail, bail_restore = a.label(), a.label()
+    bail, bail_restore = a.label(), seg.short or a.label()
     loop_exit = a.label()  # (where the loop's branch goes when not taken)
     vector = _vector_form(seg) if blk.vectorize else None
     # the top of a loop, which its jumps back go to (a loop with a vector form,
@@ -1225,6 +1235,7 @@ def _emit_seg(blk, seg: _Seg, following):
             a.bind(resume)
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
+        a.bind(seg.charged)
     end = None
     # (level 2) guest registers known to hold constants, within the segment (and what
     # the segment before it left known, when it is that one's alone: _carried)
@@ -1708,6 +1719,26 @@ class _Block:
         for insn in _give_back(*self.unit_rest(self.seg.first + self.seg.k)):
             self.a.emit(insn, cold)
 
+    def charge_into(self, seg) -> bool:
+        """A jump to the start of unit `seg` whose label is its budget check:
+        this unit's give-back and that unit's charge in one sub (each is on r14's
+        chain), then past the check; a short budget goes where seg's check would
+        send it, r14 as that check leaves it. False where the jump is not that."""
+        if seg.charged is None or self.seg_label(seg.pc) not in (seg.top, seg.body) \
+                or (seg.first == 0 and self.countdown):
+            return False
+        back, mem_back = self.unit_rest(self.seg.first + self.seg.k)
+        unit, mem = self.unit_rest(seg.first, seg)
+        net = _charge(unit, mem) - _charge(back, mem_back)
+        a = self.a
+        if net > 0:
+            a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, net))
+            a.emit(X.create_branch(Code.JB_REL32_64, seg.short))
+        elif net < 0:
+            a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, BUDGET, -net))
+        a.emit(X.create_branch(Code.JMP_REL32_64, seg.charged))
+        return True
+
     def load_block(self):
         """rcx = this code's vm_block (from the pointer after the code)."""
         return X.create_reg_mem(Code.MOV_R64_RM64, R.RCX, M(R.RIP, displ=self.block_slot))
@@ -1820,8 +1851,9 @@ class _Block:
         if seg is not None and seg is following:
             return  # (the rest of this unit, or the start of the next)
         if seg is not None:  # (round a loop, or the start of a unit: it charges its own)
-            self.refund()
-            a.emit(X.create_branch(Code.JMP_REL32_64, self.seg_label(target)))
+            if not self.charge_into(seg):
+                self.refund()
+                a.emit(X.create_branch(Code.JMP_REL32_64, self.seg_label(target)))
             return
         # into the middle of a segment: the budget and counts of its unit's rest,
         # less what this unit's rest after this segment was charged
