@@ -128,7 +128,7 @@ void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_o
 
 int vm_code_checked(const vm_mem *m, const vm_block *b)
 {
-    if (!m->view_ok)
+    if (!vm_mem_view_usable(m))
         return 1;
     for (uint64_t pg = b->pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
         if (pg < m->npages && (m->perm[pg] & VM_PAGE_SOFT))

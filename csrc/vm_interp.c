@@ -209,10 +209,11 @@ next_block:
                 }
             }
         }
-        if (unlikely(mem->view_dropped)) {
+        if (unlikely(mem->view_changed)) {
             /* code compiled for the view may skip checks it makes (vm_jit.h): none
-             * of it may run on plain memory (it is compiled again, checking) */
-            mem->view_dropped = 0;
+             * of it may run on plain memory (it is compiled again, checking); and
+             * code compiled checking, once the view may be used again, is slower */
+            mem->view_changed = 0;
             vm_cache_flush(mem); /* (the blocks are freed below) */
         }
         if (o->jobs && __atomic_load_n(&o->jobs->n_done, __ATOMIC_ACQUIRE)

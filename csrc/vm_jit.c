@@ -33,7 +33,7 @@ static int is_limit_check(const uint8_t *p)
  * if `cmp reg, [rbx + jit.limit]; jae` (short or near) comes right before it; its
  * mark's slow path (an access whose check an access before it made); the
  * target of the je of a page check, `test byte [rdx], need; je` (code that
- * checks permissions itself, run on a view that went: vm_mem.view_dropped);
+ * checks permissions itself, run on a view that went: vm_mem.view_changed);
  * else NULL. */
 static const uint8_t *refused_access_target(const uint8_t *rip)
 {

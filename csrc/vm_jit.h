@@ -92,7 +92,7 @@ extern void *vm_jit_stubs[VM_JIT_STUBS];
  * on, or its guards: vm_jit_running) and by the check before the faulting
  * instruction or its mark; any other fault goes to the handler installed
  * before it. Code that skips checks never runs without a view: when the view
- * goes, vm_run flushes the code (vm_mem.view_dropped). */
+ * goes, vm_run flushes the code (vm_mem.view_changed). */
 struct vm_code_arena;
 typedef struct vm_jit_running {
     const uint8_t *view_lo, *view_hi; /* the view and its guards */

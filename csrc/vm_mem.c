@@ -26,7 +26,7 @@ static void view_drop(vm_mem *m)
     mmap(m->view, m->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED,
          -1, 0);
     m->view_ok = 0;
-    m->view_dropped = 1;
+    m->view_changed = 1;
 }
 
 /* the view's protections of pages [pg, pg + n), from their flags */
@@ -133,10 +133,11 @@ int vm_mem_init(vm_mem *m, uint64_t size)
 void vm_mem_destroy(vm_mem *m)
 {
     for (int i = 0; i < m->n_shares; i++)
-        close(m->shares[i].fd);
+        if (m->shares[i].fd >= 0)
+            close(m->shares[i].fd);
     free(m->shares);
     m->shares = NULL;
-    m->n_shares = m->max_shares = 0;
+    m->n_shares = m->max_shares = m->n_attached = 0;
     if (m->cache)
         vm_cache_free(m->cache);
     if (m->base)
@@ -176,6 +177,43 @@ static int copy_data(int from, int to, uint64_t size)
     return 0;
 }
 
+#if defined(__linux__) && defined(__x86_64__)
+/* The System V attachments moved from base to host places of their own (aside[i]
+ * for share i), or back from there (back: those aside[i] not NULL), with what
+ * they hold and the host's count of them: 0 or the first -errno (moving aside,
+ * those moved are back then) */
+static int move_attachments(vm_mem *m, uint8_t **aside, int back)
+{
+    int e = 0;
+    for (int i = 0; i < m->n_shares && !(e && !back); i++) {
+        vm_share *s = &m->shares[i];
+        if (back) {
+            if (aside[i] && mremap(aside[i], s->size, s->size, MREMAP_MAYMOVE | MREMAP_FIXED,
+                                   m->base + s->addr) == MAP_FAILED && !e)
+                e = -errno;
+            continue;
+        }
+        if (s->shmid < 0)
+            continue;
+        /* (a place reserved first: with the same size and no MREMAP_FIXED, mremap
+         * leaves a mapping where it is) */
+        void *place = mmap(NULL, s->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                           -1, 0);
+        if (place == MAP_FAILED || mremap(m->base + s->addr, s->size, s->size,
+                                          MREMAP_MAYMOVE | MREMAP_FIXED, place) == MAP_FAILED) {
+            e = -errno;
+            if (place != MAP_FAILED)
+                munmap(place, s->size);
+        } else {
+            aside[i] = place;
+        }
+    }
+    if (e && !back)
+        move_attachments(m, aside, 1);
+    return e;
+}
+#endif
+
 int vm_mem_fork_child(vm_mem *m)
 {
 #if !defined(__linux__) || !defined(__x86_64__)
@@ -184,16 +222,26 @@ int vm_mem_fork_child(vm_mem *m)
 #else
     if (!m->view)
         return 0; /* (plain private memory: fork copies it) */
+    /* the System V attachments the child inherited are its own already: kept
+     * out of the way of the copy, then put back */
+    uint8_t **aside = calloc(m->n_shares ? m->n_shares : 1, sizeof *aside);
+    if (!aside)
+        return -ENOMEM;
+    int e = move_attachments(m, aside, 0);
+    if (e) {
+        free(aside);
+        return e;
+    }
     int fd = memfd_create("vm_engine guest memory", MFD_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int e = ftruncate(fd, (off_t)m->size) ? -errno : copy_data(m->memfd, fd, m->size);
+    e = fd < 0 ? -errno : ftruncate(fd, (off_t)m->size) ? -errno
+                                                       : copy_data(m->memfd, fd, m->size);
     if (!e && (mmap(m->base, m->size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0)
                == MAP_FAILED))
         e = -errno;
     if (e) {
-        close(fd);
-        return e;
+        if (fd >= 0)
+            close(fd);
+        goto back;
     }
     if (m->view_ok
         && mmap(m->view, m->size, PROT_NONE, MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0)
@@ -204,9 +252,13 @@ int vm_mem_fork_child(vm_mem *m)
     /* the shared ranges stay the parent's too: their files mapped again over the copy */
     for (int i = 0; i < m->n_shares; i++) {
         vm_share *s = &m->shares[i];
+        if (s->fd < 0)
+            continue;
         if (mmap(m->base + s->addr, s->size, PROT_NONE, MAP_SHARED | MAP_FIXED, s->fd,
-                 (off_t)s->offset) == MAP_FAILED)
-            return -errno;
+                 (off_t)s->offset) == MAP_FAILED) {
+            e = -errno;
+            goto back;
+        }
         if (m->view_ok && mmap(m->view + s->addr, s->size, PROT_NONE, MAP_SHARED | MAP_FIXED,
                                s->fd, (off_t)s->offset) == MAP_FAILED)
             view_drop(m);
@@ -224,7 +276,13 @@ int vm_mem_fork_child(vm_mem *m)
         pg = run;
     }
     view_sync(m, 0, m->npages);
-    return 0;
+back: /* (the attachments keep their own protections) */
+    if (!e)
+        e = move_attachments(m, aside, 1);
+    else
+        move_attachments(m, aside, 1);
+    free(aside);
+    return e;
 #endif
 }
 
@@ -273,8 +331,17 @@ static int map_over(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t of
     return 0;
 }
 
-/* a new entry in m->shares (its descriptor, own, now the memory's) */
-static int add_share(vm_mem *m, uint64_t addr, uint64_t size, uint64_t offset, int own)
+/* System V attachments counted: compiled code stops using the view with the
+ * first and starts again after the last (vm_mem_view_usable) */
+static void count_attached(vm_mem *m, int more)
+{
+    m->n_attached += more;
+    if (m->view_ok && m->n_attached == (more > 0))
+        m->view_changed = 1;
+}
+
+/* a new entry in m->shares (its descriptor, if any, now the memory's) */
+static int add_share(vm_mem *m, vm_share s)
 {
     if (m->n_shares == m->max_shares) {
         int n = m->max_shares ? 2 * m->max_shares : 8;
@@ -284,7 +351,29 @@ static int add_share(vm_mem *m, uint64_t addr, uint64_t size, uint64_t offset, i
         m->shares = more;
         m->max_shares = n;
     }
-    m->shares[m->n_shares++] = (vm_share){addr, size, offset, own};
+    m->shares[m->n_shares++] = s;
+    if (s.shmid >= 0)
+        count_attached(m, 1);
+    return 0;
+}
+
+/* entry i of m->shares gone (its descriptor closed) */
+static void drop_share(vm_mem *m, int i)
+{
+    if (m->shares[i].fd >= 0)
+        close(m->shares[i].fd);
+    if (m->shares[i].shmid >= 0)
+        count_attached(m, -1);
+    m->shares[i] = m->shares[--m->n_shares];
+}
+
+/* whether a share lies in [addr, addr + size), (readonly) one attached read-only */
+static int shared_in(const vm_mem *m, uint64_t addr, uint64_t size, int readonly)
+{
+    for (int i = 0; i < m->n_shares; i++)
+        if (m->shares[i].addr < addr + size && addr < m->shares[i].addr + m->shares[i].size
+            && (!readonly || m->shares[i].readonly))
+            return 1;
     return 0;
 }
 
@@ -296,21 +385,53 @@ int vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offse
         return -EINVAL;
     if (!vm_mem_is_mapped(m, addr, size))
         return -ENOENT;
-    for (int i = 0; i < m->n_shares; i++)
-        if (m->shares[i].addr < addr + size && addr < m->shares[i].addr + m->shares[i].size)
-            return -EEXIST;
+    if (shared_in(m, addr, size, 0))
+        return -EEXIST;
     int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (own < 0)
         return -errno;
     vm_cache_invalidate_range(m, addr, size);
     int e = map_over(m, addr, size, own, offset, PROT_READ | PROT_WRITE);
     if (!e)
-        e = add_share(m, addr, size, offset, own);
+        e = add_share(m, (vm_share){addr, size, offset, own, -1, 0});
     if (e) {
         map_over(m, addr, size, m->memfd, addr, PROT_READ | PROT_WRITE);
         close(own);
     }
     return e;
+}
+
+int vm_mem_attach(vm_mem *m, uint64_t addr, uint64_t size, void *attached, int shmid,
+                  int readonly)
+{
+#if !defined(__linux__) || !defined(__x86_64__)
+    (void)m, (void)addr, (void)size, (void)attached, (void)shmid, (void)readonly;
+    return -ENOTSUP;
+#else
+    if (!m->view)
+        return -ENOTSUP;
+    if (!range_ok(m, addr, size) || shmid < 0)
+        return -EINVAL;
+    if (!vm_mem_is_mapped(m, addr, size))
+        return -ENOENT;
+    if (shared_in(m, addr, size, 0))
+        return -EEXIST;
+    for (uint64_t pg = addr >> VM_PAGE_BITS; readonly && pg < (addr + size) >> VM_PAGE_BITS; pg++)
+        if (m->perm[pg] & VM_PERM_W)
+            return -EACCES;
+    int e = add_share(m, (vm_share){addr, size, 0, -1, shmid, readonly});
+    if (e)
+        return e;
+    vm_cache_invalidate_range(m, addr, size);
+    if (mremap(attached, size, size, MREMAP_MAYMOVE | MREMAP_FIXED, m->base + addr)
+        == MAP_FAILED) {
+        e = -errno;
+        drop_share(m, m->n_shares - 1);
+        /* (mremap may have unmapped base there before it failed) */
+        map_over(m, addr, size, m->memfd, addr, PROT_READ | PROT_WRITE);
+    }
+    return e;
+#endif
 }
 
 int vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size)
@@ -331,12 +452,16 @@ int vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size)
             return e;
         /* what is left of it: the part before, the part after (a descriptor of its own) */
         if (s.addr < lo && hi < s.addr + s.size) {
-            int again = fcntl(s.fd, F_DUPFD_CLOEXEC, 0);
-            if (again < 0)
+            vm_share after = s;
+            after.addr = hi;
+            after.size = s.addr + s.size - hi;
+            after.offset = s.offset + (hi - s.addr);
+            if (s.fd >= 0 && (after.fd = fcntl(s.fd, F_DUPFD_CLOEXEC, 0)) < 0)
                 return -errno;
-            e = add_share(m, hi, s.addr + s.size - hi, s.offset + (hi - s.addr), again);
+            e = add_share(m, after);
             if (e) {
-                close(again);
+                if (after.fd >= 0)
+                    close(after.fd);
                 return e;
             }
         }
@@ -349,8 +474,7 @@ int vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size)
             m->shares[i].addr = hi;
             i++;
         } else {
-            close(s.fd);
-            m->shares[i] = m->shares[--m->n_shares];
+            drop_share(m, i);
         }
     }
     return 0;
@@ -390,6 +514,8 @@ int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
         return -EINVAL;
     if (!vm_mem_is_mapped(m, addr, size))
         return -ENOENT;
+    if ((perms & VM_PERM_W) && shared_in(m, addr, size, 1))
+        return -EACCES; /* (its host pages are read-only) */
     vm_cache_invalidate_range(m, addr, size);
     for (uint64_t pg = addr >> VM_PAGE_BITS; pg < (addr + size) >> VM_PAGE_BITS; pg++)
         if (!(m->perm[pg] & VM_PAGE_CALLBACK))
@@ -515,8 +641,9 @@ int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size)
 
 int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
 {
-    if (!host_range(m, addr, size))
-        return fault(m, addr, VM_ACCESS_WRITE);
+    if (!host_range(m, addr, size) || (size && shared_in(m, addr, size, 1)))
+        return fault(m, addr, VM_ACCESS_WRITE); /* (a read-only attachment's: the host's
+                                                   pages are read-only) */
     if (!size)
         return VM_MEM_OK;
     vm_cache_invalidate_range(m, addr, size);

@@ -137,21 +137,27 @@ typedef int (*vm_cb_store_fn)(void *owner, uint64_t addr, unsigned size, uint64_
 #define VM_VIEW_GUARD (64u << 10)
 
 /* guest pages [addr, addr + size) mapped from host file `fd` at `offset` (MAP_SHARED:
- * a file's pages, or memory another process shares after a fork) instead of the memfd */
+ * a file's pages, or memory another process shares after a fork) instead of the memfd,
+ * or the host's attachment of System V segment `shmid` from `offset` on (fd -1) */
 typedef struct vm_share {
     uint64_t addr, size, offset;
-    int fd;                 /* its own descriptor (closed with it) */
+    int fd;                 /* its own descriptor (closed with it), or -1 */
+    int shmid;              /* the segment it is an attachment of, or -1 */
+    int readonly;           /* (a segment's) attached SHM_RDONLY: its host pages are read-only */
 } vm_share;
 
 struct vm_mem {
     uint8_t *base;          /* host address of guest address 0 */
     uint8_t *view;          /* the same memory protected as the guest sees it, or NULL */
     int view_ok;            /* the view follows the flags (else it is all PROT_NONE) */
-    int view_dropped;       /* the view went (view_ok 0) since compiled code was last
-                               flushed: code that relied on it must go (vm_run does it) */
+    int view_changed;       /* the view went, or compiled code began or ceased to use it
+                               (vm_mem_view_usable), since compiled code was last flushed:
+                               the code compiled the other way must go (vm_run does it) */
     int memfd;              /* (with a view) the memory both map */
-    vm_share *shares;       /* (with a view) ranges mapped from other files (vm_mem_share) */
+    vm_share *shares;       /* (with a view) ranges mapped from other files (vm_mem_share)
+                               and System V segments (vm_mem_attach) */
     int n_shares, max_shares;
+    int n_attached;         /* shares that are System V attachments */
     uint8_t *perm;          /* permission byte per guest page */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
@@ -181,17 +187,35 @@ int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
  * (-EEXIST). 0 or -errno. (Pages past the file's end would fault in the host:
  * the caller shares only what the file holds.) */
 int  vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset);
+/* Mapped pages [addr, addr+size) become System V segment shmid's: `attached` is
+ * the host's attachment of it (shmat's, at a host address of its choosing, `size`
+ * bytes), moved there (mremap: the host counts it once, and detaches it when the
+ * pages are unmapped or unshared; a fork's child keeps it). `readonly`: attached
+ * SHM_RDONLY, the pages must not be writable (-EACCES), and stay so (vm_mem_protect,
+ * vm_mem_host_write refuse). The view does not map it (the host would count that as
+ * another attachment): while segments are attached, compiled code checks its
+ * accesses itself on base (vm_mem_view_usable). Only with a view (a memfd to map
+ * back), else -ENOTSUP; the range must not be shared already (-EEXIST). 0, or
+ * -errno with `attached` still the caller's. */
+int  vm_mem_attach(vm_mem *m, uint64_t addr, uint64_t size, void *attached, int shmid,
+                   int readonly);
 /* Mapped pages [addr, addr+size) back to the memfd (zeros) where they were
  * shared; vm_mem_unmap does it first (its hole punching is for the memfd alone) */
 int  vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size);
 int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);
 int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
+/* Whether compiled code may access guest memory through the view: it follows the
+ * flags, and no System V segment is attached (the view does not map them). */
+static inline int vm_mem_view_usable(const vm_mem *m)
+{
+    return m->view_ok && !m->n_attached;
+}
 /* What compiled code accesses guest memory through (*limit: addresses below it
  * need only the host's checks; 0: every access checks permissions itself). */
 static inline uint8_t *vm_mem_jit_view(const vm_mem *m, uint64_t *limit)
 {
-    *limit = m->view_ok ? m->size : 0;
-    return m->view_ok ? m->view : m->base;
+    *limit = vm_mem_view_usable(m) ? m->size : 0;
+    return vm_mem_view_usable(m) ? m->view : m->base;
 }
 /* sets page pg's flags (through vm_page_flags), and the view's protection to match */
 void vm_mem_set_page(vm_mem *m, uint64_t pg, unsigned flags);
@@ -225,7 +249,8 @@ void vm_cache_free_retired(vm_block_cache *c);
 void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                        uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown);
 /* Whether b's code must check permissions at each access: the memory has no
- * view (vm_mem.view_ok), or its code reached MMIO through it (VM_PAGE_SOFT). */
+ * view it may use (vm_mem_view_usable), or its code reached MMIO through it
+ * (VM_PAGE_SOFT). */
 int vm_code_checked(const vm_mem *m, const vm_block *b);
 /* a block from IR built elsewhere (IRBlock); validates every field. NULL if invalid. */
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);

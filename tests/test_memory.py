@@ -139,6 +139,122 @@ def test_shared_pages_are_the_files_and_stay_shared_across_fork(engine, tmp_path
         m.mem_share(shared, 0x1000, 0, 0)  # (not mapped)
 
 
+def _segment(size: int):
+    """A new System V segment (IPC_PRIVATE), its id, and its attach count (a function)."""
+    from vm_engine.linux import sysv_ipc
+    shmid = sysv_ipc.shmget(0, size, 0o1000 | 0o600)   # (IPC_PRIVATE, IPC_CREAT)
+
+    def nattch():
+        buf = sysv_ipc.libc.buffer(sysv_ipc.SHMID_DS.size)
+        sysv_ipc.shmctl(shmid, sysv_ipc.IPC_STAT, buf)
+        return sysv_ipc.SHMID_DS.unpack(buf.raw)[-3]
+    return sysv_ipc, shmid, nattch
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
+def test_an_attached_segment_is_the_hosts_and_a_forked_child_keeps_it(engine):
+    """FlatMMU.mem_attach: pages that are a host System V segment's, the host's
+    attachment moved there (the host counts it once: the view does not map it,
+    and compiled code checks its accesses meanwhile). Guest stores are the
+    segment's, a forked child keeps the attachment (its copy of the memory
+    leaves it be) after the segment is removed, and unmapping detaches."""
+    import ctypes
+    import os
+    from harness import CODE, DATA, load
+    sysv_ipc, shmid, nattch = _segment(0x3000)
+    try:
+        code = assemble("sd a1, 0(a0)\namoadd.d a2, a1, (a3)\nebreak", CODE)
+        m, cpu = load(engine, code, b"private!")
+        at = DATA + 0x10000
+        m.mem_map(at, 0x3000, "rw")
+        assert m.host_view
+        assert m.mem_attach(at, 0x3000, sysv_ipc.shmat(shmid, 0), shmid)
+        assert not m.host_view and nattch() == 1
+        mine = sysv_ipc.shmat(shmid, 0)   # (the test's own attachment: the host's memory)
+        seen = (ctypes.c_char * 0x3000).from_address(mine)
+
+        def store(addr, value, amo):
+            cpu.reg_write("a0", addr)
+            cpu.reg_write("a1", value)
+            cpu.reg_write("a3", amo)
+            cpu.run(pc=CODE)
+        store(at + 8, 7, at + 16)
+        assert seen.raw[8:24] == (7).to_bytes(8, "little") * 2
+        seen[0x1000:0x1004] = b"host"
+        assert m.mem_read(at + 0x1000, 4) == b"host"
+        sysv_ipc.shmctl(shmid, sysv_ipc.IPC_RMID)   # (it stays while attached)
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # (reports its count, then stores through its own attachment)
+            try:
+                os.close(r)
+                os.write(w, bytes([nattch()]))
+                store(at + 0x2000, 5, at + 0x2008)
+                m.mem_write(DATA, b"child's!")
+            finally:
+                os._exit(0)
+        os.close(w)
+        with os.fdopen(r, "rb") as f:
+            assert f.read() == bytes([4])   # (the child's two and ours)
+        os.waitpid(pid, 0)
+        assert seen.raw[0x2000:0x2010] == (5).to_bytes(8, "little") * 2
+        assert m.mem_read(DATA, 8) == b"private!" and nattch() == 2
+        m.mem_unmap(at + 0x1000, 0x1000)   # (the middle: the host splits it in two)
+        assert nattch() == 3 and m.mem_read(at + 0x2000, 1) == b"\5"
+        m.mem_map(at + 0x1000, 0x1000, "rw")
+        assert m.mem_read(at + 0x1000, 4) == bytes(4)
+        m.mem_unmap(at, 0x3000)
+        assert nattch() == 1 and m.host_view
+        sysv_ipc.shmdt(mine)
+    finally:
+        try:
+            sysv_ipc.shmctl(shmid, sysv_ipc.IPC_RMID)
+        except OSError:
+            pass   # (gone with its last attachment)
+
+
+def test_a_segment_attached_read_only_stays_so():
+    """A segment attached SHM_RDONLY: its host pages are read-only, so the pages
+    must be (EACCES), and stay so: mem_protect refuses write access, a host
+    write (mem_write) faults as a guest store does. Refused attachments (the
+    range not mapped, or shared already) are still the caller's."""
+    import errno
+    from harness import CODE, DATA, load
+    sysv_ipc, shmid, nattch = _segment(0x1000)
+    try:
+        m, cpu = load("interpreter", assemble("sd a1, 0(a0)\nebreak", CODE))
+        at = DATA + 0x10000
+        m.mem_map(at, 0x2000, "rw")
+        host = sysv_ipc.shmat(shmid, sysv_ipc.SHM_RDONLY)
+        with pytest.raises(OSError) as info:
+            m.mem_attach(at, 0x1000, host, shmid, readonly=True)
+        assert info.value.errno == errno.EACCES
+        with pytest.raises(ValueError, match="not entirely mapped"):
+            m.mem_attach(at + 0x2000, 0x1000, host, shmid, readonly=True)
+        m.mem_protect(at, 0x1000, "r")
+        assert m.mem_attach(at, 0x1000, host, shmid, readonly=True) and nattch() == 1
+        with pytest.raises(OSError) as info:
+            m.mem_protect(at, 0x2000, "rw")
+        assert info.value.errno == errno.EACCES
+        with pytest.raises(GuestMemoryError):
+            m.mem_write(at, b"x")
+        cpu.reg_write("a0", at)
+        with pytest.raises(ExecutionError) as fault:
+            cpu.run(pc=CODE)
+        assert fault.value.fault.kind is FaultKind.PageFault
+        again = sysv_ipc.shmat(shmid, 0)
+        with pytest.raises(OSError) as info:
+            m.mem_attach(at, 0x1000, again, shmid)
+        assert info.value.errno == errno.EEXIST
+        sysv_ipc.shmdt(again)   # (still ours to detach)
+        assert m.mem_read(at, 8) == bytes(8) and nattch() == 1
+        m.mem_unmap(at, 0x2000)
+        assert nattch() == 0
+    finally:
+        sysv_ipc.shmctl(shmid, sysv_ipc.IPC_RMID)
+
+
 def test_bad_arguments_are_clear_errors():
     m = FlatMMU(address_space=1 << 24)
     with pytest.raises(ValueError, match="multiples of the page size"):

@@ -119,9 +119,10 @@ cdef class MemoryBase:
         whose host protections are the guest's (its accesses then cost one
         bounds check, or none near an access just made). False when the host
         cannot give it (no memfd, no room for a second mapping of the address
-        space, too many mappings; a UserMMU): compiled accesses then check
-        page permissions themselves."""
-        return bool(self.mem.view_ok)
+        space, too many mappings; a UserMMU), and while System V segments are
+        attached (FlatMMU.mem_attach): compiled accesses then check page
+        permissions themselves."""
+        return bool(vm_mem_view_usable(&self.mem))
 
     cdef vm_mem *raw(self) except NULL:
         if self.mem.cache == NULL:
@@ -570,6 +571,30 @@ cdef class FlatMMU(MemoryBase):
         if err:
             raise OSError(-err, f"cannot share [{addr:#x}, {addr + size:#x}): "
                                 f"{os.strerror(-err)}")
+        return True
+
+    def mem_attach(self, uint64_t addr, uint64_t size, uintptr_t attached, int shmid,
+                   bint readonly=False):
+        """Mapped pages [addr, addr+size) become System V segment ``shmid``'s:
+        ``attached`` is the host's attachment of it (shmat's address; ``size``
+        bytes), moved there: other processes' writes the guest sees and its
+        own they do, the host counts it once, and it is detached when the
+        pages are unmapped (a part of it: that part); a fork's child keeps it.
+        ``readonly``: attached SHM_RDONLY, so the pages must not be writable
+        (nor can they become so). While segments are attached, compiled code
+        checks its accesses itself (host_view is False: the view does not map
+        them, as the host would count that as another attachment). False when
+        this memory cannot (no host view); OSError if the host refuses; in
+        both cases ``attached`` is still the caller's."""
+        _check_range(addr, size)
+        err = vm_mem_attach(&self.mem, addr, size, <void *>attached, shmid, readonly)
+        if err == -errno.ENOTSUP:
+            return False
+        if err == -errno.ENOENT:
+            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
+        if err:
+            raise OSError(-err, f"cannot attach segment {shmid} at [{addr:#x}, "
+                                f"{addr + size:#x}): {os.strerror(-err)}")
         return True
 
     def host_address(self, uint64_t addr):

@@ -9,7 +9,8 @@ import os
 _RESTYPES = {"sendto": ctypes.c_ssize_t, "recvfrom": ctypes.c_ssize_t,
              "sendmsg": ctypes.c_ssize_t, "recvmsg": ctypes.c_ssize_t, "syscall": ctypes.c_long,
              "tee": ctypes.c_ssize_t, "readahead": ctypes.c_ssize_t, "msgrcv": ctypes.c_ssize_t,
-             "mq_timedreceive": ctypes.c_ssize_t}
+             "mq_timedreceive": ctypes.c_ssize_t,
+             "shmat": ctypes.c_ssize_t}   # ((void *)-1 on failure: below 0 as an ssize_t)
 _libc = None
 
 

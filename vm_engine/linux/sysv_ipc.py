@@ -1,10 +1,11 @@
-"""System V message queues and semaphores: the host's (as qemu-user has them),
-so guest processes (host processes: a fork's child is one) and the host's own
-share them, ids and keys alike.
+"""System V message queues, semaphores and shared memory: the host's (as
+qemu-user has them), so guest processes (host processes: a fork's child is
+one) and the host's own share them, ids and keys alike. A segment is attached
+by the host, then moved into guest memory (FlatMMU.mem_attach).
 
-riscv64's structures are the host's byte for byte (LP64, asm-generic), but for
-struct semid64_ds, whose x86-64 form has an unused word after each of its two
-times. A call that would wait (msgsnd to a full queue, msgrcv of a message not
+riscv64's structures are the host's byte for byte (LP64, asm-generic: struct
+shmid64_ds, shminfo64 and shm_info too), but for struct semid64_ds, whose
+x86-64 form has an unused word after each of its two times. A call that would wait (msgsnd to a full queue, msgrcv of a message not
 there, a semop that cannot go on) is made with IPC_NOWAIT and made again until
 it goes through (Kernel._ipc_wait), so a waiting thread holds up no other."""
 from __future__ import annotations
@@ -16,15 +17,21 @@ import struct
 from . import libc
 
 IPC_NOWAIT = 0o4000
-IPC_SET, IPC_STAT, IPC_INFO = 1, 2, 3
+IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO = 0, 1, 2, 3
 GETALL, SETVAL, SETALL = 13, 16, 17   # (the other commands take no buffer: passed on)
 SEM_STAT, SEM_INFO, SEM_STAT_ANY = 18, 19, 20
 MSG_STAT, MSG_INFO, MSG_STAT_ANY = 11, 12, 13
 MSG_COPY = 0o40000
+SHM_LOCK, SHM_UNLOCK, SHM_STAT, SHM_INFO, SHM_STAT_ANY = 11, 12, 13, 14, 15
+SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC = 0o10000, 0o20000, 0o40000, 0o100000
 SEMOPM_MAX = 1000                # ops one semop may make, at the most Linux allows
 SEMBUF = struct.Struct("<Hhh")   # sem_num, sem_op, sem_flg
 MSQID_DS_SIZE = 120              # struct msqid64_ds (the same everywhere)
 MSGINFO_SIZE, SEMINFO_SIZE = 32, 40
+#: struct shmid64_ds: ipc64_perm (its key first), shm_segsz, the three times,
+#: shm_cpid, shm_lpid, shm_nattch (and two unused words)
+SHMID_DS = struct.Struct("<i44sQqqqiiQQQ")
+SHMINFO_SIZE, SHM_INFO_SIZE = 72, 48   # struct shminfo64 (IPC_INFO), struct shm_info
 #: struct semid64_ds: ipc64_perm, sem_otime, sem_ctime, sem_nsems (and two unused words)
 SEMID_DS = struct.Struct("<48sqqQQQ")
 #: the host's: x86-64's has an unused word after each time
@@ -50,6 +57,41 @@ def msgget(key: int, flags: int) -> int:
 
 def semget(key: int, nsems: int, flags: int) -> int:
     return libc.call("semget", _int(key), _int(nsems), _int(flags))
+
+
+def shmget(key: int, size: int, flags: int) -> int:
+    return libc.call("shmget", _int(key), ctypes.c_size_t(size), _int(flags))
+
+
+def shmat(shmid: int, flags: int) -> int:
+    """The host's attachment of segment shmid (flags: SHM_RDONLY, SHM_EXEC),
+    where the host chooses: its address."""
+    return libc.call("shmat", _int(shmid), ctypes.c_void_p(0), _int(flags))
+
+
+def shmdt(address: int) -> None:
+    libc.call("shmdt", ctypes.c_void_p(address))
+
+
+def shmctl(shmid: int, cmd: int, buf=None) -> int:
+    return libc.call("shmctl", _int(shmid), _int(cmd), buf if buf is not None
+                     else ctypes.c_void_p(0))
+
+
+def shmctl_size(cmd: int) -> int:
+    """Bytes of shmctl's buffer for `cmd`: a struct shmid64_ds, shminfo64,
+    shm_info, or none."""
+    if cmd in (IPC_STAT, SHM_STAT, SHM_STAT_ANY, IPC_SET):
+        return SHMID_DS.size
+    return {IPC_INFO: SHMINFO_SIZE, SHM_INFO: SHM_INFO_SIZE}.get(cmd, 0)
+
+
+def shm_key_size(shmid: int) -> tuple[int, int]:
+    """Segment shmid's key and size in bytes (IPC_STAT's)."""
+    buf = libc.buffer(SHMID_DS.size)
+    shmctl(shmid, IPC_STAT, buf)
+    fields = SHMID_DS.unpack(buf.raw)
+    return fields[0], fields[2]
 
 
 def msgsnd(msqid: int, message: ctypes.Array, size: int, flags: int) -> int:
