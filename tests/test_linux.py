@@ -3,6 +3,7 @@ and real riscv64 programs (tests/guest) against their recorded output and,
 where qemu-riscv64 is installed, against qemu live."""
 from __future__ import annotations
 
+import ctypes
 import errno
 import io
 import os
@@ -1261,6 +1262,31 @@ def test_execve_in_place(executor):
     assert bytes(out) == b"exec'd: in place, PROCS_VAR=own, fd 5 closed\n"
     assert m.mmu is not first and m.kernel.mmu is m.mmu and m.kernel.cpu is m.cpu
     m.close()
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
+def test_system_v_attachments_end_with_the_program(executor):
+    """A guest's System V attachments go at execve (in place: the new program
+    sees none of its own) and when its process ends, as Linux's do, though
+    the Machine, and its memory, live on."""
+    from vm_engine.linux import sysv_ipc
+    shmid = sysv_ipc.shmget(0, 0x1000, 0o1000 | 0o600)   # (IPC_PRIVATE, IPC_CREAT)
+
+    def nattch():
+        buf = bytearray(sysv_ipc.SHMID_DS.size)
+        sysv_ipc.shmctl(shmid, sysv_ipc.IPC_STAT, (ctypes.c_char * len(buf)).from_buffer(buf))
+        return sysv_ipc.SHMID_DS.unpack(buf)[-3]
+    try:
+        for how, said in [("exec", "after execve: nattch 0\n"), ("stay", "")]:
+            out = bytearray()
+            m = load("sysvshm", argv=["sysvshm", how, str(shmid)], stdout=out, executor=executor)
+            r = m.run(timeout=60)
+            assert (r.status, m.exit_code) == (ExecStatus.Exit, 0)
+            assert out.decode() == "attached: attached, nattch 1\n" + said
+            assert nattch() == 0
+            assert m.mmu.host_view   # (none attached: compiled code may use the view again)
+    finally:
+        sysv_ipc.shmctl(shmid, sysv_ipc.IPC_RMID)
 
 
 @pytest.mark.skipif(QEMU is None, reason="qemu-riscv64 not installed")

@@ -81,6 +81,19 @@ class LiveShare:
         pass
 
 
+class ShmAttachment(LiveShare):
+    """An attachment of System V segment `shmid` (shmat's; FlatMMU.mem_attach:
+    its pages are the host segment's), `size` bytes long; its areas' offsets
+    are into the segment. One object per shmat: the areas of one attachment
+    (what munmap and mprotect leave of it) are those holding it."""
+
+    def __init__(self, shmid: int, size: int, readonly: bool):
+        super().__init__()
+        self.shmid = shmid
+        self.size = size
+        self.readonly = readonly
+
+
 @dataclass
 class Vma:
     start: int
@@ -244,6 +257,26 @@ class AddressSpace:
                 if lo < v.end:
                     self.mmu.mem_unmap(lo, v.end - lo)
                     self.mmu.mem_map(lo, v.end - lo, v.prot)
+
+    def attachment_at(self, addr: int) -> list[tuple[int, int]]:
+        """The ranges shmdt(addr) detaches, found as Linux finds them: the first
+        area from addr on that is part of an attachment and lies where it
+        would if the attachment began at addr, then the other areas of that
+        attachment lying so, within its size. ([]: none.)"""
+        later = self.vmas[bisect.bisect_left(self._starts, addr):]
+        at = [k for k, v in enumerate(later)
+              if isinstance(v.shared, ShmAttachment) and v.start - addr == v.offset]
+        if not at:
+            return []
+        att = later[at[0]].shared
+        return [(later[k].start, later[k].end) for k in at if later[k].shared is att
+                and later[k].end - addr <= page_up(att.size)]
+
+    def detach_all(self) -> None:
+        """Every System V attachment detached: the process's end, execve (the
+        host's own end would, but a Machine's memory may outlive its program)."""
+        for v in [v for v in self.vmas if isinstance(v.shared, ShmAttachment)]:
+            self.unmap(v.start, v.end - v.start)
 
     def write_back(self, start: int = 0, end: int | None = None) -> None:
         """Shared file mappings' changes in [start, end) (all: every one) written

@@ -17,7 +17,7 @@ execve loads a new program into the same Machine. Signals sent to the process
 actions end the program as a signal death, handlers run on a signal frame laid
 out like the kernel's (siginfo + ucontext) and return through rt_sigreturn.
 epoll, eventfd, timerfd and signalfd are in events.py, sockets in sockets.py,
-System V message queues and semaphores in sysv_ipc.py.
+System V message queues, semaphores and shared memory in sysv_ipc.py.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from types import SimpleNamespace
 from ..errors import GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
-                     page_down, page_up)
+                     ShmAttachment, page_down, page_up)
 from .elf import ElfError, read_elf
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import Threads
@@ -1047,6 +1047,7 @@ class Kernel:
         for thread in list(self.threads.all.values()):  # (mutexes shared with other processes)
             self._robust_exit(thread)
         self.aspace.write_back()   # (the process's end: its shared mappings' last changes)
+        self.aspace.detach_all()
         for f, _ in self.fds.values():   # (what children that ended wrote)
             if isinstance(f, BufferOutput):
                 f.settle()
@@ -2800,6 +2801,89 @@ class Kernel:
             return sysv_ipc.semctl(semid, semnum, cmd, values)
         return sysv_ipc.semctl(semid, semnum, cmd, arg if cmd == sysv_ipc.SETVAL else None)
 
+    # -- System V shared memory: the host's segments, attached in guest memory ------------
+    @handler("xuo")
+    def sys_shmget(self, key, size, flags):
+        return sysv_ipc.shmget(key, size, flags)
+
+    @handler("dpx", "x")
+    def sys_shmat(self, shmid, addr, flags):
+        """Segment shmid attached at addr, as Linux's do_shmat: an unaligned
+        addr rounded down to SHMLBA (a page) with SHM_RND, else EINVAL; 0:
+        where mmap would put it; over mappings only with SHM_REMAP. The host
+        attaches it (and checks the caller may), then it is moved into guest
+        memory (FlatMMU.mem_attach)."""
+        shmid, flags = s32(shmid), s32(flags)
+        lay = self.aspace.layout
+        if shmid < 0:
+            raise Errno(E.EINVAL)
+        fixed = addr != 0
+        if addr & PAGE_MASK:
+            if not flags & sysv_ipc.SHM_RND:
+                raise Errno(E.EINVAL)
+            addr = page_down(addr)
+            if not addr and flags & sysv_ipc.SHM_REMAP:
+                raise Errno(E.EINVAL)
+        elif not addr and flags & sysv_ipc.SHM_REMAP:
+            raise Errno(E.EINVAL)
+        if getattr(self.mmu, "mem_attach", None) is None:
+            raise Errno(E.ENOSYS)   # (a user MMU: no host memory to attach it in)
+        key, segsz = sysv_ipc.shm_key_size(shmid)   # (its EINVAL, EIDRM; EACCES if unreadable)
+        size = page_up(segsz)
+        if not fixed:
+            addr = self.aspace.find_free(size)
+            if addr is None:
+                raise Errno(E.ENOMEM)
+        elif not flags & sysv_ipc.SHM_REMAP and self.aspace._overlapping(addr, addr + size):
+            raise Errno(E.EINVAL)
+        elif addr + size > lay.size:
+            raise Errno(E.ENOMEM)
+        elif addr < lay.mmap_min:
+            raise Errno(E.EPERM)
+        readonly = bool(flags & sysv_ipc.SHM_RDONLY)
+        prot = PROT_READ | (0 if readonly else PROT_WRITE) | \
+            (PROT_EXEC if flags & sysv_ipc.SHM_EXEC else 0)
+        host = sysv_ipc.shmat(shmid, flags & (sysv_ipc.SHM_RDONLY | sysv_ipc.SHM_EXEC))
+        try:
+            self.aspace.map(addr, size, prot, name=f"/SYSV{key & 0xFFFFFFFF:08x} (deleted)",
+                            replace=True, shared=ShmAttachment(shmid, segsz, readonly))
+            if self.mmu.mem_attach(addr, size, host, shmid, readonly):
+                return addr
+            refused = Errno(E.ENOSYS)   # (no host view: its pages cannot be the host's)
+        except OSError as e:
+            refused = Errno(e.errno or E.ENOMEM)
+        sysv_ipc.shmdt(host)
+        self.aspace.unmap(addr, size)
+        raise refused
+
+    @handler("p")
+    def sys_shmdt(self, addr):
+        """The attachment at addr detached (what munmap and mprotect left of it:
+        AddressSpace.attachment_at)."""
+        if addr & PAGE_MASK:
+            raise Errno(E.EINVAL)
+        ranges = self.aspace.attachment_at(addr)
+        if not ranges:
+            raise Errno(E.EINVAL)
+        for start, end in ranges:
+            self.aspace.unmap(start, end - start)
+        return 0
+
+    @handler("ddp")
+    def sys_shmctl(self, shmid, cmd, buf):
+        """IPC_STAT, SHM_STAT(_ANY), IPC_INFO and SHM_INFO write buf; IPC_SET
+        reads it (struct shmid64_ds, shminfo64, shm_info: the host's layouts);
+        IPC_RMID, SHM_LOCK and SHM_UNLOCK take none."""
+        cmd = s32(cmd)
+        size = sysv_ipc.shmctl_size(cmd)
+        if not size:
+            return sysv_ipc.shmctl(shmid, cmd)
+        host = libc.buffer(self.read_mem(buf, size) if cmd == sysv_ipc.IPC_SET else size)
+        r = sysv_ipc.shmctl(shmid, cmd, host)
+        if cmd != sysv_ipc.IPC_SET:
+            self.write_mem(buf, host.raw)
+        return r
+
     # -- POSIX message queues: the host's (in its /dev/mqueue), behind descriptors ----------
     @handler("sOop")
     def sys_mq_open(self, name, oflag, mode, attr):
@@ -3451,6 +3535,10 @@ class Kernel:
         if not self.aspace.is_fully_mapped(addr, size):
             raise Errno(E.ENOMEM)
         prot &= 7
+        if prot & PROT_WRITE and any(isinstance(self.aspace.vmas[i].shared, ShmAttachment)
+                                     and self.aspace.vmas[i].shared.readonly
+                                     for i in self.aspace._overlapping(addr, addr + size)):
+            raise Errno(E.EACCES)   # (attached SHM_RDONLY: the host's pages are read-only)
         self.aspace.protect(addr, size, prot | (PROT_READ if prot & PROT_WRITE else 0))
         return 0
 
@@ -3469,6 +3557,9 @@ class Kernel:
         v = aspace.find(old)
         if v is None or old + old_size > v.end:
             raise Errno(E.EFAULT)
+        if isinstance(v.shared, ShmAttachment) and (new_size > old_size
+                                                    or flags & MREMAP_FIXED):
+            raise Errno(E.EINVAL)   # (moved, it would be a private copy: only made shorter)
         prot, name = v.prot, v.name
 
         def move(dest):
@@ -4469,6 +4560,7 @@ class Kernel:
         for thread in list(self.threads.all.values()):  # (their mutexes, in the old memory)
             self._robust_exit(thread)
         self.aspace.write_back()   # (the old program's shared mappings)
+        self.aspace.detach_all()
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.host_dispositions()
