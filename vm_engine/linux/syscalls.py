@@ -3602,6 +3602,8 @@ class Kernel:
             end = addr + size
             for i in self.aspace._overlapping(addr, end):   # drop the pages: zero-filled again
                 v = self.aspace.vmas[i]
+                if isinstance(v.shared, LiveShare):
+                    continue   # (but the host's shared pages: Linux drops only its page tables)
                 lo, hi = max(v.start, addr), min(v.end, end)
                 self.mmu.mem_unmap(lo, hi - lo)
                 self.mmu.mem_map(lo, hi - lo, v.prot)

@@ -4,8 +4,8 @@
  * attachments of one segment seeing each other's writes, a fork's child
  * sharing one both ways, shmctl (IPC_STAT's size and attach count, IPC_SET of
  * the mode, IPC_RMID while attached, IPC_INFO, SHM_INFO, SHM_STAT,
- * SHM_STAT_ANY, SHM_LOCK), munmap and mprotect of an attachment, shmdt and
- * its errors, and /proc/self/maps. Prints no address and no id.
+ * SHM_STAT_ANY, SHM_LOCK), munmap, mprotect and madvise of an attachment,
+ * shmdt and its errors, and /proc/self/maps. Prints no address and no id.
  * usage: sysvshm DIR (a directory for ftok's key); sysvshm exec ID: attaches
  * segment ID, then execve's itself (sysvshm execd ID), which prints its attach
  * count; sysvshm stay ID: attaches it and ends so */
@@ -175,6 +175,10 @@ static void basics(void)
     mprotect(p, 3 * PAGE, PROT_READ | PROT_WRITE);
     e = in_a_child(p + PAGE, 'y', 0);
     printf("and back: a store %s, seen %d\n", e, other[PAGE] == 'y');
+    madvise(p, 3 * PAGE, MADV_DONTNEED);   /* (only this process's page tables go) */
+    other[PAGE + 1] = 'z';
+    printf("madvise MADV_DONTNEED of it: kept %d, shared %d, nattch %ld\n", p[PAGE] == 'y',
+           p[PAGE + 1] == 'z', nattch(id));
     shmdt(p);
     shmdt(other);
 
