@@ -93,6 +93,7 @@ CASES = [
     Case("sched"),
     # (qemu-user passes no robust list to the kernel)
     Case("robust", reference="native"),
+    Case("pimutex", reference="native"),   # (as robust's: its robust list)
     Case("sysv"),
     # (qemu-user has no mq_notify)
     Case("mqueue", reference="native"),

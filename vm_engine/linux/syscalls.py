@@ -201,7 +201,11 @@ CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_
 TIMER_ABSTIME = 1
 FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 3, 4, 5
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
-FUTEX_PRIVATE_FLAG = 128
+FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_LOCK_PI2 = 6, 7, 8, 13
+FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME = 128, 256
+#: a priority-inheriting lock's waiter waits with this bitset: no FUTEX_WAKE wakes it,
+#: only the owner's FUTEX_UNLOCK_PI, which makes it the owner (Kernel._pi_hand_over)
+_PI_WAIT = 0
 FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x80000000, 0x40000000, 0x3FFFFFFF
 ROBUST_HEAD_SIZE = 24       # struct robust_list_head
 ROBUST_LIST_LIMIT = 2048    # entries walked at most (a list made into a loop ends)
@@ -3657,6 +3661,7 @@ class Kernel:
         threads = self.threads
         if threads.several:
             self._robust_exit(threads.current)
+            self._pi_exit(threads.current)
             clear = threads.current.clear_tid
             if clear:  # (pthread_join waits for this)
                 try:
@@ -3697,8 +3702,8 @@ class Kernel:
         """As Linux's exit_robust_list when a thread ends: each robust mutex in
         its list (set_robust_list's; and the one it was taking or giving up,
         list_op_pending) that it still holds gets FUTEX_OWNER_DIED, and a
-        waiter is woken, to take it with EOWNERDEAD. (Entries with the low bit
-        set are priority-inheriting: marked, not woken.)"""
+        waiter is woken, to take it with EOWNERDEAD (a priority-inheriting
+        one's, entries with the low bit set, is its heir: _pi_hand_over)."""
         head = thread.robust_list
         if not head:
             return
@@ -3727,9 +3732,25 @@ class Kernel:
             return
         if word & FUTEX_TID_MASK != tid:
             return
+        if pi and any(self._pi_waiters(uaddr)):
+            self._pi_hand_over(uaddr, FUTEX_OWNER_DIED)
+            return
         self.write_mem(uaddr, struct.pack("<I", (word & FUTEX_WAITERS) | FUTEX_OWNER_DIED))
         if not pi and word & FUTEX_WAITERS:
             self._futex_wake(uaddr, 1)
+
+    def _pi_exit(self, thread) -> None:
+        """As Linux's exit_pi_state_list when a thread ends: the priority-
+        inheriting locks it holds that others wait for go to their heirs."""
+        waited = {t.futex[0] for t in self.threads.all.values()
+                  if t.waiting and t.futex is not None and t.futex[1] == _PI_WAIT}
+        for uaddr in sorted(waited):
+            try:
+                word = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
+            except GuestMemoryError:
+                continue   # (unmapped meanwhile: its waiters wait on)
+            if word & FUTEX_TID_MASK == thread.tid:
+                self._pi_hand_over(uaddr, 0)
 
     def _futex_wake(self, uaddr: int, count: int, op: int = 0,
                     bitset: int = 0xFFFFFFFF) -> int:
@@ -4719,7 +4740,7 @@ class Kernel:
             if timeout:
                 t = self.read_timespec(timeout)
                 if cmd == FUTEX_WAIT_BITSET:   # absolute
-                    clk = CLOCK_REALTIME if op & 256 else CLOCK_MONOTONIC
+                    clk = CLOCK_REALTIME if op & FUTEX_CLOCK_REALTIME else CLOCK_MONOTONIC
                     t = max(0.0, t - time.clock_gettime(clk))
             host = self._shared_futex(uaddr, op)
             if host is not None and threads.several:   # (another process may wake it:
@@ -4751,6 +4772,8 @@ class Kernel:
             woken = threads.wake(uaddr, s32(val) & 0x7FFFFFFF)
             moved = threads.requeue(uaddr, uaddr2, timeout & 0x7FFFFFFF)  # (val2)
             return woken + moved if cmd == FUTEX_CMP_REQUEUE else woken
+        if cmd in (FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_TRYLOCK_PI, FUTEX_UNLOCK_PI):
+            return self._futex_pi(uaddr, cmd, op, timeout)
         if cmd == FUTEX_WAKE_OP:
             old = struct.unpack("<I", self.read_mem(uaddr2, 4))[0]
             wop, cmp, oparg, cmparg = (val3 >> 28) & 0xF, (val3 >> 24) & 0xF, \
@@ -4770,6 +4793,60 @@ class Kernel:
                 woken += threads.wake(uaddr2, timeout & 0x7FFFFFFF)  # (val2)
             return woken
         raise Errno(E.ENOSYS)
+
+    def _futex_pi(self, uaddr: int, cmd: int, op: int, timeout: int):
+        """The priority-inheriting lock at uaddr (its word: the owner's tid,
+        FUTEX_WAITERS, FUTEX_OWNER_DIED), as Linux's futex_lock_pi and
+        futex_unlock_pi for this process's threads (there is one priority:
+        waiters take it in turn). A free word is taken (its OWNER_DIED kept);
+        a held one is waited for, FUTEX_WAITERS set, until its owner gives it
+        up (FUTEX_UNLOCK_PI) or ends; TRYLOCK_PI's EWOULDBLOCK instead."""
+        if uaddr & 3:
+            raise Errno(E.EINVAL)
+        if self._shared_futex(uaddr, op) is not None:
+            raise Errno(E.ENOSYS)   # (other processes' tids are not this one's threads')
+        threads, tid = self.threads, self.threads.current.tid
+        word = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
+        if cmd == FUTEX_UNLOCK_PI:
+            if word & FUTEX_TID_MASK != tid:
+                raise Errno(E.EPERM)
+            self._pi_hand_over(uaddr, 0)
+            return 0
+        owner = word & FUTEX_TID_MASK
+        if not owner:
+            waiting = any(self._pi_waiters(uaddr))
+            self.write_mem(uaddr, struct.pack("<I", word & FUTEX_OWNER_DIED | tid
+                                              | (FUTEX_WAITERS if waiting else 0)))
+            return 0
+        if owner == tid:
+            raise Errno(E.EDEADLK)
+        if owner not in threads.all:
+            raise Errno(E.ESRCH)
+        if cmd == FUTEX_TRYLOCK_PI:
+            raise Errno(E.EAGAIN)   # (EWOULDBLOCK)
+        t = None
+        if timeout:   # absolute: LOCK_PI's on CLOCK_REALTIME, LOCK_PI2's as its flag says
+            clk = CLOCK_REALTIME if cmd == FUTEX_LOCK_PI or op & FUTEX_CLOCK_REALTIME \
+                else CLOCK_MONOTONIC
+            t = max(0.0, self.read_timespec(timeout) - time.clock_gettime(clk))
+        self.write_mem(uaddr, struct.pack("<I", word | FUTEX_WAITERS))
+        threads.block((uaddr, _PI_WAIT), t, -E.ETIMEDOUT)
+        return _NO_RESULT
+
+    def _pi_waiters(self, uaddr: int):
+        """This process's threads waiting for the priority-inheriting lock at uaddr."""
+        return (t for t in self.threads.all.values()
+                if t.waiting and t.futex == (uaddr, _PI_WAIT))
+
+    def _pi_hand_over(self, uaddr: int, died: int) -> None:
+        """The lock at uaddr given up (its owner's unlock, or its end: `died`,
+        FUTEX_OWNER_DIED or 0): to its first waiter, who owns it when woken
+        (FUTEX_WAITERS set, as Linux sets it), else free."""
+        heir = next(self._pi_waiters(uaddr), None)
+        word = 0 if heir is None else heir.tid | FUTEX_WAITERS | died
+        self.write_mem(uaddr, struct.pack("<I", word))
+        if heir is not None:
+            self.threads.wake_one(heir)
 
     @handler("puupx")
     def sys_riscv_hwprobe(self, pairs, count, cpusetsize, cpus, flags):
@@ -5042,7 +5119,10 @@ class Kernel:
         if thread is not None and thread is not me and not thread.sigmask & bit:
             futex = struct.unpack_from("<Q", thread.context, 17 * 8)[0] == NR["futex"] \
                 if thread.context is not None else False
-            self.threads.interrupt(thread, restart=futex and bool(flags & SA_RESTART))
+            # (a priority-inheriting lock's wait is made again whatever SA_RESTART:
+            # Linux's ERESTARTNOINTR)
+            self.threads.interrupt(thread, restart=futex and (
+                bool(flags & SA_RESTART) or thread.futex is not None and thread.futex[1] == _PI_WAIT))
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that

@@ -131,6 +131,11 @@ class Threads:
                 woken += 1
         return woken
 
+    def wake_one(self, thread: GuestThread) -> None:
+        """Wakes waiting `thread` with a0 = 0 (a priority-inheriting lock's
+        heir, chosen by the kernel)."""
+        self._resume(thread, 0)
+
     def requeue(self, address: int, to: int, count: int) -> int:
         """Moves up to `count` threads waiting on `address` to wait on `to`."""
         moved = 0
