@@ -489,6 +489,18 @@ if hasattr(os, "register_at_fork"):
                         after_in_child=_after_fork_in_child)
 
 
+
+def _shared(int err, uint64_t addr, uint64_t size, str doing):
+    """mem_share's and mem_attach's result from vm_mem_share's or vm_mem_attach's:
+    True, False where the memory cannot (no host view: -ENOTSUP), or an error."""
+    if err == -errno.ENOTSUP:
+        return False
+    if err == -errno.ENOENT:
+        raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
+    if err:
+        raise OSError(-err, f"cannot {doing} [{addr:#x}, {addr + size:#x}): {os.strerror(-err)}")
+    return True
+
 cdef class FlatMMU(MemoryBase):
     """Guest memory as one reserved host region, bounds- and permission-checked.
 
@@ -563,15 +575,7 @@ cdef class FlatMMU(MemoryBase):
         private); OSError if the host refuses. The file must hold the whole
         range (past its end the host would fault)."""
         _check_range(addr, size)
-        err = vm_mem_share(&self.mem, addr, size, fd, offset)
-        if err == -errno.ENOTSUP:
-            return False
-        if err == -errno.ENOENT:
-            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
-        if err:
-            raise OSError(-err, f"cannot share [{addr:#x}, {addr + size:#x}): "
-                                f"{os.strerror(-err)}")
-        return True
+        return _shared(vm_mem_share(&self.mem, addr, size, fd, offset), addr, size, "share")
 
     def mem_attach(self, uint64_t addr, uint64_t size, uintptr_t attached, int shmid,
                    bint readonly=False):
@@ -587,15 +591,8 @@ cdef class FlatMMU(MemoryBase):
         this memory cannot (no host view); OSError if the host refuses; in
         both cases ``attached`` is still the caller's."""
         _check_range(addr, size)
-        err = vm_mem_attach(&self.mem, addr, size, <void *>attached, shmid, readonly)
-        if err == -errno.ENOTSUP:
-            return False
-        if err == -errno.ENOENT:
-            raise ValueError(f"[{addr:#x}, {addr + size:#x}) is not entirely mapped")
-        if err:
-            raise OSError(-err, f"cannot attach segment {shmid} at [{addr:#x}, "
-                                f"{addr + size:#x}): {os.strerror(-err)}")
-        return True
+        return _shared(vm_mem_attach(&self.mem, addr, size, <void *>attached, shmid, readonly),
+                       addr, size, f"attach segment {shmid} at")
 
     def host_address(self, uint64_t addr):
         """The host address of guest address ``addr`` (a futex in shared memory

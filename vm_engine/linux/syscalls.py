@@ -2726,12 +2726,18 @@ class Kernel:
     def sys_msgctl(self, msqid, cmd, buf):
         """IPC_STAT, MSG_STAT(_ANY), IPC_INFO and MSG_INFO write buf; IPC_SET
         reads it (struct msqid64_ds, struct msginfo: the host's layouts)."""
+        return self._ipc_ctl(msqid, cmd, buf, sysv_ipc.msgctl_size, sysv_ipc.msgctl)
+
+    def _ipc_ctl(self, ident: int, cmd: int, buf: int, size_of, ctl):
+        """msgctl's and shmctl's way: the host's ctl(ident, cmd[, buffer]), the
+        buffer (size_of(cmd) bytes; none if 0) in the host's layout, which is the
+        guest's: IPC_SET's read from buf, the others' results written there."""
         cmd = s32(cmd)
-        size = sysv_ipc.msgctl_size(cmd)
+        size = size_of(cmd)
         if not size:
-            return sysv_ipc.msgctl(msqid, cmd)
+            return ctl(ident, cmd)
         host = libc.buffer(self.read_mem(buf, size) if cmd == sysv_ipc.IPC_SET else size)
-        r = sysv_ipc.msgctl(msqid, cmd, host)
+        r = ctl(ident, cmd, host)
         if cmd != sysv_ipc.IPC_SET:
             self.write_mem(buf, host.raw)
         return r
@@ -2878,15 +2884,7 @@ class Kernel:
         """IPC_STAT, SHM_STAT(_ANY), IPC_INFO and SHM_INFO write buf; IPC_SET
         reads it (struct shmid64_ds, shminfo64, shm_info: the host's layouts);
         IPC_RMID, SHM_LOCK and SHM_UNLOCK take none."""
-        cmd = s32(cmd)
-        size = sysv_ipc.shmctl_size(cmd)
-        if not size:
-            return sysv_ipc.shmctl(shmid, cmd)
-        host = libc.buffer(self.read_mem(buf, size) if cmd == sysv_ipc.IPC_SET else size)
-        r = sysv_ipc.shmctl(shmid, cmd, host)
-        if cmd != sysv_ipc.IPC_SET:
-            self.write_mem(buf, host.raw)
-        return r
+        return self._ipc_ctl(shmid, cmd, buf, sysv_ipc.shmctl_size, sysv_ipc.shmctl)
 
     # -- POSIX message queues: the host's (in its /dev/mqueue), behind descriptors ----------
     @handler("sOop")
