@@ -401,6 +401,18 @@ int vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offse
     return e;
 }
 
+int vm_mem_share_fd(const vm_mem *m, uint64_t addr, uint64_t *offset)
+{
+    for (int i = 0; i < m->n_shares; i++) {
+        const vm_share *s = &m->shares[i];
+        if (s->fd >= 0 && addr >= s->addr && addr - s->addr < s->size) {
+            *offset = s->offset + (addr - s->addr);
+            return s->fd;
+        }
+    }
+    return -1;
+}
+
 int vm_mem_attach(vm_mem *m, uint64_t addr, uint64_t size, void *attached, int shmid,
                   int readonly)
 {

@@ -187,6 +187,9 @@ int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
  * (-EEXIST). 0 or -errno. (Pages past the file's end would fault in the host:
  * the caller shares only what the file holds.) */
 int  vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset);
+/* the descriptor of the file whose pages guest page addr is (vm_mem_share's; the
+ * memory's own: not to be closed), *offset its offset there; -1 if none */
+int  vm_mem_share_fd(const vm_mem *m, uint64_t addr, uint64_t *offset);
 /* Mapped pages [addr, addr+size) become System V segment shmid's: `attached` is
  * the host's attachment of it (shmat's, at a host address of its choosing, `size`
  * bytes), moved there (mremap: the host counts it once, and detaches it when the

@@ -147,6 +147,7 @@ cdef extern from "vm_mem.h":
     int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)
     int vm_mem_share(vm_mem *m, uint64_t addr, uint64_t size, int fd, uint64_t offset)
+    int vm_mem_share_fd(const vm_mem *m, uint64_t addr, uint64_t *offset)
     int vm_mem_attach(vm_mem *m, uint64_t addr, uint64_t size, void *attached, int shmid,
                       int readonly)
     int vm_mem_view_usable(const vm_mem *m)

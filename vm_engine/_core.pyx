@@ -577,6 +577,13 @@ cdef class FlatMMU(MemoryBase):
         _check_range(addr, size)
         return _shared(vm_mem_share(&self.mem, addr, size, fd, offset), addr, size, "share")
 
+    def shared_file(self, uint64_t addr):
+        """(a descriptor of its own, the offset) of the file whose pages guest page
+        `addr` is, made so by mem_share; None if it is not such a page."""
+        cdef uint64_t offset = 0
+        fd = vm_mem_share_fd(&self.mem, addr, &offset)
+        return None if fd < 0 else (os.dup(fd), offset)
+
     def mem_attach(self, uint64_t addr, uint64_t size, uintptr_t attached, int shmid,
                    bint readonly=False):
         """Mapped pages [addr, addr+size) become System V segment ``shmid``'s:

@@ -3497,22 +3497,28 @@ class Kernel:
             os.ftruncate(own, size)
         fd = own if f is None else f.host_fd
         try:
-            held = size if f is None else \
-                min(size, page_up(max(0, os.fstat(fd).st_size - offset)))
             st = os.fstat(fd)
-            self.aspace.map(start, size, prot, name=name, offset=offset, replace=replace,
-                            shared=LiveShare(None if f is None else (st.st_dev, st.st_ino)))
-            try:
-                if held and not self.mmu.mem_share(start, held, fd, offset):
-                    self.aspace.unmap(start, size)
-                    return False
-            except OSError as e:
-                self.aspace.unmap(start, size)
-                raise Errno(e.errno or E.ENOMEM)
-            return True
+            return self._map_host_file(start, size, prot, fd, offset, name, replace,
+                                       LiveShare(None if f is None else (st.st_dev, st.st_ino)))
         finally:
             if own is not None:
                 os.close(own)
+
+    def _map_host_file(self, start: int, size: int, prot: int, fd: int, offset: int,
+                       name: str, replace: bool, share: LiveShare) -> bool:
+        """_map_live's mapping of host file `fd` from `offset` (what it holds of
+        [start, start+size); zeros past its end); False where the memory cannot."""
+        held = min(size, page_up(max(0, os.fstat(fd).st_size - offset)))
+        self.aspace.map(start, size, prot, name=name, offset=offset, replace=replace,
+                        shared=share)
+        try:
+            if held and not self.mmu.mem_share(start, held, fd, offset):
+                self.aspace.unmap(start, size)
+                return False
+        except OSError as e:
+            self.aspace.unmap(start, size)
+            raise Errno(e.errno or E.ENOMEM)
+        return True
 
     @handler("px")
     def sys_munmap(self, addr, length):
@@ -3563,15 +3569,38 @@ class Kernel:
                                                     or flags & MREMAP_FIXED):
             raise Errno(E.EINVAL)   # (moved, it would be a private copy: only made shorter)
         prot, name = v.prot, v.name
+        # (a mapping the host maps itself stays the file's: mapped from it again)
+        live = getattr(self.mmu, "shared_file", None)
+        live = live(old) if live is not None and isinstance(v.shared, LiveShare) else None
+
+        def place(at, size, skip, replace):
+            """[at, at+size) mapped as what lies `skip` bytes past old: the file's
+            pages again, or fresh memory"""
+            if live is not None:
+                self._map_host_file(at, size, prot, live[0], live[1] + skip, name, replace,
+                                    LiveShare(v.shared.file))
+            else:
+                aspace.map(at, size, prot, name, replace=replace)
 
         def move(dest):
-            keep = min(old_size, new_size)
-            data = self.mmu.mem_read(old, keep)
-            aspace.map(dest, new_size, prot, name, replace=True)
-            self.mmu.mem_write(dest, data)
+            data = None if live is not None else self.mmu.mem_read(old, min(old_size, new_size))
+            place(dest, new_size, 0, True)
+            if data:
+                self.mmu.mem_write(dest, data)
             aspace.unmap(old, old_size)
             return dest
 
+        try:
+            return self._remap(old, old_size, new_size, flags, new_addr, move,
+                               lambda at, size: place(at, size, at - old, False))
+        finally:
+            if live is not None:
+                os.close(live[0])
+
+    def _remap(self, old, old_size, new_size, flags, new_addr, move, extend) -> int:
+        """mremap's choice: moved (move(dest)), made shorter, or longer where it
+        is (extend(at, size) maps what it gains)."""
+        aspace = self.aspace
         if flags & MREMAP_FIXED:
             if new_addr & PAGE_MASK or new_addr + new_size > aspace.layout.size:
                 raise Errno(E.EINVAL)
@@ -3583,7 +3612,7 @@ class Kernel:
                 aspace.unmap(old + new_size, old_size - new_size)
             return old
         if aspace.is_free(old + old_size, new_size - old_size):
-            aspace.map(old + old_size, new_size - old_size, prot, name)
+            extend(old + old_size, new_size - old_size)
             aspace._merge()
             return old
         if not flags & MREMAP_MAYMOVE:

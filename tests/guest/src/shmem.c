@@ -2,8 +2,10 @@
  * a fork's child writes and its parent reads; a process-shared semaphore and
  * mutex in it (futexes other processes wake); a MAP_SHARED file mapping that
  * read() and write() of the file see at once, and a second mapping of it; a
- * shared mapping of /dev/zero.
+ * shared mapping of /dev/zero; a shared file mapping mremap moves, shortens
+ * and makes longer, which stays the file's.
  * usage: shmem DIR [shrunk] */
+#define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -121,5 +123,39 @@ int main(int argc, char **argv)
     }
     waitpid(pid, NULL, 0);
     printf("/dev/zero shared: %d %d\n", zero[0], zero[1]);
+
+    /* mremap: the mapping moved (the page after it taken) and made longer, then
+     * shorter and longer where it is, is the file's all along */
+    snprintf(path, sizeof path, "%s/remap.dat", argc > 1 ? argv[1] : ".");
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ftruncate(fd, 3 * 4096);
+    char *first = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    mmap(first + 4096, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    strcpy(first, "before the move");
+    char *moved = mremap(first, 4096, 3 * 4096, MREMAP_MAYMOVE);
+    printf("moved: %d; it keeps: %s\n", moved != first && moved != MAP_FAILED, moved);
+    strcpy(moved + 8192, "after the move");
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 14, 8192);
+    printf("read() sees: %s\n", buf);
+    pwrite(fd, "by write()", 10, 4096 + 16);
+    printf("the moved mapping sees: %.10s\n", moved + 4096 + 16);
+    pid = fork();
+    if (pid == 0) {
+        strcpy(moved + 100, "the child's write");
+        _exit(0);
+    }
+    waitpid(pid, NULL, 0);
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 17, 100);
+    printf("after the child, read() sees: %s\n", buf);
+    char *same = mremap(moved, 3 * 4096, 4096, 0);
+    same = mremap(same, 4096, 3 * 4096, 0);
+    printf("shorter and longer where it was: %d\n", same == moved);
+    strcpy(same + 8192 + 16, "grown in place");
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 14, 8192 + 16);
+    printf("read() sees: %s; the first page still: %s\n", buf, same + 100);
+    unlink(path);
     return 0;
 }
