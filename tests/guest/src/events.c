@@ -176,7 +176,9 @@ static void timerfds(void)
     its.it_value.tv_nsec = 10 * 1000000;
     struct itimerspec old;
     timerfd_settime(t, 0, &its, &old);
-    usleep(35000);
+    double slept = now();
+    while (now() - slept < 0.035)   /* (a signal may end a usleep early) */
+        usleep(5000);
     read(t, &n, 8);
     printf("interval: %s expirations\n", n >= 3 ? "3 or more" : "too few");
     timerfd_gettime(t, &cur);
