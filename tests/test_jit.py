@@ -552,7 +552,8 @@ def test_a_loop_keeps_what_it_leaves_alone_known():
     """A CRC's bit loop (gcc's, in hash.c): the polynomial, set before the loops
     and written by neither (but by the code after them), is known at the inner
     loop's head, so the xor of two 32-bit values is one and its sext.w a plain
-    move, off the loop-carried chain: one movsxd is left, the counter's addiw."""
+    move, off the loop-carried chain: one movsxd is left, the counter's addiw
+    (in each of the inner loop's two turns: _twice)."""
     from vm_engine.jit import x86
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
@@ -560,7 +561,7 @@ def test_a_loop_keeps_what_it_leaves_alone_known():
     ir = m.decode_block(CODE)
     listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True,
                              m.decode_block).disassemble()
-    assert sum("movsxd" in line for line in listing) == 1
+    assert sum("movsxd" in line for line in listing) == 2
     outs = {}
     for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3"):
         _, cpu = load(name, assemble(CRC_BITS, CODE))
@@ -721,6 +722,28 @@ def test_a_loop_whose_head_is_inside_a_block_goes_round_in_one_jump():
     body = inner[:next(k for k, line in enumerate(inner) if line.split()[1] == "jne") + 1]
     assert not any("[rbx+" in line for line in body), body  # (no guest register in memory)
 
+
+# a loop of one block (emitted as two turns, one budget check: _twice), an odd
+# number of turns (out after the first of two); then one that walks `walk`
+# dwords from s0 + start (5000: it faults past the data area, from 0 in the
+# first turn of two, from 8 in the second)
+ONE_BLOCK = """
+    li t0, 999
+    mv a2, s0
+turn:
+    sd t0, 0(a2)
+    addi a0, a0, 3
+    addi t0, t0, -1
+    bnez t0, turn
+    li t0, {walk}
+    addi a2, s0, {start}
+walk:
+    sd t0, 0(a2)
+    addi a2, a2, 8
+    addi t0, t0, -1
+    bnez t0, walk
+    ebreak
+"""
 
 # two loops one after the other, with more registers between them than the host has
 TWO_LOOPS = """
@@ -999,10 +1022,35 @@ def _count_run(engine, program, budget=None):
 
 @pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
 @pytest.mark.parametrize("budget", [None, 1, 5, 17, 333, 2000])
-@pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP, HAMMOCK, TWO_LOOPS, PROBE],
-                         ids=["nested", "calls", "ifskip", "hammock", "two loops", "probe"])
+@pytest.mark.parametrize("program", [NESTED, CALLS, IFSKIP, HAMMOCK, TWO_LOOPS, PROBE,
+                                     ONE_BLOCK.format(start=0, walk=1000)],
+                         ids=["nested", "calls", "ifskip", "hammock", "two loops", "probe",
+                              "one block"])
 def test_regions_and_loops_count_exactly(engine, budget, program):
     assert _count_run(engine, program, budget) == _count_run("interpreter", program, budget)
+
+
+def _fault_run(engine, program):
+    """What a run of `program` that faults leaves (as _count_run sets it up):
+    the fault's pc and address, the count, the registers, memory accesses, as
+    before the faulting instruction."""
+    m, cpu = load(engine, assemble(program, CODE))
+    cpu.reg_write("s0", DATA)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=CODE)
+    fault = info.value.fault
+    return fault.pc, fault.address, info.value.result.stats.instructions, cpu.regs, \
+        cpu.memory_accesses
+
+
+@pytest.mark.parametrize("engine", ["jit-L0", "jit-L1", "jit-L2", "jit-L3", "hybrid"])
+@pytest.mark.parametrize("start", [0, 8], ids=["in turn 1", "in turn 2"])
+def test_a_fault_in_either_turn_of_a_loop_is_precise(engine, start):
+    """ONE_BLOCK's second loop walks off the data area: in the first of its
+    two turns (_twice) or in the second, the fault is where the interpreter
+    has it, with its count."""
+    program = ONE_BLOCK.format(start=start, walk=5000)
+    assert _fault_run(engine, program) == _fault_run("interpreter", program)
 
 
 FIB = """
@@ -1632,15 +1680,15 @@ def test_a_division_by_a_constant_set_before_the_loop(engine, x, d, op):
 
 def test_the_digit_loop_divides_without_div():
     """The divisions by the constant are multiplications: the loop's (the
-    divisor is set before it, and the loop does not write it) and the one
-    after it (entered from the loop alone)."""
+    divisor is set before it, and the loop does not write it; two in each of
+    its two turns, _twice) and the one after it (entered from the loop alone)."""
     from vm_engine.jit import x86
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
     m.mem_write(CODE, assemble(DIGITS.format(d=10, last=9, op="remu", div="divu"), CODE))
     ir = m.decode_block(CODE)
     listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block).disassemble()
-    assert sum("mul rdx" in line for line in listing) == 3
+    assert sum("mul rdx" in line for line in listing) == 5
     assert not [line for line in listing if " div " in line]
 
 

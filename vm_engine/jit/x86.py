@@ -600,6 +600,9 @@ class _Seg:
         self.hammock = None  # (rd, n): its branch skips the next segment's first n
         #                      instructions, which write only rd: if-converted (_hammocks)
         self.skip = 0  # its first instructions, emitted by the segment before (a hammock)
+        #: (instructions, memory accesses) of a turn of it, if it is a loop of its own
+        #: emitted twice (_twice): its budget check takes two turns
+        self.twice = None
 
     def end_pc(self) -> int:
         """Where execution goes when the compiled part falls through (or a branch is not taken)."""
@@ -1130,6 +1133,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.fold = level >= 2
     blk.vectorize = vectorize
     blk.viewed = viewed
+    for seg in segs:
+        seg.twice = _twice(blk, seg)
     # the chain entry, where the code starts (the entry stubs and linked blocks
     # jump here): this region's registers in place of the convention's
     for insn in _moves(blk.alloc, blk.std) + blk.freload():
@@ -1217,7 +1222,7 @@ def _emit_seg(blk, seg: _Seg, following):
             a.emit(insn, True, label=tier_up if k == 0 else None)
     # a unit's start takes the budget and counts of the whole unit (the dispatcher
     # adds what the budget lost to cpu->instret); the rest of a unit falls in
-    unit, n_mem = blk.unit_rest(seg.first)
+    unit, n_mem = blk.unit_charge(seg)
     starts_unit = seg.first in blk.unit_starts
     # a unit inside the region (a loop's head) is a place to come back to after its
     # budget check sent the run to the dispatcher: rt->resume, vm_run (not in
@@ -1230,46 +1235,31 @@ def _emit_seg(blk, seg: _Seg, following):
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
         a.bind(seg.charged)
-    end = None
     # (level 2) guest registers known to hold constants, within the segment (and what
     # the segment before it left known, when it is that one's alone: _carried)
     blk.consts, blk.ranges = _carry(blk, seg.pc, left, left_ranges)
     if seg.first in blk.unit_starts:  # (else entered only by falling out of the one before)
         blk.reached = {r: (lo, hi) for r, (_, lo, hi) in checks.items()}
-    after = seg.skip  # (the instructions before it emitted already)
-    for j in range(seg.skip, seg.k):
-        if j < after:
-            continue
-        if blk.pause is not None:
-            blk.pause()
-        e = seg.ir[j]
-        insn_pc = seg.pc + int(e["pc_off"])
-        name = _NAME[int(e["op"])]
-        inner = blk.inner.get(insn_pc)
-        if blk.nan_pending is not None and (inner is not None or not _nan_can_wait(blk, name, e)):
+    if seg.twice:  # two turns of the loop, one budget check
+        known = dict(blk.consts), dict(blk.ranges), dict(blk.reached)
+        blk.first_turn = True
+        _, jcc, _, out = _emit_insns(blk, seg, following)
+        blk.first_turn = False
+        if blk.nan_pending is not None:
             _nan_check(blk)
-        if inner is not None and inner.seg is seg:  # (entered here too: what the way
-            a.bind(inner.label)                     # back leaves alone is known: _carried)
-            blk.consts, blk.ranges = _carry(blk, insn_pc, blk.consts, blk.ranges)
-            blk.reached = {}
-        if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
-            _emit_hammock(blk, following)
-        scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
-        if scaled is not None:
-            _emit_scaled_add(blk, *scaled)
-            for k in (j, j + 1):
-                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
-            after, end = j + 2, None
-            continue
-        if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
-            if blk.nan_pending is not None:
-                _nan_check(blk)
-            _emit_quiet_compare(blk, e, seg.ir[j + 1])
-            for k in range(j, j + 3):
-                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
-            after, end = j + 3, None
-            continue
-        end = _emit_folded(blk, name, e, seg.first + j, insn_pc)
+        after_one = a.label()
+        a.emit(X.create_branch(_NEGATED[jcc], after_one))
+        blk.consts, blk.ranges, blk.reached = (dict(k) for k in known)
+        end = _emit_insns(blk, seg, following)
+        # (out of line) out after the first turn: the second's charge given back
+        for k, insn in enumerate(_give_back(*seg.twice)):
+            a.emit(insn, True, label=after_one if k == 0 else None)
+        if blk.leaves(out):
+            blk.exit(out, cold=True)
+        else:
+            a.emit(X.create_branch(Code.JMP_REL32_64, blk.seg_label(out)), True)
+    else:
+        end = _emit_insns(blk, seg, following)
     if blk.nan_pending is not None:  # (the last instruction was an F/D operation)
         _nan_check(blk)
     if end is None:  # fell off the end, or stopped before an instruction without emitter
@@ -1311,6 +1301,75 @@ def _emit_seg(blk, seg: _Seg, following):
             for k, insn in enumerate(_moves(blk.alloc, blk.std) + blk.freload() +
                                      [X.create_branch(Code.JMP_REL32_64, resume)]):
                 a.emit(insn, True, label=entry if k == 0 else None)
+
+
+def _emit_insns(blk, seg: _Seg, following):
+    """The segment's instructions (a turn of it); what the last one ends with
+    (_emit_folded's)."""
+    a = blk.a
+    end = None
+    after = seg.skip  # (the instructions before it emitted already)
+    for j in range(seg.skip, seg.k):
+        if j < after:
+            continue
+        if blk.pause is not None:
+            blk.pause()
+        e = seg.ir[j]
+        insn_pc = seg.pc + int(e["pc_off"])
+        name = _NAME[int(e["op"])]
+        inner = blk.inner.get(insn_pc)
+        if blk.nan_pending is not None and (inner is not None or not _nan_can_wait(blk, name, e)):
+            _nan_check(blk)
+        if inner is not None and inner.seg is seg:  # (entered here too: what the way
+            a.bind(inner.label)                     # back leaves alone is known: _carried)
+            blk.consts, blk.ranges = _carry(blk, insn_pc, blk.consts, blk.ranges)
+            blk.reached = {}
+        if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
+            _emit_hammock(blk, following)
+        scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
+        if scaled is not None:
+            _emit_scaled_add(blk, *scaled)
+            for k in (j, j + 1):
+                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            after, end = j + 2, None
+            continue
+        if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
+            if blk.nan_pending is not None:
+                _nan_check(blk)
+            _emit_quiet_compare(blk, e, seg.ir[j + 1])
+            for k in range(j, j + 3):
+                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            after, end = j + 3, None
+            continue
+        end = _emit_folded(blk, name, e, seg.first + j, insn_pc)
+    return end
+
+
+#: the most instructions of a loop emitted twice (_twice)
+_TWICE_MOST = 12
+
+
+def _twice(blk, seg: _Seg):
+    """(instructions, memory accesses) of a turn of loop `seg`, when it is
+    emitted as two turns with one budget check (level 2), else None: a small
+    loop of its own (its branch back to its start its last instruction, its
+    accounting unit itself alone, left for the start of another unit or out
+    of the region), entered nowhere in its middle, with no F/D instruction and
+    no vector form; not first-tier code's head (its tier-up check)."""
+    if not blk.fold or seg.skip or seg.hammock is not None or seg.last not in _BRANCH \
+            or seg.k > _TWICE_MOST or seg.k < len(seg.ir) - 1 \
+            or int(seg.ir[seg.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF != seg.pc \
+            or seg.first not in blk.unit_starts \
+            or blk.unit_end[seg.first] != seg.first + seg.k \
+            or (seg.first == 0 and blk.countdown) \
+            or any(inner.seg is seg for inner in blk.inner.values()) \
+            or any(_F_SLOTS.get(int(e["op"])) for e in seg.ir[:seg.k]) \
+            or (blk.vectorize and _vector_form(seg) is not None):
+        return None
+    out = seg.end_pc()
+    if not blk.leaves(out) and (out not in blk.segs or blk.segs[out].first not in blk.unit_starts):
+        return None
+    return seg.k, sum(blk.mem_ops[seg.first:seg.first + seg.k])
 
 
 def _resume_here(blk) -> int:
@@ -1669,6 +1728,7 @@ class _Block:
         self.access_exit_label = None  # (access_exit)
         self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
         self.countdown = False  # first-tier code: counts down to its tier-up
+        self.first_turn = False  # emitting the first of a loop's two turns (_twice)
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
         self.fold = False  # (level 2) constant folding
         self.vectorize = False  # (level 3) fill loops as vector stores
@@ -1703,9 +1763,21 @@ class _Block:
 
     def unit_rest(self, i: int, seg=None) -> tuple:
         """(instructions, memory accesses) from flat index i to the end of the
-        unit of `seg` (default: the one being emitted): charged at the unit's start."""
-        end = self.unit_end[(seg or self.seg).first]
-        return end - i, sum(self.mem_ops[i:end])
+        unit of `seg` (default: the one being emitted): charged at the unit's start.
+        (In the first of a loop's two turns, _twice, the second's too.)"""
+        seg = seg or self.seg
+        end = self.unit_end[seg.first]
+        n, m = end - i, sum(self.mem_ops[i:end])
+        if self.first_turn and seg is self.seg:
+            return n + seg.twice[0], m + seg.twice[1]
+        return n, m
+
+    def unit_charge(self, seg) -> tuple:
+        """What the budget check at the start of unit `seg` takes: the unit, and
+        a second turn of a loop emitted twice."""
+        end = self.unit_end[seg.first]
+        n, m = end - seg.first, sum(self.mem_ops[seg.first:end])
+        return (n + seg.twice[0], m + seg.twice[1]) if seg.twice else (n, m)
 
     def refund(self, cold=False):
         """Gives back the budget and counts of what comes after this segment in
@@ -1722,8 +1794,7 @@ class _Block:
                 or (seg.first == 0 and self.countdown):
             return False
         back, mem_back = self.unit_rest(self.seg.first + self.seg.k)
-        unit, mem = self.unit_rest(seg.first, seg)
-        net = _charge(unit, mem) - _charge(back, mem_back)
+        net = _charge(*self.unit_charge(seg)) - _charge(back, mem_back)
         a = self.a
         if net > 0:
             a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, net))
