@@ -862,6 +862,9 @@ class _Timespec(ctypes.Structure):
 
 
 _SYS_FUTEX = 202   # (x86-64's; elsewhere the JIT, and so host views, do not run)
+IOPRIO_WHO_PROCESS = 1
+_SYS_IOPRIO_SET, _SYS_IOPRIO_GET = {"x86_64": (251, 252), "aarch64": (30, 31)}.get(
+    os.uname().machine, (-1, -1))   # (the host's; -1: ENOSYS)
 
 
 def _thread_attribute(name: str, doc: str) -> property:
@@ -4140,12 +4143,31 @@ class Kernel:
     @handler("ddd")
     def sys_setpriority(self, which, who, prio):
         """The niceness of this (host) process, its process group or user."""
-        os.setpriority(which, s32(who), max(-20, min(19, s32(prio))))
+        os.setpriority(which, self._host_who(which, who), max(-20, min(19, s32(prio))))
         return 0
 
     @handler("dd")
     def sys_getpriority(self, which, who):
-        return 20 - os.getpriority(which, s32(who))   # (the kernel's: 1 to 40, never negative)
+        # (the kernel's: 1 to 40, never negative)
+        return 20 - os.getpriority(which, self._host_who(which, who))
+
+    def _host_who(self, which, who, process=os.PRIO_PROCESS) -> int:
+        """A {get,set}priority or ioprio_{get,set} `who` as the host knows it:
+        where `which` is `process` (PRIO_PROCESS; IOPRIO_WHO_PROCESS), a thread
+        of this process's is the host process, not some other host pid."""
+        return self._host_pid(s32(who)) if which == process else s32(who)
+
+    @handler("ddx")
+    def sys_ioprio_set(self, which, who, ioprio):
+        """The I/O priority of this (host) process, its process group or user."""
+        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_SET), ctypes.c_int(which),
+                         ctypes.c_int(self._host_who(which, who, IOPRIO_WHO_PROCESS)),
+                         ctypes.c_int(ioprio))
+
+    @handler("dd")
+    def sys_ioprio_get(self, which, who):
+        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_GET), ctypes.c_int(which),
+                         ctypes.c_int(self._host_who(which, who, IOPRIO_WHO_PROCESS)))
 
     @handler("")
     def sys_sched_yield(self):

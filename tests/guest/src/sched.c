@@ -1,6 +1,6 @@
 /* Scheduling policies as Linux has them: get/set a policy and priority
  * (sched_setscheduler, sched_setparam, sched_getattr/setattr, a thread's own),
- * the priority ranges, and the errors. (Real-time policies need a privilege
+ * the priority ranges, and the errors; the I/O priority (ioprio_get/set). (Real-time policies need a privilege
  * this test cannot count on: only their ranges are asked.) */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +24,9 @@ struct attr {
 static void *thread(void *arg)
 {
     printf("thread: inherited policy %#x\n", sched_getscheduler(0));
+    /* (a thread's id names its process's host process, not another) */
+    long io = syscall(SYS_ioprio_get, 1, gettid());
+    printf("thread: its ioprio class %ld level %ld\n", io >> 13, io & 0xff);
     struct sched_param p = {0};
     int r = pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
     int policy = -1;
@@ -68,6 +71,12 @@ int main(void)
            sched_getscheduler(0));
     struct timespec ts;
     printf("rr interval: %d\n", sched_rr_get_interval(0, &ts));
+    /* I/O priority: the host process's (best effort, level 5) */
+    printf("ioprio_set: %ld\n", syscall(SYS_ioprio_set, 1, 0, (2 << 13) | 5));
+    long io = syscall(SYS_ioprio_get, 1, getpid());
+    printf("ioprio_get: class %ld level %ld\n", io >> 13, io & 0xff);
+    errno = 0;
+    printf("ioprio_get of no such kind: %ld %s\n", syscall(SYS_ioprio_get, 9, 0), strerror(errno));
     p.sched_priority = 0;   /* (a new thread, as a fork's child, resets the flag) */
     sched_setscheduler(0, SCHED_BATCH | SCHED_RESET_ON_FORK, &p);
     pthread_t t;
