@@ -1092,6 +1092,19 @@ def test_sysroot_paths(tmp_path):
     assert e("faccessat", AT_FDCWD, e.s("/etc/passwd" if os.path.exists("/etc/passwd") else "/"), 0) == 0
 
 
+# == what the system-call fuzzer found (tests/syscall_fuzz.py), one call each ==================
+def test_priority_which_is_an_int_checked_first():
+    """getpriority/setpriority's `which` is an int, EINVAL unless PRIO_PROCESS,
+    PRIO_PGRP or PRIO_USER (it was passed whole: OverflowError)."""
+    e = Env()
+    assert e("getpriority", sc.MASK64, 0) == -errno.EINVAL
+    assert e("getpriority", 0xFFFFFFFF8, 0) == -errno.EINVAL
+    assert e("getpriority", 3, 0) == -errno.EINVAL
+    assert e("getpriority", 1 << 32, 0) == 20 - os.getpriority(os.PRIO_PROCESS, 0)  # (which 0)
+    assert e("setpriority", 3, 0, 0) == -errno.EINVAL
+    assert e("setpriority", sc.MASK64, 0, 0) == -errno.EINVAL
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

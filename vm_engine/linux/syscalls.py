@@ -4143,12 +4143,14 @@ class Kernel:
     @handler("ddd")
     def sys_setpriority(self, which, who, prio):
         """The niceness of this (host) process, its process group or user."""
+        which = self._prio_which(which)
         os.setpriority(which, self._host_who(which, who), max(-20, min(19, s32(prio))))
         return 0
 
     @handler("dd")
     def sys_getpriority(self, which, who):
         # (the kernel's: 1 to 40, never negative)
+        which = self._prio_which(which)
         return 20 - os.getpriority(which, self._host_who(which, who))
 
     def _host_who(self, which, who, process=os.PRIO_PROCESS) -> int:
@@ -4160,14 +4162,22 @@ class Kernel:
     @handler("ddx")
     def sys_ioprio_set(self, which, who, ioprio):
         """The I/O priority of this (host) process, its process group or user."""
-        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_SET), ctypes.c_int(which),
+        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_SET), ctypes.c_int(s32(which)),
                          ctypes.c_int(self._host_who(which, who, IOPRIO_WHO_PROCESS)),
-                         ctypes.c_int(ioprio))
+                         ctypes.c_int(s32(ioprio)))
 
     @handler("dd")
     def sys_ioprio_get(self, which, who):
-        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_GET), ctypes.c_int(which),
+        return libc.call("syscall", ctypes.c_long(_SYS_IOPRIO_GET), ctypes.c_int(s32(which)),
                          ctypes.c_int(self._host_who(which, who, IOPRIO_WHO_PROCESS)))
+
+    @staticmethod
+    def _prio_which(which) -> int:
+        """PRIO_PROCESS, PRIO_PGRP or PRIO_USER (an int: EINVAL for any other)."""
+        which = s32(which)
+        if not 0 <= which <= 2:
+            raise Errno(E.EINVAL)
+        return which
 
     @handler("")
     def sys_sched_yield(self):
