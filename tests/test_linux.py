@@ -1105,6 +1105,22 @@ def test_priority_which_is_an_int_checked_first():
     assert e("setpriority", sc.MASK64, 0, 0) == -errno.EINVAL
 
 
+def test_chown_ids_are_unsigned(tmp_path):
+    """fchown/fchownat's ids are uid_t/gid_t (u32): 0xfffffff8 is an id (root
+    may give it), only 0xffffffff leaves one as it is (a negative int reached
+    os.chown: OverflowError)."""
+    (tmp_path / "f").write_bytes(b"")
+    e = Env(tmp_path)
+    fd = e("openat", AT_FDCWD, e.s("f"), sc.O_RDWR, 0)
+    want = 0 if os.geteuid() == 0 else -errno.EPERM
+    assert e("fchown", fd, -1, 0xFFFFFFF8) == want
+    assert e("fchownat", AT_FDCWD, e.s("f"), 0xFFFFFFF8, 0xFFFFFFFFFFFFFFF7, 0) == want
+    if want == 0:
+        st = os.stat(tmp_path / "f")
+        assert (st.st_uid, st.st_gid) == (0xFFFFFFF8, 0xFFFFFFF7)
+    assert e("fchown", fd, -1, -1) == 0 and e("fchown", fd, sc.MASK64, sc.MASK64) == 0
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

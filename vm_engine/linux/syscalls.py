@@ -3357,7 +3357,7 @@ class Kernel:
 
     @handler("fdd")
     def sys_fchown(self, fd, uid, gid):
-        os.chown(self.host_fd(fd), s32(uid), s32(gid))
+        os.chown(self.host_fd(fd), _id(uid), _id(gid))   # (uid_t: u32, -1 unchanged)
         return 0
 
     @handler("fsddA")
@@ -3368,7 +3368,7 @@ class Kernel:
         if not p and flags & AT_EMPTY_PATH:
             return self.sys_fchown(dirfd, uid, gid)
         host, dfd = self.resolve(dirfd, p)
-        os.chown(host, s32(uid), s32(gid), dir_fd=dfd,
+        os.chown(host, _id(uid), _id(gid), dir_fd=dfd,
                  follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
         return 0
 
