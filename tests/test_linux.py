@@ -1121,6 +1121,30 @@ def test_chown_ids_are_unsigned(tmp_path):
     assert e("fchown", fd, -1, -1) == 0 and e("fchown", fd, sc.MASK64, sc.MASK64) == 0
 
 
+def test_readv_of_nothing_and_a_signalfds_wait():
+    """readv of no bytes returns 0 at once (Linux's vfs_readv), never waits for
+    the file; a blocking readv of a signalfd waits as read does (it raised
+    TypeError: no descriptor to wait on); a write to a signalfd is EINVAL."""
+    e = Env()
+    e.cpu.pc = 0x10004
+    assert e("pipe2", BUF, 0) == 0
+    r = struct.unpack("<i", e.mem(BUF, 4))[0]
+    assert e("readv", r, BUF + 64, 0) == 0   # (an empty pipe)
+    iov = e.put(struct.pack("<QQ", BUF + 256, 128))
+    mask = e.put(struct.pack("<Q", 1 << (sc.SIGUSR1 - 1)))
+    sfd = e("signalfd4", -1, mask, 8, 0)
+    assert e("readv", sfd, iov, 0) == 0
+    e.k.stop_requested = lambda: True   # (a stop ends the wait for now: made again later)
+    e("readv", sfd, iov, 1)
+    assert e.cpu.pc == 0x10000
+    e.k.stop_requested = lambda: False
+    assert e("write", sfd, BUF, 8) == -errno.EINVAL and e("writev", sfd, iov, 1) == -errno.EINVAL
+    assert e("rt_sigprocmask", 0, mask, 0, 8) == 0
+    e.k.raise_signal(sc.SIGUSR1)
+    assert e("readv", sfd, iov, 1) == 128 and struct.unpack_from("<I", e.mem(BUF + 256, 4)) == (
+        sc.SIGUSR1,)
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

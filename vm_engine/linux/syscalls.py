@@ -1803,7 +1803,9 @@ class Kernel:
         for base, n in vecs:
             self.check_writable(base, n)
         total = min(sum(n for _, n in vecs), MAX_RW_COUNT)
-        if offset is None and self._blocks(f, select.POLLIN):
+        if offset is None and not total:   # (Linux's vfs_readv: 0 at once, no wait)
+            return 0
+        if offset is None and self._blocks(f, select.POLLIN, fd):
             return _NO_RESULT
         data = f.read(total) if offset is None else f.pread(total, offset)
         pos = 0
@@ -2427,7 +2429,7 @@ class Kernel:
         A read of a file that waits in the kernel (guest fd `fd`) waits here."""
         if f.get_flags() & O_NONBLOCK:
             return False
-        if f.waits_in_kernel:
+        if f.waits_in_kernel and events & select.POLLIN:   # (a write: its own error)
             ready = [] if f.poll(events) else self._wait_ready([(s32(fd), events)], None, None)
             if ready is None:
                 raise Errno(E.EINTR)
