@@ -1145,6 +1145,34 @@ def test_readv_of_nothing_and_a_signalfds_wait():
         sc.SIGUSR1,)
 
 
+def test_sendfile_reads_what_linux_reads_from(tmp_path):
+    """sendfile's source is a file, or a socket into a pipe: from a pipe, an
+    eventfd or a directory Linux refuses (EINVAL; ESPIPE with an offset where
+    it cannot seek). An empty pipe's read waited for ever, unstoppable."""
+    (tmp_path / "f").write_bytes(b"0123456789")
+    e = Env(tmp_path)
+    f = e("openat", AT_FDCWD, e.s("f"), sc.O_RDWR, 0)
+    assert e("pipe2", BUF, 0) == 0
+    r, w = struct.unpack("<ii", e.mem(BUF, 8))
+    efd, d = e("eventfd2", 1, 0), e("openat", AT_FDCWD, e.s("."), sc.O_DIRECTORY, 0)
+    off = e.put(bytes(8))
+    for src in (r, efd, d, 0):   # (0: the Machine's stdin, bytes: a pipe)
+        assert e("sendfile", f, src, 0, 1) == -errno.EINVAL
+        assert e("sendfile", w, src, 0, 1) == -errno.EINVAL
+    assert e("sendfile", f, r, off, 1) == -errno.ESPIPE
+    assert e("sendfile", f, efd, off, 1) == -errno.ESPIPE
+    assert e("sendfile", f, d, off, 1) == -errno.EINVAL
+    assert e("socketpair", 1, 1, 0, BUF) == 0
+    a, b = struct.unpack("<ii", e.mem(BUF, 8))
+    assert e("write", b, e.s("socket"), 6) == 6
+    assert e("sendfile", f, a, 0, 6) == -errno.EINVAL
+    assert e("sendfile", w, a, 0, 100) == 6
+    assert e("read", r, BUF, 100) == 6 and e.mem(BUF, 6) == b"socket"
+    assert e("sendfile", w, f, off, 4) == 4 and e("read", r, BUF, 100) == 4
+    assert e.mem(BUF, 4) == b"0123" and e("sendfile", 1, f, 0, 100) == 10
+    assert bytes(e.out) == b"0123456789"
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

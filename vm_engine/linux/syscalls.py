@@ -1532,7 +1532,15 @@ class Kernel:
             raise Errno(E.EBADF)
         offset = self._offset_at(offp)
         count = min(count, MAX_RW_COUNT)
-        if self._blocks(dst, select.POLLOUT):
+        # what Linux reads from (splice_read): a file or a device; a socket only into
+        # a pipe; not a pipe, an eventfd or a directory (a wait for ever on those here)
+        mode = src.stat().st_mode
+        if offset is not None and (S.S_ISFIFO(mode) or S.S_ISSOCK(mode) or not S.S_IFMT(mode)):
+            raise Errno(E.ESPIPE)
+        if not (S.S_ISREG(mode) or S.S_ISBLK(mode) or S.S_ISCHR(mode) or
+                S.S_ISSOCK(mode) and self._is_pipe(dst)):
+            raise Errno(E.EINVAL)
+        if self._blocks(dst, select.POLLOUT) or self._blocks(src, select.POLLIN, in_fd):
             return _NO_RESULT
         if self.threads.several:   # (what a pipe takes without waiting: the others run)
             count = min(count, SENDFILE_CHUNK)
@@ -1547,7 +1555,7 @@ class Kernel:
                 if not data:
                     break
                 n += self._write_now(dst, data)
-                if len(data) < want:
+                if len(data) < want or not S.S_ISREG(mode):   # (a socket: what it has)
                     break
         if offp:
             self.write_mem(offp, struct.pack("<q", offset + n))
