@@ -1173,6 +1173,29 @@ def test_sendfile_reads_what_linux_reads_from(tmp_path):
     assert bytes(e.out) == b"0123456789"
 
 
+def test_memfd_create_flags_and_seals():
+    """memfd_create takes Linux's flags (unknown ones, or MFD_EXEC with
+    MFD_NOEXEC_SEAL: EINVAL; a name over 249 bytes: EINVAL) and passes them on:
+    MFD_ALLOW_SEALING's memfd takes seals (F_ADD_SEALS, F_GET_SEALS)."""
+    e = Env()
+    F_SEAL_SEAL, F_SEAL_GROW = 1, 4
+    fd = e("memfd_create", e.s("sealed"), sc.MFD_ALLOW_SEALING | sc.MFD_CLOEXEC)
+    assert fd >= 0 and e("fcntl", fd, sc.F_GETFD, 0) == sc.FD_CLOEXEC
+    assert e("fcntl", fd, sc.F_GET_SEALS, 0) == 0
+    assert e("write", fd, e.s("abc"), 3) == 3
+    assert e("fcntl", fd, sc.F_ADD_SEALS, F_SEAL_GROW) == 0
+    assert e("fcntl", fd, sc.F_GET_SEALS, 0) == F_SEAL_GROW
+    assert e("write", fd, e.s("more"), 4) == -errno.EPERM
+    other = e("memfd_create", e.s("plain"), 0)
+    assert e("fcntl", other, sc.F_GET_SEALS, 0) == F_SEAL_SEAL
+    assert e("fcntl", other, sc.F_ADD_SEALS, F_SEAL_GROW) == -errno.EPERM
+    assert e("fcntl", 1, sc.F_GET_SEALS, 0) == -errno.EINVAL   # (not the host's)
+    assert e("memfd_create", e.s("x"), 0x100) == -errno.EINVAL
+    assert e("memfd_create", e.s("x"), sc.MFD_EXEC | sc.MFD_NOEXEC_SEAL) == -errno.EINVAL
+    assert e("memfd_create", e.s("x" * 250), 0) == -errno.EINVAL
+    assert e("memfd_create", e.s("x" * 249), 0) >= 0
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

@@ -194,6 +194,7 @@ F_SETOWN, F_GETOWN, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 8, 9, 36, 37, 38
 LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
 FLOCK_SIZE = 32   # struct flock: l_type, l_whence (shorts), l_start, l_len, l_pid: as x86-64's
 F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
+F_ADD_SEALS, F_GET_SEALS = 1033, 1034   # (a memfd's seals)
 FD_CLOEXEC = 1
 F_UNLCK = 2
 
@@ -247,6 +248,8 @@ _SYS_OPENAT2 = 437   # (the same number on every host)
 _HOST_MQ_NOTIFY = {"x86_64": 244, "aarch64": 184, "riscv64": 184}   # (host syscall numbers)
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD = 0, 1, 2
 PATH_MAX = 4096
+MFD_CLOEXEC, MFD_ALLOW_SEALING, MFD_HUGETLB, MFD_NOEXEC_SEAL, MFD_EXEC = 1, 2, 4, 8, 0x10
+MFD_ALL_FLAGS = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC
 
 STATX_BASIC_STATS = 0x7FF
 STAT_SIZE, STATX_SIZE = 128, 256
@@ -789,7 +792,8 @@ _IOCTL_NAMES = {TCGETS: "TCGETS", TCSETS: "TCSETS", TCSETSW: "TCSETSW", TCSETSF:
 _FCNTL_NAMES = {F_DUPFD: "F_DUPFD", F_GETFD: "F_GETFD", F_SETFD: "F_SETFD", F_GETFL: "F_GETFL",
                 F_SETFL: "F_SETFL", F_GETLK: "F_GETLK", F_SETLK: "F_SETLK", F_SETLKW: "F_SETLKW",
                 F_SETOWN: "F_SETOWN", F_GETOWN: "F_GETOWN", F_DUPFD_CLOEXEC: "F_DUPFD_CLOEXEC",
-                F_SETPIPE_SZ: "F_SETPIPE_SZ", F_GETPIPE_SZ: "F_GETPIPE_SZ"}
+                F_SETPIPE_SZ: "F_SETPIPE_SZ", F_GETPIPE_SZ: "F_GETPIPE_SZ",
+                F_ADD_SEALS: "F_ADD_SEALS", F_GET_SEALS: "F_GET_SEALS"}
 #: select's three sets (read, write, except) as poll events, and what makes each ready
 _SELECT_EVENTS = (select.POLLIN, select.POLLOUT, select.POLLPRI)
 _SELECT_READY = (select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT | select.POLLERR,
@@ -2123,6 +2127,10 @@ class Kernel:
             return 0
         if cmd == F_SETOWN:
             return 0
+        if cmd in (F_ADD_SEALS, F_GET_SEALS):   # (a memfd's: the host's)
+            if f.host_fd is None:
+                raise Errno(E.EINVAL)
+            return fcntl.fcntl(f.host_fd, cmd, arg & 0xFFFFFFFF)
         if cmd == F_GETPIPE_SZ:
             return 65536
         if cmd == F_SETPIPE_SZ:
@@ -4671,9 +4679,18 @@ class Kernel:
 
     @handler("sx")
     def sys_memfd_create(self, name, flags):
-        label = os.fsdecode(self.read_cstr(name, 250))
-        hfd = os.memfd_create(label, os.MFD_CLOEXEC)
-        return self.install(HostFile(hfd, O_RDWR, f"/memfd:{label}"), bool(flags & 1))
+        """The host's memfd, with the guest's flags (MFD_ALLOW_SEALING: F_ADD_SEALS
+        works on it) but its own close-on-exec."""
+        flags &= 0xFFFFFFFF
+        known = MFD_ALL_FLAGS | ((0x3F << 26) if flags & MFD_HUGETLB else 0)   # (page size)
+        if flags & ~known or flags & MFD_EXEC and flags & MFD_NOEXEC_SEAL:
+            raise Errno(E.EINVAL)
+        try:
+            label = os.fsdecode(self.read_cstr(name, 250))
+        except Errno as e:   # (249 bytes at most: Linux's EINVAL)
+            raise Errno(E.EINVAL if e.code == E.ENAMETOOLONG else e.code) from None
+        hfd = os.memfd_create(label, os.MFD_CLOEXEC | (flags & ~MFD_CLOEXEC))
+        return self.install(HostFile(hfd, O_RDWR, f"/memfd:{label}"), bool(flags & MFD_CLOEXEC))
 
     # -- time ---------------------------------------------------------------------------
     def _clock(self, clk: int) -> int:
