@@ -1196,6 +1196,36 @@ def test_memfd_create_flags_and_seals():
     assert e("memfd_create", e.s("x" * 249), 0) >= 0
 
 
+def test_tid_words_and_robust_lists_in_unmapped_memory(tmp_path):
+    """The words clone and exit write (CLONE_PARENT_SETTID's, CLONE_CHILD_SETTID's,
+    the clear-tid word) are put as Linux puts them, a fault ignored: clone made
+    its thread but returned EFAULT, a thread's exit returned EFAULT and it ran
+    on. A robust list that runs into unmapped memory is walked as far as it
+    goes, as Linux's exit_robust_list: the process's end raised Errno
+    (Machine.close() too, its files left open)."""
+    e = Env(tmp_path)
+    main, nowhere = e.k.pid, 0x7000000
+    e.cpu.pc = 0x7000
+    tid = e("clone", THREAD_FLAGS | sc.CLONE_CHILD_SETTID, e.SCRATCH + 0x4000, nowhere, 0,
+            nowhere)
+    assert tid > 0 and tid in e.k.threads.all
+    _enter(e, "sched_yield")
+    assert e("gettid") == tid
+    _enter(e, "exit", 0)   # (its clear-tid word is unmapped)
+    assert e.k.threads.current.tid == main and not e.k.threads.several
+    head = e.put(struct.pack("<QqQ", nowhere, 0, 0))   # (its first entry unmapped)
+    assert e("set_robust_list", head, 24) == 0
+    fd = e("openat", AT_FDCWD, e.s("f"), sc.O_CREAT | sc.O_RDWR, 0o600)
+    e.k.close_all()
+    assert fd not in e.k.fds
+    ro = 0x300000
+    e.aspace.map(ro, 0x1000, sc.PROT_READ, "ro")
+    e.mmu.mem_write(ro, struct.pack("<I", main))   # (a mutex it holds, read-only)
+    e.put(struct.pack("<QqQ", head, 0, ro), head)   # (list empty, ro pending)
+    e.k.threads.current.robust_list = head
+    e.k.close_all()
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

@@ -3712,10 +3712,7 @@ class Kernel:
             self._pi_exit(threads.current)
             clear = threads.current.clear_tid
             if clear:  # (pthread_join waits for this)
-                try:
-                    self.write_mem(clear, bytes(4))
-                except GuestMemoryError:
-                    pass
+                self._put_user(clear, bytes(4))
                 threads.wake(clear, 1)
         if threads.exit_current():
             return _NO_RESULT
@@ -3767,8 +3764,8 @@ class Kernel:
             if pending:
                 self._owner_died(((pending & ~1) + offset) & MASK64, thread.tid, pending & 1,
                                  pending_op=True)
-        except GuestMemoryError:
-            pass   # (a list the guest broke: as far as it goes)
+        except (GuestMemoryError, Errno):
+            pass   # (a list the guest broke, or left in unmapped memory: as far as it goes)
 
     def _owner_died(self, uaddr: int, tid: int, pi: int, pending_op: bool = False) -> None:
         """Linux's handle_futex_death for the futex word at uaddr."""
@@ -4508,14 +4505,10 @@ class Kernel:
         thread = self.threads.spawn(stack, tls if flags & CLONE_SETTLS else None)
         thread.sched = _inherited_sched(self.threads.current.sched)
         tid = struct.pack("<i", thread.tid)
-        try:
-            if flags & CLONE_PARENT_SETTID:
-                self.write_mem(ptid, tid)
-            if flags & CLONE_CHILD_SETTID:
-                self.write_mem(ctid, tid)
-        except GuestMemoryError:
-            del self.threads.all[thread.tid]
-            raise
+        if flags & CLONE_PARENT_SETTID:
+            self._put_user(ptid, tid)
+        if flags & CLONE_CHILD_SETTID:
+            self._put_user(ctid, tid)
         if flags & CLONE_CHILD_CLEARTID:
             thread.clear_tid = ctid
         return thread.tid
@@ -4534,7 +4527,7 @@ class Kernel:
         if pid:
             self.children.add(pid)
             if flags & CLONE_PARENT_SETTID:
-                self.write_mem(ptid, struct.pack("<i", pid))
+                self._put_user(ptid, struct.pack("<i", pid))
             return pid
         # the child: a process of its own, with the forking thread alone, which a
         # SIGINT ends as it would a guest's (not as Python's KeyboardInterrupt)
@@ -4564,10 +4557,18 @@ class Kernel:
         if flags & CLONE_SETTLS:
             self.cpu.reg_write(4, tls)
         if flags & CLONE_CHILD_SETTID:
-            self.write_mem(ctid, struct.pack("<i", self.pid))
+            self._put_user(ctid, struct.pack("<i", self.pid))
         if flags & CLONE_CHILD_CLEARTID:
             self.threads.current.clear_tid = ctid
         return 0
+
+    def _put_user(self, addr: int, data: bytes) -> None:
+        """A write whose fault Linux ignores (clone's and exit's tid words: the
+        thread is made, or ends, all the same)."""
+        try:
+            self.write_mem(addr, data)
+        except (GuestMemoryError, Errno):
+            pass
 
     @handler("spp")
     def sys_execve(self, path, argv, envp):
