@@ -1226,6 +1226,32 @@ def test_tid_words_and_robust_lists_in_unmapped_memory(tmp_path):
     e.k.close_all()
 
 
+def test_message_queue_lengths_are_the_queues():
+    """mq_timedreceive's buffer is as long as the queue's messages can be (a
+    length of 2**64-1 made one of 2 GiB: seconds, and its memory); a message
+    longer than the queue's mq_msgsize is EMSGSIZE before it is read, as Linux
+    has it (it was read whole first: EFAULT for such a length)."""
+    e = Env()
+    name = f"vm_engine-test-{os.getpid()}".encode()
+    attr = e.put(struct.pack("<qqqq", 0, 4, 64, 0))
+    q = e("mq_open", e.put(name + b"\0"), sc.O_CREAT | sc.O_EXCL | sc.O_RDWR | sc.O_NONBLOCK,
+          0o600, attr)
+    assert q >= 0
+    try:
+        assert e("mq_timedsend", q, BUF, 65, 0, 0) == -errno.EMSGSIZE
+        assert e("mq_timedsend", q, BUF, sc.MASK64, 0, 0) == -errno.EMSGSIZE
+        t0 = time.monotonic()
+        assert e("mq_timedreceive", q, BUF, sc.MASK64, 0, 0) == -errno.EAGAIN
+        assert time.monotonic() - t0 < 0.5
+        assert e("mq_timedsend", q, e.s("message"), 7, 3, 0) == 0
+        prio = e.put(bytes(4))
+        assert e("mq_timedreceive", q, BUF + 64, 63, prio, 0) == -errno.EMSGSIZE
+        assert e("mq_timedreceive", q, BUF + 64, sc.MASK64, prio, 0) == 7
+        assert e.mem(BUF + 64, 7) == b"message" and e.mem(prio, 4) == struct.pack("<I", 3)
+    finally:
+        assert e("mq_unlink", e.put(name + b"\0")) == 0
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

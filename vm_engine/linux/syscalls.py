@@ -2931,6 +2931,13 @@ class Kernel:
             raise Errno(E.EBADF)
         return f
 
+    @staticmethod
+    def _mq_msgsize(f) -> int:
+        """The longest message queue `f` takes (its mq_msgsize)."""
+        attr = libc.buffer(MQ_ATTR_SIZE)
+        libc.call("mq_getattr", ctypes.c_int(f.host_fd), attr)
+        return struct.unpack_from("<q", attr.raw, 16)[0]
+
     def _mq_wait(self, mqdes, events: int, abs_timeout: int, call):
         """call() (a send or receive, made with a time limit already past, so
         it never waits in the host) made again when the queue is ready, at the
@@ -2957,6 +2964,8 @@ class Kernel:
     @handler("fbuup")
     def sys_mq_timedsend(self, mqdes, msg, length, prio, abs_timeout):
         f = self._mq(mqdes)
+        if length > self._mq_msgsize(f):   # (Linux's EMSGSIZE, before it reads the message)
+            raise Errno(E.EMSGSIZE)
         data = libc.buffer(self.read_mem(msg, length))
         return self._mq_wait(mqdes, select.POLLOUT, abs_timeout, lambda: libc.call(
             "mq_timedsend", ctypes.c_int(f.host_fd), data, ctypes.c_size_t(length),
@@ -2965,7 +2974,9 @@ class Kernel:
     @handler("fpupp")
     def sys_mq_timedreceive(self, mqdes, msg, length, prio, abs_timeout):
         f = self._mq(mqdes)
-        into, got = libc.buffer(min(length, MAX_RW_COUNT)), ctypes.c_uint(0)
+        # (as long as the queue's messages can be, no longer: a length of 2**64-1
+        # made a buffer of 2 GiB; a shorter one than they can be is the host's EMSGSIZE)
+        into, got = libc.buffer(min(length, self._mq_msgsize(f))), ctypes.c_uint(0)
         self.check_writable(msg, len(into))   # (before a message is taken)
 
         def receive():
