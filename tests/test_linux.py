@@ -1252,6 +1252,23 @@ def test_message_queue_lengths_are_the_queues():
         assert e("mq_unlink", e.put(name + b"\0")) == 0
 
 
+def test_mmap_offsets_past_the_largest_file(tmp_path):
+    """A file mapping's offset past what a file can hold (2**63 - 1 bytes, less
+    the mapping) is EOVERFLOW, Linux's file_mmap_ok (an offset of 2**63 or
+    more reached os.pread: OverflowError); an anonymous one's is not looked at."""
+    (tmp_path / "f").write_bytes(b"x" * 100)
+    e = Env(tmp_path)
+    fd = e("openat", AT_FDCWD, e.s("f"), sc.O_RDWR, 0)
+    prot, private = sc.PROT_READ, sc.MAP_PRIVATE
+    for offset in (0xFFFFFFFFFFFFF000, 1 << 63, 0x7FFFFFFFFFFFF000):
+        assert e("mmap", 0, 1, prot, private, fd, offset) == -errno.EOVERFLOW
+        assert e("mmap", 0, 1, prot, sc.MAP_SHARED, fd, offset) == -errno.EOVERFLOW
+    assert e("mmap", 0, 0x2000, prot, private, fd, 0x7FFFFFFFFFFFE000) == -errno.EOVERFLOW
+    at = e("mmap", 0, 1, prot, private, fd, 0x7FFFFFFFFFFFE000)
+    assert at > 0 and e.mem(at, 8) == bytes(8)
+    assert e("mmap", 0, 1, prot, private | sc.MAP_ANONYMOUS, -1, 0xFFFFFFFFFFFFF000) > 0
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

@@ -234,6 +234,7 @@ RLIMIT_NAMES = ["RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_DATA", "RLIMIT_STACK", "RL
                 "RLIMIT_RTPRIO", "RLIMIT_RTTIME"]
 IOV_MAX = 1024
 MAX_RW_COUNT = 0x7FFFF000
+MAX_LFS_FILESIZE = (1 << 63) - 1   # (no file is longer, nor is an offset in one)
 RWF_KNOWN = 0x1F   # preadv2/pwritev2's flags: HIPRI, DSYNC, SYNC, NOWAIT, APPEND
 WAIT_SLICE = 0.01   # (seconds between looks for signals and stops while one thread waits)
 SENDFILE_CHUNK = 1 << 16   # (sendfile through a buffer, or while other threads wait)
@@ -3473,6 +3474,8 @@ class Kernel:
             if not f.readable() or (mtype != MAP_PRIVATE and prot & PROT_WRITE
                                     and not f.writable()):
                 raise Errno(E.EACCES)
+            if offset >> 12 > (MAX_LFS_FILESIZE - size) >> 12:   # (Linux's file_mmap_ok)
+                raise Errno(E.EOVERFLOW)
         fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)
         if fixed:
             if addr & PAGE_MASK:
