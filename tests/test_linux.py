@@ -1269,6 +1269,32 @@ def test_mmap_offsets_past_the_largest_file(tmp_path):
     assert e("mmap", 0, 1, prot, private | sc.MAP_ANONYMOUS, -1, 0xFFFFFFFFFFFFF000) > 0
 
 
+def test_the_one_threads_futex_wait_ends_for_a_signal_or_a_stop():
+    """A futex wait of the only thread (nothing else can wake it) ends at its
+    time limit, for a signal (a timer's: EINTR, the handler runs; without a
+    time limit too, no deadlock while a timer is armed) and for a stop of the
+    run (made again when it goes on): it slept its whole time limit."""
+    e = Env()
+    e.put(bytes(4), BUF)
+    tmo = e.put(struct.pack("<qq", 5, 0))
+    e.cpu.pc = 0x10004
+    e.k.stop_requested = lambda: True
+    t0 = time.monotonic()
+    e("futex", BUF, sc.FUTEX_WAIT | sc.FUTEX_PRIVATE_FLAG, 0, tmo, 0, 0)
+    assert e.cpu.pc == 0x10000 and time.monotonic() - t0 < 2
+    e.k.stop_requested = lambda: False
+    assert e("rt_sigaction", sc.SIGALRM, e.put(struct.pack("<QQQ", 0x12340, 0, 0)), 0, 8) == 0
+    for timeout in (tmo, 0):
+        assert e("rt_sigprocmask", 2, e.put(bytes(8)), 0, 8) == 0   # (as the handler's end)
+        e.put(struct.pack("<qqqq", 0, 0, 0, 50_000), BUF + 64)   # in 50 ms, once
+        assert e("setitimer", 0, BUF + 64, 0) == 0
+        t0 = time.monotonic()
+        assert e("futex", BUF, sc.FUTEX_WAIT, 0, timeout, 0, 0) == sc.SIGALRM   # (EINTR, then
+        assert time.monotonic() - t0 < 3 and e.cpu.pc == 0x12340               # the handler)
+    e.put(struct.pack("<qq", 0, 20_000_000), tmo)
+    assert e("futex", BUF, sc.FUTEX_WAIT, 0, tmo, 0, 0) == -errno.ETIMEDOUT
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

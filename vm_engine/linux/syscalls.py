@@ -4855,11 +4855,19 @@ class Kernel:
             if threads.several:   # another thread may wake it: it waits, the others run
                 threads.block((uaddr, bitset), t, -E.ETIMEDOUT)
                 return _NO_RESULT
-            if t is not None:
-                time.sleep(t)
-                raise Errno(E.ETIMEDOUT)
-            raise LinuxError(f"deadlock: the guest waits on futex {uaddr:#x} forever "
-                             f"(no other thread runs that could wake it)")
+            if t is None and not (self.children or self.itimers or self.forked or
+                                  self.host_signals is not None):
+                raise LinuxError(f"deadlock: the guest waits on futex {uaddr:#x} forever "
+                                 f"(no other thread runs that could wake it)")
+            # (the one thread: until its time, a signal (a timer's, a child's end) or a
+            # stop of the run, as a sleep; it slept its whole time, deaf to both)
+            deadline, keep_deadline = self._call_deadline(t)
+            ready = self._wait_ready([], deadline, None, keep_deadline)
+            if ready is None:
+                return self._interrupt_call()
+            if ready is _RESTART:
+                return _NO_RESULT
+            raise Errno(E.ETIMEDOUT)
         if cmd in (FUTEX_WAKE, FUTEX_WAKE_BITSET):
             bitset = val3 & 0xFFFFFFFF if cmd == FUTEX_WAKE_BITSET else 0xFFFFFFFF
             if not bitset:
