@@ -1295,6 +1295,49 @@ def test_the_one_threads_futex_wait_ends_for_a_signal_or_a_stop():
     assert e("futex", BUF, sc.FUTEX_WAIT, 0, tmo, 0, 0) == -errno.ETIMEDOUT
 
 
+def test_the_largest_times(monkeypatch):
+    """Timers and waits of the largest time_t (2**63 - 1 s): what is written back
+    (a wait's time left, a timer's value) is at most that, as Linux's saturating
+    time arithmetic keeps it (struct.pack raised: out of range), and the timer
+    thread waits for it in parts (a wait past threading.TIMEOUT_MAX raised in
+    that thread: OverflowError)."""
+    raised, TIME_T_MAX = [], (1 << 63) - 1
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    e = Env()
+    largest = struct.pack("<qq", TIME_T_MAX, 999_999_999)
+    tmo = e.put(largest)
+    e.cpu.pc = 0x10004
+    e.k.stop_requested = lambda: True   # (the wait ends for now, the time left written)
+
+    def huge(at) -> bool:   # (the time left: now less, in a float's steps)
+        sec, nsec = struct.unpack("<qq", e.mem(at, 16))
+        return TIME_T_MAX - 10**6 < sec and 0 <= nsec < 10**9
+    for call in (("pselect6", 0, 0, 0, 0, tmo, 0), ("ppoll", 0, 0, tmo, 0, 8)):
+        e(*call)
+        assert e.cpu.pc == 0x10000 and huge(tmo)
+        e.cpu.pc = 0x10004
+        e.put(largest, tmo)
+    e.k.stop_requested = lambda: False
+    tv = struct.pack("<qq", TIME_T_MAX, 999_999)   # (a timeval's largest)
+    assert e("setitimer", 0, e.put(tv * 2), 0) == 0   # (interval, value: the largest)
+    cur = e.put(bytes(32))
+    assert e("getitimer", 0, cur) == 0
+    assert struct.unpack("<qq", e.mem(cur, 16)) == (TIME_T_MAX, 999_999)
+    assert e("timer_create", 1, 0, cur) == 0
+    timer = struct.unpack("<i", e.mem(cur, 4))[0]
+    assert e("timer_settime", timer, 0, e.put(largest * 2), 0) == 0
+    assert e("timer_gettime", timer, cur) == 0 and e.mem(cur, 16) == largest
+    assert e("timer_settime", timer, 0, e.put(bytes(32)), 0) == 0
+    assert e("rt_sigaction", sc.SIGALRM, e.put(struct.pack("<QQQ", 0x12340, 0, 0)), 0, 8) == 0
+    assert e("setitimer", 0, e.put(struct.pack("<qqqq", 0, 0, 0, 50_000)), 0) == 0
+    rem = e.put(bytes(16))
+    assert e("nanosleep", tmo, rem) == sc.SIGALRM   # (EINTR, then the handler)
+    assert huge(rem)
+    time.sleep(0.1)
+    e.k.close_all()
+    assert raised == []
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

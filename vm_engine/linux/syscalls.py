@@ -706,6 +706,18 @@ def make_stdio(target, fd: int, writing: bool) -> GuestFile:
 
 
 # -- structures ----------------------------------------------------------------------------
+TIME_T_MAX = (1 << 63) - 1
+
+
+def _time_parts(seconds: float, per: int) -> tuple[int, int]:
+    """A time of non-negative `seconds` as a timespec's (per 10**9) or timeval's
+    (10**6) two fields; a huge one (the guest's largest time_t, and now added
+    to it) at most the largest, as Linux's saturating time arithmetic keeps it
+    (struct.pack raised, out of range)."""
+    sec, frac = divmod(max(0, round(seconds * per)), per)
+    return (TIME_T_MAX, per - 1) if sec > TIME_T_MAX else (sec, frac)
+
+
 def pack_stat(st) -> bytes:
     """struct stat, riscv64 (asm-generic, 128 bytes)."""
     def ts(ns):
@@ -1104,8 +1116,7 @@ class Kernel:
         if t is None:
             return bytes(32)
         left = max(t[0] - time.monotonic(), 1e-6)  # (due, not yet served: 1 us, as Linux)
-        return struct.pack("<qqqq", int(t[1]), round(t[1] % 1 * 1e6) % 1_000_000,
-                           int(left), round(left % 1 * 1e6) % 1_000_000)
+        return struct.pack("<qqqq", *_time_parts(t[1], 10**6), *_time_parts(left, 10**6))
 
     def itimer_due(self) -> bool:
         now = time.monotonic()
@@ -1187,9 +1198,8 @@ class Kernel:
         t = self.itimers.get(("timer", ident))
         if t is None:
             return bytes(32)
-        left = round(max(t[0] - time.monotonic(), 1e-9) * 1e9)  # (due, not yet served: 1 ns)
-        return struct.pack("<qqqq", *divmod(round(t[1] * 1e9), 1_000_000_000),
-                           *divmod(left, 1_000_000_000))
+        left = max(t[0] - time.monotonic(), 1e-9)  # (due, not yet served: 1 ns)
+        return struct.pack("<qqqq", *_time_parts(t[1], 10**9), *_time_parts(left, 10**9))
 
     @handler("d")
     def sys_timer_getoverrun(self, ident):
@@ -1255,8 +1265,9 @@ class Kernel:
         due, cancel, cpu = min(t[0] for t in self.itimers.values()), threading.Event(), self.cpu
 
         def wake():
-            if cancel.wait(max(0.0, due - time.monotonic())):
-                return
+            while time.monotonic() < due:   # (in parts: a wait past TIMEOUT_MAX raises)
+                if cancel.wait(min(max(0.0, due - time.monotonic()), threading.TIMEOUT_MAX)):
+                    return
             while not cancel.is_set():
                 cpu.request_stop()
                 cancel.wait(0.005)
@@ -2406,8 +2417,8 @@ class Kernel:
         deadline = None if tmo == 0 else time.monotonic() + self.read_timespec(tmo)
 
         def time_left():
-            left = max(0, round((deadline - time.monotonic()) * 1e9))
-            self.write_mem(tmo, struct.pack("<qq", *divmod(left, 1_000_000_000)))
+            left = deadline - time.monotonic()
+            self.write_mem(tmo, struct.pack("<qq", *_time_parts(left, 10**9)))
         revents = self._wait_ready(polled, deadline, temp, time_left if tmo else None)
         if revents is _RESTART:
             return _NO_RESULT
@@ -4750,8 +4761,7 @@ class Kernel:
                 return 0
             if self._signal_came(self.sigmask):
                 if rem:
-                    ns = round(left * 1e9)
-                    self.write_mem(rem, struct.pack("<qq", *divmod(ns, 1_000_000_000)))
+                    self.write_mem(rem, struct.pack("<qq", *_time_parts(left, 10**9)))
                 return -E.EINTR
             if self.stop_requested():
                 keep_deadline()
