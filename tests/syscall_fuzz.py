@@ -50,6 +50,7 @@ import signal
 import struct
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -482,7 +483,9 @@ def run_example(name: str, drawn, workroot: str, sandboxed: bool, progress_fd=No
     m = None
     host_address = sockets.host_address
     alarm = signal.signal(signal.SIGALRM, _alarm)
+    excepthook, threading.excepthook = threading.excepthook, _thread_raised
     failure = None   # (raised once the machine is gone: a traceback would keep it)
+    _thread_errors.clear()
     try:
         m = Machine.load_elf(GUEST, argv=["prog"], env={}, executor="interpreter",
                              stdin=b"some input\n", stdout=bytearray(), stderr=bytearray(),
@@ -531,6 +534,8 @@ def run_example(name: str, drawn, workroot: str, sandboxed: bool, progress_fd=No
             failure = f"{shown}: still running after {HANG_S} s though the run was asked to stop"
         except BaseException as e:
             failure = f"{shown}: {_described(e)}"
+        if not failure and _thread_errors:   # (a thread the call started, that raised)
+            failure = f"{shown}: in a thread: {_thread_errors[0]}"
         if failure:
             return None
         if outcome != "ok":
@@ -545,19 +550,32 @@ def run_example(name: str, drawn, workroot: str, sandboxed: bool, progress_fd=No
             m = None
         except BaseException as e:
             failure = f"Machine.close() after {shown} ({outcome}): {_described(e)}"
+        if not failure and _thread_errors:
+            failure = f"{shown}: in a thread: {_thread_errors[0]}"
         return result
     finally:
+        _thread_errors.clear()
         if m is not None:
             _force_close(m)
         m = None
         sockets.host_address = host_address
         signal.signal(signal.SIGALRM, alarm)
+        threading.excepthook = excepthook
         shutil.rmtree(exdir, ignore_errors=True)
         _made[0] += 1
         if _made[0] % 16 == 0 or failure:   # (a Machine's guest memory goes with it, in a cycle)
             gc.collect()
         if failure:
             raise Failure(failure)
+
+
+#: what threads raised (threading.excepthook, while a call is made: run_example)
+_thread_errors: list = []
+
+
+def _thread_raised(args) -> None:
+    _thread_errors.append(f"{args.thread.name if args.thread else '?'}: "
+                          f"{_described(args.exc_value)}")
 
 
 def _described(e: BaseException) -> str:
@@ -750,7 +768,6 @@ def run_in_subprocess(names, examples: int, seed=None, timeout: float = 600.0, e
     if names is None:
         names = fuzzed_names(sandboxed=True)   # (the child drops what it cannot make)
     if jobs > 1:
-        import threading
         results = [None] * jobs
 
         def one(k):
