@@ -1338,6 +1338,26 @@ def test_the_largest_times(monkeypatch):
     assert raised == []
 
 
+def test_recvmsg_control_length_is_the_guests_bound_only():
+    """recvmsg's msg_controllen bounds what is written, no more: a length of
+    2**64-1 asked the host for a buffer that long (MemoryError), one of 2 GiB
+    for one of 2 GiB, zeroed."""
+    e = Env()
+    assert e("socketpair", 1, 1, 0, BUF) == 0
+    a, b = struct.unpack("<ii", e.mem(BUF, 8))
+    rights = struct.pack("<QiIi4x", 20, 1, 1, a)   # (SOL_SOCKET, SCM_RIGHTS: a itself)
+    iov = e.put(struct.pack("<QQ", e.s("hi"), 2))
+    assert e("sendmsg", a, e.put(struct.pack("<QI4xQQQQi4x", 0, 0, iov, 1, e.put(rights), 24,
+                                             0)), 0) == 2
+    control, data = e.put(bytes(64)), e.put(bytes(16))
+    msg = e.put(struct.pack("<QI4xQQQQi4x", 0, 0, e.put(struct.pack("<QQ", data, 16)), 1,
+                            control, sc.MASK64, 0))
+    assert e("recvmsg", b, msg, 0) == 2 and e.mem(data, 2) == b"hi"
+    length, level, kind, fd = struct.unpack("<QiIi", e.mem(control, 20))
+    assert (length, level, kind) == (20, 1, 1) and fd in e.k.fds
+    assert struct.unpack("<Q", e.mem(msg + 40, 8))[0] == 24   # (msg_controllen: what came)
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

@@ -22,6 +22,8 @@ SOCK_NONBLOCK, SOCK_CLOEXEC = O_NONBLOCK, O_CLOEXEC
 MSG_DONTWAIT, MSG_NOSIGNAL, MSG_CMSG_CLOEXEC = 0x40, 0x4000, 0x40000000
 SOL_SOCKET, SCM_RIGHTS = 1, 1
 SOCKADDR_MAX = 128   # sizeof(struct sockaddr_storage)
+#: the most control data one receive takes (SCM_RIGHTS's 253 descriptors are 1 KiB)
+CONTROL_MAX = 1 << 16
 #: the most one receive takes (a host buffer that size is made for it): a stream
 #: returns the rest in the next, and no datagram is that long
 RECEIVE_MAX = 4 << 20
@@ -112,7 +114,8 @@ def receive_message(kernel, f, msg: int, flags: int) -> int:
         kernel.check_writable(base, n)
     c_data = libc.buffer(min(sum(n for _, n in vecs), RECEIVE_MAX))
     c_name = libc.buffer(min(namelen, SOCKADDR_MAX)) if name and namelen else None
-    c_control = libc.buffer(controllen) if control and controllen else None
+    # (the guest's control length can be anything: no more control data comes)
+    c_control = libc.buffer(min(controllen, CONTROL_MAX)) if control and controllen else None
     hdr = _c_msghdr(c_name, c_data, c_control)
     got = libc.call("recvmsg", f.host_fd, hdr, flags)
     _, h_namelen, _, _, _, h_controllen, h_flags = MSGHDR.unpack(hdr.raw)
