@@ -1245,8 +1245,6 @@ def _emit_seg(blk, seg: _Seg, following):
         blk.first_turn = True
         _, jcc, _, out = _emit_insns(blk, seg, following)
         blk.first_turn = False
-        if blk.nan_pending is not None:
-            _nan_check(blk)
         after_one = a.label()
         a.emit(X.create_branch(_NEGATED[jcc], after_one))
         blk.consts, blk.ranges, blk.reached = (dict(k) for k in known)
@@ -1354,8 +1352,9 @@ def _twice(blk, seg: _Seg):
     emitted as two turns with one budget check (level 2), else None: a small
     loop of its own (its branch back to its start its last instruction, its
     accounting unit itself alone, left for the start of another unit or out
-    of the region), entered nowhere in its middle, with no F/D instruction and
-    no vector form; not first-tier code's head (its tier-up check)."""
+    of the region), entered nowhere in its middle, with no F/D instruction (so
+    no NaN check is pending between its turns) and no vector form; not
+    first-tier code's head (its tier-up check)."""
     if not blk.fold or seg.skip or seg.hammock is not None or seg.last not in _BRANCH \
             or seg.k > _TWICE_MOST or seg.k < len(seg.ir) - 1 \
             or int(seg.ir[seg.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF != seg.pc \
@@ -1766,18 +1765,19 @@ class _Block:
         unit of `seg` (default: the one being emitted): charged at the unit's start.
         (In the first of a loop's two turns, _twice, the second's too.)"""
         seg = seg or self.seg
-        end = self.unit_end[seg.first]
-        n, m = end - i, sum(self.mem_ops[i:end])
-        if self.first_turn and seg is self.seg:
-            return n + seg.twice[0], m + seg.twice[1]
-        return n, m
+        return self._rest(i, seg, seg is self.seg and self.first_turn)
 
     def unit_charge(self, seg) -> tuple:
         """What the budget check at the start of unit `seg` takes: the unit, and
         a second turn of a loop emitted twice."""
+        return self._rest(seg.first, seg, bool(seg.twice))
+
+    def _rest(self, i: int, seg, twice: bool) -> tuple:
+        """(instructions, memory accesses) from flat index i to the end of seg's
+        unit, and (twice) a second turn of it."""
         end = self.unit_end[seg.first]
-        n, m = end - seg.first, sum(self.mem_ops[seg.first:end])
-        return (n + seg.twice[0], m + seg.twice[1]) if seg.twice else (n, m)
+        n, m = end - i, sum(self.mem_ops[i:end])
+        return (n + seg.twice[0], m + seg.twice[1]) if twice else (n, m)
 
     def refund(self, cold=False):
         """Gives back the budget and counts of what comes after this segment in

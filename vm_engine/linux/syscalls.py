@@ -859,6 +859,13 @@ def handler(spec: str = "", ret: str = "d"):
     return deco
 
 
+def _pi_lock_of(thread):
+    """The address of the priority-inheriting lock `thread` waits for, or None."""
+    if thread.waiting and thread.futex is not None and thread.futex[1] == _PI_WAIT:
+        return thread.futex[0]
+    return None
+
+
 def _host_futex(host: int, cmd: int, val: int, timeout: float | None = None) -> int:
     """The host's futex call (shared, not private) at host address `host`: its
     result, or -errno (the GIL let go meanwhile)."""
@@ -3812,8 +3819,7 @@ class Kernel:
     def _pi_exit(self, thread) -> None:
         """As Linux's exit_pi_state_list when a thread ends: the priority-
         inheriting locks it holds that others wait for go to their heirs."""
-        waited = {t.futex[0] for t in self.threads.all.values()
-                  if t.waiting and t.futex is not None and t.futex[1] == _PI_WAIT}
+        waited = {_pi_lock_of(t) for t in self.threads.all.values()} - {None}
         for uaddr in sorted(waited):
             try:
                 word = struct.unpack("<I", self.read_mem(uaddr, 4))[0]
@@ -4954,8 +4960,7 @@ class Kernel:
 
     def _pi_waiters(self, uaddr: int):
         """This process's threads waiting for the priority-inheriting lock at uaddr."""
-        return (t for t in self.threads.all.values()
-                if t.waiting and t.futex == (uaddr, _PI_WAIT))
+        return (t for t in self.threads.all.values() if _pi_lock_of(t) == uaddr)
 
     def _pi_hand_over(self, uaddr: int, died: int) -> None:
         """The lock at uaddr given up (its owner's unlock, or its end: `died`,
@@ -5241,7 +5246,7 @@ class Kernel:
             # (a priority-inheriting lock's wait is made again whatever SA_RESTART:
             # Linux's ERESTARTNOINTR)
             self.threads.interrupt(thread, restart=futex and (
-                bool(flags & SA_RESTART) or thread.futex is not None and thread.futex[1] == _PI_WAIT))
+                bool(flags & SA_RESTART) or _pi_lock_of(thread) is not None))
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that
