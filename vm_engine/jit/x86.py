@@ -351,6 +351,14 @@ _PLAIN_MOVES = frozenset(getattr(Code, n) for n in dir(Code)
                          if n.split("_")[0] in ("MOV", "MOVSXD", "MOVZX", "MOVSX", "LEA"))
 
 
+#: the instructions that may name a label: near branches (their target) and
+#: those the code generator makes with a RIP-relative operand (its displacement)
+_LABEL_USERS = frozenset(getattr(Code, n) for n in dir(Code) if n.endswith(("_REL8_64", "_REL32_64"))) \
+    | {Code.NOP_RM32, Code.LEA_R64_M, Code.MOV_R64_RM64}
+#: (tests set it) _Asm.encode checks that every instruction naming a label is a _LABEL_USERS one
+_CHECK_LABEL_USERS = False
+
+
 class _Asm:
     """Instructions with symbolic labels for iced-x86's BlockEncoder."""
 
@@ -360,6 +368,7 @@ class _Asm:
         self._next_ip = 1
         self._pending = {False: None, True: None}  # a label for the next instruction
         self._same = {}  # label -> the label bound at the same instruction before it
+        self.refs = []  # the instructions that may name a label (_LABEL_USERS)
         self.keep = 0  # drop_constant takes back none of the first `keep` instructions
 
     def label(self) -> int:
@@ -373,6 +382,14 @@ class _Asm:
             return
         self._pending[cold] = label
 
+    def here(self, cold=False) -> int:
+        """A label at the next instruction emitted to the stream: the one bound
+        there already, if any (two labels at one place cost encode() a pass)."""
+        pending = self._pending[cold]
+        if pending is None:
+            pending = self._pending[cold] = self.label()
+        return pending
+
     def emit(self, insn, cold=False, label=None):
         if label is not None:
             self.bind(label, cold)
@@ -380,10 +397,13 @@ class _Asm:
         if pending is not None:  # (unlabelled instructions keep ip 0: nothing jumps to them)
             insn.ip = pending
             self._pending[cold] = None
+        code = insn.code
+        if code in _LABEL_USERS:
+            self.refs.append(insn)
         if cold:
             self.cold.append(insn)
             return insn
-        if insn.code in _IMM8_FORMS:
+        if code in _IMM8_FORMS:
             _shorter(insn)
         self.hot.append(insn)
         return insn
@@ -426,9 +446,14 @@ class _Asm:
             if self._pending[cold] is not None:  # a label at the very end
                 self.emit(X.create(Code.NOPD), cold)
         insns = self.hot + self.cold
+        if _CHECK_LABEL_USERS:
+            refs = {id(insn) for insn in self.refs}
+            for insn in insns:
+                if insn.is_ip_rel_memory_operand or insn.op0_kind == OpKind.NEAR_BRANCH64:
+                    assert id(insn) in refs, f"{insn} names a label: not in _LABEL_USERS"
         if self._same:  # what goes to a label bound where another was goes to that one
             same = self._same
-            for insn in insns:
+            for insn in self.refs:
                 if insn.is_ip_rel_memory_operand:
                     insn.memory_displacement = same.get(insn.memory_displacement,
                                                         insn.memory_displacement)
@@ -603,21 +628,19 @@ class _Seg:
         #: (instructions, memory accesses) of a turn of it, if it is a loop of its own
         #: emitted twice (_twice): its budget check takes two turns
         self.twice = None
-
-    def end_pc(self) -> int:
-        """Where execution goes when the compiled part falls through (or a branch is not taken)."""
-        return self.pc + int(self.ir[self.k]["pc_off"]) if self.k < len(self.ir) - 1 else \
-            self.pc + int(self.ir[self.k - 1]["pc_off"]) + int(self.ir[self.k - 1]["len"])
-
-    def targets(self) -> list:
-        """The guest pcs its end may go to (None: an indirect jump)."""
-        if self.last in _BRANCH:
-            return [int(self.ir[self.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF, self.end_pc()]
-        if self.last == "jal":
-            return [int(self.ir[self.k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF]
-        if self.last == "jalr":
-            return [None]
-        return [self.end_pc()]
+        #: where execution goes when the compiled part falls through (or a branch is not taken)
+        self.end_pc = pc + int(ir[k]["pc_off"]) if k < n else \
+            pc + int(ir[k - 1]["pc_off"]) + int(ir[k - 1]["len"])
+        #: the guest pcs its end may go to (None: an indirect jump)
+        last = self.last
+        if last in _BRANCH:
+            self.targets = (int(ir[k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF, self.end_pc)
+        elif last == "jal":
+            self.targets = (int(ir[k - 1]["imm"]) & 0xFFFFFFFFFFFFFFFF,)
+        elif last == "jalr":
+            self.targets = (None,)
+        else:
+            self.targets = (self.end_pc,)
 
 
 _FIELDS = IR_FIELDS
@@ -647,8 +670,17 @@ _ENTRIES_MAX = 8192
 def _read_entries(ir_bytes: bytes, closed: bool) -> list:
     if not closed:
         ir_bytes += closing_entry(ir_bytes)
-    return [dict(zip(_FIELDS, row), bytes=ir_bytes[k * _ITEM:(k + 1) * _ITEM])
-            for k, row in enumerate(IR_STRUCT.iter_unpack(ir_bytes))]
+    out = []
+    for k, (imm, raw, pc_off, op, rd, rs1, rs2, rs3, rm, n, aux) in \
+            enumerate(IR_STRUCT.iter_unpack(ir_bytes)):  # (a dict display: 2x dict(zip()))
+        out.append({"imm": imm, "raw": raw, "pc_off": pc_off, "op": op, "rd": rd, "rs1": rs1,
+                    "rs2": rs2, "rs3": rs3, "rm": rm, "len": n, "aux": aux,
+                    "bytes": ir_bytes[k * _ITEM:(k + 1) * _ITEM]})
+    return out
+
+
+assert IR_FIELDS == ("imm", "raw", "pc_off", "op", "rd", "rs1", "rs2", "rs3", "rm", "len", "aux"), \
+    "_read_entries names the IR fields in their order"
 
 
 def closing_entry(ir_bytes: bytes) -> bytes:
@@ -692,7 +724,7 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0), heads=()) -> 
         seg = segs[-1]
         if seg.k < len(seg.ir) - 1 or seg.last == "jalr":
             break  # ends before an instruction without emitter, or at an indirect jump
-        nxt = seg.targets()[-1]  # the fall-through, or a jump's target
+        nxt = seg.targets[-1]  # the fall-through, or a jump's target
         if any(s.pc == nxt for s in segs):
             break
         nseg = decode(nxt)
@@ -744,15 +776,15 @@ def _loop_blocks(segs, decode, limits) -> list:
     if not loops:
         return segs
     n, m = loops[0]
-    head, end = segs[n].pc, segs[m].end_pc()
+    head, end = segs[n].pc, segs[m].end_pc
     max_blocks, max_insns = limits
 
     def inside(t) -> bool:  # in the loop, and not in (or at) a segment the region has
         return t is not None and head <= t < end and \
-            not any(s.pc <= t < s.end_pc() for s in segs + added)
+            not any(s.pc <= t < s.end_pc for s in segs + added)
 
     added, insns = [], 0
-    work = [t for seg in segs[n:m + 1] for t in seg.targets()]
+    work = [t for seg in segs[n:m + 1] for t in seg.targets]
     while work and len(added) < max_blocks:
         t = work.pop(0)
         if not inside(t):
@@ -765,7 +797,7 @@ def _loop_blocks(segs, decode, limits) -> list:
         if seg.k == len(seg.ir) - 1 and seg.last != "jalr":
             # (the fall-through first: it is laid out right after its branch,
             # where a branch over it can be if-converted, _hammocks)
-            work += seg.targets()[::-1]
+            work += seg.targets[::-1]
     return segs[:m + 1] + added + segs[m + 1:]
 
 
@@ -911,7 +943,7 @@ def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
     (an if's skip, a loop's way back): pc -> _Inner, so they go on there in
     host code. (With vectorization, not a loop inside one segment, reached
     from no other, that has a vector form: _vector_tail.)"""
-    branches = [(seg, seg.targets()[0]) for seg in segs]
+    branches = [(seg, seg.targets[0]) for seg in segs]
     out = {}
     for seg in segs:
         for j in range(1, seg.k):
@@ -948,14 +980,14 @@ def _units(segs, index: dict) -> tuple:
     of each unit). (index: pc -> segment number, as for loops.)"""
     entered = set()  # segments entered by a jump, or by a fall-through from elsewhere
     for n, seg in enumerate(segs):
-        ts = seg.targets()
+        ts = seg.targets
         for k, t in enumerate(ts):
             if not (k == len(ts) - 1 and n + 1 < len(segs) and segs[n + 1].pc == t):
                 entered.add(t)
     ends, end = {}, None
     for n in range(len(segs) - 1, -1, -1):
         seg = segs[n]
-        back = index.get(seg.targets()[0], n + 1) <= n
+        back = index.get(seg.targets[0], n + 1) <= n
         if end is None or back or segs[n + 1].pc in entered:
             end = seg.first + seg.k  # (a unit ends here: after it, another starts)
         ends[seg.first] = end
@@ -975,7 +1007,7 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     the other's middle.)"""
     heads, starts = set(), {seg.pc for seg in segs}
     for m, seg in enumerate(segs):
-        t = seg.targets()[0]
+        t = seg.targets[0]
         for s in segs[:m + 1]:
             j = next((j for j in range(1, s.k) if s.pc + int(s.ir[j]["pc_off"]) == t), None) \
                 if t is not None and t not in starts else None
@@ -996,7 +1028,7 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
 def _back_edges(segs, index: dict) -> list:
     """The region's loops: (n, m) where segment m's branch or jump goes back
     to segment n <= m (index: pc -> segment number)."""
-    return [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets()[:1]
+    return [(index[t], m) for m, seg in enumerate(segs) for t in seg.targets[:1]
             if index.get(t, m + 1) <= m]
 
 
@@ -1014,9 +1046,9 @@ def _carried(segs, inner: dict) -> dict:
     def seg_of(pc):  # the segment a jump to pc goes on in (at its start or inside)
         if pc in starts:
             return starts[pc]
-        return next((n for n, seg in enumerate(segs) if seg.pc < pc < seg.end_pc()), None)
+        return next((n for n, seg in enumerate(segs) if seg.pc < pc < seg.end_pc), None)
 
-    succ = [{seg_of(t) for t in seg.targets() if t is not None} - {None} for seg in segs]
+    succ = [{seg_of(t) for t in seg.targets if t is not None} - {None} for seg in segs]
 
     def reachable(n):  # the segments reachable from segment n
         reach, todo = set(), list(succ[n])
@@ -1034,7 +1066,7 @@ def _carried(segs, inner: dict) -> dict:
 
     out = {}
     for n in range(1, len(segs)):
-        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets()}
+        preds = {k for k, seg in enumerate(segs) if segs[n].pc in seg.targets}
         if preds <= {n - 1}:  # (entered by the one before alone)
             out[segs[n].pc] = set()
             continue
@@ -1044,11 +1076,11 @@ def _carried(segs, inner: dict) -> dict:
     for pc, head in inner.items():
         n = segs.index(head.seg)
         reach = way_back(n)
-        if not {k for k, seg in enumerate(segs) if pc in seg.targets()} <= reach:
+        if not {k for k, seg in enumerate(segs) if pc in seg.targets} <= reach:
             continue
         # the head's segment from the head on, or from where the way back enters it
         first = min([head.j] + [inner[t].j if t in inner else 0
-                                for k in reach for t in segs[k].targets()
+                                for k in reach for t in segs[k].targets
                                 if t is not None and seg_of(t) == n])
         out[pc] = _written([segs[k] for k in reach - {n}], _X_SLOTS) | \
             {int(e["rd"]) for e in head.seg.ir[first:head.seg.k]
@@ -1106,7 +1138,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.unit_end, blk.unit_starts = _units(segs, index)
     blk.loop_heads = {segs[n].pc for n, _ in loops}
     blk.straight_loops = {segs[n].pc: segs[n:m + 1] for n, m in loops
-                          if segs[m].targets()[0] == segs[n].pc
+                          if segs[m].targets[0] == segs[n].pc
                           and all(m2 == m for n2, m2 in loops if n2 == n)
                           and all(s.first not in blk.unit_starts for s in segs[n + 1:m + 1])}
     if level >= 2:
@@ -1205,8 +1237,7 @@ def _emit_seg(blk, seg: _Seg, following):
         a.bind(seg.entry)
         _loop_prechecks(blk, checks, bail)
     if vector is None and (seg.first == 0 or seg.pc in blk.loop_heads):
-        seg.top = a.label()
-        a.bind(seg.top)
+        seg.top = seg.body  # (nothing between them: one label, _Asm.encode has none to redirect)
     if vector is not None:  # entering a loop (not going round it): all of it at once?
         _emit_vector_loop(blk, seg, vector, loop_exit)
     a.bind(seg.body)
@@ -1227,11 +1258,9 @@ def _emit_seg(blk, seg: _Seg, following):
     # a unit inside the region (a loop's head) is a place to come back to after its
     # budget check sent the run to the dispatcher: rt->resume, vm_run (not in
     # first-tier code, which its tier-up is to take over)
-    resume = a.label() if starts_unit and seg.first and not seg.skip and not blk.countdown \
-        else None
+    resume = seg.body if starts_unit and seg.first and not seg.skip and not blk.countdown \
+        else None  # (no tier-up check between them: the body's own label)
     if starts_unit:
-        if resume is not None:
-            a.bind(resume)
         a.emit(X.create_reg_i32(Code.SUB_RM64_IMM32, BUDGET, _charge(unit, n_mem)))
         a.emit(X.create_branch(Code.JB_REL32_64, bail_restore))
         a.bind(seg.charged)
@@ -1261,7 +1290,7 @@ def _emit_seg(blk, seg: _Seg, following):
     if blk.nan_pending is not None:  # (the last instruction was an F/D operation)
         _nan_check(blk)
     if end is None:  # fell off the end, or stopped before an instruction without emitter
-        blk.goto(seg.end_pc(), following)
+        blk.goto(seg.end_pc, following)
     elif seg.hammock is not None:  # if-converted: the hammock's result, or its count back
         _select(blk, following, end[1])
         blk.goto(end[3], following)
@@ -1365,7 +1394,7 @@ def _twice(blk, seg: _Seg):
             or any(_F_SLOTS.get(int(e["op"])) for e in seg.ir[:seg.k]) \
             or (blk.vectorize and _vector_form(seg) is not None):
         return None
-    out = seg.end_pc()
+    out = seg.end_pc
     if not blk.leaves(out) and (out not in blk.segs or blk.segs[out].first not in blk.unit_starts):
         return None
     return seg.k, sum(blk.mem_ops[seg.first:seg.first + seg.k])
@@ -1528,14 +1557,14 @@ def _hammocks(segs, blk):
     that segment, or at the start of the one after)."""
     for s, n in zip(segs, segs[1:]):
         # (n starts no accounting unit: it is entered only by falling out of s)
-        if s.last not in _BRANCH or s.k != len(s.ir) - 1 or s.end_pc() != n.pc or \
+        if s.last not in _BRANCH or s.k != len(s.ir) - 1 or s.end_pc != n.pc or \
                 n.first in blk.unit_starts:
             continue
-        target = s.targets()[0]
+        target = s.targets[0]
         inner = blk.inner.get(target)
         if inner is not None and inner.seg is n:
             size = inner.j
-        elif target == n.end_pc() and n.k == len(n.ir) - 1 and n.last not in _JUMPS:
+        elif target == n.end_pc and n.k == len(n.ir) - 1 and n.last not in _JUMPS:
             size = n.k
         else:
             continue
@@ -2226,9 +2255,7 @@ def _mark(blk, slow: int):
     """The next instruction is an access without a check (an access before it
     checked its address): the fault handler finds where it goes when the host
     MMU refuses it, `slow`, in the region's marks (vm_code_mark)."""
-    access = blk.a.label()
-    blk.a.bind(access)
-    blk.marks.append((access, slow))
+    blk.marks.append((blk.a.here(), slow))
 
 
 def _page_check(a: _Asm, page, need: int, fail: int):
@@ -2361,7 +2388,7 @@ def _stream_loop(seg):
     """The segment as a _Stream, if it is a loop of that shape, else None.
     (Offsets are taken from each pointer's value at the start of the iteration,
     so that the increments may come anywhere in the loop.)"""
-    if seg.k < 3 or seg.last not in ("bne", "bltu") or seg.targets()[0] != seg.pc:
+    if seg.k < 3 or seg.last not in ("bne", "bltu") or seg.targets[0] != seg.pc:
         return None
     body, branch = seg.ir[:seg.k - 1], seg.ir[seg.k - 1]
     bumped = {}                  # pointer -> step, from its addi
@@ -2578,7 +2605,7 @@ class _Scan(NamedTuple):
 
 def _scan_loop(seg):
     """The segment as a _Scan, if it is a loop of that shape, else None."""
-    if seg.k != 3 or seg.last not in ("bne", "beq") or seg.targets()[0] != seg.pc:
+    if seg.k != 3 or seg.last not in ("bne", "beq") or seg.targets[0] != seg.pc:
         return None
     first, second, branch = seg.ir[:3]
     names = (_NAME[int(first["op"])], _NAME[int(second["op"])])
