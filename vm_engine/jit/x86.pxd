@@ -1,6 +1,9 @@
 # Declarations Cython adds to x86.py when it compiles it (setup.py): the
-# assembler every emitter goes through as a C struct, so its own attribute
-# reads are field reads. x86.py stays plain Python (run as it is unbuilt).
+# assembler every emitter goes through, a region's state and its segments as
+# extension types (their attributes struct fields: each attribute a region
+# sets must be here), and the functions called for every guest instruction as
+# C functions (blk a struct; those holding a closure cannot be). x86.py stays
+# plain Python (run as it is unbuilt).
 cdef class _Asm:
     cdef public list hot, cold, refs
     cdef public dict _pending, _same
@@ -23,7 +26,6 @@ cdef class _Seg:
     cdef public Py_ssize_t k, skip
 
 
-# the emitters called for every guest instruction: C calls, blk a struct
 cpdef _emit_folded(_Block blk, name, e, i, insn_pc)
 cpdef _known_after(_Block blk, name, e, value)
 cpdef _fold(_Block blk, name, e)
@@ -33,3 +35,16 @@ cpdef _load(_Block blk, dst, i)
 cpdef _store(_Block blk, rd, host)
 cpdef _dest(_Block blk, rd, avoid=*)
 cpdef _set_const(_Block blk, rd, value, scratch=*)
+cpdef _emit_insns(_Block blk, _Seg seg, following)
+cpdef _moves(to, frm, clean=*)
+cpdef _carry(_Block blk, pc, consts, ranges)
+cpdef _move(_Block blk, rd, rs)
+cpdef _exact_range(_Block blk, name, rs1, rs2, imm=*)
+cpdef _within(span, bounds)
+cpdef _nan_check(_Block blk, x=*, y=*)
+cpdef _scaled_add(_Block blk, seg, j)
+cpdef _op(code, dst, operand)
+cpdef _give_back(n, m)
+cpdef _charge(n, m)
+cpdef _mark(_Block blk, slow)
+cpdef _compilable(name, e)
