@@ -1014,6 +1014,55 @@ def test_a_timer_interrupts_threads_that_all_wait():
     assert e.cpu.reg_read("a0") == sc.SIGALRM   # (the handler's argument)
 
 
+def test_a_stop_ends_the_wait_of_threads_that_all_wait_for_a_time():
+    """Every thread waits for a time (a sleep, a futex's time limit): a stop of
+    the run ends that for now (the scheduler slept until the first deadline,
+    deaf to it): the thread that was running goes back to its ecall, to make
+    its call again when the run goes on, to the same deadline."""
+    e = Env()
+    tid = e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, BUF, 0, BUF + 8)
+    e.put(struct.pack("<qq", 0, 300_000_000), BUF + 64)   # 0.3 s
+    e.put(struct.pack("<qq", 5, 0), BUF + 80)             # 5 s
+    e.put(struct.pack("<I", 9), BUF + 16)
+    t0 = time.monotonic()
+    _enter(e, "nanosleep", BUF + 64, 0)       # main sleeps: the thread runs
+    assert e.k.threads.current.tid == tid
+    e.cpu.pc = 0x10004
+    e.k.stop_requested = lambda: True
+    _enter(e, "futex", BUF + 16, 0, 9, BUF + 80)   # it waits too: every thread does
+    assert time.monotonic() - t0 < 0.2
+    assert e.k.threads.current.tid == tid and e.cpu.pc == 0x10000   # (at its ecall again)
+    deadline = e.k.threads.current.restart_deadline
+    assert 4.5 < deadline - t0 <= 5.01
+    e.k.stop_requested = lambda: False
+    e.cpu.pc = 0x10004
+    _enter(e, "futex", BUF + 16, 0, 9, BUF + 80)   # made again: main's sleep ends first
+    assert e.k.threads.current.tid == e.k.pid and e.cpu.reg_read("a0") == 0
+    assert 0.3 <= time.monotonic() - t0 < 4
+    assert abs(e.k.threads.all[tid].deadline - deadline) < 0.01   # (the first call's)
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "hybrid"])
+def test_machine_stop_ends_the_wait_of_threads_that_all_wait_for_a_time(executor):
+    """A program whose threads all wait for a time (a condition's timed wait,
+    a sleep): Machine.stop() from another thread ends the run at once; the
+    next run goes on to the waits' first ends."""
+    out = bytearray()
+    m = Machine.load_elf(os.path.join(BIN, "threads_end"), argv=["threads_end", "wait", "2"],
+                         executor=executor, stdout=out, stderr=bytearray())
+    t0 = time.monotonic()
+    timer = threading.Timer(0.3, m.stop)
+    timer.start()
+    r = m.run(timeout=60)
+    timer.join()
+    assert r.status is ExecStatus.Stopped and time.monotonic() - t0 < 1.5 and out == b""
+    r = m.run(timeout=60)
+    assert r.status is ExecStatus.Exit and r.exit_code == 0
+    assert bytes(out) == b"worker's wait: Connection timed out\nmain slept\n"
+    assert 1.9 < time.monotonic() - t0 < 10
+    m.close()
+
+
 def test_threads_that_all_wait_for_good_are_a_deadlock():
     path = os.path.join(BIN, "threads_end")
     for engine in ("interpreter", "jit"):

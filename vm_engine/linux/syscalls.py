@@ -963,7 +963,10 @@ class Kernel:
         self.trampoline = 0
         #: () -> whether the run is asked to stop (Machine's): a wait ends for now then
         self.stop_requested = lambda: False
-        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)
+        self.threads = self._new_threads(cpu)
+        #: the deadline a call made again keeps (GuestThread.restart_deadline),
+        #: taken off its thread for the call it makes next (_call_deadline's), no other
+        self._restart_deadline = None
         #: (host path, argv, envp, elf) -> the new program loaded, for execve: set by
         #: Machine (which knows how to make an engine); raises ElfError if it cannot be
         self.exec_loader = None
@@ -1378,7 +1381,9 @@ class Kernel:
         cpu = self.cpu
         nr, *args = cpu.syscall_args()
         self.syscall_count += 1
-        self.threads.current.restarting = False
+        me = self.threads.current
+        me.restarting = False
+        self._restart_deadline, me.restart_deadline = me.restart_deadline, None
         if self._held_dirty and nr not in _MASK_DANCE:
             self._hold_blocked()
         entry = self._table.get(nr)
@@ -2447,6 +2452,10 @@ class Kernel:
         child's end (SIGCHLD), a timer's."""
         self.look_for_signals()
         return bool(self.pending_for(thread) & ~mask)
+
+    def _new_threads(self, cpu) -> Threads:
+        """The threads of a new process (or program) whose one thread is on `cpu`."""
+        return Threads(cpu, self.pid, self._signal_for_waiters, lambda: self.stop_requested())
 
     def _signal_for_waiters(self):
         """For threads that all wait: None if no signal can come (no timer, no
@@ -4568,7 +4577,7 @@ class Kernel:
         self.ppid, self.pid = self.pid, os.getpid()
         mask, altstack = self.sigmask, self.altstack   # (the forking thread's: the
         sched = self.threads.current.sched                                  # child's one
-        self.threads = Threads(self.cpu, self.pid, self._signal_for_waiters)  # thread has
+        self.threads = self._new_threads(self.cpu)                           # thread has
         self.sigmask, self.altstack = mask, altstack                        # them)
         self.threads.current.sched = _inherited_sched(sched)
         self.pending, self.pending_code = 0, {}   # (none pending in a new process)
@@ -4702,7 +4711,7 @@ class Kernel:
         self.ptimers.clear()
         self.attrs["keepcaps"] = 0
         old = self.threads.current   # (execve keeps its mask and signals pending for it;
-        self.threads = Threads(cpu, self.pid, self._signal_for_waiters)  # no altstack)
+        self.threads = self._new_threads(cpu)                            # no altstack)
         self.sigmask, me = old.sigmask, self.threads.current
         me.pending, me.pending_code = old.pending, old.pending_code
         self.exe_path = os.path.realpath(exe_path)
@@ -4757,10 +4766,10 @@ class Kernel:
         """nanosleep's wait: a signal ends it (EINTR, the time left at `rem`);
         a stop of the run (Machine.stop, a time limit) ends it for now: the
         call is made again when the run goes on, to the same end."""
-        if self.threads.several:  # (the others run meanwhile)
-            self.threads.block(timeout=seconds)
-            return _NO_RESULT
         deadline, keep_deadline = self._call_deadline(seconds)
+        if self.threads.several:  # (the others run meanwhile)
+            self.threads.block(timeout=max(0.0, deadline - time.monotonic()))
+            return _NO_RESULT
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -4779,7 +4788,7 @@ class Kernel:
         call made again (after a stop, or its turn among threads): the first
         call's deadline stands, as Linux's restart keeps the time left."""
         me = self.threads.current
-        deadline, me.restart_deadline = me.restart_deadline, None
+        deadline, self._restart_deadline = self._restart_deadline, None
         if deadline is None and timeout is not None:
             deadline = time.monotonic() + timeout
 
@@ -4869,7 +4878,9 @@ class Kernel:
             if host is not None:   # (another process may wake it: the host's futex)
                 return self._host_futex_wait(host, val, t)
             if threads.several:   # another thread may wake it: it waits, the others run
-                threads.block((uaddr, bitset), t, -E.ETIMEDOUT)
+                deadline, _ = self._call_deadline(t)   # (a call made again: the first one's)
+                threads.block((uaddr, bitset), None if deadline is None else
+                              max(0.0, deadline - time.monotonic()), -E.ETIMEDOUT)
                 return _NO_RESULT
             if t is None and not (self.children or self.itimers or self.forked or
                                   self.host_signals is not None):

@@ -18,6 +18,9 @@ from errno import EINTR
 TIME_SLICE = 200_000
 #: seconds between looks at the files threads wait for, when none can run
 POLL_INTERVAL = 0.001
+#: seconds between looks for a stop of the run (Machine.stop), when every thread
+#: waits for a time
+STOP_INTERVAL = 0.01
 
 _A0 = 10 * 8  # (a0's offset in a cpu context: the result a waiting thread is woken with)
 _PC = 512     # (pc's)
@@ -57,12 +60,15 @@ class Threads:
     """The process's threads and whose turn it is (the kernel's part of clone,
     futex, exit, sched_yield and nanosleep while there is more than one)."""
 
-    def __init__(self, cpu, pid: int, signal_came=None):
+    def __init__(self, cpu, pid: int, signal_came=None, stop_requested=None):
         self.cpu = cpu
         #: () -> None if no signal can come while every thread waits (no timer, no
         #: child, no other process's), else a thread that can take one that has
         #: come (False: none has): the kernel's, to interrupt that thread's wait with
         self.signal_came = signal_came
+        #: () -> whether the run is asked to stop (the kernel's stop_requested): a
+        #: wait of every thread ends for now then (_stop_waiting)
+        self.stop_requested = stop_requested
         self.current = GuestThread(pid)
         self.all = {pid: self.current}   # tid -> thread, in creation order
         self._next_tid = pid + 1
@@ -200,8 +206,9 @@ class Threads:
     def switch(self, result: int | None = None, restart: bool = False) -> None:
         """Saves the current thread's registers (a0 = result, unless None; its
         pc back at its ecall if `restart`) and puts the next thread that can run
-        on the cpu, waiting for a wait to end if every thread waits; a deadlock
-        (all wait, none for a time or a file) is a LinuxError."""
+        on the cpu, waiting for a wait to end if every thread waits (a stop of
+        the run ends that for now: _stop_waiting); a deadlock (all wait, none
+        for a time or a file) is a LinuxError."""
         me = self.current
         if me is not None and me.context is None:
             me.context = bytearray(self.cpu._context())
@@ -230,9 +237,31 @@ class Threads:
                 from .syscalls import LinuxError
                 raise LinuxError("deadlock: every thread of the guest waits on a futex "
                                  "and none of them for a limited time")
+            if self.stop_requested is not None and self.stop_requested():
+                nxt = self._stop_waiting(me)
+                break
             pause = min(deadlines) - time.monotonic() if deadlines else POLL_INTERVAL
-            time.sleep(max(0.0, min(pause, POLL_INTERVAL) if polling else pause))
+            time.sleep(max(0.0, min(pause, POLL_INTERVAL if polling else STOP_INTERVAL)))
         self.current = nxt
         self.cpu._set_context(nxt.context)
         nxt.context = None
 
+    def _stop_waiting(self, me: GuestThread | None) -> GuestThread:
+        """A stop of the run while every thread waits: one of them (`me`, the
+        one that was running, if it waits still) stops waiting for now and
+        goes on the cpu at its ecall, to make its call again when the run goes
+        on: a futex wait or a sleep to the same deadline (restart_deadline, as
+        Linux's restart of an interrupted call keeps it), a wait for a file as
+        when it is woken (on_wake keeps its time). The others wait on."""
+        thread = me if me is not None and self.all.get(me.tid) is me \
+            else next(iter(self.all.values()))
+        if thread.ready is None:   # (a wait for a file is back at its ecall already)
+            deadline = thread.deadline
+            pc = struct.unpack_from("<Q", thread.context, _PC)[0]
+            struct.pack_into("<Q", thread.context, _PC, pc - _ECALL)
+            self._resume(thread, None)
+            thread.restart_deadline = deadline
+        else:
+            self._resume(thread, None)
+        thread.restarting = True   # (no signal is delivered before its call is made again)
+        return thread
