@@ -1301,6 +1301,33 @@ def test_message_queue_lengths_are_the_queues():
         assert e("mq_unlink", e.put(name + b"\0")) == 0
 
 
+def test_message_queue_time_limits_are_checked_first():
+    """mq_timedsend's and mq_timedreceive's time limit is read and checked
+    before the queue is looked at, as Linux's prepare_timeout: EINVAL for a
+    tv_nsec out of range or a negative tv_sec, EFAULT for one not there, even
+    where the call would not wait (it was checked only where it would)."""
+    e = Env()
+    name = f"vm_engine-test-{os.getpid()}".encode()
+    attr = e.put(struct.pack("<qqqq", 0, 4, 64, 0))
+    q = e("mq_open", e.put(name + b"\0"), sc.O_CREAT | sc.O_EXCL | sc.O_RDWR, 0o600, attr)
+    assert q >= 0
+    try:
+        msg = e.s("message")
+        for bad in ((0, 10**9), (0, -1), (-1, 0)):
+            tmo = e.put(struct.pack("<qq", *bad))
+            assert e("mq_timedsend", q, msg, 7, 0, tmo) == -errno.EINVAL   # (room: no wait)
+            assert e("mq_timedsend", 99, msg, 7, 0, tmo) == -errno.EINVAL  # (no queue)
+            assert e("mq_timedsend", q, msg, 65, 0, tmo) == -errno.EINVAL  # (too long)
+        assert e("mq_timedsend", q, msg, 7, 0, 0x10) == -errno.EFAULT
+        assert e("mq_timedsend", q, msg, 7, 3, e.put(struct.pack("<qq", 0, 0))) == 0
+        assert e("mq_timedreceive", q, BUF + 64, 64, 0, tmo) == -errno.EINVAL   # (a message:
+        assert e("mq_timedreceive", q, BUF + 64, 64, 0, 0x10) == -errno.EFAULT  # none taken)
+        assert e("mq_timedreceive", q, BUF + 64, 64, 0, e.put(bytes(16))) == 7
+        assert e.mem(BUF + 64, 7) == b"message"
+    finally:
+        assert e("mq_unlink", e.put(name + b"\0")) == 0
+
+
 def test_mmap_offsets_past_the_largest_file(tmp_path):
     """A file mapping's offset past what a file can hold (2**63 - 1 bytes, less
     the mapping) is EOVERFLOW, Linux's file_mmap_ok (an offset of 2**63 or

@@ -2966,12 +2966,12 @@ class Kernel:
         libc.call("mq_getattr", ctypes.c_int(f.host_fd), attr)
         return struct.unpack_from("<q", attr.raw, 16)[0]
 
-    def _mq_wait(self, mqdes, events: int, abs_timeout: int, call):
+    def _mq_wait(self, mqdes, events: int, until: float | None, call):
         """call() (a send or receive, made with a time limit already past, so
         it never waits in the host) made again when the queue is ready, at the
-        most until the absolute CLOCK_REALTIME time at guest abs_timeout (then
-        ETIMEDOUT); with other threads, one that would wait lets them run; a
-        signal ends the wait (SA_RESTART: the call made again)."""
+        most until the absolute CLOCK_REALTIME time `until` (None: no limit;
+        then ETIMEDOUT); with other threads, one that would wait lets them
+        run; a signal ends the wait (SA_RESTART: the call made again)."""
         while True:
             try:
                 return call()
@@ -2979,8 +2979,8 @@ class Kernel:
                 if e.errno != E.ETIMEDOUT:
                     raise
             deadline = None
-            if abs_timeout:   # (checked where the call would wait, as Linux does)
-                deadline = time.monotonic() + (self.read_timespec(abs_timeout) - time.time())
+            if until is not None:
+                deadline = time.monotonic() + (until - time.time())
                 if deadline <= time.monotonic():
                     raise Errno(E.ETIMEDOUT)
             ready = self._wait_ready([(s32(mqdes), events)], deadline, None)
@@ -2989,18 +2989,28 @@ class Kernel:
             if ready is _RESTART:
                 return _NO_RESULT
 
+    def _mq_timeout(self, abs_timeout: int) -> float | None:
+        """mq_timedsend's and mq_timedreceive's time limit (the CLOCK_REALTIME
+        time at guest `abs_timeout`, 0: none), read before anything else is
+        looked at, as Linux's prepare_timeout: EFAULT, or EINVAL for a negative
+        tv_sec or a tv_nsec out of range, even where the call would not wait
+        (or names no queue)."""
+        return self.read_timespec(abs_timeout) if abs_timeout else None
+
     @handler("fbuup")
     def sys_mq_timedsend(self, mqdes, msg, length, prio, abs_timeout):
+        until = self._mq_timeout(abs_timeout)
         f = self._mq(mqdes)
         if length > self._mq_msgsize(f):   # (Linux's EMSGSIZE, before it reads the message)
             raise Errno(E.EMSGSIZE)
         data = libc.buffer(self.read_mem(msg, length))
-        return self._mq_wait(mqdes, select.POLLOUT, abs_timeout, lambda: libc.call(
+        return self._mq_wait(mqdes, select.POLLOUT, until, lambda: libc.call(
             "mq_timedsend", ctypes.c_int(f.host_fd), data, ctypes.c_size_t(length),
             ctypes.c_uint(prio & 0xFFFFFFFF), ctypes.byref(_Timespec(0, 0))))
 
     @handler("fpupp")
     def sys_mq_timedreceive(self, mqdes, msg, length, prio, abs_timeout):
+        until = self._mq_timeout(abs_timeout)
         f = self._mq(mqdes)
         # (as long as the queue's messages can be, no longer: a length of 2**64-1
         # made a buffer of 2 GiB; a shorter one than they can be is the host's EMSGSIZE)
@@ -3015,7 +3025,7 @@ class Kernel:
             if prio:
                 self.write_mem(prio, struct.pack("<I", got.value))
             return n
-        return self._mq_wait(mqdes, select.POLLIN, abs_timeout, receive)
+        return self._mq_wait(mqdes, select.POLLIN, until, receive)
 
     @handler("fpp")
     def sys_mq_getsetattr(self, mqdes, new, old):
