@@ -1395,14 +1395,15 @@ def test_the_largest_times(monkeypatch):
         e.put(largest, tmo)
     e.k.stop_requested = lambda: False
     tv = struct.pack("<qq", TIME_T_MAX, 999_999)   # (a timeval's largest)
-    assert e("setitimer", 0, e.put(tv * 2), 0) == 0   # (interval, value: the largest)
-    cur = e.put(bytes(32))
+    assert e("setitimer", 0, e.put(tv * 2), 0) == 0   # (interval, value: the largest,
+    cur = e.put(bytes(32))                            # KTIME_MAX ns as Linux keeps them)
     assert e("getitimer", 0, cur) == 0
-    assert struct.unpack("<qq", e.mem(cur, 16)) == (TIME_T_MAX, 999_999)
+    assert struct.unpack("<qq", e.mem(cur, 16)) == (9223372036, 854775)
     assert e("timer_create", 1, 0, cur) == 0
     timer = struct.unpack("<i", e.mem(cur, 4))[0]
     assert e("timer_settime", timer, 0, e.put(largest * 2), 0) == 0
-    assert e("timer_gettime", timer, cur) == 0 and e.mem(cur, 16) == largest
+    assert e("timer_gettime", timer, cur) == 0
+    assert struct.unpack("<qq", e.mem(cur, 16)) == (9223372036, 854775807)
     assert e("timer_settime", timer, 0, e.put(bytes(32)), 0) == 0
     assert e("rt_sigaction", sc.SIGALRM, e.put(struct.pack("<QQQ", 0x12340, 0, 0)), 0, 8) == 0
     assert e("setitimer", 0, e.put(struct.pack("<qqqq", 0, 0, 0, 50_000)), 0) == 0
@@ -1412,6 +1413,54 @@ def test_the_largest_times(monkeypatch):
     time.sleep(0.1)
     e.k.close_all()
     assert raised == []
+
+
+def test_timers_are_at_most_ktime_max():
+    """A timer's times are Linux's ktime_t nanoseconds: KTIME_MAX (2**63 - 1
+    ns) from KTIME_SEC_MAX seconds on, and an expiry at most KTIME_MAX on the
+    timer's clock (a relative CLOCK_REALTIME timer's on CLOCK_MONOTONIC), so
+    that what is read back is KTIME_MAX less the clock's time; a CPU-time
+    timer's expiry is not bounded (as the host's own timers give it)."""
+    KTIME_MAX, TIME_T_MAX = (1 << 63) - 1, (1 << 63) - 1
+    e = Env()
+
+    def ns(at) -> int:
+        sec, sub = struct.unpack("<qq", e.mem(at, 16))
+        return sec * 10**9 + sub
+
+    def near(got: int, want: int) -> bool:   # (the clock moved on meanwhile)
+        return abs(want - got) < 10**9
+    cur = e.put(bytes(32))
+    for sec, nsec in ((TIME_T_MAX, 999_999_999), (9223372036, 854775808), (9223372036, 0)):
+        spec = e.put(struct.pack("<qq", sec, nsec) * 2)
+        for clock, flags, base in ((1, 0, 1), (0, 0, 1), (1, 1, 1), (0, 1, 0), (2, 0, None)):
+            assert e("timer_create", clock, 0, cur) == 0
+            timer = struct.unpack("<i", e.mem(cur, 4))[0]
+            assert e("timer_settime", timer, flags, spec, 0) == 0
+            assert e("timer_gettime", timer, cur) == 0
+            assert struct.unpack("<qq", e.mem(cur, 16)) == (9223372036, 854775807)
+            left = ns(cur + 16)
+            assert near(left, KTIME_MAX if base is None else
+                        KTIME_MAX - time.clock_gettime_ns(base)), (clock, flags, left)
+            assert e("timer_delete", timer) == 0
+        tv = e.put(struct.pack("<qq", sec, nsec // 1000) * 2)
+        for which, bounded in ((0, True), (1, False), (2, False)):
+            assert e("setitimer", which, tv, 0) == 0
+            assert e("getitimer", which, cur) == 0
+            assert struct.unpack("<qq", e.mem(cur, 16)) == (9223372036, 854775)
+            left = struct.unpack("<qq", e.mem(cur + 16, 16))
+            left = left[0] * 10**9 + left[1] * 1000
+            assert near(left, KTIME_MAX - time.monotonic_ns() if bounded else KTIME_MAX)
+            assert e("setitimer", which, e.put(bytes(32)), 0) == 0
+    # below KTIME_SEC_MAX seconds: the time itself, to the nanosecond
+    spec = e.put(struct.pack("<qqqq", 9223372035, 123456789, 3600, 0))
+    assert e("timer_create", 1, 0, cur) == 0
+    timer = struct.unpack("<i", e.mem(cur, 4))[0]
+    assert e("timer_settime", timer, 0, spec, 0) == 0
+    assert e("timer_gettime", timer, cur) == 0
+    assert struct.unpack("<qq", e.mem(cur, 16)) == (9223372035, 123456789)
+    assert near(ns(cur + 16), 3600 * 10**9)
+    e.k.close_all()
 
 
 def test_recvmsg_control_length_is_the_guests_bound_only():

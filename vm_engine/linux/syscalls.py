@@ -718,6 +718,26 @@ def _time_parts(seconds: float, per: int) -> tuple[int, int]:
     return (TIME_T_MAX, per - 1) if sec > TIME_T_MAX else (sec, frac)
 
 
+#: Linux keeps a timer's times as ktime_t nanoseconds: at most KTIME_MAX
+KTIME_MAX = (1 << 63) - 1
+_KTIME_SEC_MAX = KTIME_MAX // 10**9
+
+
+def _ktime(sec: int, nsec: int) -> int:
+    """A valid timespec's time (a timeval's, its microseconds made nanoseconds)
+    in nanoseconds, as Linux's ktime_set makes it: KTIME_MAX from
+    KTIME_SEC_MAX seconds on."""
+    return KTIME_MAX if sec >= _KTIME_SEC_MAX else sec * 10**9 + nsec
+
+
+def _ktime_parts(ns: int, per: int) -> tuple[int, int]:
+    """Nanoseconds as a timespec's (per 10**9) or timeval's (10**6) fields, as
+    Linux's ktime_to_timespec64 (and put_itimerval, which drops what is less
+    than a microsecond) makes them."""
+    sec, nsec = divmod(ns, 10**9)
+    return sec, nsec // (10**9 // per)
+
+
 def pack_stat(st) -> bytes:
     """struct stat, riscv64 (asm-generic, 128 bytes)."""
     def ts(ns):
@@ -948,7 +968,7 @@ class Kernel:
         self.sigactions: dict[int, tuple[int, int, int]] = {}
         self.pending = 0
         #: armed timers: which (setitimer's) or ("timer", id) (timer_create's) ->
-        #: [deadline (time.monotonic()), interval s]
+        #: [deadline (time.monotonic_ns()), interval ns] (_timer_deadline)
         self.itimers = {}
         self.ptimers: dict[int, SimpleNamespace] = {}   # timer_create's, by id
         #: prctl's attributes of the process (sys_prctl), and its capabilities (_caps)
@@ -1105,8 +1125,12 @@ class Kernel:
         self.itimer_used = True
         if vsec or vusec:
             # (ITIMER_VIRTUAL and ITIMER_PROF count the guest's time as the wall clock
-            # does: it runs all the time it is not in a system call)
-            self.itimers[which] = [time.monotonic() + vsec + vusec / 1e6, isec + iusec / 1e6]
+            # does: it runs all the time it is not in a system call; their expiry is
+            # on the process's CPU time, which Linux does not bound)
+            self.itimers[which] = [
+                self._timer_deadline(_ktime(vsec, vusec * 1000),
+                                     CLOCK_MONOTONIC if which == 0 else None),
+                _ktime(isec, iusec * 1000)]
         else:
             self.itimers.pop(which, None)
         self._arm_itimers()
@@ -1125,25 +1149,37 @@ class Kernel:
         t = self.itimers.get(which)
         if t is None:
             return bytes(32)
-        left = max(t[0] - time.monotonic(), 1e-6)  # (due, not yet served: 1 us, as Linux)
-        return struct.pack("<qqqq", *_time_parts(t[1], 10**6), *_time_parts(left, 10**6))
+        left = t[0] - time.monotonic_ns()
+        left = left if left > 0 else 1000   # (due, not yet served: 1 us, as Linux)
+        return struct.pack("<qqqq", *_ktime_parts(t[1], 10**6), *_ktime_parts(left, 10**6))
+
+    @staticmethod
+    def _timer_deadline(ns: int, clock: int | None) -> int:
+        """The time.monotonic_ns() when a timer set to go off in `ns` is due:
+        its expiry on `clock` (that of the hrtimer Linux arms) is at most
+        KTIME_MAX, as Linux's ktime_add_safe keeps it (what is read back then
+        is KTIME_MAX less the clock's time); a CPU-time timer's (None) is not
+        bounded."""
+        now = time.monotonic_ns()
+        if clock is not None:
+            ns = min(ns, KTIME_MAX - time.clock_gettime_ns(clock))
+        return now + ns
 
     def itimer_due(self) -> bool:
-        now = time.monotonic()
+        now = time.monotonic_ns()
         return any(t[0] <= now for t in self.itimers.values())
 
     def expire_itimers(self) -> None:
         """Makes the signals of the timers that are due pending, and sets the
         periodic ones again (the run loop calls this between runs)."""
-        now = time.monotonic()
+        now = time.monotonic_ns()
         for which, t in list(self.itimers.items()):
             if t[0] <= now:
                 missed = 0
-                if t[1] > 0:
-                    while t[0] <= now:  # (periods missed meanwhile: one signal, as Linux)
-                        t[0] += t[1]
-                        missed += 1
-                    missed -= 1
+                if t[1] > 0:   # (periods missed meanwhile: one signal, as Linux)
+                    periods = (now - t[0]) // t[1] + 1
+                    t[0] += periods * t[1]
+                    missed = periods - 1
                 else:
                     del self.itimers[which]
                 if isinstance(which, int):
@@ -1178,19 +1214,33 @@ class Kernel:
             raise Errno(E.EINVAL)
         return timer
 
+    def _read_ktime(self, addr: int) -> int:
+        """The timespec at guest `addr` in nanoseconds, at most KTIME_MAX
+        (_ktime); EINVAL if it is not a valid one."""
+        sec, nsec = struct.unpack("<qq", self.read_mem(addr, 16))
+        if sec < 0 or not 0 <= nsec < 1_000_000_000:
+            raise Errno(E.EINVAL)
+        return _ktime(sec, nsec)
+
     @handler("dxpp")
     def sys_timer_settime(self, ident, flags, new, old):
         timer = self._ptimer(ident)
-        interval, value = self.read_timespec(new), self.read_timespec(new + 16)
+        interval, value = self._read_ktime(new), self._read_ktime(new + 16)
         if old:
             self.write_mem(old, self._ptimer_value(s32(ident)))
         key = ("timer", s32(ident))
         self.itimer_used = True
         self._drop_ptimer_signal(s32(ident))
         if value:   # (else disarmed)
+            clock = _ALARM_CLOCK_OF.get(timer.clock, timer.clock)
             if flags & TIMER_ABSTIME:   # (a time on the timer's clock: from now on it)
-                value -= time.clock_gettime(_ALARM_CLOCK_OF.get(timer.clock, timer.clock))
-            self.itimers[key] = [time.monotonic() + max(0.0, value), interval]
+                deadline = time.monotonic_ns() + max(0, value - time.clock_gettime_ns(clock))
+            else:   # (Linux's hrtimer: a CPU-time clock's is none; a relative
+                # CLOCK_REALTIME timer's is on CLOCK_MONOTONIC, common_timer_set)
+                deadline = self._timer_deadline(value, None if clock in (
+                    CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID) else
+                    CLOCK_MONOTONIC if timer.clock == CLOCK_REALTIME else clock)
+            self.itimers[key] = [deadline, interval]
         else:
             self.itimers.pop(key, None)
         timer.overrun = 0
@@ -1208,8 +1258,8 @@ class Kernel:
         t = self.itimers.get(("timer", ident))
         if t is None:
             return bytes(32)
-        left = max(t[0] - time.monotonic(), 1e-9)  # (due, not yet served: 1 ns)
-        return struct.pack("<qqqq", *_time_parts(t[1], 10**9), *_time_parts(left, 10**9))
+        left = max(t[0] - time.monotonic_ns(), 1)  # (due, not yet served: 1 ns)
+        return struct.pack("<qqqq", *_ktime_parts(t[1], 10**9), *_ktime_parts(left, 10**9))
 
     @handler("d")
     def sys_timer_getoverrun(self, ident):
@@ -1275,8 +1325,9 @@ class Kernel:
         due, cancel, cpu = min(t[0] for t in self.itimers.values()), threading.Event(), self.cpu
 
         def wake():
-            while time.monotonic() < due:   # (in parts: a wait past TIMEOUT_MAX raises)
-                if cancel.wait(min(max(0.0, due - time.monotonic()), threading.TIMEOUT_MAX)):
+            while time.monotonic_ns() < due:   # (in parts: a wait past TIMEOUT_MAX raises)
+                if cancel.wait(min(max(0.0, (due - time.monotonic_ns()) / 1e9),
+                                   threading.TIMEOUT_MAX)):
                     return
             while not cancel.is_set():
                 cpu.request_stop()
