@@ -1483,6 +1483,52 @@ def test_recvmsg_control_length_is_the_guests_bound_only():
     assert struct.unpack("<Q", e.mem(msg + 40, 8))[0] == 24   # (msg_controllen: what came)
 
 
+def test_message_headers_are_taken_as_linux_takes_them():
+    """sendmsg's and recvmsg's struct msghdr as Linux's __copy_msghdr and
+    ____sys_sendmsg take it: a negative msg_namelen (an int) is EINVAL (not
+    looked at without a msg_name), a longer one than a sockaddr_storage is
+    that long; more than IOV_MAX iovecs is EMSGSIZE; sendmsg's msg_controllen
+    over INT_MAX (or over the socket's optmem_max) is ENOBUFS before the
+    control data or the data is read (it was read: EFAULT), a NULL
+    msg_control with a length EFAULT. recvmsg writes the address's whole
+    length back, and no length without a msg_name."""
+    e = Env()
+    assert e("socketpair", 1, 2, 0, BUF) == 0   # (AF_UNIX, SOCK_DGRAM)
+    a, b = struct.unpack("<ii", e.mem(BUF, 8))
+    address = b"\0vm_engine-test-%d" % os.getpid()   # (abstract: a name, not a path)
+    assert e("bind", a, e.put(struct.pack("<H", 1) + address), 2 + len(address)) == 0
+    iov = e.put(struct.pack("<QQ", e.s("hi"), 2))
+    name, control, unmapped = e.put(bytes(256)), e.put(bytes(64)), e.put(struct.pack("<QQ", 8, 2))
+
+    def msg(name=0, namelen=0, iov=iov, iovlen=1, control=0, controllen=0) -> int:
+        return e.put(struct.pack("<QI4xQQQQi4x", name, namelen & 0xFFFFFFFF, iov, iovlen,
+                                 control, controllen, 0))
+    for length in (1 << 31, 1 << 63, sc.MASK64, 1 << 30):
+        assert e("sendmsg", a, msg(control=control, controllen=length), 0) == -errno.ENOBUFS
+    assert e("sendmsg", a, msg(iov=unmapped, controllen=sc.MASK64), 0) == -errno.ENOBUFS
+    assert e("sendmsg", a, msg(controllen=24), 0) == -errno.EFAULT
+    for namelen in (-1, -(1 << 31)):
+        assert e("sendmsg", a, msg(name, namelen, controllen=sc.MASK64), 0) == -errno.EINVAL
+        assert e("recvmsg", b, msg(name, namelen), 0x40) == -errno.EINVAL
+    assert e("sendmsg", a, msg(iovlen=1025, controllen=sc.MASK64), 0) == -errno.EMSGSIZE
+    assert e("recvmsg", b, msg(iovlen=1025), 0x40) == -errno.EMSGSIZE
+    assert e("sendmsg", a, msg(0, -1), 0) == 2
+    assert e("sendmsg", a, msg(0, 77), 0) == 2
+    assert e("sendmsg", a, msg(0, 0), 0) == 2
+    data = e.put(bytes(8))
+    into = e.put(struct.pack("<QQ", data, 8))
+    m = msg(name, 1000, into)   # (as long as a sockaddr_storage)
+    assert e("recvmsg", b, m, 0) == 2
+    assert struct.unpack("<i", e.mem(m + 8, 4))[0] == 2 + len(address)
+    assert e.mem(name, 2 + len(address)) == struct.pack("<H", 1) + address
+    m = msg(name + 128, 0, into)   # (a name with no room: its length still)
+    assert e("recvmsg", b, m, 0) == 2
+    assert struct.unpack("<i", e.mem(m + 8, 4))[0] == 2 + len(address)
+    assert e.mem(name + 128, 8) == bytes(8)
+    m = msg(0, 77, into)   # (no name: its length is left)
+    assert e("recvmsg", b, m, 0) == 2 and struct.unpack("<i", e.mem(m + 8, 4))[0] == 77
+
+
 # == whole programs ==============================================================================
 def run_case(case, tmp_path, executor="interpreter", **kw) -> tuple[Machine, object, bytes, bytes]:
     out, err = bytearray(), bytearray()

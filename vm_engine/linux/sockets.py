@@ -10,12 +10,13 @@ descriptors SCM_RIGHTS passes.
 from __future__ import annotations
 
 import ctypes
+import errno as E
 import os
 import stat
 import struct
 
 from . import libc
-from .syscalls import IOV_MAX, O_CLOEXEC, O_NONBLOCK, O_RDWR, HostFile
+from .syscalls import IOV_MAX, O_CLOEXEC, O_NONBLOCK, O_RDWR, Errno, HostFile
 
 AF_UNIX = 1
 SOCK_NONBLOCK, SOCK_CLOEXEC = O_NONBLOCK, O_CLOEXEC
@@ -28,7 +29,11 @@ CONTROL_MAX = 1 << 16
 #: returns the rest in the next, and no datagram is that long
 RECEIVE_MAX = 4 << 20
 #: struct msghdr: name, namelen, iov, iovlen, control, controllen, flags
-MSGHDR = struct.Struct("<QI4xQQQQi4x")
+MSGHDR = struct.Struct("<Qi4xQQQQi4x")
+#: sendmsg's control data that Linux takes on its stack (a cmsghdr and 20 bytes):
+#: a longer one is allocated, at most the socket's optmem_max (_optmem_max)
+CONTROL_ON_STACK = 16 + 20
+_INT_MAX = (1 << 31) - 1
 CMSGHDR = struct.Struct("<QiI")   # cmsg_len, cmsg_level, cmsg_type
 _INT = struct.Struct("<i")
 
@@ -62,10 +67,31 @@ def _c_msghdr(name, iov, control, flags=0) -> ctypes.Array:
     return hdr
 
 
-def _iovecs(kernel, iov: int, count: int) -> list:
-    """readv's checks and reading of the iovecs (msg_iovlen is a size_t: one
-    over IOV_MAX stays over it)."""
-    return kernel._iovecs(iov, min(count, IOV_MAX + 1))
+def _header(kernel, msg: int, sending: bool) -> tuple:
+    """The guest struct msghdr at `msg` as Linux's __copy_msghdr takes it:
+    (name, namelen, the name's bytes if `sending`, iov, iovlen, control,
+    controllen). A negative msg_namelen (an int) is EINVAL, a longer one than
+    a struct sockaddr_storage is as long as that, both unless msg_name is
+    NULL (then it is 0); more than IOV_MAX iovecs (a size_t) is EMSGSIZE."""
+    name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(
+        kernel.read_mem(msg, MSGHDR.size))
+    namelen = min(namelen, SOCKADDR_MAX) if name else 0
+    if namelen < 0:
+        raise Errno(E.EINVAL)
+    raw = kernel.read_mem(name, namelen) if sending and namelen else None
+    if iovlen > IOV_MAX:
+        raise Errno(E.EMSGSIZE)
+    return name, namelen, raw, iov, iovlen, control, controllen
+
+
+def _optmem_max() -> int:
+    """The most option memory a socket has (net.core.optmem_max: the host's,
+    else Linux's default since 6.9)."""
+    try:
+        with open("/proc/sys/net/core/optmem_max", "rb") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 128 << 10
 
 
 def _cmsgs(data: bytes):
@@ -85,14 +111,18 @@ def _cmsg(level: int, kind: int, payload: bytes) -> bytes:
 
 
 def send_message(kernel, f, msg: int, flags: int) -> int:
-    """sendmsg(2) of the guest struct msghdr at `msg` on host socket `f`."""
-    name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(
-        kernel.read_mem(msg, MSGHDR.size))
-    data = b"".join(kernel.read_mem(base, n) for base, n in _iovecs(kernel, iov, iovlen))
-    c_name = libc.buffer(host_address(kernel, kernel.read_mem(name, namelen))) \
-        if name and namelen else None
+    """sendmsg(2) of the guest struct msghdr at `msg` on host socket `f`, its
+    errors in Linux's order (____sys_sendmsg): the header's (_header), the
+    iovecs', then a msg_controllen over INT_MAX, or over what the socket may
+    allocate, is ENOBUFS, before the control data or the data is read."""
+    _, _, raw_name, iov, iovlen, control, controllen = _header(kernel, msg, True)
+    vecs = kernel._iovecs(iov, iovlen)
+    if controllen > _INT_MAX or (controllen > CONTROL_ON_STACK and
+                                 controllen >= _optmem_max()):
+        raise Errno(E.ENOBUFS)
+    c_name = libc.buffer(host_address(kernel, raw_name)) if raw_name is not None else None
     c_control = None
-    if control and controllen:
+    if controllen:   # (from msg_control NULL too: EFAULT, as Linux's copy_from_user)
         out = b""
         for level, kind, payload in _cmsgs(kernel.read_mem(control, controllen)):
             if level == SOL_SOCKET and kind == SCM_RIGHTS:   # guest fds -> host fds
@@ -100,6 +130,7 @@ def send_message(kernel, f, msg: int, flags: int) -> int:
                 payload = b"".join(_INT.pack(kernel.host_fd(fd)) for fd in fds)
             out += _cmsg(level, kind, payload)
         c_control = libc.buffer(out)
+    data = b"".join(kernel.read_mem(base, n) for base, n in vecs)
     return libc.call("sendmsg", f.host_fd, _c_msghdr(c_name, libc.buffer(data), c_control),
                      flags)
 
@@ -107,13 +138,12 @@ def send_message(kernel, f, msg: int, flags: int) -> int:
 def receive_message(kernel, f, msg: int, flags: int) -> int:
     """recvmsg(2) into the guest struct msghdr at `msg` from host socket `f`;
     descriptors that come with SCM_RIGHTS become guest descriptors."""
-    name, namelen, iov, iovlen, control, controllen, _ = MSGHDR.unpack(
-        kernel.read_mem(msg, MSGHDR.size))
-    vecs = _iovecs(kernel, iov, iovlen)
+    name, namelen, _, iov, iovlen, control, controllen = _header(kernel, msg, False)
+    vecs = kernel._iovecs(iov, iovlen)
     for base, n in vecs:
         kernel.check_writable(base, n)
     c_data = libc.buffer(min(sum(n for _, n in vecs), RECEIVE_MAX))
-    c_name = libc.buffer(min(namelen, SOCKADDR_MAX)) if name and namelen else None
+    c_name = libc.buffer(namelen) if name else None   # (its length the host writes, as Linux)
     # (the guest's control length can be anything: no more control data comes)
     c_control = libc.buffer(min(controllen, CONTROL_MAX)) if control and controllen else None
     hdr = _c_msghdr(c_name, c_data, c_control)
@@ -135,9 +165,9 @@ def receive_message(kernel, f, msg: int, flags: int) -> int:
                     for (fd,) in _INT.iter_unpack(payload))
             out += _cmsg(level, kind, payload)
         kernel.write_mem(control, out[:controllen])
-    if c_name is not None:
+    if c_name is not None:   # (msg_namelen is left as it is without a msg_name)
         kernel.write_mem(name, c_name.raw[:min(h_namelen, namelen)])
-    kernel.write_mem(msg + 8, struct.pack("<I", h_namelen if c_name is not None else 0))
+        kernel.write_mem(msg + 8, struct.pack("<i", h_namelen))
     kernel.write_mem(msg + 40, struct.pack("<Q", len(out)))
     kernel.write_mem(msg + 48, struct.pack("<i", h_flags))
     return got
