@@ -55,6 +55,8 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+if __name__ == "__main__":   # (the vm_engine of this tree, not one installed from another)
+    sys.path.insert(0, os.path.dirname(HERE))
 GUEST = os.path.join(HERE, "guest", "bin", "asm_hello")
 MASK64 = (1 << 64) - 1
 
