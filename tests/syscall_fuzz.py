@@ -565,7 +565,7 @@ def run_example(name: str, drawn, workroot: str, sandboxed: bool, progress_fd=No
         threading.excepthook = excepthook
         shutil.rmtree(exdir, ignore_errors=True)
         _made[0] += 1
-        if _made[0] % 16 == 0 or failure:   # (a Machine's guest memory goes with it, in a cycle)
+        if _made[0] % 16 == 0 or failure:   # (a Machine is in cycles; close() gave its memory back)
             gc.collect()
         if failure:
             raise Failure(failure)
@@ -594,7 +594,7 @@ def _force_close(m) -> None:
         except BaseException:
             pass
     k.fds.clear()
-    for step in (k.aspace.detach_all, k.itimers.clear, k._arm_itimers):
+    for step in (k.aspace.detach_all, k.itimers.clear, k._arm_itimers, m.mmu.release):
         try:
             step()
         except BaseException:

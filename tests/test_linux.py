@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import gc
 import io
 import os
 import shutil
@@ -1689,7 +1690,8 @@ def test_go_runtime(executor, tmp_path):
 @pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
 def test_execve_in_place(executor):
     """execve without a fork: the same Machine (and host process) goes on as the
-    new program, in a new address space, with the fds not closed on exec."""
+    new program, in a new address space (the old one given back to the host
+    then), with the fds not closed on exec."""
     out = bytearray()
     m = Machine.load_elf(os.path.join(BIN, "procs"), argv=["procs", "exec"], stdout=out,
                          executor=executor)
@@ -1698,6 +1700,7 @@ def test_execve_in_place(executor):
     assert (r.status, m.exit_code) == (ExecStatus.Exit, 42)
     assert bytes(out) == b"exec'd: in place, PROCS_VAR=own, fd 5 closed\n"
     assert m.mmu is not first and m.kernel.mmu is m.mmu and m.kernel.cpu is m.cpu
+    assert first.released and not m.mmu.released   # (the old program's memory went then)
     m.close()
 
 
@@ -1744,6 +1747,49 @@ def test_program_matches_qemu_live(case, tmp_path):
     assert r.exit_code == qcode
     if case.stderr:
         assert err == p.stderr
+
+
+def _host_mapped(address: int) -> bool:
+    """Whether host address `address` is in a mapping of this process."""
+    with open("/proc/self/maps") as f:
+        for line in f:
+            start, end = (int(x, 16) for x in line.split()[0].split("-"))
+            if start <= address < end:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("executor", ["interpreter", "jit"])
+def test_close_gives_the_guest_memory_back_at_once(executor):
+    """Machine.close() gives the host the guest's memory then (the arena,
+    the code compiled from it; the compiler thread ends first), not when a
+    collection finds the machine's reference cycles; a closed machine cannot
+    run on (its memory is gone), closing it again does nothing, and one whose
+    program exited still tells how."""
+    gc_was = gc.isenabled()
+    gc.disable()   # (nothing collected meanwhile: close() alone does it)
+    try:
+        m = load("asm_spin", executor=executor,
+                 jit_config=JITConfig(background_compile=True) if executor == "jit" else None)
+        page = m.program.entry & ~0xFFF
+        base = m.mmu.host_address(page) - page
+        assert m.run(max_instructions=50_000).status is ExecStatus.Budget
+        jobs = m.mmu._jobs
+        assert _host_mapped(base) and not m.mmu.released
+        m.close()
+        assert m.mmu.released and not _host_mapped(base)
+        assert jobs is None or jobs.thread is None or not jobs.thread.is_alive()
+        with pytest.raises(vm_engine.VmError, match="closed"):
+            m.run()
+        m.close()
+        m = load("asm_hello", executor=executor)
+        r = m.run()
+        assert r.status is ExecStatus.Exit
+        m.close()
+        assert m.mmu.released and m.run().exit_code == r.exit_code == m.exit_code
+    finally:
+        if gc_was:
+            gc.enable()
 
 
 def test_fault_raises_execution_error():

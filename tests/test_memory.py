@@ -49,6 +49,52 @@ def test_memory_holds_one_file_descriptor_until_it_goes():
         gc.enable()
 
 
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2", "jit-bg"])
+def test_release_gives_the_memory_back_at_once(engine):
+    """FlatMMU.release(): the arena (and its descriptor), the page table and
+    the code compiled from it go then, the compiler thread first; the memory
+    is empty afterwards (accesses fault, maps are refused), no run can use it,
+    and a second release() (or the object's end) does nothing more."""
+    import gc
+    import os
+    gc.collect()
+    gc.disable()
+    try:
+        fds = len(os.listdir("/proc/self/fd"))
+        m = FlatMMU()
+        cpu = make_engine(engine, m)
+        m.mem_map(CODE, 0x1000, "rwx")
+        m.mem_write(CODE, assemble("addi a0, zero, 5\nebreak"))
+        assert cpu.run(pc=CODE).status is ExecStatus.Ebreak and cpu.reg_read("a0") == 5
+        base = m.host_address(CODE) - CODE
+        thread = m._jobs.thread if m._jobs is not None else None
+
+        def mapped() -> bool:
+            with open("/proc/self/maps") as f:
+                spans = [[int(x, 16) for x in line.split()[0].split("-")] for line in f]
+            return any(start <= base < end for start, end in spans)
+        assert mapped() and not m.released
+        m.release()
+        assert m.released and not mapped() and m.address_space == 0
+        assert len(os.listdir("/proc/self/fd")) == fds
+        assert thread is None or not thread.is_alive()
+        assert not m.is_mapped(CODE) and m.host_address(CODE) is None and m.mem_regions() == []
+        with pytest.raises(GuestMemoryError):
+            m.mem_read(CODE, 4)
+        with pytest.raises(GuestMemoryError):
+            m.mem_write(CODE, b"x")
+        with pytest.raises(GuestMemoryError):
+            m.load(CODE, 4)
+        with pytest.raises(ValueError):
+            m.mem_map(CODE, 0x1000, "rw")
+        with pytest.raises(RuntimeError, match="released"):
+            cpu.run(pc=CODE)
+        m.release()
+        del cpu, m
+    finally:
+        gc.enable()
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
 @pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
 def test_a_forked_child_has_a_copy_of_guest_memory_of_its_own(engine):

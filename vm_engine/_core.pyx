@@ -124,9 +124,31 @@ cdef class MemoryBase:
         permissions themselves."""
         return bool(vm_mem_view_usable(&self.mem))
 
+    def release(self):
+        """Gives the host back what this memory holds, now: its arena (every
+        page, and the files mapped there), its page table, its decoded and
+        compiled code; the compiler thread of its background compiles ends
+        first (it may be reading it). From then on the memory is empty (every
+        access faults) and no run can use it (RuntimeError). For the owner of
+        a memory no one runs (Machine.close()): otherwise it all goes when the
+        object does, which a reference cycle can put off until a collection."""
+        jobs = self._jobs
+        if jobs is not None:
+            jobs.close()
+            if jobs.thread is not None and jobs.thread is not threading.current_thread():
+                jobs.thread.join()
+            self._jobs = None
+        vm_mem_destroy(&self.mem)
+        _FLAT_MEMORIES.discard(self)
+
+    @property
+    def released(self):
+        """Whether release() gave the memory back."""
+        return self.mem.cache == NULL
+
     cdef vm_mem *raw(self) except NULL:
         if self.mem.cache == NULL:
-            raise RuntimeError("memory is not initialised")
+            raise RuntimeError("memory is not initialised, or was released (release())")
         if self._fork_error is not None:
             raise GuestMemoryError(f"this forked process could not copy the guest memory it "
                                    f"shares with its parent: {self._fork_error}")

@@ -131,6 +131,7 @@ class Machine:
         self.term_signal: int | None = None    # the signal that ended the program, if any
         self.stats = ExecStats()               # totals over every run() call
         self._stop = False
+        self.closed = False
 
     @classmethod
     def load_elf(cls, path, argv=None, env=None, sysroot=None,
@@ -186,8 +187,10 @@ class Machine:
     def _exec(self, image: tuple) -> None:
         """The process goes on as execve's new program (_load_image's)."""
         mmu, aspace, cpu, program, path, argv = image
+        old = self.mmu
         self.kernel.exec_reset(mmu, aspace, cpu, path, argv)
         self.mmu, self.aspace, self.cpu, self.program, self.path = mmu, aspace, cpu, program, path
+        old.release()   # (the old program's memory goes now, as Linux's exec drops its mm)
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -233,12 +236,27 @@ class Machine:
         self.cpu.request_stop()
 
     def close(self) -> None:
-        """Closes the host files the guest has open, and gives the process its
-        signal handlers back (own_host_signals)."""
-        self.kernel.close_all()
-        if self.kernel.host_signals is not None and not self.kernel.forked:
-            self.kernel.host_signals.release()
-            self.kernel.host_signals = None
+        """Closes the host files the guest has open, gives the process its
+        signal handlers back (own_host_signals) and the host the guest's
+        memory (FlatMMU.release: its pages, the files mapped there, the code
+        compiled from it), now: the machine is in reference cycles, which
+        would keep them until a collection. A machine closed before its
+        program exited cannot run again (VmError); closing it again does
+        nothing. Raises ConcurrentUseError while it runs in another thread."""
+        _owner.claim(self)
+        try:
+            if self.closed:
+                return
+            try:
+                self.kernel.close_all()
+                if self.kernel.host_signals is not None and not self.kernel.forked:
+                    self.kernel.host_signals.release()
+                    self.kernel.host_signals = None
+                self.closed = True
+            finally:   # (the memory goes whatever else failed: close() again for the rest)
+                self.mmu.release()
+        finally:
+            _owner.release(self)
 
     def __enter__(self):
         return self
@@ -257,6 +275,8 @@ class Machine:
         ``AsyncExecutionContext.run_async`` runs it from asyncio."""
         _owner.claim(self)
         try:
+            if self.closed and not self.exited:
+                raise VmError("the machine is closed: its program cannot go on")
             result = self._run(max_instructions, timeout)
         except BaseException as e:
             if self.kernel.forked:
