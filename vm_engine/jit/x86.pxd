@@ -8,6 +8,10 @@ cdef class _Asm:
     cdef public list hot, cold, refs
     cdef public dict _pending, _same
     cdef public Py_ssize_t _next_ip, keep
+    cpdef label(self)
+    cpdef bind(self, label, cold=*)
+    cpdef here(self, cold=*)
+    cpdef emit(self, insn, cold=*, label=*)
 
 
 cdef class _Block:
@@ -18,6 +22,22 @@ cdef class _Block:
     cdef public object vectorize, pause, viewed, consts, ranges, reached, nan_pending, inner
     cdef public object carried, unit_end, unit_starts, loop_heads, straight_loops
     cdef public Py_ssize_t slots
+    cpdef unit_rest(self, i, seg=*)
+    cpdef unit_charge(self, seg)
+    cpdef _rest(self, i, seg, twice)
+    cpdef refund(self, cold=*)
+    cpdef src(self, i, bits=*)
+    cpdef write_rd(self, rd, src=*)
+    cpdef spill(self, alloc=*)
+    cpdef reload(self)
+    cpdef fsrc(self, i)
+    cpdef loop_top(self, target)
+    cpdef seg_label(self, target)
+    cpdef jump_label(self, target)
+    cpdef leaves(self, target)
+    cpdef goto(self, target, following=*)
+    cpdef exit(self, target, cold=*, linked=*)
+    cpdef leave_early(self, done, pc, raw=*, label=*)
 
 
 cdef class _Seg:
