@@ -353,7 +353,8 @@ _PLAIN_MOVES = frozenset(getattr(Code, n) for n in dir(Code)
 
 #: the instructions that may name a label: near branches (their target) and
 #: those the code generator makes with a RIP-relative operand (its displacement)
-_LABEL_USERS = frozenset(getattr(Code, n) for n in dir(Code) if n.endswith(("_REL8_64", "_REL32_64"))) \
+_LABEL_USERS = frozenset(getattr(Code, n) for n in dir(Code)
+                         if n.endswith(("_REL8_64", "_REL32_64"))) \
     | {Code.NOP_RM32, Code.LEA_R64_M, Code.MOV_R64_RM64}
 #: (tests set it) _Asm.encode checks that every instruction naming a label is a _LABEL_USERS one
 _CHECK_LABEL_USERS = False
@@ -620,7 +621,8 @@ class _Seg:
         self.charged = None  # label: just after it (a unit's start; _Block.charge_into)
         self.short = None  # label: where it goes when the budget is short (a unit's start)
         self.entry = None  # label: where a loop's pre-checks start, if it has them (else body)
-        self.top = None   # label: where loops jump back to it, if they do (its tier-up check, then body)
+        self.top = None   # label: where loops jump back to it, if they do (its body's: past
+        #                 its loop's pre-checks; None where a vector form is tried first)
         self.last = _NAME[int(ir[k - 1]["op"])] if k else None
         self.hammock = None  # (rd, n): its branch skips the next segment's first n
         #                      instructions, which write only rd: if-converted (_hammocks)
