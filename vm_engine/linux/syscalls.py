@@ -879,6 +879,22 @@ def handler(spec: str = "", ret: str = "d"):
     return deco
 
 
+def _futex_wait_of(thread) -> str | None:
+    """How a signal's handler leaves the futex wait thread is in, if any: "pi"
+    (a priority-inheriting lock's: made again, ERESTARTNOINTR), "timed" (a
+    wait with a time limit: EINTR, ERESTART_RESTARTBLOCK), "restartable"
+    (made again under SA_RESTART, ERESTARTSYS); None: not a futex wait."""
+    if thread.context is None or \
+            struct.unpack_from("<Q", thread.context, 17 * 8)[0] != NR["futex"]:   # (a7)
+        return None
+    if _pi_lock_of(thread) is not None:
+        return "pi"
+    op, limit = struct.unpack_from("<Q", thread.context, 11 * 8)[0], \
+        struct.unpack_from("<Q", thread.context, 13 * 8)[0]                    # (a1, a3)
+    timed = op & FUTEX_CMD_MASK in (FUTEX_WAIT, FUTEX_WAIT_BITSET) and limit != 0
+    return "timed" if timed else "restartable"
+
+
 def _pi_lock_of(thread):
     """The address of the priority-inheriting lock `thread` waits for, or None."""
     if thread.waiting and thread.futex is not None and thread.futex[1] == _PI_WAIT:
@@ -2724,13 +2740,15 @@ class Kernel:
                 return sig, code
         return None
 
-    def _interrupt_call(self):
+    def _interrupt_call(self, restartable: bool = True):
         """A blocking call that a signal for this thread ends before it waits:
         it is made again after the handler if the handler asked for that
-        (SA_RESTART; its pc back at its ecall), else it fails with EINTR."""
+        (SA_RESTART; its pc back at its ecall), else it fails with EINTR. Not
+        `restartable` (Linux's ERESTART_RESTARTBLOCK: a futex wait with a time
+        limit): EINTR whatever the handler asked."""
         ready = self.pending_for() & ~self.sigmask
         sig = (ready & -ready).bit_length()
-        if self.sigactions.get(sig, (SIG_DFL, 0, 0))[1] & SA_RESTART:
+        if restartable and self.sigactions.get(sig, (SIG_DFL, 0, 0))[1] & SA_RESTART:
             return self._again()
         raise Errno(E.EINTR)
 
@@ -4904,7 +4922,7 @@ class Kernel:
             if got == -E.EAGAIN:
                 raise Errno(E.EAGAIN)
             if self._signal_came(self.sigmask):
-                return self._interrupt_call()
+                return self._interrupt_call(restartable=timeout is None)
             if self.stop_requested():
                 if keep_deadline is not None:
                     keep_deadline()
@@ -4951,8 +4969,8 @@ class Kernel:
             # stop of the run, as a sleep; it slept its whole time, deaf to both)
             deadline, keep_deadline = self._call_deadline(t)
             ready = self._wait_ready([], deadline, None, keep_deadline)
-            if ready is None:
-                return self._interrupt_call()
+            if ready is None:   # (with a time limit: EINTR, as Linux's restart block
+                return self._interrupt_call(restartable=t is None)   # after a handler)
             if ready is _RESTART:
                 return _NO_RESULT
             raise Errno(E.ETIMEDOUT)
@@ -5313,12 +5331,12 @@ class Kernel:
             thread = next((t for t in self.threads.all.values()
                            if t is not me and t.waiting and not t.sigmask & bit), None)
         if thread is not None and thread is not me and not thread.sigmask & bit:
-            futex = struct.unpack_from("<Q", thread.context, 17 * 8)[0] == NR["futex"] \
-                if thread.context is not None else False
             # (a priority-inheriting lock's wait is made again whatever SA_RESTART:
-            # Linux's ERESTARTNOINTR)
-            self.threads.interrupt(thread, restart=futex and (
-                bool(flags & SA_RESTART) or _pi_lock_of(thread) is not None))
+            # Linux's ERESTARTNOINTR; a wait with a time limit never is after a
+            # handler: ERESTART_RESTARTBLOCK)
+            restart = _futex_wait_of(thread)
+            self.threads.interrupt(thread, restart=restart == "pi" or (
+                restart == "restartable" and bool(flags & SA_RESTART)))
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that
