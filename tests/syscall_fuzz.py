@@ -55,8 +55,19 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if __name__ == "__main__":   # (the vm_engine of this tree, not one installed from another)
-    sys.path.insert(0, os.path.dirname(HERE))
+#: (environment) the directory the vm_engine to fuzz is imported from, which
+#: run_in_subprocess sets for its children: its own process's
+ENGINE_ROOT = "VM_ENGINE_FUZZ_ROOT"
+if __name__ == "__main__":
+    # the vm_engine of the process that runs the fuzzer (run_in_subprocess's), else
+    # of this tree where it is built in place; not one installed from another tree
+    # (as a script, tests/ comes first on sys.path, not the tree)
+    import importlib.machinery
+    _root = os.environ.get(ENGINE_ROOT) or os.path.dirname(HERE)
+    if os.environ.get(ENGINE_ROOT) or any(
+            os.path.exists(os.path.join(_root, "vm_engine", "_core" + suffix))
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+        sys.path.insert(0, _root)
 GUEST = os.path.join(HERE, "guest", "bin", "asm_hello")
 MASK64 = (1 << 64) - 1
 
@@ -782,6 +793,9 @@ def run_in_subprocess(names, examples: int, seed=None, timeout: float = 600.0, e
         return ([f for r in results for f in r[0]],
                 {n: o for r in results for n, o in r[1].items()})
     import subprocess
+
+    import vm_engine
+    env = dict(os.environ, **{ENGINE_ROOT: os.path.dirname(os.path.dirname(vm_engine.__file__))})
     failures, outcomes = [], {}
     pending = list(names)
     while pending:
@@ -794,7 +808,7 @@ def run_in_subprocess(names, examples: int, seed=None, timeout: float = 600.0, e
         try:
             proc = subprocess.run(cmd + pending, stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=timeout,
-                                  pass_fds=(progress.fileno(),), cwd=HERE)
+                                  pass_fds=(progress.fileno(),), cwd=HERE, env=env)
             code, out, err = proc.returncode, proc.stdout, proc.stderr
         except subprocess.TimeoutExpired as e:
             code, out, err = "timeout", e.stdout or b"", e.stderr or b""
