@@ -879,20 +879,20 @@ def handler(spec: str = "", ret: str = "d"):
     return deco
 
 
-def _futex_wait_of(thread) -> str | None:
-    """How a signal's handler leaves the futex wait thread is in, if any: "pi"
-    (a priority-inheriting lock's: made again, ERESTARTNOINTR), "timed" (a
-    wait with a time limit: EINTR, ERESTART_RESTARTBLOCK), "restartable"
-    (made again under SA_RESTART, ERESTARTSYS); None: not a futex wait."""
+def _futex_restarts(thread, sa_restart: bool) -> bool:
+    """Whether the futex wait `thread` is in (if it is in one) is made again
+    after a signal's handler: a priority-inheriting lock's always (Linux's
+    ERESTARTNOINTR), a wait with a time limit never (ERESTART_RESTARTBLOCK),
+    any other under SA_RESTART (ERESTARTSYS)."""
     if thread.context is None or \
             struct.unpack_from("<Q", thread.context, 17 * 8)[0] != NR["futex"]:   # (a7)
-        return None
+        return False
     if _pi_lock_of(thread) is not None:
-        return "pi"
+        return True
     op, limit = struct.unpack_from("<Q", thread.context, 11 * 8)[0], \
         struct.unpack_from("<Q", thread.context, 13 * 8)[0]                    # (a1, a3)
-    timed = op & FUTEX_CMD_MASK in (FUTEX_WAIT, FUTEX_WAIT_BITSET) and limit != 0
-    return "timed" if timed else "restartable"
+    return sa_restart and not (op & FUTEX_CMD_MASK in (FUTEX_WAIT, FUTEX_WAIT_BITSET)
+                               and limit != 0)
 
 
 def _pi_lock_of(thread):
@@ -1233,10 +1233,7 @@ class Kernel:
     def _read_ktime(self, addr: int) -> int:
         """The timespec at guest `addr` in nanoseconds, at most KTIME_MAX
         (_ktime); EINVAL if it is not a valid one."""
-        sec, nsec = struct.unpack("<qq", self.read_mem(addr, 16))
-        if sec < 0 or not 0 <= nsec < 1_000_000_000:
-            raise Errno(E.EINVAL)
-        return _ktime(sec, nsec)
+        return _ktime(*self._timespec_fields(addr))
 
     @handler("dxpp")
     def sys_timer_settime(self, ident, flags, new, old):
@@ -1390,10 +1387,16 @@ class Kernel:
     def read_u64(self, addr: int) -> int:
         return struct.unpack("<Q", self.read_mem(addr, 8))[0]
 
-    def read_timespec(self, addr: int) -> float:
+    def _timespec_fields(self, addr: int) -> tuple[int, int]:
+        """(tv_sec, tv_nsec) of the timespec at guest `addr`; EINVAL if it is
+        not a valid one."""
         sec, nsec = struct.unpack("<qq", self.read_mem(addr, 16))
         if sec < 0 or not 0 <= nsec < 1_000_000_000:
             raise Errno(E.EINVAL)
+        return sec, nsec
+
+    def read_timespec(self, addr: int) -> float:
+        sec, nsec = self._timespec_fields(addr)
         return sec + nsec / 1e9
 
     # -- paths -------------------------------------------------------------------------
@@ -5331,12 +5334,8 @@ class Kernel:
             thread = next((t for t in self.threads.all.values()
                            if t is not me and t.waiting and not t.sigmask & bit), None)
         if thread is not None and thread is not me and not thread.sigmask & bit:
-            # (a priority-inheriting lock's wait is made again whatever SA_RESTART:
-            # Linux's ERESTARTNOINTR; a wait with a time limit never is after a
-            # handler: ERESTART_RESTARTBLOCK)
-            restart = _futex_wait_of(thread)
-            self.threads.interrupt(thread, restart=restart == "pi" or (
-                restart == "restartable" and bool(flags & SA_RESTART)))
+            self.threads.interrupt(thread, restart=_futex_restarts(
+                thread, bool(flags & SA_RESTART)))
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that
