@@ -49,18 +49,18 @@ typedef struct vm_jit_rt {
 /* What compiled code tells the slow path of one of its loads or stores, so that
  * a fault (or a change to code) can end the compiled run there: the slow path
  * gives back to the budget and the counts what will not run, records the
- * fault, sets exit_pc (and, after a completed load, writes its destination). */
+ * fault, sets exit_pc (and, after a completed load, writes its destination).
+ * It lies in the code, just after the slow path's call: 24 bytes, the call
+ * returning after them. */
 typedef struct vm_jit_access {
-    uint32_t size;     /* 0: bytes */
-    uint32_t rest;     /* 4: instructions of its block from this one on */
-    uint32_t mem_rest; /* 8: memory accesses among them */
-    uint32_t raw;      /* 12: the instruction word */
-    uint64_t pc;       /* 16 */
-    uint64_t next_pc;  /* 24 */
-    uint8_t kind;      /* 32: VM_JIT_STORE, VM_JIT_LOAD_S/_U (integer, sign/zero-extended), _F */
-    uint8_t rd;        /* 33: a load's destination register */
-    uint8_t viewed;    /* 34: its fast path goes to the view unchecked below cpu->jit.limit */
-    uint8_t pad[5];
+    uint64_t pc;       /* 0 */
+    uint32_t rest;     /* 8: instructions of its block from this one on */
+    uint32_t mem_rest; /* 12: memory accesses among them */
+    uint32_t raw;      /* 16: the instruction word (its length: the next pc) */
+    uint8_t size;      /* 20: bytes */
+    uint8_t kind;      /* 21: VM_JIT_STORE, VM_JIT_LOAD_S/_U (integer, sign/zero-extended), _F */
+    uint8_t rd;        /* 22: a load's destination register */
+    uint8_t viewed;    /* 23: its fast path goes to the view unchecked below cpu->jit.limit */
 } vm_jit_access;
 enum { VM_JIT_STORE = 0, VM_JIT_LOAD_S, VM_JIT_LOAD_U, VM_JIT_LOAD_F };
 

@@ -18,7 +18,7 @@ cdef class _Block:
     cdef public _Asm a
     cdef public object ir, mem_ops, chain, epilogue, std_epilogue, std, alloc, clean, falloc
     cdef public object fwritten, segs, seg, data, marks, binds, fflags_table, thunk_label
-    cdef public object access_exit_label, links, countdown, first_turn, block_slot, fold
+    cdef public object access_thunk_label, links, countdown, first_turn, block_slot, fold
     cdef public object vectorize, pause, viewed, consts, ranges, reached, nan_pending, inner
     cdef public object carried, unit_end, unit_starts, loop_heads, straight_loops
     cdef public Py_ssize_t slots
@@ -50,7 +50,7 @@ cpdef _emit_folded(_Block blk, name, e, i, insn_pc)
 cpdef _known_after(_Block blk, name, e, value)
 cpdef _fold(_Block blk, name, e)
 cpdef _fast_access(_Block blk, e, size, need, access)
-cpdef _call_access(_Block blk, e, i, insn_pc, next_pc, size, kind, value=*)
+cpdef _call_access(_Block blk, e, i, insn_pc, size, kind, value=*)
 cpdef _load(_Block blk, dst, i)
 cpdef _store(_Block blk, rd, host)
 cpdef _dest(_Block blk, rd, avoid=*)

@@ -1184,14 +1184,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     blk.far_jump(blk.std_epilogue, ("leave", blk.abi))
     for kind, label in blk.links.items():
         blk.far_jump(label, (kind, blk.abi))
-    if blk.access_exit_label is not None:  # (a changed code page: leave after the access)
-        a.emit(_rt(R.RDX), True, label=blk.access_exit_label)
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(R.RDX, displ=_L["rt_exit_pc"])), True)
-        a.emit(X.create_mem_u32(Code.CMP_RM32_IMM8, M(R.RDX, displ=_L["rt_status"]), 3), True)
-        a.emit(X.create_branch(Code.JNE_REL32_64, blk.epilogue), True)
-        a.emit(X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RDX, displ=_L["rt_status"]), 0), True)
-        a.emit(X.create_branch(Code.JMP_REL32_64, blk.epilogue), True)
-    if blk.thunk_label is not None:
+    if blk.thunk_label is not None or blk.access_thunk_label is not None:
         _emit_thunk(blk)
     for label, data in blk.data:  # what the helpers read, after the code
         for k in range(0, len(data), 16):
@@ -1755,7 +1748,7 @@ class _Block:
         #                  imm64 the installer makes the slot's address (vm_code_bind)
         self.fflags_table = None  # label of its _MXCSR_TO_FFLAGS in data, once used
         self.thunk_label = None  # the call into C helpers, when one is used
-        self.access_exit_label = None  # (access_exit)
+        self.access_thunk_label = None  # the same for slow-path accesses
         self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.first_turn = False  # emitting the first of a loop's two turns (_twice)
@@ -1783,13 +1776,6 @@ class _Block:
     def far_jump(self, label: int, stub):
         """At `label` (out of line): a jump to the shared code `stub` (_STUB_NAMES)."""
         self.a.emit(X.create_mem(Code.JMP_RM64, _stub(stub)), True, label=label)
-
-    def access_exit(self) -> int:
-        """Where a slow-path access that ends the run goes (the slow path has set
-        rt->exit_pc and given back the budget and counts)."""
-        if self.access_exit_label is None:
-            self.access_exit_label = self.a.label()
-        return self.access_exit_label
 
     def unit_rest(self, i: int, seg=None) -> tuple:
         """(instructions, memory accesses) from flat index i to the end of the
@@ -1843,6 +1829,11 @@ class _Block:
         if self.thunk_label is None:
             self.thunk_label = self.a.label()
         return self.thunk_label
+
+    def access_thunk(self) -> int:
+        if self.access_thunk_label is None:
+            self.access_thunk_label = self.a.label()
+        return self.access_thunk_label
 
     def src(self, i, bits: int = 64):
         """Where guest register i is now: its host register or its cpu slot."""
@@ -2040,7 +2031,7 @@ class _Block:
 _ZERO_EXTENDING = (Code.MOVZX_R32_RM8, Code.MOVZX_R32_RM16, Code.MOV_R32_RM32)
 
 
-def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=None, box=False,
+def _emit_load(blk, e, i, insn_pc, size, widen_mem, widen_reg, write=None, box=False,
                into=None):
     """A load into guest register rd (or, given write(), into what the
     instruction write() makes stores from rax; `into`: straight into that
@@ -2069,7 +2060,7 @@ def _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg, write=No
     # out of line: the C slow path, then the same widening of its raw value
     a.bind(slow, cold=True)
     kind = _LOAD_F if write is not None else _LOAD_U if narrow else _LOAD_S
-    _call_access(blk, e, i, insn_pc, next_pc, size, kind)
+    _call_access(blk, e, i, insn_pc, size, kind)
     if widen_reg is not None:
         a.emit(X.create_reg_reg(widen_reg, R.EAX if widen_reg in _ZERO_EXTENDING else R.RAX,
                                 _WIDE[size]), True)
@@ -2089,7 +2080,7 @@ _STORE_FORMS = {
     8: (None, Code.MOV_RM64_R64)}
 
 
-def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
+def _emit_store(blk, e, i, insn_pc, size, src):
     """A store of the low `size` bytes of `src` (a general register, an xmm
     register or memory: an f register's place): inline fast path, C slow path
     out of line."""
@@ -2098,7 +2089,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
         slow, join = _fast_access(blk, e, size, PAGE_STORE,
                                   lambda mem: a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, mem, src)))
         a.emit(_gpr_from(R.RCX, src), True, label=slow)
-        _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, R.RCX)
+        _call_access(blk, e, i, insn_pc, size, _STORE, R.RCX)
         a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
         return None
     low, code = _STORE_FORMS[size]
@@ -2113,7 +2104,7 @@ def _emit_store(blk, e, i, insn_pc, next_pc, size, src):
 
     slow, join = _fast_access(blk, e, size, PAGE_STORE, store)
     a.bind(slow, cold=True)
-    _call_access(blk, e, i, insn_pc, next_pc, size, _STORE, src)
+    _call_access(blk, e, i, insn_pc, size, _STORE, src)
     a.emit(X.create_branch(Code.JMP_REL32_64, join), True)
 
 
@@ -2739,23 +2730,22 @@ def _emit_scan(blk, seg, f: _Scan, done: int):
 _STORE, _LOAD_S, _LOAD_U, _LOAD_F = 0, 1, 2, 3  # vm_jit_access.kind
 
 
-def _call_access(blk, e, i: int, insn_pc: int, next_pc: int, size: int, kind: int,
-                 value=None):
+def _call_access(blk, e, i: int, insn_pc: int, size: int, kind: int, value=None):
     """Out of line: the C slow path for the access at rax (value: what a store
-    writes), told by a vm_jit_access kept with the code how to end the run
-    here should the access fault or change code; then on to the region's way
-    out if it did."""
+    writes), told by a vm_jit_access just after the call how to end the run
+    here should the access fault or change code (the call returns after it;
+    else the run ends there: _call_c)."""
     a = blk.a
-    desc = struct.pack("<IIIIQQBBB5x", size, *blk.unit_rest(i),
-                       int(e["raw"]), insn_pc & _MASK, next_pc & _MASK, kind,
-                       int(e["rd"]) if kind != _STORE else 0, blk.viewed)
-    label = a.label()
-    blk.data.append((label, desc))
-    a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RDX, M(R.RIP, displ=label)), True)
+    desc = struct.pack("<QIIIBBBB", insn_pc & _MASK, *blk.unit_rest(i), int(e["raw"]), size,
+                       kind, int(e["rd"]) if kind != _STORE else 0, blk.viewed)
     if value is not None and value != R.RCX:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
-    a.emit(X.create_branch(Code.CALL_REL32_64, blk.thunk()), True)
-    a.emit(X.create_branch(Code.JNE_REL32_64, blk.access_exit()), True)
+    a.emit(X.create_branch(Code.CALL_REL32_64, blk.access_thunk()), True)
+    a.emit(X.create_declare_byte(desc[:16]), True)
+    a.emit(X.create_declare_byte(desc[16:]), True)
+
+
+assert struct.calcsize("<QIIIBBBB") == _L["access_size"]
 
 
 def _call_ir_helper(blk, how: str, i: int, cold: bool = False):
@@ -2774,9 +2764,15 @@ def _emit_thunk(blk):
     host-held guest registers (f registers too) written back before (C reads
     and writes guest state, and clobbers host registers) and loaded after,
     around the call of the shared part (_call_c); returns with edx =
-    rt->status and the flags of testing it."""
+    rt->status and the flags of testing it. A slow-path access comes in at
+    the access thunk before it: rdx = the vm_jit_access after its call, and
+    the return past that."""
     a = blk.a
-    a.bind(blk.thunk_label, cold=True)
+    if blk.access_thunk_label is not None:
+        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RSP)), True,
+               label=blk.access_thunk_label)
+        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(R.RSP), _L["access_size"]), True)
+    a.bind(blk.thunk(), cold=True)
     for insn in blk.spill() + blk.fspill() + \
             [X.create_mem(Code.CALL_RM64, _stub("call C"))] + \
             blk.reload() + blk.freload() + [X.create(Code.RETNQ)]:  # (C clobbers every xmm)
@@ -2784,17 +2780,41 @@ def _emit_thunk(blk):
 
 
 def _call_c(a: _Asm):
-    """The shared part of every region's way into C (called from it: the
-    stack is 16-byte aligned here): the budget written back, vm_jit_call, the
-    budget loaded again (C may have changed it), then edx = rt->status and the
-    flags of testing it (the loads of registers after it keep them)."""
+    """The shared part of every region's way into C (called from its thunk:
+    the stack is 16-byte aligned here): the budget written back, vm_jit_call,
+    the budget loaded again (C may have changed it), then edx = rt->status
+    and the flags of testing it (the loads of registers after it keep them).
+    A slow-path access that ends the run (rt->status set, and exit_pc; the
+    guest registers are in the cpu: the thunk wrote them) goes on from here
+    to the return stub, past the thunk and the region; a helper's caller
+    tests the flags itself."""
+    fail, leave, out = a.label(), a.label(), a.label()
+    status = M(R.RDX, displ=_L["rt_status"])
     for insn in _budget_out(R.RDI) + [  # (rdi: then vm_jit_call's rt)
             X.create_reg_reg(Code.MOV_R64_RM64, R.RSI, R.RAX),
+            X.create_reg(Code.PUSH_R64, R.RDX),  # (`how`, kept: twice, the stack stays aligned)
+            X.create_reg(Code.PUSH_R64, R.RDX),
             X.create_reg_u64(Code.MOV_R64_IMM64, R.R10, _L["call_helper"]),  # (spilled)
-            X.create_reg(Code.CALL_RM64, R.R10)] + _budget_in(R.RDX) + [
-            _rt(R.RDX), X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, M(R.RDX, displ=_L["rt_status"])),
-            X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), X.create(Code.RETNQ)]:
+            X.create_reg(Code.CALL_RM64, R.R10),
+            X.create_reg(Code.POP_R64, R.RCX),
+            X.create_reg(Code.POP_R64, R.RCX)] + _budget_in(R.RDX) + [
+            _rt(R.RDX), X.create_reg_mem(Code.MOV_R32_RM32, R.EDX, status),
+            X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX),
+            X.create_branch(Code.JNE_REL32_64, fail), X.create(Code.RETNQ)]:
         a.emit(insn)
+    a.bind(fail)  # how: VM_JIT_CALL_FP or _FCSR, else the vm_jit_access's address
+    for insn in [X.create_reg_i32(Code.CMP_RM64_IMM8, R.RCX, _L["call_fcsr"]),
+                 X.create_branch(Code.JA_REL32_64, leave),
+                 X.create_reg_reg(Code.TEST_RM32_R32, R.EDX, R.EDX), X.create(Code.RETNQ)]:
+        a.emit(insn)
+    a.bind(leave)  # (at the access for a fault; after it, status cleared, for VM_JIT_LEAVE)
+    for insn in [X.create_reg_i32(Code.ADD_RM64_IMM8, R.RSP, 16), _rt(R.RDX),
+                 X.create_reg_mem(Code.MOV_R64_RM64, R.RAX, M(R.RDX, displ=_L["rt_exit_pc"])),
+                 X.create_mem_u32(Code.CMP_RM32_IMM8, status, 3),
+                 X.create_branch(Code.JNE_REL32_64, out),
+                 X.create_mem_u32(Code.MOV_RM32_IMM32, status, 0)]:
+        a.emit(insn)
+    a.emit(X.create_mem(Code.JMP_RM64, _stub("ret")), label=out)
 
 
 def _host_fflags(blk) -> list:
@@ -3862,25 +3882,25 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         blk.leave_early(i + 1, next_pc, label=leave)
         return None
     if name in _FP_LOADS and _FP_LOADS[name] == 8 and rd in blk.falloc:
-        return _emit_load(blk, e, i, insn_pc, next_pc, 8, Code.MOVSD_XMM_XMMM64, None,
+        return _emit_load(blk, e, i, insn_pc, 8, Code.MOVSD_XMM_XMMM64, None,
                           lambda: blk.f_from_gpr(rd), into=blk.falloc[rd])
     if name in _FP_LOADS:  # as an integer load, into the f register (singles NaN-boxed)
         size = _FP_LOADS[name]
-        return _emit_load(blk, e, i, insn_pc, next_pc, size,
+        return _emit_load(blk, e, i, insn_pc, size,
                           Code.MOV_R64_RM64 if size == 8 else Code.MOV_R32_RM32,
                           None if size == 8 else Code.MOV_R32_RM32,
                           lambda: blk.f_from_gpr(rd), box=size == 4)
     if name in _FP_STORES:
         size = _FP_STORES[name]
-        return _emit_store(blk, e, i, insn_pc, next_pc, size, blk.fsrc(rs2))
+        return _emit_store(blk, e, i, insn_pc, size, blk.fsrc(rs2))
     if name in _ATOMICS:
         return _emit_atomic(blk, name, e, i, insn_pc)
     src = blk.src
     if name in _LOADS:
         size, widen_mem, widen_reg = _LOADS[name]
-        return _emit_load(blk, e, i, insn_pc, next_pc, size, widen_mem, widen_reg)
+        return _emit_load(blk, e, i, insn_pc, size, widen_mem, widen_reg)
     if name in _STORES:
-        return _emit_store(blk, e, i, insn_pc, next_pc, _STORES[name], src(rs2))
+        return _emit_store(blk, e, i, insn_pc, _STORES[name], src(rs2))
     if name in _AS_WIDE and blk.fold and \
             _within(_exact_range(blk, name, rs1, None if name == "addiw" else rs2, imm), _I32):
         # (level 2) a W operation whose result needs no cutting to 32 bits: done on
@@ -4011,21 +4031,34 @@ def code_marks(code: bytes) -> list:
     return marks
 
 
+#: how a region's access thunk starts (_emit_thunk): a call of it is followed
+#: by a vm_jit_access
+_ACCESS_THUNK = bytes.fromhex("488b142448830424") + bytes((_L["access_size"],))
+
+
 def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
     """Host instructions of compiled code, one line each (for CompiledBlock
-    listings); the last data_size bytes are data (IR entries, access descriptors,
-    marks, the block pointer). An access without a check says where it goes
-    when refused (its mark)."""
+    listings); the last data_size bytes are data (IR entries, marks, the
+    block pointer), and so are the access descriptors after the calls of the
+    access thunk. An access without a check says where it goes when refused
+    (its mark)."""
     from iced_x86 import Decoder, Formatter, FormatterSyntax
     fmt = Formatter(FormatterSyntax.INTEL)
     text = len(code) - data_size
     slow = dict(code_marks(code)) if data_size >= 12 else {}
     out = []
-    for insn in Decoder(64, code[:text], ip=address):
+    decoder = Decoder(64, code[:text], ip=address)
+    for insn in decoder:
         line = f"{insn.ip:#014x}  {fmt.format(insn)}"
         if insn.ip - address in slow:
             line += f"  ; unchecked, refused: {address + slow[insn.ip - address]:#x}"
         out.append(line)
+        if insn.code == Code.CALL_REL32_64 and 0 <= insn.near_branch64 - address < text and \
+                code.startswith(_ACCESS_THUNK, insn.near_branch64 - address):
+            at = insn.next_ip - address
+            out.append(f"{insn.next_ip:#014x}  ; access {code[at:at + _L['access_size']].hex()}")
+            decoder.position = at + _L["access_size"]
+            decoder.ip = insn.next_ip + _L["access_size"]
     for off in range(text, len(code), 8):
         out.append(f"{address + off:#014x}  ; data {code[off:off + 8].hex()}")
     return out
