@@ -133,6 +133,31 @@ def test_accesses_without_a_check_are_marked_for_the_fault_handler():
     assert arena.stats["marks"] == 0
 
 
+def test_a_listing_shows_each_slow_path_access_descriptor_as_data():
+    """A slow path calls its region's access thunk with its vm_jit_access (the
+    instruction's pc, what it gives back, its word, size and kind) in the 24
+    bytes after the call, which returns past them: a listing shows them as
+    data and goes on decoding after them."""
+    import struct
+    from vm_engine.jit import x86
+    text = ("addi a2, zero, 7", "sd a2, 0(a0)", "lw a3, 12(a1)", "addi a3, a3, 1")
+    ir = IRBlock([Instruction.from_asm(t) for t in text], start_pc=0x2000).lower(0x2000).tobytes()
+    res = x86.compile_ir(ir + x86.closing_entry(ir), 0x2000, 2)
+    listing = res.disassemble()
+    described = [k for k, line in enumerate(listing) if "; access " in line]
+    assert len(described) == 2
+    kinds = []
+    for k in described:
+        assert listing[k - 1].split()[1] == "call"
+        pc, rest, mem_rest, raw, size, kind, rd, viewed = struct.unpack(
+            "<QIIIBBBB", bytes.fromhex(listing[k].split()[-1]))
+        assert int(listing[k + 1].split()[0], 16) == int(listing[k].split()[0], 16) + 24
+        assert "(bad)" not in listing[k + 1]
+        kinds.append((pc, rest, mem_rest, size, kind, rd))
+        assert raw == Instruction.from_asm(text[(pc - 0x2000) // 4]).encode()
+    assert kinds == [(0x2004, 3, 2, 8, 0, 0), (0x2008, 2, 1, 4, 1, 13)]  # (sd; lw into a3)
+
+
 def test_direct_exits_are_bound_to_their_link_slots_at_install():
     """A region's direct exits read their link slot through `mov rcx, imm64`:
     compiled, the imm64 is the slot's offset in the vm_block, and binding the
