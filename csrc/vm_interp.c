@@ -166,7 +166,8 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     const vm_cpu_jit outer_jit = cpu->jit; /* (or this one: vm_cpu_jit) */
     vm_jobs_of_run = o->jobs;
     if (o->compile || o->one_block) {
-        vm_jit_fault_handler(); /* (on top again, should one have come since) */
+        if (!o->keep_handler)
+            vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
         if (mem->view)
             vm_jit_now = (vm_jit_running){mem->view - VM_VIEW_GUARD,

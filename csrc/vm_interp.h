@@ -25,6 +25,9 @@ typedef struct vm_run_opts {
      * installed into `arena` between blocks */
     vm_jobs *jobs;
     vm_code_arena *arena; /* where the run's compiled code is (its marks: vm_code_mark) */
+    /* the JIT's SIGSEGV handler is left as it is: a run just before put it on
+     * top (vm_jit_fault_handler asks the kernel: a system call a run) */
+    int keep_handler;
 } vm_run_opts;
 
 #define VM_POLL_BLOCKS (1u << 16)

@@ -2,6 +2,7 @@
 #include "vm_jobs.h"
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 __thread vm_jobs *vm_jobs_of_run;
@@ -196,6 +197,8 @@ size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max)
 
 void vm_jobs_running(vm_jobs *q, int delta, int drain)
 {
+    if (delta > 0)
+        __atomic_add_fetch(&q->runs, 1, __ATOMIC_RELAXED);
     pthread_mutex_lock(&q->lock);
     q->running += delta;
     q->draining += drain ? delta : 0;
@@ -324,11 +327,36 @@ int vm_jobs_idle(vm_jobs *q)
     return idle;
 }
 
-void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us)
+static uint64_t now_ns(void)
 {
-    for (unsigned waited = 0; waited < max_us && __atomic_load_n(&q->gil_wanted, __ATOMIC_ACQUIRE);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int vm_jobs_should_yield(vm_jobs *q)
+{
+    return __atomic_load_n(&q->gil_wanted, __ATOMIC_ACQUIRE)
+           && now_ns() - q->gil_since >= VM_JOBS_SLICE_US * 1000ull;
+}
+
+void vm_jobs_let_run_in(vm_jobs *q)
+{
+    for (unsigned waited = 0; waited < 20000 && __atomic_load_n(&q->gil_wanted, __ATOMIC_ACQUIRE);
          waited += 20)
         usleep(20);
+    const uint64_t until = now_ns() + VM_JOBS_YIELD_US * 1000ull;
+    for (;;) {
+        uint64_t runs = __atomic_load_n(&q->runs, __ATOMIC_RELAXED);
+        usleep(50);
+        if (__atomic_load_n(&q->runs, __ATOMIC_RELAXED) == runs || now_ns() >= until)
+            return; /* (the run stays in: in guest code, or in a longer call) */
+    }
+}
+
+void vm_jobs_gil_back(vm_jobs *q)
+{
+    q->gil_since = now_ns();
 }
 
 int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)

@@ -68,6 +68,9 @@ typedef struct vm_jobs {
     uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
     uint64_t installed, dropped, evictions, declined; /* (counted by the installer) */
     uint64_t batches;       /* installs that went in together (one protection change) */
+    uint64_t runs;          /* (atomic) runs begun: with a run per system call, they come
+                               back for the GIL every few microseconds (vm_jobs_let_run_in) */
+    uint64_t gil_since;     /* (compiler thread) when it last had the GIL back (ns) */
 } vm_jobs;
 
 vm_jobs *vm_jobs_new(void);  /* NULL when out of memory */
@@ -111,12 +114,24 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 void vm_jobs_finished(vm_jobs *q);
 /* whether no job is queued or in hand */
 int vm_jobs_idle(vm_jobs *q);
-/* (compiler thread, without the GIL) a run has ended and waits for the GIL,
- * which this thread just let go: waits until the run has it (it then clears
- * gil_wanted) or max_us have passed; else this thread, already awake, would
+/* The compiler thread holds the GIL for a slice at least before it lets a run
+ * that waits for it in (vm_jobs_should_yield), and then lets runs have it for
+ * as long as they keep coming back for it, up to VM_JOBS_YIELD_US: a program
+ * that makes a system call every few microseconds wants the GIL for each, and
+ * a hand-over each time cost both threads a switch (9 us a call, the compiler
+ * crawling too). The slice bounds how long a call waits for a compile. */
+#define VM_JOBS_SLICE_US 200
+#define VM_JOBS_YIELD_US 2000
+/* (compiler thread, with the GIL) whether a run waits for the GIL and this
+ * thread has had it for its slice */
+int vm_jobs_should_yield(vm_jobs *q);
+/* (compiler thread, without the GIL, which it just let go) waits until the run
+ * has it (it then clears gil_wanted; else this thread, already awake, would
  * mostly take the GIL back first, and the run would wait for Python's switch
- * interval (5 ms) */
-void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us);
+ * interval, 5 ms), then while runs keep beginning (up to VM_JOBS_YIELD_US) */
+void vm_jobs_let_run_in(vm_jobs *q);
+/* (compiler thread) it has the GIL back: its slice begins */
+void vm_jobs_gil_back(vm_jobs *q);
 
 /* The compile queue of the run going on in this thread (vm_run sets it; NULL:
  * none, or no background compiles). A call from the run into Python (a poll for

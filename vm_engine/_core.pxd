@@ -198,7 +198,9 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil
     void vm_jobs_finished(vm_jobs *q) nogil
     int vm_jobs_idle(vm_jobs *q) nogil
-    void vm_jobs_wait_gil_taken(vm_jobs *q, unsigned max_us) nogil
+    int vm_jobs_should_yield(vm_jobs *q) nogil
+    void vm_jobs_let_run_in(vm_jobs *q) nogil
+    void vm_jobs_gil_back(vm_jobs *q) nogil
     size_t vm_jobs_queued(vm_jobs *q, uint64_t *pcs, size_t max) nogil
     void vm_jobs_fork_prepare(vm_jobs *q)
     void vm_jobs_fork_parent(vm_jobs *q)
@@ -217,6 +219,7 @@ cdef extern from "vm_interp.h":
         uint64_t compile_threshold
         vm_jobs *jobs
         vm_code_arena *arena
+        int keep_handler
     int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *opts) nogil
 
 

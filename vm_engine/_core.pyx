@@ -245,6 +245,7 @@ cdef class CompileJobs:
         cdef vm_job *j
         with nogil:
             j = vm_jobs_take(self.q)
+        vm_jobs_gil_back(self.q)
         if j == NULL:
             return None
         try:
@@ -311,11 +312,13 @@ cdef class CompileJobs:
 
     def let_run_in(self):
         """(compiler thread, between jobs and between the blocks of one) Lets a
-        run that waits for the GIL have it, if one does, waiting without the
-        GIL until it has (20 ms at most)."""
-        if self.q.gil_wanted:
+        run that waits for the GIL have it, if one does and this thread has
+        had it for its slice, waiting without the GIL until the run has it and
+        while runs keep coming back for it (vm_jobs_let_run_in)."""
+        if vm_jobs_should_yield(self.q):
             with nogil:
-                vm_jobs_wait_gil_taken(self.q, 20000)
+                vm_jobs_let_run_in(self.q)
+            vm_jobs_gil_back(self.q)
 
     def fail(self, exc):
         """The compiler thread raised exc: runs stop and raise it."""
@@ -1019,10 +1022,12 @@ cdef class CpuCore:
                 self.cpu.fault_insn)
 
     def _run(self, MemoryBase memory, budget=None, until=None, ir=None, uint64_t block_pc=0,
-             compiler=None, uint64_t compile_threshold=0, jit=None):
+             compiler=None, uint64_t compile_threshold=0, jit=None, bint keep_handler=False):
         """Runs the loop; returns the exit reason. ``ir``: bytes/array of vm_ir
         entries to execute once as a block at block_pc instead of cached code.
-        A callback's exception is re-raised here, after the loop stopped."""
+        ``keep_handler``: a run just before put the JIT's SIGSEGV handler on
+        top (vm_run_opts). A callback's exception is re-raised here, after
+        the loop stopped."""
         cdef vm_run_opts opts
         cdef vm_mem *m = memory.raw()
         cdef vm_block *blk = NULL
@@ -1040,6 +1045,7 @@ cdef class CpuCore:
         opts.compile_threshold = compile_threshold
         opts.jobs = NULL
         opts.arena = NULL
+        opts.keep_handler = keep_handler
         cdef _CompileHook hook = None
         cdef CompileJobs jobs = None
         cdef CodeArena held = None
@@ -1076,21 +1082,18 @@ cdef class CpuCore:
         if memory.mem.all_callback:
             vm_cache_flush(m)
         self.cpu.stop_request = 0
-        try:
-            with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
-                if opts.jobs != NULL:
-                    vm_jobs_running(opts.jobs, 1, 0)
-                reason = vm_run(&self.cpu, m, &opts)
-                if opts.jobs != NULL:
-                    opts.jobs.gil_wanted = 1
-        finally:
+        with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
             if opts.jobs != NULL:
-                opts.jobs.gil_wanted = 0
-                with nogil:
-                    vm_jobs_running(opts.jobs, -1, 0)
-            if blk != NULL:
-                free(blk)
-            vm_cache_free_retired(m.cache)
+                vm_jobs_running(opts.jobs, 1, 0)
+            reason = vm_run(&self.cpu, m, &opts)
+            if opts.jobs != NULL:
+                vm_jobs_running(opts.jobs, -1, 0)
+                opts.jobs.gil_wanted = 1
+        if opts.jobs != NULL:
+            opts.jobs.gil_wanted = 0
+        if blk != NULL:
+            free(blk)
+        vm_cache_free_retired(m.cache)
         if reason == VM_EXIT_CALLBACK_ERROR:
             exc = memory.take_pending()
             if exc is None and jobs is not None:

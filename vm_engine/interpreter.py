@@ -177,11 +177,21 @@ class Interpreter(_core.CpuCore):
         _owner.release(memory)
         _owner.release(self)
 
-    def _run_claimed(self, memory, budget: int | None) -> ExecResult:
+    def _step(self, memory, budget: int | None, keep_handler: bool = False) -> ExecStatus:
         """run(max_instructions=budget) on ``memory`` for a caller that holds
-        the claims (_claim) across many runs: Machine, one run per system
-        call, whose time here is that call's overhead."""
-        return self._execute_owned(memory, budget=budget, until=None)
+        the claims (_claim) across many runs and counts their instructions
+        itself: Machine, one run per system call, whose time here is that
+        call's overhead (so no ExecResult; keep_handler: _core's _run): how it
+        ended. A fault raises ExecutionError, its result's stats empty."""
+        reason = self._run_hooked(memory, budget, keep_handler)
+        if reason == _core.EXIT_FAULT:
+            raise self._fault_error(ExecResult(ExecStatus.Fault, ExecStats(), self.pc))
+        return _STATUS[reason]
+
+    def _run_hooked(self, memory, budget: int | None, keep_handler: bool) -> int:
+        """_run(memory, budget) with this engine's hooks (the JIT's: its
+        compiler; the interpreter's runs leave the SIGSEGV handler alone)."""
+        return self._run(memory, budget)
 
     def _execute_owned(self, memory, **kwargs) -> ExecResult:
         n0, m0 = self.instret, self.memory_accesses
@@ -190,11 +200,15 @@ class Interpreter(_core.CpuCore):
         stats = ExecStats(self.instret - n0, self.memory_accesses - m0, time.perf_counter() - t0)
         result = ExecResult(_STATUS[reason], stats, self.pc)
         if reason == _core.EXIT_FAULT:
-            kind, addr, access, insn = self._fault_info()
-            kind = _FAULT_KIND[kind]
-            memory_fault = kind in (FaultKind.PageFault, FaultKind.AlignmentFault)
-            fault = Fault(kind, self.pc, addr if memory_fault else None,
-                          _ACCESS[access] if memory_fault else None,
-                          None if memory_fault and access == 2 else insn)
-            raise ExecutionError(fault, result)
+            raise self._fault_error(result)
         return result
+
+    def _fault_error(self, result: ExecResult) -> ExecutionError:
+        """The ExecutionError of the fault the last run ended with."""
+        kind, addr, access, insn = self._fault_info()
+        kind = _FAULT_KIND[kind]
+        memory_fault = kind in (FaultKind.PageFault, FaultKind.AlignmentFault)
+        fault = Fault(kind, self.pc, addr if memory_fault else None,
+                      _ACCESS[access] if memory_fault else None,
+                      None if memory_fault and access == 2 else insn)
+        return ExecutionError(fault, result)

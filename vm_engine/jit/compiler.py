@@ -106,6 +106,7 @@ class JITCompiler(Interpreter):
                        "instructions_interpreted": 0, "instructions_in_compiled": 0,
                        "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
+        self._ref = weakref.ref(self)  # (background compile jobs hold their compiler so)
         # level -> pcs of the blocks compiled as a region's head: later regions stop
         # before them (x86.compile_ir's heads). Stale entries (code evicted or
         # retired since) only make a region shorter; cleared at an eviction.
@@ -201,13 +202,15 @@ class JITCompiler(Interpreter):
                 or not isinstance(memory, _core.FlatMMU):
             return None
         jobs = memory._jobs
+        if jobs is not None and jobs.compiler is self._ref and jobs.thread is not None:
+            return jobs  # (as this compiler's last run left them: every run asks)
         if jobs is None:
             jobs = memory._jobs = _core.CompileJobs()
         if jobs.thread is None:
             jobs.thread = threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
                                            name="vm-engine compiler", daemon=True)
             jobs.thread.start()
-        jobs.compiler = weakref.ref(self)  # (the next jobs use its settings and stats)
+        jobs.compiler = self._ref  # (the next jobs use its settings and stats)
         # (Hybrid compiles what runs hot; the JIT, every block that runs)
         jobs.decline_cold = self.hybrid is not None and self.compile_threshold > 0
         return jobs
@@ -247,12 +250,25 @@ class JITCompiler(Interpreter):
         try:
             return super()._execute_owned(memory, **kwargs)
         finally:
-            self._run_time += time.perf_counter() - self._run_started
-            if getattr(memory, "_jobs", None) is not None:  # (background compiles)
-                evictions = memory._jobs.take_evictions()
-                if evictions:
-                    self._stats["evictions"] += evictions
-                    self._heads.clear()
+            self._ran(memory)
+
+    def _run_hooked(self, memory, budget: int | None, keep_handler: bool) -> int:
+        self._run_started = time.perf_counter()
+        try:
+            return self._run(memory, budget, None, None, 0, self, self.compile_threshold, None,
+                             keep_handler)
+        finally:
+            self._ran(memory)
+
+    def _ran(self, memory) -> None:
+        """After a run: its time counted; the evictions background installs made."""
+        self._run_time += time.perf_counter() - self._run_started
+        jobs = getattr(memory, "_jobs", None)
+        if jobs is not None:
+            evictions = jobs.take_evictions()
+            if evictions:
+                self._stats["evictions"] += evictions
+                self._heads.clear()
 
     @property
     def stats(self) -> dict:

@@ -19,6 +19,8 @@ from .memory import AddressSpace, Layout
 from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExec, ProcessExit
 
 DEFAULT_ADDRESS_SPACE = 1 << 36
+#: runs (one per system call) between two checks that the JIT's SIGSEGV handler is on top
+RECHECK_HANDLER = 256
 
 
 def _executor(executor) -> ExecutorType:
@@ -325,7 +327,14 @@ class Machine:
         cpu._claim(memory)  # (once for all the runs: one per system call)
         self._stop = False
         watchdog = None
-        remaining = max_instructions
+        # instructions are counted by the cpu's counters, read at the end (and
+        # after each run only when they are limited): a run per system call
+        counted = (cpu.instret, cpu.memory_accesses)
+        ran = 0  # instructions, of those limited to max_instructions
+        # the JIT's SIGSEGV handler is put back on top (should another thread
+        # have installed one since) by the first run and every RECHECK_HANDLER
+        # runs: asking the kernel cost a run a tenth of its time
+        steps = 0
         t0 = time.perf_counter()
         status = None
         try:
@@ -340,44 +349,49 @@ class Machine:
                         (kernel.host_signals is not None and kernel.host_signals.queued):
                     kernel.look_for_signals()   # (a timer's, or another process's)
                     kernel.deliver_signals()
+                remaining = None if max_instructions is None else max_instructions - ran
                 budget = kernel.threads.slice(remaining)
                 sliced = budget != remaining
-                try:
-                    r = cpu._run_claimed(memory, budget)
-                except ExecutionError as e:
-                    if e.result is not None:
-                        self._add(stats, e.result.stats)
-                        stats.time = time.perf_counter() - t0
-                        self._add(self.stats, e.result.stats, with_time=False)
-                        self.stats.time += stats.time
-                        e.result.stats = stats
-                    raise
-                self._add(stats, r.stats)
+                keep_handler = steps % RECHECK_HANDLER != 0
+                steps += 1
                 if remaining is not None:
-                    remaining = max(0, remaining - r.stats.instructions)
-                if r.status is ExecStatus.Ecall:
+                    before = cpu.instret
+                    try:
+                        run = cpu._step(memory, budget, keep_handler)
+                    finally:
+                        ran += cpu.instret - before
+                else:
+                    run = cpu._step(memory, budget, keep_handler)
+                if run is ExecStatus.Ecall:
                     try:
                         kernel.syscall()
                     except ProcessExec as e:
+                        self._tally(stats, cpu, counted)
                         cpu._release(memory)
                         self._exec(e.image)
                         cpu = self.cpu
+                        counted = (cpu.instret, cpu.memory_accesses)
+                        steps = 0
                         memory = cpu._memory(None)
                         cpu._claim(memory)
                     if kernel.forked:
-                        remaining = None   # (a fork's child runs to its end: _end_forked)
-                elif r.status is ExecStatus.Ebreak:
+                        max_instructions = None   # (a fork's child runs to its end: _end_forked)
+                elif run is ExecStatus.Ebreak:
                     kernel.raise_signal(SIGTRAP)
                     kernel.deliver_signals()
-                elif r.status is ExecStatus.Stopped and not self._stop and \
+                elif run is ExecStatus.Stopped and not self._stop and \
                         (kernel.itimer_used or kernel.host_signals is not None):
                     continue  # (stopped for a timer or a host signal: served above)
-                elif r.status is ExecStatus.Budget and sliced:
+                elif run is ExecStatus.Budget and sliced:
                     kernel.threads.yield_turn()  # (its time slice is over)
                     kernel.deliver_signals()     # (sent to the next while it waited its turn)
-                elif r.status in (ExecStatus.Budget, ExecStatus.Stopped):
-                    status = ExecStatus.Stopped if self._stop else r.status
+                elif run in (ExecStatus.Budget, ExecStatus.Stopped):
+                    status = ExecStatus.Stopped if self._stop else run
                     break
+        except ExecutionError as e:
+            if e.result is not None:
+                e.result.stats = stats  # (the whole run's: counted below)
+            raise
         except ProcessExit as e:
             self.exit_code = e.status
             self.term_signal = e.signal
@@ -390,17 +404,22 @@ class Machine:
             cpu._release(memory)
             if watchdog is not None:
                 watchdog.done.set()
+            self._tally(stats, cpu, counted)
             stats.time = time.perf_counter() - t0
-        self._add(self.stats, stats, with_time=False)
-        self.stats.time += stats.time
+            self._add(self.stats, stats)
+            self.stats.time += stats.time
         return ExecResult(status, stats, cpu.pc, self.exit_code)
 
     @staticmethod
-    def _add(total: ExecStats, part: ExecStats, with_time: bool = False) -> None:
+    def _tally(stats: ExecStats, cpu, counted: tuple) -> None:
+        """Adds to stats what cpu's counters counted since `counted`."""
+        stats.instructions += cpu.instret - counted[0]
+        stats.memory_accesses += cpu.memory_accesses - counted[1]
+
+    @staticmethod
+    def _add(total: ExecStats, part: ExecStats) -> None:
         total.instructions += part.instructions
         total.memory_accesses += part.memory_accesses
-        if with_time:
-            total.time += part.time
 
     def describe_exit(self) -> str:
         """'exit code N' or 'killed by SIGNAME'."""
