@@ -24,6 +24,16 @@ static uint64_t time_csr(void)
     return (uint64_t)ts.tv_sec * 10000000ull + (uint64_t)ts.tv_nsec / 100u;
 }
 
+/* vm_engine's custom read-only user CSRs (the range 0xCC0-0xCFF the privileged
+ * spec leaves to implementations): a host clock in nanoseconds, for the vDSO's
+ * clock_gettime and gettimeofday (vm_engine/linux/vdso/vdso.c) */
+static uint64_t host_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
                   uint64_t instret_now, uint64_t *old)
 {
@@ -37,6 +47,13 @@ int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
     case 0xC00: v = instret_now; break;             /* cycle: one per instruction */
     case 0xC01: v = time_csr(); break;              /* time */
     case 0xC02: v = instret_now; break;             /* instret */
+    case 0xCC0: v = host_clock_ns(CLOCK_REALTIME); break;
+    case 0xCC1: v = host_clock_ns(CLOCK_MONOTONIC); break;
+#ifdef CLOCK_BOOTTIME
+    case 0xCC2: v = host_clock_ns(CLOCK_BOOTTIME); break;
+#else
+    case 0xCC2: v = host_clock_ns(CLOCK_MONOTONIC); break; /* (no suspend to count) */
+#endif
     default:
         return VM_FAULT_ILLEGAL_INSTRUCTION;
     }

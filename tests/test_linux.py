@@ -187,6 +187,64 @@ def test_initial_stack_layout():
     assert aux[elfmod.AT_EXECFN] + len(binpath("asm_hello")) + 1 == lay.stack_top - 8
 
 
+@pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
+def test_the_vdso_reads_the_clocks_without_a_system_call(executor):
+    """Every program gets vm_engine's vDSO (AT_SYSINFO_EHDR: an ELF image in a
+    read-and-execute [vdso] mapping, with the kernel's symbols and version):
+    the C library's clock_gettime of CLOCK_REALTIME, MONOTONIC and BOOTTIME
+    and gettimeofday read the host's clocks through it (custom CSRs 0xCC0-0xCC2)
+    with no system call; the other clocks make one, as a time zone asked for
+    does. A signal handler returns through its __vdso_rt_sigreturn."""
+    from elftools.elf.elffile import ELFFile
+    out = bytearray()
+    m = load("clocks", argv=["clocks", "3000"], stdout=out, executor=executor)
+    aux = read_stack(m.mmu, m.program.sp)["auxv"]
+    vdso = aux[elfmod.AT_SYSINFO_EHDR]
+    image, sigreturn = elfmod.vdso_image()
+    assert vdso == m.aspace.vdso and vdso % 4096 == 0
+    vma = m.aspace.find(vdso)
+    assert (vma.name, vma.prot) == ("[vdso]", 5)
+    assert m.mmu.mem_read(vdso, len(image)) == image
+    elf = ELFFile(io.BytesIO(image))
+    names = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()}
+    assert {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_rt_sigreturn"} <= names
+    assert [next(names).name for _, names in
+            elf.get_section_by_name(".gnu.version_d").iter_versions()] == \
+        ["linux-vdso.so.1", "LINUX_4.15"]
+    assert m.run().exit_code == 0
+    lines = out.decode().splitlines()
+    assert len(lines) == 11 and all("0 bad, 0 backwards, between the kernel's: yes" in line
+                                    for line in lines[:7]), lines
+    # 4 clocks x 3000 reads through the system call (MONOTONIC_RAW, the two
+    # coarse ones, the process's CPU time), two per clock from the program
+    # itself, a time zone's and a bad clock's; the three others none
+    assert 4 * 3000 + 7 * 2 <= m.kernel.syscall_count < 4 * 3000 + 7 * 2 + 20
+
+
+def test_the_custom_clock_csrs_read_the_host_clocks():
+    """csrr of 0xCC0, 0xCC1, 0xCC2 (the custom read-only user range) gives the
+    host's CLOCK_REALTIME, MONOTONIC and BOOTTIME in nanoseconds, in every
+    engine (what the vDSO reads); they cannot be written."""
+    from harness import CODE, ENGINES, load as load_code
+    from vm_engine import assemble
+    for engine in ENGINES:
+        code = assemble("csrrs a0, 0xcc0, zero\ncsrrs a1, 0xcc1, zero\n"
+                        "csrrs a2, 0xcc2, zero\nebreak", CODE)
+        m, cpu = load_code(engine, code, b"")
+        before = [time.clock_gettime_ns(c) for c in
+                  (time.CLOCK_REALTIME, time.CLOCK_MONOTONIC, time.CLOCK_BOOTTIME)]
+        cpu.run(pc=CODE, until=CODE + len(code) - 4)
+        after = [time.clock_gettime_ns(c) for c in
+                 (time.CLOCK_REALTIME, time.CLOCK_MONOTONIC, time.CLOCK_BOOTTIME)]
+        for reg, lo, hi in zip(("a0", "a1", "a2"), before, after):
+            assert lo <= cpu.reg_read(reg) <= hi, (engine, reg)
+        code = assemble("csrrw zero, 0xcc0, a0", CODE)
+        m, cpu = load_code(engine, code, b"")
+        with pytest.raises(ExecutionError) as info:
+            cpu.run(pc=CODE, max_instructions=1)
+        assert info.value.fault.kind is FaultKind.IllegalInstruction, engine
+
+
 @needs_sysroot
 def test_dynamic_program_layout():
     m = load("hello-dyn", sysroot=DEFAULT_SYSROOT)

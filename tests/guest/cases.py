@@ -86,6 +86,7 @@ CASES = [
     Case("signal"),
     Case("timers", args=["{dir}"]),
     Case("ptimers"),
+    Case("clocks", args=["2000"]),
     Case("prctl"),
     Case("hostsig"),
     Case("hostsig-repeat", binary="hostsig", args=["repeat"]),

@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass, field
 
 from ..errors import VmError
-from .memory import PAGE_SIZE, AddressSpace, page_down, page_up
+from .memory import PAGE_SIZE, PROT_EXEC, PROT_READ, AddressSpace, page_down, page_up
 
 EM_RISCV = 243
 ET_EXEC, ET_DYN = 2, 3
@@ -97,6 +97,36 @@ class LoadedImage:
     @property
     def base(self) -> int:
         return self.low
+
+
+#: vm_engine's vDSO (vdso/vdso.c: clock_gettime and gettimeofday without a system
+#: call, and the signal handlers' way back), mapped into every program as Linux maps its own
+VDSO_PATH = os.path.join(os.path.dirname(__file__), "vdso", "vdso.so")
+_VDSO: list = []  # (its bytes, the offset of __vdso_rt_sigreturn), once read
+
+
+def vdso_image() -> tuple[bytes, int]:
+    """The vDSO's bytes and the offset of its __vdso_rt_sigreturn."""
+    if not _VDSO:
+        from elftools.elf.elffile import ELFFile
+        with open(VDSO_PATH, "rb") as f:
+            data = f.read()
+        symbols = ELFFile(io.BytesIO(data)).get_section_by_name(".dynsym")
+        _VDSO[:] = data, symbols.get_symbol_by_name("__vdso_rt_sigreturn")[0]["st_value"]
+    return _VDSO[0], _VDSO[1]
+
+
+def map_vdso(aspace: AddressSpace) -> int:
+    """Maps the vDSO (read and execute, named [vdso]) at the top of the mmap
+    area, as Linux does; returns its address (aspace.vdso)."""
+    data, _ = vdso_image()
+    base = aspace.find_free(len(data))
+    if base is None:
+        raise ElfError("[vdso]", "no room for the vDSO in the address space")
+    aspace.map(base, len(data), PROT_READ | PROT_EXEC, "[vdso]")
+    aspace.mmu.mem_write(base, data)
+    aspace.vdso = base
+    return base
 
 
 @dataclass
@@ -334,6 +364,7 @@ def load_program(aspace: AddressSpace, path, argv=None, envp=None, *, sysroot=No
         interp = map_image(aspace, ielf)
     uid, gid = os.getuid(), os.getgid()
     auxv = [
+        (AT_SYSINFO_EHDR, map_vdso(aspace)),
         (AT_HWCAP, HWCAP_RV64IMAFDC),
         (AT_PAGESZ, PAGE_SIZE),
         (AT_CLKTCK, 100),

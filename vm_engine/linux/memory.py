@@ -147,6 +147,7 @@ class AddressSpace:
         self._starts: list[int] = []
         self.brk_start = 0
         self.brk = 0
+        self.vdso = 0  # where the vDSO is mapped (elf.map_vdso), if it is
 
     # -- queries -----------------------------------------------------------------
     def _overlapping(self, start: int, end: int) -> list[int]:

@@ -41,7 +41,7 @@ from ..errors import GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      ShmAttachment, page_down, page_up)
-from .elf import ElfError, read_elf
+from .elf import ElfError, map_vdso, read_elf, vdso_image
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import Threads
 
@@ -261,7 +261,6 @@ HWPROBE_BASE_BEHAVIOR, HWPROBE_IMA_EXT_0, HWPROBE_CPUPERF_0 = 3, 4, 5
 HWPROBE_BASE_BEHAVIOR_IMA = 1
 HWPROBE_IMA_FD, HWPROBE_IMA_C = 1, 2
 
-SIGRETURN_CODE = struct.pack("<II", (139 << 20) | (17 << 7) | 0x13, 0x73)  # li a7,139; ecall
 SIGINFO_SIZE = 128
 SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
 UC_SIGMASK, UC_MCONTEXT = 40, 176
@@ -996,7 +995,6 @@ class Kernel:
         #: si_code (or, from rt_sigqueueinfo or a timer, the whole siginfo) of each pending
         #: signal; for a real-time signal, a list of them: its queue
         self.pending_code: dict[int, int | bytes] = {}
-        self.trampoline = 0
         #: () -> whether the run is asked to stop (Machine's): a wait ends for now then
         self.stop_requested = lambda: False
         self.threads = self._new_threads(cpu)
@@ -4787,7 +4785,6 @@ class Kernel:
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.host_dispositions()
-        self.trampoline = 0
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
         self.ptimers.clear()
@@ -5364,13 +5361,11 @@ class Kernel:
 
     def _setup_frame(self, sig, handler, flags, mask, code, restore_mask=None):
         cpu = self.cpu
-        if not self.trampoline:
-            where = self.aspace.find_free(PAGE_SIZE)
-            if where is None:
-                raise ProcessExit(128 + SIGSEGV, SIGSEGV)
-            self.aspace.map(where, PAGE_SIZE, PROT_READ | PROT_EXEC, "[vdso]")
-            self.mmu.mem_write(where, SIGRETURN_CODE)
-            self.trampoline = where
+        if not self.aspace.vdso:  # (a memory that no program was loaded into)
+            try:
+                map_vdso(self.aspace)
+            except ElfError:
+                raise ProcessExit(128 + SIGSEGV, SIGSEGV) from None
         if self.strace:
             codes = {SI_USER: "SI_USER", SI_TKILL: "SI_TKILL", SI_QUEUE: "SI_QUEUE"}
             si_code = code if isinstance(code, int) else struct.unpack_from("<i", code, 8)[0]
@@ -5396,7 +5391,7 @@ class Kernel:
             self.write_mem(frame, info + uc)
         except Errno:   # no room for the frame: the kernel kills with SIGSEGV
             raise ProcessExit(128 + SIGSEGV, SIGSEGV)
-        cpu.reg_write(1, self.trampoline)
+        cpu.reg_write(1, self.aspace.vdso + vdso_image()[1])  # (__vdso_rt_sigreturn)
         cpu.reg_write(2, frame)
         cpu.reg_write(10, sig)
         cpu.reg_write(11, frame)
