@@ -244,6 +244,8 @@ cdef class UserMMU(MemoryBase):
 
 cdef class CpuCore:
     cdef vm_cpu cpu
+    cdef uint64_t _run_ns, _run_start  # time in runs before this one; when it began (0: none)
+    cdef object _hook                  # the _CompileHook runs with a compiler use again
 
 cdef extern from "vm_hostsig.h":
     void vm_hostsig_wrap(int sig)

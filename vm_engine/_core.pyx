@@ -14,6 +14,7 @@ import weakref
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memset
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int64_t, uintptr_t
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 from array import array
 
@@ -850,6 +851,12 @@ cdef vm_code_arena *_memory_arena(MemoryBase memory, size_t size) except NULL:
     return c.code
 
 
+cdef inline uint64_t _now_ns() noexcept nogil:
+    cdef timespec ts
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return <uint64_t>ts.tv_sec * 1000000000 + <uint64_t>ts.tv_nsec
+
+
 cdef class _CompileHook:
     cdef MemoryBase memory
     cdef object compiler
@@ -922,6 +929,15 @@ cdef class CpuCore:
 
     def _xget(self, int i):
         return self.cpu.x[i]
+
+    @property
+    def run_seconds(self) -> float:
+        """Seconds spent in runs (the run loop, from entry to exit), the one
+        going on too."""
+        cdef uint64_t ns = self._run_ns
+        if self._run_start:
+            ns += _now_ns() - self._run_start
+        return ns / 1e9
 
     def _xset(self, int i, uint64_t v):
         if i != 0:
@@ -1050,13 +1066,17 @@ cdef class CpuCore:
         cdef CompileJobs jobs = None
         cdef CodeArena held = None
         if compiler is not None:
-            hook = _CompileHook()
+            hook = self._hook
+            if hook is None or hook.compiler is not None:  # (none yet, or in use)
+                hook = self._hook = _CompileHook()
             hook.memory = memory
             hook.compiler = compiler
             opts.compile = _compile_block
             opts.compile_ctx = <void *>hook
             jobs = compiler._background(memory)
-            opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
+            opts.arena = memory.raw().cache.code
+            if opts.arena == NULL:
+                opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
             if jobs is not None:
                 opts.jobs = jobs.q
         if threading.current_thread() is threading.main_thread():
@@ -1082,6 +1102,8 @@ cdef class CpuCore:
         if memory.mem.all_callback:
             vm_cache_flush(m)
         self.cpu.stop_request = 0
+        cdef uint64_t outer_start = self._run_start  # (a run from a callback: its own time)
+        self._run_start = _now_ns()
         with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
             if opts.jobs != NULL:
                 vm_jobs_running(opts.jobs, 1, 0)
@@ -1091,9 +1113,15 @@ cdef class CpuCore:
                 opts.jobs.gil_wanted = 1
         if opts.jobs != NULL:
             opts.jobs.gil_wanted = 0
+        self._run_ns += _now_ns() - self._run_start
+        self._run_start = outer_start
+        if hook is not None:
+            hook.memory = hook.compiler = None  # (held for no longer than the run)
         if blk != NULL:
             free(blk)
         vm_cache_free_retired(m.cache)
+        if jobs is not None and jobs.q.evictions:  # (installing found the code cache full)
+            compiler._evicted(jobs.take_evictions())
         if reason == VM_EXIT_CALLBACK_ERROR:
             exc = memory.take_pending()
             if exc is None and jobs is not None:

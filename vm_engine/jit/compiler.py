@@ -120,9 +120,7 @@ class JITCompiler(Interpreter):
             # another user (a forked child of it too) then goes on without
             # it, quietly, as where a file cannot be written
             self.store.root
-        self._run_time = 0.0  # seconds in earlier runs (Hybrid's compile budget grows with it)
-        self._run_started = time.perf_counter()
-        self._yielded = self._run_started  # when compiling last let other threads in
+        self._yielded = time.perf_counter()  # when compiling last let other threads in
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
         # `perf report` then names host code by guest block
@@ -151,7 +149,7 @@ class JITCompiler(Interpreter):
         level, start = self.config.optimization_level, 0
         h = self.hybrid
         if h is not None:
-            ran = self._run_time + (time.perf_counter() - self._run_started)
+            ran = self.run_seconds  # (Hybrid's compile budget grows with the time run)
             if not deferred and not background and \
                     self._stats["compile_time"] >= h.compile_budget * ran + h.compile_allowance:
                 self._stats["compiles_deferred"] += 1
@@ -239,36 +237,19 @@ class JITCompiler(Interpreter):
     def _installed(self, pc: int, address: int, size: int, covered: int) -> None:
         self.perf_map.write(f"{address:x} {size:x} guest_{pc:x}_{covered}\n")
 
-    def _evicted(self):
-        self._stats["evictions"] += 1
+    def _evicted(self, times: int = 1):
+        """Installing found the code cache full `times` times (and flushed it)."""
+        self._stats["evictions"] += times
         self._heads.clear()
 
     def _execute_owned(self, memory, **kwargs) -> ExecResult:
         if "ir" not in kwargs:
             kwargs.update(compiler=self, compile_threshold=self.compile_threshold)
-        self._run_started = time.perf_counter()
-        try:
-            return super()._execute_owned(memory, **kwargs)
-        finally:
-            self._ran(memory)
+        return super()._execute_owned(memory, **kwargs)
 
     def _run_hooked(self, memory, budget: int | None, keep_handler: bool) -> int:
-        self._run_started = time.perf_counter()
-        try:
-            return self._run(memory, budget, None, None, 0, self, self.compile_threshold, None,
-                             keep_handler)
-        finally:
-            self._ran(memory)
-
-    def _ran(self, memory) -> None:
-        """After a run: its time counted; the evictions background installs made."""
-        self._run_time += time.perf_counter() - self._run_started
-        jobs = getattr(memory, "_jobs", None)
-        if jobs is not None:
-            evictions = jobs.take_evictions()
-            if evictions:
-                self._stats["evictions"] += evictions
-                self._heads.clear()
+        return self._run(memory, budget, None, None, 0, self, self.compile_threshold, None,
+                         keep_handler)
 
     @property
     def stats(self) -> dict:
