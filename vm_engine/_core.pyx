@@ -1069,8 +1069,6 @@ cdef class CpuCore:
             hook = self._hook
             if hook is None or hook.compiler is not None:  # (none yet, or in use)
                 hook = self._hook = _CompileHook()
-            hook.memory = memory
-            hook.compiler = compiler
             opts.compile = _compile_block
             opts.compile_ctx = <void *>hook
             jobs = compiler._background(memory)
@@ -1102,6 +1100,9 @@ cdef class CpuCore:
         if memory.mem.all_callback:
             vm_cache_flush(m)
         self.cpu.stop_request = 0
+        if hook is not None:  # (from here on nothing raises before the run)
+            hook.memory = memory
+            hook.compiler = compiler
         cdef uint64_t outer_start = self._run_start  # (a run from a callback: its own time)
         self._run_start = _now_ns()
         with nogil:  # (the queue's lock taken without the GIL: CompileJobs)
