@@ -25,8 +25,24 @@ static uint64_t time_csr(void)
 }
 
 /* vm_engine's custom read-only user CSRs (the range 0xCC0-0xCFF the privileged
- * spec leaves to implementations): a host clock in nanoseconds, for the vDSO's
- * clock_gettime and gettimeofday (vm_engine/linux/vdso/vdso.c) */
+ * spec leaves to implementations): 0xCC0 + n reads the host's clock n (a Linux
+ * clock id) in nanoseconds, for the vDSO's clock_gettime and gettimeofday
+ * (vm_engine/linux/vdso/vdso.c); -1: not one of them */
+static clockid_t host_clock_of(unsigned csr)
+{
+    switch (csr) {
+    case 0xCC0: return CLOCK_REALTIME;
+    case 0xCC1: return CLOCK_MONOTONIC;
+#ifdef __linux__ /* (the others are Linux's) */
+    case 0xCC4: return CLOCK_MONOTONIC_RAW;
+    case 0xCC5: return CLOCK_REALTIME_COARSE;
+    case 0xCC6: return CLOCK_MONOTONIC_COARSE;
+    case 0xCC7: return CLOCK_BOOTTIME;
+#endif
+    default: return (clockid_t)-1;
+    }
+}
+
 static uint64_t host_clock_ns(clockid_t clock)
 {
     struct timespec ts;
@@ -47,15 +63,10 @@ int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
     case 0xC00: v = instret_now; break;             /* cycle: one per instruction */
     case 0xC01: v = time_csr(); break;              /* time */
     case 0xC02: v = instret_now; break;             /* instret */
-    case 0xCC0: v = host_clock_ns(CLOCK_REALTIME); break;
-    case 0xCC1: v = host_clock_ns(CLOCK_MONOTONIC); break;
-#ifdef CLOCK_BOOTTIME
-    case 0xCC2: v = host_clock_ns(CLOCK_BOOTTIME); break;
-#else
-    case 0xCC2: v = host_clock_ns(CLOCK_MONOTONIC); break; /* (no suspend to count) */
-#endif
     default:
-        return VM_FAULT_ILLEGAL_INSTRUCTION;
+        if (host_clock_of(csr) == (clockid_t)-1)
+            return VM_FAULT_ILLEGAL_INSTRUCTION;
+        v = host_clock_ns(host_clock_of(csr));
     }
     if (write) {
         if ((csr >> 10) == 3)

@@ -2,11 +2,11 @@
  * library (LINUX_4.15: vdso.lds), so that the clocks are read without a
  * system call. A system call returns to Python, some 5 us; these read the
  * host's clocks in nanoseconds through vm_engine's custom read-only user CSRs
- * (csrc/vm_interp.c: 0xCC0 CLOCK_REALTIME, 0xCC1 CLOCK_MONOTONIC, 0xCC2
- * CLOCK_BOOTTIME), as a real vDSO reads its data page. Other clocks, and a
- * time zone asked for, go to the system call. Built by the Makefile beside it;
- * the image (vdso.so) is committed and mapped into every program
- * (vm_engine/linux/vdso/__init__.py). */
+ * (csrc/vm_interp.c: 0xCC0 + a Linux clock id, for CLOCK_REALTIME, MONOTONIC,
+ * MONOTONIC_RAW, REALTIME_COARSE, MONOTONIC_COARSE and BOOTTIME), as a real
+ * vDSO reads its data page. The CPU-time clocks, and a time zone asked for,
+ * go to the system call. Built by the Makefile beside it; the image (vdso.so)
+ * is committed and mapped into every program (vm_engine/linux/elf.py). */
 
 struct kernel_timespec { long tv_sec, tv_nsec; };
 struct kernel_timeval { long tv_sec, tv_usec; };
@@ -29,7 +29,10 @@ int __vdso_clock_gettime(int clock, struct kernel_timespec *ts)
     switch (clock) {
     case 0: ns = CSR_READ(0xcc0); break; /* CLOCK_REALTIME */
     case 1: ns = CSR_READ(0xcc1); break; /* CLOCK_MONOTONIC */
-    case 7: ns = CSR_READ(0xcc2); break; /* CLOCK_BOOTTIME */
+    case 4: ns = CSR_READ(0xcc4); break; /* CLOCK_MONOTONIC_RAW */
+    case 5: ns = CSR_READ(0xcc5); break; /* CLOCK_REALTIME_COARSE (glibc's time()) */
+    case 6: ns = CSR_READ(0xcc6); break; /* CLOCK_MONOTONIC_COARSE */
+    case 7: ns = CSR_READ(0xcc7); break; /* CLOCK_BOOTTIME */
     default: return (int)syscall2(113, clock, (long)ts); /* clock_gettime */
     }
     ts->tv_sec = (long)(ns / NSEC_PER_SEC);
