@@ -16,14 +16,6 @@
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-static uint64_t time_csr(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    /* 10 MHz timebase, as QEMU's virt machine and most RISC-V Linux boards */
-    return (uint64_t)ts.tv_sec * 10000000ull + (uint64_t)ts.tv_nsec / 100u;
-}
-
 /* vm_engine's custom read-only user CSRs (the range 0xCC0-0xCFF the privileged
  * spec leaves to implementations): 0xCC0 + n reads the host's clock n (a Linux
  * clock id) in nanoseconds, for the vDSO's clock_gettime and gettimeofday
@@ -50,6 +42,12 @@ static uint64_t host_clock_ns(clockid_t clock)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t time_csr(void)
+{
+    /* 10 MHz timebase, as QEMU's virt machine and most RISC-V Linux boards */
+    return host_clock_ns(CLOCK_MONOTONIC) / 100u;
+}
+
 int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
                   uint64_t instret_now, uint64_t *old)
 {
@@ -63,10 +61,12 @@ int vm_csr_access(vm_cpu *cpu, unsigned csr, int op, uint64_t src, int write,
     case 0xC00: v = instret_now; break;             /* cycle: one per instruction */
     case 0xC01: v = time_csr(); break;              /* time */
     case 0xC02: v = instret_now; break;             /* instret */
-    default:
-        if (host_clock_of(csr) == (clockid_t)-1)
+    default: {
+        clockid_t clock = host_clock_of(csr);
+        if (clock == (clockid_t)-1)
             return VM_FAULT_ILLEGAL_INSTRUCTION;
-        v = host_clock_ns(host_clock_of(csr));
+        v = host_clock_ns(clock);
+    }
     }
     if (write) {
         if ((csr >> 10) == 3)
