@@ -930,6 +930,10 @@ cdef class CpuCore:
     def _xget(self, int i):
         return self.cpu.x[i]
 
+    def _xset(self, int i, uint64_t v):
+        if i != 0:
+            self.cpu.x[i] = v
+
     @property
     def run_seconds(self) -> float:
         """Seconds spent in runs (the run loop, from entry to exit), the one
@@ -938,10 +942,6 @@ cdef class CpuCore:
         if self._run_start:
             ns += _now_ns() - self._run_start
         return ns / 1e9
-
-    def _xset(self, int i, uint64_t v):
-        if i != 0:
-            self.cpu.x[i] = v
 
     # what the Linux kernel (vm_engine.linux.syscalls) reads and writes of a cpu
     # at each system call, in one call each: a system call returns from the run
