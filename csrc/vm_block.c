@@ -6,7 +6,7 @@
 int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
 {
     memset(ir, 0, sizeof *ir);
-    int len = (w & 3) == 3 ? 4 : 2;
+    int len = vm_insn_len(w);
     if (len == 2)
         w &= 0xffff;
     ir->raw = w;

@@ -33,6 +33,12 @@ static inline int64_t vm_sext(uint64_t v, int bits)
     return (int64_t)((v ^ m) - m);
 }
 
+/* bytes of the instruction whose word (or first halfword) is w: 2 for a compressed one */
+static inline int vm_insn_len(uint32_t w)
+{
+    return (w & 3) == 3 ? 4 : 2;
+}
+
 #include "generated/vm_insn_table.h"
 
 /* Decode one instruction word found at guest `pc` into `ir`. Returns its length

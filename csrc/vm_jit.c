@@ -145,7 +145,7 @@ static void access_status(vm_jit_rt *rt, int r, const vm_jit_access *d, uint64_t
     }
     rt->budget += d->rest - 1;
     cpu->mem_accesses -= d->mem_rest - 1;
-    rt->exit_pc = d->pc + ((d->raw & 3) == 3 ? 4 : 2);
+    rt->exit_pc = d->pc + (uint64_t)vm_insn_len(d->raw);
 }
 
 uint64_t vm_jit_load(vm_jit_rt *rt, uint64_t addr, const vm_jit_access *d)

@@ -20,7 +20,7 @@ import time
 import pytest
 
 import vm_engine
-from vm_engine import ExecStatus, ExecutionError, FaultKind, HybridConfig, JITConfig
+from vm_engine import ExecStatus, ExecutionError, FaultKind, HybridConfig, JITConfig, assemble
 from vm_engine.linux import ElfError, Kernel, LinuxError, Machine, read_elf, read_stack
 from vm_engine.linux import elf as elfmod
 from vm_engine.linux import syscalls as sc
@@ -205,6 +205,8 @@ def test_the_vdso_reads_the_clocks_without_a_system_call(executor):
     vma = m.aspace.find(vdso)
     assert (vma.name, vma.prot) == ("[vdso]", 5)
     assert m.mmu.mem_read(vdso, len(image)) == image
+    assert m.mmu.mem_read(vdso + sigreturn, 8) == \
+        assemble("li a7, 139\necall", vdso + sigreturn)  # (rt_sigreturn)
     elf = ELFFile(io.BytesIO(image))
     names = {s.name for s in elf.get_section_by_name(".dynsym").iter_symbols()}
     assert {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_rt_sigreturn"} <= names
@@ -232,7 +234,6 @@ def test_the_custom_clock_csrs_read_the_host_clocks():
     nanoseconds, in every engine; they cannot be written, and the CPU-time
     ids (2, 3) are no CSR."""
     from harness import CODE, ENGINES, load as load_code
-    from vm_engine import assemble
     regs = ["a0", "a1", "a2", "a3", "a4", "a5"]
     text = "\n".join(f"csrrs {r}, {csr:#x}, zero" for r, csr in zip(regs, _CLOCK_CSRS))
     for engine in ENGINES:

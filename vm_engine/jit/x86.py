@@ -2736,7 +2736,7 @@ def _call_access(blk, e, i: int, insn_pc: int, size: int, kind: int, value=None)
     here should the access fault or change code (the call returns after it;
     else the run ends there: _call_c)."""
     a = blk.a
-    desc = struct.pack("<QIIIBBBB", insn_pc & _MASK, *blk.unit_rest(i), int(e["raw"]), size,
+    desc = struct.pack(_ACCESS_FORMAT, insn_pc & _MASK, *blk.unit_rest(i), int(e["raw"]), size,
                        kind, int(e["rd"]) if kind != _STORE else 0, blk.viewed)
     if value is not None and value != R.RCX:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
@@ -2745,7 +2745,16 @@ def _call_access(blk, e, i: int, insn_pc: int, size: int, kind: int, value=None)
     a.emit(X.create_declare_byte(desc[16:]), True)
 
 
-assert struct.calcsize("<QIIIBBBB") == _L["access_size"]
+#: a vm_jit_access (csrc/vm_jit.h): pc, rest, mem_rest, raw, size, kind, rd, viewed
+_ACCESS_FORMAT = "<QIIIBBBB"
+assert struct.calcsize(_ACCESS_FORMAT) == _L["access_size"]
+
+
+def _access_thunk_entry() -> list:
+    """The start of a region's access thunk: rdx = the vm_jit_access after
+    the call, and the return past it."""
+    return [X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RSP)),
+            X.create_mem_i32(Code.ADD_RM64_IMM8, M(R.RSP), _L["access_size"])]
 
 
 def _call_ir_helper(blk, how: str, i: int, cold: bool = False):
@@ -2769,9 +2778,9 @@ def _emit_thunk(blk):
     the return past that."""
     a = blk.a
     if blk.access_thunk_label is not None:
-        a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RSP)), True,
-               label=blk.access_thunk_label)
-        a.emit(X.create_mem_i32(Code.ADD_RM64_IMM8, M(R.RSP), _L["access_size"]), True)
+        a.bind(blk.access_thunk_label, cold=True)
+        for insn in _access_thunk_entry():
+            a.emit(insn, True)
     a.bind(blk.thunk(), cold=True)
     for insn in blk.spill() + blk.fspill() + \
             [X.create_mem(Code.CALL_RM64, _stub("call C"))] + \
@@ -4031,9 +4040,12 @@ def code_marks(code: bytes) -> list:
     return marks
 
 
-#: how a region's access thunk starts (_emit_thunk): a call of it is followed
-#: by a vm_jit_access
-_ACCESS_THUNK = bytes.fromhex("488b142448830424") + bytes((_L["access_size"],))
+def _access_thunk_bytes() -> bytes:
+    """How a region's access thunk starts, encoded (a call of it is followed
+    by a vm_jit_access)."""
+    enc = BlockEncoder(64)
+    enc.add_many(_access_thunk_entry())
+    return enc.encode(0)
 
 
 def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
@@ -4046,6 +4058,7 @@ def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
     fmt = Formatter(FormatterSyntax.INTEL)
     text = len(code) - data_size
     slow = dict(code_marks(code)) if data_size >= 12 else {}
+    thunk = _access_thunk_bytes()
     out = []
     decoder = Decoder(64, code[:text], ip=address)
     for insn in decoder:
@@ -4054,7 +4067,7 @@ def disassemble(code: bytes, address: int = 0, data_size: int = 0) -> list[str]:
             line += f"  ; unchecked, refused: {address + slow[insn.ip - address]:#x}"
         out.append(line)
         if insn.code == Code.CALL_REL32_64 and 0 <= insn.near_branch64 - address < text and \
-                code.startswith(_ACCESS_THUNK, insn.near_branch64 - address):
+                code.startswith(thunk, insn.near_branch64 - address):
             at = insn.next_ip - address
             out.append(f"{insn.next_ip:#014x}  ; access {code[at:at + _L['access_size']].hex()}")
             decoder.position = at + _L["access_size"]

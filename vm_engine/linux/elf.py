@@ -6,6 +6,7 @@ RISC-V psABI.
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import struct
@@ -102,18 +103,16 @@ class LoadedImage:
 #: vm_engine's vDSO (vdso/vdso.c: clock_gettime and gettimeofday without a system
 #: call, and the signal handlers' way back), mapped into every program as Linux maps its own
 VDSO_PATH = os.path.join(os.path.dirname(__file__), "vdso", "vdso.so")
-_VDSO: list = []  # (its bytes, the offset of __vdso_rt_sigreturn), once read
 
 
+@functools.cache
 def vdso_image() -> tuple[bytes, int]:
-    """The vDSO's bytes and the offset of its __vdso_rt_sigreturn."""
-    if not _VDSO:
-        from elftools.elf.elffile import ELFFile
-        with open(VDSO_PATH, "rb") as f:
-            data = f.read()
-        symbols = ELFFile(io.BytesIO(data)).get_section_by_name(".dynsym")
-        _VDSO[:] = data, symbols.get_symbol_by_name("__vdso_rt_sigreturn")[0]["st_value"]
-    return _VDSO[0], _VDSO[1]
+    """The vDSO's bytes and the offset of its __vdso_rt_sigreturn (read once)."""
+    from elftools.elf.elffile import ELFFile
+    with open(VDSO_PATH, "rb") as f:
+        data = f.read()
+    symbols = ELFFile(io.BytesIO(data)).get_section_by_name(".dynsym")
+    return data, symbols.get_symbol_by_name("__vdso_rt_sigreturn")[0]["st_value"]
 
 
 def map_vdso(aspace: AddressSpace) -> int:
