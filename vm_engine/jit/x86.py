@@ -1073,12 +1073,15 @@ def _carried(segs, inner: dict) -> dict:
             out[segs[n].pc] = set()
             continue
         reach = way_back(n)
-        if preds <= reach | {n - 1}:  # (and round a loop)
+        # (and round a loop, which neither the region's entry nor anything else
+        # but the segment before leads into: the way in is by falling from it)
+        if n - 1 in preds and preds <= reach | {n - 1} and 0 not in reach:
             out[segs[n].pc] = _written([segs[k] for k in reach], _X_SLOTS)
     for pc, head in inner.items():
         n = segs.index(head.seg)
         reach = way_back(n)
-        if not {k for k, seg in enumerate(segs) if pc in seg.targets} <= reach:
+        if not {k for k, seg in enumerate(segs) if pc in seg.targets} <= reach \
+                or (n and 0 in reach):  # (the region's entry leads round into it too)
             continue
         # the head's segment from the head on, or from where the way back enters it
         first = min([head.j] + [inner[t].j if t in inner else 0
