@@ -1,56 +1,139 @@
-"""Random RV64GC programs with loops, memory accesses, floating point and
-faults: every engine must agree with the interpreter on registers, memory,
-fflags, instruction and memory access counts and the fault raised."""
+"""Random RV64GC programs with loops, branches, memory accesses (misaligned
+ones and atomics too), compressed instructions, floating point in both widths
+(every rounding mode, conversions, NaN-boxing, FP special values, frm and
+fflags read and written) and faults: every engine must agree with the
+interpreter on registers, memory, fflags, instruction and memory access
+counts and the fault raised."""
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import ExecutionError, assemble
 from harness import CODE, DATA, DATA_SIZE, ENGINES, load
 
 INT_OPS = ("add sub xor or and sll srl sra slt sltu addw subw sllw srlw sraw mul mulh mulhu "
-           "div divu rem remu divw remw").split()
-IMM_OPS = "addi xori ori andi slti sltiu addiw slli srli srai".split()
+           "mulhsu mulw div divu rem remu divw divuw remw remuw").split()
+IMM_OPS = "addi xori ori andi slti sltiu addiw slli srli srai slliw srliw sraiw".split()
 ATOMIC_OPS = [f"{op}.{w}" for op in ("amoadd amoswap amoxor amoand amoor amomin amomax "
                                        "amominu amomaxu lr sc").split() for w in "wd"]
-FP_OPS = "fadd.d fsub.d fmul.d fdiv.d fmin.d fmax.d fadd.s fmul.s".split()
+LOAD_STORE_OPS = "ld lw lwu lh lhu lb lbu sd sw sh sb fld fsd flw fsw".split()
+#: (op, operand count, rounded): doubles, and singles (a double's bits in a register
+#: are not NaN-boxed: a single operation reads them as the canonical NaN)
+FP_OPS = [(f"{op}.{p}", n, op not in ("fmin", "fmax")) for p in "ds" for op, n in
+          (("fadd", 3), ("fsub", 3), ("fmul", 3), ("fdiv", 3), ("fsqrt", 2), ("fmin", 3),
+           ("fmax", 3), ("fmadd", 4), ("fmsub", 4), ("fnmadd", 4), ("fnmsub", 4))]
+FP_SIGN_OPS = [f"{op}.{p}" for p in "ds" for op in ("fsgnj", "fsgnjn", "fsgnjx")]
+ROUNDING = ["", "", "rne", "rtz", "rdn", "rup", "rmm", "dyn"]
+#: constants li draws besides random ones: FP specials (double and boxed single:
+#: NaNs quiet and signalling, infinities, zeros, subnormals) and integer limits
+SPECIAL = [0x7FF8000000000000, 0x7FF0000000000001, 0x7FF0000000000000, 0xFFF0000000000000,
+           0x8000000000000000, 0x0000000000000001, 0x000FFFFFFFFFFFFF, 0x3FF0000000000000,
+           0xFFFFFFFF7FC00000, 0xFFFFFFFF7F800001, 0xFFFFFFFF7F800000, 0xFFFFFFFF80000000,
+           0xFFFFFFFF00000001, 0xFFFFFFFF3F800000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
+           0x7FFFFFFFFFFFFFFF, 0xFFFFFFFFFFFFFFFF, 0x41E0000000000000, 0xC3E0000000000000]
 REGS = ["a0", "a1", "a2", "a3", "a4", "a5", "t1", "t2", "s2", "s3"]  # s0 data, t0 loop counter
+C_REGS = ["a0", "a1", "a2", "a3", "a4", "a5"]  # (the x8-x15 a compressed form names)
 FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
+BODY_LINES = 8  # the most items a body (or a loop's, an if's or a function's) has
+
+
+def _compressed(draw) -> str:
+    """One RVC instruction (the assembler keeps its 16-bit form)."""
+    c, r = (lambda: draw(st.sampled_from(C_REGS))), (lambda: draw(st.sampled_from(REGS)))
+    form = draw(st.sampled_from(["ca", "addi", "li", "shift", "andi", "mv", "add", "mem",
+                                 "lui"]))
+    if form == "ca":
+        op = draw(st.sampled_from(["c.sub", "c.xor", "c.or", "c.and", "c.subw", "c.addw"]))
+        return f"{op} {c()}, {c()}"
+    if form == "addi":
+        op = draw(st.sampled_from(["c.addi", "c.addiw"]))
+        return f"{op} {r()}, {draw(st.integers(-32, 31).filter(bool))}"
+    if form == "li":
+        return f"c.li {r()}, {draw(st.integers(-32, 31))}"
+    if form == "shift":
+        op = draw(st.sampled_from(["c.slli", "c.srli", "c.srai"]))
+        return f"{op} {r() if op == 'c.slli' else c()}, {draw(st.integers(1, 63))}"
+    if form == "andi":
+        return f"c.andi {c()}, {draw(st.integers(-32, 31))}"
+    if form == "mv":
+        return f"c.mv {r()}, {r()}"
+    if form == "add":
+        return f"c.add {r()}, {r()}"
+    if form == "lui":
+        return f"c.lui {r()}, {draw(st.sampled_from([1, 2, 31, -1, -32]))}"
+    op = draw(st.sampled_from(["c.ld", "c.lw", "c.sd", "c.sw", "c.fld", "c.fsd"]))
+    size = 4 if op in ("c.lw", "c.sw") else 8
+    dest = draw(st.sampled_from(FREGS[:4])) if "f" in op[2:] else c()
+    return f"{op} {dest}, {draw(st.integers(0, 31)) * size}(s0)"
+
+
+def _conversion(draw, r, f) -> str:
+    """A conversion, move, classification, comparison or sign injection."""
+    rm = draw(st.sampled_from(ROUNDING))
+    rm = f", {rm}" if rm else ""
+    p, q = draw(st.sampled_from("ds")), draw(st.sampled_from(["w", "wu", "l", "lu"]))
+    form = draw(st.sampled_from(["to", "from", "s.d", "d.s", "mvx", "mvf", "class", "cmp",
+                                 "sign"]))
+    if form in ("to", "from"):
+        return f"fcvt.{p}.{q} {f()}, {r()}{rm}" if form == "from" else \
+            f"fcvt.{q}.{p} {r()}, {f()}{rm}"
+    if form in ("s.d", "d.s"):
+        return f"fcvt.{form} {f()}, {f()}{rm}"
+    if form == "mvx":
+        return f"fmv.x.{'d' if p == 'd' else 'w'} {r()}, {f()}"
+    if form == "mvf":
+        return f"fmv.{'d' if p == 'd' else 'w'}.x {f()}, {r()}"
+    if form == "class":
+        return f"fclass.{p} {r()}, {f()}"
+    if form == "cmp":
+        return f"{draw(st.sampled_from(['feq', 'flt', 'fle']))}.{p} {r()}, {f()}, {f()}"
+    return f"{draw(st.sampled_from(FP_SIGN_OPS))} {f()}, {f()}, {f()}"
 
 
 @st.composite
 def bodies(draw, depth=0):
     lines = []
-    for _ in range(draw(st.integers(1, 8))):
+    for _ in range(draw(st.integers(1, BODY_LINES))):
         kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["li", "mem", "fp", "cvt", "skip",
-                                                                "else"]
-                                    + (["loop"] if depth == 0 else [])))
+                                                                "else", "rvc", "csr"]
+                                    + (["loop"] if depth == 0 else [])
+                                    + (["call"] if depth < 2 else [])))
         r = lambda: draw(st.sampled_from(REGS))
         f = lambda: draw(st.sampled_from(FREGS))
         if kind == "int":
             lines.append(f"{draw(st.sampled_from(INT_OPS))} {r()}, {r()}, {r()}")
         elif kind == "imm":
             op = draw(st.sampled_from(IMM_OPS))
-            imm = draw(st.integers(0, 63)) if op in ("slli", "srli", "srai") else \
+            shift = op[1:3] in ("ll", "rl", "ra")  # (slli srli srai, and their w forms)
+            imm = draw(st.integers(0, 31 if op.endswith("w") else 63)) if shift else \
                 draw(st.integers(-2048, 2047))
             lines.append(f"{op} {r()}, {r()}, {imm}")
         elif kind == "li":  # a constant (folded into what uses it, known round loops)
-            lines.append(f"li {r()}, {draw(st.one_of(st.integers(-40, 40), st.integers(0, (1 << 64) - 1)))}")
+            value = draw(st.one_of(st.integers(-40, 40), st.integers(0, (1 << 64) - 1),
+                                   st.sampled_from(SPECIAL)))
+            lines.append(f"li {r()}, {value}")
         elif kind == "mem":
-            op = draw(st.sampled_from(["ld", "lw", "lbu", "sd", "sw", "sb", "fld", "fsd"]
-                                      + ATOMIC_OPS))
+            op = draw(st.sampled_from(LOAD_STORE_OPS + ATOMIC_OPS))
             off = draw(st.integers(0, 255)) * 8
             if op in ATOMIC_OPS:  # (now and then only word-aligned, or not aligned: a fault)
                 off += draw(st.sampled_from([0] * 6 + [4, 2]))
                 operands = f"{r()}, (t2)" if op.startswith("lr") else f"{r()}, {r()}, (t2)"
                 lines.append(f"addi t2, s0, {off}\n{op} {operands}")
-            elif op.startswith("f"):
-                lines.append(f"{op} {f()}, {off}(s0)")
-            else:
-                lines.append(f"{op} {r()}, {off}(s0)")
+            else:  # (now and then not aligned: Linux user mode's accesses may not be)
+                off += draw(st.sampled_from([0] * 8 + [1, 2, 3, 4, 6]))
+                lines.append(f"{op} {f() if op.startswith('f') else r()}, {off}(s0)")
         elif kind == "fp":
-            lines.append(f"{draw(st.sampled_from(FP_OPS))} {f()}, {f()}, {f()}")
+            op, n, rounded = draw(st.sampled_from(FP_OPS))
+            rm = draw(st.sampled_from(ROUNDING)) if rounded else ""
+            lines.append(f"{op} {', '.join(f() for _ in range(n))}" + (f", {rm}" if rm else ""))
         elif kind == "cvt":
-            lines.append(draw(st.sampled_from([f"fcvt.d.l {f()}, {r()}", f"fcvt.l.d {r()}, {f()}, rtz",
-                                               f"fmv.x.d {r()}, {f()}", f"feq.d {r()}, {f()}, {f()}"])))
+            lines.append(_conversion(draw, r, f))
+        elif kind == "rvc":
+            lines.append(_compressed(draw))
+        elif kind == "csr":  # the rounding mode (5-7 reserved: dyn then faults) and fflags
+            frm = draw(st.sampled_from([0, 1, 2, 3, 4] * 3 + [5, 6, 7]))
+            lines.append(draw(st.sampled_from([
+                f"csrrwi zero, frm, {frm}", "csrrs {}, fflags, zero", "csrrw zero, fflags, {}",
+                f"csrrci {{}}, fflags, {frm * 4}", "csrrs {}, fcsr, zero", "csrrw {}, frm, {}"]
+            )).format(*(r() for _ in range(2))))
         elif kind == "skip":  # an if: a branch forward over a few instructions
             op = draw(st.sampled_from(["beq", "bne", "blt", "bge", "bltu", "bgeu"]))
             inner = draw(bodies(depth=depth + 1)) if depth < 2 else f"addi {r()}, {r()}, 1"
@@ -60,6 +143,10 @@ def bodies(draw, depth=0):
             then = draw(bodies(depth=depth + 1)) if depth < 2 else f"addi {r()}, {r()}, 1"
             other = draw(bodies(depth=depth + 1)) if depth < 2 else f"xori {r()}, {r()}, 5"
             lines.append(f"{op} {r()}, {r()}, 3f\n{then}\nj 4f\n3:\n{other}\n4:")
+        elif kind == "call":  # a function (jumped over), called once or twice: jal and ret
+            inner = draw(bodies(depth=2))  # (no calls in it: ra is not saved)
+            calls = "\njal ra, 6b" * draw(st.integers(1, 2))
+            lines.append(f"j 5f\n6:\n{inner}\nret\n5:{calls}")
         else:  # a counted loop around a nested body
             n = draw(st.integers(1, 30))
             inner = draw(bodies(depth=1))
@@ -68,10 +155,11 @@ def bodies(draw, depth=0):
 
 
 def _labels(text: str) -> str:
-    """Numeric local labels (1: with 1b, 2f with 2:, 3f with 3: and 4f with 4:)
-    made unique for the assembler."""
-    out, k = [], 0
-    made, open_ = {"skip": 0, "else": 0}, {"skip": [], "else": [], "end": []}
+    """Numeric local labels (1: with 1b, 2f with 2:, 3f with 3:, 4f with 4:, 5f
+    with 5: and 6: with 6b) made unique for the assembler."""
+    out, k, called = [], 0, 0
+    made = {"skip": 0, "else": 0, "over": 0}
+    open_ = {"skip": [], "else": [], "end": [], "over": []}
 
     def opened(name: str) -> str:  # a new label, referred to before it is placed
         made[name] += 1
@@ -94,6 +182,15 @@ def _labels(text: str) -> str:
             out.append(f"else{open_['end'][-1]}:")
         elif line == "4:":
             out.append(f"end{open_['end'].pop()}:")
+        elif line == "j 5f":
+            out.append(f"j {opened('over')}")
+        elif line == "6:":
+            out.append(f"function{open_['over'][-1]}:")
+        elif line == "5:":
+            called = open_["over"].pop()
+            out.append(f"over{called}:")
+        elif line == "jal ra, 6b":
+            out.append(f"jal ra, function{called}")
         else:
             out.append(line.replace("bnez t0, 1b", f"bnez t0, loop{k}"))
     return "\n".join(out)
@@ -125,7 +222,7 @@ def _run(engine, code, regs, budget=200_000):
             fault, cpu.memory_accesses - accesses)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bodies(), st.lists(st.integers(0, (1 << 64) - 1), min_size=len(REGS), max_size=len(REGS)),
        st.booleans(), st.one_of(st.just(200_000), st.integers(1, 400)))
 def test_engines_agree_on_random_programs(body, values, fault_at_end, budget):
