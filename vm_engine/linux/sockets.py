@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import errno as E
 import os
+import select
+import socket
 import stat
 import struct
 
@@ -171,6 +173,21 @@ def receive_message(kernel, f, msg: int, flags: int) -> int:
     kernel.write_mem(msg + 40, struct.pack("<Q", len(out)))
     kernel.write_mem(msg + 48, struct.pack("<i", h_flags))
     return got
+
+
+def socket_timeout(host_fd: int, events: int) -> float | None:
+    """How long a call on host socket `host_fd` that would wait may wait before
+    it fails with EAGAIN, in seconds: its SO_RCVTIMEO for a read (`events`
+    POLLIN), else its SO_SNDTIMEO (which the guest's setsockopt set on it);
+    None for as long as it takes (none set, or not a socket)."""
+    value, size = libc.buffer(16), libc.buffer(_INT.pack(16))
+    name = socket.SO_RCVTIMEO if events & select.POLLIN else socket.SO_SNDTIMEO
+    try:
+        libc.call("getsockopt", host_fd, socket.SOL_SOCKET, name, value, size)
+    except OSError:
+        return None
+    seconds, micro = struct.unpack("<qq", value.raw)  # (struct timeval)
+    return seconds + micro / 1e6 or None
 
 
 def _is_socket(fd: int) -> bool:

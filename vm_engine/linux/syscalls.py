@@ -2551,33 +2551,42 @@ class Kernel:
         events |= select.POLLERR | select.POLLHUP
         if f.poll(events):
             return False
+        from .sockets import socket_timeout
+        # a socket's SO_RCVTIMEO or SO_SNDTIMEO: the call fails with EAGAIN once it
+        # has waited that long (the first try's deadline kept when it is made again)
+        timeout = socket_timeout(f.host_fd, events)
+        deadline, keep = self._call_deadline(timeout)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise Errno(E.EAGAIN)
         if not self.threads.several:   # (it waits here, for the file, a signal or a stop)
-            return self._wait_host(f, events)
+            ended = self._wait_on_host([(f.host_fd, events)], deadline, keep)
+            return False if ended is None else ended
         me = self.threads.current
         if self._signal_came(me.sigmask):   # (a signal for it ended its wait)
-            return self._interrupt_call()
-        self.threads.block_until(lambda: f.poll(events) or self._signal_came(me.sigmask, me))
+            return self._interrupt_call(restartable=deadline is None)
+        self.threads.block_until(lambda: f.poll(events) or self._signal_came(me.sigmask, me),
+                                 deadline, keep)
         return True
 
-    def _wait_host(self, f, events: int):
-        """The one thread's wait until host file `f` is ready (False: make the
-        call now), a signal comes (EINTR, or the call made again after the
-        handler: _interrupt_call) or the run is stopped (the call made again
-        when it goes on)."""
-        ended = self._wait_on_host([(f.host_fd, events)])
-        return False if ended is None else ended
-
-    def _wait_on_host(self, polled):
+    def _wait_on_host(self, polled, deadline: float | None = None, keep=None):
         """The one thread's wait on host descriptors, (fd, events) pairs, in
         slices: None once one is ready; else what the waiting call returns, for
-        a signal (_interrupt_call) or a stop of the run (_again)."""
+        a signal (_interrupt_call: EINTR whatever the handler asked where the
+        call has a `deadline`, as signal(7) has it for a socket's time limit) or
+        a stop of the run (_again; keep() keeps the deadline for the call made
+        again). EAGAIN once time.monotonic() reaches `deadline`."""
         poller = select.poll()
         for fd, events in polled:
             poller.register(fd, events)
-        while not poller.poll(WAIT_SLICE * 1000):
+        while not poller.poll(WAIT_SLICE * 1000 if deadline is None else
+                              max(0.0, min(WAIT_SLICE, deadline - time.monotonic())) * 1000):
             if self._signal_came(self.sigmask):
-                return self._interrupt_call()
+                return self._interrupt_call(restartable=deadline is None)
+            if deadline is not None and time.monotonic() >= deadline:
+                raise Errno(E.EAGAIN)
             if self.stop_requested():
+                if keep is not None:
+                    keep()
                 return self._again()
         return None
 

@@ -1,7 +1,9 @@
 /* Sockets: AF_UNIX pairs (stream and datagram, shutdown, descriptors passed with
  * SCM_RIGHTS, sendmmsg/recvmmsg), a named AF_UNIX socket relative to the working
  * directory, TCP and UDP over loopback (a client thread, a blocking accept,
- * epoll on a listener), options, SIGPIPE and MSG_NOSIGNAL, and errors.
+ * epoll on a listener), options, SIGPIPE and MSG_NOSIGNAL, time limits (SO_RCVTIMEO
+ * and SO_SNDTIMEO: EAGAIN, and EINTR after a handler even with SA_RESTART), with one
+ * thread and with another one waiting, and errors.
  * usage: sockets DIR */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -13,8 +15,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -229,6 +234,102 @@ static void udp(void)
     close(six);
 }
 
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* a call that waits in vain for 0.1 s (`fd`'s time limit): EAGAIN, after it */
+#define TIMED(what, call)                                                                 \
+    do {                                                                                  \
+        double t0 = seconds();                                                            \
+        ssize_t r_ = (call);                                                              \
+        const char *e_ = r_ < 0 ? err() : "";                                             \
+        double dt_ = seconds() - t0;                                                      \
+        printf("%s %zd %s, waited 0.1 s: %d\n", what, r_, e_, dt_ > 0.09 && dt_ < 2);      \
+    } while (0)
+
+static void on_alarm(int sig) { (void)sig; }
+
+static void *idle(void *fd)
+{
+    sigset_t alarm;   /* (SIGALRM is the main thread's) */
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    pthread_sigmask(SIG_BLOCK, &alarm, NULL);
+    char c;
+    read(*(int *)fd, &c, 1);   /* (alive, waiting, until the main thread is done) */
+    return NULL;
+}
+
+static void timeouts(int threads)
+{
+    int p[2];
+    pthread_t t;
+    pipe(p);
+    if (threads)
+        pthread_create(&t, NULL, idle, &p[0]);
+    printf("-- time limits%s\n", threads ? ", another thread waiting" : "");
+    struct timeval limit = {0, 100000}, got;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    bind(u, (struct sockaddr *)&sa, sizeof sa);
+    printf("SO_RCVTIMEO %d", setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit));
+    socklen_t len = sizeof got;
+    getsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &got, &len);
+    printf(", read back %ld.%06ld (%u bytes)\n", (long)got.tv_sec, (long)got.tv_usec, len);
+    char buf[8];
+    TIMED("recv", recv(u, buf, sizeof buf, 0));
+    TIMED("read", read(u, buf, sizeof buf));
+    socklen_t slen = sizeof sa;
+    getsockname(u, (struct sockaddr *)&sa, &slen);
+    sendto(u, "in time", 7, 0, (struct sockaddr *)&sa, sizeof sa);
+    printf("recv of what came %zd\n", recv(u, buf, sizeof buf, 0));
+
+    /* a handler asking for SA_RESTART: a call with a time limit ends with EINTR anyway */
+    struct sigaction act = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
+    sigaction(SIGALRM, &act, NULL);
+    limit.tv_usec = 0;
+    limit.tv_sec = 5;
+    setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    setitimer(ITIMER_REAL, &(struct itimerval){.it_value = {0, 50000}}, NULL);
+    double t0 = seconds();
+    ssize_t r = recv(u, buf, sizeof buf, 0);
+    printf("recv with a signal %zd %s, before its time %d\n", r, err(), seconds() - t0 < 2);
+    signal(SIGALRM, SIG_DFL);
+    close(u);
+
+    limit = (struct timeval){0, 100000};
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    sa.sin_port = 0;
+    bind(l, (struct sockaddr *)&sa, sizeof sa);
+    listen(l, 1);
+    setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    TIMED("accept", accept(l, NULL, NULL));
+    close(l);
+
+    int sv[2];   /* a full stream: a send waits for room */
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    fcntl(sv[0], F_SETFL, O_NONBLOCK);
+    static char block[4096];
+    while (write(sv[0], block, sizeof block) > 0)
+        ;
+    fcntl(sv[0], F_SETFL, 0);
+    printf("SO_SNDTIMEO %d\n", setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit));
+    TIMED("send", send(sv[0], block, 1, 0));
+    TIMED("write", write(sv[0], block, 1));
+    close(sv[0]);
+    close(sv[1]);
+    if (threads) {
+        write(p[1], "", 1);
+        pthread_join(t, NULL);
+    }
+    close(p[0]);
+    close(p[1]);
+}
+
 static int pipes;
 
 static void on_pipe(int sig) { pipes += sig == SIGPIPE; }
@@ -270,6 +371,8 @@ int main(int argc, char **argv)
     named(argc > 1 ? argv[1] : "/tmp");
     tcp();
     udp();
+    timeouts(0);
+    timeouts(1);
     errors();
     return 0;
 }
