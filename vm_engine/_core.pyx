@@ -6,6 +6,7 @@ The public classes in vm_engine wrap these; nothing here is meant to be used dir
 """
 from cpython.bytes cimport PyBytes_FromStringAndSize, PyBytes_AS_STRING
 from cpython.exc cimport PyErr_CheckSignals
+from cpython.pythread cimport PyThread_get_thread_ident
 import errno
 import os
 import threading
@@ -494,8 +495,14 @@ def hostsig_clear():
     vm_hostsig_clear()
 
 
+#: the thread Python runs its signal handlers in (threading.main_thread(): a fork's
+#: child's is the thread that forked), which a run polls for signals (_poll_signals)
+cdef unsigned long _main_ident = threading.main_thread().ident
+
+
 def _after_fork_in_child():
-    global _fork_copied
+    global _fork_copied, _main_ident
+    _main_ident = threading.main_thread().ident  # (threading's own after-fork hook ran first)
     try:
         for memory in list(_FLAT_MEMORIES):
             memory._fork_child()
@@ -1077,7 +1084,7 @@ cdef class CpuCore:
                 opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
             if jobs is not None:
                 opts.jobs = jobs.q
-        if threading.current_thread() is threading.main_thread():
+        if PyThread_get_thread_ident() == _main_ident:
             opts.poll = _poll_signals
         if ir is not None:
             raw = memoryview(ir)  # (any buffer: bytes, a numpy IR array)
