@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -15,12 +16,11 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *err(void) { return strerrorname_np(errno); }
@@ -241,7 +241,7 @@ static double seconds(void)
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-/* a call that waits in vain for 0.1 s (`fd`'s time limit): EAGAIN, after it */
+/* a call that waits in vain, as long as its socket's time limit (0.1 s) lets it: EAGAIN */
 #define TIMED(what, call)                                                                 \
     do {                                                                                  \
         double t0 = seconds();                                                            \
