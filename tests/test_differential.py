@@ -3,7 +3,13 @@ ones and atomics too), compressed instructions, floating point in both widths
 (every rounding mode, conversions, NaN-boxing, FP special values, frm and
 fflags read and written) and faults: every engine must agree with the
 interpreter on registers, memory, fflags, instruction and memory access
-counts and the fault raised."""
+counts and the fault raised.
+
+A longer run: VM_ENGINE_DIFF_EXAMPLES=20000 VM_ENGINE_DIFF_LINES=14 pytest
+tests/test_differential.py (examples, and the most items in a body; a run of
+20,000 found what test_jit.py's NOTHING_KNOWN_ROUND keeps)."""
+import os
+
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import ExecutionError, assemble
@@ -32,7 +38,8 @@ SPECIAL = [0x7FF8000000000000, 0x7FF0000000000001, 0x7FF0000000000000, 0xFFF0000
 REGS = ["a0", "a1", "a2", "a3", "a4", "a5", "t1", "t2", "s2", "s3"]  # s0 data, t0 loop counter
 C_REGS = ["a0", "a1", "a2", "a3", "a4", "a5"]  # (the x8-x15 a compressed form names)
 FREGS = ["fa0", "fa1", "fa2", "fa3", "ft0", "ft1"]
-BODY_LINES = 8  # the most items a body (or a loop's, an if's or a function's) has
+#: the most items a body (or a loop's, an if's or a function's) has
+BODY_LINES = int(os.environ.get("VM_ENGINE_DIFF_LINES", 8))
 
 
 def _compressed(draw) -> str:
@@ -222,7 +229,8 @@ def _run(engine, code, regs, budget=200_000):
             fault, cpu.memory_accesses - accesses)
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("VM_ENGINE_DIFF_EXAMPLES", 1000)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(bodies(), st.lists(st.integers(0, (1 << 64) - 1), min_size=len(REGS), max_size=len(REGS)),
        st.booleans(), st.one_of(st.just(200_000), st.integers(1, 400)))
 def test_engines_agree_on_random_programs(body, values, fault_at_end, budget):
