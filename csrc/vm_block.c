@@ -329,6 +329,16 @@ vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc)
     return NULL;
 }
 
+int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2])
+{
+    const uint32_t i = VM_TC_INDEX(pc);
+    if (__atomic_load_n(&c->call_seen[i].pc, __ATOMIC_RELAXED) != pc)
+        return 0;
+    targets[0] = __atomic_load_n(&c->call_seen[i].target, __ATOMIC_RELAXED);
+    targets[1] = __atomic_load_n(&c->call_seen[i].other, __ATOMIC_RELAXED);
+    return targets[1] && targets[1] != targets[0] ? 2 : 1;
+}
+
 vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
 {
     vm_block_cache *c = m->cache;

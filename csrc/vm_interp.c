@@ -656,7 +656,23 @@ VM_FP_OP_LIST(FP_OP)
 
     /* ---- control transfer (always the last instruction of a decoded block) */
 op_JAL: RD = NEXT_PC; JUMP(IMM);
-op_JALR: { uint64_t t = (RS1 + IMM) & ~1ull; RD = NEXT_PC; JUMP(t); }
+op_JALR: {
+    uint64_t t = (RS1 + IMM) & ~1ull;
+    if (ir->rd != VM_REG_SINK && cache) { /* a call: where it went (vm_block_cache.call_seen) */
+        uint64_t at = bpc + ir->pc_off;
+        __typeof__(cache->call_seen[0]) *seen = &cache->call_seen[VM_TC_INDEX(at)];
+        if (seen->pc != at) {
+            seen->pc = at;
+            seen->other = 0;
+            seen->target = t;
+        } else if (seen->target != t) {
+            seen->other = seen->target;
+            seen->target = t;
+        }
+    }
+    RD = NEXT_PC;
+    JUMP(t);
+}
 op_BEQ: JUMP(RS1 == RS2 ? IMM : NEXT_PC);
 op_BNE: JUMP(RS1 != RS2 ? IMM : NEXT_PC);
 op_BLT: JUMP((int64_t)RS1 < (int64_t)RS2 ? IMM : NEXT_PC);

@@ -123,6 +123,11 @@ typedef struct vm_block_cache {
                                (VM_NO_UNTIL: none); a run under another unchains first */
     vm_chain jit_tc[2 * VM_TC_SIZE]; /* [abi * VM_TC_SIZE + VM_TC_INDEX(pc)], cleared
                                         with the links */
+    /* the interpreter's last two targets of each indirect call (a jalr that
+     * links), by VM_TC_INDEX of the jalr's pc: a hint for the JIT, which may
+     * inline them behind checks (x86.py: _guess). Read racily by the compiler
+     * thread: a torn or stale entry only makes a check that fails. */
+    struct { uint64_t pc, target, other; } call_seen[VM_TC_SIZE];
 } vm_block_cache;
 
 typedef struct vm_mem vm_mem;
@@ -234,6 +239,9 @@ int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size);
 vm_block_cache *vm_cache_new(void);
 void vm_cache_free(vm_block_cache *c);
 vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc);
+/* where the indirect call at pc went when last interpreted (call_seen), and
+ * before that if elsewhere, into targets[]; returns how many (0-2) */
+int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2]);
 /* The block at pc, decoded now. NULL with *err = VM_MEM_FAULT (fetch fault,
  * m->fault_addr says where), VM_MEM_CALLBACK_ERROR or VM_MEM_NOMEM. */
 vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err);

@@ -125,13 +125,13 @@ def test_entries_of_the_wrong_shape_are_compiled_again(tmp_path):
     first = _run("qsort", "jit", tmp_path)
     for k, path in enumerate(sorted(_entries(tmp_path))):
         with open(path, "rb") as f:
-            blob, (key, fields) = marshal.load(f)
+            blob, (key, fields, unguessed) = marshal.load(f)
         if k % 2:
             fields = (fields[0], str(fields[1])) + tuple(fields[2:])
         else:
             key = (key[0] ^ 1,) + tuple(key[1:])
         with open(path, "wb") as f:
-            marshal.dump((blob, (key, fields)), f)
+            marshal.dump((blob, (key, fields, unguessed)), f)
     second = _run("qsort", "jit", tmp_path)
     assert second["code_from_store"] == 0 and second["instructions"] == first["instructions"]
 

@@ -1,9 +1,9 @@
 """Random RV64GC programs with loops, branches, memory accesses (misaligned
 ones and atomics too), compressed instructions, floating point in both widths
 (every rounding mode, conversions, NaN-boxing, FP special values, frm and
-fflags read and written) and faults: every engine must agree with the
-interpreter on registers, memory, fflags, instruction and memory access
-counts and the fault raised.
+fflags read and written), functions called directly and through pointers,
+and faults: every engine must agree with the interpreter on registers,
+memory, fflags, instruction and memory access counts and the fault raised.
 
 A longer run: VM_ENGINE_DIFF_EXAMPLES=20000 VM_ENGINE_DIFF_LINES=14 pytest
 tests/test_differential.py (examples, and the most items in a body; a run of
@@ -102,7 +102,7 @@ def bodies(draw, depth=0):
         kind = draw(st.sampled_from(["int"] * 4 + ["imm"] * 2 + ["li", "mem", "fp", "cvt", "skip",
                                                                 "else", "rvc", "csr"]
                                     + (["loop"] if depth == 0 else [])
-                                    + (["call"] if depth < 2 else [])))
+                                    + (["call", "pointer"] if depth < 2 else [])))
         r = lambda: draw(st.sampled_from(REGS))
         f = lambda: draw(st.sampled_from(FREGS))
         if kind == "int":
@@ -154,6 +154,17 @@ def bodies(draw, depth=0):
             inner = draw(bodies(depth=2))  # (no calls in it: ra is not saved)
             calls = "\njal ra, 6b" * draw(st.integers(1, 2))
             lines.append(f"j 5f\n6:\n{inner}\nret\n5:{calls}")
+        elif kind == "pointer":  # two functions, their addresses taken (auipc at the
+            # top of each: t5, t6) by a direct call each; then called through a
+            # pointer, which odd and even turns of a loop (t0's low bit) point at
+            # the other one: a guessed indirect call (x86.py's _guess) that misses
+            functions = []
+            for held in ("t5", "t6"):
+                inner = draw(bodies(depth=2))
+                functions.append(f"j 5f\n6:\nauipc {held}, 0\n{inner}\nret\n5:\njal ra, 6b")
+            calls = "\njalr ra, 0(t3)" * draw(st.integers(1, 2))
+            lines.append("\n".join(functions) + "\nandi t3, t0, 1\nneg t3, t3\nxor t4, t5, t6"
+                         "\nand t4, t4, t3\nxor t3, t4, t5" + calls)
         else:  # a counted loop around a nested body
             n = draw(st.integers(1, 30))
             inner = draw(bodies(depth=1))

@@ -650,6 +650,91 @@ def test_a_segment_takes_nothing_known_from_one_that_does_not_lead_into_it(engin
     assert cpu.reg_read("a1") == 1 ^ 5
 
 
+# functions a loop calls: through a pointer (f1, then f2, which returns past
+# the instruction after its call) and directly (f3, which does so every
+# fourth turn); every instruction 4 bytes
+POINTER_CALLS = """
+    j main
+f1:
+    add a0, a0, a1
+    ret
+f2:
+    xor a0, a0, a1
+    addi ra, ra, 4
+    ret
+f3:
+    slli a2, a2, 1
+    andi t1, s0, 3
+    bnez t1, f3_ret
+    addi ra, ra, 4
+f3_ret:
+    ret
+main:
+    li s0, 300
+    li s1, {f1}
+    li s2, {f2}
+    li a0, 0
+    li a2, 1
+loop:
+    mv a1, s0
+    jalr ra, 0(s1)
+    addi a0, a0, 7
+    jal ra, f3
+    andi a2, a2, 255
+    addi s0, s0, -1
+    li t0, 150
+    bne s0, t0, same
+    mv s1, s2
+same:
+    bnez s0, loop
+    ebreak
+""".format(f1=CODE + 4, f2=CODE + 12)
+POINTER_LOOP = CODE + 0x48  # (`loop`: after j, the functions' 10 and main's 7)
+
+
+def test_guessed_calls_and_returns_that_miss_go_where_the_guest_says(engine):
+    """A region goes on into the function an indirect call went to before, and
+    back from a function to its call (_guess), behind checks: when the pointer
+    changes, and when a function returns elsewhere than after its call, the
+    code goes where the guest says, and counts the same."""
+    a0, a2 = 0, 1
+    for s0 in range(300, 0, -1):
+        if s0 > 150:
+            a0 += s0 + 7
+        else:
+            a0 ^= s0
+        a2 <<= 1
+        if s0 % 4:
+            a2 &= 255
+    outcomes = []
+    for name in ("interpreter", engine):
+        _, cpu = load(name, assemble(POINTER_CALLS, CODE))
+        r = cpu.run(pc=CODE, max_instructions=100_000)
+        outcomes.append((cpu.reg_read("a0"), cpu.reg_read("a2"), cpu.pc, r.stats.instructions))
+    assert outcomes[0][:2] == (a0, a2)
+    assert outcomes[1] == outcomes[0]
+
+
+def test_a_loop_calling_functions_is_one_region():
+    """At level 2 the loop's region holds the functions it calls, directly and
+    through a pointer (where the call went before: FlatMMU.call_seen), and
+    goes on after each return; without that knowledge it stops at the
+    indirect call."""
+    from vm_engine.jit import x86
+    m, cpu = load("interpreter", assemble(POINTER_CALLS, CODE))
+    cpu.run(pc=CODE, max_instructions=100)  # (some turns: the pointer call's target seen)
+    call = POINTER_LOOP + 4
+    assert m.call_seen(call) == (CODE + 4,) and m.call_seen(POINTER_LOOP) is None
+    ir = m.decode_block(POINTER_LOOP)
+    guest = {pc for pc, _ in x86.compile_ir(ir + x86.closing_entry(ir), POINTER_LOOP, 2, True,
+                                            m.decode_block, seen=m.call_seen).guest}
+    assert {CODE + 4, CODE + 8, call + 4, CODE + 24, CODE + 40, call + 12, POINTER_LOOP + 0x24
+            } <= guest  # f1, the way back from it, f3, after its return, the loop's end
+    unseen = {pc for pc, _ in x86.compile_ir(ir + x86.closing_entry(ir), POINTER_LOOP, 2,
+                                             True, m.decode_block).guest}
+    assert unseen == {POINTER_LOOP, call}
+
+
 def test_a_counted_loop_branches_on_the_flags_of_its_count():
     """`addi`/`addiw` then `bnez` of the same register: the branch reads the
     add's ZF (no `test`, and a 64-bit add fuses with its jne); the CRC's bit

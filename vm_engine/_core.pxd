@@ -162,6 +162,7 @@ cdef extern from "vm_mem.h":
     void vm_cache_free_retired(vm_block_cache *c)
     void vm_cache_fence_i(vm_mem *m)
     void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
+    int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2])
     void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                            uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)
     int vm_code_checked(const vm_mem *m, const vm_block *b)

@@ -192,6 +192,19 @@ cdef class MemoryBase:
             raise GuestMemoryError(self.mem.fault_addr, "fetch")
         return PyBytes_FromStringAndSize(<char *>buf, n * sizeof(vm_ir))
 
+    def call_seen(self, uint64_t pc):
+        """Where the indirect call (a jalr that links) at guest pc went when
+        last interpreted, and before that if elsewhere: a tuple of one or two
+        pcs, the last first; None if not seen. A hint for the JIT, which may
+        inline them behind checks (safe to ask from any thread)."""
+        cdef uint64_t targets[2]
+        cdef int n = vm_cache_call_seen(self.mem.cache, pc, targets) if self.mem.cache else 0
+        if n == 0:
+            return None
+        if n == 1:
+            return (targets[0],)
+        return (targets[0], targets[1])
+
     def peek_block(self, uint64_t pc):
         """decode_block for a thread other than the run's (background compiles):
         only from plain executable memory, changing nothing. Raises

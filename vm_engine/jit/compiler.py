@@ -158,16 +158,17 @@ class JITCompiler(Interpreter):
                 level, start = h.first_level, h.tier_up_threshold
         if tier > 0:
             self._stats["tier_ups"] += 1
-        fetch = None
+        fetch = seen = None
         if memory is not None and self.config.enable_inlining:
             fetch = memory.peek_block if background else memory.decode_block
+            seen = getattr(memory, "call_seen", None)  # (a FlatMMU's: csrc's call_seen)
         t0 = time.perf_counter()
         hits, stored = x86.CODE_CACHE.hits, self.store.hits if self.store is not None else 0
         # (this level's set, held: an eviction on the run's thread may clear them meanwhile)
         heads = self._heads.setdefault(level, set())
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause,
-                             store=self.store, heads=heads)
+                             store=self.store, heads=heads, seen=seen)
         self._stats["compile_time"] += time.perf_counter() - t0
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if self.store is not None:  # (compiled by an earlier run, kept on disk)

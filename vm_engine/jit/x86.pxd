@@ -42,7 +42,7 @@ cdef class _Block:
 
 cdef class _Seg:
     cdef public object pc, ir, first, body, charged, short, entry, top, last, hammock, twice
-    cdef public object end_pc, targets
+    cdef public object end_pc, targets, expect
     cdef public Py_ssize_t k, skip
 
 

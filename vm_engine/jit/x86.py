@@ -60,7 +60,7 @@ from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, 
                       Register as R)
 
 from .. import _core
-from ..ir import IR_FIELDS, IR_ITEMSIZE, IR_STRUCT
+from ..ir import IR_FIELDS, IR_ITEMSIZE, IR_STRUCT, RD_SINK
 from ..isa.table import BY_INDEX, BY_NAME, MEMORY_CLASSES, M_OUT_OF_LINE, REG_FIELDS
 
 _L = _core.jit_layout()
@@ -597,8 +597,9 @@ def _emit_link(a: _Asm, kind: str, abi: int, leave: int):
 #: workloads, as much compiled twice; Hybrid, which compiles only hot code, the same.)
 REGION_LIMITS = {2: (4, 48), 3: (16, 256)}
 #: blocks and instructions a region may add, by level, to have its loop whole:
-#: the blocks branches inside the loop go to (_loop_blocks)
-LOOP_LIMITS = {2: (4, 32), 3: (8, 64)}
+#: the blocks branches inside the loop go to (_loop_blocks), then those on ways
+#: back into it from elsewhere (_ways_back)
+LOOP_LIMITS = {2: ((4, 32), (6, 24)), 3: ((8, 64), (12, 64))}
 _END_OP = len(_core.op_names())  # VM_OP_BLOCK_END, the entry closing a block's IR
 _JUMPS = set(_BRANCH) | {"jal", "jalr"}
 _MEM_NAMES = {name for name, spec in BY_NAME.items() if spec.cls in MEMORY_CLASSES}
@@ -633,6 +634,10 @@ class _Seg:
         #: where execution goes when the compiled part falls through (or a branch is not taken)
         self.end_pc = pc + int(ir[k]["pc_off"]) if k < n else \
             pc + int(ir[k - 1]["pc_off"]) + int(ir[k - 1]["len"])
+        #: where its indirect jump is expected to go (_guess: one or two pcs):
+        #: the code checks that it goes there and goes on in the region, else
+        #: leaves as any indirect jump; None: no guess
+        self.expect = None
         #: the guest pcs its end may go to (None: an indirect jump)
         last = self.last
         if last in _BRANCH:
@@ -643,6 +648,11 @@ class _Seg:
             self.targets = (None,)
         else:
             self.targets = (self.end_pc,)
+
+    def guess(self, expect: tuple):
+        """Its indirect jump expected to go to one of `expect` (checked where it
+        runs; the last is laid out next)."""
+        self.expect = self.targets = expect
 
 
 _FIELDS = IR_FIELDS
@@ -695,13 +705,18 @@ def closing_entry(ir_bytes: bytes) -> bytes:
     return IR_STRUCT.pack(*end.values())
 
 
-def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0), heads=()) -> list:
-    """The head block and the blocks it runs into by falling through or by a
-    direct jump, decoded with fetch(pc) while they lie in the pages the head
-    covers (a write there retires the head, and with it the whole region), up
-    to one that heads a region of its own (in `heads`) outside the region's
-    loops (_cut_at_heads); then, where they go round a loop, the blocks that
-    make the loop whole (_loop_blocks)."""
+def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), heads=(),
+            seen=None) -> list:
+    """The head block and the blocks it runs into by falling through, by a
+    direct jump or by an indirect one whose target is guessed (_guess: a
+    return to a call the region made, an indirect call where it went before,
+    `seen(pc)`), decoded with fetch(pc) while they lie in the pages the head
+    covers (a write there retires the head, and with it the whole region),
+    within `limits` (blocks, instructions) or, past them, within the second
+    of `loop_limits` where they lead back into the region; up to one that
+    heads a region of its own (in `heads`) outside the region's loops
+    (_cut_at_heads); then, where they go round a loop, the blocks that make
+    the loop whole (_loop_blocks, within `loop_limits`)."""
     segs = [_Seg(pc, ir, 0)]
     max_blocks, max_insns = limits
     if fetch is None:
@@ -722,24 +737,83 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=(0, 0), heads=()) -> 
         return nseg if nseg.k else None
 
     total = segs[0].k
-    while len(segs) < max_blocks:
-        seg = segs[-1]
-        if seg.k < len(seg.ir) - 1 or seg.last == "jalr":
-            break  # ends before an instruction without emitter, or at an indirect jump
+    more, more_insns = [], 0  # (past the limits: kept if they lead back into the region)
+    more_blocks, more_max = loop_limits[1]
+    while True:
+        chain = segs + more
+        seg = chain[-1]
+        if seg.k < len(seg.ir) - 1:
+            break  # ends before an instruction without emitter
+        if seg.last == "jalr":
+            expect = _guess(chain, seen)
+            if expect is None:
+                break
+            seg.guess(expect)
         nxt = seg.targets[-1]  # the fall-through, or a jump's target
-        if any(s.pc == nxt for s in segs):
+        if any(s.pc == nxt for s in chain):
             break
         nseg = decode(nxt)
-        if nseg is None or total + nseg.k > max_insns * (2 if len(segs) == 1 else 1):
+        if nseg is None:
             break
-        segs.append(nseg)
-        total += nseg.k
-    segs = _loop_blocks(_cut_at_heads(segs, heads), decode, loop_limits)
+        if more or len(segs) >= max_blocks or \
+                total + nseg.k > max_insns * (2 if len(segs) == 1 else 1):
+            if len(more) >= more_blocks or more_insns + nseg.k > more_max:
+                break
+            more.append(nseg)
+            more_insns += nseg.k
+        else:
+            segs.append(nseg)
+            total += nseg.k
+    # a loop through calls (their returns guessed) is longer than a region is
+    # let be: the blocks past the limits stay if they go back round into it
+    starts = {s.pc for s in segs}
+    segs += more[:max((k + 1 for k, s in enumerate(more) if starts & set(s.targets)),
+                      default=0)]
+    segs = _loop_blocks(_cut_at_heads(segs, heads), decode, *loop_limits, seen)
     first = 0
     for seg in segs:
         seg.first = first
         first += seg.k
     return segs
+
+
+#: the registers a call links (rd of jal/jalr) and a return jumps through (rs1
+#: of jalr): ra and the alternate link register t0, as the spec's return-address
+#: stack hints have them
+_LINKS = (1, 5)
+
+
+def _calls_open(chain) -> list:
+    """(link register, return pc) of the calls a chain of segments (each going
+    on to the next) made and has not returned from, innermost last."""
+    calls = []
+    for seg in chain:
+        if seg.last not in ("jal", "jalr") or seg.k < len(seg.ir) - 1:
+            continue
+        e = seg.ir[seg.k - 1]
+        rd, rs1 = int(e["rd"]), int(e["rs1"])
+        if rd in _LINKS:
+            calls.append((rd, seg.end_pc))
+        elif seg.last == "jalr" and calls and calls[-1][0] == rs1 and int(e["imm"]) == 0:
+            calls.pop()
+    return calls
+
+
+def _guess(chain, seen):
+    """Where the indirect jump ending chain[-1] likely goes (a tuple of pcs), for
+    the region to go on there behind checks: a return (jalr through a link
+    register) to the call the chain made that it returns from; an indirect
+    call (a jalr that links: a function pointer, a virtual method) to where
+    it went the last two times it went somewhere else, interpreted (`seen(pc)`:
+    csrc's call_seen). None for any other indirect jump (a switch's, an
+    interpreter's dispatch: many targets)."""
+    seg = chain[-1]
+    e = seg.ir[seg.k - 1]
+    rd, rs1 = int(e["rd"]), int(e["rs1"])
+    if rd == RD_SINK:  # (rd x0: a return, or a jump)
+        calls = _calls_open(chain[:-1])
+        return (calls[-1][1],) if calls and calls[-1][0] == rs1 and int(e["imm"]) == 0 else None
+    return seen(seg.pc + int(e["pc_off"])) if seen is not None else None
 
 
 def _cut_at_heads(segs, heads) -> list:
@@ -766,13 +840,15 @@ def _cut_at_heads(segs, heads) -> list:
 CUT_MIN = 12
 
 
-def _loop_blocks(segs, decode, limits) -> list:
+def _loop_blocks(segs, decode, limits, way_limits=(0, 0), seen=None) -> list:
     """The segments with, after the last one of the first loop (the one whose
     branch or jump goes back to an earlier one), the blocks that branches
     inside that loop go to and that lie inside it (between its head and its
     end): a loop with an if in it (a hash table's probe, a list's search)
     stays in host code, where else each turn that takes the branch leaves the
-    region and comes back. Within `limits` (blocks, instructions)."""
+    region and comes back. Within `limits` (blocks, instructions). Then, within
+    `way_limits`, the blocks on ways from the loop back into it found
+    elsewhere (_ways_back)."""
     index = {seg.pc: n for n, seg in enumerate(segs)}
     loops = _back_edges(segs, index)
     if not loops:
@@ -800,7 +876,63 @@ def _loop_blocks(segs, decode, limits) -> list:
             # (the fall-through first: it is laid out right after its branch,
             # where a branch over it can be if-converted, _hammocks)
             work += seg.targets[::-1]
-    return segs[:m + 1] + added + segs[m + 1:]
+    loop = segs[n:m + 1] + added
+    region = segs + added
+    max_blocks, max_insns = way_limits
+    added_ways, insns = [], 0
+    chains = [segs[:k + 1] for k in range(n, m + 1)] + [[seg] for seg in added]
+    for way in _ways_back(loop, chains, region, decode, seen):
+        new = [seg for seg in way if not any(s.pc == seg.pc for s in region + added_ways)]
+        k = sum(seg.k for seg in new)
+        if len(added_ways) + len(new) <= max_blocks and insns + k <= max_insns:
+            added_ways += new
+            insns += k
+    return segs[:m + 1] + added + added_ways + segs[m + 1:]
+
+
+#: _ways_back's search: blocks on a way at most, blocks decoded at most
+_WAY_DEPTH, _WAY_SEARCH = 6, 40
+
+
+def _ways_back(loop, chains, region, decode, seen) -> list:
+    """Ways (lists of new segments, shortest first) from the loop's branches
+    and jumps out of the region back into the loop, through blocks the region
+    does not have, calls and returns followed where _guess knows where they
+    go (chains: for each loop segment, the chain of segments the region
+    reaches it by, itself last): a loop whose turn takes such a way (calls a
+    function through a pointer, returns from a function by another branch, a
+    branch to code laid out after the function's end) stays in host code
+    whole, where else each such turn leaves the region and comes back."""
+    ways, budget = [], _WAY_SEARCH
+    # (a stack, not a recursive closure: one would hold itself, so the memory
+    # `decode` reads, in a reference cycle until the next collection)
+    work = [(chain, []) for chain in reversed(chains)]
+    while work:
+        chain, path = work.pop()  # path: the new blocks after the chain's loop segment
+        seg = chain[-1]
+        if path:
+            if seg.k < len(seg.ir) - 1:
+                continue  # (stops before an instruction without emitter)
+            if seg.last == "jalr":
+                expect = _guess(chain, seen)
+                if expect is None:
+                    continue
+                seg.guess(expect)
+        for t in reversed(seg.targets):
+            if t is None:
+                continue
+            if any(s.pc <= t < s.end_pc for s in loop):  # (back: a way, unless from
+                if path:                                # the loop itself)
+                    ways.append(path)
+                continue
+            if any(s.pc <= t < s.end_pc for s in region) or len(path) >= _WAY_DEPTH or \
+                    budget <= 0 or any(s.pc == t for s in path):
+                continue
+            budget -= 1
+            nseg = decode(t)
+            if nseg is not None:
+                work.append((chain + [nseg], path + [nseg]))
+    return sorted(ways, key=len)
 
 
 class Compiled(NamedTuple):
@@ -823,7 +955,8 @@ class Compiled(NamedTuple):
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
-               viewed: bool = True, pause=None, store=None, heads=()) -> Compiled | None:
+               viewed: bool = True, pause=None, store=None, heads=(),
+               seen=None) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -842,6 +975,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     code may have been kept by an earlier run, and where it is kept.
     ``heads``: the pcs of blocks with code of their own at this level (a
     set): the region stops before one, outside its loops (_cut_at_heads).
+    ``seen(pc)``: where the indirect call at pc went when last interpreted,
+    or None (the memory's call_seen): the region may go on there (_guess).
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -855,19 +990,21 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     # against the blocks in memory (a region formed again, without its cost)
     head_key = (level, chained, countdown, vectorize, viewed, fetch is not None, pc, ir_bytes)
     if store is not None:
-        res = _stored_region(store, head_key, ir_bytes, fetch)
+        res = _stored_region(store, head_key, ir_bytes, fetch, seen)
         if res is not None:
             return res
     ir = _entries(ir_bytes)
-    segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level], heads) \
-        if level >= 2 else [_Seg(pc, ir, 0)]
+    unguessed = []  # (the pcs of indirect calls forming the region met with no guess)
+    segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level], heads,
+                   _Seen(seen, unguessed)) if level >= 2 else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
     if pause is not None:  # (forming the region may have decoded many blocks)
         pause()
     key = (level, chained, countdown, vectorize, viewed,
-           tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs))
+           tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs),
+           tuple(seg.expect for seg in segs))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
@@ -876,20 +1013,37 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         res = _compile_region(segs, level, chained, countdown, vectorize, viewed, pause)
         _cache(key, res)
     if store is not None:
-        store.put(head_key, (key, tuple(res)))
+        store.put(head_key, (key, tuple(res), tuple(unguessed)))
     return res
 
 
-def _stored_region(store, head_key, ir_bytes: bytes, fetch) -> Compiled | None:
+class _Seen:
+    """compile_ir's `seen`, noting the pcs it knows no target for: the region a
+    store keeps is formed again once one of them has one (_stored_region)."""
+
+    def __init__(self, seen, unguessed: list):
+        self.seen, self.unguessed = seen, unguessed
+
+    def __call__(self, pc: int):
+        target = self.seen(pc) if self.seen is not None else None
+        if target is None:
+            self.unguessed.append(pc)
+        return target
+
+
+def _stored_region(store, head_key, ir_bytes: bytes, fetch, seen=None) -> Compiled | None:
     """The code `store` holds for the region headed by head_key's block, if every
     block it was compiled from is in memory as it was then (fetched again: so
-    also still executable). (A region formed now might go further, where a
-    block it stopped before has become fetchable since; this one is as right.)"""
+    also still executable), and none of the indirect calls forming it met
+    with no guess has been seen going somewhere since (a region formed now
+    could go on there: _guess). (A region formed now might also go further
+    where a block it stopped before has become fetchable since; this one is
+    as right.)"""
     stored = store.get(head_key)
     if stored is None:
         return None
     try:
-        key, fields = stored
+        key, fields, unguessed = stored
         res = Compiled(*fields)
         segments = key[5]
         if not (isinstance(res.code, bytes) and all(type(v) is int for v in res[1:5])
@@ -902,6 +1056,8 @@ def _stored_region(store, head_key, ir_bytes: bytes, fetch) -> Compiled | None:
                 now = fetch(at) if fetch is not None else None
             if now is None or not now.startswith(code):
                 return None
+        if seen is not None and any(seen(at) is not None for at in unguessed):
+            return None
     except Exception:  # (damaged: compiled again; or a block not fetchable now)
         return None
     store.hits += 1
@@ -963,7 +1119,10 @@ def _piece(seg, start: int, end, first: int):
     ir = [dict(e, pc_off=int(e["pc_off"]) - base) for e in seg.ir[start:end]]
     if end is not None:  # (closed as the decoder closes a block)
         ir.append(dict(seg.ir[-1], pc_off=int(seg.ir[end]["pc_off"]) - base))
-    return _Seg(seg.pc + base, ir, first)
+    out = _Seg(seg.pc + base, ir, first)
+    if end is None and seg.expect is not None:
+        out.guess(seg.expect)
+    return out
 
 
 def _vector_tail(vectorize: bool, seg, j: int) -> bool:
@@ -1314,6 +1473,23 @@ def _emit_seg(blk, seg: _Seg, following):
         blk.goto(fallthrough, following)
     elif end[0] == "jump":
         blk.goto(end[1], following)
+    elif end[0] == "guarded":  # indirect (target in rax), expected to go to one of
+        expect = end[1]         # end[1]: on there if it does, else out as any
+        for n, target in enumerate(expect):  # indirect jump
+            other = a.label()
+            if -(1 << 31) <= _signed(target) < 1 << 31:
+                a.emit(X.create_reg_i32(Code.CMP_RM64_IMM32, R.RAX, _signed(target)))
+            else:  # (rcx: scratch here, as for the link register's value)
+                a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, target))
+                a.emit(X.create_reg_reg(Code.CMP_R64_RM64, R.RAX, R.RCX))
+            a.emit(X.create_branch(Code.JNE_REL32_64, other))
+            if n == len(expect) - 1:  # (the last: none matched, out of line)
+                a.bind(other, cold=True)
+                blk.exit(None, cold=True)
+                blk.goto(target, following)
+            else:
+                blk.goto(target, None)
+                a.bind(other)
     else:  # indirect: the target is in rax
         blk.exit(None)
     if starts_unit:  # (the head is one)
@@ -1435,6 +1611,8 @@ def _known_after(blk, name: str, e, value):
     if blk.fold and "rd" in _X_SLOTS.get(e["op"], ()):
         if value is None and name in ("lui", "auipc"):
             value = e["imm"] & _MASK
+        elif value is None and name in ("jal", "jalr"):  # (the link: a return finds it)
+            value = (blk.seg.pc + int(e["pc_off"]) + int(e["len"])) & _MASK
         span = _range_after(blk, name, e) if value is None else None
         if value is None:
             blk.consts.pop(e["rd"], None)
@@ -4014,6 +4192,11 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         _set_const(blk, rd, next_pc)
         return ("jump", imm)
     elif name == "jalr":
+        expect = blk.seg.expect
+        known = blk.consts.get(rs1) if blk.fold else None
+        if expect is not None and known is not None and (known + imm) & _MASK & ~1 in expect:
+            _set_const(blk, rd, next_pc)  # (a return whose link is known: no check)
+            return ("jump", (known + imm) & _MASK & ~1)
         host = blk.alloc.get(rs1)
         if host is not None and imm:
             a.emit(X.create_reg_mem(Code.LEA_R64_M, R.RAX, M(host, displ=imm)))
@@ -4023,6 +4206,8 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
                 a.emit(X.create_reg_i32(Code.ADD_RM64_IMM32, R.RAX, imm))
         a.emit(X.create_reg_i32(Code.AND_RM64_IMM8, R.RAX, -2))
         _set_const(blk, rd, next_pc, scratch=R.RCX)  # (the target stays in rax)
+        if expect is not None:  # (the region goes on where it is expected to go)
+            return ("guarded", expect)
         return ("indirect",)
     elif name == "fence":
         pass
