@@ -2,6 +2,7 @@
 #include "vm_mem.h"
 #include "vm_jit.h"
 #include <stdlib.h>
+#include <string.h>
 
 int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
 {
@@ -213,8 +214,44 @@ void vm_cache_free_retired(vm_block_cache *c)
     }
 }
 
+/* b off the chain of blocks with far pages, if on it */
+static void drop_far(vm_block_cache *c, vm_block *b)
+{
+    if (!b->on_far)
+        return;
+    vm_block **pp = &c->far;
+    while (*pp && *pp != b)
+        pp = &(*pp)->fnext;
+    if (*pp)
+        *pp = b->fnext;
+    b->on_far = 0;
+}
+
+void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n)
+{
+    vm_block_cache *c = m->cache;
+    drop_far(c, b);
+    memset(b->jit_far, 0, sizeof b->jit_far);
+    if (n > VM_FAR_PAGES)
+        n = VM_FAR_PAGES; /* (never: the compiler keeps within it) */
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t pg = pages[i];
+        b->jit_far[i] = pg + 1;
+        if (pg < m->npages)
+            vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
+        if (pg >= m->npages || m->all_callback || (m->perm[pg] & VM_PAGE_CALLBACK))
+            c->untracked = 1;
+    }
+    if (n) {
+        b->fnext = c->far;
+        c->far = b;
+        b->on_far = 1;
+    }
+}
+
 static void retire(vm_block_cache *c, vm_block *b)
 {
+    drop_far(c, b);
     /* unlink from the by-pc chain */
     vm_block **pp = &c->by_pc[pc_hash(b->pc)];
     while (*pp && *pp != b)
@@ -263,6 +300,9 @@ void vm_cache_fence_i(vm_mem *m)
 void vm_cache_flush(vm_mem *m)
 {
     vm_block_cache *c = m->cache;
+    for (vm_block *b = c->far; b; b = b->fnext) /* (every block goes: no list to keep) */
+        b->on_far = 0;
+    c->far = NULL;
     for (uint32_t i = 0; i < (1u << VM_PAGE_HASH_BITS); i++) {
         vm_block *b = c->by_page[i];
         c->by_page[i] = NULL;
@@ -299,6 +339,25 @@ static void invalidate_page(vm_mem *m, uint64_t pg)
                 pp = &b->pnext;
             }
         }
+    }
+    /* and the blocks whose regions cover the page from another (vm_block.jit_far) */
+    for (vm_block **fp = &c->far; *fp;) {
+        vm_block *b = *fp;
+        int hit = 0;
+        for (int i = 0; i < VM_FAR_PAGES && b->jit_far[i]; i++)
+            hit |= b->jit_far[i] == pg + 1;
+        if (!hit) {
+            fp = &b->fnext;
+            continue;
+        }
+        *fp = b->fnext;
+        b->on_far = 0;
+        vm_block **pp = &c->by_page[page_hash(b->pc >> VM_PAGE_BITS)];
+        while (*pp && *pp != b)
+            pp = &(*pp)->pnext;
+        if (*pp)
+            *pp = b->pnext;
+        retire(c, b);
     }
     if (pg < m->npages)
         vm_mem_set_page(m, pg, m->perm[pg] & ~VM_PAGE_CODE);

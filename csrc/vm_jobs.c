@@ -129,6 +129,7 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     j->serial = b->serial;
     j->tier = b->jit_tier;
     j->checked = (uint32_t)vm_code_checked(m, b);
+    j->near = b->far_stale != 0;
     j->n = n;
     memcpy(j->ir, b->ir, n * sizeof(vm_ir));
     pthread_mutex_lock(&q->lock);
@@ -384,7 +385,11 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 free(r);
                 continue;
             }
-            if (!r->len) { /* declined: offered again after as many runs as the first time */
+            if (r->n_far && m->cache->invalidations != r->generation)
+                b->far_stale = 1; /* (not again: a guest that writes code keeps doing so) */
+            if (!r->len || (r->n_far && m->cache->invalidations != r->generation)) {
+                /* declined (or its other pages written since: compiled again), offered
+                 * again after as many runs as the first time */
                 b->jit_tried = 0;
                 b->job_waiting = 0;
                 b->exec_count = 0;
@@ -410,6 +415,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 void *old = b->jit_code;
                 vm_block_set_code(b, at[k], res[k]->covered, res[k]->mem_ops, res[k]->lo,
                                   res[k]->hi, res[k]->abi, res[k]->countdown);
+                vm_cache_set_far(m, b, res[k]->far, res[k]->n_far);
                 q->installed++;
                 if (old)
                     vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */

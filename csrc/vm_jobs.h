@@ -20,6 +20,7 @@ typedef struct vm_job {
     uint64_t pc, serial;
     uint32_t tier;     /* vm_block.jit_tier when made */
     uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
+    uint32_t near;     /* its region keeps to its own pages (vm_block.far_stale) */
     uint32_t n;        /* IR entries, the closing one included */
     uint32_t at;       /* its place in the queue's heap */
     uint32_t heat;     /* instructions run interpreted while queued (counted every VM_JOB_BUMP
@@ -37,6 +38,11 @@ typedef struct vm_job_result {
     uint64_t pc, serial;
     uint32_t tier, covered, mem_ops, abi;
     uint64_t lo, hi;   /* vm_block.jit_lo, jit_hi */
+    uint64_t far[VM_FAR_PAGES]; /* the other pages its region covers (vm_block.jit_far) */
+    uint32_t n_far;
+    uint64_t generation; /* the cache's invalidations before it was formed: its other
+                            pages were code then, so a write to them since retired a
+                            block and changed the count (installed only if it has not) */
     int32_t countdown; /* vm_block.tier_countdown */
     uint32_t len;      /* bytes of code; its last 8 are the block's address (filled here) */
     uint8_t code[];

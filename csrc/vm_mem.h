@@ -64,6 +64,9 @@ typedef struct vm_chain {
  * an exit per branch; exits beyond these return to the dispatcher unlinked */
 #define VM_CHAIN_SLOTS 8
 
+/* other pages a compiled region may cover, at most (x86.py: _region) */
+#define VM_FAR_PAGES 4
+
 typedef struct vm_block {
     uint64_t pc;            /* guest address of the first instruction */
     uint64_t end_pc;        /* address after the last instruction */
@@ -89,6 +92,14 @@ typedef struct vm_block {
                                results find their block by pc and serial: vm_jobs.h) */
     uint32_t jit_deferred;  /* a compile was deferred (Hybrid's budget): offered again, it
                                has proven hot */
+    /* pages its compiled region covers beyond its own (a function it calls, on
+     * another page): page number + 1 each, 0 past the last. A write to one
+     * retires the block as a write to its own pages does (vm_block.c: far) */
+    uint64_t jit_far[VM_FAR_PAGES];
+    struct vm_block *fnext; /* chain of the blocks with far pages (vm_block_cache.far) */
+    uint32_t on_far;        /* it is on that chain */
+    uint32_t far_stale;     /* a background compile's other pages were written before its
+                               code was installed: its next compiles keep to its pages */
     uint32_t job_waiting;   /* its background compile is queued: 1 + runs since (vm_jobs_bump) */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
@@ -109,6 +120,7 @@ typedef struct vm_block_cache {
     vm_block *by_pc[1u << VM_HASH_BITS];
     vm_block *by_page[1u << VM_PAGE_HASH_BITS];
     vm_block *retired;      /* unlinked, freed at the next block boundary */
+    vm_block *far;          /* the blocks whose code covers pages beyond their own */
     vm_block *scratch;      /* truncated copy of a block (budget / until inside it) */
     uint64_t epoch;         /* bumped whenever blocks are retired or links dropped */
     uint64_t n_blocks;
@@ -239,6 +251,9 @@ int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size);
 vm_block_cache *vm_cache_new(void);
 void vm_cache_free(vm_block_cache *c);
 vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc);
+/* b's compiled region also covers these `n` pages (page numbers; 0 <= n <=
+ * VM_FAR_PAGES): marked as code, so that a write to one retires b */
+void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n);
 /* where the indirect call at pc went when last interpreted (call_seen), and
  * before that if elsewhere, into targets[]; returns how many (0-2) */
 int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2]);

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from vm_engine import (ExecStatus, ExecutionError, FaultKind, FlatMMU, Instruction, IRBlock,
                        HybridConfig, JITConfig, assemble)
 from vm_engine.jit import JITCompiler
-from harness import CODE, DATA, load
+from harness import CODE, DATA, load, make_engine
 
 LOOP = """
     li t0, 20000
@@ -733,6 +733,74 @@ def test_a_loop_calling_functions_is_one_region():
     unseen = {pc for pc, _ in x86.compile_ir(ir + x86.closing_entry(ir), POINTER_LOOP, 2,
                                              True, m.decode_block).guest}
     assert unseen == {POINTER_LOOP, call}
+
+
+# a loop on one page calling a function on the next page, which it rewrites
+# halfway (the function's add of 1 becomes an add of 3)
+FAR_PREFIX = """
+    li s0, 2000
+    li a0, 0
+    li t1, {func}
+    li t2, {add3}
+"""
+FAR_LOOP = """
+loop:
+    jal ra, func
+    addi s0, s0, -1
+    li t0, 1000
+    bne s0, t0, same
+    sw t2, 0(t1)
+    fence.i
+same:
+    bnez s0, loop
+    ebreak
+"""
+FAR_FUNC = """
+func:
+    addi a0, a0, 1
+    ret
+"""
+
+
+def _far_calls() -> tuple:
+    """(the code, the loop's pc)"""
+    func = CODE + 0x1000
+    prefix = FAR_PREFIX.format(func=func, add3=int.from_bytes(assemble("addi a0, a0, 3", 0),
+                                                              "little"))
+    body = len(assemble(prefix + FAR_LOOP + FAR_FUNC, CODE)) - 8  # (func's two last)
+    code = assemble(prefix + FAR_LOOP + "    nop\n" * ((0x1000 - body) // 4) + FAR_FUNC, CODE)
+    assert code[0x1000:] == assemble(FAR_FUNC, func)  # (func on the next page)
+    return code, CODE + len(assemble(prefix, CODE))
+
+
+def test_a_write_to_another_page_a_region_covers_retires_it(engine):
+    """A region may take in a function on another page (x86.py's far pages):
+    the loop's code then holds it, and a write there must retire the region,
+    as a write to its own pages does."""
+    m = FlatMMU()
+    m.mem_map(CODE, 0x2000, "rwx")
+    m.mem_write(CODE, _far_calls()[0])
+    cpu = make_engine(engine, m)
+    assert cpu.run(pc=CODE, max_instructions=1_000_000).status is ExecStatus.Ebreak
+    assert cpu.reg_read("a0") == 1000 + 3 * 1000
+
+
+def test_a_region_takes_in_a_function_on_another_page():
+    """Compiled on the run's thread, the loop's region goes on into the function
+    on the next page and back, and says that page is one its installer must
+    watch (Compiled.far_pages); kept to its own pages, it stops at the call."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x2000, "rwx")
+    code, loop = _far_calls()
+    m.mem_write(CODE, code)
+    ir = m.decode_block(loop)
+    res = x86.compile_ir(ir + x86.closing_entry(ir), loop, 2, True, m.decode_block,
+                         far=lambda at: True)
+    assert {CODE + 0x1000, CODE + 0x1004, loop + 4} <= {pc for pc, _ in res.guest}
+    assert res.far_pages() == [(CODE >> 12) + 1]
+    near = x86.compile_ir(ir + x86.closing_entry(ir), loop, 2, True, m.decode_block)
+    assert near.far_pages() == [] and {pc for pc, _ in near.guest} == {loop}
 
 
 def test_a_counted_loop_branches_on_the_flags_of_its_count():

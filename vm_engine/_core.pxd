@@ -163,6 +163,7 @@ cdef extern from "vm_mem.h":
     void vm_cache_fence_i(vm_mem *m)
     void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2])
+    void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n)
     void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
                            uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)
     int vm_code_checked(const vm_mem *m, const vm_block *b)
@@ -174,12 +175,15 @@ cdef extern from "vm_mem.h":
 cdef extern from "vm_jobs.h":
     ctypedef struct vm_job:
         uint64_t pc, serial
-        uint32_t tier, checked, n
+        uint32_t tier, checked, near, n
         vm_ir ir[1]
     ctypedef struct vm_job_result:
         uint64_t pc, serial
         uint32_t tier, covered, mem_ops, abi
         uint64_t lo, hi
+        uint64_t far[4]
+        uint32_t n_far
+        uint64_t generation
         int32_t countdown
         uint32_t len
         uint8_t code[1]

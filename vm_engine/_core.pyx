@@ -192,6 +192,21 @@ cdef class MemoryBase:
             raise GuestMemoryError(self.mem.fault_addr, "fetch")
         return PyBytes_FromStringAndSize(<char *>buf, n * sizeof(vm_ir))
 
+    @property
+    def code_generation(self):
+        """How many decoded blocks were retired so far (writes to their code,
+        flushes): the same before and after a compile on another thread, no
+        page of code it read was written meanwhile (any page is_code_page said
+        was code)."""
+        return self.mem.cache.invalidations if self.mem.cache else 0  # (an aligned word)
+
+    def is_code_page(self, uint64_t addr):
+        """Whether blocks were decoded from the page of guest address addr (or a
+        compiled region covers it): a write there retires them (safe to ask
+        from any thread)."""
+        cdef uint64_t pg = addr >> VM_PAGE_BITS
+        return pg < self.mem.npages and (self.mem.perm[pg] & VM_PAGE_CODE) != 0
+
     def call_seen(self, uint64_t pc):
         """Where the indirect call (a jalr that links) at guest pc went when
         last interpreted, and before that if elsewhere: a tuple of one or two
@@ -255,8 +270,9 @@ cdef class CompileJobs:
         self.thread = None
 
     def take(self):
-        """The next job, (pc, serial, tier, checked, IR bytes with the closing
-        entry), waiting for one without the GIL; None once closed."""
+        """The next job, (pc, serial, tier, checked, near, IR bytes with the
+        closing entry), waiting for one without the GIL; None once closed.
+        (near: its region keeps to its block's pages.)"""
         cdef vm_job *j
         with nogil:
             j = vm_jobs_take(self.q)
@@ -264,14 +280,17 @@ cdef class CompileJobs:
         if j == NULL:
             return None
         try:
-            return (j.pc, j.serial, j.tier, bool(j.checked),
+            return (j.pc, j.serial, j.tier, bool(j.checked), bool(j.near),
                     PyBytes_FromStringAndSize(<char *>&j.ir[0], j.n * sizeof(vm_ir)))
         finally:
             free(j)
 
-    def post(self, uint64_t pc, uint64_t serial, uint32_t tier, compiled, int32_t countdown):
-        """Hands back job (pc, serial, tier)'s code: an x86.Compiled."""
+    def post(self, uint64_t pc, uint64_t serial, uint32_t tier, compiled, int32_t countdown,
+             uint64_t generation):
+        """Hands back job (pc, serial, tier)'s code: an x86.Compiled, formed when
+        the memory's code_generation was `generation`."""
         code = compiled.code
+        far = compiled.far_pages()
         cdef vm_job_result *r = <vm_job_result *>malloc(sizeof(vm_job_result) + len(code))
         if r == NULL:
             raise MemoryError()
@@ -279,6 +298,10 @@ cdef class CompileJobs:
         r.covered, r.mem_ops, r.abi = compiled.covered, compiled.mem_ops, compiled.abi
         r.lo, r.hi = compiled.span()
         r.countdown = countdown
+        r.n_far = len(far)
+        for k, page in enumerate(far):
+            r.far[k] = page
+        r.generation = generation
         r.len = len(code)
         memcpy(&r.code[0], PyBytes_AS_STRING(code), len(code))
         with nogil:
@@ -888,6 +911,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     cdef vm_code_arena *arena
     cdef void *p
     cdef int64_t wait
+    cdef uint64_t far_pages[4]
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
@@ -917,6 +941,10 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         lo, hi = compiled.span()
         vm_block_set_code(b, p, compiled.covered, compiled.mem_ops, lo, hi, compiled.abi,
                           countdown)  # (countdown: to its tier-up)
+        far = compiled.far_pages()
+        for k, page in enumerate(far):
+            far_pages[k] = page
+        vm_cache_set_far(&hook.memory.mem, b, far_pages, len(far))
         if hook.compiler.perf_map is not None:
             hook.compiler._installed(b.pc, <size_t>p, len(code), compiled.covered)
         return 0

@@ -131,7 +131,7 @@ class JITCompiler(Interpreter):
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
                    deferred: int = 0, checked: bool = False, background: bool = False,
-                   pause=None):
+                   pause=None, near: bool = False):
         """Code for the block at pc, whose vm_block is at block_addr (the run
         loop's hook); with inlining on, the region goes on into blocks decoded
         from ``memory``. ``tier``: times the block was
@@ -144,7 +144,9 @@ class JITCompiler(Interpreter):
         as it is and is offered again after that many more runs; then it is
         compiled whatever the budget). ``background``: on the compiler
         thread (_compile_jobs), while the run goes on: no budget, and the region
-        is decoded with memory.peek_block; ``pause``: x86.compile_ir's."""
+        is decoded with memory.peek_block; ``pause``: x86.compile_ir's;
+        ``near``: the region keeps to the block's pages (else it may take in
+        blocks from up to 3 other pages: x86.compile_ir's ``far``)."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
@@ -158,17 +160,21 @@ class JITCompiler(Interpreter):
                 level, start = h.first_level, h.tier_up_threshold
         if tier > 0:
             self._stats["tier_ups"] += 1
-        fetch = seen = None
+        fetch = seen = far = None
         if memory is not None and self.config.enable_inlining:
             fetch = memory.peek_block if background else memory.decode_block
             seen = getattr(memory, "call_seen", None)  # (a FlatMMU's: csrc's call_seen)
+            if not near:  # (other pages: on this thread any, as nothing runs before the
+                # code is installed and marks them; on the compiler thread only pages
+                # of code already, whose writes retire blocks: vm_jobs_install)
+                far = memory.is_code_page if background else _any_page
         t0 = time.perf_counter()
         hits, stored = x86.CODE_CACHE.hits, self.store.hits if self.store is not None else 0
         # (this level's set, held: an eviction on the run's thread may clear them meanwhile)
         heads = self._heads.setdefault(level, set())
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause,
-                             store=self.store, heads=heads, seen=seen)
+                             store=self.store, heads=heads, seen=seen, far=far)
         self._stats["compile_time"] += time.perf_counter() - t0
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if self.store is not None:  # (compiled by an earlier run, kept on disk)
@@ -306,6 +312,11 @@ class JITCompiler(Interpreter):
                              block_pc=compiled.start_pc, jit=jit)
 
 
+def _any_page(address: int) -> bool:
+    """x86.compile_ir's `far` for a compile on the run's thread: any page."""
+    return True
+
+
 def _compile_jobs(jobs, memory_ref) -> None:
     """The compiler thread of a memory's CompileJobs: compiles what its runs
     queue, hottest first (vm_jobs_take), and posts the code back, until the
@@ -316,13 +327,15 @@ def _compile_jobs(jobs, memory_ref) -> None:
         if job is None:
             return
         memory, compiler = memory_ref(), jobs.compiler()
-        pc, serial, tier, checked, ir = job
+        pc, serial, tier, checked, near, ir = job
         try:
             if memory is not None and compiler is not None:
+                # (before anything is read: code_generation's promise)
+                generation = memory.code_generation
                 res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True,
-                                          pause=jobs.let_run_in)
+                                          pause=jobs.let_run_in, near=near)
                 if res is not None:
-                    jobs.post(pc, serial, tier, res[0], res[1])
+                    jobs.post(pc, serial, tier, res[0], res[1], generation)
         except BaseException as e:  # a bug in the code generator: the run raises it
             jobs.fail(e)
         finally:

@@ -706,13 +706,15 @@ def closing_entry(ir_bytes: bytes) -> bytes:
 
 
 def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), heads=(),
-            seen=None) -> list:
+            seen=None, far=None) -> list:
     """The head block and the blocks it runs into by falling through, by a
     direct jump or by an indirect one whose target is guessed (_guess: a
     return to a call the region made, an indirect call where it went before,
     `seen(pc)`), decoded with fetch(pc) while they lie in the pages the head
-    covers (a write there retires the head, and with it the whole region),
-    within `limits` (blocks, instructions) or, past them, within the second
+    covers (a write there retires the head, and with it the whole region) or
+    in up to _FAR_MOST other pages that `far(address)` says are code (pages
+    blocks were decoded from, whose writes the cache sees: the installer
+    makes a write there retire the head too, vm_block.jit_far), within `limits` (blocks, instructions) or, past them, within the second
     of `loop_limits` where they lead back into the region; up to one that
     heads a region of its own (in `heads`) outside the region's loops
     (_cut_at_heads); then, where they go round a loop, the blocks that make
@@ -723,16 +725,22 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
         return segs
     lo = pc >> 12
     hi = (pc + int(ir[-1]["pc_off"]) - 1) >> 12
+    other = set()  # the other pages of the blocks decoded
 
     def decode(at: int):  # the block at `at`, if it lies in those pages and has code
-        if not lo <= at >> 12 <= hi:
+        if not lo <= at >> 12 <= hi and (far is None or not far(at)):
             return None
         try:
             nir = _entries(fetch(at), closed=False)
         except Exception:  # not fetchable now: it faults when (if) it runs
             return None
-        if (at + int(nir[-1]["pc_off"]) - 1) >> 12 > hi:
-            return None
+        pages = {p for p in (at >> 12, (at + int(nir[-1]["pc_off"]) - 1) >> 12)
+                 if not lo <= p <= hi}
+        if pages - other:
+            if far is None or len(other | pages) > _FAR_MOST or \
+                    not all(far(p << 12) for p in pages):
+                return None
+            other.update(pages)
         nseg = _Seg(at, nir, 0)
         return nseg if nseg.k else None
 
@@ -765,10 +773,13 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
             segs.append(nseg)
             total += nseg.k
     # a loop through calls (their returns guessed) is longer than a region is
-    # let be: the blocks past the limits stay if they go back round into it
+    # let be: the blocks past the limits stay if they go back round into it and
+    # a call was guessed on the way (a plain loop is left as it was: sieve's,
+    # its inner loop taken in, ran 10 % slower)
     starts = {s.pc for s in segs}
-    segs += more[:max((k + 1 for k, s in enumerate(more) if starts & set(s.targets)),
-                      default=0)]
+    more = more[:max((k + 1 for k, s in enumerate(more) if starts & set(s.targets)), default=0)]
+    if any(s.expect is not None for s in segs + more):
+        segs += more
     segs = _loop_blocks(_cut_at_heads(segs, heads), decode, *loop_limits, seen)
     first = 0
     for seg in segs:
@@ -776,6 +787,11 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
         first += seg.k
     return segs
 
+
+#: other pages a region's blocks may lie in (csrc's VM_FAR_PAGES, less one: the
+#: head block's last page, if none of its compiled instructions lie in it,
+#: counts as another: Compiled.far_pages)
+_FAR_MOST = 3
 
 #: the registers a call links (rd of jal/jalr) and a return jumps through (rs1
 #: of jalr): ra and the alternate link register t0, as the spec's return-address
@@ -952,11 +968,19 @@ class Compiled(NamedTuple):
         """[lo, hi): the guest pcs the region covers (vm_block.jit_lo, jit_hi)."""
         return min(pc for pc, _ in self.guest), max(pc for pc, _ in self.guest) + 4
 
+    def far_pages(self) -> list:
+        """The pages the region covers beyond those of its head block's compiled
+        instructions (vm_block.jit_far: a write to one retires the head)."""
+        def pages(insns):
+            return {p for pc, raw in insns
+                    for p in (pc >> 12, (pc + (4 if raw & 3 == 3 else 2) - 1) >> 12)}
+        return sorted(pages(self.guest) - pages(self.guest[:self.covered]))
+
 
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
                viewed: bool = True, pause=None, store=None, heads=(),
-               seen=None) -> Compiled | None:
+               seen=None, far=None) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -977,6 +1001,10 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     set): the region stops before one, outside its loops (_cut_at_heads).
     ``seen(pc)``: where the indirect call at pc went when last interpreted,
     or None (the memory's call_seen): the region may go on there (_guess).
+    ``far(address)``: whether the page of address is code (the memory's
+    is_code_page): the region may take in blocks from up to _FAR_MOST such
+    pages besides the head's, which its installer must mark
+    (Compiled.far_pages); None: only the head's.
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -990,13 +1018,13 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     # against the blocks in memory (a region formed again, without its cost)
     head_key = (level, chained, countdown, vectorize, viewed, fetch is not None, pc, ir_bytes)
     if store is not None:
-        res = _stored_region(store, head_key, ir_bytes, fetch, seen)
+        res = _stored_region(store, head_key, ir_bytes, fetch, seen, far)
         if res is not None:
             return res
     ir = _entries(ir_bytes)
     unguessed = []  # (the pcs of indirect calls forming the region met with no guess)
     segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level], heads,
-                   _Seen(seen, unguessed)) if level >= 2 else [_Seg(pc, ir, 0)]
+                   _Seen(seen, unguessed), far) if level >= 2 else [_Seg(pc, ir, 0)]
     head = segs[0]
     if head.k == 0:
         return None
@@ -1031,10 +1059,12 @@ class _Seen:
         return target
 
 
-def _stored_region(store, head_key, ir_bytes: bytes, fetch, seen=None) -> Compiled | None:
+def _stored_region(store, head_key, ir_bytes: bytes, fetch, seen=None,
+                   far=None) -> Compiled | None:
     """The code `store` holds for the region headed by head_key's block, if every
     block it was compiled from is in memory as it was then (fetched again: so
-    also still executable), and none of the indirect calls forming it met
+    also still executable), its other pages are code (as `far` says) and
+    none of the indirect calls forming it met
     with no guess has been seen going somewhere since (a region formed now
     could go on there: _guess). (A region formed now might also go further
     where a block it stopped before has become fetchable since; this one is
@@ -1058,6 +1088,8 @@ def _stored_region(store, head_key, ir_bytes: bytes, fetch, seen=None) -> Compil
                 return None
         if seen is not None and any(seen(at) is not None for at in unguessed):
             return None
+        if res.far_pages() and (far is None or not all(far(p << 12) for p in res.far_pages())):
+            return None  # (its other pages must be code now, as when it is formed)
     except Exception:  # (damaged: compiled again; or a block not fetchable now)
         return None
     store.hits += 1
