@@ -97,6 +97,7 @@ cdef extern from "vm_mem.h":
     int VM_PAGE_STORE, VM_PAGE_SOFT
     int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
     int VM_MAX_BLOCK_INSNS
+    int VM_FAR_PAGES
     ctypedef struct vm_block:
         uint64_t pc
         uint64_t end_pc
@@ -181,7 +182,7 @@ cdef extern from "vm_jobs.h":
         uint64_t pc, serial
         uint32_t tier, covered, mem_ops, abi
         uint64_t lo, hi
-        uint64_t far[4]
+        uint64_t far[4]  # (VM_FAR_PAGES entries: _far_pages keeps within it)
         uint32_t n_far
         uint64_t generation
         int32_t countdown

@@ -24,6 +24,7 @@ from vm_engine.errors import GuestMemoryError
 PAGE_SIZE = VM_PAGE_SIZE
 MAX_BLOCK_INSNS = VM_MAX_BLOCK_INSNS
 REG_SINK = VM_REG_SINK
+FAR_PAGES = VM_FAR_PAGES  # (other pages a compiled region may cover)
 
 EXIT_BLOCK_END = VM_EXIT_BLOCK_END
 EXIT_UNTIL = VM_EXIT_UNTIL
@@ -290,7 +291,7 @@ cdef class CompileJobs:
         """Hands back job (pc, serial, tier)'s code: an x86.Compiled, formed when
         the memory's code_generation was `generation`."""
         code = compiled.code
-        far = compiled.far_pages()
+        far = _far_pages(compiled)
         cdef vm_job_result *r = <vm_job_result *>malloc(sizeof(vm_job_result) + len(code))
         if r == NULL:
             raise MemoryError()
@@ -905,13 +906,21 @@ cdef class _CompileHook:
     cdef object compiler
 
 
+def _far_pages(compiled) -> list:
+    """compiled.far_pages(), which the region former keeps within FAR_PAGES."""
+    far = compiled.far_pages()
+    if len(far) > VM_FAR_PAGES or VM_FAR_PAGES > 8:
+        raise AssertionError(f"a region covers {len(far)} other pages (at most {VM_FAR_PAGES})")
+    return far
+
+
 cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
     """Asks the Python code generator for b's code and installs it."""
     cdef _CompileHook hook = <_CompileHook>ctx
     cdef vm_code_arena *arena
     cdef void *p
     cdef int64_t wait
-    cdef uint64_t far_pages[4]
+    cdef uint64_t far_pages[8]  # (VM_FAR_PAGES, at most: _far_pages)
     try:
         ir = PyBytes_FromStringAndSize(<char *>&b.ir[0], (b.n_insns + 1) * sizeof(vm_ir))
         res = hook.compiler.compile_ir(ir, b.pc, <size_t>b, hook.memory, b.jit_tier,
@@ -941,7 +950,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         lo, hi = compiled.span()
         vm_block_set_code(b, p, compiled.covered, compiled.mem_ops, lo, hi, compiled.abi,
                           countdown)  # (countdown: to its tier-up)
-        far = compiled.far_pages()
+        far = _far_pages(compiled)
         for k, page in enumerate(far):
             far_pages[k] = page
         vm_cache_set_far(&hook.memory.mem, b, far_pages, len(far))

@@ -791,7 +791,7 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
 #: other pages a region's blocks may lie in (csrc's VM_FAR_PAGES, less one: the
 #: head block's last page, if none of its compiled instructions lie in it,
 #: counts as another: Compiled.far_pages)
-_FAR_MOST = 3
+_FAR_MOST = _core.FAR_PAGES - 1
 
 #: the registers a call links (rd of jal/jalr) and a return jumps through (rs1
 #: of jalr): ra and the alternate link register t0, as the spec's return-address
