@@ -227,6 +227,16 @@ static void drop_far(vm_block_cache *c, vm_block *b)
     b->on_far = 0;
 }
 
+/* page pg holds code the cache keeps: stores there take the slow path, which
+ * retires it (or, memory whose writes the cache does not see: fence.i flushes) */
+static void mark_code_page(vm_mem *m, uint64_t pg)
+{
+    if (pg < m->npages)
+        vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
+    if (pg >= m->npages || m->all_callback || (m->perm[pg] & VM_PAGE_CALLBACK))
+        m->cache->untracked = 1;
+}
+
 void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n)
 {
     vm_block_cache *c = m->cache;
@@ -235,12 +245,8 @@ void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n)
     if (n > VM_FAR_PAGES)
         n = VM_FAR_PAGES; /* (never: the compiler keeps within it) */
     for (uint32_t i = 0; i < n; i++) {
-        uint64_t pg = pages[i];
-        b->jit_far[i] = pg + 1;
-        if (pg < m->npages)
-            vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
-        if (pg >= m->npages || m->all_callback || (m->perm[pg] & VM_PAGE_CALLBACK))
-            c->untracked = 1;
+        b->jit_far[i] = pages[i] + 1;
+        mark_code_page(m, pages[i]);
     }
     if (n) {
         b->fnext = c->far;
@@ -416,12 +422,8 @@ vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
     c->by_pc[pc_hash(pc)] = b;
     b->pnext = c->by_page[page_hash(pc >> VM_PAGE_BITS)];
     c->by_page[page_hash(pc >> VM_PAGE_BITS)] = b;
-    for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++) {
-        if (pg < m->npages)
-            vm_mem_set_page(m, pg, m->perm[pg] | VM_PAGE_CODE);
-        if (pg >= m->npages || m->all_callback || (m->perm[pg] & VM_PAGE_CALLBACK))
-            c->untracked = 1;
-    }
+    for (uint64_t pg = pc >> VM_PAGE_BITS; pg <= (b->end_pc - 1) >> VM_PAGE_BITS; pg++)
+        mark_code_page(m, pg);
     c->n_blocks++;
     c->bytes += sizeof *b + (n + 1) * sizeof(vm_ir);
     c->blocks_built++;

@@ -385,9 +385,11 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 free(r);
                 continue;
             }
-            if (r->n_far && m->cache->invalidations != r->generation)
+            /* its other pages written since it was formed (vm_job_result.generation) */
+            const int stale = r->n_far && m->cache->invalidations != r->generation;
+            if (stale)
                 b->far_stale = 1; /* (not again: a guest that writes code keeps doing so) */
-            if (!r->len || (r->n_far && m->cache->invalidations != r->generation)) {
+            if (!r->len || stale) {
                 /* declined (or its other pages written since: compiled again), offered
                  * again after as many runs as the first time */
                 b->jit_tried = 0;

@@ -1088,8 +1088,9 @@ def _stored_region(store, head_key, ir_bytes: bytes, fetch, seen=None,
                 return None
         if seen is not None and any(seen(at) is not None for at in unguessed):
             return None
-        if res.far_pages() and (far is None or not all(far(p << 12) for p in res.far_pages())):
-            return None  # (its other pages must be code now, as when it is formed)
+        other = res.far_pages()  # (must be code now, as when a region is formed)
+        if other and (far is None or not all(far(p << 12) for p in other)):
+            return None
     except Exception:  # (damaged: compiled again; or a block not fetchable now)
         return None
     store.hits += 1
