@@ -655,7 +655,6 @@ class _Seg:
         self.expect = self.targets = expect
 
 
-_FIELDS = IR_FIELDS
 _ITEM = IR_ITEMSIZE
 
 
@@ -697,12 +696,11 @@ assert IR_FIELDS == ("imm", "raw", "pc_off", "op", "rd", "rs1", "rs2", "rs3", "r
 
 def closing_entry(ir_bytes: bytes) -> bytes:
     """The VM_OP_BLOCK_END entry the C decoder puts after a block's IR."""
-    end = dict.fromkeys(_FIELDS, 0)
-    end["op"] = _END_OP
-    if ir_bytes:
-        last = dict(zip(_FIELDS, IR_STRUCT.unpack(ir_bytes[-_ITEM:])))
-        end["pc_off"] = last["pc_off"] + last["len"]
-    return IR_STRUCT.pack(*end.values())
+    pc_off = 0
+    if ir_bytes:  # (fields in IR_FIELDS' order: _read_entries' assert)
+        imm, raw, last_off, op, rd, rs1, rs2, rs3, rm, n, aux = IR_STRUCT.unpack(ir_bytes[-_ITEM:])
+        pc_off = last_off + n
+    return IR_STRUCT.pack(0, 0, pc_off, _END_OP, 0, 0, 0, 0, 0, 0, 0)
 
 
 def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), heads=(),
@@ -758,7 +756,7 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
                 break
             seg.guess(expect)
         nxt = seg.targets[-1]  # the fall-through, or a jump's target
-        if any(s.pc == nxt for s in chain):
+        if nxt in [s.pc for s in chain]:
             break
         nseg = decode(nxt)
         if nseg is None:
@@ -966,7 +964,8 @@ class Compiled(NamedTuple):
 
     def span(self) -> tuple:
         """[lo, hi): the guest pcs the region covers (vm_block.jit_lo, jit_hi)."""
-        return min(pc for pc, _ in self.guest), max(pc for pc, _ in self.guest) + 4
+        pcs = [pc for pc, _ in self.guest]
+        return min(pcs), max(pcs) + 4
 
     def far_pages(self) -> list:
         """The pages the region covers beyond those of its head block's compiled
@@ -1031,8 +1030,9 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     if pause is not None:  # (forming the region may have decoded many blocks)
         pause()
     key = (level, chained, countdown, vectorize, viewed,
-           tuple((seg.pc, b"".join(seg.ir[j]["bytes"] for j in range(seg.k))) for seg in segs),
-           tuple(seg.expect for seg in segs))
+           tuple([(seg.pc, b"".join([seg.ir[j]["bytes"] for j in range(seg.k)]))
+                  for seg in segs]),
+           tuple([seg.expect for seg in segs]))
     hit = CODE_CACHE.get(key)
     if hit is not None:
         CODE_CACHE.hits += 1
@@ -1134,13 +1134,16 @@ def _inner_entries(segs, vectorize: bool, a: _Asm) -> dict:
     (an if's skip, a loop's way back): pc -> _Inner, so they go on there in
     host code. (With vectorization, not a loop inside one segment, reached
     from no other, that has a vector form: _vector_tail.)"""
-    branches = [(seg, seg.targets[0]) for seg in segs]
+    branching = {}  # target -> the segments whose branch or jump goes there
+    for seg in segs:
+        branching.setdefault(seg.targets[0], []).append(seg)
     out = {}
     for seg in segs:
         for j in range(1, seg.k):
             pc = seg.pc + int(seg.ir[j]["pc_off"])
-            if any(t == pc and (s is not seg or not _vector_tail(vectorize, seg, j))
-                   for s, t in branches):
+            from_ = branching.get(pc)
+            if from_ is not None and \
+                    any([s is not seg or not _vector_tail(vectorize, seg, j) for s in from_]):
                 out[pc] = _Inner(seg, j, a.label())
     return out
 
@@ -1200,12 +1203,16 @@ def _split_at_loop_heads(segs, vectorize: bool) -> tuple:
     a segment of its own starts already: overlapping blocks, one entered in
     the other's middle.)"""
     heads, starts = set(), {seg.pc for seg in segs}
+    inside = {}  # pc -> (segment number, j) of each instruction but a segment's first
+    for n, s in enumerate(segs):
+        for j in range(1, s.k):
+            inside.setdefault(s.pc + int(s.ir[j]["pc_off"]), []).append((n, j))
     for m, seg in enumerate(segs):
         t = seg.targets[0]
-        for s in segs[:m + 1]:
-            j = next((j for j in range(1, s.k) if s.pc + int(s.ir[j]["pc_off"]) == t), None) \
-                if t is not None and t not in starts else None
-            if j is not None and not (s is seg and _vector_tail(vectorize, seg, j)):
+        if t is None or t in starts:
+            continue
+        for n, j in inside.get(t, ()):
+            if n <= m and not (n == m and _vector_tail(vectorize, seg, j)):
                 heads.add(t)
     if not heads:
         return segs, 1
@@ -1400,8 +1407,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     if pause is not None:
         pause()
     code = a.encode()
-    guest = tuple((seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
-                  for seg in segs for j in range(seg.k))
+    guest = tuple([(seg.pc + int(seg.ir[j]["pc_off"]), int(seg.ir[j]["raw"]))
+                   for seg in segs for j in range(seg.k)])
     covered = sum(seg.k for seg in segs[:head_pieces])  # (of the head block)
     return Compiled(code, covered, sum(blk.mem_ops[:covered]), blk.abi,
                     sum(len(data) for _, data in blk.data) + 7 * len(blk.binds) + 4
@@ -1918,6 +1925,8 @@ def _moves(to: dict, frm: dict, clean=frozenset()) -> list:
     """Instructions changing the host-held registers from convention `frm` to `to`:
     registers leaving host registers are written back (but those in `clean`,
     whose cpu slots hold their values), the arriving ones loaded."""
+    if to == frm:
+        return []
     out = [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), h)
            for r, h in sorted(frm.items()) if to.get(r) != h and r not in clean]
     out += [X.create_reg_mem(Code.MOV_R64_RM64, h, xreg(r))
