@@ -18,6 +18,9 @@ __thread vm_jit_running vm_jit_now;
 
 #if defined(__linux__) && defined(__x86_64__)
 static struct sigaction prev_segv; /* the handler before this one */
+/* the instruction whose fault (not a compiled access) this thread handed on to
+ * that handler last, until this one is put back on top (vm_jit_fault_handler) */
+static __thread const void *handed_on;
 
 /* Whether the 7 bytes at `p` are `cmp reg, [rbx + jit.limit]` (rbx: the cpu;
  * reg: any general register) */
@@ -70,12 +73,28 @@ static void on_segv(int sig, siginfo_t *si, void *context)
     }
     /* not a compiled access: the fault happens again, for the handler before this one */
     (void)sig;
+    const void *rip = (const void *)uc->uc_mcontext.gregs[REG_RIP];
+    if (handed_on && (si->si_code <= 0 || rip == handed_on)) {
+        /* back here from it: a handler installed after this one, which this one
+         * was put back on top of (so each has the other as the one before), and
+         * which hands the fault on by raising it (Python's faulthandler) or by
+         * putting this one back. Handed on again, it would go round forever
+         * (faulthandler dumping tracebacks as it recursed): the default action
+         * ends the process, as after a handler that has none before it. */
+        struct sigaction dfl;
+        memset(&dfl, 0, sizeof dfl);
+        dfl.sa_handler = SIG_DFL;
+        sigaction(SIGSEGV, &dfl, NULL);
+        return;
+    }
+    handed_on = rip;
     sigaction(SIGSEGV, &prev_segv, NULL);
 }
 
 void vm_jit_fault_handler(void)
 {
     struct sigaction cur, sa;
+    handed_on = NULL;
     if (sigaction(SIGSEGV, NULL, &cur) == 0 && (cur.sa_flags & SA_SIGINFO)
         && cur.sa_sigaction == on_segv)
         return;
