@@ -1,5 +1,8 @@
 /* Background compilation's queues (vm_jobs.h). */
 #include "vm_jobs.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -94,7 +97,19 @@ vm_jobs *vm_jobs_new(void)
         return NULL;
     pthread_mutex_init(&q->lock, NULL);
     pthread_cond_init(&q->wake, NULL);
+    q->perf_map = -1;
     return q;
+}
+
+int vm_jobs_set_perf_map(vm_jobs *q, const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -errno;
+    if (q->perf_map >= 0)
+        close(q->perf_map);
+    q->perf_map = fd;
+    return 0;
 }
 
 void vm_jobs_free(vm_jobs *q)
@@ -106,6 +121,8 @@ void vm_jobs_free(vm_jobs *q)
         next = r->next;
         free(r);
     }
+    if (q->perf_map >= 0)
+        close(q->perf_map);
     pthread_cond_destroy(&q->wake);
     pthread_mutex_destroy(&q->lock);
     free(q);
@@ -419,6 +436,9 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                                   res[k]->hi, res[k]->abi, res[k]->countdown);
                 vm_cache_set_far(m, b, res[k]->far, res[k]->n_far);
                 q->installed++;
+                if (q->perf_map >= 0) /* (one write per line: O_APPEND keeps lines whole) */
+                    dprintf(q->perf_map, "%lx %zx guest_%lx_%u\n", (unsigned long)(uintptr_t)at[k],
+                            len[k], (unsigned long)b->pc, res[k]->covered);
                 if (old)
                     vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */
             } else {

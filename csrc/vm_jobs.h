@@ -77,11 +77,16 @@ typedef struct vm_jobs {
     uint64_t runs;          /* (atomic) runs begun: with a run per system call, they come
                                back for the GIL every few microseconds (vm_jobs_let_run_in) */
     uint64_t gil_since;     /* (compiler thread) when it last had the GIL back (ns) */
+    int perf_map;           /* perf(1)'s map of JIT code, the installer adding to it (as
+                               the JIT's own thread does: VM_ENGINE_PERF_MAP); -1: none */
 } vm_jobs;
 
 vm_jobs *vm_jobs_new(void);  /* NULL when out of memory */
 void vm_jobs_free(vm_jobs *q);
 void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
+/* the code installed from now on is also listed in the perf map at `path`
+ * (/tmp/perf-PID.map: "address size name" lines); 0, or -errno */
+int vm_jobs_set_perf_map(vm_jobs *q, const char *path);
 /* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
 int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
 /* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs

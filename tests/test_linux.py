@@ -2109,6 +2109,39 @@ def test_cli_dump_jit(tmp_path):
     assert "jmp qword ptr [" in text and "sub r14," in text  # the host code is listed too
 
 
+@pytest.mark.parametrize("engine,background", [("jit", False), ("jit", True), ("hybrid", True)])
+def test_perf_map_names_the_code_installed(engine, background, monkeypatch):
+    """VM_ENGINE_PERF_MAP: perf(1)'s map lists every region of code as it is
+    installed, named by its guest block: by the run's thread, or (compiling in
+    the background) by the installer between blocks."""
+    import re
+    from vm_engine.bench.workloads import programs_dir
+    path = f"/tmp/perf-{os.getpid()}.map"
+    if os.path.exists(path):
+        os.unlink(path)
+    monkeypatch.setenv("VM_ENGINE_PERF_MAP", "1")
+    out = bytearray()
+    m = Machine.load_elf(str(programs_dir() / "bin" / "sieve"), argv=["sieve", "200000", "2"],
+                         executor=engine, jit_config=JITConfig(background_compile=background),
+                         stdout=out, stderr=bytearray())
+    try:
+        m.run()
+        jobs = m.cpu.mmu._jobs
+        installed = jobs.stats["installed"] if background else m.cpu.stats["blocks_compiled"]
+        lines = open(path).read().splitlines()
+    finally:
+        m.close()
+        if os.path.exists(path):
+            os.unlink(path)
+    assert out == b"primes below 200000: 17984\n"
+    assert (jobs is not None) == background
+    assert len(lines) == installed > 0
+    assert all(re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+_[0-9]+", line)
+               for line in lines), lines[:5]
+    starts = [int(line.split()[0], 16) for line in lines]
+    assert len(set(starts)) == len(starts)  # (each region where it was installed)
+
+
 def test_cli_stats_strace_env(capfd):
     assert cli("--stats", "--strace", "-E", "VMTEST=cli", "--engine", "interpreter",
                binpath("asm_hello")) == 7

@@ -199,6 +199,7 @@ cdef extern from "vm_jobs.h":
     vm_jobs *vm_jobs_new()
     void vm_jobs_free(vm_jobs *q)
     void vm_jobs_close(vm_jobs *q) nogil
+    int vm_jobs_set_perf_map(vm_jobs *q, const char *path)
     void vm_jobs_running(vm_jobs *q, int delta, int drain) nogil
     vm_job *vm_jobs_take(vm_jobs *q) nogil
     void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil

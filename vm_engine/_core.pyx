@@ -259,6 +259,13 @@ cdef class CompileJobs:
         with nogil:
             vm_jobs_close(self.q)
 
+    def set_perf_map(self, path: str):
+        """The code installed from now on is also listed in perf(1)'s map at
+        `path`, as the JIT lists what it installs itself (VM_ENGINE_PERF_MAP)."""
+        r = vm_jobs_set_perf_map(self.q, os.fsencode(path))
+        if r:
+            raise OSError(-r, os.strerror(-r), path)
+
     def _fork_prepare(self):
         vm_jobs_fork_prepare(self.q)
 

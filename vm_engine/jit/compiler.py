@@ -201,10 +201,8 @@ class JITCompiler(Interpreter):
     def _background(self, memory):
         """The memory's CompileJobs, with a compiler thread taking them, when this
         compiler compiles there in the background (config.background_compile;
-        a FlatMMU; no perf map, which needs the address code is installed at);
-        else None."""
-        if not self.config.background_compile or self.perf_map is not None \
-                or not isinstance(memory, _core.FlatMMU):
+        a FlatMMU); else None."""
+        if not self.config.background_compile or not isinstance(memory, _core.FlatMMU):
             return None
         jobs = memory._jobs
         if jobs is not None and jobs.compiler is self._ref and jobs.thread is not None:
@@ -215,6 +213,8 @@ class JITCompiler(Interpreter):
             jobs.thread = threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
                                            name="vm-engine compiler", daemon=True)
             jobs.thread.start()
+        if self.perf_map is not None:  # (the installer lists what it installs there)
+            jobs.set_perf_map(self.perf_map.name)
         jobs.compiler = self._ref  # (the next jobs use its settings and stats)
         # (Hybrid compiles what runs hot; the JIT, every block that runs)
         jobs.decline_cold = self.hybrid is not None and self.compile_threshold > 0
