@@ -68,3 +68,21 @@ def test_running_a_program_never_imports_numpy(engine, tmp_path):
                           timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "False 0"
+
+
+def test_a_run_compiling_in_the_background_starts_before_the_code_generator_loads(tmp_path):
+    # the code generator (iced-x86 with it: 15-20 ms) is the compiler thread's to
+    # import, at its first job, while the run goes on: neither the JIT's setup nor
+    # the code store's fingerprint imports it on the run's thread
+    script = ("import sys\n"
+              "from vm_engine.jit import JITCompiler, code_store\n"
+              "from vm_engine.types import JITConfig\n"
+              f"cpu = JITCompiler(JITConfig(background_compile=True, cache_dir={str(tmp_path)!r}))\n"
+              "print(len(code_store.fingerprint()), 'vm_engine.jit.x86' in sys.modules,"
+              " 'iced_x86' in sys.modules)\n"
+              "JITCompiler(JITConfig(background_compile=False))\n"
+              "print('vm_engine.jit.x86' in sys.modules)\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["20", "False", "False", "True"]

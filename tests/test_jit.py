@@ -2102,7 +2102,7 @@ def test_an_edited_code_generator_is_imported_from_its_source(tmp_path):
     package = tmp_path / "pkg" / "vm_engine" / "jit"
     package.mkdir(parents=True)
     here = Path(jit_package.__file__).parent
-    for f in ("__init__.py", "compiler.py", "code_store.py", "x86.py", "x86.py.sha256"):
+    for f in ("__init__.py", "compiler.py", "code_store.py", "host.py", "x86.py", "x86.py.sha256"):
         (package / f).write_bytes((here / f).read_bytes())
     for f in here.glob("x86.*.so"):
         (package / f.name).write_bytes(f.read_bytes())

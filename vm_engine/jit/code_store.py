@@ -68,21 +68,27 @@ def fingerprint() -> str:
     """What decides compiled code, hashed (once per process)."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
-        import iced_x86
+        import importlib.util
 
         from .. import _core, ir
         from ..isa import table
-        from . import x86
+        from .host import HOST_FLAGS
         h = hashlib.sha256()
-        for path in (x86.__file__, table.__file__, ir.__file__, _core.__file__):
+        # (nothing imported that only compiling needs: a run that compiles in
+        # the background starts 20 ms sooner, its compiler thread importing
+        # them.) The generator's source decides its code, run as it is or built
+        # by Cython from it (else the source is used: vm_engine.jit).
+        for path in (os.path.join(os.path.dirname(__file__), "x86.py"), table.__file__,
+                     ir.__file__):
             with open(path, "rb") as f:
                 h.update(f.read())
-        iced = os.path.dirname(iced_x86.__file__)
-        for name in sorted(os.listdir(iced)):
-            if name.endswith(".so"):  # (its build: size and time are enough)
-                st = os.stat(os.path.join(iced, name))
-                h.update(f"{name} {st.st_size} {st.st_mtime_ns}".encode())
-        h.update(" ".join(sorted(x86.HOST_FLAGS)).encode())
+        iced = importlib.util.find_spec("iced_x86").submodule_search_locations[0]
+        builds = [_core.__file__] + [os.path.join(iced, name) for name in sorted(os.listdir(iced))
+                                     if name.endswith(".so")]
+        for path in builds:  # (builds: size and time are enough)
+            st = os.stat(path)
+            h.update(f"{os.path.basename(path)} {st.st_size} {st.st_mtime_ns}".encode())
+        h.update(" ".join(sorted(HOST_FLAGS)).encode())
         h.update(f"{sys.version} {marshal.version}".encode())
         _FINGERPRINT = h.hexdigest()[:20]
     return _FINGERPRINT

@@ -91,10 +91,13 @@ class JITCompiler(Interpreter):
                 f"the JIT emits x86-64 code for Linux and needs iced-x86; this host is "
                 f"{platform.machine()} {sys.platform}: use ExecutorType.Interpreter")
         super().__init__(mmu)
-        from . import x86  # noqa: F401  (imported here, not at the first compile of a run,
-        #                    which it would stall for ~40 ms: iced-x86 loads then)
         self.config = config if config is not None else JITConfig()
         self.config.validate()
+        if not self.config.background_compile:
+            from . import x86  # noqa: F401  (imported here, not at the first compile of a
+            #                    run, which it would stall for ~40 ms: iced-x86 loads then;
+            #                    compiling in the background, the compiler thread imports
+            #                    it while the run goes on: 15-20 ms less before it starts)
         if hybrid is not None:
             hybrid.validate()
             compile_threshold = hybrid.compile_threshold

@@ -62,6 +62,7 @@ from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, 
 from .. import _core
 from ..ir import IR_FIELDS, IR_ITEMSIZE, IR_STRUCT, RD_SINK
 from ..isa.table import BY_INDEX, BY_NAME, MEMORY_CLASSES, M_OUT_OF_LINE, REG_FIELDS
+from .host import HOST_FLAGS
 
 _L = _core.jit_layout()
 # page flags (vm_mem.h): readable; plain memory a store may write directly
@@ -261,18 +262,6 @@ _FMA_S = {"fmadd.s": Code.VEX_VFMADD213SS_XMM_XMM_XMMM32,
           "fnmadd.s": Code.VEX_VFNMSUB213SS_XMM_XMM_XMMM32}
 
 
-def _host_flags() -> frozenset:
-    """The CPU's feature flags as /proc/cpuinfo lists them (CPUID's, where the
-    kernel also saves the registers they need)."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            return frozenset(next((line.split(":", 1)[1].split() for line in f
-                                   if line.startswith("flags")), ()))
-    except OSError:
-        return frozenset()
-
-
-HOST_FLAGS = _host_flags()
 HOST_FMA = "fma" in HOST_FLAGS
 HOST_AVX = "avx" in HOST_FLAGS  # (three-operand forms: results straight into rd's xmm register)
 HOST_BMI2 = "bmi2" in HOST_FLAGS  # (shifts by a register without cl)
