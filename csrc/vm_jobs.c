@@ -181,8 +181,8 @@ int vm_jobs_bump(vm_jobs *q, uint64_t serial)
         j = j->hnext;
     if (j) {
         uint32_t heat = heat_now(q, j);
-        set_heat(q, j, heat < UINT32_MAX / 2 ? heat + j->n - 1 : heat); /* (the instructions
-                                                                           it ran interpreted) */
+        set_heat(q, j, heat < UINT32_MAX / 2 ? heat + j->n - 1 + VM_JOB_TRANSITION : heat); /* (what
+                                                         a run of it interpreted costs) */
         heap_fix(q, j->at);
     }
     pthread_mutex_unlock(&q->lock);

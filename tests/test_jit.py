@@ -1828,6 +1828,39 @@ def test_a_queued_block_that_keeps_running_goes_to_the_front_of_the_queue(monkey
         [hex(pc) for pc in queued]
 
 
+SHORT_AND_LONG = """
+    li a1, 640
+short:
+    addi a0, a0, 1
+    blt a0, a1, short
+    li a1, 320
+long:
+    addi a2, a2, 1
+    addi a3, a3, 2
+    addi a4, a4, 3
+    addi a5, a5, 4
+    addi a6, a6, 5
+    addi a7, a7, 6
+    blt a2, a1, long
+    ebreak
+"""
+
+
+def test_a_short_block_run_often_is_hotter_than_its_instructions_say(monkeypatch):
+    """A queued block's heat counts, besides the instructions it runs
+    interpreted, a way out of compiled code and back in for each run
+    (VM_JOB_TRANSITION, 8 instructions' worth): what it costs a run that
+    is otherwise compiled. `short` (2 instructions, 640 runs: 1,280) goes
+    before `long` (7 instructions, 320 runs: 2,240), 6,400 to 4,800."""
+    code = assemble(SHORT_AND_LONG, CODE)
+    m, jit = load("jit-bg", code)
+    _queue_only(monkeypatch, m, jit)
+    assert jit.reg_read("a0") == 640 and jit.reg_read("a7") == 6 * 320
+    queued = m._jobs.queued()
+    short, long = CODE + 0x04, CODE + 0x10
+    assert queued.index(short) < queued.index(long), [hex(pc) for pc in queued]
+
+
 def test_a_long_queue_is_taken_hottest_first(monkeypatch):
     """Hundreds of queued jobs (a large program queues tens of thousands: the
     queue is a heap, so that each take and bump costs O(log n)) come out
