@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -405,4 +406,10 @@ void vm_code_arena_reset(vm_code_arena *a)
     __atomic_store_n(&a->n_marks, 0, __ATOMIC_RELEASE);
     a->used = 0;
     a->resets++;
+}
+
+void vm_perf_map_add(int fd, const void *code, size_t len, uint64_t pc, uint32_t covered)
+{
+    dprintf(fd, "%lx %zx guest_%lx_%u\n", (unsigned long)(uintptr_t)code, len,
+            (unsigned long)pc, covered);
 }

@@ -162,5 +162,9 @@ size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const si
 /* where the access at host address `rip` goes when refused, if it has a mark; else NULL */
 const uint8_t *vm_code_marked(const vm_code_arena *a, const uint8_t *rip);
 void vm_code_arena_reset(vm_code_arena *a);
+/* adds a region's code, installed at `code`, to perf(1)'s map open at fd
+ * (/tmp/perf-PID.map, VM_ENGINE_PERF_MAP), named by its guest block: one
+ * write, which O_APPEND keeps whole among others' */
+void vm_perf_map_add(int fd, const void *code, size_t len, uint64_t pc, uint32_t covered);
 
 #endif

@@ -2,7 +2,6 @@
 #include "vm_jobs.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -436,9 +435,8 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                                   res[k]->hi, res[k]->abi, res[k]->countdown);
                 vm_cache_set_far(m, b, res[k]->far, res[k]->n_far);
                 q->installed++;
-                if (q->perf_map >= 0) /* (one write per line: O_APPEND keeps lines whole) */
-                    dprintf(q->perf_map, "%lx %zx guest_%lx_%u\n", (unsigned long)(uintptr_t)at[k],
-                            len[k], (unsigned long)b->pc, res[k]->covered);
+                if (q->perf_map >= 0)
+                    vm_perf_map_add(q->perf_map, at[k], len[k], b->pc, res[k]->covered);
                 if (old)
                     vm_cache_unchain(m->cache); /* a tier-up: nothing may enter the old code again */
             } else {

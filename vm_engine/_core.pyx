@@ -962,7 +962,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
             far_pages[k] = page
         vm_cache_set_far(&hook.memory.mem, b, far_pages, len(far))
         if hook.compiler.perf_map is not None:
-            hook.compiler._installed(b.pc, <size_t>p, len(code), compiled.covered)
+            vm_perf_map_add(hook.compiler.perf_map.fileno(), p, len(code), b.pc,
+                            compiled.covered)
         return 0
     except BaseException as e:
         hook.memory._pending = e

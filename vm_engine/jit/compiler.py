@@ -126,10 +126,11 @@ class JITCompiler(Interpreter):
         self._yielded = time.perf_counter()  # when compiling last let other threads in
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
-        # `perf report` then names host code by guest block
+        # `perf report` then names host code by guest block (the installers write
+        # it: vm_perf_map_add)
         self.perf_map = None
         if os.environ.get("VM_ENGINE_PERF_MAP"):
-            self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "a", buffering=1)
+            self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
@@ -243,9 +244,6 @@ class JITCompiler(Interpreter):
         lines += _guest_lines(guest)
         lines += x86.disassemble(code, 0, data_size)
         self.dump_file.write("\n".join(lines) + "\n\n")
-
-    def _installed(self, pc: int, address: int, size: int, covered: int) -> None:
-        self.perf_map.write(f"{address:x} {size:x} guest_{pc:x}_{covered}\n")
 
     def _evicted(self, times: int = 1):
         """Installing found the code cache full `times` times (and flushed it)."""
