@@ -240,6 +240,10 @@ void vm_jobs_fork_child(vm_jobs *q)
     pthread_cond_init(&q->wake, NULL);
     q->in_hand = 0;
     q->busy = q->gil_wanted = 0;
+    if (q->perf_map >= 0) { /* (the parent's: the child's next run names its own) */
+        close(q->perf_map);
+        q->perf_map = -1;
+    }
 }
 
 /* takes j out of the by-serial hash (the lock held) */

@@ -2114,7 +2114,6 @@ def test_perf_map_names_the_code_installed(engine, background, monkeypatch):
     """VM_ENGINE_PERF_MAP: perf(1)'s map lists every region of code as it is
     installed, named by its guest block: by the run's thread, or (compiling in
     the background) by the installer between blocks."""
-    import re
     from vm_engine.bench.workloads import programs_dir
     path = f"/tmp/perf-{os.getpid()}.map"
     if os.path.exists(path):
@@ -2136,10 +2135,51 @@ def test_perf_map_names_the_code_installed(engine, background, monkeypatch):
     assert out == b"primes below 200000: 17984\n"
     assert (jobs is not None) == background
     assert len(lines) == installed > 0
+    _assert_perf_map_lines(lines)
+
+
+def _assert_perf_map_lines(lines):
+    """Each line of a perf map names one region, each where it was installed."""
+    import re
     assert all(re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+_[0-9]+", line)
                for line in lines), lines[:5]
     starts = [int(line.split()[0], 16) for line in lines]
-    assert len(set(starts)) == len(starts)  # (each region where it was installed)
+    assert len(set(starts)) == len(starts)
+
+
+@pytest.mark.parametrize("background", [False, True])
+def test_a_forked_child_has_a_perf_map_of_its_own(background, monkeypatch, tmp_path):
+    """perf(1) finds a process's map by its pid: a fork's child lists the code
+    it compiles in its own /tmp/perf-PID.map, not in its parent's."""
+    import glob
+    monkeypatch.setenv("VM_ENGINE_PERF_MAP", "1")
+    path = f"/tmp/perf-{os.getpid()}.map"
+    before = set(glob.glob("/tmp/perf-*.map")) - {path}
+    if os.path.exists(path):
+        os.unlink(path)
+    out = bytearray()
+    m = Machine.load_elf(os.path.join(BIN, "procs"), argv=["procs", str(tmp_path)],
+                         stdout=out, executor="jit",
+                         jit_config=JITConfig(background_compile=background))
+    try:
+        m.run(timeout=120)
+        jobs = m.cpu.mmu._jobs
+        installed = jobs.stats["installed"] if background else m.cpu.stats["blocks_compiled"]
+        lines = open(path).read().splitlines()
+    finally:
+        m.close()
+        children = sorted(set(glob.glob("/tmp/perf-*.map")) - before - {path})
+        child_lines = [open(f).read().splitlines() for f in children]
+        for f in children + [path]:
+            if os.path.exists(f):
+                os.unlink(f)
+    assert out.decode() == PROCS_OUTPUT
+    assert len(lines) == installed > 0   # (the parent's code alone)
+    assert len(children) >= 5            # (procs forks a child for each of its tests)
+    for child in child_lines:
+        _assert_perf_map_lines(child)
+    if not background:                   # (a child compiling in the background may
+        assert all(child_lines)          # end before it installs anything)
 
 
 def test_cli_stats_strace_env(capfd):

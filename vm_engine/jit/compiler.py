@@ -125,12 +125,22 @@ class JITCompiler(Interpreter):
             self.store.root
         self._yielded = time.perf_counter()  # when compiling last let other threads in
         self.dump_file = None  # a text file: every compiled block is listed there
-        # perf(1)'s map of JIT code (/tmp/perf-PID.map), when VM_ENGINE_PERF_MAP is set:
-        # `perf report` then names host code by guest block (the installers write
-        # it: vm_perf_map_add)
-        self.perf_map = None
+        # perf(1)'s map of JIT code, when VM_ENGINE_PERF_MAP is set (the perf_map property)
+        self._perf_map = None
         if os.environ.get("VM_ENGINE_PERF_MAP"):
-            self.perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+            self._perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+
+    @property
+    def perf_map(self):
+        """perf(1)'s map of JIT code (/tmp/perf-PID.map) when VM_ENGINE_PERF_MAP
+        is set, else None: `perf report` then names host code by guest block
+        (the installers write it: vm_perf_map_add). A forked child has a map of
+        its own, as perf reads a process's by its pid."""
+        f = self._perf_map
+        if f is not None and f.name != f"/tmp/perf-{os.getpid()}.map":
+            f.close()   # (the parent's, inherited)
+            f = self._perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+        return f
 
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
