@@ -3,6 +3,7 @@ and real riscv64 programs (tests/guest) against their recorded output and,
 where qemu-riscv64 is installed, against qemu live."""
 from __future__ import annotations
 
+import collections
 import ctypes
 import errno
 import gc
@@ -98,6 +99,60 @@ def test_loader_rejects_truncated_segment_data(tmp_path):
     p.write_bytes(raw[:len(raw) // 2])
     with pytest.raises(ElfError, match="truncated"):
         read_elf(str(p))
+
+
+def _elf_files():
+    """Every ELF file at hand: the guest programs, the bundled workloads, the
+    vDSO and the sysroot's libraries."""
+    from vm_engine.bench.workloads import programs_dir
+    dirs = [BIN, str(programs_dir() / "bin"), os.path.dirname(elfmod.VDSO_PATH),
+            os.path.join(DEFAULT_SYSROOT, "lib")]
+    for d in dirs:
+        for name in sorted(os.listdir(d)) if os.path.isdir(d) else ():
+            path = os.path.join(d, name)
+            if os.path.isfile(path) and open(path, "rb").read(4) == b"\x7fELF":
+                yield path
+
+
+def test_the_loader_reads_what_pyelftools_reads():
+    """read_elf (struct over the ELF64 structures) against pyelftools, an
+    independent reader: entry, flags, each PT_LOAD segment, the interpreter,
+    the program headers' address and the stack's executability."""
+    from elftools.elf.elffile import ELFFile
+    seen = 0
+    for path in _elf_files():
+        raw = open(path, "rb").read()
+        ref = ELFFile(io.BytesIO(raw))
+        if ref.header["e_machine"] != "EM_RISCV" or ref.header["e_type"] not in ("ET_EXEC", "ET_DYN"):
+            continue
+        mine = read_elf(path)
+        assert (mine.entry, mine.flags, mine.phnum) == \
+            (ref.header["e_entry"], ref.header["e_flags"], ref.num_segments()), path
+        loads = sorted((h["p_vaddr"], h["p_memsz"], h["p_offset"], h["p_filesz"], h["p_flags"])
+                       for h in (seg.header for seg in ref.iter_segments())
+                       if h["p_type"] == "PT_LOAD" and h["p_memsz"])
+        assert [(s.vaddr, s.memsz, s.offset, s.filesz, s.flags) for s in mine.segments] == loads
+        interp = [seg.get_interp_name() for seg in ref.iter_segments()
+                  if seg.header["p_type"] == "PT_INTERP"]
+        assert mine.interp == (interp[0] if interp else None), path
+        phdr = [seg.header["p_vaddr"] for seg in ref.iter_segments()
+                if seg.header["p_type"] == "PT_PHDR"]
+        assert mine.phdr_vaddr == (phdr[0] if phdr else None), path
+        stack = [seg.header["p_flags"] & elfmod.PF_X for seg in ref.iter_segments()
+                 if seg.header["p_type"] == "PT_GNU_STACK"]
+        assert mine.exec_stack == bool(stack and stack[0]), path
+        dynsym = ref.get_section_by_name(".dynsym")
+        if dynsym is not None:   # (some 20 of its symbols, first to last, each named once)
+            defined = [sym for sym in dynsym.iter_symbols() if sym.name]
+            once = {n for n, k in collections.Counter(sym.name for sym in defined).items()
+                    if k == 1}
+            for sym in defined[::max(1, len(defined) // 20)]:
+                if sym.name in once:
+                    assert elfmod.dynamic_symbol(raw, sym.name.encode()) == sym["st_value"]
+        seen += 1
+    assert seen >= 40
+    with pytest.raises(KeyError):
+        elfmod.dynamic_symbol(elfmod.vdso_image()[0], b"__vdso_nothing")
 
 
 def test_loader_missing_file():
