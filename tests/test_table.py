@@ -9,10 +9,24 @@ import pytest
 from vm_engine import IR_DTYPE, DecodeError, Instruction, IRBlock, _core
 from vm_engine.ir import RD_SINK
 from vm_engine.isa import gen_c
-from vm_engine.isa.table import INSNS, RegField
+from vm_engine.isa.table import _TABLE, INSNS, RegField, _parse_table, check_table
 
 
 HEADER = Path(__file__).resolve().parents[1] / "csrc" / "generated" / "vm_insn_table.h"
+
+
+def test_the_table_is_consistent():
+    check_table(INSNS)
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t + "\naddi alu rd, rs1, imm12 14..12=0 6..0=0x13\n", "duplicate instruction addi"),
+    (lambda t: t + "\nzzz alu rd, rs1, imm12 14..12=0 6..0=0x13\n", "overlapping encodings"),
+    (lambda t: t + "\nzzz alu rs1, imm12 14..12=7 6..0=0x0b\n", "are neither fixed nor operands"),
+])
+def test_an_inconsistent_table_is_refused(edit, message):
+    with pytest.raises(ValueError, match=message):
+        check_table(_parse_table(edit(_TABLE)))
 
 
 def test_generated_header_is_current():

@@ -479,14 +479,14 @@ def _parse_table(text: str) -> list[InsnSpec]:
         specs.append(InsnSpec(name, cls, _operand_tokens(syntax), syntax, match, mask, length,
                               counters[length], _operand_tokens(" ".join(hidden)), nonzero,
                               _parse_expansion(expansion.strip())))
-    _check_table(specs)
     return specs
 
 
-def _check_table(specs: list[InsnSpec]) -> None:
+def check_table(specs: list[InsnSpec]) -> None:
     """Operand fields and fixed bits must tile the word; an entry may overlap a
     later one only if it is more specific (more fixed bits or a nonzero rule),
-    since decoding takes the first match; expansions must name real fields."""
+    since decoding takes the first match; expansions must name real fields.
+    (The tests check the table: a quadratic walk, not for every start-up.)"""
     by_name = {}
     for s in specs:
         if s.name in by_name:
