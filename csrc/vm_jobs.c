@@ -89,13 +89,30 @@ static void set_heat(vm_jobs *q, vm_job *j, uint32_t heat)
     j->seq = ++q->seq;
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* the wake-up condition, on CLOCK_MONOTONIC (vm_jobs_hold's deadline) */
+static void init_wake(vm_jobs *q)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->wake, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
 vm_jobs *vm_jobs_new(void)
 {
     vm_jobs *q = calloc(1, sizeof *q);
     if (!q)
         return NULL;
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->wake, NULL);
+    init_wake(q);
     q->perf_map = -1;
     return q;
 }
@@ -237,7 +254,7 @@ void vm_jobs_fork_parent(vm_jobs *q)
 void vm_jobs_fork_child(vm_jobs *q)
 {
     pthread_mutex_init(&q->lock, NULL);
-    pthread_cond_init(&q->wake, NULL);
+    init_wake(q);
     q->in_hand = 0;
     q->busy = q->gil_wanted = 0;
     if (q->perf_map >= 0) { /* (the parent's: the child's next run names its own) */
@@ -296,14 +313,34 @@ static void decline_cold(vm_jobs *q)
         sift_down(q, k);
 }
 
+/* (the lock held) vm_jobs_hold's time has not yet come */
+static int held(vm_jobs *q)
+{
+    return q->hold_until && !q->draining && now_ns() < q->hold_until;
+}
+
+void vm_jobs_hold(vm_jobs *q, double seconds)
+{
+    pthread_mutex_lock(&q->lock);
+    q->hold_until = seconds > 0 ? now_ns() + (uint64_t)(seconds * 1e9) : 0;
+    pthread_cond_broadcast(&q->wake);
+    pthread_mutex_unlock(&q->lock);
+}
+
 vm_job *vm_jobs_take(vm_jobs *q)
 {
     __atomic_store_n(&q->busy, 0, __ATOMIC_RELEASE); /* (called without the GIL) */
     pthread_mutex_lock(&q->lock);
     vm_job *j;
     for (;;) {
-        while ((!q->n_todo || !q->running) && !q->closed)
-            pthread_cond_wait(&q->wake, &q->lock);
+        while ((!q->n_todo || !q->running || held(q)) && !q->closed) {
+            if (held(q)) {
+                struct timespec until = {(time_t)(q->hold_until / 1000000000ull),
+                                         (long)(q->hold_until % 1000000000ull)};
+                pthread_cond_timedwait(&q->wake, &q->lock, &until);
+            } else
+                pthread_cond_wait(&q->wake, &q->lock);
+        }
         j = q->closed ? NULL : q->todo[0];
         if (!j || !q->decline_cold || q->draining || !gone_cold(q, j))
             break;
@@ -346,13 +383,6 @@ int vm_jobs_idle(vm_jobs *q)
     int idle = !q->n_todo && !q->in_hand;
     pthread_mutex_unlock(&q->lock);
     return idle;
-}
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 int vm_jobs_should_yield(vm_jobs *q)

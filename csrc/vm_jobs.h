@@ -70,6 +70,8 @@ typedef struct vm_jobs {
     int running;            /* runs going on: jobs are taken only then (one left
                                behind by a finished program is not worth the CPU) */
     int draining;           /* of those, waits for the queue to empty (vm_jobs_running) */
+    uint64_t hold_until;    /* no job is taken before then (ns, CLOCK_MONOTONIC; 0: none),
+                               but for a wait draining the queue: vm_jobs_hold */
     int decline_cold;       /* Hybrid: a job gone cold is declined (vm_jobs_take) */
     uint32_t n_todo;
     uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
@@ -128,6 +130,10 @@ void vm_jobs_running(vm_jobs *q, int delta, int drain);
  * by). Their blocks are offered again (vm_jobs_install) once they run warm
  * again. (Not tier-ups: their blocks run compiled, never warming the job.) */
 vm_job *vm_jobs_take(vm_jobs *q);
+/* No job is taken for `seconds` from now (0: from now on any may be), unless
+ * a wait for the queue to empty begins (vm_jobs_running's drain), or it closes.
+ * Jobs queue and warm meanwhile. */
+void vm_jobs_hold(vm_jobs *q, double seconds);
 void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 /* a job taken is done with (posted or not) */
 void vm_jobs_finished(vm_jobs *q);

@@ -2109,6 +2109,58 @@ def test_wait_for_compiles_has_the_next_run_start_compiled(monkeypatch):
     assert JITCompiler().wait_for_compiles() is True  # (nothing to wait for without it)
 
 
+def test_held_compile_jobs_wait_until_compiles_are_waited_for():
+    """CompileJobs.hold: the compiler thread takes no job meanwhile (they queue
+    and run interpreted); a wait for the compiles ends the hold, and closing
+    the jobs ends a held thread at once."""
+    import time
+    m, jit = _bg_loop(200000)
+    jobs = jit._background(m)   # (the jobs and their thread, as a run makes them)
+    jobs.hold(600)
+    _run_loop(jit)
+    assert jit.jit_instret == 0 and jobs.stats["installed"] == 0 and jobs.stats["queued"] >= 1
+    assert jit.wait_for_compiles(timeout=60)
+    _run_loop(jit)
+    assert jit.jit_instret > 0 and jobs.stats["installed"] >= 1
+    jobs.hold(600)
+    t0 = time.monotonic()
+    m.release()   # (closes the jobs and joins their thread)
+    assert time.monotonic() - t0 < 30
+
+
+def test_a_first_short_run_does_not_load_the_code_generator(tmp_path):
+    """The compiler thread of a process's first run holds its jobs for
+    FIRST_HOLD seconds (loading the code generator stalls the run's system
+    calls ~18 ms): a run over by then never loads it. (In a fresh process, with
+    the hold made longer than the run, a sieve of some 0.1 s, whatever the
+    machine's load; the next run, the hold over, compiles.)"""
+    from vm_engine.bench.workloads import programs_dir
+    from vm_engine.jit import compiler
+    assert 0 < compiler.FIRST_HOLD <= 0.05
+    script = ("import sys, time\n"
+              "from vm_engine.jit import compiler\n"
+              "from vm_engine.linux import Machine\n"
+              "from vm_engine.types import JITConfig\n"
+              "compiler.FIRST_HOLD = 5\n"
+              f"m = Machine.load_elf({str(programs_dir() / 'bin' / 'sieve')!r},\n"
+              "    argv=['sieve', '100000', '1'], executor='jit', stdout=bytearray(),\n"
+              "    jit_config=JITConfig(background_compile=True))\n"
+              "t = time.monotonic()\n"
+              "m.run()\n"
+              "jobs = m.cpu.mmu._jobs\n"
+              "print(time.monotonic() - t < 5, 'vm_engine.jit.x86' in sys.modules,\n"
+              "      jobs.stats['queued'] > 0, jobs.stats['installed'])\n"
+              "print(m.cpu.wait_for_compiles(60), 'vm_engine.jit.x86' in sys.modules,\n"
+              "      jobs.stats['queued'])\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first, second = proc.stdout.splitlines()
+    if first.split()[0] == "True":   # (else too loaded a machine to tell)
+        assert first.split() == ["True", "False", "True", "0"]
+    assert second.split() == ["True", "True", "0"]   # (a wait for the compiles ends it)
+
+
 def test_code_generator_is_the_compiled_build_of_its_source():
     """setup.py builds x86.py with Cython (the same module, compiled); what is
     imported is that build while it is of the source as it is now."""

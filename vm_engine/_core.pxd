@@ -203,6 +203,7 @@ cdef extern from "vm_jobs.h":
     int vm_jobs_set_perf_map(vm_jobs *q, const char *path)
     void vm_jobs_running(vm_jobs *q, int delta, int drain) nogil
     vm_job *vm_jobs_take(vm_jobs *q) nogil
+    void vm_jobs_hold(vm_jobs *q, double seconds) nogil
     void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil
     void vm_jobs_finished(vm_jobs *q) nogil
     int vm_jobs_idle(vm_jobs *q) nogil

@@ -266,6 +266,13 @@ cdef class CompileJobs:
         if r:
             raise OSError(-r, os.strerror(-r), path)
 
+    def hold(self, double seconds):
+        """No job is taken for `seconds` from now (0: none held from now on),
+        unless a wait for the compiles begins (wait_for_compiles) or the jobs
+        close: they queue, and warm, meanwhile."""
+        with nogil:
+            vm_jobs_hold(self.q, seconds)
+
     def _fork_prepare(self):
         vm_jobs_fork_prepare(self.q)
 
