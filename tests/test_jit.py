@@ -2161,6 +2161,41 @@ def test_a_first_short_run_does_not_load_the_code_generator(tmp_path):
     assert second.split() == ["True", "True", "0"]   # (a wait for the compiles ends it)
 
 
+def test_a_fork_while_the_code_generator_loads_leaves_the_child_able_to_load_it(tmp_path):
+    """A fork waits for the code generator's import on another thread to end
+    (compiler._LOADING): a child forked in its middle inherited the module's
+    import lock held by a thread it does not have, and its first compile
+    waited forever (gcc forking cc1 hung). In a fresh process, the import
+    made slow where it loads iced-x86."""
+    script = ("import importlib.abc, os, sys, threading, time\n"
+              "class Slow(importlib.abc.MetaPathFinder):\n"
+              "    def find_spec(self, name, path, target=None):\n"
+              "        if name == 'iced_x86' and threading.current_thread().name == 'loader':\n"
+              "            time.sleep(1)\n"
+              "        return None\n"
+              "sys.meta_path.insert(0, Slow())\n"
+              "from vm_engine.jit import compiler\n"
+              "threading.Thread(target=compiler._load_code_generator, name='loader').start()\n"
+              "time.sleep(0.3)\n"   # (in the middle of the import)
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    compiler._load_code_generator()\n"
+              "    os._exit(7)\n"
+              "for _ in range(300):\n"
+              "    done, status = os.waitpid(pid, os.WNOHANG)\n"
+              "    if done:\n"
+              "        print(os.waitstatus_to_exitcode(status))\n"
+              "        break\n"
+              "    time.sleep(0.1)\n"
+              "else:\n"
+              "    os.kill(pid, 9)\n"
+              "    print('hung')\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["7"]
+
+
 def test_code_generator_is_the_compiled_build_of_its_source():
     """setup.py builds x86.py with Cython (the same module, compiled); what is
     imported is that build while it is of the source as it is now."""

@@ -41,6 +41,22 @@ YIELD_INTERVAL = 0.001
 FIRST_HOLD = 0.010
 
 
+#: held while the code generator loads, and across os.fork(): a child forked in
+#: the middle of that import would inherit its module lock held by a thread it
+#: does not have, and wait for it forever at its first compile (gcc forking its
+#: cc1 just as the compiler thread began to load it hung)
+_LOADING = threading.Lock()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(before=_LOADING.acquire, after_in_parent=_LOADING.release,
+                        after_in_child=_LOADING.release)
+
+
+def _load_code_generator() -> None:
+    """Imports the code generator (x86, and iced-x86 with it), if not yet."""
+    with _LOADING:
+        from . import x86  # noqa: F401
+
+
 def jit_available() -> bool:
     """True on x86-64 Linux with iced-x86 installed (the package depends on it there)."""
     import importlib.util
@@ -104,10 +120,10 @@ class JITCompiler(Interpreter):
         self.config = config if config is not None else JITConfig()
         self.config.validate()
         if not self.config.background_compile:
-            from . import x86  # noqa: F401  (imported here, not at the first compile of a
-            #                    run, which it would stall for ~40 ms: iced-x86 loads then;
-            #                    compiling in the background, the compiler thread imports
-            #                    it while the run goes on: 15-20 ms less before it starts)
+            # (here, not at the first compile of a run, which it would stall for
+            # ~40 ms: iced-x86 loads then; compiling in the background, the compiler
+            # thread imports it while the run goes on: 15-20 ms less before it starts)
+            _load_code_generator()
         if hybrid is not None:
             hybrid.validate()
             compile_threshold = hybrid.compile_threshold
@@ -352,6 +368,7 @@ def _compile_jobs(jobs, memory_ref) -> None:
         memory, compiler = memory_ref(), jobs.compiler()
         pc, serial, tier, checked, near, ir = job
         try:
+            _load_code_generator()
             if memory is not None and compiler is not None:
                 # (before anything is read: code_generation's promise)
                 generation = memory.code_generation
