@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <fenv.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -29,15 +30,70 @@ static void view_drop(vm_mem *m)
     m->view_changed = 1;
 }
 
+/* Walks over the whole address space (a 64 GiB one has 16 million pages: a fork's
+ * two walks over them, a page at a time, took 20 ms) go a chunk of perm at a time
+ * past the chunks no page was ever given flags in (perm_used), and eight pages at
+ * a time past the rest of the run. */
+static int chunk_used(const vm_mem *m, uint64_t pg)
+{
+    uint64_t c = pg / VM_PERM_CHUNK;
+    return (int)(m->perm_used[c >> 6] >> (c & 63) & 1);
+}
+
+/* perm[pg], read only where a page may have flags (else the read faults in a
+ * page of zeros) */
+static uint8_t flags_at(const vm_mem *m, uint64_t pg)
+{
+    return chunk_used(m, pg) ? m->perm[pg] : 0;
+}
+
+static void mark_used(vm_mem *m, uint64_t pg, uint64_t n)
+{
+    for (uint64_t c = pg / VM_PERM_CHUNK; n && c <= (pg + n - 1) / VM_PERM_CHUNK; c++)
+        m->perm_used[c >> 6] |= 1ull << (c & 63);
+}
+
+/* the end (at most `end`) of the run of pages from pg whose flags are pg's */
+static uint64_t same_flags(const vm_mem *m, uint64_t pg, uint64_t end)
+{
+    const uint8_t v = flags_at(m, pg), *perm = m->perm;
+    const uint64_t eight = 0x0101010101010101ull * v;
+    uint64_t i = pg + 1;
+    while (i < end) {
+        uint64_t chunk_end = (i / VM_PERM_CHUNK + 1) * VM_PERM_CHUNK;
+        if (chunk_end > end)
+            chunk_end = end;
+        if (!chunk_used(m, i)) {
+            if (v)
+                return i;
+            i = chunk_end;
+            continue;
+        }
+        for (; i < chunk_end && (i & 7); i++)
+            if (perm[i] != v)
+                return i;
+        for (uint64_t w; i + 8 <= chunk_end; i += 8) {
+            memcpy(&w, perm + i, 8);
+            if (w != eight)
+                break;
+        }
+        for (; i < chunk_end; i++)
+            if (perm[i] != v)
+                return i;
+    }
+    return end;
+}
+
 /* the view's protections of pages [pg, pg + n), from their flags */
 static void view_sync(vm_mem *m, uint64_t pg, uint64_t n)
 {
     uint64_t end = pg + n;
     while (m->view_ok && pg < end) {
-        int prot = view_prot(m->perm[pg]);
-        uint64_t run = pg + 1;
-        while (run < end && view_prot(m->perm[run]) == prot)
-            run++;
+        int prot = view_prot(flags_at(m, pg));
+        uint64_t run = pg;
+        do
+            run = same_flags(m, run, end);
+        while (run < end && view_prot(flags_at(m, run)) == prot);
         if (mprotect(m->view + (pg << VM_PAGE_BITS), (run - pg) << VM_PAGE_BITS, prot))
             view_drop(m);
         pg = run;
@@ -48,6 +104,7 @@ void vm_mem_set_page(vm_mem *m, uint64_t pg, unsigned flags)
 {
     uint8_t old = m->perm[pg];
     m->perm[pg] = vm_page_flags(flags);
+    mark_used(m, pg, 1);
     if (view_prot(old) != view_prot(m->perm[pg]))
         view_sync(m, pg, 1);
 }
@@ -122,6 +179,11 @@ int vm_mem_init(vm_mem *m, uint64_t size)
         vm_mem_destroy(m);
         return -e;
     }
+    m->perm_used = calloc((m->npages / VM_PERM_CHUNK + 64) / 64, sizeof *m->perm_used);
+    if (!m->perm_used) {
+        vm_mem_destroy(m);
+        return -ENOMEM;
+    }
     m->cache = vm_cache_new();
     if (!m->cache) {
         vm_mem_destroy(m);
@@ -148,6 +210,8 @@ void vm_mem_destroy(vm_mem *m)
     }
     if (m->perm)
         munmap(m->perm, m->npages);
+    free(m->perm_used);
+    m->perm_used = NULL;
     m->cache = NULL;
     m->base = m->view = m->perm = NULL;
     m->npages = m->size = 0;
@@ -265,11 +329,13 @@ int vm_mem_fork_child(vm_mem *m)
     }
     /* the protections mmap reset: base's (plain mapped pages writable), the view's */
     for (uint64_t pg = 0; pg < m->npages;) {
-        int plain = (m->perm[pg] & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED;
-        uint64_t run = pg + 1;
+        int plain = (flags_at(m, pg) & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED;
+        uint64_t run = pg;
+        do
+            run = same_flags(m, run, m->npages);
         while (run < m->npages
-               && ((m->perm[run] & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED) == plain)
-            run++;
+               && ((flags_at(m, run) & (VM_PAGE_MAPPED | VM_PAGE_CALLBACK)) == VM_PAGE_MAPPED)
+                      == plain);
         if (plain)
             mprotect(m->base + (pg << VM_PAGE_BITS), (run - pg) << VM_PAGE_BITS,
                      PROT_READ | PROT_WRITE);
@@ -312,6 +378,7 @@ int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int call
         return -errno;
     uint8_t flags = VM_PAGE_MAPPED | (callback ? VM_PAGE_CALLBACK : (perms & 7));
     memset(m->perm + (addr >> VM_PAGE_BITS), vm_page_flags(flags), size >> VM_PAGE_BITS);
+    mark_used(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     view_sync(m, addr >> VM_PAGE_BITS, size >> VM_PAGE_BITS);
     return 0;
 }

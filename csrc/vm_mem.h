@@ -18,6 +18,8 @@
 #define VM_PAGE_BITS 12
 #define VM_PAGE_SIZE (1ull << VM_PAGE_BITS)
 #define VM_PAGE_MASK (VM_PAGE_SIZE - 1)
+/* guest pages whose permission bytes fill a host page (vm_mem.perm_used) */
+#define VM_PERM_CHUNK 4096
 
 /* permission byte of a guest page */
 #define VM_PERM_R        1u
@@ -176,6 +178,8 @@ struct vm_mem {
     int n_shares, max_shares;
     int n_attached;         /* shares that are System V attachments */
     uint8_t *perm;          /* permission byte per guest page */
+    uint64_t *perm_used;    /* a bit per VM_PERM_CHUNK pages: set once one of them is given
+                               flags (the pages of the others are all 0, never touched) */
     uint64_t npages;        /* pages covered by base/perm; 0 for a user MMU */
     uint64_t size;          /* npages << VM_PAGE_BITS */
     int all_callback;       /* every address goes to the callbacks (user MMU object) */

@@ -136,6 +136,54 @@ def test_a_forked_child_has_a_copy_of_guest_memory_of_its_own(engine):
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
 @pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
+def test_a_forked_child_keeps_every_pages_permissions(engine):
+    """The child's walk over the address space putting protections back goes a
+    chunk of 4096 pages at a time past chunks never mapped and eight pages at a
+    time past the rest of a run (vm_mem.c: same_flags): runs across a chunk's
+    edge, of 1, 7, 9 and 17 pages, read-only among writable, alone in a chunk,
+    keep their permissions, and unmapped pages next to them stay unmapped."""
+    import os
+    from harness import CODE, load
+    chunk = 4096 * 4096
+    layout = [(chunk - 0x3000, 6, "rw"), (2 * chunk + 0x1000, 1, "r"), (2 * chunk + 0x3000, 7, "rw"),
+              (2 * chunk + 0xB000, 9, "r"), (2 * chunk + 0x15000, 17, "rw"),
+              (5 * chunk - 0x1000, 1, "rw"), (7 * chunk + 0x80000, 1, "r")]
+    code = assemble("ld t0, 0(a0)\nsd a1, 0(a0)\nebreak", CODE)
+    m, cpu = load(engine, code)
+    for addr, pages, perms in layout:
+        m.mem_map(addr, pages * 0x1000, perms)
+
+    def outcome(addr):   # (a load, then a store, by the engine)
+        cpu.reg_write("a0", addr)
+        cpu.reg_write("a1", addr)
+        try:
+            cpu.run(pc=CODE)
+            return "rw"
+        except ExecutionError as e:
+            return "r" if e.fault.access.value == "write" else "-"
+    probes = [(a + k * 0x1000, perms) for a, n, perms in layout for k in (0, n - 1)] + \
+        [(a - 0x1000, "-") for a, _, _ in layout if not any(
+            b <= a - 0x1000 < b + n * 0x1000 for b, n, _ in layout)] + \
+        [(a + n * 0x1000, "-") for a, n, _ in layout if not any(
+            b <= a + n * 0x1000 < b + k * 0x1000 for b, k, _ in layout)]
+    assert [outcome(a) for a, _ in probes] == [p for _, p in probes]   # (the parent's)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.write(w, " ".join(outcome(a) for a, _ in probes).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        report = f.read().decode().split()
+    os.waitpid(pid, 0)
+    assert report == [p for _, p in probes]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
 def test_shared_pages_are_the_files_and_stay_shared_across_fork(engine, tmp_path):
     """FlatMMU.mem_share: pages that are a host file's (MAP_SHARED). Guest
     stores (interpreted, compiled through the view, atomic) are the file's at
