@@ -333,17 +333,19 @@ _CONSTANT_MOVES = frozenset((Code.MOV_R32_IMM32, Code.MOV_RM64_IMM32, Code.MOV_R
 #: instructions whose ZF says whether their destination is now zero (not the
 #: shifts: a count of 0 leaves the flags), and moves, which change no flags and
 #: no register but their destination (_Asm.zero_flag_of)
-_ZF_OF_DEST = frozenset(getattr(Code, n) for n in dir(Code)
+#: (iced-x86's codes by name, walked once: each walk of its ~4900 names took ~1 ms
+#: of loading the code generator, which holds the GIL)
+_CODES = [(n, v) for n, v in vars(Code).items() if isinstance(v, int)]
+_ZF_OF_DEST = frozenset(v for n, v in _CODES
                         if n.split("_")[0] in ("ADD", "SUB", "AND", "OR", "XOR", "NEG", "INC",
                                                "DEC"))
-_PLAIN_MOVES = frozenset(getattr(Code, n) for n in dir(Code)
+_PLAIN_MOVES = frozenset(v for n, v in _CODES
                          if n.split("_")[0] in ("MOV", "MOVSXD", "MOVZX", "MOVSX", "LEA"))
 
 
 #: the instructions that may name a label: near branches (their target) and
 #: those the code generator makes with a RIP-relative operand (its displacement)
-_LABEL_USERS = frozenset(getattr(Code, n) for n in dir(Code)
-                         if n.endswith(("_REL8_64", "_REL32_64"))) \
+_LABEL_USERS = frozenset(v for n, v in _CODES if n.endswith(("_REL8_64", "_REL32_64"))) \
     | {Code.NOP_RM32, Code.LEA_R64_M, Code.MOV_R64_RM64}
 #: (tests set it) _Asm.encode checks that every instruction naming a label is a _LABEL_USERS one
 _CHECK_LABEL_USERS = False
