@@ -40,13 +40,13 @@ def make_cpu(executor: ExecutorType, jit_config: JITConfig | None, mmu,
     interpreted until warm, then compiled in tiers: HybridConfig). Where the JIT
     cannot run (not x86-64 Linux), JIT and Hybrid fall back to the
     interpreter, JIT with a warning."""
-    from ..jit import JITCompiler, jit_available
     if jit_config is not None and not isinstance(jit_config, JITConfig):
         raise TypeError(f"jit_config must be a JITConfig, got {type(jit_config).__name__}")
     if jit_config is not None:
         jit_config.validate()
     if executor is ExecutorType.Interpreter:
         return Interpreter(mmu)
+    from ..jit import JITCompiler, jit_available  # (not for the interpreter: 5-7 ms)
     if not jit_available():
         if executor is ExecutorType.JIT:
             warnings.warn("the JIT needs an x86-64 Linux host: running the program with the "
