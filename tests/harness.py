@@ -1,6 +1,8 @@
 """Running guest code under our engines and under Unicorn, side by side."""
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass, field
 
 import vm_engine
@@ -16,6 +18,15 @@ CODE = 0x10000
 DATA = 0x40000
 DATA_SIZE = 0x4000
 MASK64 = (1 << 64) - 1
+
+
+def fresh_python(script: str, cwd=None, timeout: float = 120) -> str:
+    """What `script` prints, run by a new Python process (imports, module state
+    and threads of its own), which must end well."""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
 
 
 def make_engine(name: str, mmu=None):

@@ -9,6 +9,8 @@ import pytest
 
 from vm_engine import cli
 
+from harness import fresh_python
+
 
 # -- argument errors -------------------------------------------------------------------
 @pytest.mark.parametrize("argv", [["bench", "--repeat", "0"], ["bench", "--bogus"], ["nosuch"]])
@@ -64,10 +66,7 @@ def test_running_a_program_never_imports_numpy(engine, tmp_path):
     script = ("import sys\nfrom vm_engine import cli\n"
               f"code = cli.main(['run', '--engine', '{engine}', {str(guest)!r}])\n"
               "print('numpy' in sys.modules, code)\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-1] == "False 0"
+    assert fresh_python(script, tmp_path).splitlines()[-1] == "False 0"
 
 
 def test_a_run_compiling_in_the_background_starts_before_the_code_generator_loads(tmp_path):
@@ -82,7 +81,4 @@ def test_a_run_compiling_in_the_background_starts_before_the_code_generator_load
               " 'iced_x86' in sys.modules)\n"
               "JITCompiler(JITConfig(background_compile=False))\n"
               "print('vm_engine.jit.x86' in sys.modules)\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["20", "False", "False", "True"]
+    assert fresh_python(script, tmp_path).split() == ["20", "False", "False", "True"]

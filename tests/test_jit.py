@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings, strategies as st
 from vm_engine import (ExecStatus, ExecutionError, FaultKind, FlatMMU, Instruction, IRBlock,
                        HybridConfig, JITConfig, assemble)
 from vm_engine.jit import JITCompiler
-from harness import CODE, DATA, load, make_engine
+from harness import CODE, DATA, fresh_python, load, make_engine
 
 LOOP = """
     li t0, 20000
@@ -2152,10 +2152,7 @@ def test_a_first_short_run_does_not_load_the_code_generator(tmp_path):
               "      jobs.stats['queued'] > 0, jobs.stats['installed'])\n"
               "print(m.cpu.wait_for_compiles(60), 'vm_engine.jit.x86' in sys.modules,\n"
               "      jobs.stats['queued'])\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    first, second = proc.stdout.splitlines()
+    first, second = fresh_python(script, tmp_path).splitlines()
     if first.split()[0] == "True":   # (else too loaded a machine to tell)
         assert first.split() == ["True", "False", "True", "0"]
     assert second.split() == ["True", "True", "0"]   # (a wait for the compiles ends it)
@@ -2190,10 +2187,7 @@ def test_a_fork_while_the_code_generator_loads_leaves_the_child_able_to_load_it(
               "else:\n"
               "    os.kill(pid, 9)\n"
               "    print('hung')\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=120, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["7"]
+    assert fresh_python(script, tmp_path).split() == ["7"]
 
 
 def test_code_generator_is_the_compiled_build_of_its_source():
