@@ -357,6 +357,16 @@ static int range_ok(const vm_mem *m, uint64_t addr, uint64_t size)
     return size && !((addr | size) & VM_PAGE_MASK) && addr < m->size && size <= m->size - addr;
 }
 
+uint8_t vm_mem_flags_at(const vm_mem *m, uint64_t pg)
+{
+    return flags_at(m, pg);
+}
+
+uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg)
+{
+    return same_flags(m, pg, m->npages);
+}
+
 int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
 {
     if (!size || addr >= m->size || size > m->size - addr)

@@ -228,6 +228,11 @@ int  vm_mem_attach(vm_mem *m, uint64_t addr, uint64_t size, void *attached, int 
 int  vm_mem_unshare(vm_mem *m, uint64_t addr, uint64_t size);
 int  vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms);
 int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
+/* A walk over the address space: page pg's flags, and the end (at most npages)
+ * of the run of pages from pg with the same flags, found a chunk or eight pages
+ * at a time */
+uint8_t vm_mem_flags_at(const vm_mem *m, uint64_t pg);
+uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg);
 /* Whether compiled code may access guest memory through the view: it follows the
  * flags, and no System V segment is attached (the view does not map them). */
 static inline int vm_mem_view_usable(const vm_mem *m)

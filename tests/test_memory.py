@@ -399,6 +399,26 @@ def test_guest_cannot_reach_past_the_arena(engine, addr, op):
     assert info.value.fault.kind is FaultKind.PageFault
 
 
+def test_regions_of_a_large_address_space():
+    """mem_regions walks the address space run by run (a chunk of 4096 pages
+    at a time past chunks never mapped): regions across a chunk's edge, next to
+    each other with other permissions, unmapped again, MMIO, the last page."""
+    chunk = 4096 * 4096
+    m = FlatMMU(address_space=1 << 36)
+    m.mem_map(chunk - 0x2000, 0x5000, "rw")
+    m.mem_map(chunk + 0x3000, 0x1000, "r")      # (right after: its own region)
+    m.mem_map(chunk + 0x4000, 0x1000, "rw")
+    m.mem_map(3 * chunk, 9 * 0x1000, "rx")
+    m.mem_unmap(3 * chunk + 0x4000, 0x1000)
+    m.mmio_map(5 * chunk - 0x1000, 0x2000, lambda off, size: 0, lambda off, size, value: None)
+    m.mem_map((1 << 36) - 0x1000, 0x1000, "r")
+    assert m.mem_regions() == [
+        (chunk - 0x2000, chunk + 0x3000, "rw-"), (chunk + 0x3000, chunk + 0x4000, "r--"),
+        (chunk + 0x4000, chunk + 0x5000, "rw-"), (3 * chunk, 3 * chunk + 0x4000, "r-x"),
+        (3 * chunk + 0x5000, 3 * chunk + 0x9000, "r-x"),
+        (5 * chunk - 0x1000, 5 * chunk + 0x1000, "mmio"), ((1 << 36) - 0x1000, 1 << 36, "r--")]
+
+
 def test_mmio_region_callbacks(engine):
     m = FlatMMU()
     log = []

@@ -154,6 +154,8 @@ cdef extern from "vm_mem.h":
                       int readonly)
     int vm_mem_view_usable(const vm_mem *m)
     int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
+    uint8_t vm_mem_flags_at(const vm_mem *m, uint64_t pg)
+    uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg)
     int vm_mem_slow_load(vm_mem *m, uint64_t addr, unsigned size, int access, uint64_t *out) nogil
     int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value) nogil
     int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size)

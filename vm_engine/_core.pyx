@@ -703,18 +703,23 @@ cdef class FlatMMU(MemoryBase):
     def mem_regions(self):
         """[(start, end_exclusive, perms)] of mapped memory, merged where equal;
         MMIO regions show perms "mmio"."""
-        cdef uint64_t pg, start = 0
+        cdef uint64_t pg = 0, start = 0, end
         cdef uint8_t f, cur = 0
         cdef uint8_t keep = VM_PAGE_MAPPED | VM_PAGE_CALLBACK | 7
         out = []
-        for pg in range(self.mem.npages + 1):
-            f = (self.mem.perm[pg] & keep) if pg < self.mem.npages else 0
+        while pg <= self.mem.npages:  # (run by run: vm_mem_run_end)
+            if pg < self.mem.npages:
+                f = vm_mem_flags_at(&self.mem, pg) & keep
+                end = vm_mem_run_end(&self.mem, pg)
+            else:
+                f, end = 0, pg + 1
             if f != cur:
                 if cur:
                     out.append((start * VM_PAGE_SIZE, pg * VM_PAGE_SIZE,
                                 "mmio" if cur & VM_PAGE_CALLBACK else _perm_str(cur & 7)))
                 start = pg
                 cur = f
+            pg = end
         return out
 
     def mem_read(self, uint64_t addr, uint64_t size):
