@@ -590,6 +590,12 @@ def test_proc_self(tmp_path):
     status = proc("status")
     assert "Name:\tasm_hello\n" in status and "Threads:\t2\n" in status
     assert f"Pid:\t{os.getpid()}\n" in status
+    # the guest's cpu, not the host's: one hart, RV64IMAFDC
+    fd = e("openat", AT_FDCWD, e.s("/proc/cpuinfo"), 0, 0)
+    cpuinfo = e.mem(BUF, e("read", fd, BUF, 4096)).decode()
+    assert cpuinfo.count("processor\t: ") == 1 and "isa\t\t: rv64imafdc_" in cpuinfo
+    assert "hart\t\t: 0\n" in cpuinfo and "vendor_id" not in cpuinfo
+    assert e("openat", AT_FDCWD, e.s("/proc/cpuinfo"), os.O_WRONLY, 0) == -errno.EACCES
 
 
 def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):

@@ -261,6 +261,13 @@ HWPROBE_BASE_BEHAVIOR, HWPROBE_IMA_EXT_0, HWPROBE_CPUPERF_0 = 3, 4, 5
 HWPROBE_BASE_BEHAVIOR_IMA = 1
 HWPROBE_IMA_FD, HWPROBE_IMA_C = 1, 2
 
+#: /proc/cpuinfo as Linux on RISC-V writes it (arch/riscv/kernel/cpu.c), for the one
+#: hart the guest has (sched_getaffinity's): what the engine implements, which
+#: hwprobe and AT_HWCAP report too (the host's would describe an x86-64 cpu)
+CPUINFO = (b"processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicntr_zicsr_zifencei\n"
+           b"mmu\t\t: sv39\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n"
+           b"hart isa\t: rv64imafdc_zicntr_zicsr_zifencei\n\n")
+
 SIGINFO_SIZE = 128
 SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
 UC_SIGMASK, UC_MCONTEXT = 40, 176
@@ -1954,6 +1961,8 @@ class Kernel:
 
     def _proc_file(self, path: bytes):
         p = os.fsdecode(path)
+        if p == "/proc/cpuinfo":
+            return ProcFile(CPUINFO, p)
         for prefix in ("/proc/self/", f"/proc/{self.pid}/"):
             if p.startswith(prefix):
                 rest = p[len(prefix):]
