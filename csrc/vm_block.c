@@ -374,14 +374,22 @@ void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
     if (!m->cache || !size || !m->cache->n_blocks)
         return;
     uint64_t first = addr >> VM_PAGE_BITS, last = (addr + size - 1) >> VM_PAGE_BITS;
-    if (last < first || last - first > 4096) {
+    if (last < first || (m->all_callback && last - first > 4096)) {
         vm_cache_flush(m);
         return;
     }
     uint64_t epoch = m->cache->epoch;
-    for (uint64_t pg = first; pg <= last; pg++)
-        if (m->all_callback || (pg < m->npages && (m->perm[pg] & VM_PAGE_CODE)))
+    if (m->all_callback) { /* (no flags: any page may hold code) */
+        for (uint64_t pg = first; pg <= last; pg++)
             invalidate_page(m, pg);
+    } else {
+        /* the pages of code in the range alone, found a chunk or eight pages at a
+         * time: a munmap of a large range (V8's heap reservations, hundreds of MB)
+         * used to flush every block and all compiled code */
+        uint64_t end = last < m->npages ? last + 1 : m->npages;
+        for (uint64_t pg = first; (pg = vm_mem_next_flagged(m, pg, end, VM_PAGE_CODE)) < end; pg++)
+            invalidate_page(m, pg);
+    }
     if (m->cache->epoch != epoch)
         vm_cache_unchain(m->cache);
 }

@@ -367,6 +367,33 @@ uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg)
     return same_flags(m, pg, m->npages);
 }
 
+uint64_t vm_mem_next_flagged(const vm_mem *m, uint64_t pg, uint64_t end, uint8_t any)
+{
+    const uint8_t *perm = m->perm;
+    const uint64_t eight = 0x0101010101010101ull * any;
+    while (pg < end) {
+        uint64_t chunk_end = (pg / VM_PERM_CHUNK + 1) * VM_PERM_CHUNK;
+        if (chunk_end > end)
+            chunk_end = end;
+        if (!chunk_used(m, pg)) {
+            pg = chunk_end;
+            continue;
+        }
+        for (; pg < chunk_end && (pg & 7); pg++)
+            if (perm[pg] & any)
+                return pg;
+        for (uint64_t w; pg + 8 <= chunk_end; pg += 8) {
+            memcpy(&w, perm + pg, 8);
+            if (w & eight)
+                break;
+        }
+        for (; pg < chunk_end; pg++)
+            if (perm[pg] & any)
+                return pg;
+    }
+    return end;
+}
+
 int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
 {
     if (!size || addr >= m->size || size > m->size - addr)

@@ -233,6 +233,8 @@ int  vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size);
  * at a time */
 uint8_t vm_mem_flags_at(const vm_mem *m, uint64_t pg);
 uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg);
+/* the first page in [pg, end) (end at most npages) with one of the flags `any`; end if none */
+uint64_t vm_mem_next_flagged(const vm_mem *m, uint64_t pg, uint64_t end, uint8_t any);
 /* Whether compiled code may access guest memory through the view: it follows the
  * flags, and no System V segment is attached (the view does not map them). */
 static inline int vm_mem_view_usable(const vm_mem *m)

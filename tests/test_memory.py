@@ -637,6 +637,37 @@ def test_host_write_invalidates_decoded_code(engine):
     assert cpu.reg_read("a0") == 2
 
 
+def test_a_large_write_or_unmap_retires_the_code_in_it_alone(engine):
+    """A host write or an unmap of more than 4096 pages (a read into a big
+    buffer, the munmap of a heap: V8's are hundreds of MB) retires the code in
+    its range, not every block and all compiled code, as it used to."""
+    m = FlatMMU(address_space=1 << 36)
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, assemble("addi a0, a0, 1\nebreak"))
+    big, size = 1 << 30, 24 << 20   # (6144 pages)
+    m.mem_map(big, size, "rwx")
+    cpu = make_engine(engine, m)
+    cpu.run(pc=CODE)
+    m.mem_write(big, bytes(size))
+    m.mem_unmap(big, size)
+    assert m.code_cache_stats["invalidations"] == 0
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 2
+    m.mem_map(big, size, "rwx")   # (code in the middle of a large range: retired)
+    at = big + (20 << 20)
+    m.mem_write(at, assemble("addi a0, zero, 7\nebreak"))
+    cpu.run(pc=at)
+    m.mem_write(big, bytes(20 << 20) + assemble("addi a0, zero, 9\nebreak"))
+    cpu.run(pc=at)
+    assert cpu.reg_read("a0") == 9 and m.code_cache_stats["invalidations"] >= 1
+    m.mem_unmap(big, size)
+    with pytest.raises(ExecutionError) as info:
+        cpu.run(pc=at)
+    assert info.value.fault.access is AccessType.Fetch
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 10
+
+
 def test_protect_drops_code_and_enforces_exec(engine):
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
