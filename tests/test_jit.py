@@ -2172,11 +2172,11 @@ def test_a_fork_while_the_code_generator_loads_leaves_the_child_able_to_load_it(
               "        return None\n"
               "sys.meta_path.insert(0, Slow())\n"
               "from vm_engine.jit import compiler\n"
-              "threading.Thread(target=compiler._load_code_generator, name='loader').start()\n"
+              "threading.Thread(target=compiler.load_code_generator, name='loader').start()\n"
               "time.sleep(0.3)\n"   # (in the middle of the import)
               "pid = os.fork()\n"
               "if pid == 0:\n"
-              "    compiler._load_code_generator()\n"
+              "    compiler.load_code_generator()\n"
               "    os._exit(7)\n"
               "for _ in range(300):\n"
               "    done, status = os.waitpid(pid, os.WNOHANG)\n"

@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
-import importlib
 import itertools
 import sys
 import time
@@ -222,7 +221,8 @@ def _load_code_generator(cpu) -> None:
     first compile instead, in the worker, it would hold the GIL (and stall the
     event loop) for ~8 ms."""
     if hasattr(cpu, "compile_ir"):
-        importlib.import_module("vm_engine.jit.x86")
+        from .jit.compiler import load_code_generator
+        load_code_generator()
 
 
 async def _halt(job: concurrent.futures.Future, fut: asyncio.Future, stop) -> bool:

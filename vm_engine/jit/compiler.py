@@ -51,7 +51,7 @@ if hasattr(os, "register_at_fork"):
                         after_in_child=_LOADING.release)
 
 
-def _load_code_generator() -> None:
+def load_code_generator() -> None:
     """Imports the code generator (x86, and iced-x86 with it), if not yet."""
     with _LOADING:
         from . import x86  # noqa: F401
@@ -123,7 +123,7 @@ class JITCompiler(Interpreter):
             # (here, not at the first compile of a run, which it would stall for
             # ~40 ms: iced-x86 loads then; compiling in the background, the compiler
             # thread imports it while the run goes on: 15-20 ms less before it starts)
-            _load_code_generator()
+            load_code_generator()
         if hybrid is not None:
             hybrid.validate()
             compile_threshold = hybrid.compile_threshold
@@ -368,7 +368,7 @@ def _compile_jobs(jobs, memory_ref) -> None:
         memory, compiler = memory_ref(), jobs.compiler()
         pc, serial, tier, checked, near, ir = job
         try:
-            _load_code_generator()
+            load_code_generator()
             if memory is not None and compiler is not None:
                 # (before anything is read: code_generation's promise)
                 generation = memory.code_generation
