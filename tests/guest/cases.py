@@ -84,6 +84,7 @@ CASES = [
     Case("smc"),
     Case("memops"),
     Case("signal"),
+    Case("faults"),
     Case("timers", args=["{dir}"]),
     Case("ptimers"),
     Case("clocks", args=["2000"]),

@@ -23,7 +23,6 @@ EXIT_CANNOT_RUN = 126
 EXIT_NOT_FOUND = 127
 
 DEFAULT_SYSROOT = "/usr/riscv64-linux-gnu"
-SIGILL, SIGTRAP, SIGBUS, SIGSEGV = 4, 5, 7, 11
 
 
 def default_sysroot() -> str | None:
@@ -112,15 +111,6 @@ def _say(msg: str) -> None:
     print(f"vm-engine run: {msg}", file=sys.stderr, flush=True)
 
 
-def _fault_signal(kind) -> int:
-    from ..errors import FaultKind
-    if kind in (FaultKind.InvalidOpcode, FaultKind.IllegalInstruction):
-        return SIGILL
-    if kind is FaultKind.AlignmentFault:
-        return SIGBUS
-    return SIGSEGV
-
-
 def _print_stats(machine, engine: str) -> None:
     s = machine.stats
     k = machine.kernel
@@ -138,7 +128,7 @@ def run_command(args) -> int:
     from ..types import ExecStatus, ExecutorType, JITConfig
     from .elf import ElfError
     from .machine import Machine
-    from .syscalls import SIGNAL_NAMES, LinuxError
+    from .syscalls import SIGNAL_NAMES, LinuxError, fault_signal
 
     program = args.program
     if not os.path.exists(program):
@@ -202,7 +192,7 @@ def run_command(args) -> int:
             return 128 + 2
         except ExecutionError as e:
             f = e.fault
-            sig = _fault_signal(f.kind)
+            sig = fault_signal(f.kind)
             where = f"pc={f.pc:#x}"
             if f.address is not None:
                 where += f", {f.access.value if f.access else 'access'} of address {f.address:#x}"

@@ -16,7 +16,7 @@ from ..interpreter import Interpreter
 from ..types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
 from .elf import LoadedProgram, load_program, read_elf
 from .memory import AddressSpace, Layout
-from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExec, ProcessExit
+from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExec, ProcessExit, fault_signal
 
 DEFAULT_ADDRESS_SPACE = 1 << 36
 #: runs (one per system call) between two checks that the JIT's SIGSEGV handler is on top
@@ -296,10 +296,11 @@ class Machine:
         into the host program that called run() (that is the parent's)."""
         code, death = (self.exit_code if self.exit_code is not None else 1), self.term_signal
         try:
-            if error is not None:  # (a guest fault kills it as Linux would: SIGSEGV)
+            if error is not None:  # (a guest fault kills it as Linux would: its signal)
                 sys.stderr.write(f"vm_engine: guest process {self.kernel.pid} "
                                  f"(forked): {type(error).__name__}: {error}\n")
-                code, death = 1, signal.SIGSEGV if isinstance(error, ExecutionError) else None
+                code, death = 1, fault_signal(error.fault.kind) \
+                    if isinstance(error, ExecutionError) else None
             self.kernel.close_all()
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
@@ -354,14 +355,19 @@ class Machine:
                 sliced = budget != remaining
                 keep_handler = steps % RECHECK_HANDLER != 0
                 steps += 1
-                if remaining is not None:
-                    before = cpu.instret
-                    try:
+                try:
+                    if remaining is not None:
+                        before = cpu.instret
+                        try:
+                            run = cpu._step(memory, budget, keep_handler)
+                        finally:
+                            ran += cpu.instret - before
+                    else:
                         run = cpu._step(memory, budget, keep_handler)
-                    finally:
-                        ran += cpu.instret - before
-                else:
-                    run = cpu._step(memory, budget, keep_handler)
+                except ExecutionError as e:
+                    if not kernel.take_fault(e.fault):   # (a handler of the guest's
+                        raise                            # takes it, or it dies of it)
+                    continue
                 if run is ExecStatus.Ecall:
                     try:
                         kernel.syscall()

@@ -37,7 +37,7 @@ import threading
 import time
 from types import SimpleNamespace
 
-from ..errors import GuestMemoryError, VmError
+from ..errors import FaultKind, GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      ShmAttachment, page_down, page_up)
@@ -165,6 +165,8 @@ CAP_VERSIONS = {0x19980330: 1, 0x20071026: 2, CAP_VERSION_3: 2}
 CAP_LAST_CAP = 40
 TIMER_SLACK_NS = 50_000   # (prctl's default timer slack)
 SI_QUEUE, SI_TKILL = -1, -6   # (SI_USER, SI_KERNEL: host_signals.py)
+#: si_code of the signals a guest fault raises
+SEGV_MAPERR, SEGV_ACCERR, BUS_ADRALN, ILL_ILLOPC = 1, 2, 1, 1
 UTIME_NOW, UTIME_OMIT = (1 << 30) - 1, (1 << 30) - 2
 #: setitimer's timers (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF) and their signals
 ITIMER_SIGNALS = {0: 14, 1: 26, 2: 27}
@@ -274,6 +276,17 @@ UC_SIGMASK, UC_MCONTEXT = 40, 176
 
 _NO_RESULT = object()  # a handler that set the registers itself (rt_sigreturn)
 _RESTART = object()    # (_wait_ready: the thread waits its turn, to make its call again)
+
+
+def fault_signal(kind: FaultKind) -> int:
+    """The signal a guest fault of `kind` raises, as Linux's RISC-V trap
+    handlers do: SIGILL for an instruction that does not decode or is not
+    allowed, SIGBUS for a misaligned access, SIGSEGV for a page fault."""
+    if kind in (FaultKind.InvalidOpcode, FaultKind.IllegalInstruction):
+        return SIGILL
+    if kind is FaultKind.AlignmentFault:
+        return SIGBUS
+    return SIGSEGV
 
 
 def s32(x: int) -> int:
@@ -5351,6 +5364,29 @@ class Kernel:
         if thread is not None and thread is not me and not thread.sigmask & bit:
             self.threads.interrupt(thread, restart=_futex_restarts(
                 thread, bool(flags & SA_RESTART)))
+
+    def take_fault(self, fault) -> bool:
+        """A guest fault (an ExecutionError's) as Linux gives it to the thread
+        that made it (force_sig_fault): to the handler the guest installed for
+        its signal (fault_signal), with si_addr and si_code, the frame holding
+        the registers as before the faulting instruction, so that returning
+        runs it again (what a handler that mapped or unprotected the page
+        wants: a GC's write barrier, libsigsegv, Go's and V8's). True: the run
+        goes on in the handler. False when none takes it (the default action,
+        ignored or blocked: Linux kills then): the process dies of it."""
+        sig = fault_signal(fault.kind)
+        handler, flags, mask = self.sigactions.get(sig, (SIG_DFL, 0, 0))
+        if handler in (SIG_DFL, SIG_IGN) or self.sigmask >> (sig - 1) & 1:
+            return False
+        addr = fault.address if fault.address is not None else fault.pc
+        if sig == SIGSEGV:   # (a page mapped, but not for this access: ACCERR)
+            code = SEGV_ACCERR if self.aspace.find(addr) is not None else SEGV_MAPERR
+        else:
+            code, addr = (BUS_ADRALN, addr) if sig == SIGBUS else (ILL_ILLOPC, fault.pc)
+        self.cpu.pc = fault.pc
+        info = struct.pack("<iii4xQ", sig, 0, code, addr).ljust(SIGINFO_SIZE, b"\0")
+        self._setup_frame(sig, handler, flags, mask, info)
+        return True
 
     def deliver_signals(self, restore_mask: int | None = None) -> bool:
         """Acts on the lowest deliverable pending signal: a default action that
