@@ -270,7 +270,9 @@ class Machine:
     def run(self, max_instructions: int | None = None, timeout: float | None = None) -> ExecResult:
         """Runs the program until it exits, executes ``max_instructions`` more
         instructions (status Budget), ``timeout`` seconds pass or stop() is
-        called (status Stopped). Raises ExecutionError on a guest fault.
+        called (status Stopped). Raises ExecutionError on a guest fault that no
+        handler of the program's takes (one that does gets its signal, as in
+        Linux: Kernel.take_fault).
 
         One thread at a time: calling run() while the machine runs in another
         thread raises ConcurrentUseError (stop() is meant for other threads).
