@@ -1784,6 +1784,7 @@ def test_forked_children_write_into_a_bytearray_stdout(executor, tmp_path):
 
 GO_OUTPUT = """\
 sums [0 299995 599994 899997 1199997 1499994 1799995 2100000]
+nil dereference: runtime error: invalid memory address or nil pointer dereference
 timer waited long enough: true
 ticks 5
 tcp [echo CLIENT 0 echo CLIENT 1 echo CLIENT 2]

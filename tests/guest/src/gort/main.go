@@ -45,6 +45,7 @@ func main() {
 	}
 	sort.Ints(sums)
 	fmt.Println("sums", sums)
+	fmt.Println("nil dereference:", nilDeref())
 
 	t0 := time.Now()
 	<-time.After(30 * time.Millisecond)
@@ -135,4 +136,12 @@ func main() {
 	}
 	lw.Wait()
 	fmt.Println("total", total)
+}
+
+// a nil pointer's load faults; the runtime's SIGSEGV handler makes it a panic,
+// which recover() takes
+func nilDeref() (msg string) {
+	defer func() { msg = fmt.Sprint(recover()) }()
+	var p *struct{ x int }
+	return fmt.Sprint(p.x)
 }
