@@ -9,6 +9,7 @@ import errno
 import gc
 import io
 import os
+import re
 import shutil
 import signal
 import stat
@@ -2202,7 +2203,6 @@ def test_perf_map_names_the_code_installed(engine, background, monkeypatch):
 
 def _assert_perf_map_lines(lines):
     """Each line of a perf map names one region, each where it was installed."""
-    import re
     assert all(re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+_[0-9]+", line)
                for line in lines), lines[:5]
     starts = [int(line.split()[0], 16) for line in lines]
@@ -2252,6 +2252,16 @@ def test_cli_stats_strace_env(capfd):
     assert 'write(1, "hello from asm\\n", 15) = 15' in err
     assert cli("--engine", "jit", "--opt-level", "0", "--stats", binpath("asm_hello")) == 7
     assert "(jit)" in capfd.readouterr().err
+
+
+def test_strace_shows_a_fault_given_to_the_programs_handler(capfd):
+    """strace's form for a fault's signal: its si_code by name and si_addr."""
+    assert cli("--strace", binpath("faults")) == 0
+    err = capfd.readouterr().err
+    assert re.search(r"--- SIGSEGV \{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10\} ---", err)
+    assert "si_code=SEGV_ACCERR, si_addr=0x" in err
+    assert "--- SIGILL {si_signo=SIGILL, si_code=ILL_ILLOPC, si_addr=0x" in err
+    assert "--- SIGBUS {si_signo=SIGBUS, si_code=BUS_ADRALN, si_addr=0x" in err
 
 
 def test_cli_static_c_program(capfd):

@@ -5423,9 +5423,14 @@ class Kernel:
         if self.strace:
             codes = {SI_USER: "SI_USER", SI_TKILL: "SI_TKILL", SI_QUEUE: "SI_QUEUE"}
             si_code = code if isinstance(code, int) else struct.unpack_from("<i", code, 8)[0]
+            if sig in (SIGSEGV, SIGBUS, SIGILL) and si_code > 0:   # (a fault's: take_fault)
+                name = {SIGSEGV: ("SEGV_MAPERR", "SEGV_ACCERR"), SIGBUS: ("BUS_ADRALN",),
+                        SIGILL: ("ILL_ILLOPC",)}[sig][si_code - 1]
+                sender = f"si_addr={struct.unpack_from('<Q', code, 16)[0]:#x}"
+            else:
+                name, sender = codes.get(si_code, si_code), f"si_pid={self.pid}, si_uid={os.getuid()}"
             self.trace(f"--- {SIGNAL_NAMES.get(sig, sig)} {{si_signo={SIGNAL_NAMES.get(sig, sig)}, "
-                       f"si_code={codes.get(si_code, si_code)}, si_pid={self.pid}, "
-                       f"si_uid={os.getuid()}}} ---")
+                       f"si_code={name}, {sender}}} ---")
         regs = [cpu.reg_read(i) for i in range(32)]
         fregs = [cpu.reg_read(f"f{i}") for i in range(32)]
         sp = regs[2]
