@@ -433,7 +433,6 @@ def test_syscall_numbers_match_the_riscv64_table():
                        text=True)
     if p.returncode:
         pytest.skip("cannot preprocess the kernel headers")
-    import re
     found = {m.group(1): eval(m.group(2)) for m in
              re.finditer(r"long nr_(\w+) = ([^;]*);", p.stdout) if "__NR" not in m.group(2)}
     assert found and all(found[nm] == n[nm] for nm in found), \
