@@ -298,11 +298,14 @@ class Machine:
         into the host program that called run() (that is the parent's)."""
         code, death = (self.exit_code if self.exit_code is not None else 1), self.term_signal
         try:
-            if error is not None:  # (a guest fault kills it as Linux would: its signal)
+            if isinstance(error, ExecutionError):  # (a guest fault kills it as Linux
+                code, death = 1, fault_signal(error.fault.kind)   # would: its signal,
+                if self.kernel.strace:                            # quietly)
+                    self.kernel.trace(f"+++ killed by {SIGNAL_NAMES[death]} +++")
+            elif error is not None:
                 sys.stderr.write(f"vm_engine: guest process {self.kernel.pid} "
                                  f"(forked): {type(error).__name__}: {error}\n")
-                code, death = 1, fault_signal(error.fault.kind) \
-                    if isinstance(error, ExecutionError) else None
+                code, death = 1, None
             self.kernel.close_all()
             for stream in (sys.stdout, sys.stderr):
                 stream.flush()
