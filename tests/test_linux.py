@@ -2253,6 +2253,14 @@ def test_cli_stats_strace_env(capfd):
     assert "(jit)" in capfd.readouterr().err
 
 
+def test_children_killed_by_a_fault_die_quietly(capfd):
+    """A fork's child a fault kills writes nothing to the terminal: Linux does
+    not, the parent sees the signal in its wait status."""
+    assert cli(binpath("faults")) == 0
+    out, err = capfd.readouterr()
+    assert out.count("killed by Segmentation fault") == 3 and err == ""
+
+
 def test_strace_shows_a_fault_given_to_the_programs_handler(capfd):
     """strace's form for a fault's signal: its si_code by name and si_addr."""
     assert cli("--strace", binpath("faults")) == 0
