@@ -53,35 +53,41 @@ static void mark_used(vm_mem *m, uint64_t pg, uint64_t n)
         m->perm_used[c >> 6] |= 1ull << (c & 63);
 }
 
+/* the first page in [pg, end) whose flags differ from v in the bits of mask (end
+ * if none): the pages of a chunk never used have flags 0 */
+static uint64_t first_unlike(const vm_mem *m, uint64_t pg, uint64_t end, uint8_t v, uint8_t mask)
+{
+    const uint8_t *perm = m->perm;
+    const uint64_t v8 = 0x0101010101010101ull * v, mask8 = 0x0101010101010101ull * mask;
+    while (pg < end) {
+        uint64_t chunk_end = (pg / VM_PERM_CHUNK + 1) * VM_PERM_CHUNK;
+        if (chunk_end > end)
+            chunk_end = end;
+        if (!chunk_used(m, pg)) {
+            if (v & mask)
+                return pg;
+            pg = chunk_end;
+            continue;
+        }
+        for (; pg < chunk_end && (pg & 7); pg++)
+            if ((perm[pg] ^ v) & mask)
+                return pg;
+        for (uint64_t w; pg + 8 <= chunk_end; pg += 8) {
+            memcpy(&w, perm + pg, 8);
+            if ((w ^ v8) & mask8)
+                break;
+        }
+        for (; pg < chunk_end; pg++)
+            if ((perm[pg] ^ v) & mask)
+                return pg;
+    }
+    return end;
+}
+
 /* the end (at most `end`) of the run of pages from pg whose flags are pg's */
 static uint64_t same_flags(const vm_mem *m, uint64_t pg, uint64_t end)
 {
-    const uint8_t v = flags_at(m, pg), *perm = m->perm;
-    const uint64_t eight = 0x0101010101010101ull * v;
-    uint64_t i = pg + 1;
-    while (i < end) {
-        uint64_t chunk_end = (i / VM_PERM_CHUNK + 1) * VM_PERM_CHUNK;
-        if (chunk_end > end)
-            chunk_end = end;
-        if (!chunk_used(m, i)) {
-            if (v)
-                return i;
-            i = chunk_end;
-            continue;
-        }
-        for (; i < chunk_end && (i & 7); i++)
-            if (perm[i] != v)
-                return i;
-        for (uint64_t w; i + 8 <= chunk_end; i += 8) {
-            memcpy(&w, perm + i, 8);
-            if (w != eight)
-                break;
-        }
-        for (; i < chunk_end; i++)
-            if (perm[i] != v)
-                return i;
-    }
-    return end;
+    return first_unlike(m, pg + 1, end, flags_at(m, pg), 0xFF);
 }
 
 /* the view's protections of pages [pg, pg + n), from their flags */
@@ -369,29 +375,7 @@ uint64_t vm_mem_run_end(const vm_mem *m, uint64_t pg)
 
 uint64_t vm_mem_next_flagged(const vm_mem *m, uint64_t pg, uint64_t end, uint8_t any)
 {
-    const uint8_t *perm = m->perm;
-    const uint64_t eight = 0x0101010101010101ull * any;
-    while (pg < end) {
-        uint64_t chunk_end = (pg / VM_PERM_CHUNK + 1) * VM_PERM_CHUNK;
-        if (chunk_end > end)
-            chunk_end = end;
-        if (!chunk_used(m, pg)) {
-            pg = chunk_end;
-            continue;
-        }
-        for (; pg < chunk_end && (pg & 7); pg++)
-            if (perm[pg] & any)
-                return pg;
-        for (uint64_t w; pg + 8 <= chunk_end; pg += 8) {
-            memcpy(&w, perm + pg, 8);
-            if (w & eight)
-                break;
-        }
-        for (; pg < chunk_end; pg++)
-            if (perm[pg] & any)
-                return pg;
-    }
-    return end;
+    return first_unlike(m, pg, end, 0, any);
 }
 
 int vm_mem_is_mapped(const vm_mem *m, uint64_t addr, uint64_t size)
