@@ -596,6 +596,13 @@ def test_proc_self(tmp_path):
     assert cpuinfo.count("processor\t: ") == 1 and "isa\t\t: rv64imafdc_" in cpuinfo
     assert "hart\t\t: 0\n" in cpuinfo and "vendor_id" not in cpuinfo
     assert e("openat", AT_FDCWD, e.s("/proc/cpuinfo"), os.O_WRONLY, 0) == -errno.EACCES
+    # and sysfs's lists of cpus, which glibc's get_nprocs (os.cpu_count) reads: that hart
+    for name in ("online", "possible", "present"):
+        fd = e("openat", AT_FDCWD, e.s(f"/sys/devices/system/cpu/{name}"), 0, 0)
+        assert e.mem(BUF, e("read", fd, BUF, 4096)) == b"0\n"
+    how = e.put(struct.pack("<QQQ", os.O_RDONLY, 0, 0))
+    fd = e("openat2", AT_FDCWD, e.s("/sys/devices/system/cpu/online"), how, 24)
+    assert e.mem(BUF, e("read", fd, BUF, 4096)) == b"0\n"
 
 
 def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):

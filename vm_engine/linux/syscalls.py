@@ -269,6 +269,10 @@ HWPROBE_IMA_FD, HWPROBE_IMA_C = 1, 2
 CPUINFO = (b"processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicntr_zicsr_zifencei\n"
            b"mmu\t\t: sv39\nmvendorid\t: 0x0\nmarchid\t\t: 0x0\nmimpid\t\t: 0x0\n"
            b"hart isa\t: rv64imafdc_zicntr_zicsr_zifencei\n\n")
+#: sysfs's lists of that one hart (the host's would count its own cpus)
+CPU_LISTS = {f"/sys/devices/system/cpu/{name}" for name in ("online", "possible", "present")}
+#: where the files the engine makes up for the guest are (Kernel._made_up_file)
+MADE_UP_DIRS = (b"/proc/", b"/sys/devices/system/cpu/")
 
 SIGINFO_SIZE = 128
 SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
@@ -1972,10 +1976,14 @@ class Kernel:
             raise Errno(E.EINVAL)
         return self._write(f, self.read_mem(buf, min(count, MAX_RW_COUNT)), s64(offset))
 
-    def _proc_file(self, path: bytes):
+    def _made_up_file(self, path: bytes):
+        """The file the guest sees at `path` if the engine makes it up (the
+        guest's own /proc/self, its one hart), else None."""
         p = os.fsdecode(path)
         if p == "/proc/cpuinfo":
             return ProcFile(CPUINFO, p)
+        if p in CPU_LISTS:   # (glibc's get_nprocs and get_nprocs_conf read these)
+            return ProcFile(b"0\n", p)
         for prefix in ("/proc/self/", f"/proc/{self.pid}/"):
             if p.startswith(prefix):
                 rest = p[len(prefix):]
@@ -2012,8 +2020,8 @@ class Kernel:
     def sys_openat(self, dirfd, path, flags, mode):
         p = self.read_cstr(path)
         flags &= 0xFFFFFFFF
-        if p.startswith(b"/proc/"):
-            pf = self._proc_file(p)
+        if p.startswith(MADE_UP_DIRS):
+            pf = self._made_up_file(p)
             if pf is not None:
                 if flags & O_ACCMODE != O_RDONLY:
                     raise Errno(E.EACCES)
@@ -2059,7 +2067,7 @@ class Kernel:
             raise Errno(E.EINVAL)
         p = self.read_cstr(path)
         rooted = resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)
-        if p.startswith(b"/proc/") and not rooted and self._proc_file(p) is not None:
+        if p.startswith(MADE_UP_DIRS) and not rooted and self._made_up_file(p) is not None:
             return self.sys_openat(dirfd, path, flags, mode)   # (the guest's own /proc/self)
         own = None   # (the working directory's host descriptor, for the call)
         if p.startswith(b"/") and not rooted:
