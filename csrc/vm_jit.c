@@ -5,9 +5,11 @@
 #include "vm_fp_ops.h"
 #include "vm_interp.h"
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -238,14 +240,118 @@ uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
     return vm_jit_load(rt, a, d);
 }
 
+/* Why a code file: a protection change that takes a permission away (RX to RW
+ * and back, for each install) is a TLB shootdown, an interrupt to every other
+ * core running a thread of this process (the compiler thread's, waited for; in
+ * a virtual machine, an exit to the hypervisor on both): 13 % of strings' time
+ * under Hybrid. Writing the file changes no protection. */
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U /* (Linux 6.3: the file may be mapped executable) */
+#endif
+
+/* A new code file of `size` bytes (all holes), or -1 (also when the environment
+ * has VM_ENGINE_CODE_FILE=0: private memory, as where the host refuses) */
+static int code_file(size_t size)
+{
+#ifdef __linux__
+    const char *knob = getenv("VM_ENGINE_CODE_FILE");
+    if (knob && !strcmp(knob, "0"))
+        return -1;
+    int fd = memfd_create("vm_engine code", MFD_CLOEXEC | MFD_EXEC);
+    if (fd < 0 && errno == EINVAL) /* (a kernel without MFD_EXEC) */
+        fd = memfd_create("vm_engine code", MFD_CLOEXEC);
+    if (fd >= 0 && ftruncate(fd, (off_t)size)) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+#else
+    (void)size;
+    return -1;
+#endif
+}
+
+/* Maps `size` bytes for code, RX, at `at` (replacing what is there) or, for NULL,
+ * anywhere: a new code file, *fd, where the host lets it be executable, else
+ * private memory (*fd -1). NULL if neither could be mapped. */
+static uint8_t *map_code(uint8_t *at, size_t size, int *fd)
+{
+    const int fixed = at ? MAP_FIXED : 0;
+    void *p;
+    *fd = code_file(size);
+    if (*fd >= 0) {
+        p = mmap(at, size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE | fixed, *fd, 0);
+        if (p != MAP_FAILED)
+            return p;
+        close(*fd);
+        *fd = -1;
+    }
+    p = mmap(at, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed,
+             -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* writes n bytes at offset `at` of file fd; 0 or -1 */
+static int write_at(int fd, const void *data, size_t n, size_t at)
+{
+    for (size_t done = 0; done < n;) {
+        ssize_t r = pwrite(fd, (const char *)data + done, n - done, (off_t)(at + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+/* Every arena, for a fork's child: under `arenas_lock`, which a fork holds */
+static vm_code_arena *arenas;
+static pthread_mutex_t arenas_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t arenas_once = PTHREAD_ONCE_INIT;
+
+static void arenas_fork_prepare(void) { pthread_mutex_lock(&arenas_lock); }
+static void arenas_fork_parent(void) { pthread_mutex_unlock(&arenas_lock); }
+
+/* A fork's child shares its parent's code files: it gets files of its own, with
+ * the code installed so far (the parent only appends past that, and a reset
+ * maps a new file, so the copy is not disturbed). If it cannot, its arena is
+ * left full: its next install resets it onto memory of its own, and until then
+ * it runs the code shared, which no one changes. */
+static void arenas_fork_child(void)
+{
+    for (vm_code_arena *a = arenas; a; a = a->next) {
+        if (a->fd < 0)
+            continue; /* (private memory: the fork copied it) */
+        int fd = code_file(a->size);
+        if (fd >= 0 && !write_at(fd, a->base, a->used, 0)
+            && mmap(a->base, a->size, PROT_READ | PROT_EXEC,
+                    MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) != MAP_FAILED) {
+            close(a->fd);
+            a->fd = fd;
+            continue;
+        }
+        if (fd >= 0)
+            close(fd);
+        a->used = a->size;
+    }
+    pthread_mutex_unlock(&arenas_lock);
+}
+
+static void arenas_at_fork(void)
+{
+    pthread_atfork(arenas_fork_prepare, arenas_fork_parent, arenas_fork_child);
+}
+
 int vm_code_arena_init(vm_code_arena *a, size_t size)
 {
     memset(a, 0, sizeof *a);
+    a->fd = -1;
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     size = (size + page - 1) & ~(page - 1);
-    void *p = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                   -1, 0);
-    if (p == MAP_FAILED)
+    int fd;
+    void *p = map_code(NULL, size, &fd);
+    if (!p)
         return -errno;
     /* a mark takes 14 bytes of the code it is installed with: never more than this */
     size_t max_marks = size / 14 + 1;
@@ -254,22 +360,44 @@ int vm_code_arena_init(vm_code_arena *a, size_t size)
     if (marks == MAP_FAILED) {
         int err = errno;
         munmap(p, size);
+        if (fd >= 0)
+            close(fd);
         return -err;
     }
     a->base = p;
     a->size = size;
     a->marks = marks;
     a->max_marks = max_marks;
+    a->fd = fd;
+    pthread_once(&arenas_once, arenas_at_fork);
+    pthread_mutex_lock(&arenas_lock);
+    a->next = arenas;
+    if (arenas)
+        arenas->prev = a;
+    arenas = a;
+    pthread_mutex_unlock(&arenas_lock);
     return 0;
 }
 
 void vm_code_arena_destroy(vm_code_arena *a)
 {
-    if (a->base)
+    if (a->base) {
+        pthread_mutex_lock(&arenas_lock);
+        if (a->prev)
+            a->prev->next = a->next;
+        else
+            arenas = a->next;
+        if (a->next)
+            a->next->prev = a->prev;
+        pthread_mutex_unlock(&arenas_lock);
         munmap(a->base, a->size);
+    }
+    if (a->fd >= 0)
+        close(a->fd);
     if (a->marks)
         munmap(a->marks, a->max_marks * sizeof(vm_code_mark));
     memset(a, 0, sizeof *a);
+    a->fd = -1;
 }
 
 /* The target of the 7-byte `nop dword [rip + rel32]` at p, or NULL if it is not one */
@@ -373,16 +501,22 @@ size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const si
     }
     if (!fit)
         return 0;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    uint8_t *lo = (uint8_t *)((uintptr_t)at[0] & ~(uintptr_t)(page - 1));
-    uint8_t *hi = a->base + ((end + page - 1) & ~(page - 1));
-    /* W^X: the pages are writable only while nothing can execute them */
-    if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_WRITE))
-        return 0;
-    for (size_t k = 0; k < fit; k++)
-        memcpy(at[k], code[k], len[k]);
-    if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_EXEC))
-        return 0;
+    if (a->fd >= 0) {
+        for (size_t k = 0; k < fit; k++)
+            if (write_at(a->fd, code[k], len[k], (size_t)((uint8_t *)at[k] - a->base)))
+                return 0; /* (out of memory: as if full) */
+    } else {
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uint8_t *lo = (uint8_t *)((uintptr_t)at[0] & ~(uintptr_t)(page - 1));
+        uint8_t *hi = a->base + ((end + page - 1) & ~(page - 1));
+        /* W^X: the pages are writable only while nothing can execute them */
+        if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_WRITE))
+            return 0;
+        for (size_t k = 0; k < fit; k++)
+            memcpy(at[k], code[k], len[k]);
+        if (mprotect(lo, (size_t)(hi - lo), PROT_READ | PROT_EXEC))
+            return 0;
+    }
     if (marked) /* (before the code can run: it may fault at once) */
         for (size_t k = 0; k < fit; k++)
             add_marks(a, at[k], len[k]);
@@ -399,10 +533,14 @@ void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked
 
 void vm_code_arena_reset(vm_code_arena *a)
 {
-    /* fresh pages: drops the old code and its memory */
-    if (a->base)
-        mmap(a->base, a->size, PROT_READ | PROT_EXEC,
-             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    /* fresh pages: drops the old code and its memory (a new file, not the old
+     * one emptied: a fork's child may be copying that) */
+    int fd;
+    if (a->base && map_code(a->base, a->size, &fd)) {
+        if (a->fd >= 0)
+            close(a->fd);
+        a->fd = fd;
+    }
     __atomic_store_n(&a->n_marks, 0, __ATOMIC_RELEASE);
     a->used = 0;
     a->resets++;

@@ -137,7 +137,10 @@ typedef struct vm_code_mark {
  * installed; 0, or -1 if the trailer is not a region's (nothing changed then). */
 int vm_code_bind(uint8_t *code, size_t len, const void *block);
 
-/* executable memory: written while RW, then RX; never both */
+/* Executable memory, never writable: a memfd (the code file) mapped RX only,
+ * which code goes into by pwrite. Where the host cannot map one executable (no
+ * memfd, vm.memfd_noexec, a security policy), private memory made RW while
+ * written, then RX again. */
 typedef struct vm_code_arena {
     uint8_t *base;
     size_t size;
@@ -147,6 +150,8 @@ typedef struct vm_code_arena {
     vm_code_mark *marks; /* in address order (code is installed upwards) */
     size_t n_marks;      /* (atomic: a fault handler on another thread reads them) */
     size_t max_marks;
+    int fd;              /* the code file, or -1: private memory */
+    struct vm_code_arena *next, *prev; /* every arena, for a fork's child */
 } vm_code_arena;
 
 int vm_code_arena_init(vm_code_arena *a, size_t size); /* 0 or -errno */
@@ -154,9 +159,10 @@ void vm_code_arena_destroy(vm_code_arena *a);
 /* copies code in and returns its executable address; NULL when the arena is full.
  * `marked`: the code is a compiled region, ending with its marks */
 void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked);
-/* copies n pieces of code in, one after another, with one pair of protection
- * changes (each is a TLB shootdown on every core running a thread of this
- * process); at[k] gets each one's address. Returns how many fit (in order). */
+/* copies n pieces of code in, one after another (in private memory, with one
+ * pair of protection changes: each is a TLB shootdown on every core running a
+ * thread of this process); at[k] gets each one's address. Returns how many fit
+ * (in order). */
 size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const size_t *len,
                              size_t n, void **at, int marked);
 /* where the access at host address `rip` goes when refused, if it has a mark; else NULL */

@@ -1,6 +1,7 @@
 """The JIT's own machinery: the reference API, W^X code memory, eviction,
 chaining and its counts. (Every execution test also runs under the JIT levels:
 harness.ENGINES.)"""
+import os
 import re
 import subprocess
 import sys
@@ -202,18 +203,84 @@ m, jit = load("jit-L2", assemble({LOOP!r}, CODE))
 jit.reg_write("s0", DATA)
 assert jit.run(pc=CODE).status is ExecStatus.Ebreak
 assert jit.stats["blocks_compiled"] >= 1
-print("\\n".join(line.split()[1] for line in open("/proc/self/maps")))
+print(open("/proc/self/maps").read())
 """
 
 
-def test_code_memory_is_never_writable_and_executable(tmp_path):
+#: the environment for code memory in a file (the default) and in private memory
+#: (where the host refuses a memfd an executable mapping, as vm.memfd_noexec may)
+CODE_MEMORY = {"file": {}, "private": {"VM_ENGINE_CODE_FILE": "0"}}
+
+
+@pytest.mark.parametrize("kind", CODE_MEMORY)
+def test_code_memory_is_never_writable_and_executable(tmp_path, kind):
     # in a process of its own: other libraries (Unicorn, the oracle) map RWX pages;
     # (run from elsewhere: the checkout's vm_engine/ must not shadow the installed one)
     proc = subprocess.run([sys.executable, "-c", W_XOR_X], capture_output=True, text=True,
-                          cwd=tmp_path)
+                          cwd=tmp_path, env={**os.environ, **CODE_MEMORY[kind]})
     assert proc.returncode == 0, proc.stderr
-    out = proc.stdout.split()
-    assert out and not [p for p in out if "w" in p and "x" in p]
+    maps = [line.split() for line in proc.stdout.splitlines() if line.strip()]
+    assert maps and not [m for m in maps if "w" in m[1] and "x" in m[1]]
+    # the code is in a file no mapping may write (code goes in by pwrite: no
+    # protection changes, which are TLB shootdowns), unless the host refuses memfds
+    # an executable mapping
+    code = [m for m in maps if m[5:6] == ["/memfd:vm_engine"] and m[6:7] == ["code"]]
+    assert all(m[1] == "r-xs" for m in code), code
+    noexec = Path("/proc/sys/vm/memfd_noexec")
+    if kind == "file" and (not noexec.exists() or noexec.read_text().strip() == "0"):
+        assert code
+    if kind == "private":
+        assert not code
+
+
+FORKED_CODE = f"""
+import os, sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import test_jit
+test_jit.forked_child_compiles_into_code_memory_of_its_own()
+"""
+
+
+@pytest.mark.parametrize("kind", CODE_MEMORY)
+def test_a_forked_child_compiles_into_code_memory_of_its_own(tmp_path, kind):
+    """After a fork, the child's code goes where its parent's next code goes too
+    (both arenas had the same used part): each must run its own. The child's code
+    file is a copy of its parent's, made in the fork; sharing it, the child's
+    install overwrote the parent's code, which then returned the child's value.
+    (Private memory the fork copies.) In a process of its own, for the environment."""
+    proc = subprocess.run([sys.executable, "-c", FORKED_CODE], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, **CODE_MEMORY[kind]})
+    assert proc.returncode == 0, proc.stderr
+
+
+def forked_child_compiles_into_code_memory_of_its_own():
+    m = FlatMMU()
+    m.mem_map(CODE, 0x3000, "rx")
+    m.mem_write(CODE, assemble("li a0, 1\nebreak", CODE))
+    m.mem_write(CODE + 0x1000, assemble("li a0, 222\nebreak", CODE + 0x1000))
+    m.mem_write(CODE + 0x2000, assemble("li a0, 333\nebreak", CODE + 0x2000))
+    jit = JITCompiler(JITConfig(), m)
+
+    def call(pc):
+        assert jit.run(pc=pc).status is ExecStatus.Ebreak
+        return jit.reg_read("a0")
+    assert call(CODE) == 1 and jit.stats["blocks_compiled"] == 1
+    parent_went, child_went = os.pipe(), os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its code after its parent's
+        ok = False
+        try:
+            os.read(parent_went[0], 1)
+            ok = call(CODE + 0x1000) == 222 and call(CODE) == 1
+        finally:
+            os.write(child_went[1], b"1")
+            os._exit(0 if ok else 1)
+    assert call(CODE + 0x2000) == 333 and jit.stats["blocks_compiled"] == 2
+    os.write(parent_went[1], b"1")
+    assert os.read(child_went[0], 1) == b"1"
+    assert os.waitpid(pid, 0)[1] == 0
+    assert call(CODE + 0x2000) == 333 and call(CODE) == 1
+    assert jit.stats["blocks_compiled"] == 2
 
 
 def _jump_chain(config: JITConfig, n: int = 3000):

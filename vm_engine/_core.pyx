@@ -869,7 +869,8 @@ def set_jit_enter(int abi, size_t address):
 
 
 cdef class CodeArena:
-    """Executable memory for compiled blocks (W^X: RW while written, then RX)."""
+    """Executable memory for compiled blocks, never writable (csrc/vm_jit.h:
+    a code file mapped RX, written by pwrite; else RW while written, then RX)."""
     cdef vm_code_arena arena
 
     def __cinit__(self, size_t size):
