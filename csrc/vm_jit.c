@@ -249,13 +249,15 @@ uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
 #define MFD_EXEC 0x0010U /* (Linux 6.3: the file may be mapped executable) */
 #endif
 
-/* A new code file of `size` bytes (all holes), or -1 (also when the environment
- * has VM_ENGINE_CODE_FILE=0: private memory, as where the host refuses) */
+/* A new code file of `size` bytes (all holes), or -1: also when the environment
+ * asks for private memory (VM_ENGINE_CODE_FILE=0, as where the host refuses), and
+ * for perf(1)'s map of JIT code (VM_ENGINE_PERF_MAP: perf looks there only for
+ * code in anonymous memory, not in a file) */
 static int code_file(size_t size)
 {
 #ifdef __linux__
-    const char *knob = getenv("VM_ENGINE_CODE_FILE");
-    if (knob && !strcmp(knob, "0"))
+    const char *knob = getenv("VM_ENGINE_CODE_FILE"), *perf_map = getenv("VM_ENGINE_PERF_MAP");
+    if ((knob && !strcmp(knob, "0")) || (perf_map && *perf_map))
         return -1;
     int fd = memfd_create("vm_engine code", MFD_CLOEXEC | MFD_EXEC);
     if (fd < 0 && errno == EINVAL) /* (a kernel without MFD_EXEC) */
