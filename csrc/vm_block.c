@@ -396,9 +396,20 @@ void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
 
 vm_block *vm_cache_lookup(vm_block_cache *c, uint64_t pc)
 {
-    for (vm_block *b = c->by_pc[pc_hash(pc)]; b; b = b->hnext)
-        if (b->pc == pc)
+    vm_block **head = &c->by_pc[pc_hash(pc)];
+    vm_block *b = *head;
+    if (!b || b->pc == pc)
+        return b;
+    for (vm_block *before = b; (b = before->hnext); before = b)
+        if (b->pc == pc) {
+            /* to the front of its chain: the blocks a program runs now are found
+             * first (walking past others, each a cache miss, was most of the
+             * lookups' time in Node.js, 135,000 blocks) */
+            before->hnext = b->hnext;
+            b->hnext = *head;
+            *head = b;
             return b;
+        }
     return NULL;
 }
 

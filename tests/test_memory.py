@@ -668,6 +668,37 @@ def test_a_large_write_or_unmap_retires_the_code_in_it_alone(engine):
     assert cpu.reg_read("a0") == 10
 
 
+def _by_pc_bucket(pc):
+    """The bucket of pc in the decoded-block cache's by-pc hash (csrc/vm_block.c: pc_hash)."""
+    return ((pc >> 1) ^ (pc >> 17)) & 0xFFFF
+
+
+def test_blocks_sharing_a_hash_chain_are_found_in_any_order(engine):
+    """Four blocks whose pcs share a bucket of the by-pc hash: a lookup moves the
+    block it finds to the front of the chain. Each is found, run in any order,
+    and after one is retired the others still are; interpreted, none is ever
+    decoded again (a block lost from its chain would be)."""
+    funcs = [pc for pc in range(CODE, CODE + 0x70000, 2) if _by_pc_bucket(pc) == _by_pc_bucket(CODE)]
+    assert len(funcs) == 4
+    m = FlatMMU()
+    m.mem_map(CODE, 0x70000, "rwx")
+    for k, pc in enumerate(funcs):
+        m.mem_write(pc, assemble(f"addi a0, a0, {k + 1}\nebreak", pc))
+    cpu = make_engine(engine, m)
+
+    def run_all(order, changed=None):
+        for pc in order:
+            cpu.reg_write("a0", 0)
+            assert cpu.run(pc=pc).status is ExecStatus.Ebreak
+            assert cpu.reg_read("a0") == (100 if pc == changed else funcs.index(pc) + 1)
+    for rep in range(12):
+        run_all(funcs[rep % 4:] + funcs[:rep % 4])
+    m.mem_write(funcs[2], assemble("addi a0, a0, 100\nebreak", funcs[2]))
+    run_all(funcs[::-1] * 3, changed=funcs[2])
+    if engine == "interpreter":   # (compiling decodes blocks of its own)
+        assert m.code_cache_stats["blocks"] == 4 and m.code_cache_stats["blocks_built"] == 5
+
+
 def test_protect_drops_code_and_enforces_exec(engine):
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
