@@ -155,7 +155,10 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     const uint8_t *const perm = mem->perm;
     const uint64_t npages = mem->npages;
     vm_block_cache *const cache = mem->cache;
-    uint64_t budget = o->budget;
+    /* the options, copied: read through o, each would be read again after every
+     * store the run makes through a uint64_t pointer (it might be one of them) */
+    const vm_run_opts run = *o;
+    uint64_t budget = run.budget;
     uint64_t pc = cpu->pc;
     vm_block *prev = NULL; /* the block just run, for its successor links */
     int link_slot = 0;
@@ -184,33 +187,33 @@ int vm_run(vm_cpu *cpu, vm_mem *mem, const vm_run_opts *o)
     const int host_rm_saved = fegetround();
 
     cpu->fault_kind = VM_FAULT_NONE;
-    if (o->compile && cache && cache->links_until != (o->has_until ? o->until : VM_NO_UNTIL)) {
+    if (run.compile && cache && cache->links_until != (run.has_until ? run.until : VM_NO_UNTIL)) {
         /* links made under another `until` may lead compiled code past this one */
         vm_cache_unchain(cache);
-        cache->links_until = o->has_until ? o->until : VM_NO_UNTIL;
+        cache->links_until = run.has_until ? run.until : VM_NO_UNTIL;
     }
     const vm_jit_running outer = vm_jit_now; /* (a callback may run another machine) */
     vm_jobs *const outer_jobs = vm_jobs_of_run;
     const vm_cpu_jit outer_jit = cpu->jit; /* (or this one: vm_cpu_jit) */
-    vm_jobs_of_run = o->jobs;
-    if (o->compile || o->one_block) {
-        if (!o->keep_handler)
+    vm_jobs_of_run = run.jobs;
+    if (run.compile || run.one_block) {
+        if (!run.keep_handler)
             vm_jit_fault_handler(); /* (on top again, should one have come since) */
         /* the view compiled code on this thread accesses, for the fault handler */
         if (mem->view)
             vm_jit_now = (vm_jit_running){mem->view - VM_VIEW_GUARD,
-                                          mem->view + mem->size + VM_VIEW_GUARD, cpu, o->arena};
+                                          mem->view + mem->size + VM_VIEW_GUARD, cpu, run.arena};
     }
     feclearexcept(FE_ALL_EXCEPT); /* from here on, host FP flags are the guest's */
 next_block:
-    if (o->one_block) {
-        b = o->one_block;
+    if (run.one_block) {
+        b = run.one_block;
     } else {
         if (unlikely(cpu->stop_request)) {
             exit_reason = VM_EXIT_STOP;
             goto out;
         }
-        if (o->has_until && pc == o->until) {
+        if (run.has_until && pc == run.until) {
             exit_reason = VM_EXIT_UNTIL;
             goto out;
         }
@@ -221,7 +224,7 @@ next_block:
         if (unlikely(--poll_countdown == 0)) {
             poll_countdown = VM_POLL_BLOCKS;
             /* (not while the compiler thread holds the GIL: the poll would wait for it) */
-            if (o->poll && !(o->jobs && __atomic_load_n(&o->jobs->busy, __ATOMIC_RELAXED))) {
+            if (run.poll && !(run.jobs && __atomic_load_n(&run.jobs->busy, __ATOMIC_RELAXED))) {
                 /* Python signal handlers run with the host's FP environment,
                  * as memory callbacks do (vm_mem.c) */
                 fenv_t env;
@@ -229,7 +232,7 @@ next_block:
                 fesetenv(FE_DFL_ENV);
                 vm_jobs_want_gil(1); /* (a job queued since may have the compiler
                                       * thread take it first) */
-                r = o->poll(o->poll_ctx);
+                r = run.poll(run.poll_ctx);
                 vm_jobs_want_gil(0);
                 fesetenv(&env);
                 if (r) {
@@ -245,13 +248,13 @@ next_block:
             mem->view_changed = 0;
             vm_cache_flush(mem); /* (the blocks are freed below) */
         }
-        if (o->jobs && __atomic_load_n(&o->jobs->n_done, __ATOMIC_ACQUIRE)
-            && (install_now || --install_wait == 0 || vm_jobs_due(o->jobs))) {
-            vm_jobs_install(o->jobs, mem, o->arena); /* (a flush retires every block) */
+        if (run.jobs && __atomic_load_n(&run.jobs->n_done, __ATOMIC_ACQUIRE)
+            && (install_now || --install_wait == 0 || vm_jobs_due(run.jobs))) {
+            vm_jobs_install(run.jobs, mem, run.arena); /* (a flush retires every block) */
             install_now = 0;
             install_wait = VM_JOBS_WAIT;
         }
-        if (unlikely(o->jobs && __atomic_load_n(&o->jobs->failed, __ATOMIC_RELAXED))) {
+        if (unlikely(run.jobs && __atomic_load_n(&run.jobs->failed, __ATOMIC_RELAXED))) {
             exit_reason = VM_EXIT_CALLBACK_ERROR; /* the compiler thread raised */
             goto out;
         }
@@ -301,20 +304,20 @@ next_block:
             goto enter;
         }
     }
-    if (o->compile || o->one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
+    if (run.compile || run.one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
         /* (signed: a deferred compile sets exec_count below zero to wait longer) */
-        if (o->compile && !o->one_block && !b->jit_tried
-            && (int64_t)b->exec_count >= (int64_t)o->compile_threshold) {
+        if (run.compile && !run.one_block && !b->jit_tried
+            && (int64_t)b->exec_count >= (int64_t)run.compile_threshold) {
             b->jit_tried = 1;
-            if (o->jobs) { /* compiled in the background; (out of memory: interpreted) */
-                b->job_waiting = !vm_jobs_submit(o->jobs, mem, b);
+            if (run.jobs) { /* compiled in the background; (out of memory: interpreted) */
+                b->job_waiting = !vm_jobs_submit(run.jobs, mem, b);
             } else {
                 uint64_t e0 = cache->epoch;
                 void *old_code = b->jit_code;
                 fenv_t env; /* Python runs with the host's FP environment */
                 fegetenv(&env);
                 fesetenv(FE_DFL_ENV);
-                r = o->compile(o->compile_ctx, b);
+                r = run.compile(run.compile_ctx, b);
                 fesetenv(&env);
                 if (r) {
                     exit_reason = VM_EXIT_CALLBACK_ERROR;
@@ -332,15 +335,15 @@ next_block:
             }
         }
         if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi
-            && !until_near(o, b)) {
+            && !until_near(&run, b)) {
             pending_link->code = b->jit_code; /* the exit just taken now leads here */
             pending_link->pc = b->pc;
         }
         pending_link = NULL;
         /* compiled FP rounds in the host's mode: frm RMM (no host mode) and the
          * reserved values (which must trap) are left to the interpreter */
-        if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (o->one_block || (budget >= b->jit_len
-                && !(o->has_until && o->until - b->pc < b->ir[b->jit_len].pc_off)))) {
+        if (b->jit_code && ((cpu->fcsr >> 5) & 7) < 4 && (run.one_block || (budget >= b->jit_len
+                && !(run.has_until && run.until - b->pc < b->ir[b->jit_len].pc_off)))) {
             entry = b->jit_code;
             entry_abi = b->jit_abi;
             resumed = 0;
@@ -351,7 +354,7 @@ next_block:
              * the pages its region may cover) gets a budget of exactly the block:
              * the region beyond it, its loops and linked blocks all stop at their
              * budget checks. (No link leads to such a block: see until_near.) */
-            uint64_t slice = !resumed && (o->one_block || until_near(o, b)) ? b->jit_len
+            uint64_t slice = !resumed && (run.one_block || until_near(&run, b)) ? b->jit_len
                              : (budget < VM_JIT_SLICE ? budget : VM_JIT_SLICE);
             int frm = (int)((cpu->fcsr >> 5) & 7); /* compiled FP rounds in the host's mode */
             if (frm != cur_rm) {
@@ -363,7 +366,7 @@ next_block:
             /* (here, not once per run: the first compile, in a run, makes them) */
             memcpy(cpu->jit_stubs, vm_jit_stubs, sizeof vm_jit_stubs);
             uint8_t *view = vm_mem_jit_view(mem, &cpu->jit.limit);
-            if (!resumed && b->jit_abi < 2 && !o->one_block && !until_near(o, b)) {
+            if (!resumed && b->jit_abi < 2 && !run.one_block && !until_near(&run, b)) {
                 /* indirect jumps in compiled code find it here from now on */
                 vm_chain *t = &cache->jit_tc[b->jit_abi * VM_TC_SIZE + VM_TC_INDEX(b->pc)];
                 t->code = b->jit_code;
@@ -379,8 +382,8 @@ next_block:
             cpu->jit_instret += slice - rt.budget;
             if (slice - rt.budget > VM_JIT_SLICE / 2)
                 poll_countdown = 1; /* long in host code: look at signals next */
-            if (rt.resume && rt.status == VM_JIT_OK && rt.budget < slice && !o->one_block
-                && !o->has_until) {
+            if (rt.resume && rt.status == VM_JIT_OK && rt.budget < slice && !run.one_block
+                && !run.has_until) {
                 resume = rt.resume;
                 resume_abi = rt.resume_abi;
                 resume_pc = pc;
@@ -395,7 +398,7 @@ next_block:
                 exit_reason = VM_EXIT_CALLBACK_ERROR;
                 goto out;
             }
-            if (o->one_block) {
+            if (run.one_block) {
                 for (uint32_t k = 0; k < b->n_insns; k++)
                     if (pc == b->pc + b->ir[k].pc_off && k > 0) {
                         /* the rest of this block has no compiled code: interpret it */
@@ -429,13 +432,13 @@ next_block:
     }
 interpret:
     exec = b;
-    if (!o->one_block) {
+    if (!run.one_block) {
         uint32_t k = b->n_insns;
         if (unlikely(budget < k))
             k = (uint32_t)budget;
-        if (unlikely(o->has_until && o->until - b->pc < b->end_pc - b->pc)) {
+        if (unlikely(run.has_until && run.until - b->pc < b->end_pc - b->pc)) {
             for (uint32_t i = 1; i < k; i++)
-                if (b->pc + b->ir[i].pc_off == o->until) {
+                if (b->pc + b->ir[i].pc_off == run.until) {
                     k = i;
                     break;
                 }
@@ -445,8 +448,8 @@ interpret:
         budget -= exec->n_insns;
     }
     b->exec_count++;
-    if (unlikely(b->job_waiting) && o->jobs && (++b->job_waiting & (VM_JOB_BUMP - 1)) == 0
-        && !vm_jobs_bump(o->jobs, b->serial)) {
+    if (unlikely(b->job_waiting) && run.jobs && (++b->job_waiting & (VM_JOB_BUMP - 1)) == 0
+        && !vm_jobs_bump(run.jobs, b->serial)) {
         b->job_waiting = 0; /* (taken meanwhile) */
         install_now = 1;    /* (and running hot: its code goes in as soon as it is done) */
     }
