@@ -243,7 +243,7 @@ uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)
 /* Why a code file: a protection change that takes a permission away (RX to RW
  * and back, for each install) is a TLB shootdown, an interrupt to every other
  * core running a thread of this process (the compiler thread's, waited for; in
- * a virtual machine, an exit to the hypervisor on both): 13 % of strings' time
+ * a virtual machine, an exit to the hypervisor on both): 10 % of strings' time
  * under Hybrid. Writing the file changes no protection. */
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* (Linux 6.3: the file may be mapped executable) */

@@ -236,7 +236,7 @@ def test_code_memory_is_never_writable_and_executable(tmp_path, kind):
 
 
 FORKED_CODE = f"""
-import os, sys
+import sys
 sys.path.insert(0, {str(Path(__file__).parent)!r})
 import test_jit
 test_jit.forked_child_compiles_into_code_memory_of_its_own()
