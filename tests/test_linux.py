@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 
 import pytest
 
@@ -603,6 +604,28 @@ def test_proc_self(tmp_path):
     how = e.put(struct.pack("<QQQ", os.O_RDONLY, 0, 0))
     fd = e("openat2", AT_FDCWD, e.s("/sys/devices/system/cpu/online"), how, 24)
     assert e.mem(BUF, e("read", fd, BUF, 4096)) == b"0\n"
+
+
+def test_output_a_child_wrote_first_comes_first(monkeypatch):
+    """A guest fork's child sends its output through a pipe its parent's relay
+    thread collects; the parent's own output comes after what the children
+    wrote before it, as on a pipe they share, however late the relay: an
+    orphaned grandchild's line, which no wait settles, came after its
+    grandparent's next one (hostsig, now and then). Here no relay runs at all."""
+    monkeypatch.setattr(sc.threading, "Thread",
+                        lambda **kw: types.SimpleNamespace(start=lambda: None))
+    out = sc.BufferOutput(bytearray())
+    ends = out.fork_pipe()
+    child = os.dup(ends[1])   # (the child's end, which forked() closes in the parent)
+    out.forked(ends, child=False)
+    try:
+        os.write(child, b"the child's line\n")
+        out.write(b"the parent's line\n")
+        assert out.sink == b"the child's line\nthe parent's line\n"
+    finally:
+        os.close(child)
+    out.settle()
+    assert out.sink == b"the child's line\nthe parent's line\n"
 
 
 def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):

@@ -642,8 +642,11 @@ class BufferOutput(GuestFile):
         """Collects what children wrote and the relays have not yet: after a
         child is waited for, its output is all in. (The relay closes a pipe.)"""
         with self._lock:
-            for r in self._relays:
-                self._collect_from(r)
+            self._settled()
+
+    def _settled(self) -> None:
+        for r in self._relays:
+            self._collect_from(r)
 
     def write(self, data):
         if self.to_parent is not None:
@@ -652,6 +655,10 @@ class BufferOutput(GuestFile):
                 view = view[os.write(self.to_parent, view):]
             return len(data)
         with self._lock:
+            # what the children wrote before comes first, as on a pipe they all
+            # share (an orphaned grandchild's line, which no wait settles, came
+            # after its grandparent's next one when the relay was late)
+            self._settled()
             return self._collect(data)
 
     def _collect(self, data) -> int:
