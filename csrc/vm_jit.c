@@ -315,29 +315,33 @@ static pthread_once_t arenas_once = PTHREAD_ONCE_INIT;
 static void arenas_fork_prepare(void) { pthread_mutex_lock(&arenas_lock); }
 static void arenas_fork_parent(void) { pthread_mutex_unlock(&arenas_lock); }
 
-/* A fork's child shares its parent's code files: it gets files of its own, with
- * the code installed so far (the parent only appends past that, and a reset
- * maps a new file, so the copy is not disturbed). If it cannot, its arena is
- * left full: its next install resets it onto memory of its own, and until then
- * it runs the code shared, which no one changes. */
+/* A fork's child shares its parent's code files until it installs code of its
+ * own: then it copies the code installed so far into a file of its own (the
+ * parent only appends past that, and a reset maps it a new file, so the copy is
+ * not disturbed). A fork costs nothing more, as private memory's copy on write. */
 static void arenas_fork_child(void)
 {
-    for (vm_code_arena *a = arenas; a; a = a->next) {
-        if (a->fd < 0)
-            continue; /* (private memory: the fork copied it) */
-        int fd = code_file(a->size);
-        if (fd >= 0 && !write_at(fd, a->base, a->used, 0)
-            && mmap(a->base, a->size, PROT_READ | PROT_EXEC,
-                    MAP_SHARED | MAP_NORESERVE | MAP_FIXED, fd, 0) != MAP_FAILED) {
-            close(a->fd);
-            a->fd = fd;
-            continue;
-        }
-        if (fd >= 0)
-            close(fd);
-        a->used = a->size;
-    }
+    for (vm_code_arena *a = arenas; a; a = a->next)
+        a->shared = a->fd >= 0;
     pthread_mutex_unlock(&arenas_lock);
+}
+
+/* The copy into a file of the arena's own (a->shared); 0, or -1 if the host
+ * gives none (the arena is full for its install then: reset, it is its own) */
+static int code_unshare(vm_code_arena *a)
+{
+    int fd = code_file(a->size);
+    if (fd >= 0 && !write_at(fd, a->base, a->used, 0)
+        && mmap(a->base, a->size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
+                fd, 0) != MAP_FAILED) {
+        close(a->fd);
+        a->fd = fd;
+        a->shared = 0;
+        return 0;
+    }
+    if (fd >= 0)
+        close(fd);
+    return -1;
 }
 
 static void arenas_at_fork(void)
@@ -501,7 +505,7 @@ size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const si
         at[fit] = a->base + start;
         end = start + len[fit];
     }
-    if (!fit)
+    if (!fit || (a->shared && code_unshare(a)))
         return 0;
     if (a->fd >= 0) {
         for (size_t k = 0; k < fit; k++)
@@ -542,6 +546,7 @@ void vm_code_arena_reset(vm_code_arena *a)
         if (a->fd >= 0)
             close(a->fd);
         a->fd = fd;
+        a->shared = 0;
     }
     __atomic_store_n(&a->n_marks, 0, __ATOMIC_RELEASE);
     a->used = 0;

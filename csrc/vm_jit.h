@@ -151,6 +151,8 @@ typedef struct vm_code_arena {
     size_t n_marks;      /* (atomic: a fault handler on another thread reads them) */
     size_t max_marks;
     int fd;              /* the code file, or -1: private memory */
+    int shared;          /* a fork's child's code file is its parent's still: copied
+                            into one of its own before it installs (code_unshare) */
     struct vm_code_arena *next, *prev; /* every arena, for a fork's child */
 } vm_code_arena;
 

@@ -246,9 +246,10 @@ test_jit.forked_child_compiles_into_code_memory_of_its_own()
 @pytest.mark.parametrize("kind", ["file", "private"])
 def test_a_forked_child_compiles_into_code_memory_of_its_own(tmp_path, kind):
     """After a fork, the child's code goes where its parent's next code goes too
-    (both arenas had the same used part): each must run its own. The child's code
-    file is a copy of its parent's, made in the fork; sharing it, the child's
-    install overwrote the parent's code, which then returned the child's value.
+    (both arenas had the same used part): each must run its own. Before it
+    installs, the child copies its parent's code file into one of its own;
+    sharing it, the child's install overwrote the parent's code, which then
+    returned the child's value.
     (Private memory the fork copies.) In a process of its own, for the environment."""
     proc = subprocess.run([sys.executable, "-c", FORKED_CODE], capture_output=True, text=True,
                           cwd=tmp_path, env={**os.environ, **CODE_MEMORY[kind]})
