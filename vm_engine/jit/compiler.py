@@ -8,7 +8,6 @@ instruction without an emitter simply runs interpreted.
 from __future__ import annotations
 
 import os
-import platform
 import sys
 import threading
 import time
@@ -60,7 +59,7 @@ def load_code_generator() -> None:
 def jit_available() -> bool:
     """True on x86-64 Linux with iced-x86 installed (the package depends on it there)."""
     import importlib.util
-    return (platform.machine().lower() in ("x86_64", "amd64") and sys.platform.startswith("linux")
+    return (os.uname().machine.lower() in ("x86_64", "amd64") and sys.platform.startswith("linux")
             and importlib.util.find_spec("iced_x86") is not None)
 
 
@@ -115,7 +114,7 @@ class JITCompiler(Interpreter):
         if not jit_available():
             raise JITUnavailableError(
                 f"the JIT emits x86-64 code for Linux and needs iced-x86; this host is "
-                f"{platform.machine()} {sys.platform}: use ExecutorType.Interpreter")
+                f"{os.uname().machine} {sys.platform}: use ExecutorType.Interpreter")
         super().__init__(mmu)
         self.config = config if config is not None else JITConfig()
         self.config.validate()

@@ -26,7 +26,6 @@ import errno as E
 import fcntl
 import io
 import os
-import platform
 import resource
 import select
 import signal
@@ -3165,7 +3164,7 @@ class Kernel:
         (copied from guest memory); SIGEV_SIGNAL where the process's host
         signals are the guest's (else the host process would take it)."""
         f = self._mq(mqdes)
-        nr = _HOST_MQ_NOTIFY.get(platform.machine())
+        nr = _HOST_MQ_NOTIFY.get(os.uname().machine)
         if nr is None:
             raise Errno(E.ENOSYS)
 

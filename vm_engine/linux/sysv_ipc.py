@@ -11,7 +11,7 @@ it goes through (Kernel._ipc_wait), so a waiting thread holds up no other."""
 from __future__ import annotations
 
 import ctypes
-import platform
+import os
 import struct
 
 from . import libc
@@ -35,7 +35,7 @@ SHMINFO_SIZE, SHM_INFO_SIZE = 72, 48   # struct shminfo64 (IPC_INFO), struct shm
 #: struct semid64_ds: ipc64_perm, sem_otime, sem_ctime, sem_nsems (and two unused words)
 SEMID_DS = struct.Struct("<48sqqQQQ")
 #: the host's: x86-64's has an unused word after each time
-HOST_SEMID_DS = struct.Struct("<48sqQqQQQQ") if platform.machine() == "x86_64" else SEMID_DS
+HOST_SEMID_DS = struct.Struct("<48sqQqQQQQ") if os.uname().machine == "x86_64" else SEMID_DS
 
 
 def _int(value: int) -> ctypes.c_int:
