@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 
 import pytest
 
@@ -612,8 +611,7 @@ def test_output_a_child_wrote_first_comes_first(monkeypatch):
     wrote before it, as on a pipe they share, however late the relay: an
     orphaned grandchild's line, which no wait settles, came after its
     grandparent's next one (hostsig, now and then). Here no relay runs at all."""
-    monkeypatch.setattr(sc.threading, "Thread",
-                        lambda **kw: types.SimpleNamespace(start=lambda: None))
+    monkeypatch.setattr(sc.BufferOutput, "_relay", lambda self, r: None)
     out = sc.BufferOutput(bytearray())
     ends = out.fork_pipe()
     child = os.dup(ends[1])   # (the child's end, which forked() closes in the parent)
