@@ -273,23 +273,29 @@ static int code_file(size_t size)
 #endif
 }
 
-/* Maps `size` bytes for code, RX, at `at` (replacing what is there) or, for NULL,
- * anywhere: a new code file, *fd, where the host lets it be executable, else
- * private memory (*fd -1). NULL if neither could be mapped. */
+/* Maps `size` bytes of code file fd (-1: private memory), RX, at `at` (replacing
+ * what is there) or, for NULL, anywhere; MAP_FAILED if it cannot */
+static void *map_rx(uint8_t *at, size_t size, int fd)
+{
+    const int flags = (fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS) | MAP_NORESERVE
+                      | (at ? MAP_FIXED : 0);
+    return mmap(at, size, PROT_READ | PROT_EXEC, flags, fd, 0);
+}
+
+/* Maps `size` bytes for code (map_rx): a new code file, *fd, where the host lets
+ * it be executable, else private memory (*fd -1). NULL if neither could be mapped. */
 static uint8_t *map_code(uint8_t *at, size_t size, int *fd)
 {
-    const int fixed = at ? MAP_FIXED : 0;
     void *p;
     *fd = code_file(size);
     if (*fd >= 0) {
-        p = mmap(at, size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE | fixed, *fd, 0);
+        p = map_rx(at, size, *fd);
         if (p != MAP_FAILED)
             return p;
         close(*fd);
         *fd = -1;
     }
-    p = mmap(at, size, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | fixed,
-             -1, 0);
+    p = map_rx(at, size, -1);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -332,8 +338,7 @@ static int code_unshare(vm_code_arena *a)
 {
     int fd = code_file(a->size);
     if (fd >= 0 && !write_at(fd, a->base, a->used, 0)
-        && mmap(a->base, a->size, PROT_READ | PROT_EXEC, MAP_SHARED | MAP_NORESERVE | MAP_FIXED,
-                fd, 0) != MAP_FAILED) {
+        && map_rx(a->base, a->size, fd) != MAP_FAILED) {
         close(a->fd);
         a->fd = fd;
         a->shared = 0;
@@ -540,7 +545,7 @@ void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked
 void vm_code_arena_reset(vm_code_arena *a)
 {
     /* fresh pages: drops the old code and its memory (a new file, not the old
-     * one emptied: a fork's child may be copying that) */
+     * one emptied: a fork's child may share it still) */
     int fd;
     if (a->base && map_code(a->base, a->size, &fd)) {
         if (a->fd >= 0)
