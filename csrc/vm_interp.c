@@ -335,10 +335,8 @@ next_block:
             }
         }
         if (pending_link && cache->epoch == pending_epoch && b->jit_code && b->jit_abi == pending_abi
-            && !until_near(&run, b)) {
-            pending_link->code = b->jit_code; /* the exit just taken now leads here */
-            pending_link->pc = b->pc;
-        }
+            && !until_near(&run, b))
+            vm_cache_link(cache, pending_link, b); /* the exit just taken now leads here */
         pending_link = NULL;
         /* compiled FP rounds in the host's mode: frm RMM (no host mode) and the
          * reserved values (which must trap) are left to the interpreter */

@@ -465,7 +465,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
             vm_block *b = blk[k];
             if (k < fit) {
                 void *old = b->jit_code;
-                vm_block_set_code(m->cache, b, at[k], res[k]->covered, res[k]->mem_ops, res[k]->lo,
+                vm_block_set_code(b, at[k], res[k]->covered, res[k]->mem_ops, res[k]->lo,
                                   res[k]->hi, res[k]->abi, res[k]->countdown);
                 vm_cache_set_far(m, b, res[k]->far, res[k]->n_far);
                 q->installed++;

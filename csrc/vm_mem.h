@@ -99,8 +99,6 @@ typedef struct vm_block {
      * retires the block as a write to its own pages does (vm_block.c: far) */
     uint64_t jit_far[VM_FAR_PAGES];
     struct vm_block *fnext; /* chain of the blocks with far pages (vm_block_cache.far) */
-    struct vm_block *cnext, *cprev; /* list of the blocks with code (vm_block_cache.coded) */
-    uint32_t on_coded;      /* it is on that list */
     uint32_t on_far;        /* it is on that chain */
     uint32_t far_stale;     /* a background compile's other pages were written before its
                                code was installed: its next compiles keep to its pages */
@@ -125,7 +123,8 @@ typedef struct vm_block_cache {
     vm_block *by_page[1u << VM_PAGE_HASH_BITS];
     vm_block *retired;      /* unlinked, freed at the next block boundary */
     vm_block *far;          /* the blocks whose code covers pages beyond their own */
-    vm_block *coded;        /* the blocks with compiled code, whose exits unchaining clears */
+    vm_chain **linked;      /* the exits linked since the last unchaining (vm_cache_link) */
+    uint32_t n_linked, max_linked;
     vm_block *scratch;      /* truncated copy of a block (budget / until inside it) */
     uint64_t epoch;         /* bumped whenever blocks are retired or links dropped */
     uint64_t n_blocks;
@@ -282,13 +281,15 @@ void vm_cache_flush(vm_mem *m);
 void vm_cache_fence_i(vm_mem *m);
 /* drops every link between compiled blocks (the dispatcher links them again) */
 void vm_cache_unchain(vm_block_cache *c);
+/* links compiled exit `exit` to block to's code (to has code); 0: out of memory,
+ * not linked */
+int vm_cache_link(vm_block_cache *c, vm_chain *exit, const vm_block *to);
 void vm_cache_free_retired(vm_block_cache *c);
-/* b's code from now on (b is c's): installed at `code`, covering its first
- * `covered` instructions (`mem_ops` accesses among them) and guest pcs [lo, hi),
- * in register convention `abi`; first-tier code counts down from `countdown` */
-void vm_block_set_code(vm_block_cache *c, vm_block *b, void *code, uint32_t covered,
-                       uint32_t mem_ops, uint64_t lo, uint64_t hi, uint32_t abi,
-                       int32_t countdown);
+/* b's code from now on: installed at `code`, covering its first `covered`
+ * instructions (`mem_ops` accesses among them) and guest pcs [lo, hi), in
+ * register convention `abi`; first-tier code counts down from `countdown` */
+void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
+                       uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown);
 /* Whether b's code must check permissions at each access: the memory has no
  * view it may use (vm_mem_view_usable), or its code reached MMIO through it
  * (VM_PAGE_SOFT). */

@@ -168,9 +168,8 @@ cdef extern from "vm_mem.h":
     void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2])
     void vm_cache_set_far(vm_mem *m, vm_block *b, const uint64_t *pages, uint32_t n)
-    void vm_block_set_code(vm_block_cache *c, vm_block *b, void *code, uint32_t covered,
-                           uint32_t mem_ops, uint64_t lo, uint64_t hi, uint32_t abi,
-                           int32_t countdown)
+    void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_ops,
+                           uint64_t lo, uint64_t hi, uint32_t abi, int32_t countdown)
     int vm_code_checked(const vm_mem *m, const vm_block *b)
     vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why)
     uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max,

@@ -968,8 +968,8 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
             hook.compiler._evicted()
             return 0
         lo, hi = compiled.span()
-        vm_block_set_code(hook.memory.mem.cache, b, p, compiled.covered, compiled.mem_ops, lo,
-                          hi, compiled.abi, countdown)  # (countdown: to its tier-up)
+        vm_block_set_code(b, p, compiled.covered, compiled.mem_ops, lo, hi, compiled.abi,
+                          countdown)  # (countdown: to its tier-up)
         far = _far_pages(compiled)
         for k, page in enumerate(far):
             far_pages[k] = page
