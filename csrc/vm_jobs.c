@@ -435,9 +435,9 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 free(r);
                 continue;
             }
-            /* its other pages written since it was formed (vm_job_result.generation) */
-            const int stale = r->n_far && m->cache->invalidations != r->generation;
-            if (stale)
+            /* the code it read written since it was formed (vm_job_result.generation) */
+            const int stale = vm_cache_written_since(m->cache, r->generation, r->lo, r->hi);
+            if (stale && r->n_far)
                 b->far_stale = 1; /* (not again: a guest that writes code keeps doing so) */
             if (!r->len || stale) {
                 /* declined (or its other pages written since: compiled again), offered

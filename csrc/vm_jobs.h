@@ -41,9 +41,9 @@ typedef struct vm_job_result {
     uint64_t lo, hi;   /* vm_block.jit_lo, jit_hi */
     uint64_t far[VM_FAR_PAGES]; /* the other pages its region covers (vm_block.jit_far) */
     uint32_t n_far;
-    uint64_t generation; /* the cache's invalidations before it was formed: its other
-                            pages were code then, so a write to them since retired a
-                            block and changed the count (installed only if it has not) */
+    uint64_t generation; /* the cache's code_writes before it was formed: the pages it
+                            read were code then, so a write to them since is among
+                            those counted (installed only if none reached [lo, hi)) */
     int32_t countdown; /* vm_block.tier_countdown */
     uint32_t len;      /* bytes of code; its last 8 are the block's address (filled here) */
     uint8_t code[];

@@ -109,7 +109,10 @@ typedef struct vm_block {
 #define VM_NO_UNTIL 1u /* (no guest pc is odd) */
 
 #define VM_HASH_BITS 16
-#define VM_PAGE_HASH_BITS 12
+#define VM_WRITES_KEPT 64
+#define VM_DATA_WRITES 32
+#define VM_DATA_SLOTS 64
+#define VM_PAGE_HASH_BITS 16
 
 /* compiled code's table for indirect jumps its link slot misses: pc -> chain
  * entry, direct-mapped by (pc >> 1), one table per register convention */
@@ -144,6 +147,14 @@ typedef struct vm_block_cache {
      * inline them behind checks (x86.py: _guess). Read racily by the compiler
      * thread: a torn or stale entry only makes a check that fails. */
     struct { uint64_t pc, target, other; } call_seen[VM_TC_SIZE];
+    /* writes that reached pages of code, whether or not they retired a block (the
+     * background compiler's generation: vm_cache_written_since), and the last
+     * VM_WRITES_KEPT of them, [lo, hi) at written[n % VM_WRITES_KEPT] */
+    uint64_t code_writes;
+    struct { uint64_t lo, hi; } written[VM_WRITES_KEPT];
+    /* pages of code written where no block was: after VM_DATA_WRITES of them in a
+     * row, a page is taken for data beside code (vm_block.c: data_write) */
+    struct { uint64_t pg; uint32_t n; } data_writes[VM_DATA_SLOTS];
 } vm_block_cache;
 
 typedef struct vm_mem vm_mem;
@@ -273,7 +284,12 @@ int vm_cache_call_seen(const vm_block_cache *c, uint64_t pc, uint64_t targets[2]
 /* The block at pc, decoded now. NULL with *err = VM_MEM_FAULT (fetch fault,
  * m->fault_addr says where), VM_MEM_CALLBACK_ERROR or VM_MEM_NOMEM. */
 vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err);
+/* retires the blocks holding a byte of [addr, addr + size) (written, unmapped, no
+ * longer executable), and compiled code that may cover one */
 void vm_cache_invalidate_range(vm_mem *m, uint64_t addr, uint64_t size);
+/* whether a write since the cache's code_writes was `since` may have reached
+ * guest addresses [lo, hi) */
+int vm_cache_written_since(const vm_block_cache *c, uint64_t since, uint64_t lo, uint64_t hi);
 void vm_cache_flush(vm_mem *m);
 /* fence.i (and riscv_flush_icache): later fetches see every store before it.
  * Stores through guest memory retire the code they change as they are made,

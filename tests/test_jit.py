@@ -1858,6 +1858,46 @@ def test_background_results_for_changed_code_are_dropped(monkeypatch):
     assert m._jobs.stats["dropped"] >= 1 and jit.jit_instret > 0
 
 
+def test_a_background_result_whose_region_was_written_meanwhile_is_not_installed(monkeypatch):
+    """The loop's region takes in the function it calls, on its page but outside
+    its block. Rewritten after the compiler thread read it and before its result
+    is installed, the function no longer holds what the result was compiled
+    from: the result goes (vm_cache_written_since), although no block the
+    write reached is the region's own."""
+    from vm_engine.jit import x86
+    n = 2000
+    program = assemble(f"""
+        li t0, {n}
+    loop:
+        jal ra, func
+        addi t0, t0, -1
+        bnez t0, loop
+        ebreak
+    func:
+        addi a0, a0, 1
+        ret
+    """, CODE)
+    func = CODE + len(program) - 8
+    m, jit = load("jit-bg", program)
+    _queue_only(monkeypatch, m, jit, max_instructions=3)
+    compile_ir, written = x86.compile_ir, []
+
+    def compile_then_write(ir, pc, *args, **kwargs):
+        res = compile_ir(ir, pc, *args, **kwargs)
+        if not written and res is not None and pc != func and func in {at for at, _ in res.guest}:
+            m.mem_write(func, assemble("addi a0, a0, 100"))  # (the run waits meanwhile)
+            written.append(pc)
+        return res
+    monkeypatch.setattr(x86, "compile_ir", compile_then_write)
+    assert jit.wait_for_compiles(timeout=60) and written
+    for _ in range(2):
+        jit.reg_write("a0", 0)
+        assert jit.run(pc=CODE).status is ExecStatus.Ebreak
+        assert jit.reg_read("a0") == 100 * n
+        assert jit.wait_for_compiles(timeout=60)
+    assert m._jobs.stats["declined"] + m._jobs.stats["dropped"] >= 1 and jit.jit_instret > 0
+
+
 HOT_AFTER_COLD = """
     li a1, 100
     jal ra, hot

@@ -7,6 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from vm_engine import (AccessType, ExecStatus, ExecutionError, FaultKind, FlatMMU,
                        GuestMemoryError, IRBlock, MMU, assemble)
+from vm_engine._core import DATA_WRITES
 from harness import make_engine
 
 CODE = 0x10000
@@ -597,6 +598,49 @@ def test_store_into_the_running_block(engine):
     cpu = make_engine(engine, m)
     cpu.run(pc=CODE)
     assert cpu.reg_read("a0") == 42
+
+
+def _stores_beside_code(n):
+    """A loop on one page storing n times to a word 2 KB past its code (a1)."""
+    return assemble(f"""
+        li a3, {n}
+        auipc a1, 0
+    again:
+        sd a3, 0x7f8(a1)
+        addi a0, a0, 1
+        addi a3, a3, -1
+        bnez a3, again
+        ebreak
+    """, CODE)
+
+
+def test_a_store_beside_code_retires_none_of_it(engine):
+    """Stores to a page of code that reach none of its instructions (HotSpot
+    patches call targets and constants kept beside its compiled code) retire
+    no block: only code holding a byte written goes."""
+    n = DATA_WRITES // 2
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, _stores_beside_code(n))
+    cpu = make_engine(engine, m)
+    assert cpu.run(pc=CODE, max_instructions=10_000).status is ExecStatus.Ebreak
+    assert cpu.reg_read("a0") == n and m.mem_read(CODE + 4 + 0x7f8, 8) == bytes([1]) + bytes(7)
+    assert m.code_cache_stats["invalidations"] == 0
+
+
+def test_a_page_written_beside_its_code_again_and_again_is_taken_for_data(engine):
+    """DATA_WRITES stores in a row to a page of code that reach none of it: the
+    page is taken for data, its blocks retired and its stores fast again (until
+    its code is decoded again: here at once, as the loop is on it). Neither
+    every store retiring its blocks nor none ever doing so."""
+    n = 4 * DATA_WRITES
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, _stores_beside_code(n))
+    cpu = make_engine(engine, m)
+    assert cpu.run(pc=CODE, max_instructions=10_000).status is ExecStatus.Ebreak
+    assert cpu.reg_read("a0") == n
+    assert 1 <= m.code_cache_stats["invalidations"] <= 3 * (n // DATA_WRITES)
 
 
 @pytest.mark.parametrize("load", ["lw", "lbu", "lh", "ld", "flw", "fld"])

@@ -99,6 +99,7 @@ cdef extern from "vm_mem.h":
     int VM_MEM_OK, VM_MEM_FAULT, VM_MEM_CALLBACK_ERROR, VM_MEM_NOMEM
     int VM_MAX_BLOCK_INSNS
     int VM_FAR_PAGES
+    int VM_DATA_WRITES
     ctypedef struct vm_block:
         uint64_t pc
         uint64_t end_pc
@@ -123,6 +124,7 @@ cdef extern from "vm_mem.h":
         uint64_t byte_limit
         uint64_t blocks_built
         uint64_t invalidations
+        uint64_t code_writes
         vm_code_arena *code
     ctypedef int (*vm_cb_load_fn)(void *owner, uint64_t addr, unsigned size, int access,
                                   uint64_t *out) noexcept

@@ -4,6 +4,8 @@ from typing import Any, Callable
 PAGE_SIZE: int
 MAX_BLOCK_INSNS: int
 REG_SINK: int
+FAR_PAGES: int
+DATA_WRITES: int
 
 def op_names() -> list[str]: ...
 def ir_layout() -> tuple[int, dict[str, int]]: ...

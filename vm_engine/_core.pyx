@@ -25,6 +25,7 @@ PAGE_SIZE = VM_PAGE_SIZE
 MAX_BLOCK_INSNS = VM_MAX_BLOCK_INSNS
 REG_SINK = VM_REG_SINK
 FAR_PAGES = VM_FAR_PAGES  # (other pages a compiled region may cover)
+DATA_WRITES = VM_DATA_WRITES  # (stores in a row beside code that make its page data's)
 
 EXIT_BLOCK_END = VM_EXIT_BLOCK_END
 EXIT_UNTIL = VM_EXIT_UNTIL
@@ -195,11 +196,11 @@ cdef class MemoryBase:
 
     @property
     def code_generation(self):
-        """How many decoded blocks were retired so far (writes to their code,
-        flushes): the same before and after a compile on another thread, no
-        page of code it read was written meanwhile (any page is_code_page said
-        was code)."""
-        return self.mem.cache.invalidations if self.mem.cache else 0  # (an aligned word)
+        """How many writes reached pages of code so far. Read by a compile on
+        another thread before it reads any code (on pages is_code_page says are
+        code), it tells its install whether the code it read was written
+        meanwhile (vm_cache_written_since)."""
+        return self.mem.cache.code_writes if self.mem.cache else 0  # (an aligned word)
 
     def is_code_page(self, uint64_t addr):
         """Whether blocks were decoded from the page of guest address addr (or a
