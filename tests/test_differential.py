@@ -12,8 +12,8 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vm_engine import ExecutionError, assemble
-from harness import CODE, DATA, DATA_SIZE, ENGINES, load
+from vm_engine import ExecutionError, FlatMMU, assemble
+from harness import CODE, DATA, DATA_SIZE, ENGINES, load, make_engine
 
 INT_OPS = ("add sub xor or and sll srl sra slt sltu addw subw sllw srlw sraw mul mulh mulhu "
            "mulhsu mulw div divu rem remu divw divuw remw remuw").split()
@@ -257,3 +257,83 @@ def test_engines_agree_on_random_programs(body, values, fault_at_end, budget):
     reference = _run("interpreter", code, regs, budget)
     for engine in ENGINES[1:]:
         assert _run(engine, code, regs, budget) == reference, engine
+
+
+#: what a rewritten instruction may become: ALU operations on a0-a5 alone (the
+#: loop's own registers, s0-s2, t0-t2 and ra, stay as they are)
+PATCH_OPS = ["addi {d}, {s}, {i}", "xori {d}, {s}, {i}", "add {d}, {s}, {t}",
+             "sub {d}, {s}, {t}", "slli {d}, {s}, 3", "mul {d}, {s}, {t}"]
+PATCH_REGS = C_REGS
+
+
+@st.composite
+def patched_loops(draw):
+    """(text, patches): a loop calling a function on its page, each iteration
+    storing a word that patches records hold (the record of iteration mod
+    their count: an offset into the page, the word) to that offset: into the
+    loop's own instructions, the function's, or the page's data past them."""
+    def insn():
+        r = lambda: draw(st.sampled_from(PATCH_REGS))  # noqa: E731
+        return draw(st.sampled_from(PATCH_OPS)).format(d=r(), s=r(), t=r(),
+                                                       i=draw(st.integers(-2048, 2047)))
+    body = [insn() for _ in range(draw(st.integers(1, 6)))]
+    func = [insn() for _ in range(draw(st.integers(1, 4)))]
+    iterations = draw(st.integers(1, 300))
+    text = "\n".join([f"li s1, {iterations}", "auipc s0, 0", "loop:", "jal ra, func", *body,
+                      "remu t0, s1, s3", "slli t0, t0, 4", "add t0, t0, s2", "ld t1, 0(t0)",
+                      "ld t2, 8(t0)", "add t1, t1, s0", "sw t2, 0(t1)",
+                      "addi s1, s1, -1", "bnez s1, loop", "j done", "func:", *func, "ret",
+                      "done:"])
+    # where each instruction is (assembled alone: all are 4 bytes but the li)
+    at, offset = {}, 0
+    for k, line in enumerate(text.split("\n")):
+        if not line.endswith(":"):
+            at[k] = offset
+            offset += len(assemble(line if "loop" not in line and "func" not in line
+                                   and "done" not in line else "nop"))
+    lines = text.split("\n")
+    first_body = lines.index("jal ra, func") + 1
+    first_func = lines.index("func:") + 1
+    slots = [at[k] - at[1] for k in list(range(first_body, first_body + len(body)))
+             + list(range(first_func, first_func + len(func)))]  # (from s0: auipc's pc)
+    patches = []
+    for _ in range(draw(st.integers(1, 8))):
+        kind = draw(st.sampled_from(["code", "code", "data"]))
+        where = draw(st.sampled_from(slots)) if kind == "code" else \
+            draw(st.integers(0x400, 0x7F8)).__floordiv__(4) * 4
+        patches.append((where, int.from_bytes(assemble(insn()), "little")))
+    return text, patches
+
+
+def _run_patched(engine, text, patches, budget):
+    code = assemble(text, CODE)
+    data = b"".join(off.to_bytes(8, "little") + word.to_bytes(8, "little")
+                    for off, word in patches)
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rwx")
+    m.mem_write(CODE, code)
+    m.mem_map(DATA, DATA_SIZE, "rw")
+    m.mem_write(DATA, data)
+    cpu = make_engine(engine, m)
+    cpu.reg_write("s2", DATA)
+    cpu.reg_write("s3", len(patches))
+    for i, r in enumerate(PATCH_REGS):
+        cpu.reg_write(r, 0x1234567 * (i + 1))
+    start = cpu.instret
+    cpu.run(pc=CODE, until=CODE + len(code), max_instructions=budget)
+    return ([cpu.reg_read(i) for i in range(32)], m.mem_read(CODE, 0x1000), cpu.instret - start,
+            cpu.pc)
+
+
+@settings(max_examples=int(os.environ.get("VM_ENGINE_DIFF_EXAMPLES", 1000)) // 4, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(patched_loops(), st.one_of(st.just(200_000), st.integers(1, 3000)))
+def test_engines_agree_on_programs_that_rewrite_their_code(program, budget):
+    """Code that rewrites its own instructions, its function's (which a
+    compiled region may have taken in) and data beside them on its page, in
+    every order, a budget stopping it anywhere: every engine runs what the
+    memory holds when it gets there, as the interpreter does."""
+    text, patches = program
+    reference = _run_patched("interpreter", text, patches, budget)
+    for engine in ENGINES[1:]:
+        assert _run_patched(engine, text, patches, budget) == reference, engine
