@@ -56,10 +56,10 @@ class Outcome:
     extra: dict = field(default_factory=dict)
 
 
-def load(engine: str, code: bytes, data: bytes = b""):
-    """(mmu, cpu): code mapped r-x at CODE, a zeroed r/w data area at DATA."""
+def load(engine: str, code: bytes, data: bytes = b"", perms: str = "rx"):
+    """(mmu, cpu): code mapped `perms` (r-x) at CODE, a zeroed r/w data area at DATA."""
     mmu = FlatMMU()
-    mmu.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF, "rx")
+    mmu.mem_map(CODE, (len(code) + 0xFFF) & ~0xFFF, perms)
     mmu.mem_write(CODE, code)
     mmu.mem_map(DATA, DATA_SIZE, "rw")
     mmu.mem_write(DATA, data)

@@ -12,8 +12,8 @@ import os
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from vm_engine import ExecutionError, FlatMMU, assemble
-from harness import CODE, DATA, DATA_SIZE, ENGINES, load, make_engine
+from vm_engine import ExecutionError, assemble
+from harness import CODE, DATA, DATA_SIZE, ENGINES, load
 
 INT_OPS = ("add sub xor or and sll srl sra slt sltu addw subw sllw srlw sraw mul mulh mulhu "
            "mulhsu mulw div divu rem remu divw divuw remw remuw").split()
@@ -309,12 +309,7 @@ def _run_patched(engine, text, patches, budget):
     code = assemble(text, CODE)
     data = b"".join(off.to_bytes(8, "little") + word.to_bytes(8, "little")
                     for off, word in patches)
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rwx")
-    m.mem_write(CODE, code)
-    m.mem_map(DATA, DATA_SIZE, "rw")
-    m.mem_write(DATA, data)
-    cpu = make_engine(engine, m)
+    m, cpu = load(engine, code, data, perms="rwx")   # (the code's page: 0x1000 bytes)
     cpu.reg_write("s2", DATA)
     cpu.reg_write("s3", len(patches))
     for i, r in enumerate(PATCH_REGS):
