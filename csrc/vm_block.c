@@ -3,6 +3,7 @@
 #include "vm_jit.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int vm_decode(uint32_t w, uint64_t pc, vm_ir *ir)
 {
@@ -97,13 +98,46 @@ uint32_t vm_peek_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max)
     return decode_block(m, pc, out, max, &r, 1);
 }
 
+static uint64_t serials; /* the last block serial given */
+
+/* b is a fork's child's own block, on c->own */
+static inline int own_block(const vm_block_cache *c, const vm_block *b)
+{
+    return c->inherited && b->serial > c->inherited && !c->own_lost;
+}
+
+/* puts a fork's child's new block on c->own (out of memory: vm_cache_free walks
+ * every chain instead) */
+static void own_add(vm_block_cache *c, vm_block *b)
+{
+    if (c->n_own == c->max_own) {
+        uint32_t max = c->max_own ? 2 * c->max_own : 256;
+        vm_block **own = realloc(c->own, max * sizeof *own);
+        if (!own) {
+            c->own_lost = 1;
+            return;
+        }
+        c->own = own;
+        c->max_own = max;
+    }
+    c->own[c->n_own] = b;
+    b->own_at = ++c->n_own;
+}
+
+static void own_remove(vm_block_cache *c, vm_block *b)
+{
+    vm_block *last = c->own[--c->n_own];
+    c->own[b->own_at - 1] = last;
+    last->own_at = b->own_at;
+}
+
+
 static vm_block *block_alloc(const vm_ir *ir, uint32_t n, uint64_t pc)
 {
     vm_block *b = calloc(1, sizeof *b + (n + 1) * sizeof(vm_ir));
     if (!b)
         return NULL;
     memcpy(b->ir, ir, (n + 1) * sizeof(vm_ir));
-    static uint64_t serials;
     b->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
     b->pc = pc;
     b->n_insns = n;
@@ -190,12 +224,15 @@ static inline uint32_t page_hash(uint64_t pg)
 
 vm_block_cache *vm_cache_new(void)
 {
-    vm_block_cache *c = calloc(1, sizeof *c);
-    if (!c)
+    /* (mapped, not calloc'd: its 1.4 MB of hash tables are zero pages until used,
+     * where calloc may clear a chunk of the heap, in a fork's child its parent's) */
+    vm_block_cache *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE,
+                             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (c == MAP_FAILED)
         return NULL;
     c->scratch = calloc(1, sizeof(vm_block) + (VM_MAX_BLOCK_INSNS + 1) * sizeof(vm_ir));
     if (!c->scratch) {
-        free(c);
+        munmap(c, sizeof *c);
         return NULL;
     }
     c->byte_limit = 256ull << 20;
@@ -210,6 +247,8 @@ void vm_cache_free_retired(vm_block_cache *c)
     while (c->retired) {
         vm_block *b = c->retired;
         c->retired = b->hnext;
+        if (own_block(c, b))
+            own_remove(c, b);
         free(b);
     }
 }
@@ -528,25 +567,48 @@ vm_block *vm_cache_translate(vm_mem *m, uint64_t pc, int *err)
     c->n_blocks++;
     c->bytes += sizeof *b + (n + 1) * sizeof(vm_ir);
     c->blocks_built++;
+    if (c->inherited && !c->own_lost)
+        own_add(c, b);
     return b;
+}
+
+void vm_cache_forked(vm_block_cache *c)
+{
+    c->inherited = __atomic_load_n(&serials, __ATOMIC_RELAXED);
+    c->own = NULL; /* (a list of its parent's blocks, if any: theirs, left too) */
+    c->n_own = c->max_own = 0;
+    c->own_lost = 0;
+}
+
+/* frees the blocks of a chain (by hnext) but a fork's child's parent's */
+static void free_chain(const vm_block_cache *c, vm_block *b)
+{
+    while (b) {
+        vm_block *next = b->hnext;
+        if (b->serial > c->inherited)
+            free(b);
+        b = next;
+    }
 }
 
 void vm_cache_free(vm_block_cache *c)
 {
-    for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++) {
-        vm_block *b = c->by_pc[i];
-        while (b) {
-            vm_block *next = b->hnext;
-            free(b);
-            b = next;
-        }
+    if (c->inherited && !c->own_lost) {
+        /* a fork's child: only the blocks on c->own are its own, and reading the
+         * others to tell would cost a cache miss each (~1 ms at an exec of bash) */
+        for (uint32_t k = 0; k < c->n_own; k++)
+            free(c->own[k]);
+    } else {
+        for (uint32_t i = 0; i < (1u << VM_HASH_BITS); i++)
+            free_chain(c, c->by_pc[i]);
+        free_chain(c, c->retired);
     }
-    vm_cache_free_retired(c);
+    free(c->own);
     free(c->linked);
     if (c->code) {
         vm_code_arena_destroy(c->code);
         free(c->code);
     }
     free(c->scratch);
-    free(c);
+    munmap(c, sizeof *c);
 }

@@ -62,5 +62,6 @@ int vm_hostsig_take(int sig, uint8_t out[128])
 void vm_hostsig_clear(void)
 {
     for (int sig = 0; sig < N_SIGS; sig++)
-        rings[sig].tail = rings[sig].head;
+        if (rings[sig].tail != rings[sig].head) /* (a write copies the page: a fork's child) */
+            rings[sig].tail = rings[sig].head;
 }

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 #include <unistd.h>
 
 /* the view's protection of a page with these flags: what plain host accesses may do */
@@ -295,8 +298,9 @@ static int move_attachments(vm_mem *m, uint8_t **aside, int back)
 
 int vm_mem_fork_child(vm_mem *m)
 {
+    if (m->cache)
+        vm_cache_forked(m->cache);
 #if !defined(__linux__) || !defined(__x86_64__)
-    (void)m;
     return 0;
 #else
     if (!m->view)
@@ -757,5 +761,54 @@ int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
         return VM_MEM_OK;
     vm_cache_invalidate_range(m, addr, size);
     memcpy(m->base + addr, src, size);
+    return VM_MEM_OK;
+}
+
+int vm_mem_load_file(vm_mem *m, uint64_t addr, int fd, uint64_t offset, uint64_t size,
+                     uint64_t *done)
+{
+    *done = 0;
+    if (!host_range(m, addr, size) || (size && shared_in(m, addr, size, 1)))
+        return fault(m, addr, VM_ACCESS_WRITE);
+    if (!size)
+        return VM_MEM_OK;
+    vm_cache_invalidate_range(m, addr, size);
+    uint64_t n = 0;
+#ifdef __linux__
+    /* into the memfd at the guest address (the pages base maps), unless some of
+     * the range maps another file */
+    if (m->view && !shared_in(m, addr, size, 0) && lseek(m->memfd, (off_t)addr, SEEK_SET) >= 0) {
+        off_t in = (off_t)offset;
+        while (n < size) {
+            ssize_t r = sendfile(m->memfd, fd, &in, size - n);
+            if (r == 0) {
+                *done = n; /* (the file's end) */
+                return VM_MEM_OK;
+            }
+            if (r < 0 && errno != EINTR)
+                break; /* (the rest through a buffer) */
+            n += r > 0 ? (uint64_t)r : 0;
+        }
+    }
+#endif
+    enum { CHUNK = 1 << 16 };
+    uint8_t *buf = n < size ? malloc(CHUNK) : NULL;
+    if (n < size && !buf)
+        return -ENOMEM;
+    while (n < size) {
+        ssize_t r = pread(fd, buf, size - n < CHUNK ? size - n : CHUNK, (off_t)(offset + n));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = r < 0 ? -errno : 0;
+            free(buf);
+            *done = n;
+            return e;
+        }
+        memcpy(m->base + addr + n, buf, (size_t)r);
+        n += (uint64_t)r;
+    }
+    free(buf);
+    *done = n;
     return VM_MEM_OK;
 }

@@ -94,6 +94,7 @@ typedef struct vm_block {
                                results find their block by pc and serial: vm_jobs.h) */
     uint32_t jit_deferred;  /* a compile was deferred (Hybrid's budget): offered again, it
                                has proven hot */
+    uint32_t own_at;        /* a fork's child's own block: its index + 1 in cache->own */
     /* pages its compiled region covers beyond its own (a function it calls, on
      * another page): page number + 1 each, 0 past the last. A write to one
      * retires the block as a write to its own pages does (vm_block.c: far) */
@@ -155,6 +156,12 @@ typedef struct vm_block_cache {
     /* pages of code written where no block was: after VM_DATA_WRITES of them in a
      * row, a page is taken for data beside code (vm_block.c: data_write) */
     struct { uint64_t pg; uint32_t n; } data_writes[VM_DATA_SLOTS];
+    /* a fork's child: its blocks of serial up to this are its parent's, on pages
+     * the two share copy on write (vm_cache_forked); the others are on `own` */
+    uint64_t inherited;
+    struct vm_block **own;
+    uint32_t n_own, max_own;
+    uint32_t own_lost;      /* out of memory for `own`: vm_cache_free reads every block */
 } vm_block_cache;
 
 typedef struct vm_mem vm_mem;
@@ -270,6 +277,13 @@ int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value);
 /* host-side (debugger) copies: ignore permissions, need mapped pages */
 int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size);
 int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size);
+/* Up to `size` bytes of file `fd` from `offset` into guest memory at addr, as
+ * vm_mem_host_write writes (a private file mapping's contents); past the file's
+ * end the memory is left as it is. With a memfd behind the memory, the kernel
+ * copies them there (sendfile): no copy through a buffer, no page faults. Returns
+ * VM_MEM_OK (*done: bytes read), VM_MEM_FAULT (as vm_mem_host_write) or -errno. */
+int vm_mem_load_file(vm_mem *m, uint64_t addr, int fd, uint64_t offset, uint64_t size,
+                     uint64_t *done);
 
 /* decoded-block cache */
 vm_block_cache *vm_cache_new(void);
@@ -301,6 +315,10 @@ void vm_cache_unchain(vm_block_cache *c);
  * not linked */
 int vm_cache_link(vm_block_cache *c, vm_chain *exit, const vm_block *to);
 void vm_cache_free_retired(vm_block_cache *c);
+/* In a fork's child: the blocks made so far are the parent's. vm_cache_free
+ * leaves them: freeing each would copy the page it is on, for nothing, as the
+ * memory goes at exec or exit (a fifth of a fork and exec's time went there). */
+void vm_cache_forked(vm_block_cache *c);
 /* b's code from now on: installed at `code`, covering its first `covered`
  * instructions (`mem_ops` accesses among them) and guest pcs [lo, hi), in
  * register convention `abi`; first-tier code counts down from `countdown` */

@@ -102,6 +102,25 @@ def test_release_gives_the_memory_back_at_once(engine):
         gc.enable()
 
 
+def in_forked_child(body) -> bytes:
+    """What body() returns (bytes), run in a forked child that reports it
+    through a pipe and never returns into pytest."""
+    import os
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(r)
+            os.write(w, body())
+        finally:
+            os._exit(0)
+    os.close(w)
+    with os.fdopen(r, "rb") as f:
+        report = f.read()
+    os.waitpid(pid, 0)
+    return report
+
+
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
 @pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
 def test_a_forked_child_has_a_copy_of_guest_memory_of_its_own(engine):
@@ -109,36 +128,105 @@ def test_a_forked_child_has_a_copy_of_guest_memory_of_its_own(engine):
     memory as it was, with the same permissions, and what either process
     writes there the other does not see (the memfd both views map is shared
     across fork: the child copies it)."""
-    import os
     from harness import CODE, DATA, load
     code = assemble("sd a1, 0(a0)\nebreak", CODE)
     m, cpu = load(engine, code, b"parent" + bytes(2))
     m.mem_map(DATA + 0x10000, 0x1000, "r")
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # (reports through the pipe and never returns into pytest)
+
+    def child():
+        seen = m.mem_read(DATA, 8)
+        cpu.reg_write("a0", DATA)
+        cpu.reg_write("a1", int.from_bytes(b"child!\0\0", "little"))
+        cpu.run(pc=CODE)  # (compiled code writes through the view)
         try:
-            os.close(r)
-            seen = m.mem_read(DATA, 8)
-            cpu.reg_write("a0", DATA)
-            cpu.reg_write("a1", int.from_bytes(b"child!\0\0", "little"))
-            cpu.run(pc=CODE)  # (compiled code writes through the view)
-            try:
-                cpu.reg_write("a0", DATA + 0x10000)
-                cpu.run(pc=CODE)
-                read_only = "writable"
-            except ExecutionError as e:
-                read_only = e.fault.kind.name
-            os.write(w, seen + m.mem_read(DATA, 8) + read_only.encode())
-        finally:
-            os._exit(0)
-    os.close(w)
-    with os.fdopen(r, "rb") as f:
-        report = f.read()
-    os.waitpid(pid, 0)
+            cpu.reg_write("a0", DATA + 0x10000)
+            cpu.run(pc=CODE)
+            read_only = "writable"
+        except ExecutionError as e:
+            read_only = e.fault.kind.name
+        return seen + m.mem_read(DATA, 8) + read_only.encode()
+
+    report = in_forked_child(child)
     assert report[:16] == b"parent\0\0child!\0\0"
     assert report[16:] == FaultKind.PageFault.name.encode()  # (the store to the "r" page)
     assert m.mem_read(DATA, 8) == b"parent\0\0"
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2", "jit-bg"])
+def test_a_forked_child_runs_changes_and_releases_the_code_it_inherited(engine):
+    """A fork's child leaves the decoded blocks it inherited to its parent's
+    pages at release (vm_cache_forked) and frees its own: in the child and in
+    a grandchild, code is run (blocks of both kinds), rewritten (blocks retired
+    and decoded again) and the memory released; each reports what it ran, and
+    the parent's code is as it was."""
+    from harness import CODE, load
+    first = assemble("addi a0, a0, 1\nebreak")
+    m, cpu = load(engine, first + assemble("addi a0, a0, 2\nebreak"), perms="rwx")
+    second = CODE + len(first)
+
+    def run(pc):
+        cpu.reg_write("a0", 0)
+        cpu.run(pc=pc)
+        return cpu.reg_read("a0")
+
+    assert run(CODE) == 1   # (the parent's block)
+
+    def grandchild():
+        m.mem_write(CODE, assemble("addi a0, a0, 5"))   # (an inherited block retired)
+        seen = [run(CODE), run(second)]
+        m.release()
+        return bytes(seen)
+
+    def child():
+        seen = [run(CODE), run(second)]   # (inherited, then its own)
+        m.mem_write(second, assemble("addi a0, a0, 7"))   # (its own block retired)
+        seen.append(run(second))
+        below = in_forked_child(grandchild)
+        seen.append(run(CODE))
+        m.release()
+        return bytes(seen) + below
+
+    assert list(in_forked_child(child)) == [1, 2, 7, 1, 5, 7]
+    assert run(CODE) == 1 and run(second) == 2
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "jit-L2"])
+def test_mem_load_reads_a_file_into_memory_and_drops_code_there(engine, tmp_path):
+    """FlatMMU.mem_load (a private file mapping's contents, read in the kernel):
+    the file's bytes at an offset, fewer at its end with the memory past them
+    left as it was, over read-only pages too; decoded code there goes; unmapped
+    memory is a GuestMemoryError, a bad descriptor an OSError."""
+    import os
+    from harness import CODE, DATA, load
+    m, cpu = load(engine, assemble("addi a0, zero, 1\nebreak"))
+    cpu.run(pc=CODE)
+    assert cpu.reg_read("a0") == 1
+    path = tmp_path / "file"
+    path.write_bytes(bytes(range(256)) * 64 + assemble("addi a0, zero, 9\nebreak"))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert m.mem_load(CODE, fd, 0x4000, 8) == 8    # (an r-x page)
+        cpu.run(pc=CODE)
+        assert cpu.reg_read("a0") == 9
+        m.mem_write(DATA, b"\xee" * 0x4000)
+        assert m.mem_load(DATA + 1, fd, 0x100, 0x3F0F) == 0x3F08   # (up to the file's end)
+        assert m.mem_read(DATA + 1, 0x3F08) == (bytes(range(256)) * 64)[0x100:] + \
+            assemble("addi a0, zero, 9\nebreak")
+        assert m.mem_read(DATA, 1) == b"\xee" and m.mem_read(DATA + 0x3F09, 7) == b"\xee" * 7
+        assert m.mem_load(DATA, fd, 1 << 20, 16) == 0   # (past the end: nothing)
+        with pytest.raises(GuestMemoryError):
+            m.mem_load(DATA + 0x3000, fd, 0, 0x2000)    # (runs past the data area)
+        # pages another file's (mem_share): read through a buffer into that file
+        (tmp_path / "shared").write_bytes(bytes(0x1000))
+        with open(tmp_path / "shared", "r+b") as shared:
+            assert m.mem_share(DATA + 0x1000, 0x1000, shared.fileno())
+            assert m.mem_load(DATA + 0x1800, fd, 0, 0x10) == 0x10
+            assert shared.read()[0x800:0x810] == bytes(range(16))
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError):
+        m.mem_load(DATA, fd, 0, 16)
 
 
 @pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="no os.fork here")

@@ -162,6 +162,8 @@ cdef extern from "vm_mem.h":
     int vm_mem_slow_store(vm_mem *m, uint64_t addr, unsigned size, uint64_t value) nogil
     int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size)
     int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
+    int vm_mem_load_file(vm_mem *m, uint64_t addr, int fd, uint64_t offset, uint64_t size,
+                         uint64_t *done)
     vm_block_cache *vm_cache_new()
     void vm_cache_free(vm_block_cache *c)
     void vm_cache_flush(vm_mem *m)

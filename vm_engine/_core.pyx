@@ -746,6 +746,22 @@ cdef class FlatMMU(MemoryBase):
             if self._host_mmio(addr, view.shape[0], data) is None:
                 raise GuestMemoryError(fault_addr, "write")
 
+    def mem_load(self, uint64_t addr, int fd, uint64_t offset, uint64_t size):
+        """Reads up to ``size`` bytes of host file descriptor ``fd`` from
+        ``offset`` into guest memory at ``addr`` as mem_write writes them (a
+        private file mapping's contents), in the kernel where it can (no copy
+        through Python). Returns the bytes read (fewer at the file's end; the
+        memory past them is left as it is). Raises GuestMemoryError where
+        mem_write would, OSError if the read fails."""
+        cdef uint64_t done = 0
+        cdef int err
+        err = vm_mem_load_file(&self.mem, addr, fd, offset, size, &done)
+        if err == VM_MEM_FAULT:
+            raise GuestMemoryError(self.mem.fault_addr, "write")
+        if err < 0:
+            raise OSError(-err, os.strerror(-err))
+        return done
+
     def _host_mmio(self, uint64_t addr, uint64_t size, data):
         """Host access that falls entirely in one MMIO region goes to its callbacks."""
         region = _find_mmio(self, addr, size) if size <= 8 else None

@@ -3656,15 +3656,24 @@ class Kernel:
                 self._map_live(start, size, eff, None if device else f, offset, name,
                                bool(fixed)):
             return start
-        data, shared = b"", None
+        data, shared, load = b"", None, False
         if f is not None:
-            data = os.pread(f.host_fd, length, offset)
-            if mtype != MAP_PRIVATE and f.writable():   # (its changes go to the file)
-                shared = SharedFile(f.host_fd, offset, data, size)
+            copied = mtype == MAP_PRIVATE or not f.writable()   # (else its changes go to the file)
+            load = copied and hasattr(self.mmu, "mem_load")   # (read in the kernel: FlatMMU)
+            if not load:
+                data = os.pread(f.host_fd, length, offset)
+                if not copied:
+                    shared = SharedFile(f.host_fd, offset, data, size)
         aspace.map(start, size, eff, name=name, offset=offset, replace=bool(fixed),
                    shared=shared)
         if data:
             self.mmu.mem_write(start, data)
+        elif load:
+            try:
+                self.mmu.mem_load(start, f.host_fd, offset, length)
+            except OSError as e:
+                aspace.unmap(start, size)
+                raise Errno(e.errno or E.EIO) from None
         return start
 
     def _map_live(self, start: int, size: int, prot: int, f, offset: int, name: str,
