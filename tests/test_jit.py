@@ -617,6 +617,54 @@ def test_an_index_scaled_and_added_is_one_lea():
     assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
 
 
+ZEXT = """
+    li t0, 200
+    li a1, -3
+    li s1, 0x40000
+loop:
+    slli a5, a1, 32
+    srli a5, a5, 32
+    add a4, a4, a5
+    slli a2, a1, 32
+    srli a1, a2, 31
+    xor a4, a4, a2
+    slli a3, a0, 32
+    srli a3, a3, 29
+    andi a3, a3, 504
+    add a3, a3, s1
+    sd a1, 0(a3)
+    addi a0, a0, -7
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def test_a_zero_extension_is_one_move():
+    """`slli rd, rs, 32; srli rd, rd, 32` (RV64GC's zext.w) is one 32-bit move
+    at level 2, and `srli` by another amount one shift after it, also where
+    the shifted value is kept (rd is not the srli's destination); results and
+    counts are the interpreter's."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(ZEXT, CODE))
+    head = CODE + 12  # (the loop)
+    ir = m.decode_block(head)
+    listing = x86.compile_ir(ir + x86.closing_entry(ir), head, 2, True,
+                             m.decode_block).disassemble()
+    assert not any(re.search(r"\bshr \w+,20h", line) for line in listing)  # (no shift back)
+    assert sum(bool(re.search(r"\bmov (e\w+|r\d+d),(e\w+|r\d+d)$", line)) for line in listing) == 3
+    assert any(re.search(r"\bshl \w+,1$", line) for line in listing)    # (srli 31)
+    assert any(re.search(r"\bshl \w+,3$", line) for line in listing)    # (srli 29)
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2"):
+        mmu, cpu = load(name, assemble(ZEXT, CODE))
+        r = cpu.run(pc=CODE, max_instructions=10**6)
+        outs[name] = (r.status, r.stats.instructions, cpu.regs, mmu.mem_read(DATA, 512))
+    assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
+
+
 CRC_BITS = """
     li a1, -1
     li a2, 1000
@@ -975,6 +1023,51 @@ loop:
 @given(scaled_adds(), st.integers(0, (1 << 64) - 1))
 def test_random_scaled_adds_match_the_interpreter(text, seed):
     """Scaled adds keep registers and counts as interpreted, on every engine."""
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
+        m, cpu = load(name, assemble(text, CODE))
+        for k, reg in enumerate(["a0", "a1", "a2", "a3", "s2", "t1"]):
+            cpu.reg_write(reg, (seed * (2 * k + 1)) >> k & ((1 << 64) - 1))
+        r = cpu.run(pc=CODE, max_instructions=10**6)
+        outs[name] = (r.status, r.stats.instructions, cpu.pc, cpu.regs)
+    for name, out in outs.items():
+        assert out == outs["interpreter"], name
+
+
+@st.composite
+def zero_extensions(draw):
+    """A loop with `slli rd, rs, 32; srli rd2, rd, k` pairs (rd2 rd or not, rs
+    perhaps rd, rd2 or x0, k 0-63), between other instructions that keep the
+    registers busy."""
+    regs = ["a0", "a1", "a2", "a3", "s2", "t1", "zero"]
+    lines = []
+    for _ in range(draw(st.integers(1, 4))):
+        rd, rs, rd2 = (draw(st.sampled_from(regs)) for _ in range(3))
+        lines += [f"slli {rd}, {rs}, 32", f"srli {draw(st.sampled_from([rd, rd2]))}, {rd}, "
+                  f"{draw(st.sampled_from([0, 1, 3, 29, 31, 32, 33, 40, 63]))}"]
+        if draw(st.booleans()):
+            lines.append(f"xor a4, a4, {rd}")
+        if draw(st.booleans()):
+            lines.append(f"addiw {rs}, {rs}, {draw(st.integers(-5, 5))}")
+    return f"""
+    li t0, 50
+loop:
+    {chr(10).join(lines)}
+    add a4, a4, a0
+    add a5, a5, a1
+    xor a6, a6, a2
+    add a7, a7, a3
+    addi a0, a0, 7
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(zero_extensions(), st.integers(0, (1 << 64) - 1))
+def test_random_zero_extensions_match_the_interpreter(text, seed):
+    """Zero extensions keep registers and counts as interpreted, on every engine."""
     outs = {}
     for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
         m, cpu = load(name, assemble(text, CODE))

@@ -1565,6 +1565,16 @@ def _emit_insns(blk, seg: _Seg, following):
                 _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
             after, end = j + 2, None
             continue
+        widened = _zero_extension(blk, seg, j) if blk.fold else None  # (level 2)
+        if widened is not None:
+            if widened[0]:  # (the shifted value is kept too: `slli` as it is)
+                _emit_folded(blk, name, e, seg.first + j, insn_pc)
+            else:
+                _known_after(blk, name, e, None)
+            _emit_zero_extension(blk, seg.ir[j + 1], widened[1])
+            _known_after(blk, "srli", seg.ir[j + 1], None)
+            after, end = j + 2, None
+            continue
         if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
             if blk.nan_pending is not None:
                 _nan_check(blk)
@@ -1691,6 +1701,42 @@ def _emit_scaled_add(blk, rd: int, base: int, index: int, shift: int):
     blk.a.emit(X.create_reg_mem(Code.LEA_R64_M, dst,
                                 M(blk.alloc[base], blk.alloc[index], 1 << shift)))
     _store(blk, rd, dst)
+
+
+def _zero_extension(blk, seg, j: int):
+    """(keep, rs) when instructions j and j+1 of seg are `slli rd, rs, 32` and
+    `srli rd2, rd, k`: the low 32 bits of rs zero-extended, shifted (RV64GC's
+    zext.w, k = 32, and an unsigned int's scaled index, as `(x << 32) >> 29`; it
+    has no add.uw), done from rs by one 32-bit move and a shift, not two shifts
+    in a row (zlib's longest_match walks its chains so). keep: rd is not rd2,
+    so it is set too (rd not rs). None otherwise, or where rs is a known
+    constant (folding does those) or something jumps to the second."""
+    if j + 2 > seg.k - (seg.hammock is not None):
+        return None
+    first, second = seg.ir[j], seg.ir[j + 1]
+    if _NAME[first["op"]] != "slli" or _NAME[second["op"]] != "srli":
+        return None
+    rd, rs, rd2 = first["rd"], first["rs1"], second["rd"]
+    if first["imm"] != 32 or not 0 < rd < 32 or second["rs1"] != rd or \
+            not 0 < rd2 < 32 or not 1 <= second["imm"] <= 63 or rs in blk.consts or \
+            seg.pc + second["pc_off"] in blk.inner or (rd != rd2 and rd == rs):
+        return None
+    return rd != rd2, rs
+
+
+def _emit_zero_extension(blk, second, rs: int):
+    """rd2 = zero-extended low 32 bits of rs, shifted: _zero_extension's srli."""
+    rd2, k = second["rd"], int(second["imm"])
+    dst = _dest(blk, rd2)
+    low = _LOW32[dst]
+    if rs:  # (a move even from dst's own register: it clears the upper half)
+        blk.a.emit(_op(Code.MOV_R32_RM32, low, blk.src(rs, 32)))
+    else:
+        blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
+    if k != 32:
+        blk.a.emit(X.create_reg_u32(Code.SHR_RM64_IMM8 if k > 32 else Code.SHL_RM64_IMM8, dst,
+                                    abs(k - 32)))
+    _store(blk, rd2, dst)
 
 
 def _quiet_compare(blk, seg, j: int) -> bool:
