@@ -968,6 +968,44 @@ def test_munmap_mprotect_mremap_madvise():
     assert e.mem(moved, 16) == bytes(16)
 
 
+def test_the_host_clock_is_read_and_never_set():
+    """adjtimex and clock_adjtime read the host clock's discipline (a read-only
+    mode: 0, adjtime(NULL, &old)'s ADJ_OFFSET_SS_READ) as the host has it; a
+    change of it, settimeofday and clock_settime get EPERM as an unprivileged
+    process's would, after Linux's own checks (EINVAL, EFAULT), even when the
+    tests run as root."""
+    import ctypes
+    e = Env()
+    e.put(bytes(sc.TIMEX_SIZE), BUF)
+    state = e("adjtimex", BUF)
+    host = ctypes.create_string_buffer(sc.TIMEX_SIZE)
+    assert state == ctypes.CDLL(None).adjtimex(host) and 0 <= state <= 5   # (TIME_OK..ERROR)
+    guest = e.mem(BUF, sc.TIMEX_SIZE)
+    # freq, status, constant, precision, tolerance, tick as the host's; time now
+    for at, fmt in ((16, "<q"), (40, "<i"), (48, "<q"), (56, "<q"), (64, "<q"), (88, "<q")):
+        assert struct.unpack_from(fmt, guest, at) == struct.unpack_from(fmt, host.raw, at)
+    import time
+    assert abs(struct.unpack_from("<q", guest, 72)[0] - time.time()) < 5
+    e.put(struct.pack("<I", sc.ADJ_OFFSET_SS_READ), BUF)
+    assert e("adjtimex", BUF) == state
+    assert e("clock_adjtime", 0, BUF) == state
+    e.put(struct.pack("<I", 1), BUF)   # (ADJ_OFFSET: a change)
+    assert e("adjtimex", BUF) == -errno.EPERM
+    assert e("clock_adjtime", 0, BUF) == -errno.EPERM
+    assert e("clock_adjtime", 99, BUF) == -errno.EINVAL
+    assert e("adjtimex", 0) == -errno.EFAULT
+    e.put(struct.pack("<qq", 1, 0), BUF)
+    assert e("settimeofday", BUF, 0) == -errno.EPERM
+    assert e("clock_settime", 0, BUF) == -errno.EPERM
+    assert e("clock_settime", 1, BUF) == -errno.EINVAL   # (CLOCK_MONOTONIC: never set)
+    assert e("settimeofday", 0, BUF) == -errno.EPERM     # (the time zone)
+    e.put(struct.pack("<qq", 1, 10**6), BUF)
+    assert e("settimeofday", BUF, 0) == -errno.EINVAL
+    e.put(struct.pack("<qq", 1, 10**9), BUF)
+    assert e("clock_settime", 0, BUF) == -errno.EINVAL
+    assert e("settimeofday", 0x7000000, 0) == -errno.EFAULT
+
+
 def test_identity_time_and_misc():
     e = Env()
     assert e("getpid") == os.getpid() == e("gettid")

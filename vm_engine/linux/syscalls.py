@@ -205,6 +205,8 @@ FUTEX_WAIT, FUTEX_WAKE, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 
 FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET, FUTEX_CMD_MASK = 9, 10, 0x7F
 FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_LOCK_PI2 = 6, 7, 8, 13
 FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME = 128, 256
+TIMEX_SIZE = 208            # struct timex (riscv64's and x86-64's alike)
+ADJ_OFFSET_SS_READ = 0xA001  # adjtime(NULL, &old)'s mode: a read
 #: a priority-inheriting lock's waiter waits with this bitset: no FUTEX_WAKE wakes it,
 #: only the owner's FUTEX_UNLOCK_PI, which makes it the owner (Kernel._pi_hand_over)
 _PI_WAIT = 0
@@ -4885,6 +4887,50 @@ class Kernel:
         if tp:
             self.write_mem(tp, struct.pack("<qq", 0, max(1, round(res * 1e9))))
         return 0
+
+    # -- the host's clock: read, never set. The guest is an unprivileged process
+    # of the host's (as Linux would, EPERM), even when vm_engine runs as root ----
+    @handler("p")
+    def sys_adjtimex(self, buf):
+        """The clock's discipline (ntp_gettime, adjtime(NULL, &old), chronyc):
+        the host's, read; a change of it is refused."""
+        return self._adjtime(None, buf)
+
+    @handler("dp")
+    def sys_clock_adjtime(self, clk, buf):
+        return self._adjtime(self._clock(clk), buf)
+
+    def _adjtime(self, clk, buf) -> int:
+        timex = bytearray(self.read_mem(buf, TIMEX_SIZE))
+        if struct.unpack_from("<I", timex)[0] not in (0, ADJ_OFFSET_SS_READ):
+            raise Errno(E.EPERM)
+        host = libc.buffer(bytes(timex))
+        try:
+            state = libc.call("adjtimex", host) if clk is None else \
+                libc.call("clock_adjtime", clk, host)
+        except OSError as e:
+            raise Errno(e.errno) from None
+        except AttributeError:   # (a host C library without them: not Linux's)
+            raise Errno(E.ENOSYS) from None
+        self.write_mem(buf, host.raw[:TIMEX_SIZE])
+        return state
+
+    @handler("pp")
+    def sys_settimeofday(self, tv, tz):
+        if tv:
+            sec, usec = struct.unpack("<qq", self.read_mem(tv, 16))
+            if sec < 0 or not 0 <= usec < 1_000_000:
+                raise Errno(E.EINVAL)
+        if tz:
+            self.read_mem(tz, 8)
+        raise Errno(E.EPERM)
+
+    @handler("dp")
+    def sys_clock_settime(self, clk, tp):
+        if self._clock(clk) != time.CLOCK_REALTIME:
+            raise Errno(E.EINVAL)   # (the one clock Linux lets be set)
+        self._timespec_fields(tp)
+        raise Errno(E.EPERM)
 
     @handler("pp")
     def sys_gettimeofday(self, tv, tz):
