@@ -640,6 +640,10 @@ def test_prctl_attributes_qemu_does_not_pass_on(tmp_path):
     assert e("prctl", PR_GET_THP_DISABLE, 0, 0, 0, 0) == 0
     assert e("prctl", PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0
     assert e("prctl", PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1
+    assert e("prctl", PR_SET_THP_DISABLE, 0, 0, 1, 0) == -errno.EINVAL   # (stray arguments)
+    assert e("prctl", PR_GET_THP_DISABLE, 1, 0, 0, 0) == -errno.EINVAL
+    assert e("prctl", 3) == 1 and e("prctl", 4, 0) == 0 and e("prctl", 3) == 0   # dumpable
+    assert e("prctl", 4, 2) == -errno.EINVAL and e("prctl", 4, 1) == 0 and e("prctl", 3) == 1
     assert e("set_tid_address", BUF + 64) == os.getpid()
     assert e("prctl", PR_GET_TID_ADDRESS, BUF) == 0
     assert struct.unpack("<Q", e.mem(BUF, 8))[0] == BUF + 64
@@ -829,6 +833,13 @@ def test_dup_fcntl_pipe():
     assert (r, w) == (4, 5)
     assert e("write", w, e.s("through the pipe"), 16) == 16
     assert e("read", r, BUF + 64, 100) == 16 and e.mem(BUF + 64, 16) == b"through the pipe"
+    assert e("fsync", w) == -errno.EINVAL and e("syncfs", w) == 0   # (a pipe's file system)
+    # a program embedded in another's process gets no signals of the host kernel's
+    # about files (its signals would be the host program's): sigio's case has them
+    assert e.k.host_signals is None
+    assert e("fcntl", r, sc.F_SETOWN, os.getpid()) == 0 and e("fcntl", r, sc.F_GETOWN, 0) == 0
+    assert e("fcntl", r, sc.F_SETSIG, 34) == -errno.EINVAL
+    assert e("fcntl", r, sc.F_NOTIFY, 1) == -errno.EINVAL
     assert e("close", w) == 0
     assert e("read", r, BUF + 64, 100) == 0   # EOF
     assert e("pipe2", BUF, 0x1) == -errno.EINVAL
@@ -2125,6 +2136,15 @@ def test_pidfds(tmp_path):
     assert e("pidfd_open", 0, 0) == -errno.EINVAL
     assert e("pidfd_send_signal", 1, sc.SIGUSR1, 0, 0) == -errno.EBADF   # (not a pidfd)
     assert e("pidfd_open", 0x7FFFFFF0, 0) == -errno.ESRCH
+    # an open /proc/PID directory is one too (as Linux takes it); not the
+    # program's processes are out of reach (kill's EPERM)
+    proc = e("openat", AT_FDCWD, e.s(f"/proc/{os.getpid()}"), sc.O_DIRECTORY, 0)
+    assert e("pidfd_send_signal", proc, sc.SIGUSR1, 0, 0) == 0   # (pending: its handler runs)
+    assert e.k.pending & 1 << (sc.SIGUSR1 - 1)
+    init = e("pidfd_open", 1, 0)
+    assert e("pidfd_send_signal", init, 0, 0, 0) == -errno.EPERM
+    init_dir = e("openat", AT_FDCWD, e.s("/proc/1"), sc.O_DIRECTORY, 0)
+    assert e("pidfd_send_signal", init_dir, 0, 0, 0) == -errno.EPERM
 
 
 def test_output_targets(capfd):
@@ -2370,6 +2390,42 @@ def test_cli_signals_from_other_processes_reach_the_guest(tmp_path):
         finally:
             p.kill()
         assert out == f"got {int(sig)}\n".encode() and p.returncode == 0
+
+
+FAMILY_OUTPUT = b"""a sibling's kill: exit 0
+the sibling it killed: killed by signal 15
+a grandchild's kill: exit 0
+its parent's other child: killed by signal 10
+getpgid: the group's first 1, its second 1
+kill of the group: 0
+the group's first: killed by signal 1
+the group's second: killed by signal 1
+kill of a group no longer there: -1 No such process
+"""
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "jit", "hybrid"])
+def test_cli_signals_reach_every_process_of_the_program(engine, tmp_path):
+    """Under vm-engine run, whose process is the program's, a process signals
+    the program's others that are not its parent or child, as shells do: a
+    sibling (a subshell killing a background job), its parent's other child
+    from a grandchild, a process group (job control's kill %1). (The native
+    build's output; in a session of its own, as a group kill may reach the
+    caller's group under Linux.)"""
+    p = subprocess.run([sys.executable, "-m", "vm_engine", "run", "--no-cache-dir", "--engine",
+                        engine, binpath("family")], cwd=tmp_path, capture_output=True,
+                       timeout=120, start_new_session=True)
+    assert p.stdout == FAMILY_OUTPUT and p.returncode == 0, p.stderr
+
+
+def test_an_embedded_program_signals_its_own_processes_only():
+    """A program run in another's process (no own_host_signals) reaches no
+    process but its children and itself: the host program's others are not
+    its own."""
+    e = Env()
+    assert e.k.family is None
+    assert e("kill", 1, 0) == -errno.EPERM and e("kill", os.getppid(), 0) == -errno.EPERM
+    assert e("kill", -os.getpgid(0) & sc.MASK64, 0) == -errno.EPERM
 
 
 def test_own_host_signals_are_given_back_at_close():

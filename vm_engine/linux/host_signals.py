@@ -58,13 +58,25 @@ _UNTOUCHED = object()
 SI_USER, SI_KERNEL = 0, 0x80   # siginfo's si_code: kill's, the kernel's
 
 
-def guest_siginfo(sig: int) -> bytes:
+#: si_code of the host kernel's signal-driven I/O signals (fcntl F_SETSIG,
+#: O_ASYNC and dnotify): POLL_IN .. POLL_HUP; si_band, si_fd follow
+_POLL_CODES = range(1, 7)
+
+
+def guest_siginfo(sig: int, guest_fd=None) -> bytes:
     """The guest's siginfo_t of a signal `sig` come from another process (its
     layout is the host's): the sender's si_code, pid and uid, and sigqueue's
-    value; none recorded: SI_USER from nobody known."""
+    value; or, from the host kernel's signal-driven I/O, its band and file,
+    the guest's descriptor of it (guest_fd(host fd), None: not the guest's);
+    none recorded: SI_USER from nobody known."""
     info = hostsig_take(sig)
     code, pid, uid, value = (SI_USER, 0, 0, 0) if info is None else \
         struct.unpack_from("<8xi4xiIQ", info)
+    if code in _POLL_CODES and guest_fd is not None:
+        band, fd = struct.unpack_from("<qi", info, 16)
+        fd = guest_fd(fd)
+        if fd is not None:
+            return struct.pack("<iii4xqi", sig, 0, code, band, fd).ljust(128, b"\0")
     if code > 0 and code != SI_KERNEL:   # (a kind of the host kernel's own: its fields
         code, value = SI_USER, 0         # may name host things, a host fd)
     return struct.pack("<iii4xiIQ", sig, 0, code, pid, uid,
@@ -133,9 +145,17 @@ class HostSignals:
             return True
         except OSError:
             return False
-        self.queued += [(sig, guest_siginfo(sig)) for sig in data if sig in PASSED and
-                        signal.getsignal(sig) is self._handler]
+        self.queued += [(sig, guest_siginfo(sig, self._guest_fd)) for sig in data
+                        if sig in PASSED and signal.getsignal(sig) is self._handler]
         return bool(data)
+
+    def _guest_fd(self, host_fd: int):
+        """The guest's descriptor of host descriptor `host_fd` (which a signal of
+        signal-driven I/O names), or None."""
+        for fd, (f, _) in list(self.kernel.fds.items()):
+            if getattr(f, "host_fd", None) == host_fd:
+                return fd
+        return None
 
     def _on_signal(self, signum, frame) -> None:
         """The Python handler of a signal the guest handles (module docstring)."""

@@ -229,6 +229,7 @@ class Machine:
         if self.kernel.host_signals is None:
             self.kernel.host_signals = HostSignals(self.kernel, own=False)
             self.kernel.host_dispositions()
+            self.kernel.family = self.kernel.pid   # (its forks' processes are the guest's)
 
     def stop(self) -> None:
         """Asks a running ``run()`` (in another thread) to return (status Stopped)

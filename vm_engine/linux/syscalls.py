@@ -26,6 +26,7 @@ import errno as E
 import fcntl
 import io
 import os
+import re
 import resource
 import select
 import signal
@@ -189,6 +190,35 @@ TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
 TIOCGPGRP, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO = 0x540F, 0x5413, 0x5414, 0x541B, 0x5421
 FIONCLEX, FIOCLEX, FIOASYNC = 0x5450, 0x5451, 0x5452
 TERMIOS_SIZE = 36       # struct termios (kernel): 4 x u32, c_line, c_cc[19]
+TIOCGPTPEER = 0x5441    # a pseudo-terminal master's slave, opened (an fd back)
+#: terminal requests a host terminal serves as they are (riscv64's numbers and
+#: structures are x86-64's: asm-generic's): request -> (bytes of the argument
+#: read, bytes written back), the argument a pointer; None: a value
+_TTY_IOCTLS = {
+    0x80045430: (0, 4),     # TIOCGPTN: a pseudo-terminal's number (ptsname)
+    0x40045431: (4, 0),     # TIOCSPTLCK: (un)lock its slave (unlockpt)
+    0x80045432: (0, 4),     # TIOCGPKT
+    0x80045439: (0, 4),     # TIOCGEXCL
+    0x5405: (0, 18), 0x5406: (18, 0), 0x5407: (18, 0), 0x5408: (18, 0),   # TCGETA,
+    #                       TCSETA, TCSETAW, TCSETAF: System V's struct termio
+    0x5410: (4, 0),         # TIOCSPGRP (tcsetpgrp)
+    0x5429: (0, 4),         # TIOCGSID (tcgetsid)
+    0x5411: (0, 4),         # TIOCOUTQ
+    0x5415: (0, 4),         # TIOCMGET: modem lines
+    0x5416: (4, 0), 0x5417: (4, 0), 0x5418: (4, 0),   # TIOCMBIS, TIOCMBIC, TIOCMSET
+    0x5424: (0, 4), 0x5423: (4, 0),   # TIOCGETD, TIOCSETD: the line discipline
+    0x5420: (4, 0),         # TIOCPKT: packet mode
+    0x5456: (0, TERMIOS_SIZE), 0x5457: (TERMIOS_SIZE, 0),   # TIOCGLCKTRMIOS, TIOCSLCKTRMIOS
+    0x802C542A: (0, 44),    # TCGETS2 (struct termios2: any baud rate)
+    0x402C542B: (44, 0), 0x402C542C: (44, 0), 0x402C542D: (44, 0),   # TCSETS2, W2, F2
+    0x540E: None,           # TIOCSCTTY: the controlling terminal
+    0x5422: None,           # TIOCNOTTY
+    0x540C: None, 0x540D: None,   # TIOCEXCL, TIOCNXCL
+    0x540B: None,           # TCFLSH (tcflush)
+    0x540A: None,           # TCXONC (tcflow)
+    0x5409: None, 0x5425: None,   # TCSBRK (tcdrain, tcsendbreak), TCSBRKP
+    0x5427: None, 0x5428: None,   # TIOCSBRK, TIOCCBRK
+}
 
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
 F_SETOWN, F_GETOWN, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 8, 9, 36, 37, 38
@@ -196,6 +226,8 @@ LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN = 1, 2, 4, 8
 FLOCK_SIZE = 32   # struct flock: l_type, l_whence (shorts), l_start, l_len, l_pid: as x86-64's
 F_DUPFD_CLOEXEC, F_SETPIPE_SZ, F_GETPIPE_SZ = 1030, 1031, 1032
 F_ADD_SEALS, F_GET_SEALS = 1033, 1034   # (a memfd's seals)
+F_SETSIG, F_GETSIG, F_NOTIFY = 10, 11, 1026   # (dnotify's: which signal, what changes)
+F_SETOWN_EX, F_GETOWN_EX = 15, 16   # (struct f_owner_ex: a thread, process or group)
 FD_CLOEXEC = 1
 F_UNLCK = 2
 
@@ -401,6 +433,40 @@ class GuestFile:
         pass
 
 
+def _proc_stat(pid: int) -> list | None:
+    """The fields of /proc/PID/stat after the command's name (state, ppid, pgrp,
+    ...), or None (no such process)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return stat[stat.rindex(b")") + 2:].split()
+
+
+def _descends(pid: int, root: int) -> bool:
+    """Whether host process `pid` is `root` or a descendant of it."""
+    for _ in range(1024):
+        if pid == root:
+            return True
+        fields = _proc_stat(pid) if pid > 1 else None
+        if fields is None:
+            return False
+        pid = int(fields[1])
+    return False
+
+
+def _group_members(pgid: int) -> list:
+    """The host processes of process group `pgid`."""
+    members = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = _proc_stat(int(name))
+            if fields is not None and int(fields[2]) == pgid:
+                members.append(int(name))
+    return members
+
+
 def _host_flags(guest: int) -> int:
     out = guest & O_ACCMODE
     for bit, name in _OPEN_FLAGS:
@@ -497,6 +563,20 @@ class HostFile(GuestFile):
         if req == FIONREAD:
             kernel.write_mem(arg, fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))
             return 0
+        if req in _TTY_IOCTLS:
+            sizes = _TTY_IOCTLS[req]
+            if sizes is None:
+                return fcntl.ioctl(fd, req, arg & 0xFFFFFFFF)
+            given, taken = sizes
+            out = fcntl.ioctl(fd, req, kernel.read_mem(arg, given) if given else bytes(taken))
+            if taken:
+                kernel.write_mem(arg, out[:taken])
+            return 0
+        if req == TIOCGPTPEER:
+            if arg & ~(O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_ACCMODE):
+                raise Errno(E.EINVAL)
+            peer = fcntl.ioctl(fd, req, _host_flags(arg) | os.O_CLOEXEC)
+            return kernel._install_new(HostFile(peer, arg & (O_ACCMODE | O_NONBLOCK)), arg)
         raise Errno(E.ENOTTY)
 
     def release(self):
@@ -1020,7 +1100,7 @@ class Kernel:
         self.ptimers: dict[int, SimpleNamespace] = {}   # timer_create's, by id
         #: prctl's attributes of the process (sys_prctl), and its capabilities (_caps)
         self.attrs = {"pdeathsig": 0, "keepcaps": 0, "subreaper": 0, "thp_disable": 0,
-                      "no_new_privs": 0, "timerslack": TIMER_SLACK_NS}
+                      "no_new_privs": 0, "timerslack": TIMER_SLACK_NS, "dumpable": 1}
         self.caps = None
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
@@ -1042,6 +1122,10 @@ class Kernel:
         self.host_signals = None
         self._held_dirty = 0   # signals whose mask changed since host_dispositions (_hold_blocked)
         self.parent_takes_signals = False   # (a fork's child: its parent's host_signals)
+        #: where the host process is wholly the guest's (Machine.own_host_signals, a
+        #: fork's child), the pid of the first such of the guest's processes: the
+        #: processes descended from it are the guest's, which its signals reach
+        self.family = None
         self.children = set()    # its forks' pids, until waited for
         self._chld_sent = set()  # those whose end was signalled (SIGCHLD)
         nofile = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -2253,9 +2337,28 @@ class Kernel:
             now = F_OFD_SETLK if cmd in (F_OFD_SETLK, F_OFD_SETLKW) else F_SETLK
             return self._lock(f, lambda: fcntl.fcntl(f.host_fd, now, raw),
                               cmd in (F_SETLKW, F_OFD_SETLKW))
-        if cmd == F_GETOWN:
-            return 0
-        if cmd == F_SETOWN:
+        if cmd in (F_GETOWN, F_SETOWN, F_SETSIG, F_GETSIG, F_NOTIFY):
+            # signal-driven I/O (O_ASYNC) and a directory's changes (dnotify): the
+            # host's, whose signals reach the guest's handlers (guest and host
+            # pids are the same), where the host process is the guest's (vm-engine
+            # run's, a fork's child: HostSignals); none on the kernel's own files,
+            # none in a program that would have them go to others' process
+            if f.host_fd is None or self.host_signals is None:
+                if cmd in (F_GETOWN, F_SETOWN, F_GETSIG):
+                    return 0
+                raise Errno(E.EINVAL)
+            if cmd == F_SETSIG and arg and arg not in PASSED:
+                raise Errno(E.EINVAL)
+            return fcntl.fcntl(f.host_fd, cmd, s32(arg) if cmd == F_SETOWN else arg & 0xFFFFFFFF)
+        if cmd in (F_SETOWN_EX, F_GETOWN_EX):   # (glibc's F_GETOWN: the same, as a struct)
+            if f.host_fd is None or self.host_signals is None:
+                if cmd == F_GETOWN_EX:
+                    self.write_mem(arg, bytes(8))
+                return 0
+            owner = fcntl.fcntl(f.host_fd, cmd, self.read_mem(arg, 8) if cmd == F_SETOWN_EX
+                                else bytes(8))
+            if cmd == F_GETOWN_EX:
+                self.write_mem(arg, owner)
             return 0
         if cmd in (F_ADD_SEALS, F_GET_SEALS):   # (a memfd's: the host's)
             if f.host_fd is None:
@@ -2367,7 +2470,15 @@ class Kernel:
 
     @handler("f")
     def sys_syncfs(self, fd):
-        return self.sys_fsync(fd)
+        """The host's, of the file system the file is on (any file: a pipe's too,
+        where fsync is EINVAL)."""
+        f = self.file(fd)
+        if f.host_fd is not None:
+            try:
+                libc.call("syncfs", f.host_fd)
+            except AttributeError:   # (a host C library without it: not Linux's)
+                os.sync()
+        return 0
 
     @handler("")
     def sys_sync(self):
@@ -4135,8 +4246,13 @@ class Kernel:
         if option == 16:   # PR_GET_NAME
             self.write_mem(a2, self.comm.ljust(16, b"\0"))
             return 0
-        if option in (3, 4):    # PR_GET_DUMPABLE, PR_SET_DUMPABLE
-            return 1 if option == 3 else 0
+        if option == 3:    # PR_GET_DUMPABLE
+            return attrs["dumpable"]
+        if option == 4:    # PR_SET_DUMPABLE: not, or as its user (2, as root: refused)
+            if a2 > 1:
+                raise Errno(E.EINVAL)
+            attrs["dumpable"] = a2
+            return 0
         if option == 1:    # PR_SET_PDEATHSIG
             if a2 > NSIG:
                 raise Errno(E.EINVAL)
@@ -4150,11 +4266,13 @@ class Kernel:
             self.write_mem(a2, struct.pack("<i", attrs["pdeathsig" if option == 2 else "subreaper"]))
             return 0
         if option in (8, 36, 41):   # PR_SET_KEEPCAPS, _CHILD_SUBREAPER, _THP_DISABLE
-            if option == 8 and a2 > 1:
+            if option == 8 and a2 > 1 or option == 41 and (a3 or a4 or a5):
                 raise Errno(E.EINVAL)
             attrs[{8: "keepcaps", 36: "subreaper", 41: "thp_disable"}[option]] = int(bool(a2))
             return 0
         if option in (7, 42):   # PR_GET_KEEPCAPS, PR_GET_THP_DISABLE
+            if option == 42 and (a2 or a3 or a4 or a5):
+                raise Errno(E.EINVAL)
             return attrs["keepcaps" if option == 7 else "thp_disable"]
         if option == 21:   # PR_GET_SECCOMP: none
             return 0
@@ -4574,15 +4692,25 @@ class Kernel:
 
     @handler("fSpx")
     def sys_pidfd_send_signal(self, fd, sig, info, flags):
-        """A signal to the process a pidfd names: this one's own (raised as
-        kill's), or another's, sent by the host (a siginfo given is not
-        passed on: kill's is)."""
-        f = self._pidfd(fd)
+        """A signal to the process a pidfd names, or an open /proc/PID directory
+        (as Linux takes too): this one's own (raised as kill's), or another's of
+        the program's, sent by the host (a siginfo given is not passed on:
+        kill's is); others are not reachable (EPERM, as kill)."""
+        f = self.file(fd)
+        pid = getattr(f, "pid", None)
+        if pid is None and f.is_dir:
+            named = re.fullmatch(r"/proc/(\d+|self)/?", f.path or "")
+            if named:
+                pid = self.pid if named.group(1) == "self" else int(named.group(1))
+        if pid is None:
+            raise Errno(E.EBADF)
         sig = self._check_sig(sig)
         if flags:
             raise Errno(E.EINVAL)
-        if f.pid == self.pid:
+        if pid == self.pid:
             return self.sys_kill(self.pid, sig)
+        if not self._reachable(pid):
+            raise Errno(E.EPERM)
         signal.pidfd_send_signal(f.host_fd, sig)
         return 0
 
@@ -4722,6 +4850,8 @@ class Kernel:
         self.attrs["pdeathsig"] = 0   # (a child's own; the rest are inherited)
         # (the process is the guest's: signals from others go to its handlers)
         self.parent_takes_signals = self.host_signals is not None
+        if self.family is None:   # (its own process: the first of a family)
+            self.family = self.pid
         try:
             self.host_signals = self.host_signals.forked(self) if self.host_signals is not None \
                 else HostSignals(self, own=True)
@@ -4844,7 +4974,7 @@ class Kernel:
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
         self.ptimers.clear()
-        self.attrs["keepcaps"] = 0
+        self.attrs["keepcaps"], self.attrs["dumpable"] = 0, 1
         old = self.threads.current   # (execve keeps its mask and signals pending for it;
         self.threads = self._new_threads(cpu)                            # no altstack)
         self.sigmask, me = old.sigmask, self.threads.current
@@ -5330,9 +5460,31 @@ class Kernel:
         return sig
 
     def _reachable(self, pid: int) -> bool:
-        """Whether `pid` is another process of the guest's that signals reach (a
-        child; the parent, when its host process is the guest's too)."""
-        return pid in self.children or (pid == self.ppid and self.parent_takes_signals)
+        """Whether `pid` is another process of the guest's that signals reach: a
+        child; the parent, when its host process is the guest's too; and, where
+        this process is wholly the guest's (`family`), any process descended
+        from the family's first (a sibling, a grandchild: the guest's too)."""
+        if pid in self.children or (pid == self.ppid and self.parent_takes_signals):
+            return True
+        return self.family is not None and 0 < pid != self.pid and _descends(pid, self.family)
+
+    def _group_kill(self, pgid: int, sig: int) -> int:
+        """kill(0) and kill(-pgid) where this process is wholly the guest's: the
+        group's other processes by the host's kill (under Linux they would get
+        it: the guest's, or the caller's that share the group), this one as a
+        kill of itself."""
+        members = _group_members(pgid)
+        if not members:
+            raise Errno(E.ESRCH)
+        for pid in members:
+            if pid != self.pid:
+                try:
+                    os.kill(pid, sig)
+                except OSError:
+                    pass
+        if self.pid in members and sig:
+            self.raise_signal(sig, SI_USER)
+        return 0
 
     @handler("dS")
     def sys_kill(self, pid, sig):
@@ -5340,6 +5492,8 @@ class Kernel:
         if self._reachable(s32(pid)):
             os.kill(s32(pid), sig)   # (a host process: the guest's, whose handlers take it)
             return 0
+        if self.family is not None and (s32(pid) == 0 or s32(pid) < -1):
+            return self._group_kill(os.getpgid(0) if s32(pid) == 0 else -s32(pid), sig)
         if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
             raise Errno(E.EPERM)   # no other processes are reachable from the guest
         if sig:
