@@ -2097,6 +2097,39 @@ def test_a_wait_for_a_child_ends_for_a_signal_or_a_stop(tmp_path):
     assert os.WEXITSTATUS(struct.unpack("<i", e.mem(BUF, 4))[0]) == 3
 
 
+def test_file_system_requests_are_the_hosts(tmp_path):
+    """FS_IOC_FIEMAP (a file's extents: filefrag, cp), FS_IOC_GETFLAGS (lsattr)
+    and FIGETBSZ give what the host's give for the same file, its refusal too
+    (a file system without extents); more extents asked for than taken: as
+    many as that, the count asked left as it was."""
+    import fcntl
+    path = tmp_path / "data"
+    path.write_bytes(os.urandom(3 * 4096))
+    e = Env(tmp_path)
+    fd = e("openat", AT_FDCWD, e.s(str(path)), 0, 0)
+    host = os.open(path, os.O_RDONLY)
+    try:
+        for count in (8, 1 << 20):
+            request = struct.pack("<QQIII4x", 0, 1 << 62, 1, 0, count)
+            e.put(request + bytes(56 * 8), BUF)
+            got = e("ioctl", fd, sc.FS_IOC_FIEMAP, BUF)
+            try:
+                fcntl.ioctl(host, sc.FS_IOC_FIEMAP, bytearray(request + bytes(56 * 8)), True)
+                want = 0
+            except OSError as err:
+                want = -err.errno
+            assert got == want
+            if got == 0:
+                mapped, asked = struct.unpack_from("<II", e.mem(BUF + 20, 8))
+                assert asked == count and 1 <= mapped <= 8
+        flags = fcntl.ioctl(host, 0x80086601, bytes(4))
+        assert e("ioctl", fd, 0x80086601, BUF) == 0 and e.mem(BUF, 4) == flags
+        assert e("ioctl", fd, 0x2, BUF) == 0 and \
+            e.mem(BUF, 4) == fcntl.ioctl(host, 0x2, bytes(4))
+    finally:
+        os.close(host)
+
+
 def test_pidfds(tmp_path):
     """pidfd_open, pidfd_send_signal and waitid(P_PIDFD): the host's, for a
     child (a host process); this process's own signal is raised as kill's."""

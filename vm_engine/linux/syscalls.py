@@ -191,10 +191,16 @@ TIOCGPGRP, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO = 0x540F, 0x5413, 0x5414, 0
 FIONCLEX, FIOCLEX, FIOASYNC = 0x5450, 0x5451, 0x5452
 TERMIOS_SIZE = 36       # struct termios (kernel): 4 x u32, c_line, c_cc[19]
 TIOCGPTPEER = 0x5441    # a pseudo-terminal master's slave, opened (an fd back)
-#: terminal requests a host terminal serves as they are (riscv64's numbers and
-#: structures are x86-64's: asm-generic's): request -> (bytes of the argument
-#: read, bytes written back), the argument a pointer; None: a value
-_TTY_IOCTLS = {
+FS_IOC_FIEMAP = 0xC020660B   # a file's extents: struct fiemap, then fm_extent_count of them
+FIEMAP_SIZE, FIEMAP_EXTENT_SIZE, FIEMAP_MOST = 32, 56, 1 << 16
+#: requests a host file (a terminal, a file system's file) serves as they are
+#: (riscv64's numbers and structures are x86-64's: asm-generic's): request ->
+#: (bytes of the argument read, bytes written back), the argument a pointer;
+#: None: a value
+_HOST_IOCTLS = {
+    0x80086601: (0, 4), 0x40086602: (4, 0),   # FS_IOC_GETFLAGS, SETFLAGS (lsattr, chattr)
+    0x80087601: (0, 4),     # FS_IOC_GETVERSION
+    0x2: (0, 4),            # FIGETBSZ: the file system's block size
     0x80045430: (0, 4),     # TIOCGPTN: a pseudo-terminal's number (ptsname)
     0x40045431: (4, 0),     # TIOCSPTLCK: (un)lock its slave (unlockpt)
     0x80045432: (0, 4),     # TIOCGPKT
@@ -563,14 +569,26 @@ class HostFile(GuestFile):
         if req == FIONREAD:
             kernel.write_mem(arg, fcntl.ioctl(fd, termios.FIONREAD, bytes(4)))
             return 0
-        if req in _TTY_IOCTLS:
-            sizes = _TTY_IOCTLS[req]
+        if req in _HOST_IOCTLS:
+            sizes = _HOST_IOCTLS[req]
             if sizes is None:
                 return fcntl.ioctl(fd, req, arg & 0xFFFFFFFF)
             given, taken = sizes
             out = fcntl.ioctl(fd, req, kernel.read_mem(arg, given) if given else bytes(taken))
             if taken:
                 kernel.write_mem(arg, out[:taken])
+            return 0
+        if req == FS_IOC_FIEMAP:   # (filefrag, cp's holes)
+            head = bytearray(kernel.read_mem(arg, FIEMAP_SIZE))
+            count = struct.unpack_from("<I", head, 24)[0]
+            taken = min(count, FIEMAP_MOST)   # (asked for more: as many as that)
+            struct.pack_into("<I", head, 24, taken)
+            buf = head + bytes(FIEMAP_EXTENT_SIZE * taken)
+            fcntl.ioctl(fd, req, buf, True)
+            struct.pack_into("<I", buf, 24, count)
+            mapped = struct.unpack_from("<I", buf, 20)[0] if count else 0
+            # (the extents found written back, as Linux writes them one by one)
+            kernel.write_mem(arg, bytes(buf[:FIEMAP_SIZE + FIEMAP_EXTENT_SIZE * mapped]))
             return 0
         if req == TIOCGPTPEER:
             if arg & ~(O_NOCTTY | O_NONBLOCK | O_CLOEXEC | O_ACCMODE):
