@@ -2130,6 +2130,39 @@ def test_file_system_requests_are_the_hosts(tmp_path):
         os.close(host)
 
 
+def test_file_handles_are_the_hosts(tmp_path):
+    """name_to_handle_at gives the host's handle and mount id for a file (the
+    size it needs, EOVERFLOW, when its buffer is short); open_by_handle_at
+    opens it again as the host does (root: CAP_DAC_READ_SEARCH; else EPERM)."""
+    import ctypes
+    path = tmp_path / "named"
+    path.write_bytes(b"by its handle")
+    e = Env(tmp_path)
+    name = e.s(str(path))
+    e.put(struct.pack("<Ii", 0, 0), BUF)
+    assert e("name_to_handle_at", AT_FDCWD, name, BUF, BUF + 256, 0) == -errno.EOVERFLOW
+    size = struct.unpack("<I", e.mem(BUF, 4))[0]
+    assert 0 < size <= sc.MAX_HANDLE_SZ
+    assert e("name_to_handle_at", AT_FDCWD, name, BUF, BUF + 256, 0) == 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    host, mount = ctypes.create_string_buffer(struct.pack("<I", size) + bytes(4 + size)), \
+        ctypes.c_int()
+    assert libc.name_to_handle_at(-100, str(path).encode(), host, ctypes.byref(mount), 0) == 0
+    assert e.mem(BUF, 8 + size) == host.raw[:8 + size]
+    assert struct.unpack("<i", e.mem(BUF + 256, 4))[0] == mount.value
+    assert e("name_to_handle_at", AT_FDCWD, name, BUF, BUF + 256, 0x8) == -errno.EINVAL
+    e.put(struct.pack("<I", 4096), BUF + 512)
+    assert e("name_to_handle_at", AT_FDCWD, name, BUF + 512, BUF + 256, 0) == -errno.EINVAL
+    want = libc.open_by_handle_at(-100, host, os.O_RDONLY)
+    want = -ctypes.get_errno() if want < 0 else os.close(want)
+    fd = e("open_by_handle_at", AT_FDCWD, BUF, 0)
+    if want is None:   # (opened)
+        assert fd >= 3 and e("read", fd, BUF + 1024, 64) == 13
+        assert e.mem(BUF + 1024, 13) == b"by its handle"
+    else:
+        assert fd == want
+
+
 def test_pidfds(tmp_path):
     """pidfd_open, pidfd_send_signal and waitid(P_PIDFD): the host's, for a
     child (a host process); this process's own signal is raised as kill's."""

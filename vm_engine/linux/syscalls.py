@@ -126,6 +126,7 @@ NR = {name: nr for nr, name in SYSCALL_NAMES.items()}
 AT_FDCWD = -100
 AT_SYMLINK_NOFOLLOW, AT_REMOVEDIR, AT_EACCESS, AT_SYMLINK_FOLLOW = 0x100, 0x200, 0x200, 0x400
 AT_NO_AUTOMOUNT, AT_EMPTY_PATH, AT_STATX_SYNC_TYPE = 0x800, 0x1000, 0x6000
+AT_HANDLE_FID, MAX_HANDLE_SZ = 0x200, 128   # (name_to_handle_at's: a handle to tell files apart)
 
 O_ACCMODE, O_RDONLY, O_WRONLY, O_RDWR = 3, 0, 1, 2
 O_CREAT, O_EXCL, O_NOCTTY, O_TRUNC, O_APPEND, O_NONBLOCK = 0o100, 0o200, 0o400, 0o1000, 0o2000, 0o4000
@@ -2157,6 +2158,62 @@ class Kernel:
         except BaseException:
             os.close(hfd)
             raise
+
+    @handler("fsppA")
+    def sys_name_to_handle_at(self, dirfd, path, handle, mount_id, flags):
+        """A file's handle, the host file system's (which open_by_handle_at
+        takes back), and its mount's id."""
+        if flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH | AT_HANDLE_FID):
+            raise Errno(E.EINVAL)
+        p = self.read_cstr(path)
+        if p or not flags & AT_EMPTY_PATH:
+            host, dfd = self.resolve(dirfd, p)
+        elif s32(dirfd) == AT_FDCWD:
+            host, dfd = self.cwd, None
+        else:
+            host, dfd = "", self.file(dirfd).host_fd
+            if dfd is None:   # (a file of the kernel's own: no file system's)
+                raise Errno(E.EOPNOTSUPP)
+        size = struct.unpack("<I", self.read_mem(handle, 4))[0]
+        if size > MAX_HANDLE_SZ:
+            raise Errno(E.EINVAL)
+        self.check_writable(handle, 8 + size)
+        self.check_writable(mount_id, 4)
+        buf, mount = libc.buffer(struct.pack("<I", size) + bytes(4 + size)), ctypes.c_int(0)
+        try:
+            libc.call("name_to_handle_at", AT_FDCWD if dfd is None else dfd, os.fsencode(host),
+                      buf, ctypes.byref(mount), flags)
+        except OSError as e:
+            if e.errno == E.EOVERFLOW:   # (the size it needs written back)
+                self.write_mem(handle, buf.raw[:4])
+            raise Errno(e.errno) from None
+        self.write_mem(handle, buf.raw[:8 + size])
+        self.write_mem(mount_id, struct.pack("<i", mount.value))
+        return 0
+
+    @handler("fpO")
+    def sys_open_by_handle_at(self, mount_fd, handle, flags):
+        """The file a handle of name_to_handle_at's names, opened by the host
+        (which wants CAP_DAC_READ_SEARCH), on the mount an open file is on."""
+        f = self.file(mount_fd) if s32(mount_fd) != AT_FDCWD else None
+        mount = AT_FDCWD if f is None else f.host_fd
+        if mount is None:
+            raise Errno(E.EBADF)
+        size = struct.unpack("<I", self.read_mem(handle, 4))[0]
+        if size > MAX_HANDLE_SZ or size == 0:
+            raise Errno(E.EINVAL)
+        flags &= 0xFFFFFFFF
+        try:
+            hfd = libc.call("open_by_handle_at", mount,
+                            libc.buffer(self.read_mem(handle, 8 + size)),
+                            _host_flags(flags) | os.O_CLOEXEC)
+        except OSError as e:
+            raise Errno(e.errno) from None
+        try:
+            shown = os.readlink(f"/proc/self/fd/{hfd}")
+        except OSError:
+            shown = ""
+        return self._install_opened(hfd, flags, shown)
 
     @handler("fspu")
     def sys_openat2(self, dirfd, path, how, size):
