@@ -987,6 +987,38 @@ loop:
     assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
 
 
+def _busy_loop(lines: list) -> str:
+    """A loop of 50 turns around `lines`, with instructions that keep the
+    registers they may use busy."""
+    return f"""
+    li t0, 50
+loop:
+    {chr(10).join(lines)}
+    add a4, a4, a0
+    add a5, a5, a1
+    xor a6, a6, a2
+    add a7, a7, a3
+    addi a0, a0, 7
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def _engines_agree(text: str, seed: int) -> None:
+    """The program ends as interpreted on every engine (registers from `seed`):
+    status, instructions counted, pc, registers."""
+    outs = {}
+    for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
+        m, cpu = load(name, assemble(text, CODE))
+        for k, reg in enumerate(["a0", "a1", "a2", "a3", "s2", "t1"]):
+            cpu.reg_write(reg, (seed * (2 * k + 1)) >> k & ((1 << 64) - 1))
+        r = cpu.run(pc=CODE, max_instructions=10**6)
+        outs[name] = (r.status, r.stats.instructions, cpu.pc, cpu.regs)
+    for name, out in outs.items():
+        assert out == outs["interpreter"], name
+
+
 @st.composite
 def scaled_adds(draw):
     """A loop with `slli rd, index, k; add rd, rd, base` pairs (either order of
@@ -1004,34 +1036,14 @@ def scaled_adds(draw):
             lines.append(f"xor a4, a4, {rd}")
         if draw(st.booleans()):
             lines.append(f"li {index}, {draw(st.integers(-5, 5))}")
-    return f"""
-    li t0, 50
-loop:
-    {chr(10).join(lines)}
-    add a4, a4, a0
-    add a5, a5, a1
-    xor a6, a6, a2
-    add a7, a7, a3
-    addi a0, a0, 7
-    addi t0, t0, -1
-    bnez t0, loop
-    ebreak
-"""
+    return _busy_loop(lines)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scaled_adds(), st.integers(0, (1 << 64) - 1))
 def test_random_scaled_adds_match_the_interpreter(text, seed):
     """Scaled adds keep registers and counts as interpreted, on every engine."""
-    outs = {}
-    for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
-        m, cpu = load(name, assemble(text, CODE))
-        for k, reg in enumerate(["a0", "a1", "a2", "a3", "s2", "t1"]):
-            cpu.reg_write(reg, (seed * (2 * k + 1)) >> k & ((1 << 64) - 1))
-        r = cpu.run(pc=CODE, max_instructions=10**6)
-        outs[name] = (r.status, r.stats.instructions, cpu.pc, cpu.regs)
-    for name, out in outs.items():
-        assert out == outs["interpreter"], name
+    _engines_agree(text, seed)
 
 
 @st.composite
@@ -1049,34 +1061,14 @@ def zero_extensions(draw):
             lines.append(f"xor a4, a4, {rd}")
         if draw(st.booleans()):
             lines.append(f"addiw {rs}, {rs}, {draw(st.integers(-5, 5))}")
-    return f"""
-    li t0, 50
-loop:
-    {chr(10).join(lines)}
-    add a4, a4, a0
-    add a5, a5, a1
-    xor a6, a6, a2
-    add a7, a7, a3
-    addi a0, a0, 7
-    addi t0, t0, -1
-    bnez t0, loop
-    ebreak
-"""
+    return _busy_loop(lines)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(zero_extensions(), st.integers(0, (1 << 64) - 1))
 def test_random_zero_extensions_match_the_interpreter(text, seed):
     """Zero extensions keep registers and counts as interpreted, on every engine."""
-    outs = {}
-    for name in ("interpreter", "jit-L1", "jit-L2", "jit-L3", "hybrid"):
-        m, cpu = load(name, assemble(text, CODE))
-        for k, reg in enumerate(["a0", "a1", "a2", "a3", "s2", "t1"]):
-            cpu.reg_write(reg, (seed * (2 * k + 1)) >> k & ((1 << 64) - 1))
-        r = cpu.run(pc=CODE, max_instructions=10**6)
-        outs[name] = (r.status, r.stats.instructions, cpu.pc, cpu.regs)
-    for name, out in outs.items():
-        assert out == outs["interpreter"], name
+    _engines_agree(text, seed)
 
 
 INNER_HEAD = """

@@ -1672,17 +1672,25 @@ _QUIET_SET = {f"{op}.{p}": code for p in ("d", "s")
                                ("fle", Code.SETAE_RM8))}
 
 
+def _pair(seg, j: int, first: str, second: str):
+    """Instructions j and j+1 of seg when they are `first` then `second`, both
+    compiled there (not a hammock's branch), else None: a pair done as one."""
+    if j + 2 > seg.k - (seg.hammock is not None):
+        return None
+    a, b = seg.ir[j], seg.ir[j + 1]
+    return (a, b) if _NAME[a["op"]] == first and _NAME[b["op"]] == second else None
+
+
 def _scaled_add(blk, seg, j: int):
     """(rd, base, index, shift) when instructions j and j+1 of seg are `slli rd,
     index, shift` (shift 1-3) and `add rd, rd, base` (or `add rd, base, rd`):
     an array element's address (RV64GC has no sh3add), computed by one lea,
     as x86 compilers do, when index and base are in host registers and not
     known constants (folding does those); else None."""
-    if j + 2 > seg.k - (seg.hammock is not None):
+    pair = _pair(seg, j, "slli", "add")
+    if pair is None:
         return None
-    first, second = seg.ir[j], seg.ir[j + 1]
-    if _NAME[first["op"]] != "slli" or _NAME[second["op"]] != "add":
-        return None
+    first, second = pair
     rd, index, shift = first["rd"], first["rs1"], first["imm"]
     if not (0 < rd < 32 and 1 <= shift <= 3 and second["rd"] == rd) or \
             rd not in (second["rs1"], second["rs2"]):
@@ -1711,11 +1719,10 @@ def _zero_extension(blk, seg, j: int):
     in a row (zlib's longest_match walks its chains so). keep: rd is not rd2,
     so it is set too (rd not rs). None otherwise, or where rs is a known
     constant (folding does those) or something jumps to the second."""
-    if j + 2 > seg.k - (seg.hammock is not None):
+    pair = _pair(seg, j, "slli", "srli")
+    if pair is None:
         return None
-    first, second = seg.ir[j], seg.ir[j + 1]
-    if _NAME[first["op"]] != "slli" or _NAME[second["op"]] != "srli":
-        return None
+    first, second = pair
     rd, rs, rd2 = first["rd"], first["rs1"], second["rd"]
     if first["imm"] != 32 or not 0 < rd < 32 or second["rs1"] != rd or \
             not 0 < rd2 < 32 or not 1 <= second["imm"] <= 63 or rs in blk.consts or \
