@@ -2130,6 +2130,33 @@ def test_file_system_requests_are_the_hosts(tmp_path):
         os.close(host)
 
 
+def test_the_file_size_limit_is_kept(tmp_path):
+    """RLIMIT_FSIZE (the guest's) limits regular files: a write is cut at it,
+    one at or past it gets SIGXFSZ (ignored here) and EFBIG, as do ftruncate,
+    truncate and fallocate growing a file past it; shrinking, and pipes, are
+    not limited."""
+    e = Env(tmp_path)
+    SIG_IGN = 1
+    assert e("rt_sigaction", sc.SIGXFSZ, e.put(struct.pack("<QQQ", SIG_IGN, 0, 0)), 0, 8) == 0
+    assert e("prlimit64", 0, sc.RLIMIT_FSIZE, e.put(struct.pack("<QQ", 100, 1000)), 0) == 0
+    path = e.s(str(tmp_path / "limited"))
+    fd = e("openat", AT_FDCWD, path, sc.O_CREAT | 2, 0o600)
+    data = e.put(bytes(range(256)))
+    assert e("write", fd, data, 60) == 60
+    assert e("write", fd, data, 60) == 40          # (cut at the limit)
+    assert e("write", fd, data, 1) == -errno.EFBIG
+    assert e("pwrite64", fd, data, 10, 95) == 5
+    assert e("pwrite64", fd, data, 10, 100) == -errno.EFBIG
+    assert e("ftruncate", fd, 101) == -errno.EFBIG and e("ftruncate", fd, 50) == 0
+    assert e("truncate", path, 200) == -errno.EFBIG and e("truncate", path, 100) == 0
+    assert e("fallocate", fd, 0, 90, 20) == -errno.EFBIG and e("fallocate", fd, 0, 0, 10) == 0
+    assert (tmp_path / "limited").stat().st_size == 100
+    assert e("pipe2", BUF, 0) == 0
+    w = struct.unpack("<ii", e.mem(BUF, 8))[1]
+    assert e("write", w, data, 200) == 200        # (a pipe: no limit)
+    assert not e.k.pending & 1 << (sc.SIGXFSZ - 1)   # (ignored)
+
+
 def test_file_handles_are_the_hosts(tmp_path):
     """name_to_handle_at gives the host's handle and mount id for a file (the
     size it needs, EOVERFLOW, when its buffer is short); open_by_handle_at

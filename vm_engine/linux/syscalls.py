@@ -154,6 +154,7 @@ MADV_DONTNEED = 4
 SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = range(1, 10)
 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 17, 18, 19, 20, 21, 22, 23, 28
+SIGXFSZ, RLIMIT_FSIZE = 25, 1
 NSIG = 64
 SIGRTMIN = 32   # (the kernel's first real-time signal: from it on, signals queue)
 SIG_DFL, SIG_IGN = 0, 1
@@ -1737,11 +1738,36 @@ class Kernel:
 
     def _write_now(self, f, data, offset=None) -> int:
         """Writes, and a pipe with no reader left raises SIGPIPE (and EPIPE)."""
+        data = self._within_file_size_limit(f, data, offset)
         try:
             return f.write(data) if offset is None else f.pwrite(data, offset)
         except BrokenPipeError:
             self.raise_signal(SIGPIPE)
             raise
+
+    def _within_file_size_limit(self, f, data, offset):
+        """`data` as much of it as a regular file may take below the file size
+        limit (RLIMIT_FSIZE, the guest's: kept, not the host process's); none:
+        SIGXFSZ and EFBIG, as Linux."""
+        limit = self.rlimits[RLIMIT_FSIZE][0]
+        if limit == RLIM_INFINITY or not data or f.host_fd is None:
+            return data
+        st = os.fstat(f.host_fd)
+        if not S.S_ISREG(st.st_mode):
+            return data
+        at = offset if offset is not None and not f.flags & O_APPEND else \
+            st.st_size if f.flags & O_APPEND else os.lseek(f.host_fd, 0, os.SEEK_CUR)
+        self._check_file_size(at + 1, limit)
+        return data[:limit - at]
+
+    def _check_file_size(self, size: int, limit: int | None = None) -> None:
+        """A file may grow to `size` bytes under the file size limit; else
+        SIGXFSZ and EFBIG."""
+        if limit is None:
+            limit = self.rlimits[RLIMIT_FSIZE][0]
+        if limit != RLIM_INFINITY and size > limit:
+            self.raise_signal(SIGXFSZ)
+            raise Errno(E.EFBIG)
 
     def _offset_at(self, ptr):
         """The file offset at guest pointer ptr (a loff_t; None if ptr is NULL),
@@ -2499,6 +2525,9 @@ class Kernel:
             raise Errno(E.EINVAL)
         if s64(length) < 0:
             raise Errno(E.EINVAL)
+        st = os.fstat(f.host_fd)
+        if S.S_ISREG(st.st_mode) and s64(length) > st.st_size:   # (growing it)
+            self._check_file_size(s64(length))
         os.ftruncate(f.host_fd, s64(length))
         st = os.fstat(f.host_fd)
         self.aspace.file_shrunk((st.st_dev, st.st_ino), s64(length))
@@ -2509,6 +2538,8 @@ class Kernel:
         host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
         if s64(length) < 0:
             raise Errno(E.EINVAL)
+        if s64(length) > os.stat(host).st_size:   # (growing it)
+            self._check_file_size(s64(length))
         os.truncate(host, s64(length))
         st = os.stat(host)
         self.aspace.file_shrunk((st.st_dev, st.st_ino), s64(length))
@@ -2611,6 +2642,8 @@ class Kernel:
             raise Errno(E.EOPNOTSUPP)
         if f.host_fd is None:
             raise Errno(E.ENODEV)
+        if s64(offset) + s64(length) > os.fstat(f.host_fd).st_size:   # (growing it)
+            self._check_file_size(s64(offset) + s64(length))
         os.posix_fallocate(f.host_fd, offset, length)
         return 0
 
