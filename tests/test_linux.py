@@ -2157,6 +2157,53 @@ def test_the_file_size_limit_is_kept(tmp_path):
     assert not e.k.pending & 1 << (sc.SIGXFSZ - 1)   # (ignored)
 
 
+def test_membarrier_capget_and_fallocate_modes(tmp_path):
+    """membarrier: the commands Linux has but RSEQ's, a private expedited one
+    only once registered (EPERM before), registrations read back; capget of
+    another process: its capabilities as the host has them; fallocate's modes
+    (a hole punched, keeping the size): the host's."""
+    e = Env(tmp_path)
+    supported = e("membarrier", 0, 0)
+    assert supported & 0x7F == 0x7F and not supported & 0x180   # (RSEQ's: none)
+    assert e("membarrier", 8, 0) == -errno.EPERM        # PRIVATE_EXPEDITED, unregistered
+    assert e("membarrier", 16, 0) == 0 and e("membarrier", 8, 0) == 0
+    assert e("membarrier", 1, 0) == 0 and e("membarrier", 512, 0) == 16
+    assert e("membarrier", 1, 1) == -errno.EINVAL and e("membarrier", 3, 0) == -errno.EINVAL
+    assert e("membarrier", 128, 0) == -errno.EINVAL
+    e.put(struct.pack("<Ii", 0x20080522, 1), BUF)        # (version 3, pid 1)
+    assert e("capget", BUF, BUF + 64) == 0
+    want = {}
+    for line in open("/proc/1/status"):
+        key, _, value = line.partition(":")
+        want[key] = int(value, 16) if key.startswith("Cap") else None
+    eff, prm, inh = struct.unpack("<III", e.mem(BUF + 64, 12))
+    assert (eff, prm, inh) == (want["CapEff"] & 0xFFFFFFFF, want["CapPrm"] & 0xFFFFFFFF,
+                               want["CapInh"] & 0xFFFFFFFF)
+    e.put(struct.pack("<Ii", 0x20080522, 0x7FFFFFF0), BUF)
+    assert e("capget", BUF, BUF + 64) == -errno.ESRCH
+    path = tmp_path / "holes"
+    path.write_bytes(b"x" * 3 * 4096)
+    fd = e("openat", AT_FDCWD, e.s(str(path)), 2, 0)
+    host = os.open(path, os.O_RDWR)
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        copy = tmp_path / "copy"
+        copy.write_bytes(b"x" * 3 * 4096)
+        probe = os.open(copy, os.O_RDWR)
+        want = libc.fallocate(probe, 3, ctypes.c_int64(4096), ctypes.c_int64(4096))
+        want = -ctypes.get_errno() if want else 0
+        os.close(probe)
+        assert e("fallocate", fd, 3, 4096, 4096) == want   # PUNCH_HOLE | KEEP_SIZE
+        if want == 0:
+            data = path.read_bytes()
+            assert len(data) == 3 * 4096 and data[4096:8192] == bytes(4096) and \
+                data[:4096] == data[8192:] == b"x" * 4096
+        assert e("fallocate", fd, 2, 0, 4096) == -errno.EOPNOTSUPP   # (a hole keeps the size)
+    finally:
+        os.close(host)
+
+
 def test_file_handles_are_the_hosts(tmp_path):
     """name_to_handle_at gives the host's handle and mount id for a file (the
     size it needs, EOVERFLOW, when its buffer is short); open_by_handle_at

@@ -155,6 +155,16 @@ SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = ran
 SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 17, 18, 19, 20, 21, 22, 23, 28
 SIGXFSZ, RLIMIT_FSIZE = 25, 1
+FALLOC_FL_KEEP_SIZE = 1
+# membarrier's commands (bits): query, global (the host's), private expedited
+# (the guest's own) and its sync-core form, their registrations; not RSEQ's
+MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 0, 1, 2
+MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, MEMBARRIER_CMD_GET_REGISTRATIONS = 4, 512
+_MEMBARRIER_REGISTERS = frozenset((4, 16, 64))   # registrations (global expedited, private
+_MEMBARRIER_NEEDS = {8: 16, 32: 64}   # expedited and its sync-core form); a private one's
+_MEMBARRIER_CMDS = frozenset((1, 2, 4, 8, 16, 32, 64, 512))
+MEMBARRIER_SUPPORTED = 1 | 2 | 4 | 8 | 16 | 32 | 64 | 512
+HOST_NR_MEMBARRIER = 324   # (x86-64's number)
 NSIG = 64
 SIGRTMIN = 32   # (the kernel's first real-time signal: from it on, signals queue)
 SIG_DFL, SIG_IGN = 0, 1
@@ -450,6 +460,22 @@ def _proc_stat(pid: int) -> list | None:
     except OSError:
         return None
     return stat[stat.rindex(b")") + 2:].split()
+
+
+def _host_caps(status: str) -> dict | None:
+    """A host process's capability sets (bit masks) from its /proc status
+    file, or None (no such process)."""
+    host = {}
+    try:
+        with open(status) as fp:
+            for line in fp:
+                key, _, value = line.partition(":")
+                if key.startswith("Cap"):
+                    host[key] = int(value, 16)
+    except OSError:
+        return None
+    return {"effective": host.get("CapEff", 0), "permitted": host.get("CapPrm", 0),
+            "inheritable": host.get("CapInh", 0), "bounding": host.get("CapBnd", 0)}
 
 
 def _descends(pid: int, root: int) -> bool:
@@ -1120,7 +1146,8 @@ class Kernel:
         self.ptimers: dict[int, SimpleNamespace] = {}   # timer_create's, by id
         #: prctl's attributes of the process (sys_prctl), and its capabilities (_caps)
         self.attrs = {"pdeathsig": 0, "keepcaps": 0, "subreaper": 0, "thp_disable": 0,
-                      "no_new_privs": 0, "timerslack": TIMER_SLACK_NS, "dumpable": 1}
+                      "no_new_privs": 0, "timerslack": TIMER_SLACK_NS, "dumpable": 1,
+                      "membarrier": 0}
         self.caps = None
         self.itimer_used = False  # (a run that stops and is not asked to: a timer's doing)
         self._itimer_wake = None  # cancels the thread that stops the cpu when one is due
@@ -2638,13 +2665,24 @@ class Kernel:
         f = self.file(fd)
         if s64(offset) < 0 or s64(length) <= 0:
             raise Errno(E.EINVAL)
-        if s32(mode):   # (punching holes, zeroing ranges: not done here)
-            raise Errno(E.EOPNOTSUPP)
+        mode = s32(mode)
         if f.host_fd is None:
             raise Errno(E.ENODEV)
-        if s64(offset) + s64(length) > os.fstat(f.host_fd).st_size:   # (growing it)
+        if not mode & FALLOC_FL_KEEP_SIZE and \
+                s64(offset) + s64(length) > os.fstat(f.host_fd).st_size:   # (growing it)
             self._check_file_size(s64(offset) + s64(length))
-        os.posix_fallocate(f.host_fd, offset, length)
+        if not mode:
+            os.posix_fallocate(f.host_fd, offset, length)
+            return 0
+        # (keeping the size, punching holes, zeroing, collapsing or inserting
+        # ranges: the host's, its file system's rules and errors)
+        try:
+            libc.call("fallocate", f.host_fd, mode, ctypes.c_int64(s64(offset)),
+                      ctypes.c_int64(s64(length)))
+        except OSError as e:
+            raise Errno(e.errno) from None
+        st = os.fstat(f.host_fd)
+        self.aspace.file_shrunk((st.st_dev, st.st_ino), st.st_size)
         return 0
 
     @handler("flld")
@@ -4413,14 +4451,7 @@ class Kernel:
         """The process's capability sets (bit masks): the host process's at
         first, then as capset changes them (the host's stay as they are)."""
         if self.caps is None:
-            host = {}
-            with open("/proc/self/status") as fp:
-                for line in fp:
-                    key, _, value = line.partition(":")
-                    if key.startswith("Cap"):
-                        host[key] = int(value, 16)
-            self.caps = {"effective": host.get("CapEff", 0), "permitted": host.get("CapPrm", 0),
-                         "inheritable": host.get("CapInh", 0), "bounding": host.get("CapBnd", 0)}
+            self.caps = _host_caps("/proc/self/status")
         return self.caps
 
     def _cap_header(self, hdr: int, data: int) -> int | None:
@@ -4442,10 +4473,13 @@ class Kernel:
         pid = struct.unpack("<i", self.read_mem(hdr + 4, 4))[0]
         if pid < 0:
             raise Errno(E.EINVAL)
+        caps = None
         if pid and not self._is_self(pid) and pid not in self.children:
-            raise Errno(E.ESRCH)
+            caps = _host_caps(f"/proc/{pid}/status")   # (another's: as the host has them)
+            if caps is None:
+                raise Errno(E.ESRCH)
         if data:
-            caps = self._caps()
+            caps = caps or self._caps()
             self.write_mem(data, b"".join(
                 struct.pack("<III", *(caps[k] >> (32 * w) & 0xFFFFFFFF
                                       for k in ("effective", "permitted", "inheritable")))
@@ -5082,7 +5116,7 @@ class Kernel:
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
             self.itimers.pop(("timer", ident), None)
         self.ptimers.clear()
-        self.attrs["keepcaps"], self.attrs["dumpable"] = 0, 1
+        self.attrs["keepcaps"], self.attrs["dumpable"], self.attrs["membarrier"] = 0, 1, 0
         old = self.threads.current   # (execve keeps its mask and signals pending for it;
         self.threads = self._new_threads(cpu)                            # no altstack)
         self.sigmask, me = old.sigmask, self.threads.current
@@ -5427,9 +5461,30 @@ class Kernel:
 
     @handler("dx")
     def sys_membarrier(self, cmd, flags):
-        if s32(cmd) == 0:   # MEMBARRIER_CMD_QUERY: nothing supported (nor needed)
-            return 0
-        raise Errno(E.EINVAL)
+        """A memory barrier on every thread: the private kinds are the guest's
+        own (its threads take turns on one host thread: a system call is a
+        barrier among them), once registered; the global ones, which reach
+        other processes sharing memory, the host's."""
+        cmd = s32(cmd)
+        if flags:
+            raise Errno(E.EINVAL)
+        if cmd == MEMBARRIER_CMD_QUERY:
+            return MEMBARRIER_SUPPORTED
+        if cmd not in _MEMBARRIER_CMDS or cmd & (cmd - 1):
+            raise Errno(E.EINVAL)
+        if cmd == MEMBARRIER_CMD_GET_REGISTRATIONS:
+            return self.attrs["membarrier"]
+        if cmd in (MEMBARRIER_CMD_GLOBAL, MEMBARRIER_CMD_GLOBAL_EXPEDITED,
+                   MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED):
+            try:
+                libc.call("syscall", HOST_NR_MEMBARRIER, cmd, 0)
+            except (OSError, AttributeError):
+                pass   # (a host without them: this process's own barrier, a system call)
+        if cmd in _MEMBARRIER_REGISTERS:
+            self.attrs["membarrier"] |= cmd
+        elif cmd in _MEMBARRIER_NEEDS and not self.attrs["membarrier"] & _MEMBARRIER_NEEDS[cmd]:
+            raise Errno(E.EPERM)   # (a private expedited one, unregistered)
+        return 0
 
     # == signals ==============================================================================
     @handler("Sppu")
