@@ -160,10 +160,12 @@ FALLOC_FL_KEEP_SIZE = 1
 # (the guest's own) and its sync-core form, their registrations; not RSEQ's
 MEMBARRIER_CMD_QUERY, MEMBARRIER_CMD_GLOBAL, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 0, 1, 2
 MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, MEMBARRIER_CMD_GET_REGISTRATIONS = 4, 512
-_MEMBARRIER_REGISTERS = frozenset((4, 16, 64))   # registrations (global expedited, private
-_MEMBARRIER_NEEDS = {8: 16, 32: 64}   # expedited and its sync-core form); a private one's
-_MEMBARRIER_CMDS = frozenset((1, 2, 4, 8, 16, 32, 64, 512))
-MEMBARRIER_SUPPORTED = 1 | 2 | 4 | 8 | 16 | 32 | 64 | 512
+#: the registrations: global expedited's, private expedited's, its sync-core form's
+_MEMBARRIER_REGISTERS = frozenset((4, 16, 64))
+#: a private expedited command -> the registration it needs
+_MEMBARRIER_NEEDS = {8: 16, 32: 64}
+_MEMBARRIER_CMDS = frozenset((1, 2, 512)) | _MEMBARRIER_REGISTERS | set(_MEMBARRIER_NEEDS)
+MEMBARRIER_SUPPORTED = sum(_MEMBARRIER_CMDS)   # (QUERY's answer: one bit each)
 HOST_NR_MEMBARRIER = 324   # (x86-64's number)
 NSIG = 64
 SIGRTMIN = 32   # (the kernel's first real-time signal: from it on, signals queue)
