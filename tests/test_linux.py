@@ -2204,6 +2204,25 @@ def test_membarrier_capget_and_fallocate_modes(tmp_path):
         os.close(host)
 
 
+def test_pipe_sizes_and_other_processes_scheduling():
+    """F_SETPIPE_SZ and F_GETPIPE_SZ on a host pipe are the host's (a size set
+    is read back); another process's scheduling policy and priority are read
+    as the host has them (Python's test_posix reads its parent's)."""
+    e = Env()
+    assert e("pipe2", BUF, 0) == 0
+    r, w = struct.unpack("<ii", e.mem(BUF, 8))
+    assert e("fcntl", w, sc.F_GETPIPE_SZ, 0) == 65536
+    assert e("fcntl", w, sc.F_SETPIPE_SZ, 32768) == 32768
+    assert e("fcntl", r, sc.F_GETPIPE_SZ, 0) == 32768
+    assert e("fcntl", w, sc.F_SETPIPE_SZ, 5000) == 8192   # (whole pages, a power of two)
+    parent = os.getppid()
+    assert e("sched_getscheduler", parent) == os.sched_getscheduler(parent)
+    assert e("sched_getparam", parent, BUF) == 0 and \
+        struct.unpack("<i", e.mem(BUF, 4))[0] == os.sched_getparam(parent).sched_priority
+    assert e("sched_getscheduler", 0x7FFFFFF0) == -errno.ESRCH
+    assert e("sched_setscheduler", parent, 0, e.put(bytes(4))) == -errno.ESRCH   # (not set)
+
+
 def test_file_handles_are_the_hosts(tmp_path):
     """name_to_handle_at gives the host's handle and mount id for a file (the
     size it needs, EOVERFLOW, when its buffer is short); open_by_handle_at

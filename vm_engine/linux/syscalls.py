@@ -2494,10 +2494,13 @@ class Kernel:
             if f.host_fd is None:
                 raise Errno(E.EINVAL)
             return fcntl.fcntl(f.host_fd, cmd, arg & 0xFFFFFFFF)
-        if cmd == F_GETPIPE_SZ:
-            return 65536
-        if cmd == F_SETPIPE_SZ:
-            return max(s32(arg), PAGE_SIZE)
+        if cmd in (F_GETPIPE_SZ, F_SETPIPE_SZ):   # (a host pipe's: the host's; else as
+            if f.host_fd is not None:             # a new pipe's, 16 pages)
+                try:
+                    return fcntl.fcntl(f.host_fd, cmd, s32(arg) if cmd == F_SETPIPE_SZ else 0)
+                except OSError as e:
+                    raise Errno(e.errno) from None
+            return 65536 if cmd == F_GETPIPE_SZ else max(s32(arg), PAGE_SIZE)
         raise Errno(E.EINVAL)
 
     @handler("f")
@@ -4670,16 +4673,29 @@ class Kernel:
         sched[:] = [policy, priority, flags]
         return 0
 
+    def _sched_seen(self, pid) -> list:
+        """[policy, priority, flags] of thread `pid` for a reading call: this
+        process's thread's (the guest's own), or another process's as the host
+        has it (ESRCH: none)."""
+        if s32(pid) <= 0 or s32(pid) in self.threads.all or s32(pid) == self.pid:
+            return self._sched_of(pid)
+        try:
+            policy = os.sched_getscheduler(s32(pid))
+            return [policy & ~SCHED_RESET_ON_FORK, os.sched_getparam(s32(pid)).sched_priority,
+                    SCHED_FLAG_RESET_ON_FORK if policy & SCHED_RESET_ON_FORK else 0]
+        except OSError as e:
+            raise Errno(e.errno) from None
+
     @handler("d")
     def sys_sched_getscheduler(self, pid):
-        sched = self._sched_of(pid)
+        sched = self._sched_seen(pid)
         return sched[0] | (SCHED_RESET_ON_FORK if sched[2] & SCHED_FLAG_RESET_ON_FORK else 0)
 
     @handler("dp")
     def sys_sched_getparam(self, pid, param):
         if not param:
             raise Errno(E.EINVAL)
-        self.write_mem(param, struct.pack("<i", self._sched_of(pid)[1]))
+        self.write_mem(param, struct.pack("<i", self._sched_seen(pid)[1]))
         return 0
 
     @handler("ddp")
@@ -4704,8 +4720,8 @@ class Kernel:
         """struct sched_attr (its first version's 48 bytes, or the size asked, at least that)."""
         if not attr or size < SCHED_ATTR_SIZE or size > 4096:
             raise Errno(E.EINVAL)
-        policy, priority, sflags = self._sched_of(pid)
-        nice = os.getpriority(os.PRIO_PROCESS, 0)
+        policy, priority, sflags = self._sched_seen(pid)
+        nice = os.getpriority(os.PRIO_PROCESS, self._host_who(os.PRIO_PROCESS, pid))
         data = struct.pack("<IIQiIQQQ", SCHED_ATTR_SIZE, policy, sflags, nice, priority, 0, 0, 0)
         self.write_mem(attr, data)
         return 0
@@ -4727,7 +4743,7 @@ class Kernel:
 
     @handler("dp")
     def sys_sched_rr_get_interval(self, pid, tp):
-        self._sched_of(pid)
+        self._sched_seen(pid)
         self.write_mem(tp, struct.pack("<qq", 0, 100_000_000))   # (Linux's RR slice, 100 ms)
         return 0
 
