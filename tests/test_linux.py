@@ -2204,6 +2204,35 @@ def test_membarrier_capget_and_fallocate_modes(tmp_path):
         os.close(host)
 
 
+def test_a_turn_ends_by_instructions_or_by_the_hosts_time():
+    """A thread's turn goes on across its runs and system calls: it is over
+    after TIME_SLICE instructions, or after TURN_SECONDS of the host's however
+    few instructions it ran (a thread whose calls or signals cost the host far
+    more than their instructions kept the cpu for minutes: Python's
+    test_signal), and only when another thread can run; a switch begins a
+    new one."""
+    from vm_engine.linux import threads as th
+    e = Env()
+    t = e.k.threads
+    assert not t.turn_over() and t.slice(None) is None   # (alone: no turns)
+    other = th.GuestThread(e.k.pid + 1)
+    other.context = bytearray(e.cpu._context())
+    t.all[other.tid] = other
+    assert not t.turn_over() and t.slice(None) == th.TIME_SLICE
+    t.ran(th.TIME_SLICE - 10)
+    assert not t.turn_over() and t.slice(None) == 10 and t.slice(5) == 5
+    t.ran(10)
+    assert t.turn_over()
+    t.turn_left, t.turn_began = th.TIME_SLICE, time.monotonic() - th.TURN_SECONDS
+    assert t.turn_over()                                   # (its host time is up)
+    t.yield_turn()
+    assert t.current is other and not t.turn_over() and t.turn_left == th.TIME_SLICE
+    t.turn_left = 0
+    assert t.turn_over()
+    t.all[e.k.pid].waiting = True                          # (the other waits for good:
+    assert not t.turn_over()                               # no one to hand the cpu to)
+
+
 def test_pipe_sizes_and_other_processes_scheduling():
     """F_SETPIPE_SZ and F_GETPIPE_SZ on a host pipe are the host's (a size set
     is read back); another process's scheduling policy and priority are read

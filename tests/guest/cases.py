@@ -112,6 +112,7 @@ CASES = [
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),
     Case("futex-restart", binary="futex_restart"),
+    Case("threads-calls", binary="threads_calls"),
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
     Case("events"),

@@ -362,14 +362,12 @@ class Machine:
                 keep_handler = steps % RECHECK_HANDLER != 0
                 steps += 1
                 try:
-                    if remaining is not None:
-                        before = cpu.instret
-                        try:
-                            run = cpu._step(memory, budget, keep_handler)
-                        finally:
-                            ran += cpu.instret - before
-                    else:
+                    before = cpu.instret
+                    try:
                         run = cpu._step(memory, budget, keep_handler)
+                    finally:
+                        ran += cpu.instret - before
+                        kernel.threads.ran(cpu.instret - before)
                 except ExecutionError as e:
                     if not kernel.take_fault(e.fault):   # (a handler of the guest's
                         raise                            # takes it, or it dies of it)
@@ -388,6 +386,9 @@ class Machine:
                         cpu._claim(memory)
                     if kernel.forked:
                         max_instructions = None   # (a fork's child runs to its end: _end_forked)
+                    if kernel.threads.turn_over():   # (its turn's host time is up: calls
+                        kernel.threads.yield_turn()   # that cost the host far more than
+                        kernel.deliver_signals()      # their instructions)
                 elif run is ExecStatus.Ebreak:
                     kernel.raise_signal(SIGTRAP)
                     kernel.deliver_signals()

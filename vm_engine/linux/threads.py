@@ -16,6 +16,10 @@ from errno import EINTR
 
 #: guest instructions a thread runs before the next one that can run gets the cpu
 TIME_SLICE = 200_000
+#: seconds of the host's a turn lasts at most, whatever instructions it ran: a
+#: thread whose system calls or signals cost the host far more than its
+#: instructions (one raising signals in a loop) would keep the cpu for good
+TURN_SECONDS = 0.02
 #: seconds between looks at the files threads wait for, when none can run
 POLL_INTERVAL = 0.001
 #: seconds between looks for a stop of the run (Machine.stop), when every thread
@@ -72,20 +76,38 @@ class Threads:
         self.current = GuestThread(pid)
         self.all = {pid: self.current}   # tid -> thread, in creation order
         self._next_tid = pid + 1
+        #: the current thread's turn: guest instructions left, when it began (a
+        #: turn goes on across its runs and system calls)
+        self.turn_left, self.turn_began = TIME_SLICE, time.monotonic()
 
     @property
     def several(self) -> bool:
         return len(self.all) > 1
 
+    def _others_can_run(self) -> bool:
+        """Whether another thread can run (or will, when its wait's time comes)."""
+        return len(self.all) > 1 and any(
+            t is not self.current and (not t.waiting or t.deadline is not None
+                                       or t.ready is not None)
+            for t in self.all.values())
+
     def slice(self, budget: int | None) -> int | None:
-        """The budget of the current thread's next run: a time slice when
-        another thread can run (or will, when its wait's time comes)."""
-        if len(self.all) > 1 and (budget is None or budget > TIME_SLICE) and any(
-                t is not self.current and (not t.waiting or t.deadline is not None
-                                           or t.ready is not None)
-                for t in self.all.values()):
-            return TIME_SLICE
+        """The budget of the current thread's next run: what is left of its
+        turn when another thread can run."""
+        left = max(1, self.turn_left)
+        if (budget is None or budget > left) and self._others_can_run():
+            return left
         return budget
+
+    def ran(self, instructions: int) -> None:
+        """The current thread ran that many instructions of its turn."""
+        self.turn_left -= instructions
+
+    def turn_over(self) -> bool:
+        """Whether the current thread's turn is over (its instructions, or its
+        host time, with system calls: TURN_SECONDS) and another can run."""
+        return (self.turn_left <= 0 or time.monotonic() - self.turn_began >= TURN_SECONDS) \
+            and self._others_can_run()
 
     def spawn(self, stack: int, tls: int | None) -> GuestThread:
         """A new thread going on from where the current one is (past its ecall),
@@ -245,6 +267,7 @@ class Threads:
         self.current = nxt
         self.cpu._set_context(nxt.context)
         nxt.context = None
+        self.turn_left, self.turn_began = TIME_SLICE, time.monotonic()
 
     def _stop_waiting(self, me: GuestThread | None) -> GuestThread:
         """A stop of the run while every thread waits: one of them (`me`, the
