@@ -2474,6 +2474,31 @@ def test_perf_map_names_the_code_installed(engine, background, monkeypatch):
     _assert_perf_map_lines(lines)
 
 
+def test_a_perf_map_is_closed_with_its_compiler(monkeypatch):
+    """The JIT's perf map goes with its compiler, closed: left to the
+    collector it warned (ResourceWarning), on the stderr of whatever ran then
+    (once a test of a program's stderr)."""
+    import gc
+    import warnings
+    path = f"/tmp/perf-{os.getpid()}.map"
+    monkeypatch.setenv("VM_ENGINE_PERF_MAP", "1")
+    m = Machine.load_elf(binpath("asm_hello"), executor="jit", stdout=bytearray())
+    try:
+        m.run()
+        perf_map = m.cpu.perf_map
+        assert not perf_map.closed
+    finally:
+        m.close()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        del m
+        gc.collect()
+    assert perf_map.closed
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+    if os.path.exists(path):
+        os.unlink(path)
+
+
 def _assert_perf_map_lines(lines):
     """Each line of a perf map names one region, each where it was installed."""
     assert all(re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ guest_[0-9a-f]+_[0-9]+", line)

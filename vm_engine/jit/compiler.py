@@ -153,7 +153,7 @@ class JITCompiler(Interpreter):
         # perf(1)'s map of JIT code, when VM_ENGINE_PERF_MAP is set (the perf_map property)
         self._perf_map = None
         if os.environ.get("VM_ENGINE_PERF_MAP"):
-            self._perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+            self._perf_map = self._open_perf_map()
 
     @property
     def perf_map(self):
@@ -164,7 +164,15 @@ class JITCompiler(Interpreter):
         f = self._perf_map
         if f is not None and f.name != f"/tmp/perf-{os.getpid()}.map":
             f.close()   # (the parent's, inherited)
-            f = self._perf_map = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+            f = self._perf_map = self._open_perf_map()
+        return f
+
+    def _open_perf_map(self):
+        """This process's perf map, opened to append; closed when the compiler
+        goes (left to the collector, an open file warns: a ResourceWarning on
+        the stderr of whatever runs then)."""
+        f = open(f"/tmp/perf-{os.getpid()}.map", "ab", buffering=0)
+        weakref.finalize(self, f.close)
         return f
 
     # -- the run loop's hook -------------------------------------------------------
