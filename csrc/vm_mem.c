@@ -752,27 +752,33 @@ int vm_mem_host_read(vm_mem *m, uint64_t addr, void *dst, uint64_t size)
     return VM_MEM_OK;
 }
 
-int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
+/* a host write of [addr, addr+size) may go ahead (its decoded code dropped), or
+ * the fault it takes */
+static int host_write_begins(vm_mem *m, uint64_t addr, uint64_t size)
 {
     if (!host_range(m, addr, size) || (size && shared_in(m, addr, size, 1)))
         return fault(m, addr, VM_ACCESS_WRITE); /* (a read-only attachment's: the host's
                                                    pages are read-only) */
-    if (!size)
-        return VM_MEM_OK;
-    vm_cache_invalidate_range(m, addr, size);
-    memcpy(m->base + addr, src, size);
+    if (size)
+        vm_cache_invalidate_range(m, addr, size);
     return VM_MEM_OK;
+}
+
+int vm_mem_host_write(vm_mem *m, uint64_t addr, const void *src, uint64_t size)
+{
+    int r = host_write_begins(m, addr, size);
+    if (r == VM_MEM_OK && size)
+        memcpy(m->base + addr, src, size);
+    return r;
 }
 
 int vm_mem_load_file(vm_mem *m, uint64_t addr, int fd, uint64_t offset, uint64_t size,
                      uint64_t *done)
 {
     *done = 0;
-    if (!host_range(m, addr, size) || (size && shared_in(m, addr, size, 1)))
-        return fault(m, addr, VM_ACCESS_WRITE);
-    if (!size)
-        return VM_MEM_OK;
-    vm_cache_invalidate_range(m, addr, size);
+    int r = host_write_begins(m, addr, size);
+    if (r != VM_MEM_OK || !size)
+        return r;
     uint64_t n = 0;
 #ifdef __linux__
     /* into the memfd at the guest address (the pages base maps), unless some of

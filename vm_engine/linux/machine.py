@@ -366,8 +366,9 @@ class Machine:
                     try:
                         run = cpu._step(memory, budget, keep_handler)
                     finally:
-                        ran += cpu.instret - before
-                        kernel.threads.ran(cpu.instret - before)
+                        executed = cpu.instret - before
+                        ran += executed
+                        kernel.threads.ran(executed)
                 except ExecutionError as e:
                     if not kernel.take_fault(e.fault):   # (a handler of the guest's
                         raise                            # takes it, or it dies of it)

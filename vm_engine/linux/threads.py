@@ -78,7 +78,8 @@ class Threads:
         self._next_tid = pid + 1
         #: the current thread's turn: guest instructions left, when it began (a
         #: turn goes on across its runs and system calls)
-        self.turn_left, self.turn_began = TIME_SLICE, time.monotonic()
+        self.turn_left = self.turn_began = None
+        self._begin_turn()
 
     @property
     def several(self) -> bool:
@@ -267,6 +268,9 @@ class Threads:
         self.current = nxt
         self.cpu._set_context(nxt.context)
         nxt.context = None
+        self._begin_turn()
+
+    def _begin_turn(self) -> None:
         self.turn_left, self.turn_began = TIME_SLICE, time.monotonic()
 
     def _stop_waiting(self, me: GuestThread | None) -> GuestThread:
