@@ -10,7 +10,7 @@ tests/test_differential.py (examples, and the most items in a body; a run of
 20,000 found what test_jit.py's NOTHING_KNOWN_ROUND keeps)."""
 import os
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from vm_engine import ExecutionError, assemble
 from harness import CODE, DATA, DATA_SIZE, ENGINES, load
@@ -332,3 +332,106 @@ def test_engines_agree_on_programs_that_rewrite_their_code(program, budget):
     reference = _run_patched("interpreter", text, patches, budget)
     for engine in ENGINES[1:]:
         assert _run_patched(engine, text, patches, budget) == reference, engine
+
+
+#: what a wide run names: every register but x0, t0 (its loop's counter), s0 (the
+#: data) and s1 (the code's page)
+WIDE_REGS = [f"x{i}" for i in range(1, 32) if i not in (5, 8, 9)]
+#: the integer operations level 2's local allocation takes in a run (x86.py's
+#: _RUN_NAMES); the others (high products, divisions) end a run
+RUN_INT_OPS = [op for op in INT_OPS if not op.startswith(("mulh", "div", "rem"))]
+
+
+@st.composite
+def wide_runs(draw):
+    """(text, loop turns, names): straight code naming 10-28 registers, more than
+    the JIT keeps in host registers (so level 2 allocates them run by run:
+    x86.py's _Local), half its operands among the last three results, with
+    loads and stores, stores to the code's page past
+    the code (a slow path that goes on), now and then an operation that ends a
+    run, and at most one access that faults; run once or round a loop."""
+    names = draw(st.lists(st.sampled_from(WIDE_REGS), min_size=10, max_size=28, unique=True))
+    written = []  # (as compiled code has it: what was just computed is used next)
+
+    def r():
+        recent = written[-3:] if written and draw(st.booleans()) else names
+        return draw(st.sampled_from(recent))
+    lines = []
+    for _ in range(draw(st.integers(6, 60))):
+        if lines and lines[-1].split()[0] not in ("sd", "sw", "sh", "sb"):
+            written.append(lines[-1].split()[1].rstrip(","))
+        kind = draw(st.sampled_from(["int"] * 5 + ["imm"] * 3 + ["load"] * 2 + ["store"] * 2
+                                    + ["based", "code", "other"]))
+        if kind == "int":
+            lines.append(f"{draw(st.sampled_from(RUN_INT_OPS))} {r()}, {r()}, {r()}")
+        elif kind == "imm":
+            op = draw(st.sampled_from(IMM_OPS))
+            shift = op[1:3] in ("ll", "rl", "ra")
+            imm = draw(st.integers(0, 31 if op.endswith("w") else 63)) if shift else \
+                draw(st.integers(-2048, 2047))
+            lines.append(f"{op} {r()}, {r()}, {imm}")
+        elif kind in ("load", "store"):
+            ops = "ld lw lwu lh lhu lb lbu" if kind == "load" else "sd sw sh sb"
+            off = draw(st.integers(0, 255)) * 8 + draw(st.sampled_from([0] * 6 + [1, 4]))
+            lines.append(f"{draw(st.sampled_from(ops.split()))} {r()}, {off}(s0)")
+        elif kind == "based":  # through a register of the run (a host one, perhaps)
+            base = r()
+            lines.append(f"addi {base}, s0, {draw(st.integers(0, 255)) * 8}")
+            op = draw(st.sampled_from("ld lw sd sw lbu sb".split()))
+            lines.append(f"{op} {r()}, {draw(st.integers(-8, 8)) * 8}({base})")
+        elif kind == "code":  # onto the code's page, past the code: its slow path
+            op = draw(st.sampled_from("sd sw sb".split()))
+            lines.append(f"{op} {r()}, {draw(st.integers(0x80, 0xFF)) * 8}(s1)")
+        else:  # (a run ends before it)
+            op = draw(st.sampled_from([op for op in INT_OPS if op not in RUN_INT_OPS]))
+            lines.append(f"{op} {r()}, {r()}, {r()}")
+    if draw(st.booleans()):  # an access that faults (unmapped), somewhere in it
+        at, base = draw(st.integers(0, len(lines))), r()
+        op = draw(st.sampled_from("ld lw sd sb".split()))
+        lines[at:at] = [f"lui {base}, 0x7000", f"{op} {r()}, 8({base})"]
+    return "\n".join(lines), draw(st.sampled_from([0, 0, 1, 3, 40])), names
+
+
+def _run_wide(engine, program, values, budget):
+    text, turns, names = program
+    if turns:
+        text = f"li t0, {turns}\nloop:\n{text}\naddi t0, t0, -1\nbnez t0, loop"
+    code = assemble(text, CODE)
+    data = bytes(range(256)) * (DATA_SIZE // 256)
+    m, cpu = load(engine, code, data, perms="rwx")  # (the code's page: 0x1000 bytes)
+    for name, value in zip(names, values):
+        cpu.reg_write(name, value)
+    cpu.reg_write("s0", DATA)
+    cpu.reg_write("s1", CODE)
+    start, accesses, fault = cpu.instret, cpu.memory_accesses, None
+    try:
+        cpu.run(pc=CODE, until=CODE + len(code), max_instructions=budget)
+    except ExecutionError as e:
+        fault = (e.fault.kind, e.fault.pc, e.fault.address)
+    return ([cpu.reg_read(i) for i in range(32)], m.mem_read(DATA, DATA_SIZE),
+            m.mem_read(CODE, 0x1000), cpu.instret - start, cpu.pc, fault,
+            cpu.memory_accesses - accesses)
+
+
+@settings(max_examples=int(os.environ.get("VM_ENGINE_DIFF_EXAMPLES", 1000)) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(wide_runs(), st.lists(st.integers(0, (1 << 64) - 1), min_size=28, max_size=28),
+       st.one_of(st.just(200_000), st.integers(1, 300)))
+# (a5, x15, given its host register for the faulting lw to write, which held x27:
+# written back at the fault as if it were a5's value)
+@example(("\n".join(["addi x1, x16, -211", "add x30, x30, x27", "addi x30, s0, 728",
+                      "ld x4, -40(x30)", "add x27, x27, x30", "sd x27, 592(s0)", "lui x1, 0x7000",
+                      "lw x15, 8(x1)", "mulh x16, x27, x1", "sd x1, 1744(s0)", "sw x4, 1036(s0)",
+                      "lh x15, 472(s0)"]), 0,
+          ["x1", "x25", "x2", "x19", "x30", "x3", "x10", "x27", "x22", "x17", "x18", "x14", "x15",
+           "x26", "x29", "x28", "x20", "x16", "x4"]),
+         [1000 * k + 7 for k in range(28)], 200_000)
+def test_engines_agree_on_straight_code_naming_many_registers(program, values, budget):
+    """Straight code naming more registers than the host has for them (level 2
+    allocates them run by run, writing back and loading as it goes): every
+    engine ends with the interpreter's registers and memory, after a slow-path
+    store, at a fault in the middle of a run (precise: the registers as
+    before it), and wherever a budget stops it."""
+    reference = _run_wide("interpreter", program, values, budget)
+    for engine in ENGINES[1:]:
+        assert _run_wide(engine, program, values, budget) == reference, engine

@@ -480,6 +480,31 @@ def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
     assert not any("cmp dword ptr [rbx+" in line for line in listing)
 
 
+def test_level_2_allocates_registers_run_by_run_where_a_block_names_many():
+    """Straight code naming 24 registers, each result read in the next few
+    instructions (unrolled hashing's kind; the region keeps 9 in host
+    registers), reads and writes the cpu struct's registers far less at level 2, which allocates host registers over its straight runs
+    (x86.py's _Local: each register read again takes one, the one read again
+    last giving it up), than at level 1, which keeps the region's 9."""
+    from vm_engine.jit import x86
+    names = [f"x{i}" for i in (1, 3, 4, 5, 6, 7, 9, *range(10, 27))]
+    ops = ["add", "xor", "and", "or", "sub", "addw"]
+    text = "\n".join(f"{ops[i % 6]} {names[i % 24]}, {names[(i - 1) % 24]}, "
+                     f"{names[(i - 3) % 24]}" for i in range(60)) + "\nebreak"
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(text, CODE))
+    ir = m.decode_block(CODE)
+
+    def cpu_register_accesses(level):
+        listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, level, True,
+                                 m.decode_block).disassemble()
+        return sum(len(re.findall(r"\[rbx\+(?:[0-9A-F]{1,2}h|0[A-F][0-9A-F]h)\]", line))
+                   for line in listing)  # ([rbx+8] to [rbx+0F8h]: x1 to x31)
+    level_1, level_2 = cpu_register_accesses(1), cpu_register_accesses(2)
+    assert level_2 < level_1 * 0.7, (level_1, level_2)
+
+
 def test_a_branch_over_a_hammock_is_a_conditional_move():
     """A branch skipping one to three integer instructions that write one
     register is if-converted: they are computed in rdx, and conditional moves

@@ -20,7 +20,7 @@ cdef class _Block:
     cdef public object fwritten, segs, seg, data, marks, binds, fflags_table, thunk_label
     cdef public object access_thunk_label, links, countdown, first_turn, block_slot, fold
     cdef public object vectorize, pause, viewed, consts, ranges, reached, nan_pending, inner
-    cdef public object carried, unit_end, unit_starts, loop_heads, straight_loops
+    cdef public object carried, unit_end, unit_starts, loop_heads, straight_loops, hosts, local
     cdef public Py_ssize_t slots
     cpdef unit_rest(self, i, seg=*)
     cpdef unit_charge(self, seg)
@@ -38,6 +38,18 @@ cdef class _Block:
     cpdef goto(self, target, following=*)
     cpdef exit(self, target, cold=*, linked=*)
     cpdef leave_early(self, done, pc, raw=*, label=*)
+
+
+cdef class _Local:
+    cdef public object region, hosts, ops, events, clean, home, alloc, dirty, fresh
+    cdef public Py_ssize_t start, end, n
+    cpdef reset(self)
+    cpdef read_after(self, r, p)
+    cpdef prepare(self, p)
+    cpdef written(self, p)
+    cpdef to_region(self, cold=*)
+    cpdef from_region(self)
+    cpdef plan(self)
 
 
 cdef class _Seg:

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import struct
 import threading
+from bisect import bisect_right
 from typing import NamedTuple
 
 from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, OpKind,
@@ -1340,8 +1341,8 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
         blk.std = dict(REG_MAP)
     if level >= 1:
         vector = vectorize and any(_vector_form(seg) for seg in segs)
-        blk.alloc = _allocate(segs, blk.std, loops,
-                              tuple(h for h in _HOSTS if h is not _VECTOR_SCRATCH or not vector))
+        blk.hosts = tuple(h for h in _HOSTS if h is not _VECTOR_SCRATCH or not vector)
+        blk.alloc = _allocate(segs, blk.std, loops, blk.hosts)
         written = _written(segs, _X_SLOTS)
         blk.clean = frozenset(r for r in blk.alloc if r not in blk.std and r not in written)
         blk.falloc = _allocate_f(segs, loops)
@@ -1537,13 +1538,20 @@ def _emit_seg(blk, seg: _Seg, following):
 
 def _emit_insns(blk, seg: _Seg, following):
     """The segment's instructions (a turn of it); what the last one ends with
-    (_emit_folded's)."""
+    (_emit_folded's). (Level 2) Its straight runs with local allocation where
+    that takes fewer memory accesses (_Local)."""
     a = blk.a
     end = None
     after = seg.skip  # (the instructions before it emitted already)
+    runs = _runs(blk, seg) if blk.fold else {}
+    run_end = -1  # (the end of the run last tried)
     for j in range(seg.skip, seg.k):
         if j < after:
             continue
+        local = blk.local
+        if local is not None and j >= local.end:
+            _end_local(blk)
+            local = None
         if blk.pause is not None:
             blk.pause()
         e = seg.ir[j]
@@ -1558,33 +1566,58 @@ def _emit_insns(blk, seg: _Seg, following):
             blk.reached = {}
         if seg.hammock is not None and j == seg.k - 1:  # (before its branch's compare)
             _emit_hammock(blk, following)
-        scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
-        if scaled is not None:
-            _emit_scaled_add(blk, *scaled)
-            for k in (j, j + 1):
-                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
-            after, end = j + 2, None
-            continue
-        widened = _zero_extension(blk, seg, j) if blk.fold else None  # (level 2)
-        if widened is not None:
-            if widened[0]:  # (the shifted value is kept too: `slli` as it is)
-                _emit_folded(blk, name, e, seg.first + j, insn_pc)
+        if j in runs and j > run_end and blk.nan_pending is None:
+            run_end = runs[j]
+            local = _Local(blk, seg, j, run_end) if _beyond(blk, seg, j, run_end) else None
+            if local is not None and local.plan():
+                blk.local, blk.alloc = local, local.alloc
             else:
-                _known_after(blk, name, e, None)
-            _emit_zero_extension(blk, seg.ir[j + 1], widened[1])
-            _known_after(blk, "srli", seg.ir[j + 1], None)
-            after, end = j + 2, None
-            continue
-        if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
-            if blk.nan_pending is not None:
-                _nan_check(blk)
-            _emit_quiet_compare(blk, e, seg.ir[j + 1])
-            for k in range(j, j + 3):
-                _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
-            after, end = j + 3, None
-            continue
-        end = _emit_folded(blk, name, e, seg.first + j, insn_pc)
+                local = None
+        if local is not None:
+            for insn in local.prepare(j - local.start):
+                a.emit(insn)
+        after, end = _emit_unit(blk, seg, j, name, e, insn_pc)
+        if local is not None:
+            for q in range(j, min(after, local.end)):
+                local.written(q - local.start)
+    if blk.local is not None:
+        _end_local(blk)
     return end
+
+
+def _end_local(blk):
+    """The end of a run of local allocation: the region's allocation back."""
+    for insn in blk.local.to_region(cold=False):
+        blk.a.emit(insn)
+    blk.alloc, blk.local = blk.local.region, None
+
+
+def _emit_unit(blk, seg: _Seg, j: int, name: str, e, insn_pc: int) -> tuple:
+    """Instruction j of seg, or a pair or three of them done as one (level 2);
+    (the index after them, what the last ends with: _emit_folded's)."""
+    scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
+    if scaled is not None:
+        _emit_scaled_add(blk, *scaled)
+        for k in (j, j + 1):
+            _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+        return j + 2, None
+    widened = _zero_extension(blk, seg, j) if blk.fold else None  # (level 2)
+    if widened is not None:
+        if widened[0]:  # (the shifted value is kept too: `slli` as it is)
+            _emit_folded(blk, name, e, seg.first + j, insn_pc)
+        else:
+            _known_after(blk, name, e, None)
+        _emit_zero_extension(blk, seg.ir[j + 1], widened[1])
+        _known_after(blk, "srli", seg.ir[j + 1], None)
+        return j + 2, None
+    if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
+        if blk.nan_pending is not None:
+            _nan_check(blk)
+        _emit_quiet_compare(blk, e, seg.ir[j + 1])
+        for k in range(j, j + 3):
+            _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+        return j + 3, None
+    return j + 1, _emit_folded(blk, name, e, seg.first + j, insn_pc)
 
 
 #: the most instructions of a loop emitted twice (_twice)
@@ -1958,6 +1991,208 @@ def _allocate_f(segs, loops: list) -> dict:
     return dict(zip(ranked, _FHOSTS))
 
 
+#: (level 2) what a straight run of local allocation may hold (_Local): integer
+#: arithmetic, integer loads and stores. Their only ways out of line are an
+#: access's slow path and its fault, which put the region's allocation back first
+#: (_call_access, _Block.leave_early).
+_RUN_NAMES = frozenset((_PURE_INTEGER - M_OUT_OF_LINE) | set(_LOADS) | set(_STORES))
+_RUN_MIN = 6  # shorter runs keep the region's allocation
+_FAR = 1 << 30  # (a next read that never comes)
+
+
+def _runs(blk, seg) -> dict:
+    """(level 2) First index -> end (exclusive) of each run of seg's instructions
+    in _RUN_NAMES at least _RUN_MIN long that nothing enters but at its start
+    (blk.inner)."""
+    runs, start = {}, None
+    for j in range(seg.skip, seg.k + 1):
+        e = seg.ir[j] if j < seg.k else None
+        fits = e is not None and _NAME[int(e["op"])] in _RUN_NAMES
+        if start is not None and (not fits or seg.pc + int(e["pc_off"]) in blk.inner):
+            if j - start >= _RUN_MIN:
+                runs[start] = j
+            start = None
+        if fits and start is None:
+            start = j
+    return runs
+
+
+def _beyond(blk, seg, start: int, end: int) -> bool:
+    """Whether instructions start..end of seg name more than _RUN_MIN/2 registers
+    the region keeps in the cpu struct (else a run's own allocation cannot
+    do much better)."""
+    out = set()
+    for j in range(start, end):
+        reads, write = _accesses(seg.ir[j])
+        out |= reads
+        if write is not None:
+            out.add(write)
+    return len(out - blk.alloc.keys()) > _RUN_MIN // 2
+
+
+def _accesses(e) -> tuple:
+    """(guest registers instruction e reads, the one it writes or None): x1-x31."""
+    reads, write = set(), None
+    for slot in _X_SLOTS.get(int(e["op"]), ()):
+        r = int(e[slot])
+        if 0 < r < 32:
+            if slot == "rd":
+                write = r
+            else:
+                reads.add(r)
+    return reads, write
+
+
+class _Local:
+    """(level 2) Local register allocation over a straight run of a segment
+    (_runs), on top of the region's: where a run names more guest registers
+    than there are host registers (unrolled hashing and compression code
+    names 20-30), the region's allocation leaves most of them in the cpu
+    struct, each use a memory access. Here, before each instruction, a guest
+    register it uses that is read again later in the run takes a host
+    register: a free one, or that of the register read again last (Belady's
+    choice: a value written over before it is read again is read never),
+    written back first if it was changed. At the run's end the region's
+    allocation is put back (a region register counts as read there). A way
+    out of line inside the run (an access's slow path, a fault) puts it back
+    before it leaves and, where it comes back, the run's again.
+
+    Used where it takes fewer memory accesses than the region's allocation
+    alone, by a count of the same choices (_Local.plan)."""
+
+    def __init__(self, blk, seg, start: int, end: int):
+        self.region = blk.alloc
+        self.hosts = blk.hosts
+        self.start, self.end = start, end
+        ops = self.ops = [_accesses(seg.ir[j]) for j in range(start, end)]
+        n = self.n = end - start
+        # guest register -> its accesses in order, 2 * position + 1 for a read,
+        # 2 * position for a write alone; a region register is read at the end
+        events: dict = {}
+        for q in range(n):
+            reads, write = ops[q]
+            for r in reads:
+                events.setdefault(r, []).append(2 * q + 1)
+            if write is not None and write not in reads:
+                events.setdefault(write, []).append(2 * q)
+        for r in self.region:
+            events.setdefault(r, []).append(2 * n + 1)
+        self.events = events
+        self.clean = blk.clean
+        self.home = {h: r for r, h in self.region.items()}  # host register -> region's
+        self.reset()
+
+    def reset(self):
+        self.alloc = dict(self.region)
+        self.dirty = set(self.region) - self.clean
+        self.fresh = set()  # given a host register, not yet written there
+
+    def read_after(self, r, p):
+        """Where the value guest register r holds after position p is next read
+        (_FAR: never, written over first or not used again)."""
+        events = self.events.get(r)
+        if events is None:
+            return _FAR
+        k = bisect_right(events, 2 * p + 1)
+        if k == len(events) or not events[k] & 1:
+            return _FAR
+        return events[k] >> 1
+
+    def prepare(self, p):
+        """The moves before the instruction at run position p (and the one after
+        it, which may be done with it as one): its guest registers that are read
+        again take host registers. Updates the allocation; marks what is
+        loaded clean."""
+        ops, alloc = self.ops, self.alloc
+        last = p + 1 if p + 1 < self.n else p
+        used = set(ops[p][0]) | set(ops[last][0])
+        for q in (p, last):
+            if ops[q][1] is not None:
+                used.add(ops[q][1])
+        moves = []
+        for wanted, r in sorted([(self.read_after(r, last), r) for r in used if r not in alloc]):
+            if wanted == _FAR:
+                break  # (this one and the rest used here only: straight from their cpu slots)
+            taken = set(alloc.values())
+            host = None
+            for h in self.hosts:
+                if h not in taken:
+                    host = h
+                    break
+            if host is None:
+                victim, far = None, -1
+                for g in alloc:
+                    if g not in used:
+                        at = self.read_after(g, last)
+                        if at > far:
+                            victim, far = g, at
+                if victim is None or far <= wanted:
+                    break  # (the rest are read later still)
+                host = alloc.pop(victim)
+                if victim in self.dirty:
+                    moves.append(X.create_mem_reg(Code.MOV_RM64_R64, xreg(victim), host))
+                    self.dirty.discard(victim)
+            alloc[r] = host
+            if r in ops[p][0] or (r != ops[p][1] and r in ops[last][0]):  # (read before written)
+                moves.append(X.create_reg_mem(Code.MOV_R64_RM64, host, xreg(r)))
+            else:  # written first: until then its host register holds nothing of it
+                self.fresh.add(r)
+        return moves
+
+    def written(self, p):
+        """After the instruction at run position p: what it wrote is changed."""
+        write = self.ops[p][1]
+        if write is not None and write in self.alloc:
+            self.dirty.add(write)
+            self.fresh.discard(write)
+
+    def to_region(self, cold=True):
+        """Moves from the run's allocation back to the region's: the changed
+        registers written back, the region's loaded. Out of line (cold), on the
+        way to an epilogue or the thunk into C, which write back the region's
+        registers but those it never writes (blk.clean, their cpu slots holding
+        their values; the thunk loads them all after the call), those are not
+        loaded."""
+        # (a register not yet written into the host register it was given, which
+        # holds nothing of it, is where the cpu struct has it: a fault before
+        # the write leaves it so)
+        held = {r: h for r, h in self.alloc.items() if r not in self.fresh}
+        moves = _moves(self.region, held, set(held) - self.dirty)
+        if cold:
+            moves = [insn for insn in moves if insn.op0_kind != OpKind.REGISTER
+                     or self.home.get(insn.op0_register) not in self.clean]
+        return moves
+
+    def from_region(self):
+        """Moves from the region's allocation (its registers as the cpu struct
+        has them) to the run's."""
+        return _moves(self.alloc, self.region, set(self.region))
+
+    def plan(self):
+        """Whether the run takes fewer memory accesses with local allocation:
+        a count of what each would read and write in the cpu struct (each
+        instruction taken alone), then the state reset."""
+        static = local = 0
+        for p in range(self.n):
+            static += _cpu_refs(self.region, self.ops[p])
+            local += len(self.prepare(p)) + _cpu_refs(self.alloc, self.ops[p])
+            self.written(p)
+        local += len(self.to_region(cold=False))
+        self.reset()
+        return local + 2 < static
+
+
+def _cpu_refs(alloc: dict, ops: tuple) -> int:
+    """How many of an instruction's register operands (_accesses) are in the cpu
+    struct under allocation `alloc`."""
+    reads, write = ops
+    n = 0 if write is None or write in alloc else 1
+    for r in reads:
+        if r not in alloc:
+            n += 1
+    return n
+
+
 def _written(segs, slots: dict) -> set:
     """The registers of the class whose IR slots are `slots` (_X_SLOTS, _F_SLOTS)
     that the region writes."""
@@ -2002,6 +2237,8 @@ class _Block:
         self.std_epilogue = a.label()  # returns from the convention's registers
         self.std = {}    # the register convention between blocks (level 2: REG_MAP)
         self.alloc = {}  # guest register -> host register in the body
+        self.hosts = _HOSTS  # the host registers it may use
+        self.local = None  # (level 2) the _Local of the run being emitted, if any
         self.clean = frozenset()  # those of alloc loaded from their cpu slots and not written
         self.falloc = {}  # guest f register -> xmm register in the body (none between blocks)
         self.fwritten = []  # the ones of falloc the body writes
@@ -2291,6 +2528,8 @@ class _Block:
                       X.create_mem_u32(Code.MOV_RM32_IMM32, M(R.RAX, displ=_L["rt_status"]), 0)]
         insns.append(X.create_reg_u64(Code.MOV_R64_IMM64, R.RAX, pc & 0xFFFFFFFFFFFFFFFF))
         insns.append(X.create_branch(Code.JMP_REL32_64, self.epilogue))
+        if self.local is not None:  # (the epilogue writes back the region's registers)
+            insns = self.local.to_region() + insns
         for k, insn in enumerate(insns):
             self.a.emit(insn, True, label if k == 0 else None)
 
@@ -3007,9 +3246,14 @@ def _call_access(blk, e, i: int, insn_pc: int, size: int, kind: int, value=None)
                        kind, int(e["rd"]) if kind != _STORE else 0, blk.viewed)
     if value is not None and value != R.RCX:
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
+    local = blk.local  # (the thunk writes back and loads the region's registers)
+    for insn in local.to_region() if local is not None else ():
+        a.emit(insn, True)
     a.emit(X.create_branch(Code.CALL_REL32_64, blk.access_thunk()), True)
     a.emit(X.create_declare_byte(desc[:16]), True)
     a.emit(X.create_declare_byte(desc[16:]), True)
+    for insn in local.from_region() if local is not None else ():
+        a.emit(insn, True)
 
 
 #: a vm_jit_access (csrc/vm_jit.h): pc, rest, mem_rest, raw, size, kind, rd, viewed
