@@ -344,6 +344,14 @@ _PLAIN_MOVES = frozenset(v for n, v in _CODES
                          if n.split("_")[0] in ("MOV", "MOVSXD", "MOVZX", "MOVSX", "LEA"))
 
 
+#: instructions that write their first operand, a register, whole: one of 32 bits
+#: clears the upper half of its 64 (_Asm.drop_sign_extension)
+_WRITES_LOW = frozenset(v for n, v in _CODES
+                        if n.split("_")[0] in ("ADD", "SUB", "IMUL", "LEA", "SHL", "SHR", "SAR",
+                                               "MOV", "MOVZX", "XOR", "OR", "AND", "NEG", "NOT")
+                        and n.split("_")[1] in ("R32", "RM32") and n != "IMUL_RM32")
+
+
 #: the instructions that may name a label: near branches (their target) and
 #: those the code generator makes with a RIP-relative operand (its displacement)
 _LABEL_USERS = frozenset(v for n, v in _CODES if n.endswith(("_REL8_64", "_REL32_64"))) \
@@ -409,6 +417,25 @@ class _Asm:
         if last is not None and last.code in _CONSTANT_MOVES and last.ip == 0 and \
                 last.op0_register in (host, _LOW32[host]):
             self.hot.pop()
+
+    def drop_sign_extension(self, full) -> bool:
+        """Whether the last instructions were a 32-bit operation into host register
+        `full`'s low half, then `movsxd full, low` (a W instruction's result),
+        with nothing jumping in between them or after: then the movsxd is taken
+        back, about to be undone by a zero-extension of the same register (RV64GC's
+        `addw; slli 32; srli 32`, an unsigned int index), which the 32-bit
+        operation did already."""
+        if self._pending[False] is not None or len(self.hot) < self.keep + 2:
+            return False
+        last, before = self.hot[-1], self.hot[-2]
+        low = _LOW32[full]
+        if last.code != Code.MOVSXD_R64_RM32 or last.ip != 0 or last.op0_register != full or \
+                last.op1_kind != OpKind.REGISTER or last.op1_register != low or \
+                before.code not in _WRITES_LOW or before.op0_kind != OpKind.REGISTER or \
+                before.op0_register != low:
+            return False
+        self.hot.pop()
+        return True
 
     def zero_flag_of(self, full, low) -> bool:
         """Whether ZF already says if host register `full` (`low`: its low 32 bits)
@@ -1769,8 +1796,11 @@ def _emit_zero_extension(blk, second, rs: int):
     rd2, k = second["rd"], int(second["imm"])
     dst = _dest(blk, rd2)
     low = _LOW32[dst]
-    if rs:  # (a move even from dst's own register: it clears the upper half)
-        blk.a.emit(_op(Code.MOV_R32_RM32, low, blk.src(rs, 32)))
+    src = blk.src(rs, 32) if rs else None
+    if src == low and blk.a.drop_sign_extension(dst):  # (rs computed just now by a
+        pass                                           # 32-bit operation, its upper half clear)
+    elif rs:  # (a move even from dst's own register: it clears the upper half)
+        blk.a.emit(_op(Code.MOV_R32_RM32, low, src))
     else:
         blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
     if k != 32:
