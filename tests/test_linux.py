@@ -1686,6 +1686,26 @@ def test_recvmsg_control_length_is_the_guests_bound_only():
     assert struct.unpack("<Q", e.mem(msg + 40, 8))[0] == 24   # (msg_controllen: what came)
 
 
+def test_sendmsg_sends_what_the_guest_gave():
+    """What sendmsg sends is the guest's data byte for byte, whatever its length:
+    the host header pointed at a buffer freed before the call, whose first 8
+    bytes the allocator then overwrote (a message of 17-512 bytes arrived
+    with a pointer or zeros in front; ss's netlink request got no answer)."""
+    e = Env()
+    assert e("socketpair", 1, 2, 0, BUF) == 0   # (AF_UNIX, SOCK_DGRAM: one message each)
+    a, b = struct.unpack("<ii", e.mem(BUF, 8))
+    for size in (1, 17, 72, 500, 4000):
+        payload = bytes((k * 7 + size) & 0xFF or 1 for k in range(size))
+        iov = e.put(struct.pack("<QQ", e.put(payload), size))
+        assert e("sendmsg", a, e.put(struct.pack("<QI4xQQQQi4x", 0, 0, iov, 1, 0, 0, 0)),
+                 0) == size
+        data = e.put(bytes(size))
+        msg = e.put(struct.pack("<QI4xQQQQi4x", 0, 0, e.put(struct.pack("<QQ", data, size)),
+                                1, 0, 0, 0))
+        assert e("recvmsg", b, msg, 0) == size and e.mem(data, size) == payload, size
+    e.k.close_all()
+
+
 def test_message_headers_are_taken_as_linux_takes_them():
     """sendmsg's and recvmsg's struct msghdr as Linux's __copy_msghdr and
     ____sys_sendmsg take it: a negative msg_namelen (an int) is EINVAL (not

@@ -65,7 +65,11 @@ def _c_msghdr(name, iov, control, flags=0) -> ctypes.Array:
         ctypes.addressof(iov_buf), 1,
         ctypes.addressof(control) if control is not None else 0,
         len(control) if control is not None else 0, flags))
-    hdr._keep = iov_buf   # (alive as long as the header is)
+    # (the buffers alive as long as the header is: a caller's temporary would be
+    # freed before the call, and the allocator writes into freed memory: the
+    # first bytes of a message sent became a pointer, and a netlink request so
+    # went unanswered)
+    hdr._keep = (iov_buf, name, iov, control)
     return hdr
 
 
