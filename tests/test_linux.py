@@ -979,6 +979,48 @@ def test_munmap_mprotect_mremap_madvise():
     assert e.mem(moved, 16) == bytes(16)
 
 
+def test_network_interfaces_are_the_hosts_and_its_name_is_never_set():
+    """A socket's interface ioctls give the host's answers (if_nametoindex's
+    SIOCGIFINDEX, if_indextoname's SIOCGIFNAME, an address, SIOCGIFCONF's list,
+    its buffer a guest pointer); sethostname and setdomainname get EPERM (EINVAL
+    past 64 bytes), as an unprivileged process's would, even under root."""
+    import fcntl
+    import socket
+    e = Env()
+    fd = e("socket", socket.AF_INET, socket.SOCK_DGRAM, 0)
+    assert fd >= 0
+    e.put(struct.pack("16s24x", b"lo"), BUF)
+    assert e("ioctl", fd, 0x8933, BUF) == 0   # SIOCGIFINDEX
+    index = struct.unpack_from("<i", e.mem(BUF + 16, 4))[0]
+    assert index == socket.if_nametoindex("lo")
+    e.put(struct.pack("16xi20x", index), BUF)
+    assert e("ioctl", fd, 0x8910, BUF) == 0   # SIOCGIFNAME
+    assert e.mem(BUF, 16).rstrip(b"\0") == b"lo"
+    assert e("ioctl", fd, 0x8915, BUF) == 0   # SIOCGIFADDR
+    assert socket.inet_ntoa(e.mem(BUF + 20, 4)) == "127.0.0.1"
+    host = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for size in (0, 40, 4000):   # SIOCGIFCONF: no buffer (the length it takes), one
+        buf = BUF + 64 if size else 0   # entry's, room for all
+        e.put(struct.pack("<i4xQ", size, buf), BUF)
+        assert e("ioctl", fd, sc.SIOCGIFCONF, BUF) == 0
+        got = struct.unpack("<i", e.mem(BUF, 4))[0]
+        import array
+        into = array.array("B", bytes(max(size, 1)))
+        addr, _ = into.buffer_info()
+        conf = bytearray(struct.pack("<i4xQ", size, addr if size else 0))
+        fcntl.ioctl(host.fileno(), sc.SIOCGIFCONF, conf)
+        assert got == struct.unpack_from("<i", conf)[0]
+        if size:
+            assert e.mem(buf, got) == into.tobytes()[:got]
+            assert e.mem(buf, 16).rstrip(b"\0") == b"lo"
+    host.close()
+    e.put(b"guest", BUF)
+    assert e("sethostname", BUF, 5) == -errno.EPERM
+    assert e("setdomainname", BUF, 5) == -errno.EPERM
+    assert e("sethostname", BUF, 65) == -errno.EINVAL
+    e.k.close_all()
+
+
 def test_the_host_clock_is_read_and_never_set():
     """adjtimex and clock_adjtime read the host clock's discipline (a read-only
     mode: 0, adjtime(NULL, &old)'s ADJ_OFFSET_SS_READ) as the host has it; a

@@ -113,6 +113,7 @@ CASES = [
     Case("threads-sig", binary="threads_sig"),
     Case("futex-restart", binary="futex_restart"),
     Case("threads-calls", binary="threads_calls"),
+    Case("threads-write", binary="threads_write"),
     Case("threads-exit", binary="threads_end", args=["exit"]),
     Case("threads-last", binary="threads_end", args=["last"]),
     Case("events"),

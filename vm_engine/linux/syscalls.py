@@ -211,6 +211,8 @@ FIEMAP_SIZE, FIEMAP_EXTENT_SIZE, FIEMAP_MOST = 32, 56, 1 << 16
 #: (riscv64's numbers and structures are x86-64's: asm-generic's): request ->
 #: (bytes of the argument read, bytes written back), the argument a pointer;
 #: None: a value
+IFREQ_SIZE = 40   # struct ifreq: a name, then a union of 24 bytes
+SIOCGIFCONF = 0x8912
 _HOST_IOCTLS = {
     0x80086601: (0, 4), 0x40086602: (4, 0),   # FS_IOC_GETFLAGS, SETFLAGS (lsattr, chattr)
     0x80087601: (0, 4),     # FS_IOC_GETVERSION
@@ -238,6 +240,12 @@ _HOST_IOCTLS = {
     0x540A: None,           # TCXONC (tcflow)
     0x5409: None, 0x5425: None,   # TCSBRK (tcdrain, tcsendbreak), TCSBRKP
     0x5427: None, 0x5428: None,   # TIOCSBRK, TIOCCBRK
+    # a socket's questions about the host's network interfaces, each a struct
+    # ifreq (if_nametoindex, if_indextoname, ifconfig): SIOCGIFNAME, FLAGS, ADDR,
+    # DSTADDR, BRDADDR, NETMASK, METRIC, MTU, HWADDR, INDEX, TXQLEN
+    **{req: (IFREQ_SIZE, IFREQ_SIZE) for req in (0x8910, 0x8913, 0x8915, 0x8917, 0x8919,
+                                                 0x891B, 0x891D, 0x8921, 0x8927, 0x8933,
+                                                 0x8942)},
 }
 
 F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK, F_SETLKW = range(8)
@@ -390,6 +398,44 @@ class LinuxError(VmError):
 
 
 # -- files ---------------------------------------------------------------------------------
+def _streams(f) -> bool:
+    """Whether `f` is a blocking host pipe, FIFO or socket, which a write waits
+    on for room (Kernel._stream_write); kept with the file."""
+    kind = getattr(f, "_stream_kind", None)
+    if kind is None:
+        kind = False
+        if f.host_fd is not None:
+            try:
+                mode = os.fstat(f.host_fd).st_mode
+                kind = "pipe" if S.S_ISFIFO(mode) else "socket" if S.S_ISSOCK(mode) else False
+            except OSError:
+                pass
+        f._stream_kind = kind
+    return bool(kind) and not f.get_flags() & O_NONBLOCK
+
+
+#: fcntl F_GETPIPE_SZ, ioctl FIONREAD; PIPE_BUF
+_F_GETPIPE_SZ, _FIONREAD, _PIPE_BUF = 1032, 0x541B, 4096
+
+
+def _pipe_room(fd: int) -> int:
+    """How many bytes a write to host pipe `fd`, which poll says has room, takes
+    without waiting: its whole size when it is empty, else PIPE_BUF (room is
+    a page or more: a write of PIPE_BUF bytes or fewer fits; partly read
+    pages make its room in bytes smaller than its size less what it holds)."""
+    held = struct.unpack("i", fcntl.ioctl(fd, _FIONREAD, b"\0\0\0\0"))[0]
+    return fcntl.fcntl(fd, _F_GETPIPE_SZ) if held == 0 else _PIPE_BUF
+
+
+def _now(send, part: bytes) -> int:
+    """send(part, MSG_DONTWAIT): what a socket takes without waiting (0: none)."""
+    from .sockets import MSG_DONTWAIT
+    try:
+        return send(part, MSG_DONTWAIT)
+    except BlockingIOError:
+        return 0
+
+
 def _synthetic_stat(mode: int, size: int = 0, ino: int = 0) -> SimpleNamespace:
     now = time.time_ns()
     return SimpleNamespace(st_dev=0, st_ino=ino, st_mode=mode, st_nlink=1, st_uid=os.getuid(),
@@ -607,6 +653,18 @@ class HostFile(GuestFile):
             out = fcntl.ioctl(fd, req, kernel.read_mem(arg, given) if given else bytes(taken))
             if taken:
                 kernel.write_mem(arg, out[:taken])
+            return 0
+        if req == SIOCGIFCONF:   # struct ifconf: a length and a pointer to struct ifreqs
+            length, buf = struct.unpack("<i4xQ", kernel.read_mem(arg, 16))
+            if buf and length > 0:
+                kernel.check_writable(buf, length)
+            into = libc.buffer(max(length, 0)) if buf else None
+            conf = libc.buffer(struct.pack("<i4xQ", length, ctypes.addressof(into) if into else 0))
+            libc.call("ioctl", fd, ctypes.c_ulong(SIOCGIFCONF), conf)
+            got = struct.unpack_from("<i", conf.raw)[0]
+            if into is not None:
+                kernel.write_mem(buf, into.raw[:got])
+            kernel.write_mem(arg, struct.pack("<i", got))
             return 0
         if req == FS_IOC_FIEMAP:   # (filefrag, cp's holes)
             head = bytearray(kernel.read_mem(arg, FIEMAP_SIZE))
@@ -1758,12 +1816,72 @@ class Kernel:
         if not f.writable():
             raise Errno(E.EBADF)
         data = self.read_mem(buf, min(count, MAX_RW_COUNT))
-        return self._write(f, data)
+        return self._write(f, data, key=("write", fd, buf, count))
 
-    def _write(self, f, data, offset=None):
+    def _write(self, f, data, offset=None, key=None):
+        if offset is None and key is not None and _streams(f):
+            if f._stream_kind == "pipe":
+                def send_now(part):
+                    return self._write_now(f, part[:_pipe_room(f.host_fd)])
+            else:   # (a socket: a write as a send, SIGPIPE and all)
+                def send_now(part):
+                    return self._sent(0, lambda: _now(
+                        lambda p, more: libc.call("send", f.host_fd, p, len(p), more), part))
+            return self._stream_write(f, key, data, send_now)
         if offset is None and self._blocks(f, select.POLLOUT):
             return _NO_RESULT
         return self._write_now(f, data, offset)
+
+    def _stream_write(self, f, key, data: bytes, send_now):
+        """A blocking write to a pipe or a socket (_streams; key: the call's
+        arguments): as much as send_now(rest) takes without waiting (0: no
+        room), then, until all of it has gone, the thread waits for room (the
+        other threads run meanwhile: the reader may be one of them) and sends
+        on. A signal that comes once some has gone ends it with that count, as
+        Linux's pipe_write and sk_stream_wait_memory do; before, EINTR or the
+        call made again (SA_RESTART); a socket's SO_SNDTIMEO likewise (EAGAIN).
+        What has gone is the thread's (stream_sent) while it waits: the call
+        made again goes on from there. (The host's own blocking write would
+        hold up every thread, and no signal would end it.)"""
+        from .sockets import socket_timeout
+        me = self.threads.current
+        sent = me.stream_sent[1] if me.stream_sent and me.stream_sent[0] == key else 0
+        me.stream_sent = None
+        events = select.POLLOUT | select.POLLERR | select.POLLHUP
+        deadline, keep = self._call_deadline(socket_timeout(f.host_fd, select.POLLOUT))
+        while sent < len(data):
+            if f.poll(events):
+                n = send_now(data[sent:])
+                sent += n
+                if n:
+                    continue
+            if sent and self._signal_came(me.sigmask):
+                return sent
+            if deadline is not None and time.monotonic() >= deadline:
+                if sent:
+                    return sent
+                raise Errno(E.EAGAIN)
+            if not self.threads.several:   # (it waits here, for room, a signal or a stop)
+                try:
+                    ended = self._wait_on_host([(f.host_fd, events)], deadline, keep)
+                except Errno:   # (EINTR, EAGAIN: after some has gone, its count)
+                    if sent:
+                        return sent
+                    raise
+                if ended is None:
+                    continue
+                if sent and self._signal_came(me.sigmask):   # (not made again: its count)
+                    self.cpu.pc += 4
+                    return sent
+                me.stream_sent = (key, sent)   # (a stop: made again, going on)
+                return ended
+            if self._signal_came(me.sigmask):   # (a signal for it ended its wait)
+                return self._interrupt_call(restartable=deadline is None)
+            me.stream_sent = (key, sent)
+            self.threads.block_until(lambda: f.poll(events) or self._signal_came(me.sigmask, me),
+                                     deadline, keep)
+            return _NO_RESULT
+        return sent
 
     def _write_now(self, f, data, offset=None) -> int:
         """Writes, and a pipe with no reader left raises SIGPIPE (and EPIPE)."""
@@ -2118,7 +2236,7 @@ class Kernel:
         data = b"".join(self.read_mem(base, n) for base, n in self._iovecs(iov, iovcnt))
         if not data:
             return 0
-        return self._write(f, data[:MAX_RW_COUNT], offset)
+        return self._write(f, data[:MAX_RW_COUNT], offset, key=("writev", fd, iov, iovcnt))
 
     @handler("fBul")
     def sys_pread64(self, fd, buf, count, offset):
@@ -3542,12 +3660,19 @@ class Kernel:
 
     @handler("fbuxpu")
     def sys_sendto(self, fd, buf, length, flags, addr, addrlen):
+        from .sockets import MSG_DONTWAIT
         f = self._socket(fd)
         data, raw = self.read_mem(buf, min(length, MAX_RW_COUNT)), self._sockaddr(addr, addrlen)
+
+        def send(part: bytes, more: int = 0) -> int:
+            return libc.call("sendto", f.host_fd, part, len(part), s32(flags) | more,
+                             raw or None, len(raw))
+        if not flags & MSG_DONTWAIT and _streams(f):
+            return self._stream_write(f, ("sendto", fd, buf, length, flags, addr, addrlen), data,
+                                      lambda part: self._sent(flags, lambda: _now(send, part)))
         if self._socket_waits(f, flags, select.POLLOUT):
             return _NO_RESULT
-        return self._sent(flags, lambda: libc.call("sendto", f.host_fd, data, len(data),
-                                                   s32(flags), raw or None, len(raw)))
+        return self._sent(flags, lambda: send(data))
 
     def _socket_waits(self, f, flags: int, events: int) -> bool:
         """_blocks for a socket call with these MSG_* flags (MSG_DONTWAIT: never waits)."""
@@ -5204,6 +5329,17 @@ class Kernel:
             raise Errno(E.ENOSYS) from None
         self.write_mem(buf, host.raw[:TIMEX_SIZE])
         return state
+
+    @handler("bu")
+    def sys_sethostname(self, name, length):
+        """The host's name is never changed (EPERM, as for an unprivileged
+        process, after Linux's checks)."""
+        if length > 64:   # (__NEW_UTS_LEN)
+            raise Errno(E.EINVAL)
+        self.read_mem(name, length)
+        raise Errno(E.EPERM)
+
+    sys_setdomainname = sys_sethostname
 
     @handler("pp")
     def sys_settimeofday(self, tv, tz):

@@ -50,6 +50,9 @@ class GuestThread:
         #: when the call it makes again (epoll_pwait's) stops waiting: the first one's
         #: deadline, kept by on_wake (its timeout is a register, not written back)
         self.restart_deadline = None
+        #: (the call's key, bytes sent) of a blocking write to a pipe or socket
+        #: waiting for room with part of its data gone (Kernel._stream_write)
+        self.stream_sent = None
         self.waiting = False
         self.restarting = False  # woken from a wait for a file: its pc is at its ecall, to make it again
         self.sigmask = 0        # the signals it blocks (a new thread starts with its creator's)
