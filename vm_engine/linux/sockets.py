@@ -116,11 +116,20 @@ def _cmsg(level: int, kind: int, payload: bytes) -> bytes:
     return msg.ljust((len(msg) + 7) & ~7, b"\0")
 
 
-def send_message(kernel, f, msg: int, flags: int) -> int:
-    """sendmsg(2) of the guest struct msghdr at `msg` on host socket `f`, its
-    errors in Linux's order (____sys_sendmsg): the header's (_header), the
-    iovecs', then a msg_controllen over INT_MAX, or over what the socket may
-    allocate, is ENOBUFS, before the control data or the data is read."""
+def message_data(kernel, msg: int):
+    """The data of the guest struct msghdr at `msg`, if it has no control data
+    (else None), its header's errors as send_message's."""
+    _, _, _, iov, iovlen, _, controllen = _header(kernel, msg, True)
+    vecs = kernel._iovecs(iov, iovlen)
+    return None if controllen else b"".join(kernel.read_mem(base, n) for base, n in vecs)
+
+
+def send_message(kernel, f, msg: int, flags: int, data: bytes | None = None) -> int:
+    """sendmsg(2) of the guest struct msghdr at `msg` on host socket `f` (`data`:
+    that in place of its own, message_data's part), its errors in Linux's order
+    (____sys_sendmsg): the header's (_header), the iovecs', then a
+    msg_controllen over INT_MAX, or over what the socket may allocate, is
+    ENOBUFS, before the control data or the data is read."""
     _, _, raw_name, iov, iovlen, control, controllen = _header(kernel, msg, True)
     vecs = kernel._iovecs(iov, iovlen)
     if controllen > _INT_MAX or (controllen > CONTROL_ON_STACK and
@@ -136,7 +145,8 @@ def send_message(kernel, f, msg: int, flags: int) -> int:
                 payload = b"".join(_INT.pack(kernel.host_fd(fd)) for fd in fds)
             out += _cmsg(level, kind, payload)
         c_control = libc.buffer(out)
-    data = b"".join(kernel.read_mem(base, n) for base, n in vecs)
+    if data is None:
+        data = b"".join(kernel.read_mem(base, n) for base, n in vecs)
     return libc.call("sendmsg", f.host_fd, _c_msghdr(c_name, libc.buffer(data), c_control),
                      flags)
 

@@ -3706,8 +3706,13 @@ class Kernel:
 
     @handler("fpx")
     def sys_sendmsg(self, fd, msg, flags):
-        from .sockets import send_message
+        from .sockets import MSG_DONTWAIT, message_data, send_message
         f = self._socket(fd)
+        data = message_data(self, msg) if not flags & MSG_DONTWAIT and _streams(f) else None
+        if data is not None:   # (no control data: sent as it has room, _stream_write)
+            return self._stream_write(f, ("sendmsg", fd, msg, flags), data, lambda part: self._sent(
+                flags, lambda: _now(lambda p, more: send_message(self, f, msg, s32(flags) | more,
+                                                                 p), part)))
         if self._socket_waits(f, flags, select.POLLOUT):
             return _NO_RESULT
         return self._sent(flags, lambda: send_message(self, f, msg, s32(flags)))

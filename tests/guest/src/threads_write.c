@@ -1,8 +1,9 @@
-/* Blocking writes that do not fit at once: one write() of 1 MiB into a pipe
- * and one send() into a stream socketpair, each read by another thread of the
- * same process (the writer waits for room while the reader runs); then, with
- * no reader, a write into a pipe that a signal ends after part of it went
- * (its count), and one into the full pipe that it ends before (EINTR). */
+/* Blocking writes that do not fit at once: one write() of 1 MiB into a pipe,
+ * one send() and one sendmsg() into a stream socketpair, each read by another
+ * thread of the same process (the writer waits for room while the reader
+ * runs); then, with no reader, a write into a pipe that a signal ends after
+ * part of it went (its count), and one into the full pipe that it ends before
+ * (EINTR). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,7 +38,10 @@ static void through(const char *what, int r, int w, int use_send)
     pthread_t t;
     rfd = r, got = 0, sum = 0;
     pthread_create(&t, NULL, reader, NULL);
-    ssize_t n = use_send ? send(w, out, SIZE, 0) : write(w, out, SIZE);
+    struct iovec iov = {out, SIZE};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    ssize_t n = use_send == 2 ? sendmsg(w, &m, 0) : use_send ? send(w, out, SIZE, 0)
+                                                             : write(w, out, SIZE);
     pthread_join(t, NULL);
     printf("%s: wrote %zd, the reader got %ld, sum %lx\n", what, n, got, sum);
 }
@@ -53,6 +57,7 @@ int main(void)
     through("pipe", p[0], p[1], 0);
     socketpair(AF_UNIX, SOCK_STREAM, 0, s);
     through("socket", s[0], s[1], 1);
+    through("sendmsg", s[0], s[1], 2);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
