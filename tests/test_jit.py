@@ -483,26 +483,22 @@ def test_a_branch_into_the_middle_of_a_block_stays_in_the_region():
 def test_level_2_allocates_registers_run_by_run_where_a_block_names_many():
     """Straight code naming 24 registers, each result read in the next few
     instructions (unrolled hashing's kind; the region keeps 9 in host
-    registers), reads and writes the cpu struct's registers far less at level 2, which allocates host registers over its straight runs
-    (x86.py's _Local: each register read again takes one, the one read again
-    last giving it up), than at level 1, which keeps the region's 9."""
-    from vm_engine.jit import x86
+    registers), reads and writes the cpu struct's registers far less at level
+    2, which allocates host registers over its straight runs (x86.py's _Local:
+    each register read again takes one, the one read again last giving it
+    up), than at level 1, which keeps the region's 9; results are the
+    interpreter's."""
     names = [f"x{i}" for i in (1, 3, 4, 5, 6, 7, 9, *range(10, 27))]
     ops = ["add", "xor", "and", "or", "sub", "addw"]
     text = "\n".join(f"{ops[i % 6]} {names[i % 24]}, {names[(i - 1) % 24]}, "
                      f"{names[(i - 3) % 24]}" for i in range(60)) + "\nebreak"
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, assemble(text, CODE))
-    ir = m.decode_block(CODE)
 
     def cpu_register_accesses(level):
-        listing = x86.compile_ir(ir + x86.closing_entry(ir), CODE, level, True,
-                                 m.decode_block).disassemble()
         return sum(len(re.findall(r"\[rbx\+(?:[0-9A-F]{1,2}h|0[A-F][0-9A-F]h)\]", line))
-                   for line in listing)  # ([rbx+8] to [rbx+0F8h]: x1 to x31)
+                   for line in _listing(text, CODE, level))  # ([rbx+8]..[rbx+0F8h]: x1..x31)
     level_1, level_2 = cpu_register_accesses(1), cpu_register_accesses(2)
     assert level_2 < level_1 * 0.7, (level_1, level_2)
+    _levels_agree(text)
 
 
 def test_a_branch_over_a_hammock_is_a_conditional_move():
@@ -670,21 +666,32 @@ def test_a_zero_extension_is_one_move():
     at level 2, and `srli` by another amount one shift after it, also where
     the shifted value is kept (rd is not the srli's destination); results and
     counts are the interpreter's."""
-    from vm_engine.jit import x86
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, assemble(ZEXT, CODE))
-    head = CODE + 12  # (the loop)
-    ir = m.decode_block(head)
-    listing = x86.compile_ir(ir + x86.closing_entry(ir), head, 2, True,
-                             m.decode_block).disassemble()
+    listing = _listing(ZEXT, CODE + 12)  # (the loop)
     assert not any(re.search(r"\bshr \w+,20h", line) for line in listing)  # (no shift back)
     assert sum(bool(re.search(r"\bmov (e\w+|r\d+d),(e\w+|r\d+d)$", line)) for line in listing) == 3
     assert any(re.search(r"\bshl \w+,1$", line) for line in listing)    # (srli 31)
     assert any(re.search(r"\bshl \w+,3$", line) for line in listing)    # (srli 29)
+    _levels_agree(ZEXT)
+
+
+def _listing(text: str, head: int, level: int = 2) -> list:
+    """The listing of the region compiled at `level` from guest pc `head` of
+    `text` (assembled at CODE)."""
+    from vm_engine.jit import x86
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+    m.mem_write(CODE, assemble(text, CODE))
+    ir = m.decode_block(head)
+    return x86.compile_ir(ir + x86.closing_entry(ir), head, level, True,
+                          m.decode_block).disassemble()
+
+
+def _levels_agree(text: str) -> None:
+    """`text` (from CODE) ends as interpreted at levels 1 and 2: status,
+    instructions counted, registers, the data area's first 512 bytes."""
     outs = {}
     for name in ("interpreter", "jit-L1", "jit-L2"):
-        mmu, cpu = load(name, assemble(ZEXT, CODE))
+        mmu, cpu = load(name, assemble(text, CODE))
         r = cpu.run(pc=CODE, max_instructions=10**6)
         outs[name] = (r.status, r.stats.instructions, cpu.regs, mmu.mem_read(DATA, 512))
     assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
@@ -696,7 +703,6 @@ def test_a_w_result_zero_extended_is_not_sign_extended_first():
     clears the upper half itself, so neither the W instruction's sign
     extension nor the zero extension's move is left; results are the
     interpreter's."""
-    from vm_engine.jit import x86
     text = """
         li t0, 300
         li t6, -40
@@ -711,23 +717,11 @@ def test_a_w_result_zero_extended_is_not_sign_extended_first():
         bnez t0, loop
         ebreak
     """
-    m = FlatMMU()
-    m.mem_map(CODE, 0x1000, "rx")
-    m.mem_write(CODE, assemble(text, CODE))
-    head = CODE + 16  # (the loop)
-    ir = m.decode_block(head)
-    listing = x86.compile_ir(ir + x86.closing_entry(ir), head, 2, True,
-                             m.decode_block).disassemble()
-    body = [line.split(None, 1)[1] for line in listing]
+    body = [line.split(None, 1)[1] for line in _listing(text, CODE + 16)]  # (the loop)
     k = next(n for n, line in enumerate(body) if line.startswith("lea ") and
              re.match(r"lea (e\w+|r\d+d),", line))
     assert body[k + 1].startswith("add r")  # (a4 += a5, at once)
-    outs = {}
-    for name in ("interpreter", "jit-L1", "jit-L2"):
-        mmu, cpu = load(name, assemble(text, CODE))
-        r = cpu.run(pc=CODE, max_instructions=10**6)
-        outs[name] = (r.status, r.stats.instructions, cpu.regs)
-    assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
+    _levels_agree(text)
 
 
 CRC_BITS = """
