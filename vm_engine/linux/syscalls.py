@@ -200,6 +200,9 @@ SIGNAL_NAMES = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP
                 22: "SIGTTOU", 23: "SIGURG", 24: "SIGXCPU", 25: "SIGXFSZ", 26: "SIGVTALRM",
                 27: "SIGPROF", 28: "SIGWINCH", 29: "SIGIO", 30: "SIGPWR", 31: "SIGSYS"}
 
+IFREQ_SIZE = 40   # struct ifreq: a name, then a union of 24 bytes
+SIOCGIFCONF = 0x8912
+
 TCGETS, TCSETS, TCSETSW, TCSETSF = 0x5401, 0x5402, 0x5403, 0x5404
 TIOCGPGRP, TIOCGWINSZ, TIOCSWINSZ, FIONREAD, FIONBIO = 0x540F, 0x5413, 0x5414, 0x541B, 0x5421
 FIONCLEX, FIOCLEX, FIOASYNC = 0x5450, 0x5451, 0x5452
@@ -211,8 +214,6 @@ FIEMAP_SIZE, FIEMAP_EXTENT_SIZE, FIEMAP_MOST = 32, 56, 1 << 16
 #: (riscv64's numbers and structures are x86-64's: asm-generic's): request ->
 #: (bytes of the argument read, bytes written back), the argument a pointer;
 #: None: a value
-IFREQ_SIZE = 40   # struct ifreq: a name, then a union of 24 bytes
-SIOCGIFCONF = 0x8912
 _HOST_IOCTLS = {
     0x80086601: (0, 4), 0x40086602: (4, 0),   # FS_IOC_GETFLAGS, SETFLAGS (lsattr, chattr)
     0x80087601: (0, 4),     # FS_IOC_GETVERSION
@@ -414,8 +415,7 @@ def _streams(f) -> bool:
     return bool(kind) and not f.get_flags() & O_NONBLOCK
 
 
-#: fcntl F_GETPIPE_SZ, ioctl FIONREAD; PIPE_BUF
-_F_GETPIPE_SZ, _FIONREAD, _PIPE_BUF = 1032, 0x541B, 4096
+_PIPE_BUF = 4096   # (a pipe's write of this many bytes or fewer is whole: it waits for room)
 
 
 def _pipe_room(fd: int) -> int:
@@ -423,8 +423,8 @@ def _pipe_room(fd: int) -> int:
     without waiting: its whole size when it is empty, else PIPE_BUF (room is
     a page or more: a write of PIPE_BUF bytes or fewer fits; partly read
     pages make its room in bytes smaller than its size less what it holds)."""
-    held = struct.unpack("i", fcntl.ioctl(fd, _FIONREAD, b"\0\0\0\0"))[0]
-    return fcntl.fcntl(fd, _F_GETPIPE_SZ) if held == 0 else _PIPE_BUF
+    held = struct.unpack("i", fcntl.ioctl(fd, FIONREAD, b"\0\0\0\0"))[0]
+    return fcntl.fcntl(fd, F_GETPIPE_SZ) if held == 0 else _PIPE_BUF
 
 
 def _now(send, part: bytes) -> int:
@@ -1820,9 +1820,10 @@ class Kernel:
 
     def _write(self, f, data, offset=None, key=None):
         if offset is None and key is not None and _streams(f):
-            if f._stream_kind == "pipe":
+            if f._stream_kind == "pipe":   # (PIPE_BUF or less: fits once poll says room)
                 def send_now(part):
-                    return self._write_now(f, part[:_pipe_room(f.host_fd)])
+                    return self._write_now(f, part if len(part) <= _PIPE_BUF
+                                           else part[:_pipe_room(f.host_fd)])
             else:   # (a socket: a write as a send, SIGPIPE and all)
                 def send_now(part):
                     return self._sent(0, lambda: _now(
@@ -1848,7 +1849,7 @@ class Kernel:
         sent = me.stream_sent[1] if me.stream_sent and me.stream_sent[0] == key else 0
         me.stream_sent = None
         events = select.POLLOUT | select.POLLERR | select.POLLHUP
-        deadline, keep = self._call_deadline(socket_timeout(f.host_fd, select.POLLOUT))
+        timed = False   # (the deadline: taken when it first has to wait, as _blocks)
         while sent < len(data):
             if f.poll(events):
                 n = send_now(data[sent:])
@@ -1857,6 +1858,9 @@ class Kernel:
                     continue
             if sent and self._signal_came(me.sigmask):
                 return sent
+            if not timed:
+                deadline, keep = self._call_deadline(socket_timeout(f.host_fd, select.POLLOUT))
+                timed = True
             if deadline is not None and time.monotonic() >= deadline:
                 if sent:
                     return sent
