@@ -1595,7 +1595,8 @@ def _emit_insns(blk, seg: _Seg, following):
             _emit_hammock(blk, following)
         if j in runs and j > run_end and blk.nan_pending is None:
             run_end = runs[j]
-            local = _Local(blk, seg, j, run_end) if _beyond(blk, seg, j, run_end) else None
+            ops = [_accesses(seg.ir[q]) for q in range(j, run_end)]
+            local = _Local(blk, ops, j, run_end) if _beyond(blk, ops) else None
             if local is not None and local.plan():
                 blk.local, blk.alloc = local, local.alloc
             else:
@@ -2047,13 +2048,12 @@ def _runs(blk, seg) -> dict:
     return runs
 
 
-def _beyond(blk, seg, start: int, end: int) -> bool:
-    """Whether instructions start..end of seg name more than _RUN_MIN/2 registers
-    the region keeps in the cpu struct (else a run's own allocation cannot
-    do much better)."""
+def _beyond(blk, ops: list) -> bool:
+    """Whether a run's instructions (their _accesses) name more than _RUN_MIN/2
+    registers the region keeps in the cpu struct (else a run's own allocation
+    cannot do much better)."""
     out = set()
-    for j in range(start, end):
-        reads, write = _accesses(seg.ir[j])
+    for reads, write in ops:
         out |= reads
         if write is not None:
             out.add(write)
@@ -2090,11 +2090,12 @@ class _Local:
     Used where it takes fewer memory accesses than the region's allocation
     alone, by a count of the same choices (_Local.plan)."""
 
-    def __init__(self, blk, seg, start: int, end: int):
+    def __init__(self, blk, ops: list, start: int, end: int):
+        """ops: the _accesses of the run's instructions, start..end of its segment."""
         self.region = blk.alloc
         self.hosts = blk.hosts
         self.start, self.end = start, end
-        ops = self.ops = [_accesses(seg.ir[j]) for j in range(start, end)]
+        self.ops = ops
         n = self.n = end - start
         # guest register -> its accesses in order, 2 * position + 1 for a read,
         # 2 * position for a write alone; a region register is read at the end
