@@ -27,6 +27,7 @@ from vm_engine.linux import ElfError, Kernel, LinuxError, Machine, read_elf, rea
 from vm_engine.linux import elf as elfmod
 from vm_engine.linux import syscalls as sc
 from vm_engine.linux.memory import AddressSpace, Layout
+from vm_engine.linux.threads import THREAD_SLOTS, process_of
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest"))
 from cases import BIN, BY_NAME, CASES, DEFAULT_SYSROOT, expected  # noqa: E402
@@ -1221,6 +1222,35 @@ def test_threads_take_turns_at_futexes():
     with pytest.raises(sc.ProcessExit):
         e("exit", 3)
 
+
+def test_thread_ids_are_none_the_host_gives_and_name_their_process():
+    """A thread's id is above every host pid (2**22, Linux's largest pid_max):
+    its threads are not the host's, and a forked child whose pid was a thread's
+    took what was meant for it (stress-ng's sysfs stressor killed itself: its
+    kill of a child it had waited for reached a thread of its own). The pid in
+    the id names its process (kill of another process's thread reaches that
+    process); ids go round as threads come and go; past the slots, EAGAIN."""
+    e = Env()
+    main = e.k.pid
+    tids = [e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) for _ in range(3)]
+    assert len(set(tids)) == 3 and main not in tids
+    assert all(1 << 22 < tid < 1 << 30 and process_of(tid) == main for tid in tids)
+    assert e("kill", tids[1], 0) == 0 and e("tgkill", main, tids[1], 0) == 0
+    assert e("kill", tids[1] + (1 << 22) * 200, 0) == -errno.EPERM   # (nobody's)
+    child = subprocess.Popen(["sleep", "30"])
+    try:
+        e.k.children.add(child.pid)
+        assert e("kill", child.pid | 7 << 22, signal.SIGTERM) == 0   # (one of its threads)
+        assert child.wait(5) == -signal.SIGTERM
+    finally:
+        child.kill()
+    more = [e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) for _ in range(THREAD_SLOTS - 3)]
+    assert len(set(tids + more)) == THREAD_SLOTS and all(process_of(t) == main for t in more)
+    assert e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) == -errno.EAGAIN
+    _enter(e, "exit", 0)   # main ends (its id is no slot), then the first thread
+    _enter(e, "exit", 0)
+    assert e.k.threads.current.tid == tids[1]
+    assert e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) == tids[0]   # (its slot free)
 
 def test_threads_sleep_and_time_out_while_others_run():
     e = Env()

@@ -43,7 +43,7 @@ from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, Liv
                      ShmAttachment, page_down, page_up)
 from .elf import ElfError, map_vdso, read_elf, vdso_image
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
-from .threads import Threads
+from .threads import Threads, process_of
 
 MASK64 = (1 << 64) - 1
 
@@ -5815,8 +5815,8 @@ class Kernel:
     @handler("dS")
     def sys_kill(self, pid, sig):
         sig = self._check_sig(sig)
-        if self._reachable(s32(pid)):
-            os.kill(s32(pid), sig)   # (a host process: the guest's, whose handlers take it)
+        if self._reachable(process_of(s32(pid))):   # (another process's thread: its process)
+            os.kill(process_of(s32(pid)), sig)   # (a host process: the guest's, whose handlers take it)
             return 0
         if self.family is not None and (s32(pid) == 0 or s32(pid) < -1):
             return self._group_kill(os.getpgid(0) if s32(pid) == 0 else -s32(pid), sig)
@@ -5852,14 +5852,14 @@ class Kernel:
         info = bytearray(self.read_mem(uinfo, SIGINFO_SIZE))
         code = struct.unpack_from("<i", info, 8)[0]
         thread = None if tid is None else self.threads.all.get(s32(tid))
-        reachable = tid is None and self._reachable(s32(tgid))
+        reachable = tid is None and self._reachable(process_of(s32(tgid)))
         if not (self._is_self(tgid) or reachable) or (tid is not None and thread is None):
             raise Errno(E.ESRCH)
         if code >= 0 or code == SI_TKILL:   # (only the kernel sends those)
             raise Errno(E.EPERM)
         if reachable:   # (the host's sigqueue, with the value; the receiver's kernel
             try:        # gives it to the handler: linux/host_signals.py)
-                libc.call("sigqueue", s32(tgid), sig,
+                libc.call("sigqueue", process_of(s32(tgid)), sig,
                           ctypes.c_uint64(struct.unpack_from("<Q", info, 24)[0]))
             except OSError as e:
                 raise Errno(e.errno) from None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 import time
-from errno import EINTR
+from errno import EAGAIN, EINTR
 
 #: guest instructions a thread runs before the next one that can run gets the cpu
 TIME_SLICE = 200_000
@@ -31,6 +31,21 @@ _PC = 512     # (pc's)
 _ECALL = 4    # (an ecall's length: a thread makes its system call again from pc - 4)
 _MASK64 = (1 << 64) - 1
 _SS_DISABLE = 2
+
+#: bits of a host pid: Linux never gives a process or thread an id above its
+#: largest pid_max (PID_MAX_LIMIT, 2**22 on 64-bit hosts)
+PID_BITS = 22
+#: ids a process's other threads can have: pid | k << PID_BITS, k from 1 up to
+#: this. They are not host threads, so their ids must be none the host can give
+#: (a forked child's pid equal to a thread's would take its signals); the pid in
+#: them keeps them apart from other processes' threads and names their process;
+#: and they fit FUTEX_TID_MASK (30 bits: PI and robust futex words hold them).
+THREAD_SLOTS = (1 << (30 - PID_BITS)) - 1
+
+
+def process_of(tid: int) -> int:
+    """The process whose thread `tid` is (a pid names itself)."""
+    return tid & ((1 << PID_BITS) - 1) if tid > 0 else tid
 
 
 class GuestThread:
@@ -78,7 +93,8 @@ class Threads:
         self.stop_requested = stop_requested
         self.current = GuestThread(pid)
         self.all = {pid: self.current}   # tid -> thread, in creation order
-        self._next_tid = pid + 1
+        self._pid = pid
+        self._next_slot = 1   # (the slot a new thread tries first: ids go round, as Linux's)
         #: the current thread's turn: guest instructions left, when it began (a
         #: turn goes on across its runs and system calls)
         self.turn_left = self.turn_began = None
@@ -115,11 +131,17 @@ class Threads:
 
     def spawn(self, stack: int, tls: int | None) -> GuestThread:
         """A new thread going on from where the current one is (past its ecall),
-        with a0 = 0, sp = stack (unless 0) and tp = tls (unless None)."""
-        while self._next_tid in self.all:
-            self._next_tid += 1
-        thread = GuestThread(self._next_tid)
-        self._next_tid += 1
+        with a0 = 0, sp = stack (unless 0) and tp = tls (unless None).
+        OSError(EAGAIN) when the process has THREAD_SLOTS threads besides its first."""
+        for slot in range(THREAD_SLOTS):
+            k = (self._next_slot - 1 + slot) % THREAD_SLOTS + 1
+            tid = self._pid | k << PID_BITS
+            if tid not in self.all:
+                break
+        else:
+            raise OSError(EAGAIN, "a process has at most THREAD_SLOTS threads besides its first")
+        self._next_slot = k % THREAD_SLOTS + 1
+        thread = GuestThread(tid)
         thread.sigmask = self.current.sigmask
         ctx = bytearray(self.cpu._context())
         struct.pack_into("<Q", ctx, _A0, 0)
