@@ -682,7 +682,16 @@ op_BLTU: JUMP(RS1 < RS2 ? IMM : NEXT_PC);
 op_BGEU: JUMP(RS1 >= RS2 ? IMM : NEXT_PC);
 
     /* ---- system ---------------------------------------------------------- */
-op_FENCE: NEXT; /* one hart, in-order memory: nothing to order */
+op_FENCE:
+    /* Other processes sharing the memory see the order of its accesses. An
+     * x86-64 host keeps every order a fence asks for but a store's before later
+     * loads; a weaker host, none of them. (The compiler keeps them all.) */
+#if defined(__x86_64__)
+    if (vm_fence_orders_store_load(ir->imm, ir->aux, ir->rm))
+#endif
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    NEXT;
 op_FENCE_I:
     if (cache)
         vm_cache_fence_i(mem);

@@ -24,6 +24,18 @@ typedef struct vm_ir {
 #define VM_OPF_PCREL      4u
 #define VM_OPF_XRD        8u
 
+/* a fence's predecessor and successor sets (imm, aux: i o r w) and its fm (rm) */
+#define VM_FENCE_R   2u
+#define VM_FENCE_W   1u
+#define VM_FENCE_TSO 8u /* fence.tso: every order but a store's before later loads */
+
+/* Whether a fence orders a store before later loads: the one order an x86-64
+ * host does not keep by itself (TSO). */
+static inline int vm_fence_orders_store_load(int64_t pred, uint16_t succ, uint8_t fm)
+{
+    return (pred & VM_FENCE_W) && (succ & VM_FENCE_R) && fm != VM_FENCE_TSO;
+}
+
 #define VM_REG_SINK 32 /* x[32] receives writes to x0 */
 
 static inline int64_t vm_sext(uint64_t v, int bits)

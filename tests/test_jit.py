@@ -697,6 +697,21 @@ def _levels_agree(text: str) -> None:
     assert outs["jit-L2"] == outs["interpreter"] == outs["jit-L1"]
 
 
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_a_fence_ordering_a_store_before_loads_is_a_host_barrier(level):
+    """x86-64 keeps every order a fence asks for but a store's before later
+    loads, which another process sharing the memory sees (the guest program
+    `fences`): fence w,r and rw,rw are a locked op (a full barrier); fence r,rw,
+    rw,w and fence.tso (fm 8, which leaves that order out) are no code."""
+    def barriers(fence: str) -> int:
+        text = f"addi a0, a0, 1\n{fence}\naddi a0, a0, 1\nebreak\n"
+        return sum("lock or dword ptr [rsp],0" in line
+                   for line in _listing(text, CODE, level))
+    assert barriers("fence rw, rw") == barriers("fence w, r") == 1
+    assert barriers("fence r, rw") == barriers("fence rw, w") == barriers("fence iorw, o") == 0
+    assert barriers(".word 0x8330000f") == 0   # fence.tso
+
+
 def test_a_w_result_zero_extended_is_not_sign_extended_first():
     """`addw a5, s2, t6; slli a5, a5, 32; srli a5, a5, 32` (an unsigned int
     index, as bzip2's sort computes them) is one 32-bit lea at level 2: it

@@ -1884,6 +1884,20 @@ def test_program_matches_recorded_output(case, executor, tmp_path):
         assert m.term_signal == want_code - 128
 
 
+@pytest.mark.parametrize("engine", ["interpreter", "jit"])
+def test_processes_spinning_on_shared_memory_take_turns_on_one_host_cpu(engine):
+    """sched_yield of a process with one thread gives the host's cpu up: the
+    process it waits for can be another of the guest's. The two processes of
+    `fences` meet at each round spinning with sched_yield; on one host cpu a
+    run of 5,000 rounds took minutes (each wait lasted a host time slice)."""
+    cpu = min(os.sched_getaffinity(0))
+    proc = subprocess.run([sys.executable, "-m", "vm_engine", "run", "--no-cache-dir", "--engine",
+                           engine, binpath("fences"), "5000"], capture_output=True, timeout=30,
+                          preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
+    assert proc.returncode == 0 and proc.stdout == \
+        b"fence rw,rw: 5000 rounds, neither saw the other's store in 0\n"
+
+
 PROCS_OUTPUT = """fork: exit 7
 kill: killed by signal 15
 fault: killed by signal 11

@@ -24,6 +24,7 @@ from vm_engine.errors import GuestMemoryError
 PAGE_SIZE = VM_PAGE_SIZE
 MAX_BLOCK_INSNS = VM_MAX_BLOCK_INSNS
 REG_SINK = VM_REG_SINK
+FENCE_R, FENCE_W, FENCE_TSO = VM_FENCE_R, VM_FENCE_W, VM_FENCE_TSO
 FAR_PAGES = VM_FAR_PAGES  # (other pages a compiled region may cover)
 DATA_WRITES = VM_DATA_WRITES  # (stores in a row beside code that make its page data's)
 

@@ -108,6 +108,7 @@ CASES = [
     # not make it the terminal's foreground group there)
     Case("terminals", reference="native"),
     Case("sigio", args=["{dir}"]),
+    Case("fences"),
     Case("threads"),
     Case("threads-io", binary="threads_io"),
     Case("threads-sig", binary="threads_sig"),

@@ -4771,7 +4771,8 @@ class Kernel:
 
     @handler("")
     def sys_sched_yield(self):
-        if not self.threads.several:
+        if not self.threads.several:   # (the host's: another process, the guest's maybe,
+            os.sched_yield()           # runs; one spinning on shared memory waits for it)
             return 0
         self.threads.yield_turn(0)
         return _NO_RESULT
