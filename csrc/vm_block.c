@@ -87,6 +87,14 @@ static uint32_t decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, i
     return n;
 }
 
+int vm_mem_holds_insn(vm_mem *m, uint64_t pc, uint32_t raw)
+{
+    uint32_t lo, hi = 0;
+    if (fetch16(m, pc, &lo, 1) != VM_MEM_OK || ((lo & 3) == 3 && fetch16(m, pc + 2, &hi, 1) != VM_MEM_OK))
+        return 1; /* (not plain memory: the cache does not see its writes; fence.i tells) */
+    return (lo | hi << 16) == raw;
+}
+
 uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_result)
 {
     return decode_block(m, pc, out, max, fetch_result, 0);

@@ -410,6 +410,16 @@ void vm_jobs_gil_back(vm_jobs *q)
     q->gil_since = now_ns();
 }
 
+/* Whether the memory holds every guest instruction r was compiled from */
+static int still_read(vm_mem *m, const vm_job_result *r)
+{
+    const vm_job_insn *g = (const vm_job_insn *)(r->code + r->guest_at);
+    for (uint32_t i = 0; i < r->n_guest; i++)
+        if (!vm_mem_holds_insn(m, g[i].pc, g[i].raw))
+            return 0;
+    return 1;
+}
+
 int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
 {
     pthread_mutex_lock(&q->lock);
@@ -435,8 +445,12 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 free(r);
                 continue;
             }
-            /* the code it read written since it was formed (vm_job_result.generation) */
-            const int stale = vm_cache_written_since(m->cache, r->generation, r->lo, r->hi);
+            /* the code it read written since it was formed (vm_job_result.generation),
+             * or now other than it read: a store the cache did not see went there
+             * while the compiler read it (a page whose stores were fast again, as
+             * data beside code, when the compile began) */
+            const int stale = vm_cache_written_since(m->cache, r->generation, r->lo, r->hi)
+                              || !still_read(m, r);
             if (stale && r->n_far)
                 b->far_stale = 1; /* (not again: a guest that writes code keeps doing so) */
             if (!r->len || stale) {

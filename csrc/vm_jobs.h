@@ -46,8 +46,17 @@ typedef struct vm_job_result {
                             those counted (installed only if none reached [lo, hi)) */
     int32_t countdown; /* vm_block.tier_countdown */
     uint32_t len;      /* bytes of code; its last 8 are the block's address (filled here) */
+    uint32_t n_guest;  /* the guest instructions it was compiled from, at code + guest_at */
+    uint32_t guest_at; /* (vm_job_insn, after the code) */
     uint8_t code[];
 } vm_job_result;
+
+/* one guest instruction a result was compiled from, as the compiler read it */
+typedef struct vm_job_insn {
+    uint64_t pc;
+    uint32_t raw; /* (a 16-bit one zero-extended) */
+    uint32_t pad;
+} vm_job_insn;
 
 #define VM_JOBS_HASH 4096 /* (a power of two) */
 

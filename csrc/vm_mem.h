@@ -332,6 +332,9 @@ int vm_code_checked(const vm_mem *m, const vm_block *b);
 vm_block *vm_block_from_ir(const vm_ir *ir, uint32_t n, uint64_t pc, const char **why);
 /* decode straight-line code at pc into `out` (at most max entries, plus the closing entry) */
 uint32_t vm_decode_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max, int *fetch_fault);
+/* Whether the instruction at pc is `raw` (1 too where the memory is not plain
+ * executable memory: there only fence.i tells of writes) */
+int vm_mem_holds_insn(vm_mem *m, uint64_t pc, uint32_t raw);
 /* the same from another thread than the run's: only from plain executable
  * memory, changing nothing (0 where that ends before an instruction) */
 uint32_t vm_peek_block(vm_mem *m, uint64_t pc, vm_ir *out, uint32_t max);

@@ -195,6 +195,7 @@ cdef extern from "vm_jobs.h":
         uint64_t generation
         int32_t countdown
         uint32_t len
+        uint32_t n_guest, guest_at
         uint8_t code[1]
     ctypedef struct vm_jobs:
         int busy

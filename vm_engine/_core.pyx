@@ -9,6 +9,7 @@ from cpython.exc cimport PyErr_CheckSignals
 from cpython.pythread cimport PyThread_get_thread_ident
 import errno
 import os
+import struct
 import threading
 import time
 import weakref
@@ -308,9 +309,15 @@ cdef class CompileJobs:
         the memory's code_generation was `generation`."""
         code = compiled.code
         far = _far_pages(compiled)
-        cdef vm_job_result *r = <vm_job_result *>malloc(sizeof(vm_job_result) + len(code))
+        # (the guest instructions it read, checked again when it is installed)
+        guest = b"".join([_JOB_INSN.pack(pc, raw, 0) for pc, raw in compiled.guest])
+        cdef size_t guest_at = (len(code) + 7) & ~7
+        cdef vm_job_result *r = <vm_job_result *>malloc(sizeof(vm_job_result) + guest_at
+                                                        + len(guest))
         if r == NULL:
             raise MemoryError()
+        r.n_guest, r.guest_at = len(compiled.guest), guest_at
+        memcpy(&r.code[guest_at], PyBytes_AS_STRING(guest), len(guest))
         r.pc, r.serial, r.tier = pc, serial, tier
         r.covered, r.mem_ops, r.abi = compiled.covered, compiled.mem_ops, compiled.abi
         r.lo, r.hi = compiled.span()
@@ -942,6 +949,9 @@ cdef inline uint64_t _now_ns() noexcept nogil:
 cdef class _CompileHook:
     cdef MemoryBase memory
     cdef object compiler
+
+
+_JOB_INSN = struct.Struct("<QII")   # (vm_job_insn)
 
 
 def _far_pages(compiled) -> list:
