@@ -11,7 +11,7 @@ cdef extern from "vm_ir.h":
         uint16_t aux
     int VM_OP_COUNT
     int VM_REG_SINK
-    int VM_FENCE_R, VM_FENCE_W, VM_FENCE_TSO
+    int vm_fence_orders_store_load(int64_t pred, uint16_t succ, uint8_t fm)
     const char *const vm_op_names[]
     const uint8_t vm_op_flags[]
     int vm_decode(uint32_t word, uint64_t pc, vm_ir *ir) nogil

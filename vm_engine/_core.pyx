@@ -25,7 +25,6 @@ from vm_engine.errors import GuestMemoryError
 PAGE_SIZE = VM_PAGE_SIZE
 MAX_BLOCK_INSNS = VM_MAX_BLOCK_INSNS
 REG_SINK = VM_REG_SINK
-FENCE_R, FENCE_W, FENCE_TSO = VM_FENCE_R, VM_FENCE_W, VM_FENCE_TSO
 FAR_PAGES = VM_FAR_PAGES  # (other pages a compiled region may cover)
 DATA_WRITES = VM_DATA_WRITES  # (stores in a row beside code that make its page data's)
 
@@ -62,6 +61,12 @@ def ir_layout():
         "rs2": <size_t>&s.rs2 - b, "rs3": <size_t>&s.rs3 - b, "rm": <size_t>&s.rm - b,
         "len": <size_t>&s.len - b, "aux": <size_t>&s.aux - b,
     }
+
+
+def fence_orders_store_load(int64_t pred, uint16_t succ, uint8_t fm) -> bool:
+    """Whether a fence (its IR imm, aux and rm) orders a store before later
+    loads: the one order an x86-64 host does not keep by itself (vm_ir.h)."""
+    return bool(vm_fence_orders_store_load(pred, succ, fm))
 
 
 def decode_words(words, uint64_t start_pc):

@@ -44,8 +44,6 @@ def __getattr__(name):
 
 #: IR ``rd`` value meaning "write discarded" (the instruction named x0)
 RD_SINK = _core.REG_SINK
-#: a fence's sets (``imm``: predecessors, ``aux``: successors) and fence.tso's fm (``rm``)
-FENCE_R, FENCE_W, FENCE_TSO = _core.FENCE_R, _core.FENCE_W, _core.FENCE_TSO
 
 
 def op_name(op: int) -> str:

@@ -61,7 +61,7 @@ from iced_x86 import (BlockEncoder, Code, Instruction as X, MemoryOperand as M, 
                       Register as R)
 
 from .. import _core
-from ..ir import FENCE_R, FENCE_TSO, FENCE_W, IR_FIELDS, IR_ITEMSIZE, IR_STRUCT, RD_SINK
+from ..ir import IR_FIELDS, IR_ITEMSIZE, IR_STRUCT, RD_SINK
 from ..isa.table import BY_INDEX, BY_NAME, MEMORY_CLASSES, M_OUT_OF_LINE, REG_FIELDS
 from .host import HOST_FLAGS
 
@@ -4574,7 +4574,7 @@ def _emit(blk, name: str, e, i: int, insn_pc: int, next_pc: int):
         # (the one order x86-64 does not keep by itself, which other processes
         # sharing the memory see: a store's before later loads. A locked op on
         # the stack is a full barrier, and cheaper than mfence)
-        if imm & FENCE_W and int(e["aux"]) & FENCE_R and int(e["rm"]) != FENCE_TSO:
+        if _core.fence_orders_store_load(imm, int(e["aux"]), int(e["rm"])):
             a.emit(_locked(X.create_mem_i32(Code.OR_RM32_IMM8, M(R.RSP), 0)))
     else:  # pragma: no cover - SUPPORTED and this function must agree
         raise AssertionError(f"no emitter for {name}")
