@@ -139,7 +139,7 @@ class Threads:
             if tid not in self.all:
                 break
         else:
-            raise OSError(EAGAIN, "a process has at most THREAD_SLOTS threads besides its first")
+            raise OSError(EAGAIN, f"a process has at most {THREAD_SLOTS} threads besides its first")
         self._next_slot = k % THREAD_SLOTS + 1
         thread = GuestThread(tid)
         thread.sigmask = self.current.sigmask
