@@ -1885,7 +1885,7 @@ def test_program_matches_recorded_output(case, executor, tmp_path):
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "jit"])
-def test_processes_spinning_on_shared_memory_take_turns_on_one_host_cpu(engine):
+def test_processes_spinning_on_shared_memory_take_turns_on_one_host_cpu(engine, tmp_path):
     """sched_yield of a process with one thread gives the host's cpu up: the
     process it waits for can be another of the guest's. The two processes of
     `fences` meet at each round spinning with sched_yield; on one host cpu a
@@ -1893,6 +1893,7 @@ def test_processes_spinning_on_shared_memory_take_turns_on_one_host_cpu(engine):
     cpu = min(os.sched_getaffinity(0))
     proc = subprocess.run([sys.executable, "-m", "vm_engine", "run", "--no-cache-dir", "--engine",
                            engine, binpath("fences"), "5000"], capture_output=True, timeout=30,
+                          cwd=tmp_path,   # (not the source tree's vm_engine: the installed one)
                           preexec_fn=lambda: os.sched_setaffinity(0, {cpu}))
     assert proc.returncode == 0 and proc.stdout == \
         b"fence rw,rw: 5000 rounds, neither saw the other's store in 0\n"
