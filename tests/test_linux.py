@@ -1223,18 +1223,21 @@ def test_threads_take_turns_at_futexes():
         e("exit", 3)
 
 
-def test_thread_ids_are_none_the_host_gives_and_name_their_process():
+def test_thread_ids_are_none_the_host_gives_and_name_their_process(monkeypatch):
     """A thread's id is above every host pid (2**22, Linux's largest pid_max):
     its threads are not the host's, and a forked child whose pid was a thread's
     took what was meant for it (stress-ng's sysfs stressor killed itself: its
     kill of a child it had waited for reached a thread of its own). The pid in
     the id names its process (kill of another process's thread reaches that
-    process); ids go round as threads come and go; past the slots, EAGAIN."""
+    process); ids go round as threads come and go; past the slots, ids whose
+    low bits are no pid's (at or above the host's pid_max), or EAGAIN where the
+    host leaves none. All stay below 2**28 (glibc's thread cpu clock ids)."""
+    from vm_engine.linux import threads as th
     e = Env()
     main = e.k.pid
     tids = [e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) for _ in range(3)]
     assert len(set(tids)) == 3 and main not in tids
-    assert all(1 << 22 < tid < 1 << 30 and process_of(tid) == main for tid in tids)
+    assert all(1 << 22 < tid < 1 << 28 and process_of(tid) == main for tid in tids)
     assert e("kill", tids[1], 0) == 0 and e("tgkill", main, tids[1], 0) == 0
     assert e("kill", tids[1] + (1 << 22) * 200, 0) == -errno.EPERM   # (nobody's)
     child = subprocess.Popen(["sleep", "30"])
@@ -1246,11 +1249,58 @@ def test_thread_ids_are_none_the_host_gives_and_name_their_process():
         child.kill()
     more = [e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) for _ in range(THREAD_SLOTS - 3)]
     assert len(set(tids + more)) == THREAD_SLOTS and all(process_of(t) == main for t in more)
+    monkeypatch.setattr(th, "HOST_PID_MAX", 1 << 22)   # (a host that leaves no room past them)
+    assert e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) == -errno.EAGAIN
+    monkeypatch.setattr(th, "HOST_PID_MAX", (1 << 22) - 2)   # (one that leaves 2 * 63 ids)
+    past = [e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) for _ in range(2 * THREAD_SLOTS)]
+    assert len(set(past) | set(tids + more)) == 3 * THREAD_SLOTS
+    assert all(1 << 22 < t < 1 << 28 and process_of(t) >= (1 << 22) - 2 for t in past)
     assert e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) == -errno.EAGAIN
     _enter(e, "exit", 0)   # main ends (its id is no slot), then the first thread
     _enter(e, "exit", 0)
     assert e.k.threads.current.tid == tids[1]
     assert e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0) == tids[0]   # (its slot free)
+
+def test_cpu_clocks_of_threads_and_processes():
+    """clock_gettime of a cpu-time clock (pthread_getcpuclockid's, a thread's:
+    ~tid << 3 | 4 | 2; clock_getcpuclockid's, a process's: ~pid << 3 | 2; they
+    were EINVAL, Python's test_pthread_getcpuclockid failed): a guest thread's
+    is the host cpu time it ran (one host thread runs them all), counted while
+    it is on the cpu, as CLOCK_THREAD_CPUTIME_ID's; the process's is the
+    host's. A thread that is not there, or clock type 3: EINVAL."""
+    e = Env()
+    main = e.k.pid
+
+    def now(clk) -> int:
+        assert e("clock_gettime", clk, BUF) == 0
+        sec, nsec = struct.unpack("<qq", e.mem(BUF, 16))
+        return sec * 10**9 + nsec
+
+    def thread_clock(tid):
+        return (~tid << 3) | 4 | 2
+
+    def spin(seconds=0.02):
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+
+    e.cpu.pc = 0x7000
+    tid = e("clone", THREAD_FLAGS, e.SCRATCH + 0x4000, 0, 0, 0)
+    spin()
+    mine, own, theirs = now(thread_clock(main)), now(3), now(thread_clock(tid))
+    assert theirs == 0 and 0.02e9 <= mine <= own
+    assert now(thread_clock(0)) >= own and now(2) >= own and now((~0 << 3) | 2) >= own
+    assert now((~main << 3) | 2) >= own
+    _enter(e, "sched_yield")   # the thread runs: its clock goes on, main's stops
+    assert e.k.threads.current.tid == tid
+    spin()
+    assert now(thread_clock(main)) - mine < 0.01e9 and now(thread_clock(tid)) >= 0.02e9
+    assert now(3) == pytest.approx(now(thread_clock(tid)), abs=0.005e9)
+    assert e("clock_getres", thread_clock(main), BUF) == 0
+    assert struct.unpack("<qq", e.mem(BUF, 16))[1] >= 1
+    for bad in (thread_clock(tid + 1), (~main << 3) | 4 | 3, (~1 << 3) | 2):
+        assert e("clock_gettime", bad, BUF) == -errno.EINVAL   # (pid 1: no process of the guest's)
+
 
 def test_threads_sleep_and_time_out_while_others_run():
     e = Env()

@@ -43,7 +43,7 @@ from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, Liv
                      ShmAttachment, page_down, page_up)
 from .elf import ElfError, map_vdso, read_elf, vdso_image
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
-from .threads import Threads, process_of
+from .threads import GuestThread, Threads, process_of
 
 MASK64 = (1 << 64) - 1
 
@@ -5300,14 +5300,46 @@ class Kernel:
             raise Errno(E.EINVAL)
         return clk
 
+    def _cpu_clock(self, clk: int):
+        """A cpu-time clock (clock_getcpuclockid, pthread_getcpuclockid: ~id << 3,
+        4 for a thread's, then PROF 0, VIRT 1 or SCHED 2, all read alike): a
+        guest thread (0: the caller) as the GuestThread, this process (0) as the
+        host's clock of it, a child as the host's of that process."""
+        who, thread = ~(clk >> 3), clk & 4
+        if clk & 3 == 3 or (thread and who != 0 and who not in self.threads.all):
+            raise Errno(E.EINVAL)   # (a thread of another process's: Linux's, for one gone)
+        if thread:
+            return self.threads.all.get(who, self.threads.current)
+        if who == 0 or self._is_self(who):
+            return time.CLOCK_PROCESS_CPUTIME_ID
+        if not self._reachable(who):
+            raise Errno(E.EINVAL)
+        return clk
+
+    def _clock_ns(self, clk) -> int:
+        """clock_gettime's: a clock's time, in ns; a guest thread's cpu time is
+        its own (Threads.cpu_ns), as is CLOCK_THREAD_CPUTIME_ID's."""
+        clock = self._cpu_clock(s32(clk)) if s32(clk) < 0 else self._clock(clk)
+        if clock == time.CLOCK_THREAD_CPUTIME_ID:
+            clock = self.threads.current
+        if isinstance(clock, GuestThread):
+            return self.threads.cpu_ns(clock)
+        try:
+            return time.clock_gettime_ns(clock)
+        except OSError as e:   # (a child's that has ended)
+            raise Errno(e.errno) from None
+
     @handler("dp")
     def sys_clock_gettime(self, clk, tp):
-        ns = time.clock_gettime_ns(self._clock(clk))
+        ns = self._clock_ns(clk)
         self.write_mem(tp, struct.pack("<qq", *divmod(ns, 1_000_000_000)))
         return 0
 
     @handler("dp")
     def sys_clock_getres(self, clk, tp):
+        if s32(clk) < 0:
+            self._cpu_clock(s32(clk))   # (one that exists: the host's cpu clocks' resolution)
+            clk = time.CLOCK_PROCESS_CPUTIME_ID
         res = time.clock_getres(self._clock(clk))
         if tp:
             self.write_mem(tp, struct.pack("<qq", 0, max(1, round(res * 1e9))))

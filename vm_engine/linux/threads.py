@@ -35,12 +35,27 @@ _SS_DISABLE = 2
 #: bits of a host pid: Linux never gives a process or thread an id above its
 #: largest pid_max (PID_MAX_LIMIT, 2**22 on 64-bit hosts)
 PID_BITS = 22
-#: ids a process's other threads can have: pid | k << PID_BITS, k from 1 up to
-#: this. They are not host threads, so their ids must be none the host can give
-#: (a forked child's pid equal to a thread's would take its signals); the pid in
-#: them keeps them apart from other processes' threads and names their process;
-#: and they fit FUTEX_TID_MASK (30 bits: PI and robust futex words hold them).
-THREAD_SLOTS = (1 << (30 - PID_BITS)) - 1
+#: ids a process's other threads have first: pid | k << PID_BITS, k from 1 up
+#: to this. They are not host threads, so their ids must be none the host can
+#: give (a forked child's pid equal to a thread's would take its signals); the
+#: pid in them keeps them apart from other processes' threads and names their
+#: process; and they stay below 2**28, as glibc's per-thread cpu clock ids need
+#: (pthread_getcpuclockid: ~tid << 3 | 6, an int).
+THREAD_SLOTS = (1 << (28 - PID_BITS)) - 1
+
+
+def _host_pid_max() -> int:
+    try:
+        with open("/proc/sys/kernel/pid_max") as f:
+            return min(int(f.read()), 1 << PID_BITS)
+    except (OSError, ValueError):
+        return 1 << PID_BITS
+
+
+#: The host's pid_max: past THREAD_SLOTS threads, a process's next ones take ids
+#: whose low bits are at or above it, which no process has (so they name none).
+#: A host at Linux's largest pid_max leaves none: the next thread is EAGAIN.
+HOST_PID_MAX = _host_pid_max()
 
 
 def process_of(tid: int) -> int:
@@ -74,6 +89,7 @@ class GuestThread:
         self.pending = 0        # signals sent to it alone (tgkill), as a bit set; the
         self.pending_code: dict = {}  # process's are the kernel's; their si_code or siginfo
         self.altstack = (0, _SS_DISABLE, 0)  # sigaltstack's (base, flags, size): its own
+        self.cpu_ns = 0         # host cpu time it ran, up to its last turn's end
         self.sched = None       # [policy, priority, flags] (None: SCHED_OTHER, 0); its
                                 # creator's sets it (the kernel's _inherited_sched)
 
@@ -95,6 +111,7 @@ class Threads:
         self.all = {pid: self.current}   # tid -> thread, in creation order
         self._pid = pid
         self._next_slot = 1   # (the slot a new thread tries first: ids go round, as Linux's)
+        self._spilled = 0     # (ids given past the slots)
         #: the current thread's turn: guest instructions left, when it began (a
         #: turn goes on across its runs and system calls)
         self.turn_left = self.turn_began = None
@@ -131,17 +148,8 @@ class Threads:
 
     def spawn(self, stack: int, tls: int | None) -> GuestThread:
         """A new thread going on from where the current one is (past its ecall),
-        with a0 = 0, sp = stack (unless 0) and tp = tls (unless None).
-        OSError(EAGAIN) when the process has THREAD_SLOTS threads besides its first."""
-        for slot in range(THREAD_SLOTS):
-            k = (self._next_slot - 1 + slot) % THREAD_SLOTS + 1
-            tid = self._pid | k << PID_BITS
-            if tid not in self.all:
-                break
-        else:
-            raise OSError(EAGAIN, f"a process has at most {THREAD_SLOTS} threads besides its first")
-        self._next_slot = k % THREAD_SLOTS + 1
-        thread = GuestThread(tid)
+        with a0 = 0, sp = stack (unless 0) and tp = tls (unless None)."""
+        thread = GuestThread(self._free_tid())
         thread.sigmask = self.current.sigmask
         ctx = bytearray(self.cpu._context())
         struct.pack_into("<Q", ctx, _A0, 0)
@@ -152,6 +160,23 @@ class Threads:
         thread.context = ctx
         self.all[thread.tid] = thread
         return thread
+
+    def _free_tid(self) -> int:
+        """A new thread's id: a free slot's (THREAD_SLOTS), else one past them;
+        OSError(EAGAIN) when the host leaves none of those (HOST_PID_MAX)."""
+        for slot in range(THREAD_SLOTS):
+            k = (self._next_slot - 1 + slot) % THREAD_SLOTS + 1
+            if self._pid | k << PID_BITS not in self.all:
+                self._next_slot = k % THREAD_SLOTS + 1
+                return self._pid | k << PID_BITS
+        span = (1 << PID_BITS) - HOST_PID_MAX
+        for _ in range(min(span * THREAD_SLOTS, len(self.all) + 1)):
+            n, self._spilled = self._spilled, self._spilled + 1
+            tid = (n // span % THREAD_SLOTS + 1) << PID_BITS | (HOST_PID_MAX + (self._pid + n) % span)
+            if tid not in self.all:
+                return tid
+        raise OSError(EAGAIN, f"this host leaves room for {THREAD_SLOTS} threads of a process "
+                              f"besides its first")
 
     # -- waiting and waking --------------------------------------------------------------
     def block(self, futex=None, timeout: float | None = None, timeout_result: int = 0) -> None:
@@ -259,6 +284,7 @@ class Threads:
         for a time or a file) is a LinuxError."""
         me = self.current
         if me is not None and me.context is None:
+            me.cpu_ns = self.cpu_ns(me)
             me.context = bytearray(self.cpu._context())
             if result is not None:
                 struct.pack_into("<Q", me.context, _A0, result & _MASK64)
@@ -297,6 +323,14 @@ class Threads:
 
     def _begin_turn(self) -> None:
         self.turn_left, self.turn_began = TIME_SLICE, time.monotonic()
+        self._cpu_since = time.thread_time_ns()
+
+    def cpu_ns(self, thread: GuestThread) -> int:
+        """The host cpu time `thread` has run (the host thread's while it was on
+        the cpu: one host thread runs them all)."""
+        if thread is self.current:
+            return thread.cpu_ns + time.thread_time_ns() - self._cpu_since
+        return thread.cpu_ns
 
     def _stop_waiting(self, me: GuestThread | None) -> GuestThread:
         """A stop of the run while every thread waits: one of them (`me`, the
