@@ -296,7 +296,7 @@ static int move_attachments(vm_mem *m, uint8_t **aside, int back)
 }
 #endif
 
-int vm_mem_fork_child(vm_mem *m)
+int vm_mem_fork_child(vm_mem *m, int shared)
 {
     if (m->cache)
         vm_cache_forked(m->cache);
@@ -305,6 +305,8 @@ int vm_mem_fork_child(vm_mem *m)
 #else
     if (!m->view)
         return 0; /* (plain private memory: fork copies it) */
+    if (shared)
+        return 0; /* (a vfork's child: the memory is its parent's, as it is under Linux) */
     /* the System V attachments the child inherited are its own already: kept
      * out of the way of the copy, then put back */
     uint8_t **aside = calloc(m->n_shares ? m->n_shares : 1, sizeof *aside);

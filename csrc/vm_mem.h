@@ -216,9 +216,10 @@ int  vm_mem_init(vm_mem *m, uint64_t size);            /* 0 or -errno */
 void vm_mem_destroy(vm_mem *m);
 /* In a child of fork(): base and view map the parent's memfd (MAP_SHARED), so
  * the child gets a copy of its own (what the guest wrote; holes stay holes),
- * mapped where they were with the same protections. 0 or -errno (the memory
- * is then still shared with the parent). */
-int vm_mem_fork_child(vm_mem *m);
+ * mapped where they were with the same protections; unless `shared` (a
+ * vfork's child, whose memory is its parent's). 0 or -errno (the memory is
+ * then still shared with the parent). */
+int vm_mem_fork_child(vm_mem *m, int shared);
 int  vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback);
 int  vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size);
 /* Mapped pages [addr, addr+size) become host file fd's from `offset` (MAP_SHARED,

@@ -147,7 +147,7 @@ cdef extern from "vm_mem.h":
         int fault_access
     int vm_mem_init(vm_mem *m, uint64_t size)
     void vm_mem_destroy(vm_mem *m)
-    int vm_mem_fork_child(vm_mem *m)
+    int vm_mem_fork_child(vm_mem *m, int shared)
     int vm_mem_map(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms, int callback)
     int vm_mem_unmap(vm_mem *m, uint64_t addr, uint64_t size)
     int vm_mem_protect(vm_mem *m, uint64_t addr, uint64_t size, unsigned perms)

@@ -519,6 +519,29 @@ _FLAT_MEMORIES = weakref.WeakSet()
 #: a pipe across a fork: the parent waits until the child has copied the memories
 #: it shared (else the parent, going on, changes them while the child copies)
 _fork_copied = None
+#: the memory the next fork's child keeps sharing with its parent (share_next_fork)
+_vfork_memory = None
+#: in a vfork's child: the pipe's end whose closing lets the parent go on (vfork_done)
+_vfork_told = None
+
+
+def share_next_fork(FlatMMU memory):
+    """The next os.fork() is a vfork's (CLONE_VM | CLONE_VFORK: posix_spawn,
+    vfork): its child keeps `memory` as it is, its parent's, and the parent
+    waits in os.fork() until the child calls vfork_done() (its exec) or ends.
+    What the child writes there before, the parent sees (posix_spawn's child
+    reports a failed exec so)."""
+    global _vfork_memory
+    _vfork_memory = memory
+
+
+def vfork_done():
+    """In a vfork's child, at its exec: it no longer uses its parent's memory,
+    and the parent goes on. (Nothing elsewhere.)"""
+    global _vfork_told
+    if _vfork_told is not None:
+        os.close(_vfork_told)
+        _vfork_told = None
 
 
 def _before_fork():
@@ -530,7 +553,8 @@ def _before_fork():
 
 
 def _after_fork_in_parent():
-    global _fork_copied
+    global _fork_copied, _vfork_memory
+    _vfork_memory = None
     for memory in list(_FLAT_MEMORIES):
         if memory._jobs is not None:
             memory._jobs._fork_parent()
@@ -539,7 +563,8 @@ def _after_fork_in_parent():
         _fork_copied = None
         os.close(told)
         try:
-            os.read(done, 1)   # (a byte when the child has copied; nothing if it died first)
+            os.read(done, 1)   # (a byte when the child has copied; nothing if it died first,
+                               # or, a vfork's, when it has exec'd or ended)
         finally:
             os.close(done)
 
@@ -566,11 +591,12 @@ cdef unsigned long _main_ident = threading.main_thread().ident
 
 
 def _after_fork_in_child():
-    global _fork_copied, _main_ident
+    global _fork_copied, _main_ident, _vfork_memory, _vfork_told
     _main_ident = threading.main_thread().ident  # (threading's own after-fork hook ran first)
+    shared, _vfork_memory = _vfork_memory, None
     try:
         for memory in list(_FLAT_MEMORIES):
-            memory._fork_child()
+            memory._fork_child(memory is shared)
             if memory._jobs is not None:
                 memory._jobs._fork_child()
     finally:
@@ -578,8 +604,11 @@ def _after_fork_in_child():
             done, told = _fork_copied
             _fork_copied = None
             os.close(done)
-            os.write(told, b"1")
-            os.close(told)
+            if shared is not None:
+                _vfork_told = told   # (the parent waits on until vfork_done, or the end)
+            else:
+                os.write(told, b"1")
+                os.close(told)
 
 
 if hasattr(os, "register_at_fork"):
@@ -619,8 +648,8 @@ cdef class FlatMMU(MemoryBase):
         self._mmio = []
         _FLAT_MEMORIES.add(self)
 
-    def _fork_child(self):
-        err = vm_mem_fork_child(&self.mem)
+    def _fork_child(self, bint shared=False):
+        err = vm_mem_fork_child(&self.mem, shared)
         if err:
             self._fork_error = OSError(-err, os.strerror(-err))
 

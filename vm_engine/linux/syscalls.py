@@ -37,6 +37,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+from .. import _core
 from ..errors import FaultKind, GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
@@ -5089,9 +5090,11 @@ class Kernel:
     def sys_clone(self, flags, stack, ptid, tls, ctid):
         """A thread (CLONE_VM | CLONE_THREAD, as pthread_create makes them):
         it takes turns with the others on the cpu (linux/threads.py). A new
-        process (fork; vfork and posix_spawn's CLONE_VM | CLONE_VFORK too, as
-        qemu-user does them): a fork of the host process, which runs the child
-        and ends with it."""
+        process (fork): a fork of the host process, which runs the child and
+        ends with it. vfork and posix_spawn's (CLONE_VM | CLONE_VFORK) are one
+        whose child keeps its parent's memory, the parent waiting until the
+        child has exec'd or ended (_core.share_next_fork): posix_spawn's child
+        writes there why its exec failed."""
         if flags & CLONE_THREAD:
             return self._clone_thread(flags, stack, ptid, tls, ctid)
         if flags & CLONE_VM and not flags & CLONE_VFORK:
@@ -5120,6 +5123,8 @@ class Kernel:
                 pass
         outputs = {id(f): f for f, _ in self.fds.values() if isinstance(f, BufferOutput)}
         pipes = [(f, f.fork_pipe()) for f in outputs.values()]
+        if flags & CLONE_VM and isinstance(self.mmu, _core.FlatMMU):   # (CLONE_VFORK: a vfork)
+            _core.share_next_fork(self.mmu)
         pid = os.fork()
         for f, ends in pipes:
             f.forked(ends, child=not pid)
@@ -5258,12 +5263,14 @@ class Kernel:
 
     def exec_reset(self, mmu, aspace, cpu, exe_path: str, argv: list) -> None:
         """The kernel's side of a successful execve: the new program's memory and
-        cpu; handled signals back to their default action, one thread."""
+        cpu; handled signals back to their default action, one thread. (A
+        vfork's child lets its parent go on: it is done with its memory.)"""
         for thread in list(self.threads.all.values()):  # (their mutexes, in the old memory)
             self._robust_exit(thread)
         self.aspace.write_back()   # (the old program's shared mappings)
         self.aspace.detach_all()
         self.mmu, self.aspace, self.cpu = mmu, aspace, cpu
+        _core.vfork_done()
         self.sigactions = {sig: act for sig, act in self.sigactions.items() if act[0] == SIG_IGN}
         self.host_dispositions()
         for ident in self.ptimers:   # (setitimer's go on; timer_create's do not)
