@@ -2791,11 +2791,16 @@ def test_cli_signals_reach_every_process_of_the_program(engine, tmp_path):
 def test_an_embedded_program_signals_its_own_processes_only():
     """A program run in another's process (no own_host_signals) reaches no
     process but its children and itself: the host program's others are not
-    its own."""
+    its own (EPERM, as another user's). One that is not there is ESRCH (a
+    child already waited for: Python's subprocess ignores that error only)."""
     e = Env()
     assert e.k.family is None
     assert e("kill", 1, 0) == -errno.EPERM and e("kill", os.getppid(), 0) == -errno.EPERM
     assert e("kill", -os.getpgid(0) & sc.MASK64, 0) == -errno.EPERM
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    assert e("kill", gone.pid, sc.SIGTERM) == -errno.ESRCH
+    assert e("kill", -gone.pid & sc.MASK64, 0) == -errno.ESRCH   # (its group: none now)
 
 
 def test_own_host_signals_are_given_back_at_close():

@@ -1120,6 +1120,17 @@ def _pi_lock_of(thread):
     return None
 
 
+def _no_process(pid: int) -> bool:
+    """Whether the host has no process `pid` (no process group -pid, if negative)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return False
+
+
 def _host_futex(host: int, cmd: int, val: int, timeout: float | None = None) -> int:
     """The host's futex call (shared, not private) at host address `host`: its
     result, or -errno (the GIL let go meanwhile)."""
@@ -5861,7 +5872,9 @@ class Kernel:
         if self.family is not None and (s32(pid) == 0 or s32(pid) < -1):
             return self._group_kill(os.getpgid(0) if s32(pid) == 0 else -s32(pid), sig)
         if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
-            raise Errno(E.EPERM)   # no other processes are reachable from the guest
+            # no other processes are reachable from the guest: as another user's
+            # (EPERM); one that is not there (a child waited for) is ESRCH
+            raise Errno(E.ESRCH if _no_process(process_of(s32(pid))) else E.EPERM)
         if sig:
             self.raise_signal(sig, SI_USER)
         return 0
