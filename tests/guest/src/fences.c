@@ -7,9 +7,11 @@
  * round where both saw 0 is allowed there (its count goes to stderr, as it
  * varies).  usage: fences [ROUNDS] */
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,10 +57,15 @@ static long neither_saw(long n, int full_fence)
         perror("mmap");
         exit(1);
     }
-    pid_t child = fork();
+    pid_t parent = getpid(), child = fork();
     if (child < 0) {
         perror("fork");
         exit(1);
+    }
+    if (child == 0) { /* (it would spin for ever, waiting for a parent that has gone) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
     }
     play(rounds, n, child == 0, full_fence);
     if (child == 0)
