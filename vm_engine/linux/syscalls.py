@@ -5866,15 +5866,16 @@ class Kernel:
     @handler("dS")
     def sys_kill(self, pid, sig):
         sig = self._check_sig(sig)
-        if self._reachable(process_of(s32(pid))):   # (another process's thread: its process)
-            os.kill(process_of(s32(pid)), sig)   # (a host process: the guest's, whose handlers take it)
+        target = process_of(s32(pid))   # (another process's thread: its process)
+        if self._reachable(target):
+            os.kill(target, sig)   # (a host process: the guest's, whose handlers take it)
             return 0
         if self.family is not None and (s32(pid) == 0 or s32(pid) < -1):
             return self._group_kill(os.getpgid(0) if s32(pid) == 0 else -s32(pid), sig)
         if s32(pid) != -1 and not self._is_self(pid):   # (a thread's id: its process)
             # no other processes are reachable from the guest: as another user's
             # (EPERM); one that is not there (a child waited for) is ESRCH
-            raise Errno(E.ESRCH if _no_process(process_of(s32(pid))) else E.EPERM)
+            raise Errno(E.ESRCH if _no_process(target) else E.EPERM)
         if sig:
             self.raise_signal(sig, SI_USER)
         return 0
@@ -5905,14 +5906,15 @@ class Kernel:
         info = bytearray(self.read_mem(uinfo, SIGINFO_SIZE))
         code = struct.unpack_from("<i", info, 8)[0]
         thread = None if tid is None else self.threads.all.get(s32(tid))
-        reachable = tid is None and self._reachable(process_of(s32(tgid)))
+        target = process_of(s32(tgid))   # (another process's thread: its process)
+        reachable = tid is None and self._reachable(target)
         if not (self._is_self(tgid) or reachable) or (tid is not None and thread is None):
             raise Errno(E.ESRCH)
         if code >= 0 or code == SI_TKILL:   # (only the kernel sends those)
             raise Errno(E.EPERM)
         if reachable:   # (the host's sigqueue, with the value; the receiver's kernel
             try:        # gives it to the handler: linux/host_signals.py)
-                libc.call("sigqueue", process_of(s32(tgid)), sig,
+                libc.call("sigqueue", target, sig,
                           ctypes.c_uint64(struct.unpack_from("<Q", info, 24)[0]))
             except OSError as e:
                 raise Errno(e.errno) from None
