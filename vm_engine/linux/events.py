@@ -79,7 +79,7 @@ class EpollFile(AnonHostFile):
                 self.epoll.modify(m.host, events)
             m.events, m.data, m.fired = events, data, False
         elif op == EPOLL_CTL_DEL:
-            self._drop(key)
+            self._drop(key, unregister=True)
         else:
             raise Errno(E.EINVAL)
 
@@ -97,20 +97,27 @@ class EpollFile(AnonHostFile):
         m.host = host_fd
         self.by_host[host_fd] = m
 
-    def _drop(self, key) -> None:
+    def _drop(self, key, unregister: bool = False) -> None:
+        """Forgets a member; `unregister`: takes it out of the host instance too
+        (EPOLL_CTL_DEL). Else the host does that when the member's host file is
+        closed by every process: a forked child shares the instance, so its
+        closing of a member or of the epoll must leave the parent's members be
+        (Python's forkserver child closes its parent's selector)."""
         m = self.members.pop(key)
         if m.host is None or self.by_host.get(m.host) is not m:
             return
         del self.by_host[m.host]
-        try:
-            self.epoll.unregister(m.host)
-        except OSError:
-            pass
+        if unregister:
+            try:
+                self.epoll.unregister(m.host)
+            except OSError:
+                pass
         if m.own_host:
             os.close(m.host)
 
     def _forget_closed(self) -> None:
-        """Linux drops a member when its file is closed (by every descriptor)."""
+        """Linux drops a member when its file is closed (by every descriptor;
+        its host descriptor is closed already)."""
         for key in [k for k, m in self.members.items() if m.file.refs == 0]:
             self._drop(key)
 

@@ -1,7 +1,8 @@
 /* The files a program waits for events with: eventfd, epoll (level-triggered,
  * edge-triggered, one-shot, its errors, waits with timeouts), timerfd (one-shot,
  * interval, in epoll), signalfd (read, in epoll), and a thread woken from
- * epoll_wait by another writing an eventfd. Prints only what does not depend
+ * epoll_wait by another writing an eventfd, an epoll whose forked child closes
+ * it and its members (the parent's stays as it was). Prints only what does not depend
  * on timing. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -155,6 +157,38 @@ static void epolls(void)
     printf("loop %d errno %s\n", epoll_ctl(inner, EPOLL_CTL_ADD, ep, &e), strerrorname_np(errno));
     close(inner);
     close(ef);
+    close(ep);
+}
+
+/* A forked child shares the parent's epoll instance; its closing of the epoll
+ * and of the members' descriptors leaves the parent's members in place (as in
+ * Python's forkserver, whose children close their parent's selector). */
+static void forked_epolls(void)
+{
+    int p[2], ep = epoll_create1(0);
+    pipe(p);
+    int d = dup(p[0]);
+    struct epoll_event e = {.events = EPOLLIN, .data.u64 = 30};
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e);
+    e.data.u64 = 31;
+    epoll_ctl(ep, EPOLL_CTL_ADD, d, &e);
+    pid_t child = fork();
+    if (child == 0) {
+        close(ep);
+        close(p[0]);
+        close(d);
+        _exit(0);
+    }
+    waitpid(child, NULL, 0);
+    struct epoll_event two[4];
+    printf("after the child: idle %d\n", epoll_wait(ep, two, 4, 0));
+    write(p[1], "x", 1);
+    int n = epoll_wait(ep, two, 4, 1000);
+    printf("after the child: ready %d, data sum %llu\n", n,
+           (unsigned long long)((n > 0 ? two[0].data.u64 : 0) + (n > 1 ? two[1].data.u64 : 0)));
+    close(p[0]);
+    close(d);
+    close(p[1]);
     close(ep);
 }
 
@@ -304,6 +338,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     eventfds();
     epolls();
+    forked_epolls();
     timerfds();
     signalfds();
     threads();
