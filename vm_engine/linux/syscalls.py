@@ -336,6 +336,13 @@ CPUINFO = (b"processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicntr_zicsr_zifen
 CPU_LISTS = {f"/sys/devices/system/cpu/{name}" for name in ("online", "possible", "present")}
 #: where the files the engine makes up for the guest are (Kernel._made_up_file)
 MADE_UP_DIRS = (b"/proc/", b"/sys/devices/system/cpu/")
+#: paths naming one of the process's descriptors (its guest fd N, what follows):
+#: the host's would name the host process's (another file: its fd 0 is not the
+#: guest's after a dup2)
+_FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/(\d+)(/.*)?")
+_STD_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+#: the directory of a process's descriptors (PID: the process's own or another's)
+_FD_DIR = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/?")
 
 SIGINFO_SIZE = 128
 SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
@@ -746,6 +753,23 @@ class DirFile(HostFile):
             return self.pos
         raise Errno(E.EINVAL)
 
+
+
+class FdDirFile(DirFile):
+    """The directory of the process's own descriptors (/proc/self/fd, /dev/fd):
+    the host's lists the host process's, these its guest descriptors (each a
+    link), as its Linux would; `fds()` gives their numbers."""
+
+    def __init__(self, fd, flags, path, fds):
+        super().__init__(fd, flags, path)
+        self.fds = fds
+
+    def listing(self):
+        if self.entries is None:
+            st = os.fstat(self.host_fd)
+            self.entries = [(st.st_ino, 4, b"."), (st.st_ino, 4, b"..")] + \
+                [(0x10000 + fd, 10, b"%d" % fd) for fd in sorted(self.fds())]
+        return self.entries
 
 class BytesInput(GuestFile):
     """Guest stdin from bytes, or from a Python file object without a file descriptor."""
@@ -1634,15 +1658,39 @@ class Kernel:
 
     # -- paths -------------------------------------------------------------------------
     def host_path(self, path: bytes) -> str:
-        """An absolute guest path on the host: the sysroot's copy if it has one."""
+        """An absolute guest path on the host: the sysroot's copy if it has one;
+        one of the guest's descriptors (/dev/stdin, /proc/self/fd/N) the host's
+        for it (ENOENT: none open)."""
         p = os.fsdecode(path)
         if p == "/proc/self/exe" or p == f"/proc/{self.pid}/exe":
             return self.exe_path
+        named = self._fd_path(p)
+        if named is not None:
+            f, rest = named
+            if f.host_fd is not None:
+                return f"/proc/self/fd/{f.host_fd}{rest}"
+            return p   # (an engine's file, a Python stream: the host has no path for it)
         if self.sysroot and p != "/" and not p.startswith(("/proc/", "/dev/", "/sys/", "/tmp/")):
             cand = self.sysroot + p
             if os.path.lexists(cand):
                 return cand
         return p
+
+    def _fd_path(self, p: str):
+        """(the file, what follows) when absolute path p names one of this
+        process's descriptors (/dev/stdin, /dev/fd/N, /proc/self/fd/N, ...),
+        else None; ENOENT when that descriptor is not open, as Linux's."""
+        fd = _STD_PATHS.get(p)
+        rest = ""
+        if fd is None:
+            m = _FD_PATH.fullmatch(p)
+            if m is None or (m.group(1) is not None and int(m.group(1)) != self.pid):
+                return None
+            fd, rest = int(m.group(2)), m.group(3) or ""
+        entry = self.fds.get(fd) if fd < 1 << 31 else None
+        if entry is None:
+            raise Errno(E.ENOENT)
+        return entry[0], rest
 
     def resolve(self, dirfd: int, path: bytes):
         """(host path, host dir fd or None) for a guest (dirfd, path) pair
@@ -2326,21 +2374,30 @@ class Kernel:
                 if flags & O_ACCMODE != O_RDONLY:
                     raise Errno(E.EACCES)
                 return self.install(pf, bool(flags & O_CLOEXEC))
+        named = self._fd_path(os.fsdecode(p)) if p.startswith(b"/") else None
+        if named is not None and named[0].host_fd is None and not named[1]:
+            return self.install(named[0], bool(flags & O_CLOEXEC))   # (as a dup of it)
         host, dfd = self.resolve(dirfd, p)
         hflags = _host_flags(flags) | os.O_CLOEXEC
         if flags & O_CREAT or flags & O_TMPFILE == O_TMPFILE:
             hfd = self._with_umask(os.open, host, hflags, mode & 0o7777, dir_fd=dfd)
         else:
             hfd = os.open(host, hflags, dir_fd=dfd)
-        return self._install_opened(hfd, flags, os.path.normpath(self._display_path(host, dfd)))
+        own = p.startswith(b"/") and _FD_DIR.fullmatch(os.fsdecode(p))
+        return self._install_opened(hfd, flags, os.path.normpath(self._display_path(host, dfd)),
+                                    own_fds=bool(own) and own.group(1) in (None, str(self.pid)))
 
-    def _install_opened(self, hfd: int, flags: int, shown: str) -> int:
+    def _install_opened(self, hfd: int, flags: int, shown: str, own_fds: bool = False) -> int:
         """The guest's descriptor for host file hfd, just opened with guest
-        `flags` (a directory's file for a directory), shown as `shown`."""
+        `flags` (a directory's file for a directory), shown as `shown`;
+        `own_fds`: it is the directory of the process's descriptors."""
         try:
             is_dir = S.S_ISDIR(os.fstat(hfd).st_mode)
-            f = DirFile(hfd, flags, shown) if is_dir and not flags & O_PATH else \
-                HostFile(hfd, flags, shown)
+            if is_dir and not flags & O_PATH:
+                f = FdDirFile(hfd, flags, shown, self.fds.keys) if own_fds else \
+                    DirFile(hfd, flags, shown)
+            else:
+                f = HostFile(hfd, flags, shown)
             if is_dir and flags & O_PATH:
                 f.is_dir = True
             return self.install(f, bool(flags & O_CLOEXEC))
@@ -2515,6 +2572,15 @@ class Kernel:
             raise Errno(E.EINVAL)
         text = None
         sp = os.fsdecode(p)
+        named = self._fd_path(sp) if sp not in _STD_PATHS else None   # (those: links
+        if named is not None and not named[1]:                        # to /proc/self/fd/N)
+            f = named[0]
+            if f.path:
+                text = f.path
+            elif f.host_fd is not None:
+                text = os.readlink(f"/proc/self/fd/{f.host_fd}")
+            else:
+                text = f"pipe:[{id(f) & 0xFFFFFF}]"
         for prefix in ("/proc/self/", f"/proc/{self.pid}/"):
             if sp.startswith(prefix):
                 rest = sp[len(prefix):]
@@ -2522,16 +2588,8 @@ class Kernel:
                     text = self.exe_path
                 elif rest == "cwd":
                     text = self.cwd
-                elif rest.startswith("fd/") and rest[3:].isdigit():
-                    f = self.file(int(rest[3:]))
-                    if f.path:
-                        text = f.path
-                    elif f.host_fd is not None:
-                        text = os.readlink(f"/proc/self/fd/{f.host_fd}")
-                    else:
-                        text = f"pipe:[{id(f) & 0xFFFFFF}]"
         if text is None:
-            host, dfd = self.resolve(dirfd, p)
+            host, dfd = (sp, None) if sp in _STD_PATHS else self.resolve(dirfd, p)
             text = os.readlink(host, dir_fd=dfd)
         data = os.fsencode(text)[:size]
         self.write_mem(buf, data)

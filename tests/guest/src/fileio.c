@@ -1,5 +1,6 @@
-/* File I/O in a directory given as argv[1]: stdio and POSIX calls. Prints no
- * paths, so the output is the same wherever the directory is. */
+/* File I/O in a directory given as argv[1]: stdio and POSIX calls, and the
+ * paths that name the process's own descriptors. Prints no paths, so the
+ * output is the same wherever the directory is. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -215,6 +216,57 @@ static int cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* whether the directory at path lists descriptor fd */
+static int lists(const char *path, int fd)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        found |= strcmp(e->d_name, "..") && atoi(e->d_name) == fd && e->d_name[0] != '.';
+    closedir(d);
+    return found;
+}
+
+/* /dev/stdin, /dev/fd/N, /proc/self/fd/N are the process's descriptors (a pipe
+ * made stdin by dup2 here), and /proc/self/fd lists them */
+static void fd_paths(void)
+{
+    int p[2], saved = dup(0);
+    pipe(p);
+    write(p[1], "hello", 5);
+    close(p[1]);
+    dup2(p[0], 0);
+    close(p[0]);
+    char buf[16], link[64];
+    int fd = open("/dev/stdin", O_RDONLY);
+    printf("/dev/stdin reads %zd\n", read(fd, buf, sizeof buf));
+    close(fd);
+    fd = open("/proc/self/fd/0", O_RDONLY);
+    printf("/proc/self/fd/0 then reads %zd (the pipe's end)\n", read(fd, buf, sizeof buf));
+    close(fd);
+    ssize_t n = readlink("/dev/stdin", link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    printf("/dev/stdin links to %s\n", link);
+    n = readlink("/dev/fd/0", link, sizeof link - 1);
+    link[n > 0 ? n : 0] = 0;
+    printf("/dev/fd/0 is a pipe: %d\n", !strncmp(link, "pipe:[", 6));
+    struct stat a, b;
+    fstat(0, &a);
+    stat("/proc/self/fd/0", &b);
+    printf("stat of /proc/self/fd/0 is fstat(0)'s: %d\n", a.st_ino == b.st_ino && S_ISFIFO(b.st_mode));
+    dup2(saved, 57);
+    close(58);
+    printf("/proc/self/fd lists 57: %d, 58: %d; /dev/fd lists 57: %d\n", lists("/proc/self/fd", 57),
+           lists("/proc/self/fd", 58), lists("/dev/fd", 57));
+    errno = 0;
+    printf("open /proc/self/fd/58: %d %s\n", open("/proc/self/fd/58", O_RDONLY), strerrorname_np(errno));
+    dup2(saved, 0);
+    close(saved);
+    close(57);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -314,6 +366,7 @@ int main(int argc, char **argv)
     locks();
     copies();
     splices();
+    fd_paths();
 
     /* a file mapped shared takes the mapping's writes (msync, munmap, the end);
      * a private mapping's stay in memory; a mapping does not make the file longer */
