@@ -306,11 +306,17 @@ next_block:
     }
     if (run.compile || run.one_block) { /* JIT and Hybrid (the interpreter alone skips this) */
         /* (signed: a deferred compile sets exec_count below zero to wait longer) */
+        if (run.probe_threshold && !b->store_probed && !b->jit_tried && !run.one_block
+            && (int64_t)b->exec_count >= (int64_t)run.probe_threshold
+            && (int64_t)b->exec_count < (int64_t)run.compile_threshold) {
+            b->store_probed = 1; /* (its code looked for in the store: compiles nothing) */
+            b->job_waiting = !vm_jobs_submit(run.jobs, mem, b, 1);
+        }
         if (run.compile && !run.one_block && !b->jit_tried
             && (int64_t)b->exec_count >= (int64_t)run.compile_threshold) {
             b->jit_tried = 1;
             if (run.jobs) { /* compiled in the background; (out of memory: interpreted) */
-                b->job_waiting = !vm_jobs_submit(run.jobs, mem, b);
+                b->job_waiting = !vm_jobs_submit(run.jobs, mem, b, 0);
             } else {
                 uint64_t e0 = cache->epoch;
                 void *old_code = b->jit_code;

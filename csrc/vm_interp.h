@@ -20,6 +20,12 @@ typedef struct vm_run_opts {
     int (*compile)(void *ctx, vm_block *b);
     void *compile_ctx;
     uint64_t compile_threshold;
+    /* background compiles with a code store of earlier runs' code: a block that
+     * has run this many times (fewer than compile_threshold) is queued for a
+     * look there, which compiles nothing (vm_jobs_submit's probe); its code, if
+     * kept, is taken then, else it is compiled at compile_threshold. 0: none (set
+     * only with `jobs`) */
+    uint64_t probe_threshold;
     /* background compilation (vm_jobs.h): blocks due for compiling are queued
      * here instead of compiled by `compile`, and the code posted back is
      * installed into `arena` between blocks */

@@ -152,8 +152,29 @@ void vm_jobs_close(vm_jobs *q)
     pthread_mutex_unlock(&q->lock);
 }
 
-int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
+/* (the lock held) the job queued for block `serial`, or NULL */
+static vm_job *queued_job(vm_jobs *q, uint64_t serial)
 {
+    vm_job *j = q->by_serial[serial & (VM_JOBS_HASH - 1)];
+    while (j && j->serial != serial)
+        j = j->hnext;
+    return j;
+}
+
+int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b, int probe)
+{
+    if (!probe) {
+        pthread_mutex_lock(&q->lock);
+        vm_job *queued = queued_job(q, b->serial);
+        if (queued && queued->probe && queued->tier == b->jit_tier) {
+            queued->probe = 0; /* (its look in the store becomes a compile) */
+            queued->checked = (uint32_t)vm_code_checked(m, b);
+            queued->near = b->far_stale != 0;
+            pthread_mutex_unlock(&q->lock);
+            return 0;
+        }
+        pthread_mutex_unlock(&q->lock);
+    }
     uint32_t n = b->n_insns + 1;
     vm_job *j = malloc(sizeof *j + n * sizeof(vm_ir));
     if (!j)
@@ -163,6 +184,7 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
     j->tier = b->jit_tier;
     j->checked = (uint32_t)vm_code_checked(m, b);
     j->near = b->far_stale != 0;
+    j->probe = (uint32_t)probe;
     j->n = n;
     memcpy(j->ir, b->ir, n * sizeof(vm_ir));
     pthread_mutex_lock(&q->lock);
@@ -192,9 +214,7 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b)
 int vm_jobs_bump(vm_jobs *q, uint64_t serial)
 {
     pthread_mutex_lock(&q->lock);
-    vm_job *j = q->by_serial[serial & (VM_JOBS_HASH - 1)];
-    while (j && j->serial != serial)
-        j = j->hnext;
+    vm_job *j = queued_job(q, serial);
     if (j) {
         uint32_t heat = heat_now(q, j);
         set_heat(q, j, heat < UINT32_MAX / 2 ? heat + j->n - 1 + VM_JOB_TRANSITION : heat); /* (what
@@ -293,6 +313,11 @@ static void decline_cold(vm_jobs *q)
     uint32_t kept = 0;
     for (uint32_t k = 0; k < q->n_todo; k++) {
         vm_job *j = q->todo[k];
+        if (j->probe && gone_cold(q, j)) { /* (no result: its block counts on) */
+            unhash(q, j);
+            free(j);
+            continue;
+        }
         vm_job_result *r = gone_cold(q, j) ? calloc(1, sizeof *r) : NULL;
         if (!r) { /* (or out of memory: compiled after all) */
             heap_put(q, kept++, j);
@@ -481,6 +506,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
                 void *old = b->jit_code;
                 vm_block_set_code(b, at[k], res[k]->covered, res[k]->mem_ops, res[k]->lo,
                                   res[k]->hi, res[k]->abi, res[k]->countdown);
+                b->jit_tried = 1; /* (a probe's: not compiled at compile_threshold too) */
                 vm_cache_set_far(m, b, res[k]->far, res[k]->n_far);
                 q->installed++;
                 if (q->perf_map >= 0)

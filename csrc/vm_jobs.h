@@ -21,6 +21,8 @@ typedef struct vm_job {
     uint32_t tier;     /* vm_block.jit_tier when made */
     uint32_t checked;  /* its accesses must check permissions themselves (vm_code_checked) */
     uint32_t near;     /* its region keeps to its own pages (vm_block.far_stale) */
+    uint32_t probe;    /* only its code kept in a store is looked for: nothing compiled
+                          (and no result when there is none) */
     uint32_t n;        /* IR entries, the closing one included */
     uint32_t at;       /* its place in the queue's heap */
     uint32_t heat;     /* what running interpreted while queued cost (counted every VM_JOB_BUMP
@@ -99,8 +101,10 @@ void vm_jobs_close(vm_jobs *q); /* wakes the compiler thread for good */
 /* the code installed from now on is also listed in the perf map at `path`
  * (/tmp/perf-PID.map: "address size name" lines); 0, or -errno */
 int vm_jobs_set_perf_map(vm_jobs *q, const char *path);
-/* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted) */
-int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b);
+/* queues b for compiling: 0, or -1 when out of memory (b is then just interpreted).
+ * `probe`: for a look for its code in a store only (vm_run_opts' probe_threshold);
+ * a compile of a block whose probe is still queued makes that job a compile */
+int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b, int probe);
 /* A queued block that keeps running interpreted is hot: every VM_JOB_BUMP runs
  * its job gets warmer (vm_jobs_bump; 0 when it is no longer queued). The
  * compiler thread takes the job that ran most since the last takes (heat),

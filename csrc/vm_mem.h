@@ -104,6 +104,8 @@ typedef struct vm_block {
     uint32_t far_stale;     /* a background compile's other pages were written before its
                                code was installed: its next compiles keep to its pages */
     uint32_t job_waiting;   /* its background compile is queued: 1 + runs since (vm_jobs_bump) */
+    uint32_t store_probed;  /* its code was looked for in the code store (vm_run_opts'
+                               probe_threshold) */
     vm_ir ir[];             /* n_insns + 1 entries */
 } vm_block;
 

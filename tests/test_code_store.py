@@ -254,3 +254,107 @@ def test_the_default_directory_is_not_in_the_guests_home(monkeypatch, tmp_path):
     assert default_dir() == str(tmp_path / "xdg" / "vm_engine")
     monkeypatch.setenv("VM_ENGINE_CACHE_DIR", str(tmp_path / "mine"))
     assert default_dir() == str(tmp_path / "mine")
+
+
+# a loop whose body runs `n` times: between Hybrid's store_probe_threshold and its
+# compile_threshold, when n is 200
+_PROBED_LOOP = """
+    li t0, {n}
+loop:
+    addi a0, a0, 3
+    xor a1, a1, a0
+    addi t0, t0, -1
+    bnez t0, loop
+    ebreak
+"""
+
+
+def _probing_hybrid(store, n: int = 200):
+    """(mmu, Hybrid compiling in the background with `store`): the loop of
+    _PROBED_LOOP at CODE, not yet run."""
+    from harness import CODE, load
+    from vm_engine import HybridConfig, assemble
+    from vm_engine.jit import JITCompiler
+    mmu, _ = load("interpreter", assemble(_PROBED_LOOP.format(n=n), CODE))
+    return mmu, JITCompiler(JITConfig(background_compile=True, cache_dir=store), mmu,
+                            hybrid=HybridConfig(compile_threshold=1000, store_probe_threshold=32))
+
+
+def _run_queueing(monkeypatch, cpu, **run):
+    """cpu.run from CODE with its compile jobs queued and none taken (the next
+    wait_for_compiles takes them)."""
+    from harness import CODE
+    from vm_engine.jit import compiler
+    with monkeypatch.context() as patch:
+        patch.setattr(compiler, "_compile_jobs", lambda jobs, memory_ref: None)
+        assert cpu.run(pc=CODE, **run).status is ExecStatus.Ebreak
+    cpu.mmu._jobs.thread = None
+
+
+def test_hybrid_takes_stored_code_before_its_compile_threshold(tmp_path, monkeypatch):
+    """A block that has run store_probe_threshold times is looked for in the
+    store: kept there by an earlier run, its code runs from then on, though
+    the block never gets hot enough to compile (a rerun of a program runs
+    compiled where the first interpreted)."""
+    from harness import CODE, load
+    from vm_engine import HybridConfig, assemble
+    from vm_engine.jit import JITCompiler
+    x86.CODE_CACHE.clear()
+    mmu, _ = load("interpreter", assemble(_PROBED_LOOP.format(n=200), CODE))
+    # (the loop compiled as a region of its own, as a Hybrid run compiles it)
+    earlier = JITCompiler(JITConfig(cache_dir=tmp_path), mmu,
+                          hybrid=HybridConfig(compile_threshold=1))
+    assert earlier.run(pc=CODE).status is ExecStatus.Ebreak
+    assert earlier.stats["blocks_compiled"] == 1
+    for stored in (True, False):
+        x86.CODE_CACHE.clear()  # (as a new process)
+        mmu, hybrid = _probing_hybrid(tmp_path if stored else tmp_path / "empty")
+        _run_queueing(monkeypatch, hybrid)  # (each block has run 1 or 200 times)
+        assert hybrid.wait_for_compiles(timeout=60)
+        s = hybrid.stats
+        assert (s["store_probes"], s["store_probe_hits"]) == ((1, 1) if stored else (1, 0))
+        assert s["blocks_compiled"] == stored and s["code_from_store"] == stored
+        for r in ("t0", "a0", "a1"):
+            hybrid.reg_write(r, 0)
+        assert hybrid.run(pc=CODE).status is ExecStatus.Ebreak  # (the loop's code installed)
+        assert hybrid.reg_read("a0") == 600
+        assert (hybrid.stats["instructions_in_compiled"] > 0) == stored
+
+
+def test_a_probe_still_queued_becomes_the_compile(tmp_path, monkeypatch):
+    """A block that reaches compile_threshold while its look in the store is
+    still queued has one job, a compile (no second job, no look)."""
+    x86.CODE_CACHE.clear()
+    mmu, hybrid = _probing_hybrid(tmp_path, n=5000)
+    _run_queueing(monkeypatch, hybrid)
+    assert mmu._jobs.stats["queued"] == 1  # (the loop's; the block before it ran once)
+    assert hybrid.wait_for_compiles(timeout=60)
+    s = hybrid.stats
+    assert s["store_probes"] == 0 and s["blocks_compiled"] == 1 and s["code_from_store"] == 0
+
+
+def test_looking_in_the_store_stops_when_it_finds_too_little(tmp_path):
+    from vm_engine.jit import compiler
+    _, hybrid = _probing_hybrid(tmp_path)
+    assert hybrid.probe_threshold == 32
+    assert (compiler.PROBE_TRIAL, compiler.PROBE_HIT_RATIO) == (64, 8)
+    for k in range(64):  # one in 4 found: it looks on
+        hybrid._probed(k % 4 == 0)
+    assert hybrid.probe_threshold == 32
+    for _ in range(63):  # 16 of 127: more than one in 8
+        hybrid._probed(False)
+    assert hybrid.probe_threshold == 32
+    hybrid._probed(False)  # 16 of 128
+    assert hybrid.probe_threshold == 0
+    assert (hybrid.stats["store_probes"], hybrid.stats["store_probe_hits"]) == (128, 16)
+
+
+def test_no_store_no_early_look(tmp_path):
+    from vm_engine import HybridConfig
+    from vm_engine.jit import JITCompiler
+    assert JITCompiler(JITConfig(background_compile=True), hybrid=HybridConfig()).probe_threshold == 0
+    assert JITCompiler(JITConfig(cache_dir=tmp_path), hybrid=HybridConfig()).probe_threshold == 0
+    assert JITCompiler(JITConfig(background_compile=True, cache_dir=tmp_path),
+                       hybrid=HybridConfig(store_probe_threshold=0)).probe_threshold == 0
+    with pytest.raises(ValueError, match="store_probe_threshold"):
+        HybridConfig(store_probe_threshold=-1)

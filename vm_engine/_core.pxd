@@ -184,7 +184,7 @@ cdef extern from "vm_mem.h":
 cdef extern from "vm_jobs.h":
     ctypedef struct vm_job:
         uint64_t pc, serial
-        uint32_t tier, checked, near, n
+        uint32_t tier, checked, near, probe, n
         vm_ir ir[1]
     ctypedef struct vm_job_result:
         uint64_t pc, serial
@@ -234,6 +234,7 @@ cdef extern from "vm_interp.h":
         int (*compile)(void *ctx, vm_block *b) noexcept
         void *compile_ctx
         uint64_t compile_threshold
+        uint64_t probe_threshold
         vm_jobs *jobs
         vm_code_arena *arena
         int keep_handler

@@ -293,9 +293,10 @@ cdef class CompileJobs:
         self.thread = None
 
     def take(self):
-        """The next job, (pc, serial, tier, checked, near, IR bytes with the
-        closing entry), waiting for one without the GIL; None once closed.
-        (near: its region keeps to its block's pages.)"""
+        """The next job, (pc, serial, tier, checked, near, probe, IR bytes with
+        the closing entry), waiting for one without the GIL; None once closed.
+        (near: its region keeps to its block's pages; probe: only its code kept
+        in a store is wanted, vm_jobs_submit's.)"""
         cdef vm_job *j
         with nogil:
             j = vm_jobs_take(self.q)
@@ -303,7 +304,7 @@ cdef class CompileJobs:
         if j == NULL:
             return None
         try:
-            return (j.pc, j.serial, j.tier, bool(j.checked), bool(j.near),
+            return (j.pc, j.serial, j.tier, bool(j.checked), bool(j.near), bool(j.probe),
                     PyBytes_FromStringAndSize(<char *>&j.ir[0], j.n * sizeof(vm_ir)))
         finally:
             free(j)
@@ -1199,6 +1200,7 @@ cdef class CpuCore:
         opts.compile = NULL
         opts.compile_ctx = NULL
         opts.compile_threshold = compile_threshold
+        opts.probe_threshold = 0
         opts.jobs = NULL
         opts.arena = NULL
         opts.keep_handler = keep_handler
@@ -1217,6 +1219,7 @@ cdef class CpuCore:
                 opts.arena = _memory_arena(memory, compiler.config.code_cache_size)
             if jobs is not None:
                 opts.jobs = jobs.q
+                opts.probe_threshold = compiler.probe_threshold
         if PyThread_get_thread_ident() == _main_ident:
             opts.poll = _poll_signals
         if ir is not None:

@@ -38,6 +38,12 @@ YIELD_INTERVAL = 0.001
 #: bzip2, xz, sqlite3, lua, busybox) unchanged within 1 %; 5 ms gained less,
 #: 20 ms cost gzip 8 %.
 FIRST_HOLD = 0.010
+#: a run whose looks in the store (HybridConfig.store_probe_threshold) found at
+#: most one in PROBE_HIT_RATIO of PROBE_TRIAL or more stops looking: its code is
+#: not there (a program run for the first time), and each look costs the
+#: compiler thread ~20 us
+PROBE_TRIAL = 64
+PROBE_HIT_RATIO = 8
 
 
 #: held while the code generator loads, and across os.fork(): a child forked in
@@ -132,7 +138,8 @@ class JITCompiler(Interpreter):
                        "code_bytes": 0, "evictions": 0, "tier_ups": 0, "compiles_deferred": 0,
                        "code_reused": 0, "code_from_store": 0,
                        "instructions_interpreted": 0, "instructions_in_compiled": 0,
-                       "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0}
+                       "blocks_interpreted": 0, "vector_loop_runs": 0, "host_faults": 0,
+                       "store_probes": 0, "store_probe_hits": 0}
         self._arena = None  # for compile_block's code (the run loop uses the memory's)
         self._ref = weakref.ref(self)  # (background compile jobs hold their compiler so)
         # level -> pcs of the blocks compiled as a region's head: later regions stop
@@ -148,6 +155,12 @@ class JITCompiler(Interpreter):
             # another user (a forked child of it too) then goes on without
             # it, quietly, as where a file cannot be written
             self.store.root
+        #: runs before a block's code is looked for in the store (HybridConfig's
+        #: store_probe_threshold), or 0: where there is a store and a compiler
+        #: thread, until the looks find too little (PROBE_TRIAL)
+        self.probe_threshold = hybrid.store_probe_threshold \
+            if hybrid is not None and self.store is not None and self.config.background_compile \
+            else 0
         self._yielded = time.perf_counter()  # when compiling last let other threads in
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code, when VM_ENGINE_PERF_MAP is set (the perf_map property)
@@ -178,7 +191,7 @@ class JITCompiler(Interpreter):
     # -- the run loop's hook -------------------------------------------------------
     def compile_ir(self, ir_bytes: bytes, pc: int, block_addr: int, memory=None, tier: int = 0,
                    deferred: int = 0, checked: bool = False, background: bool = False,
-                   pause=None, near: bool = False):
+                   pause=None, near: bool = False, probe: bool = False):
         """Code for the block at pc, whose vm_block is at block_addr (the run
         loop's hook); with inlining on, the region goes on into blocks decoded
         from ``memory``. ``tier``: times the block was
@@ -193,7 +206,9 @@ class JITCompiler(Interpreter):
         thread (_compile_jobs), while the run goes on: no budget, and the region
         is decoded with memory.peek_block; ``pause``: x86.compile_ir's;
         ``near``: the region keeps to the block's pages (else it may take in
-        blocks from up to 3 other pages: x86.compile_ir's ``far``)."""
+        blocks from up to 3 other pages: x86.compile_ir's ``far``).
+        ``probe``: only code kept in the store is wanted (None if there is
+        none): a look before the block is hot enough to compile."""
         from . import x86
         level, start = self.config.optimization_level, 0
         h = self.hybrid
@@ -221,8 +236,10 @@ class JITCompiler(Interpreter):
         heads = self._heads.setdefault(level, set())
         res = x86.compile_ir(ir_bytes, pc, level, True, fetch, bool(start),
                              self.config.enable_vectorization, viewed=not checked, pause=pause,
-                             store=self.store, heads=heads, seen=seen, far=far)
+                             store=self.store, heads=heads, seen=seen, far=far, stored_only=probe)
         self._stats["compile_time"] += time.perf_counter() - t0
+        if probe:
+            self._probed(res is not None)
         self._stats["code_reused"] += x86.CODE_CACHE.hits - hits  # compiled before, by any engine
         if self.store is not None:  # (compiled by an earlier run, kept on disk)
             self._stats["code_from_store"] += self.store.hits - stored
@@ -244,6 +261,16 @@ class JITCompiler(Interpreter):
             time.sleep(0)
             self._yielded = time.perf_counter()
         return res, start
+
+    def _probed(self, found: bool) -> None:
+        """A look in the store found the code or not: too few found, and the
+        runs look no more (PROBE_TRIAL)."""
+        s = self._stats
+        s["store_probes"] += 1
+        s["store_probe_hits"] += found
+        if s["store_probes"] >= PROBE_TRIAL and \
+                s["store_probe_hits"] * PROBE_HIT_RATIO <= s["store_probes"]:
+            self.probe_threshold = 0
 
     def _background(self, memory):
         """The memory's CompileJobs, with a compiler thread taking them, when this
@@ -373,14 +400,14 @@ def _compile_jobs(jobs, memory_ref) -> None:
         if job is None:
             return
         memory, compiler = memory_ref(), jobs.compiler()
-        pc, serial, tier, checked, near, ir = job
+        pc, serial, tier, checked, near, probe, ir = job
         try:
             load_code_generator()
             if memory is not None and compiler is not None:
                 # (before anything is read: code_generation's promise)
                 generation = memory.code_generation
                 res = compiler.compile_ir(ir, pc, 0, memory, tier, 0, checked, background=True,
-                                          pause=jobs.let_run_in, near=near)
+                                          pause=jobs.let_run_in, near=near, probe=probe)
                 if res is not None:
                     jobs.post(pc, serial, tier, res[0], res[1], generation)
         except BaseException as e:  # a bug in the code generator: the run raises it

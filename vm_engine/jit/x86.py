@@ -998,7 +998,7 @@ class Compiled(NamedTuple):
 def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, fetch=None,
                countdown: bool = False, vectorize: bool = False,
                viewed: bool = True, pause=None, store=None, heads=(),
-               seen=None, far=None) -> Compiled | None:
+               seen=None, far=None, stored_only: bool = False) -> Compiled | None:
     """Machine code for the block at ``pc`` whose IR is ``ir_bytes`` (with its
     closing entry), or None when its first instruction has no emitter.
     ``chained``: the code links to
@@ -1022,7 +1022,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
     ``far(address)``: whether the page of address is code (the memory's
     is_code_page): the region may take in blocks from up to _FAR_MOST such
     pages besides the head's, which its installer must mark
-    (Compiled.far_pages); None: only the head's.
+    (Compiled.far_pages); None: only the head's. ``stored_only``: the code
+    ``store`` holds, or None: nothing is compiled.
 
     The code refers to its vm_block only through the pointer in its last 8
     bytes and its exits' slot addresses, which the installer writes
@@ -1039,6 +1040,8 @@ def compile_ir(ir_bytes: bytes, pc: int, level: int = 0, chained: bool = False, 
         res = _stored_region(store, head_key, ir_bytes, fetch, seen, far)
         if res is not None:
             return res
+    if stored_only:
+        return None
     ir = _entries(ir_bytes)
     unguessed = []  # (the pcs of indirect calls forming the region met with no guess)
     segs = _region(ir, pc, fetch, REGION_LIMITS[level], LOOP_LIMITS[level], heads,
