@@ -102,12 +102,14 @@ class EpollFile(AnonHostFile):
         (EPOLL_CTL_DEL). Else the host does that when the member's host file is
         closed by every process: a forked child shares the instance, so its
         closing of a member or of the epoll must leave the parent's members be
-        (Python's forkserver child closes its parent's selector)."""
+        (Python's forkserver child closes its parent's selector); and while
+        another process holds the file, its events still come, with the
+        member's data, as Linux's do (by_host keeps it for them)."""
         m = self.members.pop(key)
         if m.host is None or self.by_host.get(m.host) is not m:
             return
-        del self.by_host[m.host]
         if unregister:
+            del self.by_host[m.host]
             try:
                 self.epoll.unregister(m.host)
             except OSError:

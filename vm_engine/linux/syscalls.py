@@ -3158,12 +3158,16 @@ class Kernel:
         self.check_writable(events, maxevents * EPOLL_EVENT.size)
         temp = self._temp_mask(sigmask, sigsetsize)
         deadline, keep_deadline = self._call_deadline(timeout)
+        polled = False
         while True:
             got = ep.collect(maxevents)
             if got or (deadline is not None and time.monotonic() >= deadline):
                 break
+            if polled:   # (the host's has events of members another process added:
+                time.sleep(0.001)   # none of this one's, as none is ready; not a spin)
             ready = self._wait_ready([(s32(epfd), select.POLLIN)], deadline, temp,
                                      keep_deadline)
+            polled = True
             if ready is _RESTART:
                 return _NO_RESULT
             if ready is None:

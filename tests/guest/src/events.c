@@ -190,6 +190,28 @@ static void forked_epolls(void)
     close(d);
     close(p[1]);
     close(ep);
+
+    /* the child, its descriptor of a member closed, still gets the member's
+     * events while the parent holds the file open (Linux drops a member when
+     * its file is closed by every descriptor) */
+    ep = epoll_create1(0);
+    pipe(p);
+    e.data.u64 = 40;
+    epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &e);
+    child = fork();
+    if (child == 0) {
+        close(p[0]);
+        struct epoll_event got = {0};
+        int k = epoll_wait(ep, &got, 1, 5000);
+        printf("the child, its descriptor closed: ready %d data %llu\n", k,
+               (unsigned long long)got.data.u64);
+        _exit(0);
+    }
+    write(p[1], "y", 1);
+    waitpid(child, NULL, 0);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
 }
 
 static void timerfds(void)
