@@ -341,6 +341,8 @@ MADE_UP_DIRS = (b"/proc/", b"/sys/devices/system/cpu/")
 #: guest's after a dup2)
 _FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/(\d+)(/.*)?")
 _STD_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+#: "." and ".." components at the start of an absolute path: the root itself
+_ROOT_DOTS = re.compile(r"^/+(?:\.\.?(?:/+|$))+")
 #: the directory of a process's descriptors (PID: the process's own or another's)
 _FD_DIR = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/?")
 
@@ -1661,7 +1663,7 @@ class Kernel:
         """An absolute guest path on the host: the sysroot's copy if it has one;
         one of the guest's descriptors (/dev/stdin, /proc/self/fd/N) the host's
         for it (ENOENT: none open)."""
-        p = os.fsdecode(path)
+        p = _ROOT_DOTS.sub("/", os.fsdecode(path))   # ("/.." is "/", not the sysroot's parent)
         if p == "/proc/self/exe" or p == f"/proc/{self.pid}/exe":
             return self.exe_path
         named = self._fd_path(p)
