@@ -657,8 +657,9 @@ class HostFile(GuestFile):
             return 0
         if req in _HOST_IOCTLS:
             sizes = _HOST_IOCTLS[req]
-            if sizes is None:
-                return fcntl.ioctl(fd, req, arg & 0xFFFFFFFF)
+            if sizes is None:   # (the guest's unsigned long, whole: fcntl.ioctl takes
+                return libc.call("ioctl", fd, ctypes.c_ulong(req),   # a C int, and
+                                 ctypes.c_ulong(arg))   # 2**31 up raised OverflowError)
             given, taken = sizes
             out = fcntl.ioctl(fd, req, kernel.read_mem(arg, given) if given else bytes(taken))
             if taken:
