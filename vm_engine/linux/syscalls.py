@@ -336,15 +336,17 @@ CPUINFO = (b"processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc_zicntr_zicsr_zifen
 CPU_LISTS = {f"/sys/devices/system/cpu/{name}" for name in ("online", "possible", "present")}
 #: where the files the engine makes up for the guest are (Kernel._made_up_file)
 MADE_UP_DIRS = (b"/proc/", b"/sys/devices/system/cpu/")
+#: the directory of a process's descriptors (group 1: a PID, the process's own or
+#: another's)
+_FD_DIR_PATH = r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)"
+_FD_DIR = re.compile(_FD_DIR_PATH + "/?")
 #: paths naming one of the process's descriptors (its guest fd N, what follows):
 #: the host's would name the host process's (another file: its fd 0 is not the
 #: guest's after a dup2)
-_FD_PATH = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/(\d+)(/.*)?")
+_FD_PATH = re.compile(_FD_DIR_PATH + r"/(\d+)(/.*)?")
 _STD_PATHS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
 #: "." and ".." components at the start of an absolute path: the root itself
 _ROOT_DOTS = re.compile(r"^/+(?:\.\.?(?:/+|$))+")
-#: the directory of a process's descriptors (PID: the process's own or another's)
-_FD_DIR = re.compile(r"/(?:dev/fd|proc/(?:self|thread-self|(\d+))/fd)/?")
 
 SIGINFO_SIZE = 128
 SIGFRAME_SIZE = SIGINFO_SIZE + 960   # siginfo + ucontext
@@ -757,7 +759,6 @@ class DirFile(HostFile):
         raise Errno(E.EINVAL)
 
 
-
 class FdDirFile(DirFile):
     """The directory of the process's own descriptors (/proc/self/fd, /dev/fd):
     the host's lists the host process's, these its guest descriptors (each a
@@ -773,6 +774,7 @@ class FdDirFile(DirFile):
             self.entries = [(st.st_ino, 4, b"."), (st.st_ino, 4, b"..")] + \
                 [(0x10000 + fd, 10, b"%d" % fd) for fd in sorted(self.fds())]
         return self.entries
+
 
 class BytesInput(GuestFile):
     """Guest stdin from bytes, or from a Python file object without a file descriptor."""
