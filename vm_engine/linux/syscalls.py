@@ -2379,7 +2379,9 @@ class Kernel:
                 if flags & O_ACCMODE != O_RDONLY:
                     raise Errno(E.EACCES)
                 return self.install(pf, bool(flags & O_CLOEXEC))
-        named = self._fd_path(os.fsdecode(p)) if p.startswith(b"/") else None
+        # (an absolute path as host_path reads it: one of the process's descriptors?)
+        sp = _ROOT_DOTS.sub("/", os.fsdecode(p)) if p.startswith(b"/") else None
+        named = self._fd_path(sp) if sp is not None else None
         if named is not None and named[0].host_fd is None and not named[1]:
             return self.install(named[0], bool(flags & O_CLOEXEC))   # (as a dup of it)
         host, dfd = self.resolve(dirfd, p)
@@ -2388,7 +2390,7 @@ class Kernel:
             hfd = self._with_umask(os.open, host, hflags, mode & 0o7777, dir_fd=dfd)
         else:
             hfd = os.open(host, hflags, dir_fd=dfd)
-        own = p.startswith(b"/") and _FD_DIR.fullmatch(os.fsdecode(p))
+        own = sp is not None and _FD_DIR.fullmatch(sp)
         return self._install_opened(hfd, flags, os.path.normpath(self._display_path(host, dfd)),
                                     own_fds=bool(own) and own.group(1) in (None, str(self.pid)))
 
