@@ -59,6 +59,32 @@ def test_python_dash_m(tmp_path):
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "jit", "hybrid"])
+def test_the_run_command_ends_at_once_with_its_output_flushed(engine, tmp_path):
+    # console_main (the vm-engine script, python -m vm_engine) ends the process as
+    # soon as `run` returns (os._exit, without Python's exit: its collection over the
+    # run's objects was 8-16 ms): the guest's exit status and output, the CLI's own
+    # buffered output, but no exit handler; `bench` exits as usual (its handlers
+    # remove its temporary code stores)
+    guest = Path(__file__).parent / "guest" / "bin" / "asm_hello"
+    def command(*argv):
+        script = ("import atexit, sys\nfrom vm_engine import cli\n"
+                  "atexit.register(print, 'exit handler')\n"
+                  "print('buffered')\n"     # (a pipe: flushed only by an exit)
+                  f"sys.argv = ['vm-engine', *{list(argv)!r}]\n"
+                  "cli.console_main()\n")
+        return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=120, cwd=tmp_path)
+    proc = command("run", "--stats", "--engine", engine, str(guest))
+    assert proc.returncode == 7, proc.stderr
+    assert sorted(proc.stdout.splitlines()) == ["buffered", "hello from asm"]
+    assert "instructions in" in proc.stderr   # (--stats)
+    proc = command("bench", "--engines", "interpreter", "--compare", "none", "--repeat", "1",
+                   "--no-progress", "sieve 100 1")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.endswith("exit handler\n")
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "jit", "hybrid"])
 def test_running_a_program_never_imports_numpy(engine, tmp_path):
     # numpy is 70 ms of start-up and starts OpenBLAS threads that spin for a while:
     # only IR_DTYPE and IRBlock.ir need it, and running a program uses neither

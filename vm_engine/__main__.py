@@ -1,6 +1,4 @@
 """``python -m vm_engine``: the vm-engine command line (see vm_engine.cli)."""
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+console_main()
