@@ -96,6 +96,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* (the lock held) vm_jobs_hold's time has not yet come */
+static int held(vm_jobs *q)
+{
+    return q->hold_until && !q->draining && now_ns() < q->hold_until;
+}
+
 /* the wake-up condition, on CLOCK_MONOTONIC (vm_jobs_hold's deadline) */
 static void init_wake(vm_jobs *q)
 {
@@ -206,7 +212,9 @@ int vm_jobs_submit(vm_jobs *q, vm_mem *m, const vm_block *b, int probe)
     vm_job **slot = &q->by_serial[j->serial & (VM_JOBS_HASH - 1)];
     j->hnext = *slot;
     *slot = j;
-    pthread_cond_signal(&q->wake);
+    if (!held(q)) /* (a held thread wakes when its hold ends: each wake-up to find it
+                   * held was a context switch, thousands in a short process) */
+        pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
     return 0;
 }
@@ -256,7 +264,8 @@ void vm_jobs_running(vm_jobs *q, int delta, int drain)
     pthread_mutex_lock(&q->lock);
     q->running += delta;
     q->draining += drain ? delta : 0;
-    if (q->running && q->n_todo) /* (else nothing to take: the next submit wakes it) */
+    if (q->running && q->n_todo && !held(q)) /* (else nothing to take: the next submit,
+                                               * or the hold's end, wakes it) */
         pthread_cond_signal(&q->wake);
     pthread_mutex_unlock(&q->lock);
 }
@@ -338,12 +347,6 @@ static void decline_cold(vm_jobs *q)
         sift_down(q, k);
 }
 
-/* (the lock held) vm_jobs_hold's time has not yet come */
-static int held(vm_jobs *q)
-{
-    return q->hold_until && !q->draining && now_ns() < q->hold_until;
-}
-
 void vm_jobs_hold(vm_jobs *q, double seconds)
 {
     pthread_mutex_lock(&q->lock);
@@ -365,6 +368,7 @@ vm_job *vm_jobs_take(vm_jobs *q)
                 pthread_cond_timedwait(&q->wake, &q->lock, &until);
             } else
                 pthread_cond_wait(&q->wake, &q->lock);
+            q->wakes++;
         }
         j = q->closed ? NULL : q->todo[0];
         if (!j || !q->decline_cold || q->draining || !gone_cold(q, j))
@@ -400,6 +404,14 @@ void vm_jobs_finished(vm_jobs *q)
     pthread_mutex_lock(&q->lock);
     q->in_hand--;
     pthread_mutex_unlock(&q->lock);
+}
+
+int vm_jobs_held(vm_jobs *q)
+{
+    pthread_mutex_lock(&q->lock);
+    int h = held(q);
+    pthread_mutex_unlock(&q->lock);
+    return h;
 }
 
 int vm_jobs_idle(vm_jobs *q)

@@ -87,6 +87,7 @@ typedef struct vm_jobs {
     uint32_t n_todo;
     uint32_t in_hand;       /* jobs taken and not yet finished (vm_jobs_finished) */
     uint64_t installed, dropped, evictions, declined; /* (counted by the installer) */
+    uint64_t wakes;         /* times the compiler thread woke from a wait for a job */
     uint64_t batches;       /* installs that went in together (one protection change) */
     uint64_t runs;          /* (atomic) runs begun: with a run per system call, they come
                                back for the GIL every few microseconds (vm_jobs_let_run_in) */
@@ -152,6 +153,8 @@ void vm_jobs_post(vm_jobs *q, vm_job_result *r);
 void vm_jobs_finished(vm_jobs *q);
 /* whether no job is queued or in hand */
 int vm_jobs_idle(vm_jobs *q);
+/* whether vm_jobs_hold's time has not yet come (no job is taken before then) */
+int vm_jobs_held(vm_jobs *q);
 /* The compiler thread holds the GIL for a slice at least before it lets a run
  * that waits for it in (vm_jobs_should_yield), and then lets runs have it for
  * as long as they keep coming back for it, up to VM_JOBS_YIELD_US: a program

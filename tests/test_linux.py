@@ -2078,6 +2078,57 @@ def test_execve_in_place(executor):
     m.close()
 
 
+@pytest.mark.parametrize("executor", ["jit", "hybrid"])
+def test_a_program_the_guest_starts_holds_its_compiler_thread(executor, monkeypatch):
+    """A program the guest starts, an exec'd image (here) or a fork's child
+    (next test), holds its compiler thread FIRST_HOLD seconds, as a process's
+    first run does, the code generator loaded or not (JITCompiler.hold_first):
+    most are commands done in a few ms, to which a compiler thread at work
+    costs the GIL at their system calls and the other CPU (a shell script
+    running 100 commands took 22 % longer). Its blocks queue meanwhile; a wait
+    for the compiles takes them all the same. The program the Machine loaded
+    does not hold, the code generator loaded."""
+    from vm_engine.jit import compiler
+    compiler.load_code_generator()
+    monkeypatch.setattr(compiler, "FIRST_HOLD", 600)
+    out = bytearray()
+    m = Machine.load_elf(binpath("procs"), argv=["procs", "exec"], stdout=out, executor=executor,
+                         jit_config=JITConfig(background_compile=True),
+                         hybrid_config=HybridConfig(compile_threshold=1))
+    try:
+        first = m.mmu
+        m.run(max_instructions=2000)
+        assert m.mmu is first and first._jobs is not None and not first._jobs.held
+        assert m.run(timeout=60).status is ExecStatus.Exit and m.mmu is not first
+        assert bytes(out) == b"exec'd: in place, PROCS_VAR=own, fd 5 closed\n"
+        jobs = m.mmu._jobs
+        assert jobs.held and jobs.stats["queued"] > 0 and jobs.stats["installed"] == 0
+        assert m.cpu.wait_for_compiles(timeout=60) and jobs.stats["queued"] == 0
+    finally:
+        m.close()
+
+
+def test_a_forks_child_holds_its_compiler_thread():
+    """(The test before) a fork's child: the process the guest's fork made
+    holds the compiler thread it starts."""
+    m = load("hello", executor="jit", jit_config=JITConfig(background_compile=True))
+    try:
+        m.run(max_instructions=1000)
+        assert not m.cpu.hold_first
+        r, w = os.pipe()
+        pid = m.kernel._fork(signal.SIGCHLD, 0, 0, 0, 0)
+        if pid == 0:   # (the child: says, and ends at once)
+            os.write(w, b"%d" % m.cpu.hold_first)
+            os._exit(0)
+        os.close(w)
+        said = os.read(r, 16)
+        os.close(r)
+        assert os.waitpid(pid, 0)[1] == 0 and said == b"1"
+        assert not m.cpu.hold_first
+    finally:
+        m.close()
+
+
 @pytest.mark.parametrize("executor", ["interpreter", "jit", "hybrid"])
 def test_system_v_attachments_end_with_the_program(executor):
     """A guest's System V attachments go at execve (in place: the new program

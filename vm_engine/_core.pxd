@@ -203,7 +203,7 @@ cdef extern from "vm_jobs.h":
         int gil_wanted
         uint32_t n_todo
         int decline_cold
-        uint64_t installed, dropped, evictions, declined
+        uint64_t installed, dropped, evictions, declined, wakes
         uint64_t batches
     vm_jobs *vm_jobs_new()
     void vm_jobs_free(vm_jobs *q)
@@ -215,6 +215,7 @@ cdef extern from "vm_jobs.h":
     void vm_jobs_post(vm_jobs *q, vm_job_result *r) nogil
     void vm_jobs_finished(vm_jobs *q) nogil
     int vm_jobs_idle(vm_jobs *q) nogil
+    int vm_jobs_held(vm_jobs *q) nogil
     int vm_jobs_should_yield(vm_jobs *q) nogil
     void vm_jobs_let_run_in(vm_jobs *q) nogil
     void vm_jobs_gil_back(vm_jobs *q) nogil

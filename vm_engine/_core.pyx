@@ -364,6 +364,14 @@ cdef class CompileJobs:
                 vm_jobs_running(self.q, -1, 1)
 
     @property
+    def held(self):
+        """The compiler thread takes no job yet (hold's time has not come)."""
+        cdef int h
+        with nogil:
+            h = vm_jobs_held(self.q)
+        return bool(h)
+
+    @property
     def busy(self):
         """The compiler thread has a job: it holds the GIL (or is about to), from
         when take() returns one until it is called again (runs do not poll for
@@ -418,7 +426,8 @@ cdef class CompileJobs:
     def stats(self):
         return {"queued": self.q.n_todo, "installed": self.q.installed,
                 "install_batches": self.q.batches, "dropped": self.q.dropped,
-                "evictions": self.q.evictions, "declined": self.q.declined}
+                "evictions": self.q.evictions, "declined": self.q.declined,
+                "wakes": self.q.wakes}
 
     @property
     def decline_cold(self):

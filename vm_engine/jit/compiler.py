@@ -36,7 +36,11 @@ YIELD_INTERVAL = 0.001
 #: (coreutils, grep, sed, tar, perl, python3, jq, openssl, ...), Hybrid: 4 %
 #: less time (geometric mean; tr, printf, expr 20 %), the longer ones (gzip,
 #: bzip2, xz, sqlite3, lua, busybox) unchanged within 1 %; 5 ms gained less,
-#: 20 ms cost gzip 8 %.
+#: 20 ms cost gzip 8 %. A program the guest starts (a fork's child, an exec'd
+#: image: JITCompiler.hold_first) holds off as long, the code generator loaded
+#: or not: a compiler thread at work in a command that lives a few ms costs it
+#: the GIL at its system calls, and both CPUs (a shell script forking and
+#: exec'ing 100 commands: 17 % less time; git's init/add/commit/log/gc: 11 %).
 FIRST_HOLD = 0.010
 #: a run whose looks in the store (HybridConfig.store_probe_threshold) found at
 #: most one in PROBE_HIT_RATIO of PROBE_TRIAL or more stops looking: its code is
@@ -162,6 +166,8 @@ class JITCompiler(Interpreter):
             if hybrid is not None and self.store is not None and self.config.background_compile \
             else 0
         self._yielded = time.perf_counter()  # when compiling last let other threads in
+        #: its next compiler thread holds off FIRST_HOLD (a program the guest starts)
+        self.hold_first = False
         self.dump_file = None  # a text file: every compiled block is listed there
         # perf(1)'s map of JIT code, when VM_ENGINE_PERF_MAP is set (the perf_map property)
         self._perf_map = None
@@ -284,8 +290,9 @@ class JITCompiler(Interpreter):
         if jobs is None:
             jobs = memory._jobs = _core.CompileJobs()
         if jobs.thread is None:
-            if "vm_engine.jit.x86" not in sys.modules:  # (a first run of the process)
-                jobs.hold(FIRST_HOLD)
+            if "vm_engine.jit.x86" not in sys.modules or self.hold_first:  # (a first run
+                jobs.hold(FIRST_HOLD)                                           # of a process)
+            self.hold_first = False
             jobs.thread = threading.Thread(target=_compile_jobs, args=(jobs, weakref.ref(memory)),
                                            name="vm-engine compiler", daemon=True)
             jobs.thread.start()

@@ -182,6 +182,8 @@ class Machine:
         aspace = AddressSpace(mmu, Layout(self.address_space))
         program = load_program(aspace, path, argv, env, sysroot=self.kernel.sysroot, elf=elf)
         cpu = make_cpu(self.executor, self.jit_config, mmu, self.hybrid_config)
+        if hasattr(cpu, "hold_first"):   # (a program started: it may well end in a few ms)
+            cpu.hold_first = True
         cpu.reg_write("sp", program.sp)
         cpu.pc = program.entry
         return mmu, aspace, cpu, program, path, argv

@@ -5238,6 +5238,8 @@ class Kernel:
         except (ValueError, OSError):   # (not Python's main thread, or no pipe)
             self.host_signals = None
         self.host_dispositions()
+        if hasattr(self.cpu, "hold_first"):   # (a process started, as a program exec'd)
+            self.cpu.hold_first = True
         if stack:
             self.cpu.reg_write(2, stack)
         if flags & CLONE_SETTLS:
