@@ -2788,6 +2788,28 @@ def test_a_forked_child_has_a_perf_map_of_its_own(background, monkeypatch, tmp_p
         assert all(child_lines)          # end before it installs anything)
 
 
+def test_cli_runs_a_script_by_its_interpreter(capfd, tmp_path):
+    """vm-engine run of a #! script runs its interpreter (looked up in the
+    sysroot first, as a dynamic loader), as execve does: the interpreter's path
+    as written, its one argument, the script's path, then the script's own
+    arguments; a script of a script too; an interpreter not found is said."""
+    import shutil
+    root = tmp_path / "root"
+    (root / "bin").mkdir(parents=True)
+    shutil.copy(binpath("args"), root / "bin" / "interp")
+    script, outer = tmp_path / "s", tmp_path / "t"
+    script.write_text("#!/bin/interp  -x y \necho not sh\n")   # (one argument: "-x y")
+    outer.write_text(f"#!{script}\n")
+    assert cli("--sysroot", str(root), str(script), "5") == 0   # (atoi("-x y"))
+    assert capfd.readouterr().out.startswith(
+        f"argc=4\nargv[1]=-x y\nargv[2]={script}\nargv[3]=5\n")
+    assert cli("--sysroot", str(root), str(outer), "6") == 0
+    assert capfd.readouterr().out.startswith(
+        f"argc=5\nargv[1]=-x y\nargv[2]={script}\nargv[3]={outer}\nargv[4]=6\n")
+    assert cli(str(script)) == 126   # (no sysroot: /bin/interp is not the host's)
+    assert "#! interpreter '/bin/interp' is not found" in capfd.readouterr().err
+
+
 def test_cli_stats_strace_env(capfd):
     assert cli("--stats", "--strace", "-E", "VMTEST=cli", "--engine", "interpreter",
                binpath("asm_hello")) == 7

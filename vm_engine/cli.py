@@ -59,7 +59,8 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a riscv64 Linux program (like qemu-riscv64)",
                          description="Runs a RISC-V RV64 Linux ELF program (static or dynamically "
-                                     "linked); its exit status is the program's.")
+                                     "linked), or a script whose #! line names one (looked up "
+                                     "in the sysroot first); its exit status is the program's.")
     add_run_arguments(run)
     run.set_defaults(func=cmd_run)
     return parser

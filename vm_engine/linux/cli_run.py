@@ -101,7 +101,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="set an environment variable for the program (repeatable)")
     parser.add_argument("-U", "--unset", action="append", default=[], metavar="NAME",
                         help="remove a variable from the program's environment (repeatable)")
-    parser.add_argument("program", metavar="PROGRAM", help="the riscv64 ELF program to run")
+    parser.add_argument("program", metavar="PROGRAM",
+                        help="the riscv64 ELF program to run, or a #! script")
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                         help="arguments for the program")
 
@@ -126,7 +127,7 @@ def run_command(args) -> int:
 
     from ..errors import ExecutionError
     from ..types import ExecStatus, ExecutorType, JITConfig
-    from .elf import ElfError
+    from .elf import ElfError, run_target
     from .machine import Machine
     from .syscalls import SIGNAL_NAMES, LinuxError, fault_signal
 
@@ -160,9 +161,10 @@ def run_command(args) -> int:
                            background_compile=args.background_compile and not args.dump_jit,
                            cache_dir=cache_dir)
     try:
-        with warnings.catch_warnings(record=True) as said:
+        target, argv = run_target(program, [program] + list(args.args), sysroot)  # (a script:
+        with warnings.catch_warnings(record=True) as said:                      # its #!'s)
             warnings.simplefilter("always")   # said once, below, in the CLI's words
-            machine = Machine.load_elf(program, argv=[program] + list(args.args), env=env,
+            machine = Machine.load_elf(target, argv=argv, env=env,
                                        sysroot=sysroot, executor=engine, jit_config=jit_config)
     except ElfError as e:
         _say(str(e))

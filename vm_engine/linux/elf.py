@@ -313,18 +313,55 @@ def _load_segment(mmu, addr: int, fd: int, s: Segment, path: str) -> None:
         raise ElfError(path, "truncated ELF file (it changed while it was loaded)")
 
 
+#: how much of a file execve reads for its #! line (Linux's BINPRM_BUF_SIZE)
+BINPRM_BUF = 256
+
+
+def script_interpreter(head: bytes) -> tuple[bytes, bytes] | None:
+    """The interpreter a script's #! line names and its one optional argument
+    (b"": none), as Linux's binfmt_script reads them from the file's first
+    BINPRM_BUF bytes (``head``); None if it does not start with #!. An empty
+    interpreter means the line names none."""
+    if not head.startswith(b"#!"):
+        return None
+    line = head[2:].split(b"\n", 1)[0].replace(b"\t", b" ").strip()
+    interp, _, arg = line.partition(b" ")
+    return interp, arg.strip()
+
+
+def _candidates(name: str, sysroot: str | None) -> list[str]:
+    """Where a guest's absolute path ``name`` may be on the host: in ``sysroot``
+    first, then on the host itself (like qemu-riscv64 -L)."""
+    return ([os.path.join(sysroot, name.lstrip("/"))] if sysroot else []) + [name]
+
+
+def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
+    """The host path of what running ``path`` with ``argv`` runs, and its argv:
+    ``path`` itself, or for a script the interpreter its #! line names (in
+    ``sysroot`` first, as a dynamic loader) with the script's path among its
+    arguments, as execve runs one (``vm-engine run script``)."""
+    for _ in range(4):   # (Linux's limit on #! interpreters that are scripts)
+        head = _read(path, BINPRM_BUF)[0]
+        named = script_interpreter(head)
+        if named is None:
+            return path, argv
+        interp, arg = named
+        found = [c for c in _candidates(os.fsdecode(interp), sysroot) if os.path.isfile(c)]
+        if not interp or not found:
+            raise ElfError(path, f"a script whose #! interpreter "
+                                 f"{os.fsdecode(interp)!r} is not found")
+        argv = [os.fsdecode(interp)] + ([os.fsdecode(arg)] if arg else []) + [path] + argv[1:]
+        path = found[0]
+    raise ElfError(path, "too many levels of #! interpreters")
+
+
 def find_interpreter(name: str, sysroot: str | None, program: str) -> str:
     """The host path of the dynamic loader ``name`` (PT_INTERP), looked up in
     ``sysroot`` first, then on the host (like qemu-riscv64 -L)."""
-    tried = []
-    if sysroot:
-        cand = os.path.join(sysroot, name.lstrip("/"))
-        tried.append(cand)
+    tried = _candidates(name, sysroot)
+    for cand in tried:
         if os.path.exists(cand):
             return cand
-    tried.append(name)
-    if os.path.exists(name):
-        return name
     hint = "" if sysroot else (" (a dynamically linked program needs a sysroot with the "
                                "riscv64 libraries, e.g. sysroot='/usr/riscv64-linux-gnu' from "
                                "Debian's libc6-riscv64-cross)")

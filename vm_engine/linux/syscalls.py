@@ -42,7 +42,7 @@ from ..errors import FaultKind, GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      ShmAttachment, page_down, page_up)
-from .elf import ElfError, map_vdso, read_elf, vdso_image
+from .elf import BINPRM_BUF, ElfError, map_vdso, read_elf, script_interpreter, vdso_image
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import GuestThread, Threads, process_of
 
@@ -289,7 +289,6 @@ P_ALL, P_PID, P_PGID, P_PIDFD = 0, 1, 2, 3
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 WNOTHREAD, WALL, WCLONE = 0x20000000, 0x40000000, 0x80000000
 ARG_MAX_STRINGS, ARG_MAX_STRING = 1 << 17, 1 << 17   # execve's argv/envp: strings, bytes each
-BINPRM_BUF = 256    # how much of a file execve reads for its #! line
 CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x100000, 0x200000, 0x1000000
 
 RLIM_INFINITY = MASK64
@@ -5321,15 +5320,13 @@ class Kernel:
         if os.path.isdir(host) or not os.access(host, os.X_OK):
             raise Errno(E.EACCES)
         with open(host, "rb") as f:
-            head = f.read(BINPRM_BUF)
-        if head.startswith(b"#!"):
+            named = script_interpreter(f.read(BINPRM_BUF))
+        if named is not None:
             if depth >= 4:
                 raise Errno(E.ELOOP)
-            line = head[2:].split(b"\n", 1)[0].strip()
-            if not line:
+            interp, arg = named
+            if not interp:
                 raise Errno(E.ENOEXEC)
-            interp, _, arg = line.replace(b"\t", b" ").partition(b" ")
-            arg = arg.strip()
             return self._exec_target(interp, [interp] + ([arg] if arg else []) + [name] + args[1:],
                                      depth + 1)
         try:
