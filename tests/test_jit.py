@@ -2410,7 +2410,7 @@ def test_a_held_compiler_thread_is_not_woken_by_jobs_or_runs():
     """Neither a job queued nor a run begun wakes a held compiler thread (its
     hold's end does): each wake-up, only to find it held, was a switch of
     threads, and a short command makes thousands (a run per system call; a
-    shell script running 100 commands took 13 % longer for them)."""
+    shell script running 100 commands took 14 % longer for them)."""
     import time
     m, jit = _bg_loop(200000)
     jobs = jit._background(m)

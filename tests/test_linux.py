@@ -2109,7 +2109,7 @@ def test_a_program_the_guest_starts_holds_its_compiler_thread(executor, monkeypa
     first run does, the code generator loaded or not (JITCompiler.hold_first):
     most are commands done in a few ms, to which a compiler thread at work
     costs the GIL at their system calls and the other CPU (a shell script
-    running 100 commands took 22 % longer). Its blocks queue meanwhile; a wait
+    running 100 commands took 28 % longer). Its blocks queue meanwhile; a wait
     for the compiles takes them all the same. The program the Machine loaded
     does not hold, the code generator loaded."""
     from vm_engine.jit import compiler
