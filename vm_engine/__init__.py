@@ -6,8 +6,6 @@ JITConfig, ExecutorType, AsyncExecutionContext, ExecResult, and the errors.
 from .errors import (AccessType, ConcurrentUseError, ExecutionError, Fault, FaultKind,
                      GuestMemoryError, JITUnavailableError, VmError)
 from .types import ExecResult, ExecStats, ExecStatus, ExecutorType, HybridConfig, JITConfig
-from .isa.instruction import DecodeError, Instruction
-from .isa.asm import assemble
 from .ir import IRBlock
 from ._core import FlatMMU
 from .interpreter import Interpreter
@@ -17,7 +15,14 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name):
-    # imported on first use: asyncio adds ~20 ms to every start-up otherwise, numpy 70
+    # imported on first use: asyncio adds ~20 ms to every start-up otherwise, numpy 70,
+    # the instruction table (Instruction, assemble) 4
+    if name in ("Instruction", "DecodeError"):
+        from .isa import instruction
+        return getattr(instruction, name)
+    if name == "assemble":
+        from .isa.asm import assemble
+        return assemble
     if name == "IR_DTYPE":
         from .ir import ir_dtype
         return ir_dtype()

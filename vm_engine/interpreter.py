@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from . import _core, _owner
 from .errors import AccessType, ExecutionError, Fault, FaultKind
 from .ir import IRBlock
-from .isa.instruction import Instruction, reg_index
+from .isa.regs import reg_index
 from .types import ExecResult, ExecStats, ExecStatus
+
+if TYPE_CHECKING:   # (the instruction table: not imported to run a program)
+    from .isa.instruction import Instruction
 
 _STATUS = {
     _core.EXIT_BLOCK_END: ExecStatus.Ok,

@@ -11,8 +11,6 @@ from __future__ import annotations
 import struct
 
 from . import _core
-from .isa.instruction import Instruction
-from .isa.table import BY_INDEX
 
 _FIELDS = [  # (name, format, offset) in struct order
     ("imm", "<i8", 0), ("raw", "<u4", 8), ("pc_off", "<u2", 12), ("op", "<u2", 14),
@@ -47,6 +45,7 @@ RD_SINK = _core.REG_SINK
 
 
 def op_name(op: int) -> str:
+    from .isa.table import BY_INDEX  # (the table: not for running a program)
     return BY_INDEX[op].name if op in BY_INDEX else "invalid"
 
 
@@ -58,6 +57,7 @@ class IRBlock:
     """
 
     def __init__(self, instructions=(), start_pc: int | None = 0):
+        from .isa.instruction import Instruction  # (not imported to run a program)
         self.instructions = list(instructions)
         for insn in self.instructions:
             if not isinstance(insn, Instruction):
@@ -80,6 +80,7 @@ class IRBlock:
     def from_memory(cls, mmu, pc: int) -> "IRBlock":
         """The basic block the frontend decodes at guest ``pc`` (it ends at a control
         transfer, an undecodable word, a page boundary or 128 instructions)."""
+        from .isa.instruction import Instruction
         insns = []
         raw, op = IR_FIELDS.index("raw"), IR_FIELDS.index("op")
         for entry in IR_STRUCT.iter_unpack(mmu.decode_block(pc)):

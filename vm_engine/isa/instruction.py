@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from ..errors import VmError
-from .table import (BY_NAME, CSR_BY_NAME, CSRS, F_ABI_NAMES, IMM_FIELDS, INSNS, LITERAL_REGS,
-                    REG_FIELDS, ROUNDING_MODES, X_ABI_NAMES, ImmField, InsnSpec, lookup)
+from .regs import F_ABI_NAMES, X_ABI_NAMES, reg_index  # noqa: F401 (reg_index: here too)
+from .table import (BY_NAME, CSR_BY_NAME, CSRS, IMM_FIELDS, INSNS, LITERAL_REGS, REG_FIELDS,
+                    ROUNDING_MODES, ImmField, InsnSpec, lookup)
 
 
 class DecodeError(VmError, ValueError):
@@ -41,23 +42,6 @@ def _unshown(f: ImmField, value: int) -> int:
             value -= 1 << bits
         return value << f.shown_shift
     return value
-
-
-def reg_index(name: str | int, cls: str = "x") -> int:
-    """Register number from an ABI name (a0, fa0), xN/fN, or an int."""
-    if isinstance(name, int):
-        if not 0 <= name < 32:
-            raise ValueError(f"register number {name} out of range 0..31")
-        return name
-    n = name.strip().lower()
-    names = X_ABI_NAMES if cls == "x" else F_ABI_NAMES
-    if n in names:
-        return names.index(n)
-    if cls == "x" and n == "fp":
-        return 8
-    if n[:1] == cls and n[1:].isdigit() and int(n[1:]) < 32:
-        return int(n[1:])
-    raise ValueError(f"unknown {'integer' if cls == 'x' else 'floating-point'} register {name!r}")
 
 
 class Instruction:
