@@ -2806,6 +2806,16 @@ def test_cli_runs_a_script_by_its_interpreter(capfd, tmp_path):
     assert cli("--sysroot", str(root), str(outer), "6") == 0
     assert capfd.readouterr().out.startswith(
         f"argc=5\nargv[1]=-x y\nargv[2]={script}\nargv[3]={outer}\nargv[4]=6\n")
+    chain = [outer]   # (Linux follows 4 #! lines: a fifth script is refused)
+    for k in range(2):
+        chain.append(tmp_path / f"c{k}")
+        chain[-1].write_text(f"#!{chain[-2]}\n")
+    assert cli("--sysroot", str(root), str(chain[-1])) == 0   # (4 scripts, then args)
+    capfd.readouterr()
+    top = tmp_path / "c2"
+    top.write_text(f"#!{chain[-1]}\n")
+    assert cli("--sysroot", str(root), str(top)) == 126
+    assert "too many levels of #! interpreters" in capfd.readouterr().err
     assert cli(str(script)) == 126   # (no sysroot: /bin/interp is not the host's)
     assert "#! interpreter '/bin/interp' is not found" in capfd.readouterr().err
 

@@ -72,14 +72,15 @@ def fingerprint() -> str:
 
         from .. import _core, ir
         from .host import HOST_FLAGS
-        table = importlib.util.find_spec("vm_engine.isa.table").origin  # (its source: the
-        #                                                                 table not built)
+        # (the instruction table's source, the table not built)
+        table_source = importlib.util.find_spec("vm_engine.isa.table").origin
         h = hashlib.sha256()
         # (nothing imported that only compiling needs: a run that compiles in
         # the background starts 20 ms sooner, its compiler thread importing
         # them.) The generator's source decides its code, run as it is or built
         # by Cython from it (else the source is used: vm_engine.jit).
-        for path in (os.path.join(os.path.dirname(__file__), "x86.py"), table, ir.__file__):
+        for path in (os.path.join(os.path.dirname(__file__), "x86.py"), table_source,
+                     ir.__file__):
             with open(path, "rb") as f:
                 h.update(f.read())
         iced = importlib.util.find_spec("iced_x86").submodule_search_locations[0]

@@ -340,11 +340,12 @@ def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
     ``path`` itself, or for a script the interpreter its #! line names (in
     ``sysroot`` first, as a dynamic loader) with the script's path among its
     arguments, as execve runs one (``vm-engine run script``)."""
-    for _ in range(4):   # (Linux's limit on #! interpreters that are scripts)
-        head = _read(path, BINPRM_BUF)[0]
-        named = script_interpreter(head)
+    for follows in range(5):   # (Linux follows 4 #! lines, as the guest's execve does)
+        named = script_interpreter(_read(path, BINPRM_BUF)[0])
         if named is None:
             return path, argv
+        if follows == 4:
+            break
         interp, arg = named
         found = [c for c in _candidates(os.fsdecode(interp), sysroot) if os.path.isfile(c)]
         if not interp or not found:
