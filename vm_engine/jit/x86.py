@@ -1881,7 +1881,13 @@ def _hammocks(segs, blk):
     mispredicted half the time (gcc does this on x86; a RISC-V compiler, without
     conditional moves, cannot). The hammock is the start of the next segment,
     entered only by falling into it; the branch lands after it (in the middle of
-    that segment, or at the start of the one after)."""
+    that segment, or at the start of the one after). Not where a load's address
+    is the hammock's result (_feeds_a_load): a tree's descent, `p = key < p->key
+    ? p->left : p->right` as a RISC-V compiler writes it, where the branch lets
+    the CPU start the next load before the compare is done (a conditional move
+    has it wait for the key's load every step; LLVM's x86 cmov conversion makes
+    the same choice)."""
+    at = {seg.pc: seg for seg in segs}
     for s, n in zip(segs, segs[1:]):
         # (n starts no accounting unit: it is entered only by falling out of s)
         if s.last not in _BRANCH or s.k != len(s.ir) - 1 or s.end_pc != n.pc or \
@@ -1901,7 +1907,24 @@ def _hammocks(segs, blk):
                 int(e["rd"]) != rd or _NAME[int(e["op"])] not in _PURE_INTEGER for e in body) or \
                 any(n.pc + int(e["pc_off"]) in blk.inner for e in body[1:]):
             continue
+        after = n.ir[size:n.k] if size < n.k else at[target].ir if target in at else ()
+        if _feeds_a_load(after, rd):
+            continue
         s.hammock, n.skip = (rd, size), size
+
+
+def _feeds_a_load(entries, rd: int) -> bool:
+    """Whether register rd, as it is before `entries` (IR entries run in turn),
+    is the address register of a load among them before one writes rd or jumps."""
+    for e in entries:
+        name = _NAME.get(int(e["op"]))
+        if name in _LOADS or name in _FP_LOADS:
+            if int(e["rs1"]) == rd:
+                return True
+        if name is None or name in _JUMPS or (
+                int(e["rd"]) == rd and "rd" in _X_SLOTS[int(e["op"])]):
+            return False
+    return False
 
 
 def _emit_hammock(blk, n: _Seg):
