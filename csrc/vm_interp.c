@@ -136,6 +136,21 @@ static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
  * Compiled code may run on (with a whole slice, through links and the
  * indirect-jump table) only into blocks where it does not: it stops at block
  * boundaries, not at `until`. */
+/* After the code arena has filled up (vm_code_full), a block waits THRASH_RUNS runs
+ * before it is compiled, twice as many after each further time, up to THRASH_MOST
+ * (about Hybrid's threshold), if the run's own threshold is lower: where the JIT
+ * compiles every block at its first run, code that ran once would fill a cache too
+ * small for all of a program's code again and again, and what runs often be
+ * compiled anew each time (python3's start in 256 KiB: 1,270 flushes, 25 s). */
+#define THRASH_RUNS 16
+#define THRASH_MOST 1024
+static inline int64_t compile_at(const vm_run_opts *o, const vm_block_cache *c)
+{
+    uint32_t f = c->full_flushes;
+    int64_t least = !f ? 0 : f > 7 ? THRASH_MOST : (int64_t)THRASH_RUNS << (f - 1);
+    return (int64_t)o->compile_threshold > least ? (int64_t)o->compile_threshold : least;
+}
+
 static inline int until_near(const vm_run_opts *o, const vm_block *b)
 {
     return o->has_until && o->until - b->jit_lo < b->jit_hi - b->jit_lo;
@@ -308,12 +323,12 @@ next_block:
         /* (signed: a deferred compile sets exec_count below zero to wait longer) */
         if (run.probe_threshold && !b->store_probed && !b->jit_tried && !run.one_block
             && (int64_t)b->exec_count >= (int64_t)run.probe_threshold
-            && (int64_t)b->exec_count < (int64_t)run.compile_threshold) {
+            && (int64_t)b->exec_count < compile_at(&run, cache)) {
             b->store_probed = 1; /* (its code looked for in the store: compiles nothing) */
             b->job_waiting = !vm_jobs_submit(run.jobs, mem, b, 1);
         }
         if (run.compile && !run.one_block && !b->jit_tried
-            && (int64_t)b->exec_count >= (int64_t)run.compile_threshold) {
+            && (int64_t)b->exec_count >= compile_at(&run, cache)) {
             b->jit_tried = 1;
             if (run.jobs) { /* compiled in the background; (out of memory: interpreted) */
                 b->job_waiting = !vm_jobs_submit(run.jobs, mem, b, 0);

@@ -558,6 +558,13 @@ void vm_code_arena_reset(vm_code_arena *a)
     a->resets++;
 }
 
+void vm_code_full(vm_mem *m, vm_code_arena *a)
+{
+    vm_cache_flush(m);
+    vm_code_arena_reset(a);
+    m->cache->full_flushes++;
+}
+
 void vm_perf_map_add(int fd, const void *code, size_t len, uint64_t pc, uint32_t covered)
 {
     dprintf(fd, "%lx %zx guest_%lx_%u\n", (unsigned long)(uintptr_t)code, len,

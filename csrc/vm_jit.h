@@ -170,6 +170,9 @@ size_t vm_code_install_batch(vm_code_arena *a, const void *const *code, const si
 /* where the access at host address `rip` goes when refused, if it has a mark; else NULL */
 const uint8_t *vm_code_marked(const vm_code_arena *a, const uint8_t *rip);
 void vm_code_arena_reset(vm_code_arena *a);
+/* the arena is full: every block of m and all code go (vm_cache_flush, then the
+ * arena reset), counted in m's cache (full_flushes) */
+void vm_code_full(vm_mem *m, vm_code_arena *a);
 /* adds a region's code, installed at `code`, to perf(1)'s map open at fd
  * (/tmp/perf-PID.map, VM_ENGINE_PERF_MAP), named by its guest block: one
  * write, which O_APPEND keeps whole among others' */

@@ -531,8 +531,7 @@ int vm_jobs_install(vm_jobs *q, vm_mem *m, vm_code_arena *a)
             free(res[k]);
         }
         if (fit < n) { /* full: drop every block and all code, then start again */
-            vm_cache_flush(m);
-            vm_code_arena_reset(a);
+            vm_code_full(m, a);
             q->evictions++;
             flushed = 1; /* (the rest find no block now) */
         }

@@ -138,6 +138,8 @@ typedef struct vm_block_cache {
     uint64_t byte_limit;    /* flush everything past this */
     uint64_t blocks_built;
     uint64_t invalidations;
+    uint32_t full_flushes;  /* flushes because the code arena was full (vm_code_full):
+                               blocks then wait longer before they are compiled (vm_run) */
     uint32_t untracked;     /* some block was decoded from memory whose writes the cache
                                does not see (MMIO, a user MMU): fence.i flushes */
     struct vm_code_arena *code; /* the JIT's executable memory for these blocks, or NULL */

@@ -346,6 +346,31 @@ def test_tiny_code_cache_evicts_and_stays_correct(level):
     assert jit.stats["evictions"] >= 1
 
 
+@pytest.mark.parametrize("level", [0, 1, 2])
+def test_a_code_cache_too_small_for_the_program_stops_thrashing(level):
+    """A program whose code is several times the code cache (3,000 blocks run
+    in turn, 40 times): each time the cache fills up it is flushed, and blocks
+    then wait longer before they are compiled (16 runs, twice that after each
+    further flush: vm_run's compile_at), so code run once no longer fills it
+    again at once. Before, every run compiled every block again (57-234
+    flushes, 30,000-120,000 compiles, 1.2 s); now a few. Results stay right
+    (run() checks them), and a loop run often is still compiled."""
+    jit, run = _jump_chain(JITConfig(optimization_level=level,
+                                     code_cache_size=JITConfig.MIN_CODE_CACHE))
+    for _ in range(40):
+        run()
+    stats = dict(jit.stats)
+    assert 1 <= stats["evictions"] <= 4, stats
+    assert stats["blocks_compiled"] < 2 * 3000, stats
+    loop = 0x20000
+    jit.mmu.mem_map(loop, 0x1000, "rx")
+    jit.mmu.mem_write(loop, assemble("li t0, 5000\nloop:\naddi a0, a0, 1\naddi t0, t0, -1\n"
+                                     "bnez t0, loop\nebreak", loop))
+    jit.reg_write("a0", 0)
+    assert jit.run(pc=loop).status is ExecStatus.Ebreak and jit.reg_read("a0") == 5000
+    assert jit.stats["instructions_in_compiled"] - stats["instructions_in_compiled"] > 14_000
+
+
 def test_chained_code_counts_exactly_and_obeys_the_budget():
     for budget in (1, 7, 1000, 54321, 139_000):
         m, jit = load("jit-L2", assemble(LOOP, CODE))

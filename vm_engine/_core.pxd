@@ -79,6 +79,7 @@ cdef extern from "vm_jit.h":
     void vm_code_arena_destroy(vm_code_arena *a)
     void *vm_code_install(vm_code_arena *a, const void *code, size_t len, int marked)
     void vm_code_arena_reset(vm_code_arena *a)
+    void vm_code_full(vm_mem *m, vm_code_arena *a)
     void vm_perf_map_add(int fd, const void *code, size_t len, uint64_t pc, uint32_t covered)
     int vm_code_bind(uint8_t *code, size_t len, const void *block)
     uint64_t vm_jit_call(vm_jit_rt *rt, uint64_t a, uintptr_t how, uint64_t value)

@@ -1035,8 +1035,7 @@ cdef int _compile_block(void *ctx, vm_block *b) noexcept with gil:
         arena = _memory_arena(hook.memory, hook.compiler.config.code_cache_size)
         p = vm_code_install(arena, <const char *>code, len(code), 1)
         if p == NULL:  # full: drop every block and all code, then start again
-            vm_cache_flush(&hook.memory.mem)
-            vm_code_arena_reset(arena)
+            vm_code_full(&hook.memory.mem, arena)
             hook.compiler._evicted()
             return 0
         lo, hi = compiled.span()

@@ -107,7 +107,8 @@ class CompiledBlock:
 class JITCompiler(Interpreter):
     """``JITCompiler(config)``: compile_block / execute_compiled as the reference
     has them, and ``run`` like Interpreter.run with blocks compiled as they are
-    first executed (compile threshold 0).
+    first executed (compile threshold 0; once the code cache has been flushed
+    for being full, after more runs: csrc/vm_interp.c's compile_at).
 
     With a HybridConfig it is the Hybrid engine: blocks run interpreted until
     they are warm, are compiled at the HybridConfig's first level, and, if that
