@@ -132,10 +132,6 @@ static uint32_t mem_ops_from(const vm_block *b, uint32_t from)
 }
 
 
-/* Whether the run's `until` pc lies among the pcs b's compiled region covers.
- * Compiled code may run on (with a whole slice, through links and the
- * indirect-jump table) only into blocks where it does not: it stops at block
- * boundaries, not at `until`. */
 /* After the code arena has filled up (vm_code_full), a block waits THRASH_RUNS runs
  * before it is compiled, twice as many after each further time, up to THRASH_MOST
  * (about Hybrid's threshold), if the run's own threshold is lower: where the JIT
@@ -151,6 +147,10 @@ static inline int64_t compile_at(const vm_run_opts *o, const vm_block_cache *c)
     return (int64_t)o->compile_threshold > least ? (int64_t)o->compile_threshold : least;
 }
 
+/* Whether the run's `until` pc lies among the pcs b's compiled region covers.
+ * Compiled code may run on (with a whole slice, through links and the
+ * indirect-jump table) only into blocks where it does not: it stops at block
+ * boundaries, not at `until`. */
 static inline int until_near(const vm_run_opts *o, const vm_block *b)
 {
     return o->has_until && o->until - b->jit_lo < b->jit_hi - b->jit_lo;
