@@ -1626,13 +1626,14 @@ def _end_local(blk):
 def _emit_unit(blk, seg: _Seg, j: int, name: str, e, insn_pc: int) -> tuple:
     """Instruction j of seg, or a pair or three of them done as one (level 2);
     (the index after them, what the last ends with: _emit_folded's)."""
-    scaled = _scaled_add(blk, seg, j) if blk.fold else None  # (level 2)
+    fold = blk.fold  # (level 2: pairs and threes, each looked for only from its first's name)
+    scaled = _scaled_add(blk, seg, j) if fold and name == "slli" else None
     if scaled is not None:
         _emit_scaled_add(blk, *scaled)
         for k in (j, j + 1):
             _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
         return j + 2, None
-    widened = _zero_extension(blk, seg, j) if blk.fold else None  # (level 2)
+    widened = _zero_extension(blk, seg, j) if fold and name == "slli" else None
     if widened is not None:
         if widened[0]:  # (the shifted value is kept too: `slli` as it is)
             _emit_folded(blk, name, e, seg.first + j, insn_pc)
@@ -1641,7 +1642,7 @@ def _emit_unit(blk, seg: _Seg, j: int, name: str, e, insn_pc: int) -> tuple:
         _emit_zero_extension(blk, seg.ir[j + 1], widened[1])
         _known_after(blk, "srli", seg.ir[j + 1], None)
         return j + 2, None
-    if blk.fold and _quiet_compare(blk, seg, j):  # (level 2)
+    if fold and name == "csrrs" and _quiet_compare(blk, seg, j):
         if blk.nan_pending is not None:
             _nan_check(blk)
         _emit_quiet_compare(blk, e, seg.ir[j + 1])
@@ -2260,14 +2261,29 @@ def _written(segs, slots: dict) -> set:
 def _moves(to: dict, frm: dict, clean=frozenset()) -> list:
     """Instructions changing the host-held registers from convention `frm` to `to`:
     registers leaving host registers are written back (but those in `clean`,
-    whose cpu slots hold their values), the arriving ones loaded."""
+    whose cpu slots hold their values), the arriving ones loaded. (Copies of
+    those made for the same conventions before: a region has the same moves at
+    each of its exits and in its thunk, and copying an instruction takes a
+    sixth of the time making it does.)"""
     if to == frm:
         return []
-    out = [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), h)
-           for r, h in sorted(frm.items()) if to.get(r) != h and r not in clean]
-    out += [X.create_reg_mem(Code.MOV_R64_RM64, h, xreg(r))
-            for r, h in sorted(to.items()) if frm.get(r) != h]
-    return out
+    key = (tuple(to.items()), tuple(frm.items()),
+           clean if type(clean) is frozenset else frozenset(clean))
+    made = _MOVES.get(key)
+    if made is None:
+        if len(_MOVES) >= _MOVES_MAX:
+            _MOVES.clear()
+        made = _MOVES[key] = [X.create_mem_reg(Code.MOV_RM64_R64, xreg(r), h)
+                              for r, h in sorted(frm.items())
+                              if to.get(r) != h and r not in clean] + \
+            [X.create_reg_mem(Code.MOV_R64_RM64, h, xreg(r))
+             for r, h in sorted(to.items()) if frm.get(r) != h]
+    return [insn.copy() for insn in made]
+
+
+#: _moves' instructions by the conventions they are between (at most this many kept)
+_MOVES: dict = {}
+_MOVES_MAX = 4096
 
 
 def _give_back(n: int, m: int) -> list:
