@@ -632,9 +632,9 @@ class _Seg:
         self.pc, self.ir, self.first = pc, ir, first
         n = len(ir) - 1
         k = 0
-        while k < n and _compilable(_NAME.get(int(ir[k]["op"])), ir[k]):
+        while k < n and ir[k]["compiled"]:
             k += 1
-            if _NAME[int(ir[k - 1]["op"])] in _JUMPS:
+            if ir[k - 1]["name"] in _JUMPS:
                 break
         self.k = k
         self.body = None  # label: where its budget check starts
@@ -643,7 +643,7 @@ class _Seg:
         self.entry = None  # label: where a loop's pre-checks start, if it has them (else body)
         self.top = None   # label: where loops jump back to it, if they do (its body's: past
         #                 its loop's pre-checks; None where a vector form is tried first)
-        self.last = _NAME[int(ir[k - 1]["op"])] if k else None
+        self.last = ir[k - 1]["name"] if k else None
         self.hammock = None  # (rd, n): its branch skips the next segment's first n
         #                      instructions, which write only rd: if-converted (_hammocks)
         self.skip = 0  # its first instructions, emitted by the segment before (a hammock)
@@ -678,7 +678,8 @@ _ITEM = IR_ITEMSIZE
 
 
 def _entries(ir_bytes: bytes, closed: bool = True) -> list:
-    """A block's IR as dicts of its fields (plus "bytes", the entry itself), closed
+    """A block's IR as dicts of its fields (plus "bytes", the entry itself, "name",
+    its instruction's, None for the closing entry, and "compiled": _compilable), closed
     by a VM_OP_BLOCK_END entry (added when `closed` says the bytes lack it).
     (Dicts: the code generator reads fields far faster than from arrays.) Read
     only: the same block's are shared by every region it is in (_ENTRIES)."""
@@ -703,9 +704,12 @@ def _read_entries(ir_bytes: bytes, closed: bool) -> list:
     out = []
     for k, (imm, raw, pc_off, op, rd, rs1, rs2, rs3, rm, n, aux) in \
             enumerate(IR_STRUCT.iter_unpack(ir_bytes)):  # (a dict display: 2x dict(zip()))
-        out.append({"imm": imm, "raw": raw, "pc_off": pc_off, "op": op, "rd": rd, "rs1": rs1,
-                    "rs2": rs2, "rs3": rs3, "rm": rm, "len": n, "aux": aux,
-                    "bytes": ir_bytes[k * _ITEM:(k + 1) * _ITEM]})
+        name = _NAME.get(op)
+        e = {"imm": imm, "raw": raw, "pc_off": pc_off, "op": op, "rd": rd, "rs1": rs1,
+             "rs2": rs2, "rs3": rs3, "rm": rm, "len": n, "aux": aux,
+             "bytes": ir_bytes[k * _ITEM:(k + 1) * _ITEM], "name": name}
+        e["compiled"] = _compilable(name, e)
+        out.append(e)
     return out
 
 
@@ -1353,7 +1357,7 @@ def _compile_region(segs, level: int, chained: bool, countdown: bool, vectorize:
     segs = segs[:_loop_cut(segs, head_pieces)]
     head = segs[0]
     entries = [seg.ir[j] for seg in segs for j in range(seg.k)]
-    blk = _Block(_Asm(), entries, [_NAME[int(e["op"])] in _MEM_NAMES for e in entries], chained)
+    blk = _Block(_Asm(), entries, [e["name"] in _MEM_NAMES for e in entries], chained)
     a = blk.a
     if chained:
         blk.inner = _inner_entries(segs, vectorize, a)
@@ -1586,7 +1590,7 @@ def _emit_insns(blk, seg: _Seg, following):
             blk.pause()
         e = seg.ir[j]
         insn_pc = seg.pc + int(e["pc_off"])
-        name = _NAME[int(e["op"])]
+        name = e["name"]
         inner = blk.inner.get(insn_pc)
         if blk.nan_pending is not None and (inner is not None or not _nan_can_wait(blk, name, e)):
             _nan_check(blk)
@@ -1631,7 +1635,7 @@ def _emit_unit(blk, seg: _Seg, j: int, name: str, e, insn_pc: int) -> tuple:
     if scaled is not None:
         _emit_scaled_add(blk, *scaled)
         for k in (j, j + 1):
-            _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            _known_after(blk, seg.ir[k]["name"], seg.ir[k], None)
         return j + 2, None
     widened = _zero_extension(blk, seg, j) if fold and name == "slli" else None
     if widened is not None:
@@ -1647,7 +1651,7 @@ def _emit_unit(blk, seg: _Seg, j: int, name: str, e, insn_pc: int) -> tuple:
             _nan_check(blk)
         _emit_quiet_compare(blk, e, seg.ir[j + 1])
         for k in range(j, j + 3):
-            _known_after(blk, _NAME[int(seg.ir[k]["op"])], seg.ir[k], None)
+            _known_after(blk, seg.ir[k]["name"], seg.ir[k], None)
         return j + 3, None
     return j + 1, _emit_folded(blk, name, e, seg.first + j, insn_pc)
 
@@ -1743,7 +1747,7 @@ def _pair(seg, j: int, first: str, second: str):
     if j + 2 > seg.k - (seg.hammock is not None):
         return None
     a, b = seg.ir[j], seg.ir[j + 1]
-    return (a, b) if _NAME[a["op"]] == first and _NAME[b["op"]] == second else None
+    return (a, b) if a["name"] == first and b["name"] == second else None
 
 
 def _scaled_add(blk, seg, j: int):
@@ -1822,9 +1826,9 @@ def _quiet_compare(blk, seg, j: int) -> bool:
         return False
     first, cmp, last = seg.ir[j], seg.ir[j + 1], seg.ir[j + 2]
     t = first["rd"]
-    return (_NAME[first["op"]] == "csrrs" and first["aux"] == _FFLAGS and first["rs1"] == 0
-            and 0 < t < 32 and _NAME[cmp["op"]] in _QUIET_SET
-            and cmp["rd"] != t and _NAME[last["op"]] == "csrrw" and last["aux"] == _FFLAGS
+    return (first["name"] == "csrrs" and first["aux"] == _FFLAGS and first["rs1"] == 0
+            and 0 < t < 32 and cmp["name"] in _QUIET_SET
+            and cmp["rd"] != t and last["name"] == "csrrw" and last["aux"] == _FFLAGS
             and last["rd"] in (0, 32) and last["rs1"] == t
             and not any(seg.pc + seg.ir[k]["pc_off"] in blk.inner for k in (j + 1, j + 2)))
 
@@ -1838,7 +1842,7 @@ def _emit_quiet_compare(blk, first, cmp):
     as it was before the comparison (the sNaN's invalid-operation flag gone,
     as fsflags would drop it), and the result 0, as for any NaN."""
     a = blk.a
-    name, rd, rs1, rs2 = _NAME[cmp["op"]], cmp["rd"], cmp["rs1"], cmp["rs2"]
+    name, rd, rs1, rs2 = cmp["name"], cmp["rd"], cmp["rs1"], cmp["rs2"]
     fcsr, scratch = M(CPU, displ=_L["cpu_fcsr"]), M(R.RSP, displ=-8)  # (the red zone)
     unordered, back = a.label(), a.label()
     for insn in [X.create_mem(Code.STMXCSR_M32, scratch),
@@ -1905,7 +1909,7 @@ def _hammocks(segs, blk):
         body = n.ir[:size]
         rd = int(body[0]["rd"])
         if not 0 < size <= _HAMMOCK_MAX or not 0 < rd < 32 or any(
-                int(e["rd"]) != rd or _NAME[int(e["op"])] not in _PURE_INTEGER for e in body) or \
+                int(e["rd"]) != rd or e["name"] not in _PURE_INTEGER for e in body) or \
                 any(n.pc + int(e["pc_off"]) in blk.inner for e in body[1:]):
             continue
         after = n.ir[size:n.k] if size < n.k else at[target].ir if target in at else ()
@@ -1918,7 +1922,7 @@ def _feeds_a_load(entries, rd: int) -> bool:
     """Whether register rd, as it is before `entries` (IR entries run in turn),
     is the address register of a load among them before one writes rd or jumps."""
     for e in entries:
-        name = _NAME.get(int(e["op"]))
+        name = e["name"]
         if name in _LOADS or name in _FP_LOADS:
             if int(e["rs1"]) == rd:
                 return True
@@ -1942,7 +1946,7 @@ def _emit_hammock(blk, n: _Seg):
     blk.alloc[rd] = _HAMMOCK_REG
     a.keep = len(a.hot)  # (a constant set before it is not rd's)
     for j, e in enumerate(n.ir[:size]):
-        _emit_folded(blk, _NAME[int(e["op"])], e, n.first + j, n.pc + int(e["pc_off"]))
+        _emit_folded(blk, e["name"], e, n.first + j, n.pc + int(e["pc_off"]))
     a.keep = 0
     if host is None:
         del blk.alloc[rd]
@@ -2039,7 +2043,7 @@ def _allocate_f(segs, loops: list) -> dict:
     back and load them again."""
     for seg in segs:
         for e in seg.ir[:seg.k]:
-            name = _NAME[int(e["op"])]
+            name = e["name"]
             if (name in _CSR and int(e["aux"]) != _FFLAGS) or \
                     (name in _FP_HELPER and not _native_fp(name, e)):
                 return {}
@@ -2065,7 +2069,7 @@ def _runs(blk, seg) -> dict:
     runs, start = {}, None
     for j in range(seg.skip, seg.k + 1):
         e = seg.ir[j] if j < seg.k else None
-        fits = e is not None and _NAME[int(e["op"])] in _RUN_NAMES
+        fits = e is not None and e["name"] in _RUN_NAMES
         if start is not None and (not fits or seg.pc + int(e["pc_off"]) in blk.inner):
             if j - start >= _RUN_MIN:
                 runs[start] = j
@@ -2896,7 +2900,7 @@ def _loop_reach(loop: list, inner: dict) -> dict:
             inside = False
         if j and seg.pc + int(e["pc_off"]) in inner:  # (entered there from elsewhere too)
             reached, inside = {}, False
-        name = _NAME[int(e["op"])]
+        name = e["name"]
         if name in _MEM_NAMES:
             rs1, imm = int(e["rs1"]), int(e["imm"])
             if rs1 and inside and rs1 not in first and steps.get(rs1, 0) is not None:
@@ -2966,7 +2970,7 @@ def _stream_loop(seg):
     bumped = {}                  # pointer -> step, from its addi
     loads, stores = {}, []       # rd -> (base, offset, name); (base, offset, value, name)
     for e in body:
-        name, rd, rs1, imm = _NAME[int(e["op"])], int(e["rd"]), int(e["rs1"]), int(e["imm"])
+        name, rd, rs1, imm = e["name"], int(e["rd"]), int(e["rs1"]), int(e["imm"])
         if name == "addi" and rd == rs1 and 0 < rd < 32 and imm > 0 and rd not in bumped:
             bumped[rd] = imm
         elif name in _LOADS and 0 < rd < 32 and rd not in loads and rd not in bumped:
@@ -3180,7 +3184,7 @@ def _scan_loop(seg):
     if seg.k != 3 or seg.last not in ("bne", "beq") or seg.targets[0] != seg.pc:
         return None
     first, second, branch = seg.ir[:3]
-    names = (_NAME[int(first["op"])], _NAME[int(second["op"])])
+    names = (first["name"], second["name"])
     if names == ("lbu", "addi"):
         load, bump, moved = first, second, 0
     elif names == ("addi", "lbu"):
