@@ -1398,6 +1398,43 @@ def test_a_loop_with_branches_to_blocks_it_jumps_over_is_one_region():
     assert exits and not [pc for pc in exits if key <= pc < end]
 
 
+# a loop of blocks ({steps}: an addi and a branch out each), the last going back
+CHECKED_STEPS = """
+loop:
+{steps}    addi s0, s0, -1
+    bnez s0, loop
+    ebreak
+out:
+    ebreak
+"""
+
+
+def test_a_loop_back_to_its_head_past_the_region_limits_is_one_region():
+    """A loop longer than a region is let be, whose last block goes back to the
+    head, is compiled whole (nbody's step), up to twice the region's blocks;
+    a longer one stops at the limits, leaving the loop and coming back."""
+    from vm_engine.jit import x86
+    blocks = x86.REGION_LIMITS[2][0]
+    m = FlatMMU()
+    m.mem_map(CODE, 0x1000, "rx")
+
+    def compiled(n):
+        steps = "".join(f"    addi a{k % 6}, a{k % 6}, {k}\n    beq a7, s0, out\n"
+                        for k in range(n - 1))
+        code = CHECKED_STEPS.format(steps=steps)
+        m.mem_write(CODE, assemble(code, CODE))
+        ir = m.decode_block(CODE)
+        res = x86.compile_ir(ir + x86.closing_entry(ir), CODE, 2, True, m.decode_block)
+        end = CODE + 8 * (n - 1) + 8  # (the ebreak after the loop)
+        return {pc for pc, _ in res.guest}, _link_exits(res), end
+
+    for n in (blocks + 1, 2 * blocks):
+        pcs, exits, end = compiled(n)
+        assert set(range(CODE, end, 4)) <= pcs and CODE not in exits, n
+    pcs, exits, end = compiled(2 * blocks + 1)
+    assert not set(range(CODE, end, 4)) <= pcs
+
+
 # a block that jumps into a straight run of RUN instructions, which is (or is not)
 # compiled as a region of its own already; then an end, or a way back
 INTO_A_RUN = """

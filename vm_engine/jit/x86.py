@@ -793,13 +793,18 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
         else:
             segs.append(nseg)
             total += nseg.k
-    # a loop through calls (their returns guessed) is longer than a region is
-    # let be: the blocks past the limits stay if they go back round into it and
-    # a call was guessed on the way (a plain loop is left as it was: sieve's,
-    # its inner loop taken in, ran 10 % slower)
+    # a loop longer than a region is let be: the blocks past the limits stay if
+    # they go back round into it and a call was guessed on the way (a loop
+    # through calls, their returns guessed), or if the last goes back to the
+    # head within twice the region's blocks (the region is the loop: nbody's
+    # step, three loops in one, was four regions, running 10 % more host
+    # instructions). A loop back to another block is left as it was (sieve's,
+    # its inner loop taken in, ran 10 % slower), and so is a longer one
+    # (coremark's list merge, its inner loop taken in, ran 1 % more).
     starts = {s.pc for s in segs}
     more = more[:max((k + 1 for k, s in enumerate(more) if starts & set(s.targets)), default=0)]
-    if any(s.expect is not None for s in segs + more):
+    if any(s.expect is not None for s in segs + more) or \
+            more and pc in more[-1].targets and len(segs) + len(more) <= 2 * max_blocks:
         segs += more
     segs = _loop_blocks(_cut_at_heads(segs, heads), decode, *loop_limits, seen)
     first = 0
