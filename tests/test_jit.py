@@ -1412,15 +1412,16 @@ out:
 def test_a_loop_back_to_its_head_past_the_region_limits_is_one_region():
     """A loop longer than a region is let be, whose last block goes back to the
     head, is compiled whole (nbody's step), up to twice the region's blocks;
-    a longer one stops at the limits, leaving the loop and coming back."""
+    a longer one stops at the limits, leaving the loop and coming back, and
+    so does one whose head loops on its own."""
     from vm_engine.jit import x86
     blocks = x86.REGION_LIMITS[2][0]
     m = FlatMMU()
     m.mem_map(CODE, 0x1000, "rx")
 
-    def compiled(n):
-        steps = "".join(f"    addi a{k % 6}, a{k % 6}, {k}\n    beq a7, s0, out\n"
-                        for k in range(n - 1))
+    def compiled(n, inner=""):  # (inner: a loop of its own at the head)
+        steps = inner + "".join(f"    addi a{k % 6}, a{k % 6}, {k}\n    beq a7, s0, out\n"
+                                for k in range(n - 1 - bool(inner)))
         code = CHECKED_STEPS.format(steps=steps)
         m.mem_write(CODE, assemble(code, CODE))
         ir = m.decode_block(CODE)
@@ -1433,6 +1434,11 @@ def test_a_loop_back_to_its_head_past_the_region_limits_is_one_region():
         assert set(range(CODE, end, 4)) <= pcs and CODE not in exits, n
     pcs, exits, end = compiled(2 * blocks + 1)
     assert not set(range(CODE, end, 4)) <= pcs
+    # nor when the head is a loop of its own already (matmul's inner loop: the
+    # outer ones taken in, it had two ways in, and its accesses were checked
+    # at each turn, not once where it is entered)
+    pcs, exits, end = compiled(blocks + 1, "    addi a0, a0, 1\n    bne a0, a1, loop\n")
+    assert CODE in pcs and end - 8 not in pcs
 
 
 # a block that jumps into a straight run of RUN instructions, which is (or is not)
