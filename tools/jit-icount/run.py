@@ -11,7 +11,12 @@ PROGRAM is a bundled workload's name (vm-engine bench --list) or the path of a
 riscv64 ELF. The program runs twice under the JIT, compiling in the
 foreground: once to keep its code in a store of its own, then under callgrind
 from that store, so that what is counted is running, not compiling (Python's
-start counts too, but outside the compiled code). Needs valgrind (Debian's
+start counts too, but outside the compiled code). Regions are formed as a
+foreground compile forms them, each as its block first runs: compiling in
+the background (vm-engine's default) takes the hottest first, whose regions
+may differ (matmul's inner loop, compiled first, once took in its outer
+loops there alone), so a change to how regions form needs timing there too.
+Needs valgrind (Debian's
 package) and an x86-64 host. Guest memory is 4 GiB (valgrind refuses the
 default reservation).
 """
