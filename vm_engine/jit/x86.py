@@ -795,19 +795,20 @@ def _region(ir, pc: int, fetch, limits=(1, 0), loop_limits=((0, 0), (0, 0)), hea
             total += nseg.k
     # a loop longer than a region is let be: the blocks past the limits stay if
     # they go back round into it and a call was guessed on the way (a loop
-    # through calls, their returns guessed), or if the last goes back to the
-    # head within twice the region's blocks (the region is the loop: nbody's
-    # step, three loops in one, was four regions, running 10 % more host
-    # instructions). A loop back to another block is left as it was (sieve's,
-    # its inner loop taken in, ran 10 % slower), and so is a longer one
-    # (coremark's list merge, its inner loop taken in, ran 1 % more), and one
-    # whose trace went round a loop already (matmul's inner loop, its outer
-    # loops taken in: with two ways into it, its accesses were no longer checked
-    # once where it is entered but each time, 50 % slower).
+    # through calls, their returns guessed), or if the last branches or jumps
+    # back to the head (a loop _back_edges sees), within twice the region's
+    # blocks (the region is the loop: nbody's step, three loops in one, was
+    # four regions, running 10 % more host instructions). A loop back to
+    # another block is left as it was (sieve's, its inner loop taken in, ran
+    # 10 % slower), and so is a longer one (coremark's list merge, its inner
+    # loop taken in, ran 1 % more), and one whose trace went round a loop
+    # already (matmul's inner loop, its outer loops taken in: with two ways
+    # into it, its accesses were no longer checked once where it is entered
+    # but each time, 50 % slower).
     starts = {s.pc for s in segs}
     more = more[:max((k + 1 for k, s in enumerate(more) if starts & set(s.targets)), default=0)]
     if any(s.expect is not None for s in segs + more) or \
-            more and pc in more[-1].targets and len(segs) + len(more) <= 2 * max_blocks \
+            more and more[-1].targets[0] == pc and len(segs) + len(more) <= 2 * max_blocks \
             and not _back_edges(segs, {s.pc: n for n, s in enumerate(segs)}):
         segs += more
     segs = _loop_blocks(_cut_at_heads(segs, heads), decode, *loop_limits, seen)
