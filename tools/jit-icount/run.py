@@ -113,6 +113,23 @@ def dump_code(dump: Path) -> dict:
     return code
 
 
+def function_names(elf: str):
+    """pc -> "function+offset" from the ELF's symbol table (its own code; a
+    stripped program, or a library's code, gives "")."""
+    from elftools.elf.elffile import ELFFile
+    with open(elf, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        funcs = sorted((s["st_value"], s.name) for s in symtab.iter_symbols()
+                       if s["st_info"]["type"] == "STT_FUNC" and s["st_value"]) \
+            if symtab is not None else []
+    starts = [a for a, _ in funcs]
+
+    def name(pc: int) -> str:
+        k = bisect.bisect_right(starts, pc) - 1
+        return f"{funcs[k][1]}+{pc - funcs[k][0]:#x}" if k >= 0 else ""
+    return name
+
+
 def kind_of(text: str, before: str) -> str:
     if text.startswith(("jb", "jae")) and before is not None:
         for name in ("budget check", "bounds check"):  # (the branch of a check: the check's)
@@ -180,9 +197,10 @@ def main() -> int:
           f"{stored} regions from the store, {compiled - stored} not found there and compiled)")
     for name, n in per_kind.most_common():
         print(f"  {name:28} {n:14,} {100 * n / max(total, 1):5.1f} %")
+    name = function_names(argv[0])
     print(f"regions ({len(per_region)} ran), the most run first:")
     for head, n in per_region.most_common(args.top):
-        print(f"  {head:#010x} {n:14,} {100 * n / max(total, 1):5.1f} %")
+        print(f"  {head:#010x} {n:14,} {100 * n / max(total, 1):5.1f} %  {name(head)}")
     return 0
 
 
