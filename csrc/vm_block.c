@@ -164,6 +164,8 @@ void vm_block_set_code(vm_block *b, void *code, uint32_t covered, uint32_t mem_o
     b->jit_lo = lo;
     b->jit_hi = hi;
     b->jit_abi = abi;
+    for (uint32_t k = 0; k < VM_CHAIN_SLOTS; k++) /* (its exits unlinked: any linked for */
+        b->chain[k].code = vm_jit_unlinked[abi];   /* code before go at the unchaining next) */
     b->jit_tier++;
     b->tier_countdown = countdown;
     b->job_waiting = 0;
@@ -319,9 +321,15 @@ static void retire(vm_block_cache *c, vm_block *b)
     c->invalidations++;
 }
 
+/* whether an exit slot leads to no block's code (vm_jit_unlinked) */
+static int unlinked(const vm_chain *exit)
+{
+    return exit->code == vm_jit_unlinked[0] || exit->code == vm_jit_unlinked[1] || !exit->code;
+}
+
 int vm_cache_link(vm_block_cache *c, vm_chain *exit, const vm_block *to)
 {
-    if (!exit->code) { /* (a linked exit is on the list already) */
+    if (unlinked(exit)) { /* (a linked exit is on the list already) */
         if (c->n_linked == c->max_linked) {
             uint32_t max = c->max_linked ? 2 * c->max_linked : 1024;
             vm_chain **linked = realloc(c->linked, max * sizeof *linked);
@@ -330,7 +338,8 @@ int vm_cache_link(vm_block_cache *c, vm_chain *exit, const vm_block *to)
             c->linked = linked;
             c->max_linked = max;
         }
-        c->linked[c->n_linked++] = exit;
+        /* (with its convention in bit 0: slots are 8-byte aligned) */
+        c->linked[c->n_linked++] = (vm_chain *)((uintptr_t)exit | to->jit_abi);
     }
     exit->code = to->jit_code;
     exit->pc = to->pc;
@@ -353,8 +362,13 @@ void vm_cache_unchain(vm_block_cache *c)
         c->jit_tc[i].code = NULL;
         c->jit_tc[i].pc = VM_TC_EMPTY;
     }
-    for (uint32_t i = 0; i < c->n_linked; i++)
-        c->linked[i]->code = NULL;
+    for (uint32_t i = 0; i < c->n_linked; i++) {
+        vm_chain *exit = (vm_chain *)((uintptr_t)c->linked[i] & ~(uintptr_t)1);
+        /* (one unlinked already was code installed afresh, maybe of another
+         * convention: vm_block_set_code set it so) */
+        if (!unlinked(exit))
+            exit->code = vm_jit_unlinked[(uintptr_t)c->linked[i] & 1];
+    }
     c->n_linked = 0;
 }
 

@@ -17,6 +17,7 @@
 
 vm_jit_enter_fn vm_jit_enter[2];
 void *vm_jit_stubs[VM_JIT_STUBS];
+void *vm_jit_unlinked[2];
 __thread vm_jit_running vm_jit_now;
 
 #if defined(__linux__) && defined(__x86_64__)

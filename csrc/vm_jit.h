@@ -77,6 +77,10 @@ extern vm_jit_enter_fn vm_jit_enter[2];
 /* the shared code compiled code reaches through cpu->jit_stubs (registered once,
  * with the entry stubs) */
 extern void *vm_jit_stubs[VM_JIT_STUBS];
+/* per register convention, where an unlinked exit slot leads (vm_chain.code): the
+ * shared way out to the dispatcher, with the target pc in rax and the slot in rcx
+ * (a direct exit is `mov rcx, slot; mov eax, target; jmp [rcx]`, no test for NULL) */
+extern void *vm_jit_unlinked[2];
 
 /* Compiled code's accesses below cpu->jit.limit are one bounds check and the access
  * through the view (vm_mem.h):

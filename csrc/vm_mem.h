@@ -56,7 +56,9 @@ static inline uint8_t vm_page_flags(unsigned flags)
 #define VM_OP_BLOCK_END VM_OP_COUNT /* pseudo-op closing every block's IR */
 #define VM_OP_TOTAL (VM_OP_COUNT + 1)
 
-/* a compiled block's exit: where it jumps next, valid while code != NULL */
+/* a compiled block's exit: where it jumps next (the next block's code, or while
+ * unlinked the convention's way out to the dispatcher, vm_jit_unlinked: set when
+ * the code is installed, vm_block_set_code, and again at each unchaining) */
 typedef struct vm_chain {
     void *code;             /* chain entry of the next block's compiled code */
     uint64_t pc;            /* its guest pc (checked for indirect jumps) */

@@ -1556,20 +1556,13 @@ def test_a_jump_to_a_unit_gives_back_and_charges_in_one_sub():
 
 def _link_exits(compiled) -> set:
     """The guest pcs a compiled region's direct exits lead to, through their link
-    slots (`mov rdx,[rcx]`, `test rdx,rdx`, `je` unlinked: `mov rax,pc`)."""
-    at = {}
-    lines = []
-    for line in compiled.disassemble():
-        address, text = line.split(None, 1)
-        at[int(address, 16)] = len(lines)
-        lines.append(text)
+    slots (`mov rcx,slot`, `mov eax,pc`, `jmp qword ptr [rcx]`)."""
+    lines = [line.split(None, 1)[1] for line in compiled.disassemble()]
     exits = set()
-    for k in range(len(lines) - 2):
-        if lines[k] == "mov rdx,[rcx]" and lines[k + 1] == "test rdx,rdx" and \
-                lines[k + 2].startswith("je "):
-            unlinked = lines[at[int(lines[k + 2].split()[-1].rstrip("h"), 16)]]
-            assert unlinked.startswith("mov rax,")
-            exits.add(int(unlinked[8:].rstrip("h"), 16))
+    for k in range(1, len(lines) - 1):
+        if lines[k + 1] == "jmp qword ptr [rcx]" and lines[k - 1].startswith("mov rcx,"):
+            assert lines[k].startswith(("mov eax,", "mov rax,")), lines[k]
+            exits.add(int(lines[k][8:].rstrip("h"), 16))
     return exits
 
 

@@ -88,6 +88,7 @@ cdef extern from "vm_jit.h":
     ctypedef uint64_t (*vm_jit_enter_fn)(vm_cpu *cpu, vm_jit_rt *rt, uint8_t *base, void *entry)
     vm_jit_enter_fn vm_jit_enter[2]
     void *vm_jit_stubs[8]
+    void *vm_jit_unlinked[2]
 
 cdef extern from "vm_mem.h":
     enum: VM_CHAIN_SLOTS

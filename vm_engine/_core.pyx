@@ -930,6 +930,14 @@ def set_jit_stub(int k, size_t address):
     vm_jit_stubs[k] = <void *>address
 
 
+def set_jit_unlinked(int abi, size_t address):
+    """Registers where an unlinked exit slot of code of register convention abi
+    leads: the shared way out to the dispatcher (vm_jit_unlinked)."""
+    if abi not in (0, 1) or address == 0:
+        raise ValueError("bad compiled-code stub")
+    vm_jit_unlinked[abi] = <void *>address
+
+
 def set_jit_enter(int abi, size_t address):
     """Registers the stub that enters compiled code of register convention abi."""
     if abi not in (0, 1) or address == 0:

@@ -47,7 +47,7 @@ print(m.stats.instructions, m.cpu.stats["code_from_store"], m.cpu.stats["blocks_
 
 #: kinds of host instruction, by their text in the JIT's dump (first match)
 KINDS = [
-    ("chained jump", re.compile(r"mov rcx,[0-9A-F]+h$|mov rdx,\[rcx\]$|test rdx,rdx$|jmp rdx$")),
+    ("chained jump", re.compile(r"mov rcx,[0-9A-F]+h$|jmp qword ptr \[rcx\]$")),
     ("indirect jump", re.compile(r"lea edx,\[rax\*8\]|and edx,0FFF0h|add rdx,\[rbx\+|"
                                  r"cmp rax,\[rdx\+|jmp qword ptr \[rdx\+")),
     ("budget check", re.compile(r"(sub|add) r14,")),
@@ -135,7 +135,8 @@ def kind_of(text: str, before: str) -> str:
         for name in ("budget check", "bounds check"):  # (the branch of a check: the check's)
             if kind_of(before, None) == name:
                 return name
-    if text.startswith("je") and before == "test rdx,rdx":
+    if text.startswith(("mov eax,", "mov rax,")) and before is not None and \
+            re.match(r"mov rcx,[0-9A-F]+h$", before):  # (the target pc, before the jump)
         return "chained jump"
     if text.startswith("jne") and before.startswith("cmp rax,[rdx+"):
         return "indirect jump"

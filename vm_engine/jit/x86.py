@@ -557,6 +557,8 @@ def _make_stubs():
     stubs["call C"] = arena.install(a.encode(), marked=False)
     for name in _STUB_NAMES:
         _core.set_jit_stub(_STUB_NAMES.index(name), stubs[name])
+    for abi in (ABI_MEMORY, ABI_REG_MAP):  # (what an unlinked direct exit's slot holds)
+        _core.set_jit_unlinked(abi, stubs["direct", abi])
     _STUBS.update(stubs)
 
 
@@ -2555,8 +2557,10 @@ class _Block:
     def exit(self, target, cold=False, linked=True):
         """Leave the region for `target` (None: already in rax), linked through the
         next free slot (linked=False: for the dispatcher, which was asked for).
-        A direct exit jumps to the code its slot holds, if any, inline; the
-        rest (target pc in rax, rcx = the slot) goes through the link code."""
+        A direct exit jumps through its slot inline (`mov rcx, slot; mov eax,
+        target; jmp [rcx]`: an unlinked slot leads to the shared way out,
+        vm_jit_unlinked); an indirect one, whose table lookup missed, goes
+        through the link code (target pc in rax, rcx = the slot)."""
         a = self.a
         self.refund(cold)
         kind = "direct" if target is not None else "indirect"
@@ -2582,24 +2586,22 @@ class _Block:
             return
         slot = _L["block_chain"] + _L["chain_slot_size"] * self.slots
         self.slots += 1
+        if kind == "direct":  # into what the slot holds: the next block's code once linked,
+            # else the convention's way out (vm_jit_unlinked), with rax the target and rcx
+            # the slot (its offset in the vm_block, which the installer makes its address)
+            if target < 1 << 32:  # (5 bytes, not 10)
+                set_target = [X.create_reg_u32(Code.MOV_R32_IMM32, R.EAX, target)]
+            bound = a.label()
+            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
+            for k, insn in enumerate(set_target + [X.create_mem(Code.JMP_RM64, M(R.RCX))]):
+                a.emit(insn, cold, label=bound if k == 0 else None)
+            self.binds.append(bound)
+            return
         if kind not in self.links:
             self.links[kind] = a.label()
-        if kind == "direct":  # linked: straight into the next block's code
-            # rcx = the slot (its offset in the vm_block, which the installer makes
-            # its address: the slot is read at once, with no load of the pointer first)
-            unlinked, bound = a.label(), a.label()
-            a.emit(X.create_reg_u64(Code.MOV_R64_IMM64, R.RCX, slot), cold)
-            a.emit(X.create_reg_mem(Code.MOV_R64_RM64, R.RDX, M(R.RCX)), cold, label=bound)
-            self.binds.append(bound)
-            a.emit(X.create_reg_reg(Code.TEST_RM64_R64, R.RDX, R.RDX), cold)
-            a.emit(X.create_branch(Code.JE_REL32_64, unlinked), cold)
-            a.emit(X.create_reg(Code.JMP_RM64, R.RDX), cold)
-            a.bind(unlinked, cold=True)
-            cold = True
-            to_slot = []
-        else:  # rcx = this code's vm_block, then the slot (out of line: the table missed)
-            a.emit(self.load_block(), cold)
-            to_slot = [X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot)]
+        # rcx = this code's vm_block, then the slot (out of line: the table missed)
+        a.emit(self.load_block(), cold)
+        to_slot = [X.create_reg_i32(Code.ADD_RM64_IMM32, R.RCX, slot)]
         for insn in set_target + to_slot + [X.create_branch(Code.JMP_REL32_64, self.links[kind])]:
             a.emit(insn, cold)
 
