@@ -489,7 +489,7 @@ _STUBS: dict = {}  # "ret" -> address of the shared return stub (and the arena h
 _STUBS_LOCK = threading.Lock()
 #: the shared code regions reach through cpu->jit_stubs, by index there: regions
 #: hold no host address (_stub), so their code is the same in every process
-_STUB_NAMES = ("ret", "call C") + tuple((kind, abi) for kind in ("leave", "direct", "indirect")
+_STUB_NAMES = ("ret", "call C") + tuple((kind, abi) for kind in ("leave", "indirect")
                                         for abi in (ABI_MEMORY, ABI_REG_MAP))
 assert len(_STUB_NAMES) <= _L["stubs"]
 
@@ -540,7 +540,8 @@ def _make_stubs():
     stubs = {"ret": arena.install(a.encode(), marked=False), "arena": arena}
     # what every region would have of its own else, the same (reached through
     # cpu->jit_stubs: _stub; "leave" is the epilogue from the convention's registers; the
-    # ways out through a link slot, "direct" and "indirect", end in it too)
+    # ways out through a link slot, "direct" and "indirect", end in it too; "direct" is
+    # reached through the slots themselves, vm_jit_unlinked, not cpu->jit_stubs)
     for abi, std in ((ABI_MEMORY, {}), (ABI_REG_MAP, REG_MAP)):
         a = _Asm()
         _leave(a, _moves({}, std))
@@ -2342,7 +2343,8 @@ class _Block:
         self.fflags_table = None  # label of its _MXCSR_TO_FFLAGS in data, once used
         self.thunk_label = None  # the call into C helpers, when one is used
         self.access_thunk_label = None  # the same for slow-path accesses
-        self.links = {}  # "direct"/"indirect" -> the region's way out through a link slot
+        self.links = {}  # "indirect" -> the region's way out through a link slot (a
+        #                  direct exit's is its slot's: vm_jit_unlinked)
         self.countdown = False  # first-tier code: counts down to its tier-up
         self.first_turn = False  # emitting the first of a loop's two turns (_twice)
         self.block_slot = a.label()  # the pointer to its vm_block, after the code
