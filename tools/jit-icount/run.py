@@ -5,10 +5,11 @@ registers moved to and from the cpu state, budget and bounds checks, the
 rest). A count, unlike a time, is the same from run to run: a change to the
 code generator of 1-2 %, lost in a shared machine's noise by the clock, shows.
 
-usage: python tools/jit-icount/run.py [--level N] [--top N] PROGRAM [ARG ...]
+usage: python tools/jit-icount/run.py [--level N] [--top N] [--sysroot DIR] PROGRAM [ARG ...]
 
 PROGRAM is a bundled workload's name (vm-engine bench --list) or the path of a
-riscv64 ELF. The program runs twice under the JIT, compiling in the
+riscv64 ELF (a dynamically linked one finds its libraries in --sysroot,
+as with vm-engine run). The program runs twice under the JIT, compiling in the
 foreground: once to keep its code in a store of its own, then under callgrind
 from that store, so that what is counted is running, not compiling (Python's
 start counts too, but outside the compiled code). Regions are formed as a
@@ -30,15 +31,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-# run in a child process (under callgrind the second time): STORE LEVEL DUMP ARGV...
+# run in a child process (under callgrind the second time): STORE LEVEL SYSROOT DUMP ARGV...
 CHILD = """
 import sys
 from vm_engine.linux.machine import Machine
 from vm_engine.types import JITConfig
-store, level, dump, argv = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+store, level, sysroot, dump = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+argv = sys.argv[5:]
 config = JITConfig(optimization_level=level, cache_dir=store, background_compile=False)
 m = Machine.load_elf(argv[0], argv=argv, executor="jit", jit_config=config, stdin=b"",
-                     stdout=bytearray(), stderr=bytearray(), address_space=1 << 32)
+                     stdout=bytearray(), stderr=bytearray(), address_space=1 << 32,
+                     sysroot=sysroot or None)
 if dump != "-":
     m.cpu.dump_file = open(dump, "w")
 m.run()
@@ -64,6 +67,11 @@ def program_argv(words: list) -> list:
     from vm_engine.bench.workloads import resolve
     (program,) = resolve([" ".join(words)], quick=True)
     return [program.elf] + list(program.argv[1:])
+
+
+def sysroot(given: str) -> str:
+    from vm_engine.linux.cli_run import default_sysroot
+    return given or default_sysroot() or ""
 
 
 def self_costs(callgrind_out: Path) -> collections.Counter:
@@ -150,6 +158,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--level", type=int, default=2, help="JIT optimisation level (default 2)")
     ap.add_argument("--top", type=int, default=15, help="regions listed (default 15)")
+    ap.add_argument("--sysroot", default="", help="riscv64 libraries for a dynamically linked "
+                    "program (default: as vm-engine run: $VM_ENGINE_SYSROOT, else "
+                    "/usr/riscv64-linux-gnu if it exists)")
     ap.add_argument("program", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     if not args.program:
@@ -158,7 +169,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="vm-engine-icount-") as tmp:
         tmp = Path(tmp)
         store, dump, out = tmp / "store", tmp / "dump.txt", tmp / "callgrind.out"
-        child = [sys.executable, "-c", CHILD, str(store), str(args.level)]
+        child = [sys.executable, "-c", CHILD, str(store), str(args.level), sysroot(args.sysroot)]
         subprocess.run(child + ["-"] + argv, check=True, stdout=subprocess.DEVNULL)
         env = dict(os.environ, VM_ENGINE_PERF_MAP="1")
         run = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes",
