@@ -15,7 +15,12 @@ import time
 from errno import EAGAIN, EINTR
 
 #: guest instructions a thread runs before the next one that can run gets the cpu
-TIME_SLICE = 200_000
+#: (a turn of ~0.5 ms compiled, 2-7 ms interpreted, as Linux's are some ms: each
+#: turn's end costs ~10 us, the run left and its thread changed in Python, and
+#: a thread waiting with a timeout counts as one that can run, so a busy thread
+#: beside one waiting so ends its turns all along: xz's encoder, 200,000 a
+#: turn, lost 10 % of its time to them)
+TIME_SLICE = 1_000_000
 #: seconds of the host's a turn lasts at most, whatever instructions it ran: a
 #: thread whose system calls or signals cost the host far more than its
 #: instructions (one raising signals in a loop) would keep the cpu for good
