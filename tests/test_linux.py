@@ -2479,6 +2479,45 @@ def test_a_turn_ends_by_instructions_or_by_the_hosts_time():
     assert not t.turn_over()                               # no one to hand the cpu to)
 
 
+def test_a_turn_beside_threads_waiting_with_a_timeout_lasts_until_their_time():
+    """When the other threads can run only later (a wait with a timeout, for a
+    file), the current thread's turn goes on until the first of those waits
+    may end, by the rate its runs went at: TIME_SLICE instructions at least
+    (also while the rate is not yet known), LONE_TURN_MOST at most; a wait for
+    a file is looked at after LONE_TURN_SECONDS. One that can run now gets the
+    cpu after TIME_SLICE, as before."""
+    from vm_engine.linux import threads as th
+    e = Env()
+    t = e.k.threads
+    other = th.GuestThread(e.k.pid + 1)
+    other.context = bytearray(e.cpu._context())
+    t.all[other.tid] = other
+    other.waiting, other.deadline = True, time.monotonic() + 0.004
+    assert t.rate == 0 and t.slice(None) == th.TIME_SLICE  # (the rate not yet known)
+    time.sleep(0.001)
+    t.ran(20_000)                                          # (a run of 1 ms at least:
+    assert 0 < t.rate <= 20_000 / 0.001                    # the rate measured)
+    t.turn_left = th.TIME_SLICE
+    t.rate = 1e9
+    assert 2_000_000 < t.slice(None) <= 4_000_000          # (until the deadline, ~4 ms)
+    assert t.slice(5) == 5 and t.slice(10**12) <= 4_000_000
+    other.deadline = time.monotonic() + 60
+    assert t.slice(None) == th.LONE_TURN_MOST
+    other.deadline = time.monotonic() - 1                  # (its time has come)
+    assert t.slice(None) == th.TIME_SLICE
+    other.deadline, other.ready = None, lambda: False      # (a wait for a file)
+    assert t.slice(None) == int(1e9 * th.LONE_TURN_SECONDS)
+    third = th.GuestThread(e.k.pid + 2)                    # (and one whose time has
+    third.waiting, third.deadline = True, time.monotonic() - 1   # come: as soon as one
+    t.all[third.tid] = third                               # may, its turn ends)
+    assert t.slice(None) == th.TIME_SLICE
+    del t.all[third.tid]
+    other.ready = None                                     # (for good: no turns)
+    assert t.slice(None) is None
+    other.waiting = False                                  # (it can run now)
+    assert t.slice(None) == th.TIME_SLICE
+
+
 def test_pipe_sizes_and_other_processes_scheduling():
     """F_SETPIPE_SZ and F_GETPIPE_SZ on a host pipe are the host's (a size set
     is read back); another process's scheduling policy and priority are read
