@@ -187,6 +187,9 @@ class AddressSpace:
         if size <= 0:
             return True
         pos, end = addr, addr + size
+        i = bisect.bisect_right(self._starts, addr) - 1
+        if i >= 0 and end <= self.vmas[i].end:   # (within one area: a system call's buffer)
+            return self.vmas[i].prot & prot == prot
         for i in self._overlapping(addr, end):
             v = self.vmas[i]
             if v.start > pos or (v.prot & prot) != prot:

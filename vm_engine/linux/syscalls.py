@@ -145,6 +145,8 @@ _OPEN_FLAGS = [  # guest bit(s) -> host os.O_* name, most specific first
     (O_NOATIME, "O_NOATIME"), (O_CLOEXEC, "O_CLOEXEC"), (O_PATH, "O_PATH"),
 ]
 _OPEN_NAMES = [(v, n) for v, n in _OPEN_FLAGS] + [(O_LARGEFILE, "O_LARGEFILE")]
+#: (guest bits, host bits) of _OPEN_FLAGS (0: the host has none)
+_OPEN_BITS = [(bit, getattr(os, name, 0)) for bit, name in _OPEN_FLAGS]
 
 PROT_GROWSDOWN, PROT_GROWSUP = 0x01000000, 0x02000000
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 1, 2, 3, 0xF
@@ -463,6 +465,9 @@ class GuestFile:
     #: a blocking read waits for poll() to say it can go on (a file with no host fd
     #: that can still block: a signalfd)
     waits_in_kernel = False
+    #: its reads and writes never wait (a regular file's: HostFile), so a call
+    #: needs no look at its flags or readiness first (Kernel._blocks)
+    never_waits = False
 
     def __init__(self, flags: int = O_RDWR, path: str | None = None):
         self.flags = flags | O_LARGEFILE
@@ -562,17 +567,16 @@ def _group_members(pgid: int) -> list:
 
 def _host_flags(guest: int) -> int:
     out = guest & O_ACCMODE
-    for bit, name in _OPEN_FLAGS:
+    for bit, h in _OPEN_BITS:
         if guest & bit == bit:
-            out |= getattr(os, name, 0)
+            out |= h
             guest &= ~bit
     return out
 
 
 def _guest_flags(host: int) -> int:
     out = host & O_ACCMODE
-    for bit, name in _OPEN_FLAGS:
-        h = getattr(os, name, 0)
+    for bit, h in _OPEN_BITS:
         if h and host & h == h:
             out |= bit
             host &= ~h
@@ -593,6 +597,11 @@ class HostFile(GuestFile):
         super().__init__(flags, path)
         self.host_fd = fd
         self.owned = owned
+        try:   # (what the fd is cannot change)
+            mode = os.fstat(fd).st_mode
+            self.never_waits = S.S_ISREG(mode) or S.S_ISBLK(mode)
+        except OSError:
+            pass
 
     def read(self, n):
         return os.read(self.host_fd, n)
@@ -3037,7 +3046,7 @@ class Kernel:
         """With other threads: a read or write of `f` that would wait lets them
         run instead (the thread makes it again when `f` is ready): True then.
         A read of a file that waits in the kernel (guest fd `fd`) waits here."""
-        if f.get_flags() & O_NONBLOCK:
+        if f.never_waits or f.get_flags() & O_NONBLOCK:
             return False
         if f.waits_in_kernel and events & select.POLLIN:   # (a write: its own error)
             ready = [] if f.poll(events) else self._wait_ready([(s32(fd), events)], None, None)
