@@ -147,6 +147,9 @@ _OPEN_FLAGS = [  # guest bit(s) -> host os.O_* name, most specific first
 _OPEN_NAMES = [(v, n) for v, n in _OPEN_FLAGS] + [(O_LARGEFILE, "O_LARGEFILE")]
 #: (guest bits, host bits) of _OPEN_FLAGS (0: the host has none)
 _OPEN_BITS = [(bit, getattr(os, name, 0)) for bit, name in _OPEN_FLAGS]
+#: /dev/null, zero, full, random and urandom: character devices whose reads and
+#: writes never wait
+_MEMORY_DEVICES = {os.makedev(1, minor) for minor in (3, 5, 7, 8, 9)}
 
 PROT_GROWSDOWN, PROT_GROWSUP = 0x01000000, 0x02000000
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 1, 2, 3, 0xF
@@ -425,7 +428,7 @@ def _streams(f) -> bool:
             except OSError:
                 pass
         f._stream_kind = kind
-    return bool(kind) and not f.get_flags() & O_NONBLOCK
+    return bool(kind) and not f.nonblocking()
 
 
 _PIPE_BUF = 4096   # (a pipe's write of this many bytes or fewer is whole: it waits for room)
@@ -506,6 +509,10 @@ class GuestFile:
 
     def get_flags(self) -> int:
         return self.flags
+
+    def nonblocking(self) -> bool:
+        """Whether O_NONBLOCK is set (get_flags' bit: a system call's look)."""
+        return bool(self.get_flags() & O_NONBLOCK)
 
     def set_flags(self, flags: int) -> None:
         keep = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME
@@ -598,8 +605,9 @@ class HostFile(GuestFile):
         self.host_fd = fd
         self.owned = owned
         try:   # (what the fd is cannot change)
-            mode = os.fstat(fd).st_mode
-            self.never_waits = S.S_ISREG(mode) or S.S_ISBLK(mode)
+            st = os.fstat(fd)
+            self.never_waits = S.S_ISREG(st.st_mode) or S.S_ISBLK(st.st_mode) or \
+                (S.S_ISCHR(st.st_mode) and st.st_rdev in _MEMORY_DEVICES)
         except OSError:
             pass
 
@@ -629,11 +637,16 @@ class HostFile(GuestFile):
 
     def get_flags(self):
         try:
-            import fcntl
             host = fcntl.fcntl(self.host_fd, fcntl.F_GETFL)
         except OSError:
             return self.flags
         return _guest_flags(host & ~os.O_CLOEXEC) | O_LARGEFILE | (self.flags & O_PATH)
+
+    def nonblocking(self):
+        try:   # (the host's flag: another process may set it on the description)
+            return bool(fcntl.fcntl(self.host_fd, fcntl.F_GETFL) & os.O_NONBLOCK)
+        except OSError:
+            return bool(self.flags & O_NONBLOCK)
 
     def set_flags(self, flags):
         import fcntl
@@ -1777,7 +1790,8 @@ class Kernel:
             if ret is not _NO_RESULT:
                 cpu.syscall_return(ret & MASK64)
         self._child_ended()
-        if self.pending_for() & ~self.sigmask:
+        pending = self.pending_for()
+        if pending and pending & ~self.sigmask:
             self.deliver_signals()
 
     def trace(self, text: str) -> None:
@@ -3046,7 +3060,7 @@ class Kernel:
         """With other threads: a read or write of `f` that would wait lets them
         run instead (the thread makes it again when `f` is ready): True then.
         A read of a file that waits in the kernel (guest fd `fd`) waits here."""
-        if f.never_waits or f.get_flags() & O_NONBLOCK:
+        if f.never_waits or f.nonblocking():
             return False
         if f.waits_in_kernel and events & select.POLLIN:   # (a write: its own error)
             ready = [] if f.poll(events) else self._wait_ready([(s32(fd), events)], None, None)

@@ -168,6 +168,8 @@ class Threads:
         turn when another thread can run; when the others can only later (they
         wait with a timeout, or for a file), the instructions it runs until
         then (by self.rate), TIME_SLICE to LONE_TURN_MOST of them."""
+        if len(self.all) == 1:   # (alone: no turns, nothing to measure)
+            return budget
         self._run_began = time.monotonic()
         left = max(1, self.turn_left)
         if budget is not None and budget <= left:
@@ -193,7 +195,8 @@ class Threads:
     def turn_over(self) -> bool:
         """Whether the current thread's turn is over (its instructions, or its
         host time, with system calls: TURN_SECONDS) and another can run."""
-        return (self.turn_left <= 0 or time.monotonic() - self.turn_began >= TURN_SECONDS) \
+        return len(self.all) > 1 and \
+            (self.turn_left <= 0 or time.monotonic() - self.turn_began >= TURN_SECONDS) \
             and self._others_can_run()
 
     def spawn(self, stack: int, tls: int | None) -> GuestThread:
