@@ -404,10 +404,6 @@ def _compile_jobs(jobs, memory_ref) -> None:
     queue, hottest first (vm_jobs_take), and posts the code back, until the
     memory is gone. It holds the memory and compiler only during a job, so
     both go away as usual."""
-    try:
-        load_code_generator()  # (first: while a first run holds the jobs off, FIRST_HOLD)
-    except BaseException as e:  # (the run raises it; each job tries again)
-        jobs.fail(e)
     while True:
         job = jobs.take()  # (waits without the GIL)
         if job is None:
