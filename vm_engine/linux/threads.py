@@ -28,7 +28,7 @@ TIME_SLICE = 1_000_000
 #: were to end in LONE_TURN_SECONDS. (Each turn's end costs the more while the
 #: JIT's compiler thread holds the GIL: it lets the run have it only after
 #: 200 us of its own. xz's encoder, beside its main thread waiting with a
-#: timeout, compiled afresh, ran 15 % slower with turns of TIME_SLICE.)
+#: timeout, compiled afresh, ran 25 % slower with turns of TIME_SLICE.)
 LONE_TURN_MOST = 20 * TIME_SLICE
 LONE_TURN_SECONDS = 0.005
 #: seconds of the host's a turn lasts at most, whatever instructions it ran: a
