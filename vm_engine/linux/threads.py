@@ -148,7 +148,7 @@ class Threads:
         first deadline of their waits (LONE_TURN_SECONDS at most for a wait
         for a file, looked at as often); None if none can (they all wait for
         good, or there is no other)."""
-        soonest = None
+        soonest = now = None
         if len(self.all) > 1:
             for t in self.all.values():
                 if t is self.current:
@@ -159,7 +159,8 @@ class Threads:
                     soonest = LONE_TURN_SECONDS if soonest is None else \
                         min(soonest, LONE_TURN_SECONDS)
                 if t.deadline is not None:
-                    left = max(0.0, t.deadline - time.monotonic())
+                    now = now or time.monotonic()
+                    left = max(0.0, t.deadline - now)
                     soonest = left if soonest is None else min(soonest, left)
         return soonest
 
