@@ -5,7 +5,7 @@
 # C functions (blk a struct; those holding a closure cannot be). x86.py stays
 # plain Python (run as it is unbuilt).
 cdef class _Asm:
-    cdef public list hot, cold, refs
+    cdef public list hot, cold, branches, rip_users
     cdef public dict _pending, _same
     cdef public Py_ssize_t _next_ip, keep
     cpdef label(self)

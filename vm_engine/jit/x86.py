@@ -92,6 +92,7 @@ REG_MAP = {2: R.RBP, 10: R.R8, 11: R.R9, 12: R.R11, 13: R.R13, 14: R.RSI,  # sp 
 _R32 = {R.RBP: R.EBP, R.R8: R.R8D, R.R9: R.R9D, R.R10: R.R10D, R.R11: R.R11D, R.R13: R.R13D,
         R.RSI: R.ESI, R.RDI: R.EDI, R.R15: R.R15D}
 _LOW32 = {R.RAX: R.EAX, R.RCX: R.ECX, R.RDX: R.EDX, **_R32}  # scratch and guest registers
+_LOW32_SET = frozenset(_LOW32.values())
 #: register conventions (vm_block.jit_abi): blocks chain only into the same one
 ABI_MEMORY, ABI_REG_MAP = 0, 1
 
@@ -354,8 +355,9 @@ _WRITES_LOW = frozenset(v for n, v in _CODES
 
 #: the instructions that may name a label: near branches (their target) and
 #: those the code generator makes with a RIP-relative operand (its displacement)
-_LABEL_USERS = frozenset(v for n, v in _CODES if n.endswith(("_REL8_64", "_REL32_64"))) \
-    | {Code.NOP_RM32, Code.LEA_R64_M, Code.MOV_R64_RM64}
+_NEAR_BRANCHES = frozenset(v for n, v in _CODES if n.endswith(("_REL8_64", "_REL32_64")))
+_RIP_USERS = frozenset((Code.NOP_RM32, Code.LEA_R64_M, Code.MOV_R64_RM64))
+_LABEL_USERS = _NEAR_BRANCHES | _RIP_USERS
 #: (tests set it) _Asm.encode checks that every instruction naming a label is a _LABEL_USERS one
 _CHECK_LABEL_USERS = False
 
@@ -369,7 +371,10 @@ class _Asm:
         self._next_ip = 1
         self._pending = {False: None, True: None}  # a label for the next instruction
         self._same = {}  # label -> the label bound at the same instruction before it
-        self.refs = []  # the instructions that may name a label (_LABEL_USERS)
+        # the instructions that may name a label (_LABEL_USERS): near branches,
+        # and those that may have a RIP-relative operand
+        self.branches = []
+        self.rip_users = []
         self.keep = 0  # drop_constant takes back none of the first `keep` instructions
 
     def label(self) -> int:
@@ -399,8 +404,10 @@ class _Asm:
             insn.ip = pending
             self._pending[cold] = None
         code = insn.code
-        if code in _LABEL_USERS:
-            self.refs.append(insn)
+        if code in _NEAR_BRANCHES:
+            self.branches.append(insn)
+        elif code in _RIP_USERS:
+            self.rip_users.append(insn)
         if cold:
             self.cold.append(insn)
             return insn
@@ -467,18 +474,21 @@ class _Asm:
                 self.emit(X.create(Code.NOPD), cold)
         insns = self.hot + self.cold
         if _CHECK_LABEL_USERS:
-            refs = {id(insn) for insn in self.refs}
+            refs = {id(insn) for insn in self.branches + self.rip_users}
             for insn in insns:
                 if insn.is_ip_rel_memory_operand or insn.op0_kind == OpKind.NEAR_BRANCH64:
                     assert id(insn) in refs, f"{insn} names a label: not in _LABEL_USERS"
         if self._same:  # what goes to a label bound where another was goes to that one
-            same = self._same
-            for insn in self.refs:
-                if insn.is_ip_rel_memory_operand:
-                    insn.memory_displacement = same.get(insn.memory_displacement,
-                                                        insn.memory_displacement)
-                elif insn.op0_kind == OpKind.NEAR_BRANCH64 and insn.near_branch64 in same:
-                    insn.near_branch64 = same[insn.near_branch64]
+            same = self._same  # (each property of an iced-x86 instruction read costs ~0.1 us)
+            for insn in self.branches:
+                target = insn.near_branch64
+                if target in same:
+                    insn.near_branch64 = same[target]
+            for insn in self.rip_users:
+                if insn.memory_base == R.RIP:
+                    displ = insn.memory_displacement
+                    if displ in same:
+                        insn.memory_displacement = same[displ]
         enc = BlockEncoder(64)
         enc.add_many(insns)
         return enc.encode(0)
@@ -2045,6 +2055,14 @@ def _allocate(segs, std: dict, loops: list, hosts=_HOSTS) -> dict:
 
 #: guest f registers' host registers (xmm0 and xmm1 are the templates' scratch)
 _FHOSTS = tuple(getattr(R, f"XMM{n}") for n in range(2, 16))
+_FHOST_SET = frozenset(_FHOSTS)
+
+
+def _in_xmm(where) -> bool:
+    """Whether an f register's place (an xmm register or its cpu slot) is an xmm
+    register. (Not `in _FHOSTS`: iced-x86's MemoryOperand compared with an int
+    takes ~1 us, 14 of them a store from a cpu slot 12 us.)"""
+    return not isinstance(where, M) and where in _FHOST_SET
 
 
 def _allocate_f(segs, loops: list) -> dict:
@@ -2682,7 +2700,7 @@ def _emit_store(blk, e, i, insn_pc, size, src):
     register or memory: an f register's place): inline fast path, C slow path
     out of line."""
     a = blk.a
-    if size == 8 and src in _FHOSTS:  # straight from the xmm register
+    if size == 8 and _in_xmm(src):  # straight from the xmm register
         slow, join = _fast_access(blk, e, size, PAGE_STORE,
                                   lambda mem: a.emit(X.create_mem_reg(Code.MOVSD_XMMM64_XMM, mem, src)))
         a.emit(_gpr_from(R.RCX, src), True, label=slow)
@@ -2692,7 +2710,7 @@ def _emit_store(blk, e, i, insn_pc, size, src):
     low, code = _STORE_FORMS[size]
 
     value = src
-    if isinstance(src, M) or src in _FHOSTS:  # (before the checks: the access is the one
+    if isinstance(src, M) or src in _FHOST_SET:  # (before the checks: the access is the one
         a.emit(_gpr_from(R.RCX, src))         # instruction after them)
         value = src = R.RCX
 
@@ -3335,7 +3353,7 @@ def _call_access(blk, e, i: int, insn_pc: int, size: int, kind: int, value=None)
     a = blk.a
     desc = struct.pack(_ACCESS_FORMAT, insn_pc & _MASK, *blk.unit_rest(i), int(e["raw"]), size,
                        kind, int(e["rd"]) if kind != _STORE else 0, blk.viewed)
-    if value is not None and value != R.RCX:
+    if value is not None and (isinstance(value, M) or value != R.RCX):
         a.emit(_op(Code.MOV_R64_RM64, R.RCX, value), True)
     local = blk.local  # (the thunk writes back and loads the region's registers)
     for insn in local.to_region() if local is not None else ():
@@ -4080,13 +4098,13 @@ def _dest(blk, rd: int, avoid: int = -1):
 
 def _load(blk, dst, i: int):
     """dst (a 64- or 32-bit host register) = guest register i."""
-    wide = dst not in _LOW32.values()
+    wide = dst not in _LOW32_SET
     if i == 0:
         low = dst if not wide else _LOW32[dst]
         blk.a.emit(X.create_reg_reg(Code.XOR_R32_RM32, low, low))
         return
     where = blk.src(i, 64 if wide else 32)
-    if where != dst:
+    if isinstance(where, M) or where != dst:  # (M != int: slow, _in_xmm)
         blk.a.emit(_op(Code.MOV_R64_RM64 if wide else Code.MOV_R32_RM32, dst, where))
 
 
