@@ -1189,6 +1189,50 @@ def test_cwd_and_directories(tmp_path):
     assert sorted(os.listdir(tmp_path)) == []
 
 
+def test_the_cwd_is_a_directory_not_a_name(tmp_path):
+    """Paths relative to the working directory are looked up from the directory
+    itself, as Linux does: `..` is its physical parent (not the name's, through
+    a symbolic link), and it stays the working directory once renamed or
+    deleted (rm -rf of the directory one is in, then of ../x: both go)."""
+    e = Env(tmp_path)
+    (tmp_path / "real" / "inner").mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "inner")
+
+    def cwd() -> str:
+        n = e("getcwd", BUF, 4096)
+        return e.mem(BUF, n - 1).decode() if n > 0 else n
+
+    assert e("chdir", e.s("link")) == 0
+    assert cwd() == str(tmp_path / "real" / "inner")   # (getcwd's path is the physical one)
+    assert e("chdir", e.s("..")) == 0
+    assert cwd() == str(tmp_path / "real")              # (not tmp_path: the link's parent)
+    assert e("openat", AT_FDCWD, e.s("made"), sc.O_CREAT | sc.O_WRONLY, 0o644) >= 0
+    assert (tmp_path / "real" / "made").exists()
+
+    (tmp_path / "real").rename(tmp_path / "moved")      # renamed by someone else
+    assert cwd() == str(tmp_path / "moved")
+    assert e("unlinkat", AT_FDCWD, e.s("made"), 0) == 0
+    assert not (tmp_path / "moved" / "made").exists()
+
+    (tmp_path / "x").mkdir()
+    assert e("chdir", e.s("inner")) == 0
+    assert e("unlinkat", AT_FDCWD, e.s(str(tmp_path / "moved" / "inner")), sc.AT_REMOVEDIR) == 0
+    assert cwd() == -errno.ENOENT                        # deleted: getcwd says so
+    assert e("unlinkat", AT_FDCWD, e.s("../../x"), sc.AT_REMOVEDIR) == 0   # .. still leads up
+    assert not (tmp_path / "x").exists()
+    assert e("openat", AT_FDCWD, e.s("new"), sc.O_CREAT | sc.O_WRONLY, 0o644) == -errno.ENOENT
+    assert e("chdir", e.s("..")) == 0 and cwd() == str(tmp_path / "moved")
+
+    fd = e("openat", AT_FDCWD, e.s(str(tmp_path)), sc.O_RDONLY | sc.O_DIRECTORY, 0)
+    assert fd >= 0 and e("fchdir", fd) == 0 and cwd() == str(tmp_path)
+    (tmp_path / "moved" / "deep").mkdir()
+    (tmp_path / "link2").symlink_to(tmp_path / "moved" / "deep")
+    assert e("chdir", e.s("link2/..")) == 0 and cwd() == str(tmp_path / "moved")
+    (tmp_path / "f").write_bytes(b"")
+    assert e("chdir", e.s(str(tmp_path / "f"))) == -errno.ENOTDIR
+    assert e("chdir", e.s("nowhere")) == -errno.ENOENT and cwd() == str(tmp_path / "moved")
+
+
 def test_futex_single_threaded():
     e = Env()
     e.put(struct.pack("<I", 5), BUF)

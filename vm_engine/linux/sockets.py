@@ -52,7 +52,7 @@ def host_address(kernel, raw: bytes) -> bytes:
     with a NUL, are names, not paths)."""
     if len(raw) > 2 and struct.unpack_from("<H", raw)[0] == AF_UNIX and raw[2] not in (0, 47):
         path = raw[2:].split(b"\0", 1)[0]
-        raw = raw[:2] + os.fsencode(os.path.join(kernel.cwd, os.fsdecode(path))) + b"\0"
+        raw = raw[:2] + os.fsencode(os.path.join(kernel.getcwd(), os.fsdecode(path))) + b"\0"
     return raw
 
 

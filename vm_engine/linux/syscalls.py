@@ -35,6 +35,7 @@ import struct
 import sys
 import threading
 import time
+import weakref
 from types import SimpleNamespace
 
 from .. import _core
@@ -1252,7 +1253,16 @@ class Kernel:
         self.exe_path = os.path.realpath(exe_path)
         self.argv = [a if isinstance(a, bytes) else os.fsencode(a) for a in argv]
         self.sysroot = os.path.abspath(sysroot) if sysroot else None
+        #: the working directory: a host descriptor of it (paths relative to it are
+        #: looked up from it, as Linux does: in it once deleted or renamed, `..`
+        #: its physical parent), and its path (getcwd's, refreshed from the
+        #: descriptor); None where the directory could not be opened: by name
         self.cwd = os.path.abspath(cwd or os.getcwd())
+        self.cwd_fd = self._cwd_closer = None
+        try:
+            self._set_cwd(os.open(self.cwd, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
+        except OSError:
+            pass
         self.pid = os.getpid()
         self.ppid = os.getppid()
         self.umask = 0o022
@@ -1727,15 +1737,47 @@ class Kernel:
         if path.startswith(b"/"):
             return self.host_path(path), None
         if dirfd == AT_FDCWD:
+            if self.cwd_fd is not None:
+                return os.fsdecode(path), self.cwd_fd
             return os.path.join(self.cwd, os.fsdecode(path)), None
         f = self.file(dirfd)
         if not f.is_dir or f.host_fd is None:
             raise Errno(E.ENOTDIR)
         return os.fsdecode(path), f.host_fd
 
+    def cwd_path(self, path: bytes) -> str:
+        """A guest path as one host path, for the calls that take no directory
+        descriptor: a relative one joined to the working directory's path."""
+        if path.startswith(b"/"):
+            return self.host_path(path)
+        if not path:
+            raise Errno(E.ENOENT)
+        return os.path.join(self.getcwd(), os.fsdecode(path))
+
+    def _set_cwd(self, fd: int) -> None:
+        """Host directory descriptor fd (owned from now) becomes the working directory."""
+        if self._cwd_closer is not None:
+            self._cwd_closer()   # (the one before it closed)
+        self.cwd_fd = fd
+        self._cwd_closer = weakref.finalize(self, os.close, fd)
+        self.getcwd()
+
+    def getcwd(self) -> str:
+        """The working directory's path (the host's: a directory in the sysroot
+        is shown there, as its files' paths must lead there); ENOENT once it is
+        deleted, as Linux's."""
+        if self.cwd_fd is None:
+            return self.cwd
+        if os.fstat(self.cwd_fd).st_nlink == 0:
+            raise Errno(E.ENOENT)
+        self.cwd = os.readlink(f"/proc/self/fd/{self.cwd_fd}")
+        return self.cwd
+
     def _display_path(self, host: str, dfd) -> str:
         if dfd is None:
             return host
+        if dfd == self.cwd_fd:
+            return os.path.join(self.cwd, host)
         for f, _ in self.fds.values():
             if f.host_fd == dfd and f.path:
                 return os.path.join(f.path, host)
@@ -2148,7 +2190,7 @@ class Kernel:
             if f.host_fd is None:
                 raise Errno(E.EOPNOTSUPP)
             return f.host_fd, True
-        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host = self.cwd_path(self.read_cstr(path))
         return host, follow
 
     def _xattr_get(self, target, name, value, size):
@@ -2444,7 +2486,7 @@ class Kernel:
         if p or not flags & AT_EMPTY_PATH:
             host, dfd = self.resolve(dirfd, p)
         elif s32(dirfd) == AT_FDCWD:
-            host, dfd = self.cwd, None
+            host, dfd = ("", self.cwd_fd) if self.cwd_fd is not None else (self.cwd, None)
         else:
             host, dfd = "", self.file(dirfd).host_fd
             if dfd is None:   # (a file of the kernel's own: no file system's)
@@ -2515,7 +2557,8 @@ class Kernel:
         if p.startswith(b"/") and not rooted:
             hdir, base, target = AT_FDCWD, "/", os.fsencode(self.host_path(p))
         elif s32(dirfd) == AT_FDCWD:
-            hdir = own = os.open(self.cwd, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+            hdir = own = os.dup(self.cwd_fd) if self.cwd_fd is not None else \
+                os.open(self.cwd, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
             base, target = self.cwd, p
         else:
             f = self.file(dirfd)
@@ -2566,7 +2609,7 @@ class Kernel:
         p = self.read_cstr(path_ptr) if path_ptr else b""
         if not p and flags & AT_EMPTY_PATH:
             if s32(dirfd) == AT_FDCWD:
-                return os.stat(self.cwd)
+                return os.stat(self.cwd_fd if self.cwd_fd is not None else self.cwd)
             return self.file(dirfd).stat()
         host, dfd = self.resolve(dirfd, p)
         return os.stat(host, dir_fd=dfd, follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
@@ -2616,7 +2659,7 @@ class Kernel:
                 if rest == "exe":
                     text = self.exe_path
                 elif rest == "cwd":
-                    text = self.cwd
+                    text = self.getcwd()
         if text is None:
             host, dfd = (sp, None) if sp in _STD_PATHS else self.resolve(dirfd, p)
             text = os.readlink(host, dir_fd=dfd)
@@ -2788,7 +2831,7 @@ class Kernel:
 
     @handler("sl")
     def sys_truncate(self, path, length):
-        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host = self.cwd_path(self.read_cstr(path))
         if s64(length) < 0:
             raise Errno(E.EINVAL)
         if s64(length) > os.stat(host).st_size:   # (growing it)
@@ -3134,7 +3177,7 @@ class Kernel:
         f = self.file(fd)
         if f.host_fd is None:
             raise Errno(E.EINVAL)
-        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host = self.cwd_path(self.read_cstr(path))
         return libc.call("inotify_add_watch", f.host_fd, os.fsencode(host),
                          ctypes.c_uint32(mask & 0xFFFFFFFF))
 
@@ -3896,7 +3939,7 @@ class Kernel:
     # -- directories and names ------------------------------------------------------
     @handler("Bu")
     def sys_getcwd(self, buf, size):
-        data = os.fsencode(self.cwd) + b"\0"
+        data = os.fsencode(self.getcwd()) + b"\0"
         if size < len(data):
             raise Errno(E.ERANGE)
         self.write_mem(buf, data)
@@ -3904,22 +3947,27 @@ class Kernel:
 
     @handler("s")
     def sys_chdir(self, path):
-        p = self.read_cstr(path)
-        host = os.fsdecode(p) if p.startswith(b"/") else os.path.join(self.cwd, os.fsdecode(p))
-        if not p:
-            raise Errno(E.ENOENT)
-        if not S.S_ISDIR(os.stat(host).st_mode):
-            raise Errno(E.ENOTDIR)
-        self.cwd = os.path.normpath(host)
+        host, dfd = self.resolve(AT_FDCWD, self.read_cstr(path))
+        fd = os.open(host, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dfd)
+        self._chdir(fd)
         return 0
 
     @handler("f")
     def sys_fchdir(self, fd):
         f = self.file(fd)
-        if not f.is_dir or not f.path:
+        if not f.is_dir or f.host_fd is None:
             raise Errno(E.ENOTDIR)
-        self.cwd = f.path
+        self._chdir(os.open(f"/proc/self/fd/{f.host_fd}",
+                            os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC))
         return 0
+
+    def _chdir(self, fd: int) -> None:
+        """The working directory becomes host directory descriptor fd's (which
+        it owns), if the guest may search it."""
+        if not os.access(f"/proc/self/fd/{fd}", os.X_OK):
+            os.close(fd)
+            raise Errno(E.EACCES)
+        self._set_cwd(fd)
 
     @handler("fsA")
     def sys_unlinkat(self, dirfd, path, flags):
@@ -4057,7 +4105,7 @@ class Kernel:
 
     @handler("sp")
     def sys_statfs(self, path, buf):
-        host, _ = self.resolve(AT_FDCWD, self.read_cstr(path))
+        host = self.cwd_path(self.read_cstr(path))
         self.write_mem(buf, _host_statfs("statfs", os.fsencode(host)))
         return 0
 
@@ -5337,7 +5385,7 @@ class Kernel:
         (at `host`, if given: else where `name` resolves): a script's #!
         interpreter (with the script's path in its argv)."""
         if host is None:
-            host, _ = self.resolve(AT_FDCWD, name)
+            host = self.cwd_path(name)
         if not os.path.exists(host):
             raise Errno(E.ENOENT)
         if os.path.isdir(host) or not os.access(host, os.X_OK):
