@@ -1416,6 +1416,9 @@ class Kernel:
                 f.settle()
         for fd in list(self.fds):
             self.close_fd(fd)
+        if self._cwd_closer is not None:   # (paths are looked up by name from now on)
+            self._cwd_closer()
+            self.cwd_fd = self._cwd_closer = None
         self.itimers.clear()
         self._arm_itimers()
 
