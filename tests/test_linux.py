@@ -2871,6 +2871,43 @@ def test_a_forked_child_has_a_perf_map_of_its_own(background, monkeypatch, tmp_p
         assert all(child_lines)          # end before it installs anything)
 
 
+def test_a_sysroots_absolute_links_lead_within_it(capfd, tmp_path):
+    """A symbolic link in the sysroot with an absolute target leads within the
+    sysroot, as in a chroot, when a program is run from there: Debian's
+    /usr/bin/awk -> /etc/alternatives/awk -> /usr/bin/gawk (on the host the
+    first link leads to the host's own awk, an x86-64 program: ENOEXEC). For
+    vm-engine run's PROGRAM, a #! line's interpreter and the guest's execve."""
+    import shutil
+    root = tmp_path / "root"
+    for d in ("usr/bin", "etc/alternatives", "lib"):
+        (root / d).mkdir(parents=True)
+    (root / "bin").symlink_to("usr/bin")
+    shutil.copy(binpath("args"), root / "usr" / "bin" / "interp-real")
+    (root / "etc" / "alternatives" / "interp").symlink_to("/usr/bin/interp-real")
+    (root / "usr" / "bin" / "interp").symlink_to("/etc/alternatives/interp")
+    (root / "loop").symlink_to("/loop")
+    real = str(root / "usr" / "bin" / "interp-real")
+    assert not os.path.exists(root / "usr" / "bin" / "interp")   # (the host's /etc: no such)
+    for name in ("/usr/bin/interp", "/bin/interp", "/bin/../bin/./interp", "/../../bin/interp"):
+        assert elfmod.in_sysroot(name, str(root)) == real
+    assert elfmod.in_sysroot("/usr/bin/missing", str(root)) is None
+    assert elfmod.in_sysroot("/loop", str(root)) is None          # (ELOOP)
+    assert elfmod.in_sysroot("/lib", str(root)) == str(root / "lib")
+
+    assert cli("--sysroot", str(root), str(root / "usr" / "bin" / "interp"), "7") == 7  # (atoi)
+    assert capfd.readouterr().out.startswith("argc=2\n")
+    script = tmp_path / "s"
+    script.write_text("#!/usr/bin/interp -q\n")
+    script.chmod(0o755)
+    assert cli("--sysroot", str(root), str(script)) == 0
+    assert capfd.readouterr().out.startswith(f"argc=3\nargv[1]=-q\nargv[2]={script}\n")
+    e = Env(sysroot=str(root))
+    host, argv, _ = e.k._exec_target(b"/bin/interp", [b"interp", b"x"])
+    assert host == real and argv == [b"interp", b"x"]
+    host, argv, _ = e.k._exec_target(os.fsencode(script), [os.fsencode(script)])
+    assert host == real and argv == [b"/usr/bin/interp", b"-q", os.fsencode(script)]
+
+
 def test_cli_runs_a_script_by_its_interpreter(capfd, tmp_path):
     """vm-engine run of a #! script runs its interpreter (looked up in the
     sysroot first, as a dynamic loader), as execve does: the interpreter's path

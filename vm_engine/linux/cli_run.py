@@ -127,15 +127,17 @@ def run_command(args) -> int:
 
     from ..errors import ExecutionError
     from ..types import ExecStatus, ExecutorType, JITConfig
-    from .elf import ElfError, run_target
+    from .elf import ElfError, run_target, sysroot_program
     from .machine import Machine
     from .syscalls import SIGNAL_NAMES, LinuxError, fault_signal
 
     program = args.program
-    if not os.path.exists(program):
+    sysroot = args.sysroot if args.sysroot is not None else default_sysroot()
+    found = sysroot_program(program, sysroot if sysroot and os.path.isdir(sysroot) else None)
+    if not os.path.exists(found):
         _say(f"{program}: no such file")
         return EXIT_NOT_FOUND
-    if os.path.isdir(program):
+    if os.path.isdir(found):
         _say(f"{program}: is a directory")
         return EXIT_CANNOT_RUN
     env = dict(os.environ)
@@ -147,7 +149,6 @@ def run_command(args) -> int:
         env[name] = value
     for name in args.unset:
         env.pop(name, None)
-    sysroot = args.sysroot if args.sysroot is not None else default_sysroot()
     if sysroot is not None and not os.path.isdir(sysroot):
         _say(f"--sysroot {sysroot}: not a directory")
         return 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import stat
 import struct
 from dataclasses import dataclass, field
 
@@ -329,10 +330,56 @@ def script_interpreter(head: bytes) -> tuple[bytes, bytes] | None:
     return interp, arg.strip()
 
 
+def in_sysroot(name: str, sysroot: str) -> str | None:
+    """The host path of a guest's absolute path ``name`` in ``sysroot``, its
+    symbolic links followed there as in a chroot: an absolute target from the
+    sysroot's root (Debian's /usr/bin/awk -> /etc/alternatives/awk ->
+    /usr/bin/gawk, which on the host lead to the host's own awk); None when it
+    is not there (or a link loops)."""
+    todo = [part for part in name.split("/") if part]
+    done: list[str] = []
+    links = 0
+    while todo:
+        part = todo.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            if done:
+                done.pop()
+            continue
+        here = os.path.join(sysroot, *done, part)
+        try:
+            is_link = stat.S_ISLNK(os.lstat(here).st_mode)
+        except OSError:
+            return None
+        if not is_link:
+            done.append(part)
+            continue
+        links += 1
+        if links > 40:   # (Linux's limit: ELOOP)
+            return None
+        target = os.readlink(here)
+        if target.startswith("/"):
+            done = []
+        todo[:0] = [part for part in target.split("/") if part]
+    return os.path.join(sysroot, *done)
+
+
 def _candidates(name: str, sysroot: str | None) -> list[str]:
     """Where a guest's absolute path ``name`` may be on the host: in ``sysroot``
-    first, then on the host itself (like qemu-riscv64 -L)."""
-    return ([os.path.join(sysroot, name.lstrip("/"))] if sysroot else []) + [name]
+    first (in_sysroot), then on the host itself (like qemu-riscv64 -L)."""
+    found = in_sysroot(name, sysroot) if sysroot else None
+    return ([found] if found is not None else []) + [name]
+
+
+def sysroot_program(path: str, sysroot: str | None) -> str:
+    """A program's host path as the guest's execve finds it: one in the sysroot
+    with its links followed there (in_sysroot), else itself."""
+    if sysroot and path.startswith(sysroot.rstrip("/") + "/"):
+        found = in_sysroot(path[len(sysroot.rstrip("/")):], sysroot)
+        if found is not None:
+            return found
+    return path
 
 
 def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
@@ -340,6 +387,7 @@ def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
     ``path`` itself, or for a script the interpreter its #! line names (in
     ``sysroot`` first, as a dynamic loader) with the script's path among its
     arguments, as execve runs one (``vm-engine run script``)."""
+    path = sysroot_program(path, sysroot)
     for follows in range(5):   # (Linux follows 4 #! lines, as the guest's execve does)
         named = script_interpreter(_read(path, BINPRM_BUF)[0])
         if named is None:

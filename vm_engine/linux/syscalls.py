@@ -43,7 +43,8 @@ from ..errors import FaultKind, GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      ShmAttachment, page_down, page_up)
-from .elf import BINPRM_BUF, ElfError, map_vdso, read_elf, script_interpreter, vdso_image
+from .elf import (BINPRM_BUF, ElfError, map_vdso, read_elf, script_interpreter, sysroot_program,
+                  vdso_image)
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import GuestThread, Threads, process_of
 
@@ -5388,7 +5389,7 @@ class Kernel:
         (at `host`, if given: else where `name` resolves): a script's #!
         interpreter (with the script's path in its argv)."""
         if host is None:
-            host = self.cwd_path(name)
+            host = sysroot_program(self.cwd_path(name), self.sysroot)
         if not os.path.exists(host):
             raise Errno(E.ENOENT)
         if os.path.isdir(host) or not os.access(host, os.X_OK):
