@@ -2902,6 +2902,21 @@ def test_a_sysroots_absolute_links_lead_within_it(capfd, tmp_path):
     assert cli("--sysroot", str(root), str(script)) == 0
     assert capfd.readouterr().out.startswith(f"argc=3\nargv[1]=-q\nargv[2]={script}\n")
     e = Env(sysroot=str(root))
+    # as the kernel's path lookups: a link at the end followed there by the calls that
+    # follow one (opening a data file through alternatives), not by those that do not
+    (root / "usr" / "share").mkdir()
+    (root / "usr" / "share" / "real-data").write_bytes(b"sysroot data")
+    (root / "etc" / "alternatives" / "data").symlink_to("/usr/share/real-data")
+    (root / "usr" / "share" / "data").symlink_to("/etc/alternatives/data")
+    fd = e("openat", AT_FDCWD, e.s("/usr/share/data"), 0, 0)
+    assert fd >= 0 and e("read", fd, BUF, 100) == 12 and e.mem(BUF, 12) == b"sysroot data"
+    assert e("openat", AT_FDCWD, e.s("/usr/share/data"), sc.O_NOFOLLOW, 0) == -errno.ELOOP
+    n = e("readlinkat", AT_FDCWD, e.s("/usr/bin/interp"), BUF, 100)
+    assert e.mem(BUF, n) == b"/etc/alternatives/interp"
+    assert e("newfstatat", AT_FDCWD, e.s("/usr/share/data"), BUF, 0) == 0
+    assert struct.unpack_from("<Q", e.mem(BUF + 48, 8))[0] == 12          # st_size: the data's
+    assert e("newfstatat", AT_FDCWD, e.s("/usr/share/data"), BUF, sc.AT_SYMLINK_NOFOLLOW) == 0
+    assert stat.S_ISLNK(struct.unpack_from("<I", e.mem(BUF + 16, 4))[0])   # st_mode: a link
     host, argv, _ = e.k._exec_target(b"/bin/interp", [b"interp", b"x"])
     assert host == real and argv == [b"interp", b"x"]
     host, argv, _ = e.k._exec_target(os.fsencode(script), [os.fsencode(script)])

@@ -43,7 +43,7 @@ from ..errors import FaultKind, GuestMemoryError, VmError
 from . import libc, sysv_ipc
 from .memory import (PAGE_MASK, PAGE_SIZE, PROT_EXEC, PROT_READ, PROT_WRITE, LiveShare, SharedFile,
                      ShmAttachment, page_down, page_up)
-from .elf import (BINPRM_BUF, ElfError, map_vdso, read_elf, script_interpreter, sysroot_program,
+from .elf import (BINPRM_BUF, ElfError, in_sysroot, map_vdso, read_elf, script_interpreter,
                   vdso_image)
 from .host_signals import HELD, PASSED, SI_KERNEL, SI_USER, HostSignals
 from .threads import GuestThread, Threads, process_of
@@ -1697,10 +1697,11 @@ class Kernel:
         return sec + nsec / 1e9
 
     # -- paths -------------------------------------------------------------------------
-    def host_path(self, path: bytes) -> str:
-        """An absolute guest path on the host: the sysroot's copy if it has one;
-        one of the guest's descriptors (/dev/stdin, /proc/self/fd/N) the host's
-        for it (ENOENT: none open)."""
+    def host_path(self, path: bytes, follow: bool = True) -> str:
+        """An absolute guest path on the host: the sysroot's copy if it has one
+        (a symbolic link there, unless not `follow`ed, followed there as in a
+        chroot: elf.in_sysroot); one of the guest's descriptors (/dev/stdin,
+        /proc/self/fd/N) the host's for it (ENOENT: none open)."""
         p = _ROOT_DOTS.sub("/", os.fsdecode(path))   # ("/.." is "/", not the sysroot's parent)
         if p == "/proc/self/exe" or p == f"/proc/{self.pid}/exe":
             return self.exe_path
@@ -1712,8 +1713,13 @@ class Kernel:
             return p   # (an engine's file, a Python stream: the host has no path for it)
         if self.sysroot and p != "/" and not p.startswith(("/proc/", "/dev/", "/sys/", "/tmp/")):
             cand = self.sysroot + p
-            if os.path.lexists(cand):
-                return cand
+            try:
+                mode = os.lstat(cand).st_mode
+            except OSError:
+                return p
+            if follow and S.S_ISLNK(mode):   # (Debian's alternatives: absolute links)
+                return in_sysroot(p, self.sysroot) or cand
+            return cand
         return p
 
     def _fd_path(self, p: str):
@@ -1732,14 +1738,15 @@ class Kernel:
             raise Errno(E.ENOENT)
         return entry[0], rest
 
-    def resolve(self, dirfd: int, path: bytes):
+    def resolve(self, dirfd: int, path: bytes, follow: bool = True):
         """(host path, host dir fd or None) for a guest (dirfd, path) pair
-        (callers handle AT_EMPTY_PATH's empty path themselves)."""
+        (callers handle AT_EMPTY_PATH's empty path themselves); `follow`: as
+        the call follows a symbolic link at the end (host_path's)."""
         dirfd = s32(dirfd)
         if not path:
             raise Errno(E.ENOENT)
         if path.startswith(b"/"):
-            return self.host_path(path), None
+            return self.host_path(path, follow), None
         if dirfd == AT_FDCWD:
             if self.cwd_fd is not None:
                 return os.fsdecode(path), self.cwd_fd
@@ -1749,11 +1756,11 @@ class Kernel:
             raise Errno(E.ENOTDIR)
         return os.fsdecode(path), f.host_fd
 
-    def cwd_path(self, path: bytes) -> str:
+    def cwd_path(self, path: bytes, follow: bool = True) -> str:
         """A guest path as one host path, for the calls that take no directory
         descriptor: a relative one joined to the working directory's path."""
         if path.startswith(b"/"):
-            return self.host_path(path)
+            return self.host_path(path, follow)
         if not path:
             raise Errno(E.ENOENT)
         return os.path.join(self.getcwd(), os.fsdecode(path))
@@ -2194,7 +2201,7 @@ class Kernel:
             if f.host_fd is None:
                 raise Errno(E.EOPNOTSUPP)
             return f.host_fd, True
-        host = self.cwd_path(self.read_cstr(path))
+        host = self.cwd_path(self.read_cstr(path), follow)
         return host, follow
 
     def _xattr_get(self, target, name, value, size):
@@ -2452,7 +2459,7 @@ class Kernel:
         named = self._fd_path(sp) if sp is not None else None
         if named is not None and named[0].host_fd is None and not named[1]:
             return self.install(named[0], bool(flags & O_CLOEXEC))   # (as a dup of it)
-        host, dfd = self.resolve(dirfd, p)
+        host, dfd = self.resolve(dirfd, p, not flags & O_NOFOLLOW)
         hflags = _host_flags(flags) | os.O_CLOEXEC
         if flags & O_CREAT or flags & O_TMPFILE == O_TMPFILE:
             hfd = self._with_umask(os.open, host, hflags, mode & 0o7777, dir_fd=dfd)
@@ -2488,7 +2495,7 @@ class Kernel:
             raise Errno(E.EINVAL)
         p = self.read_cstr(path)
         if p or not flags & AT_EMPTY_PATH:
-            host, dfd = self.resolve(dirfd, p)
+            host, dfd = self.resolve(dirfd, p, bool(flags & AT_SYMLINK_FOLLOW))
         elif s32(dirfd) == AT_FDCWD:
             host, dfd = ("", self.cwd_fd) if self.cwd_fd is not None else (self.cwd, None)
         else:
@@ -2559,7 +2566,7 @@ class Kernel:
             return self.sys_openat(dirfd, path, flags, mode)   # (the guest's own /proc/self)
         own = None   # (the working directory's host descriptor, for the call)
         if p.startswith(b"/") and not rooted:
-            hdir, base, target = AT_FDCWD, "/", os.fsencode(self.host_path(p))
+            hdir, base, target = AT_FDCWD, "/", os.fsencode(self.host_path(p, not flags & O_NOFOLLOW))
         elif s32(dirfd) == AT_FDCWD:
             hdir = own = os.dup(self.cwd_fd) if self.cwd_fd is not None else \
                 os.open(self.cwd, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -2615,7 +2622,7 @@ class Kernel:
             if s32(dirfd) == AT_FDCWD:
                 return os.stat(self.cwd_fd if self.cwd_fd is not None else self.cwd)
             return self.file(dirfd).stat()
-        host, dfd = self.resolve(dirfd, p)
+        host, dfd = self.resolve(dirfd, p, not flags & AT_SYMLINK_NOFOLLOW)
         return os.stat(host, dir_fd=dfd, follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
 
     @handler("fp")
@@ -2665,7 +2672,7 @@ class Kernel:
                 elif rest == "cwd":
                     text = self.getcwd()
         if text is None:
-            host, dfd = (sp, None) if sp in _STD_PATHS else self.resolve(dirfd, p)
+            host, dfd = (sp, None) if sp in _STD_PATHS else self.resolve(dirfd, p, False)
             text = os.readlink(host, dir_fd=dfd)
         data = os.fsencode(text)[:size]
         self.write_mem(buf, data)
@@ -3977,7 +3984,7 @@ class Kernel:
     def sys_unlinkat(self, dirfd, path, flags):
         if flags & ~AT_REMOVEDIR:
             raise Errno(E.EINVAL)
-        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        host, dfd = self.resolve(dirfd, self.read_cstr(path), False)
         if flags & AT_REMOVEDIR:
             os.rmdir(host, dir_fd=dfd)
         else:
@@ -3987,7 +3994,7 @@ class Kernel:
     @handler("fsox")
     def sys_mknodat(self, dirfd, path, mode, dev):
         """FIFOs (and regular files); device nodes are not for a guest to make."""
-        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        host, dfd = self.resolve(dirfd, self.read_cstr(path), False)
         kind = S.S_IFMT(mode)
         if kind == S.S_IFIFO:
             self._with_umask(os.mkfifo, host, mode & 0o7777, dir_fd=dfd)
@@ -4001,7 +4008,7 @@ class Kernel:
 
     @handler("fso")
     def sys_mkdirat(self, dirfd, path, mode):
-        host, dfd = self.resolve(dirfd, self.read_cstr(path))
+        host, dfd = self.resolve(dirfd, self.read_cstr(path), False)
         self._with_umask(os.mkdir, host, mode & 0o7777, dir_fd=dfd)
         return 0
 
@@ -4011,8 +4018,8 @@ class Kernel:
 
     @handler("fsfsx")
     def sys_renameat2(self, olddirfd, oldpath, newdirfd, newpath, flags):
-        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath))
-        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath))
+        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath), False)
+        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath), False)
         if flags & ~1:   # only RENAME_NOREPLACE
             raise Errno(E.EINVAL)
         if flags & 1:
@@ -4028,14 +4035,15 @@ class Kernel:
     @handler("sfs")
     def sys_symlinkat(self, target, newdirfd, linkpath):
         t = os.fsdecode(self.read_cstr(target))
-        host, dfd = self.resolve(newdirfd, self.read_cstr(linkpath))
+        host, dfd = self.resolve(newdirfd, self.read_cstr(linkpath), False)
         os.symlink(t, host, dir_fd=dfd)
         return 0
 
     @handler("fsfsx")
     def sys_linkat(self, olddirfd, oldpath, newdirfd, newpath, flags):
-        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath))
-        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath))
+        src, sdfd = self.resolve(olddirfd, self.read_cstr(oldpath),
+                                  bool(flags & AT_SYMLINK_FOLLOW))
+        dst, ddfd = self.resolve(newdirfd, self.read_cstr(newpath), False)
         os.link(src, dst, src_dir_fd=sdfd, dst_dir_fd=ddfd,
                 follow_symlinks=bool(flags & AT_SYMLINK_FOLLOW))
         return 0
@@ -4052,7 +4060,7 @@ class Kernel:
         if not p and flags & AT_EMPTY_PATH:
             st = self._stat_path(dirfd, 0, AT_EMPTY_PATH, AT_EMPTY_PATH)
             return 0 if st else 0
-        host, dfd = self.resolve(dirfd, p)
+        host, dfd = self.resolve(dirfd, p, not flags & AT_SYMLINK_NOFOLLOW)
         follow = not flags & AT_SYMLINK_NOFOLLOW
         os.stat(host, dir_fd=dfd, follow_symlinks=follow)  # ENOENT, ENOTDIR, ...
         if mode and not os.access(host, mode, dir_fd=dfd, effective_ids=bool(flags & AT_EACCESS),
@@ -4080,7 +4088,8 @@ class Kernel:
         if not p and (not path or flags & AT_EMPTY_PATH):  # futimens: the file dirfd is
             target, dfd, follow = self.host_fd(dirfd), None, True
         else:
-            (target, dfd), follow = self.resolve(dirfd, p), not flags & AT_SYMLINK_NOFOLLOW
+            (target, dfd), follow = self.resolve(dirfd, p, not flags & AT_SYMLINK_NOFOLLOW), \
+                not flags & AT_SYMLINK_NOFOLLOW
         if ns[0] is None and ns[1] is None:
             return 0
         if None in ns:  # (one of them kept as it is)
@@ -4102,7 +4111,7 @@ class Kernel:
         p = self.read_cstr(path)
         if not p and flags & AT_EMPTY_PATH:
             return self.sys_fchown(dirfd, uid, gid)
-        host, dfd = self.resolve(dirfd, p)
+        host, dfd = self.resolve(dirfd, p, not flags & AT_SYMLINK_NOFOLLOW)
         os.chown(host, _id(uid), _id(gid), dir_fd=dfd,
                  follow_symlinks=not flags & AT_SYMLINK_NOFOLLOW)
         return 0
@@ -4140,7 +4149,7 @@ class Kernel:
                 raise Errno(E.EBADF)
             os.chmod(f.host_fd, mode & 0o7777)
             return 0
-        host, dfd = self.resolve(dirfd, p)
+        host, dfd = self.resolve(dirfd, p, not flags & AT_SYMLINK_NOFOLLOW)
         if flags & AT_SYMLINK_NOFOLLOW and S.S_ISLNK(os.lstat(host, dir_fd=dfd).st_mode):
             raise Errno(E.EOPNOTSUPP)
         os.chmod(host, mode & 0o7777, dir_fd=dfd)
@@ -5353,7 +5362,7 @@ class Kernel:
                 raise Errno(E.EACCES)
             host, name = os.readlink(f"/proc/self/fd/{f.host_fd}"), b"/dev/fd/%d" % s32(dirfd)
         else:
-            host, dfd = self.resolve(dirfd, name)
+            host, dfd = self.resolve(dirfd, name, not flags & AT_SYMLINK_NOFOLLOW)
             if dfd is not None:
                 host = os.path.join(os.readlink(f"/proc/self/fd/{dfd}"), host)
             if flags & AT_SYMLINK_NOFOLLOW and os.path.islink(host):
@@ -5389,7 +5398,7 @@ class Kernel:
         (at `host`, if given: else where `name` resolves): a script's #!
         interpreter (with the script's path in its argv)."""
         if host is None:
-            host = sysroot_program(self.cwd_path(name), self.sysroot)
+            host = self.cwd_path(name)
         if not os.path.exists(host):
             raise Errno(E.ENOENT)
         if os.path.isdir(host) or not os.access(host, os.X_OK):
