@@ -25,12 +25,13 @@ host, where the code generator is the built one (setup.py build_ext
 --inplace: vm_engine/jit/x86.py unbuilt, or edited since, runs as Python).
 """
 import argparse
-import os
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from vm_engine.bench.workloads import add_tool_arguments, tool_program
 
 # run in a child process: RECORDING LEVEL SYSROOT ARGV...
 RECORD = """
@@ -120,19 +121,6 @@ for _ in range(int(sys.argv[2])):
 COUNTED = "__pyx_pw_9vm_engine_3jit_3x86_*compile_ir"  # (the built module's wrapper)
 
 
-def program_argv(words: list) -> list:
-    if os.path.exists(words[0]):
-        return words
-    from vm_engine.bench.workloads import resolve
-    (program,) = resolve([" ".join(words)], quick=True)
-    return [program.elf] + list(program.argv[1:])
-
-
-def sysroot(given: str) -> str:
-    from vm_engine.linux.cli_run import default_sysroot
-    return given or default_sysroot() or ""
-
-
 def python_name(mangled: str) -> str:
     """x86.py's name of a function as Cython names it in C: "57compile_ir"
     (a counter, then the name), "_emit_insns", "4_Asm_17encode" (the length
@@ -163,22 +151,17 @@ def functions(callgrind_out: Path, top: int) -> list:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--level", type=int, default=2, help="JIT optimisation level (default 2)")
     ap.add_argument("--top", type=int, default=25, help="functions listed (default 25)")
-    ap.add_argument("--sysroot", default="", help="riscv64 libraries for a dynamically linked "
-                    "program (default: as vm-engine run)")
     ap.add_argument("--time", type=int, default=0, metavar="N",
                     help="compile the recording N times by the process clock instead")
-    ap.add_argument("program", nargs=argparse.REMAINDER)
+    add_tool_arguments(ap)
     args = ap.parse_args()
-    if not args.program:
-        ap.error("PROGRAM is required")
-    argv = program_argv(args.program)
+    argv, sysroot = tool_program(ap, args)
     with tempfile.TemporaryDirectory(prefix="vm-engine-compile-cost-") as tmp:
         tmp = Path(tmp)
         recording, out = tmp / "calls.pickle", tmp / "callgrind.out"
         subprocess.run([sys.executable, "-c", RECORD, str(recording), str(args.level),
-                        sysroot(args.sysroot)] + argv, check=True, stdout=subprocess.DEVNULL)
+                        sysroot] + argv, check=True, stdout=subprocess.DEVNULL)
         replay = [sys.executable, "-c", REPLAY, str(recording)]
         if args.time:
             run = subprocess.run(replay + [str(args.time)], capture_output=True, text=True)

@@ -31,6 +31,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from vm_engine.bench.workloads import add_tool_arguments, tool_program
+
 # run in a child process (under callgrind the second time): STORE LEVEL SYSROOT DUMP ARGV...
 CHILD = """
 import sys
@@ -59,19 +61,6 @@ KINDS = [
                                               r"mov \w+,\[rbx(\+[0-9A-F]+h)?\]$")),
     ("guest memory access", re.compile(r".*\[r12\+")),
 ]
-
-
-def program_argv(words: list) -> list:
-    if os.path.exists(words[0]):
-        return words
-    from vm_engine.bench.workloads import resolve
-    (program,) = resolve([" ".join(words)], quick=True)
-    return [program.elf] + list(program.argv[1:])
-
-
-def sysroot(given: str) -> str:
-    from vm_engine.linux.cli_run import default_sysroot
-    return given or default_sysroot() or ""
 
 
 def self_costs(callgrind_out: Path) -> collections.Counter:
@@ -156,20 +145,14 @@ def kind_of(text: str, before: str) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--level", type=int, default=2, help="JIT optimisation level (default 2)")
     ap.add_argument("--top", type=int, default=15, help="regions listed (default 15)")
-    ap.add_argument("--sysroot", default="", help="riscv64 libraries for a dynamically linked "
-                    "program (default: as vm-engine run: $VM_ENGINE_SYSROOT, else "
-                    "/usr/riscv64-linux-gnu if it exists)")
-    ap.add_argument("program", nargs=argparse.REMAINDER)
+    add_tool_arguments(ap)
     args = ap.parse_args()
-    if not args.program:
-        ap.error("PROGRAM is required")
-    argv = program_argv(args.program)
+    argv, sysroot = tool_program(ap, args)
     with tempfile.TemporaryDirectory(prefix="vm-engine-icount-") as tmp:
         tmp = Path(tmp)
         store, dump, out = tmp / "store", tmp / "dump.txt", tmp / "callgrind.out"
-        child = [sys.executable, "-c", CHILD, str(store), str(args.level), sysroot(args.sysroot)]
+        child = [sys.executable, "-c", CHILD, str(store), str(args.level), sysroot]
         subprocess.run(child + ["-"] + argv, check=True, stdout=subprocess.DEVNULL)
         env = dict(os.environ, VM_ENGINE_PERF_MAP="1")
         run = subprocess.run(["valgrind", "--tool=callgrind", "--dump-instr=yes",

@@ -8,6 +8,7 @@ computed) is what every engine's run is checked against.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 from dataclasses import dataclass
@@ -113,6 +114,31 @@ def check_elf(path: str) -> None:
         read_elf(path)
     except ElfError as e:
         raise BenchError(str(e)) from None
+
+
+def add_tool_arguments(ap) -> None:
+    """The arguments the tools take (tools/jit-icount, tools/jit-compile-cost):
+    --level, --sysroot and PROGRAM [ARG ...]."""
+    ap.add_argument("--level", type=int, default=2, help="JIT optimisation level (default 2)")
+    ap.add_argument("--sysroot", default="", help="riscv64 libraries for a dynamically linked "
+                    "program (default: as vm-engine run: $VM_ENGINE_SYSROOT, else "
+                    "/usr/riscv64-linux-gnu if it exists)")
+    ap.add_argument("program", nargs=argparse.REMAINDER)
+
+
+def tool_program(ap, args) -> tuple[list[str], str]:
+    """(argv, sysroot or "") of a tool's PROGRAM (add_tool_arguments): a riscv64
+    ELF's path and its arguments, or a bundled workload's name (with its
+    --quick arguments unless given)."""
+    from ..linux.cli_run import default_sysroot
+    words = args.program
+    if not words:
+        ap.error("PROGRAM is required")
+    sysroot = args.sysroot or default_sysroot() or ""
+    if os.path.exists(words[0]):
+        return list(words), sysroot
+    (program,) = resolve([" ".join(words)], quick=True)
+    return [program.elf] + list(program.argv[1:]), sysroot
 
 
 def resolve(specs: list[str], quick: bool, sysroot: str | None = None) -> list[Program]:
