@@ -332,6 +332,26 @@ def test_the_custom_clock_csrs_read_the_host_clocks():
             assert info.value.fault.kind is FaultKind.IllegalInstruction, (engine, bad)
 
 
+def test_the_address_space_is_sv39_linuxs():
+    """A Linux guest's address space is riscv64 Linux's on Sv39 hardware (256 GiB):
+    the stack below its top, PIE programs at 2/3, the mmap area under the stack,
+    and what programs that place memory themselves count on left free, such as
+    AddressSanitizer's shadow at 53-91 GiB (in a 64 GiB space the mmap area lay
+    there and ASan aborted)."""
+    from vm_engine.linux.machine import DEFAULT_ADDRESS_SPACE
+    assert DEFAULT_ADDRESS_SPACE == 1 << 38
+    m = load("hello")
+    lay = m.aspace.layout
+    assert lay.size == 1 << 38 and (1 << 38) - (1 << 20) < lay.stack_top < 1 << 38
+    assert lay.pie_base == 0x2AAAAAA000
+    m.run()
+    assert m.exit_code == 0
+    shadow = (0xD5554F000, 0x155554FFFF + 1)   # (asan_mapping.h: riscv64, 39-bit VMA)
+    assert all(v.end <= shadow[0] or v.start >= shadow[1] for v in m.aspace.vmas)
+    assert lay.mmap_top > shadow[1]
+    m.close()
+
+
 @needs_sysroot
 def test_dynamic_program_layout():
     m = load("hello-dyn", sysroot=DEFAULT_SYSROOT)

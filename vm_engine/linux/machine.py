@@ -18,7 +18,11 @@ from .elf import LoadedProgram, load_program, read_elf
 from .memory import AddressSpace, Layout
 from .syscalls import SIGNAL_NAMES, SIGTRAP, Kernel, ProcessExec, ProcessExit, fault_signal
 
-DEFAULT_ADDRESS_SPACE = 1 << 36
+#: a Linux guest's address space: riscv64 Linux's on Sv39 hardware (TASK_SIZE, 256 GiB),
+#: whose layout programs that place memory themselves expect: AddressSanitizer's
+#: shadow lies at 53-91 GiB (in a 64 GiB space the mmap area, below the top, was
+#: there: ASan aborted). Reserved, not committed: pages cost only once touched.
+DEFAULT_ADDRESS_SPACE = 1 << 38
 #: runs (one per system call) between two checks that the JIT's SIGSEGV handler is on top
 RECHECK_HANDLER = 256
 

@@ -117,7 +117,7 @@ class Vma:
 
 
 class Layout:
-    """Where things go in a guest address space of ``size`` bytes (default 64 GiB),
+    """Where things go in a guest address space of ``size`` bytes (default 256 GiB),
     modelled on Linux's riscv64 layout scaled to the space: the stack at the
     top, mmap() areas growing down below it, PIE programs at 2/3 of the space
     (ELF_ET_DYN_BASE), fixed-address programs where they ask to be."""
