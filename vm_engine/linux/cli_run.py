@@ -162,7 +162,7 @@ def run_command(args) -> int:
                            background_compile=args.background_compile and not args.dump_jit,
                            cache_dir=cache_dir)
     try:
-        target, argv = run_target(program, [program] + list(args.args), sysroot)  # (a script:
+        target, argv = run_target(found, [program] + list(args.args), sysroot)  # (a script:
         with warnings.catch_warnings(record=True) as said:                      # its #!'s)
             warnings.simplefilter("always")   # said once, below, in the CLI's words
             machine = Machine.load_elf(target, argv=argv, env=env,

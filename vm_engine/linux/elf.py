@@ -383,11 +383,12 @@ def sysroot_program(path: str, sysroot: str | None) -> str:
 
 
 def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
-    """The host path of what running ``path`` with ``argv`` runs, and its argv:
-    ``path`` itself, or for a script the interpreter its #! line names (in
-    ``sysroot`` first, as a dynamic loader) with the script's path among its
-    arguments, as execve runs one (``vm-engine run script``)."""
-    path = sysroot_program(path, sysroot)
+    """The host path of what running ``path`` (a host path, sysroot_program's)
+    with ``argv`` (argv[0] naming it as given) runs, and its argv: ``path``
+    itself, or for a script the interpreter its #! line names (in ``sysroot``
+    first, as a dynamic loader) with the script's name among its arguments, as
+    execve runs one (``vm-engine run script``)."""
+    name = argv[0]   # (the file's name as the guest knows it, not its host path)
     for follows in range(5):   # (Linux follows 4 #! lines, as the guest's execve does)
         named = script_interpreter(_read(path, BINPRM_BUF)[0])
         if named is None:
@@ -399,8 +400,8 @@ def run_target(path: str, argv: list, sysroot: str | None) -> tuple[str, list]:
         if not interp or not found:
             raise ElfError(path, f"a script whose #! interpreter "
                                  f"{os.fsdecode(interp)!r} is not found")
-        argv = [os.fsdecode(interp)] + ([os.fsdecode(arg)] if arg else []) + [path] + argv[1:]
-        path = found[0]
+        argv = [os.fsdecode(interp)] + ([os.fsdecode(arg)] if arg else []) + [name] + argv[1:]
+        name, path = os.fsdecode(interp), found[0]
     raise ElfError(path, "too many levels of #! interpreters")
 
 
